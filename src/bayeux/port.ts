@@ -1,0 +1,39 @@
+/**
+ * What the rest of Switchboard needs from the Bayeux (CometD) server. The server knows nothing
+ * of GWS: it authenticates a request through the injected `authenticate` hook (which maps an HTTP
+ * request to an opaque user key), keeps sessions, subscriptions and queues, and delivers messages
+ * published to a user key to that user's sessions whose subscriptions match the channel.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export interface BayeuxOptions {
+  /** how long a /meta/connect is held, ms (advice.timeout); default 30000 */
+  timeoutMs: number;
+  /** advice.interval, ms; default 0 */
+  intervalMs: number;
+  /** a session with no connect for interval + maxInterval after the last connect reply expires; default 10000 */
+  maxIntervalMs: number;
+  /** per-session queue cap (messages); beyond it the oldest are dropped and the session is expired */
+  maxQueue: number;
+  /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
+  authenticate: (req: IncomingMessage) => string | null;
+  /** log sink (pino-like) */
+  log?: { info: (o: object, msg?: string) => void; warn: (o: object, msg?: string) => void; debug?: (o: object, msg?: string) => void };
+}
+
+export interface BayeuxServer {
+  /** Handle a POST to the mount point or a meta-suffix path; `body` is the parsed JSON (object or array). */
+  handlePost(req: IncomingMessage, res: ServerResponse, body: unknown): void;
+  /** Handle an HTTP upgrade for the websocket transport. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Deliver `data` on `channel` to every session of `userKey` subscribed to a matching pattern.
+   *  The message is serialised once for all of them. */
+  publishToUser(userKey: string, channel: string, data: unknown): void;
+  /** Drop every session of a user (e.g. EndContactCenterSession invalidated the HTTP session). */
+  disconnectUser(userKey: string): void;
+  /** Number of live sessions (for diagnostics and benchmarks). */
+  sessionCount(): number;
+  /** Answer every held connect (with reconnect advice) and close websockets; used at shutdown. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,198 @@
+/**
+ * Store ports: provisioning (contact centers, users, devices, places, agent groups, features,
+ * agent-state definitions, settings) and the supervision audit log. Async on purpose, so a
+ * PostgreSQL adapter can be added beside SqliteStore without touching callers.
+ * Every adapter must pass test/unit/store-contract.test.ts.
+ */
+import type { ContactCenterSettings } from '../switch/model.js';
+
+export const Role = {
+  Agent: 'ROLE_AGENT',
+  Supervisor: 'ROLE_SUPERVISOR',
+  Admin: 'ROLE_ADMIN',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Feature ids known to Switchboard (GWS names). */
+export const ALL_FEATURES = [
+  'api-voice',
+  'api-supervisor-monitoring',
+  'api-supervisor-agent-control',
+  'api-supervisor-recording',
+  'api-voice-recording',
+  'api-provisioning-read',
+  'api-provisioning-write',
+] as const;
+
+// ---- input: what a configuration file (or the demo) describes ---------------------------------
+
+export interface AgentStateSpec {
+  /** the operationName a client posts to /api/v2/me/channels/voice, e.g. "Lunch" */
+  operationName: string;
+  displayName: string;
+  state: 'Ready' | 'NotReady';
+  workMode?: 'AfterCallWork' | 'AuxWork';
+  reason?: string;
+}
+
+export interface UserSpec {
+  userName: string;
+  /** plain text in the spec; only its scrypt hash is stored */
+  password: string;
+  firstName?: string;
+  lastName?: string;
+  emailAddress?: string;
+  roles: Role[];
+  /** the user's extension; a device and a place `Place_<dn>` are created for it */
+  dn?: string;
+  /** per-agent wrap-up seconds (overrides the contact center's) */
+  wrapUpTime?: number;
+}
+
+export interface RoutingPointSpec {
+  number: string;
+  /** agent group whose agents receive its calls; omitted = every agent of the contact center */
+  agentGroup?: string;
+}
+
+export interface AgentGroupSpec {
+  name: string;
+  /** userNames of the agents in the group */
+  agents: string[];
+  /** userNames of the supervisors of the group */
+  supervisors: string[];
+}
+
+export interface ContactCenterSpec {
+  /** unique; applying a spec with an existing name updates that contact center */
+  name: string;
+  features: string[];
+  settings: ContactCenterSettings;
+  agentStates: AgentStateSpec[];
+  users: UserSpec[];
+  routingPoints: RoutingPointSpec[];
+  agentGroups: AgentGroupSpec[];
+}
+
+// ---- output: stored records ------------------------------------------------------------------
+
+export interface ContactCenterRecord {
+  id: string; // dashed UUID
+  name: string;
+  features: string[];
+  settings: ContactCenterSettings;
+}
+
+export interface UserRecord {
+  id: string; // 32 lower-case hex chars
+  contactCenterId: string;
+  userName: string;
+  passwordHash: string; // scrypt, self-describing (see password.ts)
+  firstName: string;
+  lastName: string;
+  emailAddress: string;
+  roles: Role[];
+  enabled: boolean;
+  wrapUpTime?: number;
+}
+
+export interface DeviceRecord {
+  id: string; // dashed UUID
+  contactCenterId: string;
+  dn: string;
+  kind: 'Extension' | 'RoutingPoint';
+  /** user the device is assigned to by default */
+  userId?: string;
+}
+
+export interface PlaceRecord {
+  id: string;
+  contactCenterId: string;
+  name: string;
+  deviceIds: string[];
+  /** default place of this user */
+  userId?: string;
+}
+
+export interface AgentGroupRecord {
+  id: string;
+  contactCenterId: string;
+  name: string;
+  agentUserIds: string[];
+  supervisorUserIds: string[];
+  /** routing-point DNs that distribute to this group */
+  routingPoints: string[];
+}
+
+export interface AgentStateRecord extends AgentStateSpec {
+  id: string; // upper-case dashed UUID (system states use the GWS sample ids)
+  contactCenterId: string;
+  system: boolean;
+}
+
+/** Everything provisioned for one contact center, read in one go at start-up. */
+export interface ContactCenterSnapshot {
+  contactCenter: ContactCenterRecord;
+  users: UserRecord[];
+  devices: DeviceRecord[];
+  places: PlaceRecord[];
+  agentGroups: AgentGroupRecord[];
+  agentStates: AgentStateRecord[];
+}
+
+export interface ProvisioningStore {
+  /** true when nothing has been provisioned yet */
+  isEmpty(): Promise<boolean>;
+  /** create or update (by name) a contact center and everything it holds; hashes passwords */
+  applyContactCenter(spec: ContactCenterSpec): Promise<ContactCenterRecord>;
+  listContactCenters(): Promise<ContactCenterRecord[]>;
+  snapshot(contactCenterId: string): Promise<ContactCenterSnapshot | undefined>;
+  userByName(userName: string): Promise<UserRecord | undefined>;
+}
+
+// ---- audit -----------------------------------------------------------------------------------
+
+export interface AuditEntry {
+  id?: number;
+  /** epoch ms */
+  at: number;
+  contactCenterId: string;
+  event: string; // Armed | Joined | ModeChanged | MonitoredUserMuted | MonitoredUserUnmuted | Skipped | Left | Cancelled
+  supervisorUserId: string;
+  supervisorDn: string;
+  /** agent user id (absent for routing-point targets) */
+  targetUserId?: string;
+  targetDn: string;
+  /** agent on the call, when it differs from the target (routing-point monitoring) */
+  agentUserId?: string;
+  agentDn?: string;
+  callUuid?: string;
+  mode: string; // ListenIn | Coach | BargeIn
+  scope: string; // Agent | Call
+  span: string; // NextCall | AllCalls
+  reason?: string;
+}
+
+export interface AuditFilter {
+  contactCenterId: string;
+  supervisorUserId?: string;
+  /** matches targetUserId or agentUserId */
+  agentUserId?: string;
+  callUuid?: string;
+  /** inclusive epoch ms */
+  from?: number;
+  /** inclusive epoch ms */
+  to?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>;
+  /** newest first? no: oldest first, by (at, id) */
+  query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }>;
+}
+
+export interface Store extends ProvisioningStore, AuditStore {
+  close(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Clock and id sources for the switch: the real ones for the server, and a virtual clock plus a
+ * counting id source for deterministic tests (a whole day of calls runs in milliseconds).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock, IdSource } from './port.js';
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return () => clearTimeout(t);
+  },
+};
+
+const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUV';
+
+/** Random ids shaped like T-Server's (CallUUID: 32 upper-case alphanumerics; ConnID: 16 hex). */
+export function randomIds(): IdSource {
+  let seq = 0;
+  return {
+    callUuid() {
+      const b = randomBytes(20);
+      let s = '';
+      for (let i = 0; i < 20; i++) s += ALNUM[b[i] & 31];
+      seq = (seq + 1) % 0x1000000;
+      return s + 'SB' + seq.toString(32).toUpperCase().padStart(10, '0');
+    },
+    connId() {
+      return randomBytes(8).toString('hex');
+    },
+  };
+}
+
+/** Deterministic ids: 0000000000000000000000SB00000001-style, counting up. */
+export function countingIds(prefix = '01SWITCHBOARD'): IdSource {
+  let c = 0;
+  let k = 0;
+  return {
+    callUuid() {
+      c++;
+      return (prefix + c.toString().padStart(32, '0')).slice(-32).replace(/^./, prefix[0] ?? '0');
+    },
+    connId() {
+      k++;
+      return k.toString(16).padStart(16, '0');
+    },
+  };
+}
+
+/** A clock that only moves when told to; timers fire in order during advance(). */
+export class VirtualClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private timers: { at: number; seq: number; fn: () => void; cancelled: boolean }[] = [];
+  constructor(start = Date.UTC(2026, 0, 1, 9, 0, 0)) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
+    this.timers.push(timer);
+    return () => {
+      timer.cancelled = true;
+    };
+  }
+  /** move time forward by ms, firing due timers in time order */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers
+        .filter((x) => !x.cancelled && x.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((x) => x !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = end;
+    this.timers = this.timers.filter((x) => !x.cancelled);
+  }
+  pendingTimers(): number {
+    return this.timers.filter((x) => !x.cancelled).length;
+  }
+}

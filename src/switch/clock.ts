@@ -33,14 +33,14 @@ export function randomIds(): IdSource {
   };
 }
 
-/** Deterministic ids: 0000000000000000000000SB00000001-style, counting up. */
+/** Deterministic ids: 01SWITCHBOARD0000000000000000001, ...2, counting up. */
 export function countingIds(prefix = '01SWITCHBOARD'): IdSource {
   let c = 0;
   let k = 0;
   return {
     callUuid() {
       c++;
-      return (prefix + c.toString().padStart(32, '0')).slice(-32).replace(/^./, prefix[0] ?? '0');
+      return prefix + c.toString().padStart(32 - prefix.length, '0');
     },
     connId() {
       k++;

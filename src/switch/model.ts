@@ -177,8 +177,8 @@ export interface MediaParty {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Events (facts). Emitted synchronously at the moment the change is complete, so a listener that
-// reads views during the callback sees exactly the state the event describes.
+// Events (facts). Emitted synchronously at the moment the change is complete; each carries the
+// view it describes, computed at that moment, so listeners never reconstruct past state.
 
 export interface CallEvent {
   kind: 'call';
@@ -193,6 +193,8 @@ export interface CallEvent {
   extensions?: Record<string, string | number>;
   /** for DtmfSent */
   digits?: string;
+  /** dn's view of the call at the moment of the event (Released legs included) */
+  view: CallView;
 }
 
 export interface DeviceEvent {
@@ -200,6 +202,8 @@ export interface DeviceEvent {
   dn: string;
   /** agent state changed as part of this event (so the voice channel state message is due) */
   agentStateChanged: boolean;
+  /** the device as it is after the change */
+  view: DeviceView;
 }
 
 export const MonitorAuditEvent = {

@@ -1,0 +1,151 @@
+/**
+ * Capability tables: which GWS operations are legal on a call leg or a device in each situation.
+ * The same tables answer REST refusals (an operation absent here is refused with statusCode 2),
+ * the `capabilities` arrays, and the operation x state golden matrix (test/golden/).
+ *
+ * A situation is reduced to a few facts about the leg; `callCapabilities` reads the base table for
+ * the leg's state and then applies the rule rows in order. Arrays keep table order, so output is
+ * deterministic.
+ */
+import { MonitorMode, PartyState, RecordingState } from './model.js';
+
+export const USER_DATA_OPS = ['AttachUserData', 'UpdateUserData', 'DeleteUserData', 'DeleteUserDataPair'] as const;
+
+/** Facts about one leg that decide its capabilities. */
+export interface LegSituation {
+  state: PartyState;
+  /** set when the leg is a supervisor's monitoring leg */
+  supervisorMode?: MonitorMode;
+  monitoredUserMuted: boolean;
+  muted: boolean;
+  recording?: RecordingState;
+  /** three or more non-supervisor parties on the call */
+  conference: boolean;
+  /** this DN created the conference */
+  conferenceOwner: boolean;
+  /** this DN's leg on its other live call, if it has one */
+  otherLeg?: PartyState;
+  /** this call and the other one are an original/consult pair created by this DN */
+  consultPair: boolean;
+  /** far end of the consult call: its state (for CompleteTransfer / CompleteConference) */
+  consultTarget?: PartyState;
+}
+
+const NORMAL_BASE: Readonly<Record<PartyState, readonly string[]>> = {
+  Dialing: ['Hangup', 'SendDtmf', ...USER_DATA_OPS],
+  Ringing: ['Answer', 'Reject', 'Hangup', ...USER_DATA_OPS],
+  Established: [
+    'Hangup', 'Hold', 'InitiateTransfer', 'InitiateConference', 'SingleStepTransfer', 'SingleStepConference',
+    'SendDtmf', ...USER_DATA_OPS,
+  ],
+  Held: [
+    'Retrieve', 'Hangup', 'InitiateTransfer', 'InitiateConference', 'SingleStepTransfer', 'SingleStepConference',
+    ...USER_DATA_OPS,
+  ],
+  Released: [],
+};
+
+const SUPERVISOR_BASE: Readonly<Record<PartyState, readonly string[]>> = {
+  Dialing: ['Hangup'],
+  Ringing: ['Answer', 'Hangup'],
+  Established: ['Hangup', 'SendDtmf', ...USER_DATA_OPS, 'RemoveParticipantFromConference'],
+  Held: ['Hangup'],
+  Released: [],
+};
+
+const RECORDING_OPS: Readonly<Record<RecordingState | 'None', readonly string[]>> = {
+  None: ['StartCallRecording'],
+  Stopped: ['StartCallRecording'],
+  Recording: ['PauseCallRecording', 'StopCallRecording'],
+  Paused: ['ResumeCallRecording', 'StopCallRecording'],
+};
+
+/** Mode switches offered from each supervisor mode (SwitchToCoach is a Switchboard extension). */
+export const MODE_SWITCHES: Readonly<Record<MonitorMode, readonly string[]>> = {
+  ListenIn: ['SwitchToBargeIn', 'SwitchToCoach'],
+  Coach: ['SwitchToListenIn', 'SwitchToBargeIn'],
+  BargeIn: ['SwitchToListenIn', 'SwitchToCoach'],
+};
+
+/** Operation that switches to a mode. */
+export const SWITCH_TARGET: Readonly<Record<string, MonitorMode>> = {
+  SwitchToListenIn: MonitorMode.ListenIn,
+  SwitchToBargeIn: MonitorMode.BargeIn,
+  SwitchToCoach: MonitorMode.Coach,
+};
+
+interface Rule {
+  when: (s: LegSituation) => boolean;
+  add?: (s: LegSituation) => readonly string[];
+  remove?: readonly string[];
+}
+
+/** Rule rows for ordinary (non-supervisor) legs, applied in order. */
+const NORMAL_RULES: readonly Rule[] = [
+  { when: (s) => s.state === 'Established', add: (s) => RECORDING_OPS[s.recording ?? 'None'] },
+  { when: (s) => s.state === 'Established', add: (s) => [s.muted ? 'UnmuteCall' : 'MuteCall'] },
+  { when: (s) => s.conference && (s.state === 'Established' || s.state === 'Held'), add: () => ['ClearCall'] },
+  {
+    when: (s) => s.conference && s.conferenceOwner && (s.state === 'Established' || s.state === 'Held'),
+    add: () => ['RemoveParticipantFromConference'],
+  },
+  // one consultation at a time: a DN with two live calls initiates no third
+  { when: (s) => s.otherLeg !== undefined, remove: ['InitiateTransfer', 'InitiateConference'] },
+  { when: (s) => s.state === 'Held' && s.otherLeg === 'Established', remove: ['Retrieve'], add: () => ['SwapCalls'] },
+  { when: (s) => s.state === 'Established' && s.otherLeg === 'Held', add: () => ['SwapCalls'] },
+  {
+    when: (s) =>
+      s.consultPair && (s.state === 'Established' || s.state === 'Held' || s.state === 'Dialing') &&
+      (s.consultTarget === 'Ringing' || s.consultTarget === 'Dialing' || s.consultTarget === 'Established'),
+    add: () => ['CompleteTransfer'],
+  },
+  {
+    when: (s) => s.consultPair && (s.state === 'Established' || s.state === 'Held') && s.consultTarget === 'Established',
+    add: () => ['CompleteConference'],
+  },
+];
+
+const SUPERVISOR_RULES: readonly Rule[] = [
+  { when: (s) => s.state === 'Established', add: (s) => MODE_SWITCHES[s.supervisorMode!] },
+  {
+    when: (s) => s.state === 'Established',
+    add: (s) => [s.monitoredUserMuted ? 'UnmuteMonitoredUser' : 'MuteMonitoredUser'],
+  },
+  {
+    when: (s) => s.state === 'Established' && s.supervisorMode !== 'ListenIn',
+    add: (s) => [s.muted ? 'UnmuteCall' : 'MuteCall'],
+  },
+];
+
+export function callCapabilities(s: LegSituation): string[] {
+  const sup = s.supervisorMode !== undefined;
+  const out = [...(sup ? SUPERVISOR_BASE : NORMAL_BASE)[s.state]];
+  for (const rule of sup ? SUPERVISOR_RULES : NORMAL_RULES) {
+    if (!rule.when(s)) continue;
+    if (rule.remove) {
+      for (const r of rule.remove) {
+        const i = out.indexOf(r);
+        if (i >= 0) out.splice(i, 1);
+      }
+    }
+    if (rule.add) for (const a of rule.add(s)) if (!out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+export interface DeviceSituation {
+  dnd: boolean;
+  forwarding: boolean;
+  /** monitoring configured on this (supervisor's) DN */
+  monitoringArmed: boolean;
+}
+
+export const SUPERVISOR_DEVICE_OPS = ['ListenIn', 'Coach', 'BargeIn', 'CancelSupervisorMonitoring'] as const;
+
+/** Device capabilities, in the order of the GWS sample. Supervisor ones are filtered by role in gws/. */
+export function deviceCapabilities(s: DeviceSituation): string[] {
+  const out = [s.forwarding ? 'ForwardCallsOff' : 'ForwardCallsOn', s.dnd ? 'DoNotDisturbOff' : 'DoNotDisturbOn'];
+  out.push('ListenIn', 'Coach', 'BargeIn');
+  if (s.monitoringArmed) out.push('CancelSupervisorMonitoring');
+  return out;
+}

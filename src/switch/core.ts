@@ -1,0 +1,471 @@
+/**
+ * The switch's state and its one way of telling the world: every live call with its parties,
+ * every DN with its presence, and the monitoring configurations; views of a call or device for one
+ * DN; and diff-based emission. Commands change state, mark what they touched, and call flush():
+ * flush renders each touched (call, DN) view and emits a CallEvent only when it differs from the
+ * last one sent, so a notification always equals what a GET returns at that moment.
+ */
+import { callCapabilities, deviceCapabilities } from './capabilities.js';
+import type { LegSituation } from './capabilities.js';
+import { mediaMatrix } from './media.js';
+import type { MediaInput } from './media.js';
+import {
+  AgentStateName,
+  MonitorMode,
+  NotificationType,
+  PartyState,
+} from './model.js';
+import type {
+  AgentState,
+  CallType,
+  CallView,
+  ContactCenterSettings,
+  DeviceView,
+  DnConfig,
+  MediaParty,
+  MonitorScope,
+  MonitorSpan,
+  RecordingState,
+  SwitchEvent,
+  UserData,
+} from './model.js';
+import type { Clock, IdSource } from './port.js';
+
+export type PartyKind = 'Extension' | 'External' | 'RoutingPoint';
+
+export interface MonitorConfig {
+  supervisorDn: string;
+  contactCenterId: string;
+  mode: MonitorMode;
+  scope: MonitorScope;
+  span: MonitorSpan;
+  targetDn: string;
+  targetIsRoutingPoint: boolean;
+  /** call the supervisor is on for this configuration */
+  callUuid?: string;
+  /** routing point + NextCall: the one call chosen for monitoring */
+  pendingCallUuid?: string;
+  /** NextCall: set once a monitored call has been joined */
+  consumed: boolean;
+}
+
+export interface SupervisorLeg {
+  config: MonitorConfig;
+  mode: MonitorMode;
+  /** agent DN the supervisor monitors on this call (moves with the call in Call scope) */
+  monitoredDn?: string;
+  monitoredUserMuted: boolean;
+}
+
+export interface Party {
+  seq: number;
+  dn: string;
+  kind: PartyKind;
+  state: PartyState;
+  muted: boolean;
+  sup?: SupervisorLeg;
+  /** cancels pending timers (external answer, ring-no-answer) */
+  timers: (() => void)[];
+  everEstablished: boolean;
+  /** delivered by this routing point (re-queued there if rejected) */
+  routedBy?: string;
+  /** the number this party originally dialled (for Error messages) */
+}
+
+export interface Call {
+  uuid: string;
+  connId: string;
+  ccId: string;
+  type: CallType;
+  ani?: string;
+  dnis: string;
+  startedAt: number;
+  parties: Party[];
+  userData: UserData;
+  recording?: RecordingState;
+  /** consult call: the original call and the DN that created the consultation */
+  parentUuid?: string;
+  consultOwner?: string;
+  consultKind?: 'Transfer' | 'Conference';
+  /** DN that created the conference */
+  conferenceOwner?: string;
+  /** routing-point monitors waiting for this call to reach an agent */
+  rpWatchers: MonitorConfig[];
+  /** agents that rejected it (not offered again by routing) */
+  rejectedBy: Set<string>;
+  ended: boolean;
+}
+
+export interface DnState {
+  config: DnConfig;
+  loggedIn: boolean;
+  userId?: string;
+  isAgent: boolean;
+  agentState: AgentState;
+  dnd: boolean;
+  forwardTo?: string;
+  /** when the agent last became idle (longest-idle routing) */
+  idleSince: number;
+  cancelWrapUp?: () => void;
+  /** monitoring configured on this DN (it is a supervisor's) */
+  monitor?: MonitorConfig;
+}
+
+export interface CcState {
+  id: string;
+  settings: ContactCenterSettings;
+}
+
+export class SwitchCore {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly ccs = new Map<string, CcState>();
+  readonly dns = new Map<string, DnState>();
+  readonly calls = new Map<string, Call>();
+  /** dn -> uuids of calls where it has a leg (not yet flushed as Released) */
+  readonly legs = new Map<string, Set<string>>();
+  /** target DN (agent or routing point) -> monitoring configurations on it */
+  readonly monitorsOf = new Map<string, MonitorConfig[]>();
+  /** routing point DN -> queued call uuids, oldest first */
+  readonly queues = new Map<string, string[]>();
+
+  private seq = 0;
+  private listeners: ((e: SwitchEvent) => void)[] = [];
+  private lastCall = new Map<string, { key: string; view: CallView }>();
+  private lastDevice = new Map<string, { key: string; view: DeviceView }>();
+  private dirtyCalls = new Set<string>();
+  private dirtyDevices = new Set<string>();
+
+  constructor(clock: Clock, ids: IdSource) {
+    this.clock = clock;
+    this.ids = ids;
+  }
+
+  onEvent(l: (e: SwitchEvent) => void): () => void {
+    this.listeners.push(l);
+    return () => {
+      this.listeners = this.listeners.filter((x) => x !== l);
+    };
+  }
+
+  emit(e: SwitchEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  cc(id: string): CcState {
+    const c = this.ccs.get(id);
+    if (!c) throw new Error(`unknown contact center ${id}`);
+    return c;
+  }
+
+  dnState(dn: string): DnState | undefined {
+    return this.dns.get(dn);
+  }
+
+  isExternalNumber(n: string): boolean {
+    return /^\+?\d+$/.test(n) && (n.startsWith('+') || n.length >= 7) && !this.dns.has(n);
+  }
+
+  partyOf(call: Call, dn: string): Party | undefined {
+    return call.parties.find((p) => p.dn === dn && p.state !== PartyState.Released);
+  }
+
+  /** live legs of dn, oldest call first */
+  liveCallsOf(dn: string): Call[] {
+    const set = this.legs.get(dn);
+    if (!set) return [];
+    const out: Call[] = [];
+    for (const uuid of set) {
+      const c = this.calls.get(uuid);
+      if (c && this.partyOf(c, dn)) out.push(c);
+    }
+    return out;
+  }
+
+  /** non-supervisor parties that are not released */
+  members(call: Call): Party[] {
+    return call.parties.filter((p) => !p.sup && p.state !== PartyState.Released);
+  }
+
+  supervisors(call: Call): Party[] {
+    return call.parties.filter((p) => p.sup && p.state !== PartyState.Released);
+  }
+
+  // ------------------------------------------------------------------ party bookkeeping
+
+  addParty(call: Call, dn: string, kind: PartyKind, state: PartyState, extra: Partial<Party> = {}): Party {
+    const p: Party = { seq: ++this.seq, dn, kind, state, muted: false, timers: [], everEstablished: state === 'Established', ...extra };
+    call.parties.push(p);
+    if (kind === 'Extension') {
+      let s = this.legs.get(dn);
+      if (!s) this.legs.set(dn, (s = new Set()));
+      s.add(call.uuid);
+    }
+    this.touch(call);
+    return p;
+  }
+
+  setState(call: Call, p: Party, state: PartyState): void {
+    p.state = state;
+    if (state === PartyState.Established) p.everEstablished = true;
+    if (state !== PartyState.Ringing && state !== PartyState.Dialing) this.clearTimers(p);
+    this.touch(call);
+  }
+
+  clearTimers(p: Party): void {
+    for (const t of p.timers) t();
+    p.timers = [];
+  }
+
+  newCall(ccId: string, type: CallType, dnis: string, ani?: string): Call {
+    const call: Call = {
+      uuid: this.ids.callUuid(),
+      connId: this.ids.connId(),
+      ccId,
+      type,
+      ani,
+      dnis,
+      startedAt: this.clock.now(),
+      parties: [],
+      userData: {},
+      rpWatchers: [],
+      rejectedBy: new Set(),
+      ended: false,
+    };
+    this.calls.set(call.uuid, call);
+    return call;
+  }
+
+  // ------------------------------------------------------------------ emission
+
+  /** Mark a call (and every other call of its DNs, whose capabilities may depend on it) for flush. */
+  touch(call: Call): void {
+    this.dirtyCalls.add(call.uuid);
+    for (const p of call.parties) {
+      if (p.kind !== 'Extension') continue;
+      const set = this.legs.get(p.dn);
+      if (set) for (const u of set) this.dirtyCalls.add(u);
+    }
+  }
+
+  touchDevice(dn: string): void {
+    this.dirtyDevices.add(dn);
+  }
+
+  /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
+  flush(hint?: { callUuid: string; dn: string; type: NotificationType }): void {
+    while (this.dirtyCalls.size) {
+      const uuids = [...this.dirtyCalls];
+      this.dirtyCalls.clear();
+      for (const uuid of uuids) this.flushCall(uuid, hint);
+    }
+    if (this.dirtyDevices.size) {
+      const dns = [...this.dirtyDevices];
+      this.dirtyDevices.clear();
+      for (const dn of dns) this.flushDevice(dn);
+    }
+  }
+
+  private flushCall(uuid: string, hint?: { callUuid: string; dn: string; type: NotificationType }): void {
+    const call = this.calls.get(uuid);
+    if (!call) return;
+    const ordered = [...call.parties].sort((a, b) => a.seq - b.seq);
+    for (const p of ordered) {
+      if (p.kind !== 'Extension') continue;
+      const k = `${uuid}|${p.dn}|${p.seq}`;
+      const view = this.callView(call, p);
+      const key = viewKey(view);
+      const last = this.lastCall.get(k);
+      if (!last || last.key !== key) {
+        const type =
+          hint && hint.callUuid === uuid && hint.dn === p.dn ? hint.type : deriveType(last?.view, view);
+        this.lastCall.set(k, { key, view });
+        this.emit({ kind: 'call', dn: p.dn, callUuid: uuid, notificationType: type, view });
+      }
+      if (p.state === PartyState.Released) {
+        this.lastCall.delete(k);
+        this.legs.get(p.dn)?.delete(uuid);
+      }
+    }
+    call.parties = call.parties.filter((p) => p.state !== PartyState.Released);
+    if (call.ended || call.parties.length === 0) {
+      call.ended = true;
+      for (const p of call.parties) this.clearTimers(p);
+      this.calls.delete(uuid);
+    }
+  }
+
+  private flushDevice(dn: string): void {
+    const view = this.deviceView(dn);
+    if (!view) return;
+    const key = JSON.stringify(view);
+    const last = this.lastDevice.get(dn);
+    if (last && last.key === key) return;
+    const agentStateChanged = !last || JSON.stringify(last.view.agentState) !== JSON.stringify(view.agentState) || last.view.dnd !== view.dnd;
+    this.lastDevice.set(dn, { key, view });
+    this.emit({ kind: 'device', dn, agentStateChanged, view });
+  }
+
+  /** An event outside the diff (DtmfSent, Error): flushes first so order is kept. */
+  emitCallEvent(call: Call, dn: string, type: NotificationType, extra: { errorCode?: number; errorMessage?: string; digits?: string } = {}): void {
+    this.flush();
+    const p = call.parties.find((x) => x.dn === dn) ?? undefined;
+    if (!p) return;
+    const view = this.callView(call, p);
+    this.emit({ kind: 'call', dn, callUuid: call.uuid, notificationType: type, view, ...extra });
+  }
+
+  // ------------------------------------------------------------------ views
+
+  callView(call: Call, me: Party): CallView {
+    const settings = this.cc(call.ccId).settings.supervision;
+    // a released leg still shows the parties that left in the same step (the call as it ended)
+    const others = call.parties
+      .filter((p) => p !== me && (me.state === PartyState.Released || p.state !== PartyState.Released))
+      .sort((a, b) => a.seq - b.seq);
+    let participants: Party[];
+    let listeningIn = false;
+    if (me.sup) {
+      participants = others;
+    } else {
+      participants = others.filter((p) => {
+        if (!p.sup) return true;
+        if (settings.notifyAgent === 'never') return false;
+        if (p.sup.mode === MonitorMode.BargeIn) return true;
+        return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
+      });
+      listeningIn =
+        settings.notifyAgent === 'always' &&
+        others.some((p) => p.sup && p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn === me.dn && p.state === PartyState.Established);
+    }
+    const released = me.state === PartyState.Released;
+    const view: CallView = {
+      callUuid: call.uuid,
+      connId: call.connId,
+      state: me.state,
+      callType: call.type,
+      dnis: me.sup ? (me.sup.monitoredDn ?? me.sup.config.targetDn) : call.dnis,
+      participants: participants.map((p) => p.dn),
+      userData: { ...call.userData },
+      duration: Math.max(0, Math.floor((this.clock.now() - call.startedAt) / 1000)),
+      muted: me.sup ? me.sup.mode === MonitorMode.ListenIn || me.muted : me.muted,
+      supervisorListeningIn: listeningIn,
+      monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
+      monitoring: !!me.sup,
+      capabilities: released ? [] : callCapabilities(this.situation(call, me)),
+    };
+    if (call.ani !== undefined) view.ani = call.ani;
+    if (call.recording) view.recordingState = call.recording;
+    if (call.parentUuid) view.parentCallUuid = call.parentUuid;
+    return view;
+  }
+
+  situation(call: Call, me: Party): LegSituation {
+    const members = this.members(call);
+    const s: LegSituation = {
+      state: me.state,
+      supervisorMode: me.sup?.mode,
+      monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
+      muted: me.muted,
+      recording: call.recording,
+      conference: members.length >= 3,
+      conferenceOwner: call.conferenceOwner === me.dn,
+      consultPair: false,
+    };
+    if (me.sup) return s;
+    const other = this.otherCall(call, me.dn);
+    if (other) {
+      s.otherLeg = this.partyOf(other, me.dn)?.state;
+      const pair = this.consultPairOf(me.dn, call, other);
+      if (pair) {
+        s.consultPair = true;
+        s.consultTarget = this.consultTargetState(pair.consult, me.dn);
+      }
+    }
+    return s;
+  }
+
+  /** dn's other live call (a DN has at most two: original and consult, or held and active) */
+  otherCall(call: Call, dn: string): Call | undefined {
+    return this.liveCallsOf(dn).find((c) => c !== call);
+  }
+
+  /** if a and b are an original/consult pair created by dn, say which is which */
+  consultPairOf(dn: string, a: Call, b: Call): { original: Call; consult: Call } | undefined {
+    if (a.parentUuid === b.uuid && a.consultOwner === dn) return { original: b, consult: a };
+    if (b.parentUuid === a.uuid && b.consultOwner === dn) return { original: a, consult: b };
+    return undefined;
+  }
+
+  /** state of the far end of a consult call (the best state among the other members) */
+  consultTargetState(consult: Call, ownerDn: string): PartyState | undefined {
+    const far = this.members(consult).filter((p) => p.dn !== ownerDn);
+    if (far.some((p) => p.state === PartyState.Established)) return PartyState.Established;
+    return far[0]?.state;
+  }
+
+  deviceView(dn: string): DeviceView | undefined {
+    const d = this.dns.get(dn);
+    if (!d || d.config.kind !== 'Extension') return undefined;
+    const v: DeviceView = {
+      dn,
+      contactCenterId: d.config.contactCenterId,
+      loggedIn: d.loggedIn,
+      agentState: { ...d.agentState },
+      dnd: d.dnd,
+      capabilities: deviceCapabilities({ dnd: d.dnd, forwarding: !!d.forwardTo, monitoringArmed: !!d.monitor }),
+    };
+    if (d.userId) v.userId = d.userId;
+    if (d.forwardTo) v.forwardTo = d.forwardTo;
+    if (d.monitor) {
+      v.monitoring = {
+        state: d.monitor.mode,
+        mode: d.monitor.span,
+        scope: d.monitor.scope,
+        targetDn: d.monitor.targetDn,
+        targetIsRoutingPoint: d.monitor.targetIsRoutingPoint,
+      };
+    }
+    return v;
+  }
+
+  media(call: Call): MediaParty[] {
+    const live = call.parties.filter((p) => p.state !== PartyState.Released).sort((a, b) => a.seq - b.seq);
+    const mutedAgents = new Set(
+      live.filter((p) => p.sup?.monitoredUserMuted && p.sup.monitoredDn).map((p) => p.sup!.monitoredDn!),
+    );
+    const inputs: MediaInput[] = live.map((p) => ({
+      phoneNumber: p.dn,
+      present: p.state === PartyState.Established,
+      muted: p.muted,
+      supervisor: p.sup ? { mode: p.sup.mode, monitoredPhoneNumber: p.sup.monitoredDn } : undefined,
+      mutedByMonitor: !p.sup && mutedAgents.has(p.dn),
+    }));
+    return mediaMatrix(inputs);
+  }
+
+  agentIdle(d: DnState): boolean {
+    return this.liveCallsOf(d.config.number).length === 0;
+  }
+
+  isLoggedOutState(s: AgentState): boolean {
+    return s.state === AgentStateName.LoggedOut;
+  }
+}
+
+/** The part of a view that a notification is about (duration ticks on its own). */
+function viewKey(v: CallView): string {
+  const { duration: _d, ...rest } = v;
+  return JSON.stringify(rest);
+}
+
+function deriveType(prev: CallView | undefined, next: CallView): NotificationType {
+  if (!prev || prev.state !== next.state) return NotificationType.StatusChange;
+  if (prev.recordingState !== next.recordingState) return NotificationType.CallRecordingStateChange;
+  if (prev.monitoredUserMuted !== next.monitoredUserMuted) return NotificationType.MonitoredUserMutedStateChange;
+  if (prev.participants.join() !== next.participants.join()) return NotificationType.ParticipantsUpdated;
+  if (JSON.stringify(prev.userData) !== JSON.stringify(next.userData)) return NotificationType.AttachedDataChanged;
+  return NotificationType.StatusChange;
+}

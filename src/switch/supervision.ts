@@ -1,0 +1,314 @@
+/**
+ * Supervisor monitoring on the switch (supervision.md): arming ListenIn/Coach/BargeIn on an agent or
+ * a routing point, joining the agent's call (next call, or at once with intrusion), following the
+ * call by Agent or Call scope, mode switches (SwitchToCoach is an extension), MuteMonitoredUser,
+ * and every way monitoring ends. Each step is reported as a MonitorEvent for the audit log.
+ */
+import { ErrorCode, fail, okVoid } from '../errors.js';
+import type { Result } from '../errors.js';
+import { SWITCH_TARGET } from './capabilities.js';
+import type { Call, MonitorConfig, Party, SwitchCore } from './core.js';
+import { CallType, MonitorMode, MonitorScope, MonitorSpan, PartyState } from './model.js';
+import type { MonitorAuditEvent } from './model.js';
+import type { MonitorRequest } from './port.js';
+
+export interface SupervisionHooks {
+  /** release an ordinary party (used when nothing else is needed) */
+  releaseParty(call: Call, p: Party): void;
+  endCallIfDone(call: Call): void;
+}
+
+export class Supervision {
+  constructor(
+    private readonly core: SwitchCore,
+    private readonly hooks: SupervisionHooks,
+  ) {}
+
+  // ------------------------------------------------------------------ arming
+
+  arm(sDn: string, req: MonitorRequest): Result {
+    const core = this.core;
+    const sd = core.dns.get(sDn);
+    if (!sd || sd.config.kind !== 'Extension') return fail(ErrorCode.NotFound, `DN ${sDn} is not an extension of this switch`);
+    if (!sd.loggedIn) {
+      return fail(ErrorCode.InvalidState, 'No contact-center session: POST StartContactCenterSession to /api/v2/me first');
+    }
+    const td = core.dns.get(req.targetDn);
+    if (!td || td.config.contactCenterId !== sd.config.contactCenterId) {
+      return fail(ErrorCode.NotFound, `No agent device or routing point ${req.targetDn} in your contact center`);
+    }
+    if (req.targetDn === sDn) return fail(ErrorCode.InvalidState, 'A supervisor cannot monitor their own device');
+    const isRp = td.config.kind === 'RoutingPoint';
+    if (isRp && req.scope === MonitorScope.Agent) {
+      return fail(ErrorCode.InvalidValue, 'Routing points are monitored with supervisorMonitoringScope Call only');
+    }
+
+    const existing = sd.monitor;
+    // Re-arming the same target while on its call: a mode switch on that call.
+    if (existing && existing.targetDn === req.targetDn && existing.callUuid) {
+      const call = core.calls.get(existing.callUuid);
+      const me = call && this.legOf(call, sDn);
+      if (call && me && me.sup!.mode !== req.mode) {
+        const r = this.checkExclusive(sDn, call, existing.targetDn, req.mode);
+        if (!r.ok) return r;
+        this.applyMode(call, me, req.mode);
+      }
+      existing.scope = req.scope;
+      existing.span = req.span;
+      this.audit('Armed', existing);
+      core.touchDevice(sDn);
+      return okVoid;
+    }
+    if (!isRp) {
+      const r = this.checkCapacity(sDn, req.targetDn, req.mode, sd.config.contactCenterId);
+      if (!r.ok) return r;
+    }
+    if (existing) this.dropConfig(existing, 'Replaced', false);
+
+    const cfg: MonitorConfig = {
+      supervisorDn: sDn,
+      contactCenterId: sd.config.contactCenterId,
+      mode: req.mode,
+      scope: req.scope,
+      span: req.span,
+      targetDn: req.targetDn,
+      targetIsRoutingPoint: isRp,
+      consumed: false,
+    };
+    sd.monitor = cfg;
+    let list = core.monitorsOf.get(req.targetDn);
+    if (!list) core.monitorsOf.set(req.targetDn, (list = []));
+    list.push(cfg);
+    this.audit('Armed', cfg);
+    core.touchDevice(sDn);
+
+    // Intrusion: join the agent's call in progress.
+    if (!isRp && core.cc(cfg.contactCenterId).settings.supervision.intrusion) {
+      const calls = core.liveCallsOf(req.targetDn).filter((c) => c.type !== CallType.Consult);
+      const pick =
+        calls.find((c) => core.partyOf(c, req.targetDn)!.state === PartyState.Established) ??
+        calls.find((c) => core.partyOf(c, req.targetDn)!.state === PartyState.Held);
+      if (pick) this.tryJoin(cfg, pick, req.targetDn);
+    }
+    return okVoid;
+  }
+
+  cancel(sDn: string): Result {
+    const cfg = this.core.dns.get(sDn)?.monitor;
+    if (!cfg) return fail(ErrorCode.InvalidState, 'No supervisor monitoring is configured on this device');
+    this.dropConfig(cfg, 'Cancelled', true);
+    return okVoid;
+  }
+
+  /** S or A ended its contact-center session. */
+  sessionEnded(dn: string): void {
+    const own = this.core.dns.get(dn)?.monitor;
+    if (own) this.dropConfig(own, 'SessionEnded', true);
+    for (const cfg of [...(this.core.monitorsOf.get(dn) ?? [])]) this.dropConfig(cfg, 'SessionEnded', true);
+  }
+
+  private checkCapacity(sDn: string, targetDn: string, mode: MonitorMode, ccId: string): Result {
+    const others = (this.core.monitorsOf.get(targetDn) ?? []).filter((c) => c.supervisorDn !== sDn);
+    const max = this.core.cc(ccId).settings.supervision.maxSupervisorsPerAgent;
+    if (others.length >= max) {
+      return fail(
+        ErrorCode.InUse,
+        `Agent ${targetDn} is already monitored by supervisor ${others.map((c) => c.supervisorDn).join(', ')}` +
+          ` (at most ${max} per agent); ask them to cancel monitoring, or raise supervision.maxSupervisorsPerAgent`,
+      );
+    }
+    if (mode !== MonitorMode.ListenIn) {
+      const loud = others.find((c) => c.mode !== MonitorMode.ListenIn);
+      if (loud) {
+        return fail(
+          ErrorCode.InUse,
+          `Supervisor ${loud.supervisorDn} is already in ${loud.mode} with agent ${targetDn}; only one supervisor may coach or barge in: use ListenIn`,
+        );
+      }
+    }
+    return okVoid;
+  }
+
+  /** at most one supervisor in Coach or BargeIn per agent and per call */
+  private checkExclusive(sDn: string, call: Call, targetDn: string, mode: MonitorMode): Result {
+    if (mode === MonitorMode.ListenIn) return okVoid;
+    const onCall = this.core.supervisors(call).find((p) => p.dn !== sDn && p.sup!.mode !== MonitorMode.ListenIn);
+    const onTarget = (this.core.monitorsOf.get(targetDn) ?? []).find((c) => c.supervisorDn !== sDn && c.mode !== MonitorMode.ListenIn);
+    const other = onCall?.dn ?? onTarget?.supervisorDn;
+    if (other) {
+      return fail(ErrorCode.InUse, `Supervisor ${other} is already coaching or barged in on this call; only one may be: stay in ListenIn`);
+    }
+    return okVoid;
+  }
+
+  /** Remove a configuration (releasing its leg first); audit Left and, when asked, Cancelled. */
+  private dropConfig(cfg: MonitorConfig, reason: string, auditCancelled: boolean): void {
+    const core = this.core;
+    if (cfg.callUuid) {
+      const call = core.calls.get(cfg.callUuid);
+      const leg = call && this.legOf(call, cfg.supervisorDn);
+      if (call && leg) this.releaseLeg(call, leg, reason, false);
+    }
+    cfg.callUuid = undefined;
+    const sd = core.dns.get(cfg.supervisorDn);
+    if (sd?.monitor === cfg) sd.monitor = undefined;
+    const list = core.monitorsOf.get(cfg.targetDn);
+    if (list) {
+      const i = list.indexOf(cfg);
+      if (i >= 0) list.splice(i, 1);
+    }
+    for (const call of core.calls.values()) call.rpWatchers = call.rpWatchers.filter((w) => w !== cfg);
+    if (auditCancelled) this.audit('Cancelled', cfg, { reason });
+    core.touchDevice(cfg.supervisorDn);
+  }
+
+  // ------------------------------------------------------------------ joining
+
+  private legOf(call: Call, sDn: string): Party | undefined {
+    return call.parties.find((p) => p.sup && p.dn === sDn && p.state !== PartyState.Released);
+  }
+
+  private tryJoin(cfg: MonitorConfig, call: Call, agentDn: string): void {
+    const core = this.core;
+    if (cfg.span === MonitorSpan.NextCall && cfg.consumed) return;
+    if (this.legOf(call, cfg.supervisorDn)) return;
+    if (cfg.callUuid || core.liveCallsOf(cfg.supervisorDn).length > 0) {
+      this.audit('Skipped', cfg, { callUuid: call.uuid, agentDn, reason: 'SupervisorBusy' });
+      return;
+    }
+    const auto = core.cc(cfg.contactCenterId).settings.supervision.autoAnswer;
+    core.addParty(call, cfg.supervisorDn, 'Extension', auto ? PartyState.Established : PartyState.Ringing, {
+      sup: { config: cfg, mode: cfg.mode, monitoredDn: agentDn, monitoredUserMuted: false },
+    });
+    cfg.callUuid = call.uuid;
+    cfg.pendingCallUuid = undefined;
+    if (cfg.span === MonitorSpan.NextCall) cfg.consumed = true;
+    if (auto) this.audit('Joined', cfg, { callUuid: call.uuid, agentDn });
+  }
+
+  /** A call entered a routing point: mark it for the supervisors watching that routing point. */
+  routingPointArrival(call: Call, rpDn: string): void {
+    for (const cfg of this.core.monitorsOf.get(rpDn) ?? []) {
+      if (cfg.span === MonitorSpan.NextCall && (cfg.consumed || cfg.pendingCallUuid)) continue;
+      if (cfg.callUuid || this.core.liveCallsOf(cfg.supervisorDn).length > 0) {
+        this.audit('Skipped', cfg, { callUuid: call.uuid, reason: 'SupervisorBusy' });
+        continue;
+      }
+      if (!call.rpWatchers.includes(cfg)) call.rpWatchers.push(cfg);
+      if (cfg.span === MonitorSpan.NextCall) cfg.pendingCallUuid = call.uuid;
+    }
+  }
+
+  /** An agent's leg became Established on a call: join the supervisors waiting for it. */
+  connected(call: Call, party: Party): void {
+    if (party.sup) return;
+    // Call scope legs that lost their agent (call went through a routing point) follow the new one
+    for (const sp of this.core.supervisors(call)) {
+      if (sp.sup!.monitoredDn === undefined) {
+        sp.sup!.monitoredDn = party.dn;
+        this.core.touch(call);
+      }
+    }
+    if (call.type === CallType.Consult) return;
+    for (const cfg of [...(this.core.monitorsOf.get(party.dn) ?? [])]) {
+      if (cfg.callUuid === call.uuid) continue;
+      this.tryJoin(cfg, call, party.dn);
+    }
+    const watchers = call.rpWatchers;
+    call.rpWatchers = [];
+    for (const cfg of watchers) this.tryJoin(cfg, call, party.dn);
+  }
+
+  // ------------------------------------------------------------------ leaving
+
+  /** An ordinary extension left a call: Agent scope releases its supervisors, Call scope follows. */
+  partyLeft(call: Call, party: Party): void {
+    for (const sp of this.core.supervisors(call)) {
+      if (sp.sup!.monitoredDn !== party.dn) continue;
+      if (sp.sup!.config.scope === MonitorScope.Agent) {
+        this.releaseLeg(call, sp, 'AgentLeft', true);
+      } else {
+        const next = this.core
+          .members(call)
+          .filter((p) => p !== party && p.kind === 'Extension')
+          .sort((a, b) => b.seq - a.seq)[0];
+        sp.sup!.monitoredDn = next?.dn;
+        sp.sup!.monitoredUserMuted = false;
+        this.core.touch(call);
+      }
+    }
+  }
+
+  /** The call is ending: release every supervisor leg on it. */
+  callEnding(call: Call): void {
+    for (const sp of this.core.supervisors(call)) this.releaseLeg(call, sp, 'CallEnded', true);
+    for (const cfg of call.rpWatchers) if (cfg.pendingCallUuid === call.uuid) cfg.pendingCallUuid = undefined;
+    call.rpWatchers = [];
+  }
+
+  private releaseLeg(call: Call, sp: Party, reason: string, applySpan: boolean): void {
+    const cfg = sp.sup!.config;
+    this.core.clearTimers(sp);
+    this.core.setState(call, sp, PartyState.Released);
+    if (cfg.callUuid === call.uuid) cfg.callUuid = undefined;
+    this.audit('Left', cfg, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn, reason });
+    if (applySpan && cfg.span === MonitorSpan.NextCall && cfg.consumed) this.dropConfig(cfg, reason, false);
+  }
+
+  // ------------------------------------------------------------------ operations on S's leg
+
+  answer(call: Call, sp: Party): Result {
+    this.core.setState(call, sp, PartyState.Established);
+    this.audit('Joined', sp.sup!.config, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn });
+    return okVoid;
+  }
+
+  hangup(call: Call, sp: Party, reason = 'SupervisorHungUp'): Result {
+    this.releaseLeg(call, sp, reason, true);
+    return okVoid;
+  }
+
+  switchMode(call: Call, sp: Party, op: string): Result {
+    const target = SWITCH_TARGET[op];
+    const r = this.checkExclusive(sp.dn, call, sp.sup!.config.targetDn, target);
+    if (!r.ok) return r;
+    this.applyMode(call, sp, target);
+    return okVoid;
+  }
+
+  private applyMode(call: Call, sp: Party, mode: MonitorMode): void {
+    const cfg = sp.sup!.config;
+    sp.sup!.mode = mode;
+    cfg.mode = mode;
+    this.core.touch(call);
+    this.core.touchDevice(sp.dn);
+    this.audit('ModeChanged', cfg, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn });
+  }
+
+  muteMonitored(call: Call, sp: Party, on: boolean): Result {
+    if (!sp.sup!.monitoredDn) return fail(ErrorCode.InvalidState, 'No agent is on the monitored call right now');
+    sp.sup!.monitoredUserMuted = on;
+    this.core.touch(call);
+    this.audit(on ? 'MonitoredUserMuted' : 'MonitoredUserUnmuted', sp.sup!.config, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn });
+    return okVoid;
+  }
+
+  // ------------------------------------------------------------------ audit
+
+  private audit(event: MonitorAuditEvent, cfg: MonitorConfig, extra: { callUuid?: string; agentDn?: string; reason?: string } = {}): void {
+    this.core.emit({
+      kind: 'monitor',
+      event,
+      contactCenterId: cfg.contactCenterId,
+      supervisorDn: cfg.supervisorDn,
+      targetDn: cfg.targetDn,
+      mode: cfg.mode,
+      scope: cfg.scope,
+      span: cfg.span,
+      at: this.core.clock.now(),
+      ...(extra.callUuid ? { callUuid: extra.callUuid } : {}),
+      ...(extra.agentDn ? { agentDn: extra.agentDn } : {}),
+      ...(extra.reason ? { reason: extra.reason } : {}),
+    });
+  }
+}

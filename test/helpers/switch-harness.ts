@@ -1,0 +1,109 @@
+/**
+ * A simulated switch on a virtual clock with a small contact center, and an event log that renders
+ * each SwitchEvent as one readable line, for unit, property and golden tests of the core.
+ */
+import assert from 'node:assert/strict';
+import { SimulatedSwitch } from '../../src/switch/simulated.js';
+import { VirtualClock, countingIds } from '../../src/switch/clock.js';
+import type { ContactCenterSettings, SwitchEvent } from '../../src/switch/model.js';
+import type { CallOperation } from '../../src/switch/port.js';
+
+export function defaultSettings(over: Partial<ContactCenterSettings> = {}): ContactCenterSettings {
+  return {
+    wrapUpTime: 0,
+    afterWrapUp: 'Ready',
+    externalAnswerDelayMs: 1000,
+    ringNoAnswerMs: 0,
+    ...over,
+    supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: 1, notifyAgent: 'always', ...(over.supervision ?? {}) },
+  };
+}
+
+export const AGENTS = ['5001', '5002', '5003'];
+export const SUPERVISORS = ['5101', '5102'];
+
+export function eventLine(e: SwitchEvent): string {
+  if (e.kind === 'call') {
+    const v = e.view;
+    const extra = [
+      v.muted ? 'mute' : '',
+      v.supervisorListeningIn ? 'listenedIn' : '',
+      v.monitoring ? 'monitoring' : '',
+      v.monitoredUserMuted ? 'agentMuted' : '',
+      v.recordingState ? `rec=${v.recordingState}` : '',
+      e.errorCode ? `error=${e.errorCode}` : '',
+      e.digits ? `digits=${e.digits}` : '',
+    ].filter(Boolean).join(' ');
+    return `${e.dn} call ${short(e.callUuid)} ${e.notificationType} ${v.state} ${v.callType} [${v.participants.join(',')}]${extra ? ' ' + extra : ''}`;
+  }
+  if (e.kind === 'device') {
+    const v = e.view;
+    const st = v.agentState.state + (v.agentState.workMode ? '/' + v.agentState.workMode : '');
+    const mon = v.monitoring ? ` monitor=${v.monitoring.state}/${v.monitoring.mode}/${v.monitoring.scope}->${v.monitoring.targetDn}` : '';
+    return `${e.dn} device ${st}${v.dnd ? ' dnd' : ''}${v.forwardTo ? ' fwd=' + v.forwardTo : ''}${mon}`;
+  }
+  return `${e.supervisorDn} audit ${e.event} ${e.mode}/${e.span}/${e.scope} ->${e.targetDn}${e.agentDn ? ' agent=' + e.agentDn : ''}${e.callUuid ? ' ' + short(e.callUuid) : ''}${e.reason ? ' ' + e.reason : ''}`;
+}
+
+/** call uuids are 01SWITCHBOARD000...N: show them as #N */
+export function short(uuid: string): string {
+  return '#' + String(Number(uuid.slice(-6)));
+}
+
+export class Harness {
+  readonly clock = new VirtualClock();
+  readonly sw = new SimulatedSwitch({ clock: this.clock, ids: countingIds() });
+  readonly events: SwitchEvent[] = [];
+  private mark = 0;
+
+  constructor(settings: ContactCenterSettings = defaultSettings()) {
+    this.sw.configure({
+      id: 'cc1',
+      settings,
+      dns: [
+        ...AGENTS.map((number) => ({ number, kind: 'Extension' as const, contactCenterId: 'cc1' })),
+        ...SUPERVISORS.map((number) => ({ number, kind: 'Extension' as const, contactCenterId: 'cc1' })),
+        { number: '7000', kind: 'RoutingPoint' as const, contactCenterId: 'cc1', targets: AGENTS },
+        { number: '9001', kind: 'Extension' as const, contactCenterId: 'cc2' },
+      ],
+    });
+    this.sw.onEvent((e) => this.events.push(e));
+  }
+
+  /** log lines since the last call to take() */
+  take(filter?: (line: string) => boolean): string[] {
+    const lines = this.events.slice(this.mark).map(eventLine);
+    this.mark = this.events.length;
+    return filter ? lines.filter(filter) : lines;
+  }
+
+  ok<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
+    if (!r.ok) assert.fail(`expected ok, got: ${r.error.message}`);
+    return r.value;
+  }
+
+  loginReady(...dns: string[]): void {
+    for (const dn of dns) {
+      this.ok(this.sw.login(dn, { userId: 'u' + dn, isAgent: true }));
+      this.ok(this.sw.setAgentState(dn, { state: 'Ready' }));
+      this.clock.advance(1000); // distinct idle times: the first logged in is the longest idle
+    }
+  }
+
+  op(dn: string, callUuid: string, op: CallOperation): void {
+    this.ok(this.sw.callOperation(dn, callUuid, op));
+  }
+
+  /** the only live call of dn */
+  callOf(dn: string): string {
+    const calls = this.sw.callsOf(dn);
+    assert.equal(calls.length, 1, `${dn} should have exactly one call, has ${calls.length}`);
+    return calls[0];
+  }
+
+  mediaOf(callUuid: string): Record<string, string[]> {
+    const m = this.sw.media(callUuid);
+    assert.ok(m, `no media for call ${callUuid}`);
+    return Object.fromEntries(m.map((p) => [p.phoneNumber, p.hears]));
+  }
+}

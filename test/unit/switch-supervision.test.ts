@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness, defaultSettings } from '../helpers/switch-harness.js';
+
+const C = '+15551234';
+
+function monitoredCall(h: Harness, mode: 'ListenIn' | 'Coach' | 'BargeIn', extra: Partial<{ scope: 'Agent' | 'Call'; span: 'NextCall' | 'AllCalls' }> = {}) {
+  h.loginReady('5001', '5002');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.ok(h.sw.monitor('5101', { mode, scope: extra.scope ?? 'Call', span: extra.span ?? 'AllCalls', targetDn: '5001' }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  return callUuid;
+}
+
+test('scenario 1: ListenIn armed while idle joins on answer; customer hangs up; S stays armed', () => {
+  const h = new Harness();
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.take();
+  h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h.take(), ['5101 audit Armed ListenIn/AllCalls/Call ->5001', '5101 device NotReady monitor=ListenIn/AllCalls/Call->5001']);
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  assert.deepEqual(h.take(), ['5001 call #1 StatusChange Ringing Inbound [+15551234]'], 'S does not join while A rings');
+  h.op('5001', callUuid, { name: 'Answer' });
+  assert.deepEqual(h.take(), [
+    '5101 audit Joined ListenIn/AllCalls/Call ->5001 agent=5001 #1',
+    '5001 call #1 StatusChange Established Inbound [+15551234] listenedIn',
+    '5101 call #1 StatusChange Established Inbound [+15551234,5001] mute monitoring',
+  ]);
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001'], '5001': [C], '5101': [C, '5001'] });
+  h.ok(h.sw.simulateExternalHangup(callUuid));
+  assert.deepEqual(h.take(), [
+    '5101 audit Left ListenIn/AllCalls/Call ->5001 agent=5001 #1 CallEnded',
+    '5001 call #1 StatusChange Released Inbound [+15551234]', // a ListenIn supervisor is not among the agent's participants
+    '5101 call #1 StatusChange Released Inbound [+15551234,5001] mute monitoring',
+  ]);
+  assert.equal(h.sw.device('5101')?.monitoring?.state, 'ListenIn', 'still armed');
+});
+
+test('scenario 2: NextCall ends after the first monitored call', () => {
+  const h = new Harness();
+  const first = monitoredCall(h, 'ListenIn', { span: 'NextCall' });
+  h.ok(h.sw.simulateExternalHangup(first));
+  assert.equal(h.sw.device('5101')?.monitoring, undefined);
+  h.take();
+  const second = h.ok(h.sw.simulateInbound('+15550002', '7000')).callUuid;
+  const agent = h.sw.callsOf('5001').length ? '5001' : '5002';
+  h.op(agent, second, { name: 'Answer' });
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+});
+
+test('scenarios 3, 4, 10: BargeIn at once, Coach, MuteMonitoredUser: the media matrix', () => {
+  const h = new Harness();
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  h.ok(h.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001', '5101'], '5001': [C, '5101'], '5101': [C, '5001'] });
+  assert.deepEqual(h.sw.callView(callUuid, '5001')?.participants, [C, '5101']);
+  h.op('5101', callUuid, { name: 'MuteMonitoredUser' });
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5101'], '5001': [C, '5101'], '5101': [C, '5001'] });
+  h.op('5101', callUuid, { name: 'UnmuteMonitoredUser' });
+  h.op('5101', callUuid, { name: 'SwitchToCoach' });
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001'], '5001': [C, '5101'], '5101': [C, '5001'] });
+  assert.deepEqual(h.sw.device('5101')?.monitoring?.state, 'Coach');
+});
+
+test('scenario 5: ListenIn -> BargeIn -> Coach -> ListenIn, capabilities list only allowed switches', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn');
+  const caps = () => h.sw.callView(call, '5101')!.capabilities.filter((c) => c.startsWith('SwitchTo'));
+  assert.deepEqual(caps(), ['SwitchToBargeIn', 'SwitchToCoach']);
+  h.op('5101', call, { name: 'SwitchToBargeIn' });
+  assert.deepEqual(caps(), ['SwitchToListenIn', 'SwitchToCoach']);
+  assert.equal(h.sw.callView(call, '5101')!.muted, false);
+  h.op('5101', call, { name: 'SwitchToCoach' });
+  assert.deepEqual(caps(), ['SwitchToListenIn', 'SwitchToBargeIn']);
+  h.op('5101', call, { name: 'SwitchToListenIn' });
+  assert.equal(h.sw.callView(call, '5101')!.muted, true);
+  const r = h.sw.callOperation('5101', call, { name: 'SwitchToListenIn' });
+  assert.equal(r.ok, false);
+});
+
+test('scenario 6: Agent scope, A single-step transfers to B: S released, still armed; next call monitored', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn', { scope: 'Agent' });
+  h.take();
+  h.op('5001', call, { name: 'SingleStepTransfer', destination: { phoneNumber: '5002' } });
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+  assert.equal(h.sw.device('5101')?.monitoring?.scope, 'Agent');
+  h.op('5002', call, { name: 'Answer' });
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+  const next = h.ok(h.sw.simulateInbound('+15550009', '5001')).callUuid;
+  h.op('5001', next, { name: 'Answer' });
+  assert.deepEqual(h.sw.callsOf('5101'), [next]);
+});
+
+test('scenario 7: Call scope, A single-step transfers to B: S stays and hears B and C', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn');
+  h.op('5001', call, { name: 'SingleStepTransfer', destination: { phoneNumber: '5002' } });
+  h.take();
+  h.op('5002', call, { name: 'Answer' });
+  assert.deepEqual(h.sw.callsOf('5101'), [call]);
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5002'], '5101': [C, '5002'], '5002': [C] });
+  assert.equal(h.sw.callView(call, '5101')!.dnis, '5002');
+  assert.equal(h.sw.callView(call, '5002')!.supervisorListeningIn, true);
+});
+
+test('scenario 8: Call scope, consult transfer keeps S on the call', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn');
+  h.op('5001', call, { name: 'InitiateTransfer', destination: { phoneNumber: '5002' } });
+  const consult = h.sw.callsOf('5002')[0];
+  h.op('5002', consult, { name: 'Answer' });
+  h.take();
+  h.op('5001', call, { name: 'CompleteTransfer' });
+  const lines = h.take();
+  assert.ok(lines.indexOf('5001 call #1 StatusChange Released Inbound [+15551234,5002]') >= 0, lines.join('\n'));
+  assert.deepEqual(h.sw.callsOf('5101'), [call]);
+  assert.deepEqual(h.sw.callsOf('5002'), [call]);
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5002'], '5101': [C, '5002'], '5002': [C] });
+});
+
+test('scenario 9: S barged in, A conferences B: four parties', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'BargeIn');
+  h.op('5001', call, { name: 'InitiateConference', destination: { phoneNumber: '5002' } });
+  const consult = h.sw.callsOf('5002')[0];
+  h.op('5002', consult, { name: 'Answer' });
+  h.op('5001', consult, { name: 'CompleteConference' });
+  assert.deepEqual(h.mediaOf(call), {
+    [C]: ['5001', '5101', '5002'],
+    '5001': [C, '5101', '5002'],
+    '5101': [C, '5001', '5002'],
+    '5002': [C, '5001', '5101'],
+  });
+});
+
+test('scenario 12: second supervisor refused by default; allowed to listen with max 2, not to barge', () => {
+  const h = new Harness();
+  monitoredCall(h, 'BargeIn');
+  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  const r = h.sw.monitor('5102', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' });
+  assert.equal(!r.ok && r.error.code, 'InUse');
+  const h2 = new Harness(defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: 2, notifyAgent: 'always' } }));
+  const call = monitoredCall(h2, 'BargeIn');
+  h2.ok(h2.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h2.ok(h2.sw.monitor('5102', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h2.sw.callsOf('5102'), [call]);
+  const s = h2.sw.callOperation('5102', call, { name: 'SwitchToBargeIn' });
+  assert.equal(!s.ok && s.error.code, 'InUse');
+});
+
+test('scenario 16: hold with S in ListenIn and in BargeIn', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn');
+  h.op('5001', call, { name: 'Hold' });
+  assert.deepEqual(h.mediaOf(call), { [C]: [], '5001': [], '5101': [C] });
+  h.op('5101', call, { name: 'SwitchToBargeIn' });
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5101'], '5001': [], '5101': [C] });
+});
+
+test('scenario 17: routing point monitoring follows two successive calls to their agents', () => {
+  const h = new Harness();
+  h.loginReady('5001', '5002');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  for (const caller of ['+15550001', '+15550002']) {
+    const { callUuid } = h.ok(h.sw.simulateInbound(caller, '7000'));
+    const agent = h.sw.callsOf('5001').includes(callUuid) ? '5001' : '5002';
+    h.op(agent, callUuid, { name: 'Answer' });
+    assert.deepEqual(h.sw.callsOf('5101'), [callUuid]);
+    assert.equal(h.sw.callView(callUuid, '5101')!.dnis, agent);
+    h.ok(h.sw.simulateExternalHangup(callUuid));
+    assert.deepEqual(h.sw.callsOf('5101'), []);
+  }
+});
+
+test('scenario 18: intrusion off waits for the next call', () => {
+  const h = new Harness(defaultSettings({ supervision: { intrusion: false, autoAnswer: true, maxSupervisorsPerAgent: 1, notifyAgent: 'always' } }));
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+});
+
+test('scenario 14, 11, 15: session end, cancel, supervisor hang-up', () => {
+  const h = new Harness();
+  let call = monitoredCall(h, 'BargeIn');
+  h.op('5101', call, { name: 'Hangup' });
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5001'], '5001': [C] });
+  h.ok(h.sw.simulateExternalHangup(call));
+  call = h.ok(h.sw.simulateInbound(C, '5001')).callUuid;
+  h.op('5001', call, { name: 'Answer' });
+  assert.deepEqual(h.sw.callsOf('5101'), [call]);
+  h.ok(h.sw.cancelMonitoring('5101'));
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+  assert.equal(h.sw.device('5101')?.monitoring, undefined);
+  h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h.sw.callsOf('5101'), [call]);
+  h.ok(h.sw.logout('5001'));
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+  assert.equal(h.sw.device('5101')?.monitoring, undefined);
+});

@@ -578,8 +578,10 @@ export class SimulatedSwitch implements SwitchPort {
 
   private initiateConsult(call: Call, me: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
     if (to === me.dn) return fail(ErrorCode.InvalidValue, 'The destination is your own number');
+    // the hold and the new consultation are reported together, original first, so the Held
+    // notification already carries CompleteTransfer / CompleteConference (as in the GWS sample)
+    this.core.touch(call);
     if (me.state === PartyState.Established) this.core.setState(call, me, PartyState.Held);
-    this.core.flush();
     const t = this.resolve(call.ccId, to);
     const consult = this.core.newCall(call.ccId, CallType.Consult, to);
     consult.parentUuid = call.uuid;

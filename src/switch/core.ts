@@ -286,7 +286,8 @@ export class SwitchCore {
       }
       if (p.state === PartyState.Released) {
         this.lastCall.delete(k);
-        this.legs.get(p.dn)?.delete(uuid);
+        // the DN may have rejoined the same call in this step (e.g. routed back to it)
+        if (!this.partyOf(call, p.dn)) this.legs.get(p.dn)?.delete(uuid);
       }
     }
     call.parties = call.parties.filter((p) => p.state !== PartyState.Released);

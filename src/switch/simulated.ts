@@ -211,9 +211,10 @@ export class SimulatedSwitch implements SwitchPort {
     return { kind: 'Fail', cause: 'UnknownDestination', number };
   }
 
-  /** busy: a leg that is not on hold (ringing, dialing, talking, or monitoring) */
+  /** busy: two calls already, or a leg that is not on hold (ringing, dialing, talking, or monitoring) */
   private busy(dn: string): boolean {
-    return this.core.liveCallsOf(dn).some((c) => this.core.partyOf(c, dn)!.state !== PartyState.Held);
+    const live = this.core.liveCallsOf(dn);
+    return live.length >= 2 || live.some((c) => this.core.partyOf(c, dn)!.state !== PartyState.Held);
   }
 
   /** Add the destination's party to a call (ringing, alerting, or queued at a routing point). */
@@ -380,8 +381,12 @@ export class SimulatedSwitch implements SwitchPort {
     if (p.routedBy) {
       this.releaseParty(call, p);
       call.rejectedBy.add(p.dn);
-      this.core.addParty(call, p.routedBy, 'RoutingPoint', PartyState.Ringing);
-      this.core.queues.get(p.routedBy)!.unshift(call.uuid);
+      // back to the routing point, unless the call is already queued there again
+      if (!this.core.partyOf(call, p.routedBy)) {
+        this.core.addParty(call, p.routedBy, 'RoutingPoint', PartyState.Ringing);
+        this.core.queues.get(p.routedBy)!.unshift(call.uuid);
+      }
+      this.endCallIfDone(call);
       return;
     }
     for (const m of this.core.members(call)) {
@@ -577,7 +582,7 @@ export class SimulatedSwitch implements SwitchPort {
   }
 
   private initiateConsult(call: Call, me: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
-    if (to === me.dn) return fail(ErrorCode.InvalidValue, 'The destination is your own number');
+    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
     // the hold and the new consultation are reported together, original first, so the Held
     // notification already carries CompleteTransfer / CompleteConference (as in the GWS sample)
     this.core.touch(call);
@@ -609,8 +614,14 @@ export class SimulatedSwitch implements SwitchPort {
   }
 
   /** Move a party from one call to another (its leg on the old call is shown as released). */
-  private moveParty(from: Call, p: Party, to: Call): Party {
+  private moveParty(from: Call, p: Party, to: Call): Party | undefined {
     this.core.clearTimers(p);
+    if (this.core.partyOf(to, p.dn)) {
+      // already on the destination call (joined it meanwhile): one leg is enough
+      p.state = PartyState.Released;
+      this.core.touch(from);
+      return undefined;
+    }
     const moved = this.core.addParty(to, p.dn, p.kind, p.state, { routedBy: p.routedBy, muted: p.muted, everEstablished: p.everEstablished });
     p.state = PartyState.Released;
     this.core.touch(from);
@@ -633,7 +644,7 @@ export class SimulatedSwitch implements SwitchPort {
     const far = this.core.members(consult).filter((p) => p !== aCons);
     original.userData = { ...original.userData, ...consult.userData };
     if (consult.recording) original.recording = consult.recording;
-    const moved = far.map((p) => this.moveParty(consult, p, original));
+    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
     this.releaseParty(original, aOrig);
     this.releaseParty(consult, aCons);
     consult.ended = true;
@@ -654,7 +665,7 @@ export class SimulatedSwitch implements SwitchPort {
     original.userData = { ...original.userData, ...consult.userData };
     this.core.clearTimers(aCons);
     aCons.state = PartyState.Released;
-    const moved = far.map((p) => this.moveParty(consult, p, original));
+    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
     consult.ended = true;
     this.core.setState(original, aOrig, PartyState.Established);
     original.conferenceOwner ??= me.dn;
@@ -663,7 +674,7 @@ export class SimulatedSwitch implements SwitchPort {
   }
 
   private singleStepTransfer(call: Call, me: Party, to: string, userData?: UserData): Result {
-    if (to === me.dn) return fail(ErrorCode.InvalidValue, 'The destination is your own number');
+    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
     const t = this.resolve(call.ccId, to);
     if (t.kind === 'Fail') {
       this.failure(call, me.dn, t.cause, t.number);

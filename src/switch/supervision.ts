@@ -55,6 +55,8 @@ export class Supervision {
       }
       existing.scope = req.scope;
       existing.span = req.span;
+      // re-armed for NextCall while on a call of the target: this call is the one it monitors
+      if (req.span === MonitorSpan.NextCall && me) existing.consumed = true;
       this.audit('Armed', existing);
       core.touchDevice(sDn);
       return okVoid;

@@ -1,0 +1,36 @@
+/**
+ * createBayeuxServer: Switchboard's own Bayeux 1.0 (CometD) server, long-polling and websocket,
+ * behind the BayeuxServer port (port.ts). The host routes POSTs and upgrades of the mount point
+ * (and of any single segment after it) here; this module only composes the engine and transports.
+ */
+import { BayeuxEngine } from './engine.js';
+import { handlePost } from './long-polling.js';
+import { makeLog, resolveOptions } from './options.js';
+import type { BayeuxOptions, BayeuxServer } from './port.js';
+import { WebSocketTransport } from './websocket.js';
+
+export type { BayeuxOptions, BayeuxServer } from './port.js';
+
+export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
+  const engine = new BayeuxEngine(resolveOptions(opts), makeLog(opts.log));
+  const ws = new WebSocketTransport(engine);
+  let closing: Promise<void> | null = null;
+
+  return {
+    handlePost: (req, res, body) => handlePost(engine, req, res, body),
+    handleUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
+    publishToUser: (userKey, channel, data) => {
+      engine.deliver(userKey, channel, data);
+    },
+    disconnectUser: (userKey) => engine.disconnectUser(userKey),
+    sessionCount: () => engine.registry.size,
+    close: () => {
+      closing ??= (async () => {
+        engine.shutdown();
+        await ws.close();
+        engine.log.debug({}, 'bayeux server closed');
+      })();
+      return closing;
+    },
+  };
+}

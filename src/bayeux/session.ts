@@ -1,0 +1,120 @@
+/**
+ * One Bayeux session (a handshaken client) and the registry of live sessions.
+ *
+ * A session belongs to the user key it handshook with; `SessionRegistry.find` answers only for that
+ * user, so a clientId that leaked to another user is worth nothing. The registry keeps a per-user
+ * index so that publishing to a user touches only that user's sessions.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** The websocket a session currently talks over (see websocket.ts). */
+export interface WsLink {
+  readonly userKey: string;
+  /** sessions whose messages arrived over this socket */
+  readonly sessions: Set<Session>;
+  isOpen(): boolean;
+  /** send one frame (a JSON array); a no-op once the socket is closing */
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** A /meta/connect waiting for events or its timeout. */
+export interface HeldConnect {
+  readonly session: Session;
+  /** the connect request, for its id */
+  readonly request: { id?: unknown };
+  /** the websocket it came over; null for a long-poll */
+  readonly link: WsLink | null;
+  readonly timer: NodeJS.Timeout;
+  /** writes the final parts (connect reply first, then events) to wherever the connect came from */
+  readonly send: (parts: string[]) => void;
+}
+
+export class Session {
+  /** patterns (channels or wildcards) this session subscribed to */
+  readonly subscriptions = new Set<string>();
+  /** pre-serialised deliveries waiting for a connect or a websocket flush */
+  queue: string[] = [];
+  held: HeldConnect | null = null;
+  ws: WsLink | null = null;
+  /** when the session last showed life without holding anything: handshake, connect reply, socket loss */
+  lastActive: number;
+  alive = true;
+  flushScheduled = false;
+
+  constructor(
+    readonly id: string,
+    readonly userKey: string,
+    now: number,
+  ) {
+    this.lastActive = now;
+  }
+
+  takeQueue(): string[] {
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+
+  /** Does any subscription match `channel`, given the wildcard patterns that match it? */
+  wants(channel: string, wildcards: readonly string[]): boolean {
+    const subs = this.subscriptions;
+    if (subs.size === 0) return false;
+    if (subs.has(channel)) return true;
+    for (const p of wildcards) if (subs.has(p)) return true;
+    return false;
+  }
+
+  /** A short, non-secret tag for logs. */
+  get tag(): string {
+    return this.id.slice(0, 8);
+  }
+}
+
+/** 160 random bits as 40 hex characters. */
+export function newClientId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+export class SessionRegistry {
+  private readonly byId = new Map<string, Session>();
+  private readonly byUser = new Map<string, Set<Session>>();
+
+  create(userKey: string, now: number): Session {
+    const s = new Session(newClientId(), userKey, now);
+    this.byId.set(s.id, s);
+    let set = this.byUser.get(userKey);
+    if (!set) this.byUser.set(userKey, (set = new Set()));
+    set.add(s);
+    return s;
+  }
+
+  /** The session named by `clientId` if it exists and belongs to `userKey`; otherwise null. */
+  find(clientId: unknown, userKey: string | null): Session | null {
+    if (typeof clientId !== 'string' || userKey === null) return null;
+    const s = this.byId.get(clientId);
+    return s && s.userKey === userKey ? s : null;
+  }
+
+  remove(s: Session): void {
+    if (this.byId.get(s.id) !== s) return;
+    this.byId.delete(s.id);
+    const set = this.byUser.get(s.userKey);
+    if (set) {
+      set.delete(s);
+      if (set.size === 0) this.byUser.delete(s.userKey);
+    }
+  }
+
+  ofUser(userKey: string): ReadonlySet<Session> | undefined {
+    return this.byUser.get(userKey);
+  }
+
+  all(): IterableIterator<Session> {
+    return this.byId.values();
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

@@ -139,6 +139,7 @@ export class BayeuxEngine {
     timer.unref();
     const held: HeldConnect = { session: s, request: intent.request, link: intent.link, timer, send };
     s.held = held;
+    this.log.debug({ session: s.tag, holdMs: intent.holdMs }, 'bayeux connect held');
     return held;
   }
 

@@ -60,6 +60,9 @@ export function processBatch(engine: BayeuxEngine, messages: BayeuxMessage[], or
 }
 
 function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin): string {
+  if (engine.closed) {
+    return reply(m, { successful: false, error: ERRORS.serverClosing, advice: { reconnect: 'handshake', interval: engine.opts.intervalMs } });
+  }
   if (origin.userKey === null) {
     engine.log.debug({ transport: origin.transport }, 'bayeux handshake denied: not authenticated');
     return reply(m, { successful: false, error: ERRORS.handshakeDenied, advice: { reconnect: 'none' } });

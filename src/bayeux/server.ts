@@ -4,7 +4,7 @@
  * (and of any single segment after it) here; this module only composes the engine and transports.
  */
 import { BayeuxEngine } from './engine.js';
-import { handlePost } from './long-polling.js';
+import { LongPollingTransport } from './long-polling.js';
 import { makeLog, resolveOptions } from './options.js';
 import type { BayeuxOptions, BayeuxServer } from './port.js';
 import { WebSocketTransport } from './websocket.js';
@@ -13,11 +13,12 @@ export type { BayeuxOptions, BayeuxServer } from './port.js';
 
 export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
   const engine = new BayeuxEngine(resolveOptions(opts), makeLog(opts.log));
+  const lp = new LongPollingTransport(engine);
   const ws = new WebSocketTransport(engine);
   let closing: Promise<void> | null = null;
 
   return {
-    handlePost: (req, res, body) => handlePost(engine, req, res, body),
+    handlePost: (req, res, body) => lp.handlePost(req, res, body),
     handleUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     publishToUser: (userKey, channel, data) => {
       engine.deliver(userKey, channel, data);
@@ -27,7 +28,7 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
     close: () => {
       closing ??= (async () => {
         engine.shutdown();
-        await ws.close();
+        await Promise.all([lp.close(), ws.close()]);
         engine.log.debug({}, 'bayeux server closed');
       })();
       return closing;

@@ -2,7 +2,9 @@
  * The websocket transport (`ws` in noServer mode). The upgrade request is authenticated once
  * (401 on the raw socket when the hook says no); every frame in either direction is a JSON array
  * of messages. Replies other than /meta/connect go out at once; the connect is held as the
- * heartbeat while deliveries are pushed as frames as soon as they are queued.
+ * heartbeat while deliveries are pushed as frames as soon as they are queued. Frames arriving
+ * after close() began are processed against the emptied registry (402 / server closing) and
+ * answered only while the socket is still open.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -81,7 +83,6 @@ export class WebSocketTransport {
 
   private onFrame(link: Link, data: RawData, isBinary: boolean): void {
     const engine = this.engine;
-    if (engine.closed) return;
     try {
       const text = isBinary ? '' : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString();
       const messages = toMessages(text);

@@ -260,8 +260,11 @@ export interface BayeuxHost {
   login(user: string): Record<string, string>;
   /** make every credential of `user` invalid from now on */
   revoke(user: string): void;
-  /** close the Bayeux server and the HTTP server, then start new ones on the same port */
-  restart(): Promise<void>;
+  /**
+   * Close the Bayeux server and the HTTP server, then start new ones on the same port; `whileDown`
+   * (e.g. "wait until the client saw a failure") runs while nothing listens.
+   */
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -311,9 +314,10 @@ export async function startBayeuxHost(options: HostOptions = {}): Promise<Bayeux
     revoke(user) {
       revoked.add(user);
     },
-    async restart() {
+    async restart(whileDown) {
       await bayeux.close();
       await stop(server);
+      if (whileDown) await whileDown();
       bayeux = makeBayeux();
       server = await listen(() => bayeux, port);
     },

@@ -80,6 +80,13 @@ export class EventCollector<T = unknown> implements ChangeSource {
     });
   }
 
+  /** Mark everything that arrived so far as taken, so that `next` only sees what arrives from now on. */
+  drain(): T[] {
+    const untaken = this.items.filter((_, i) => !this.taken.has(i));
+    for (let i = 0; i < this.items.length; i++) this.taken.add(i);
+    return untaken;
+  }
+
   /** Items matching `filter`, taken or not. */
   filter(filter: (item: T) => boolean): T[] {
     return this.items.filter(filter);

@@ -1,0 +1,143 @@
+/**
+ * The composition root: builds Switchboard from a Config. Opens the store, provisions it, loads
+ * every contact center into the GWS directory and the switch, builds the Bayeux server (its
+ * authenticate hook is the REST one: Basic from the credential cache, or the session cookie),
+ * subscribes the notifier and the audit writer to switch events, and builds the HTTP server.
+ * Nothing else constructs these objects.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createBayeuxServer } from '../bayeux/server.js';
+import type { BayeuxServer } from '../bayeux/port.js';
+import type { Config } from '../config/types.js';
+import { Auth } from '../gws/auth.js';
+import type { GwsDeps } from '../gws/context.js';
+import { Directory } from '../gws/directory.js';
+import { NOTIFICATIONS_PATH, buildHttp } from '../gws/http.js';
+import { Notifier } from '../gws/notifier.js';
+import { Sessions } from '../gws/sessions.js';
+import { makeUrls } from '../gws/urls.js';
+import { verifyPassword } from '../store/password.js';
+import type { Store } from '../store/port.js';
+import { provision } from '../store/provision.js';
+import { openStore } from '../store/sqlite.js';
+import { randomIds, systemClock } from '../switch/clock.js';
+import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
+import { SimulatedSwitch } from '../switch/simulated.js';
+import { AuditWriter } from './audit-writer.js';
+import { topologyOf } from './topology.js';
+
+export interface App {
+  config: Config;
+  fastify: FastifyInstance;
+  switch: SwitchPort;
+  store: Store;
+  bayeux: BayeuxServer;
+  directory: Directory;
+  /** listen on config.host:config.port (0 = ephemeral); baseUrl is the local URL actually bound */
+  listen(): Promise<{ baseUrl: string; port: number }>;
+  /** stop accepting, answer held long-polls, finish requests, stop the switch, close the store */
+  close(): Promise<void>;
+}
+
+export interface AppDeps {
+  clock?: Clock;
+  ids?: IdSource;
+  switch?: SwitchPort;
+  store?: Store;
+}
+
+export const PACKAGE_VERSION: string = (() => {
+  try {
+    return String(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** a host as it appears in a URL (wildcard addresses become the loopback one) */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds() });
+  const store = deps.store ?? openStore(config.database);
+  try {
+    await provision(store, config);
+    const directory = new Directory();
+    for (const cc of await store.listContactCenters()) {
+      const snap = await store.snapshot(cc.id);
+      if (!snap) continue;
+      directory.load(snap);
+      sw.configure(topologyOf(snap));
+    }
+
+    let base = config.publicBaseUrl?.replace(/\/+$/, '') ?? `http://${urlHost(config.host)}:${config.port}`;
+    const urls = makeUrls(() => base);
+    const sessions = new Sessions(config.sessionTtlSec * 1000);
+    const auth = new Auth(directory, sessions, verifyPassword);
+
+    // the Bayeux server logs through fastify's logger, which exists only once fastify is built
+    let bayeuxLog: FastifyInstance['log'] | undefined;
+    const bayeux = createBayeuxServer({
+      ...config.cometd,
+      authenticate: (req) => auth.authenticateSync(req),
+      log: {
+        info: (o, m) => bayeuxLog?.info(o, m),
+        warn: (o, m) => bayeuxLog?.warn(o, m),
+        debug: (o, m) => bayeuxLog?.debug(o, m),
+      },
+    });
+    const gwsDeps: GwsDeps = { config, directory, sw, store, urls, sessions, auth, bayeux, version: PACKAGE_VERSION };
+    const fastify = buildHttp(gwsDeps, bayeux);
+    bayeuxLog = fastify.log.child({ component: 'bayeux' });
+
+    const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
+    const audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
+    const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent)];
+
+    fastify.server.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '').split('?', 1)[0];
+      if (path === NOTIFICATIONS_PATH || path.startsWith(`${NOTIFICATIONS_PATH}/`)) bayeux.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      fastify,
+      switch: sw,
+      store,
+      bayeux,
+      directory,
+      async listen() {
+        await fastify.listen({ host: config.host, port: config.port });
+        const port = (fastify.server.address() as AddressInfo).port;
+        const local = `http://${urlHost(config.host)}:${port}`;
+        if (!config.publicBaseUrl) base = local;
+        return { baseUrl: local, port };
+      },
+      close() {
+        closing ??= (async () => {
+          const http = fastify.close();
+          await bayeux.close();
+          await http;
+          for (const off of unsubscribe) off();
+          sw.stop();
+          sessions.close();
+          await audit.drain();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}

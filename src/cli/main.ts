@@ -1,0 +1,83 @@
+/**
+ * `npm start`: read the configuration (arguments, environment, optional file), build the app,
+ * listen, and print a banner with the URL and, for the demo, its logins. A bad configuration
+ * prints every problem and exits 1; a port in use says so in one line and exits 1; SIGINT and
+ * SIGTERM close gracefully (held long-polls are answered) and exit 0.
+ */
+import { PACKAGE_VERSION, createApp } from '../app/app.js';
+import type { App } from '../app/app.js';
+import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+
+function fail(lines: string[]): never {
+  for (const l of lines) process.stderr.write(`${l}\n`);
+  process.exit(1);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    const problems = (err as { problems?: unknown }).problems;
+    if (Array.isArray(problems)) {
+      fail(['Switchboard cannot start: the configuration has problems:', ...problems.map((p) => `  - ${String(p)}`)]);
+    }
+    throw err;
+  }
+}
+
+function banner(app: App, baseUrl: string, demo: boolean): string {
+  const lines = [
+    '',
+    `Switchboard ${PACKAGE_VERSION} listening on ${baseUrl}`,
+    `  REST    ${baseUrl}/api/v2/me`,
+    `  CometD  ${baseUrl}/api/v2/notifications`,
+    `  store   ${app.config.database}`,
+  ];
+  if (demo) {
+    lines.push('', `Demo contact center (password for everyone: ${DEMO_LOGINS[0]?.password ?? 'demo'}):`);
+    for (const l of DEMO_LOGINS) lines.push(`  ${l.userName.padEnd(12)} ${l.roles.join(', ').padEnd(28)} ${l.dn ?? '-'}`);
+    lines.push('', `Try: curl -u agent1:demo ${baseUrl}/api/v2/me`);
+  }
+  return lines.join('\n') + '\n\n';
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const app = await createApp(config);
+  let listening: { baseUrl: string; port: number };
+  try {
+    listening = await app.listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    await app.close().catch(() => undefined);
+    if (code === 'EADDRINUSE') fail([`port ${config.port} on ${config.host} is in use; set PORT or --config server.port`]);
+    if (code === 'EACCES') fail([`not allowed to listen on ${config.host}:${config.port}; choose another PORT`]);
+    if (code === 'EADDRNOTAVAIL') fail([`address ${config.host} is not available on this machine; set HOST`]);
+    throw err;
+  }
+  const demo = !config.contactCenters && app.directory.allCenters().some((c) => c.record.name === DEMO_NAME);
+  process.stdout.write(banner(app, listening.baseUrl, demo));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.fastify.log.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.fastify.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

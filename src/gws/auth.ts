@@ -1,0 +1,143 @@
+/**
+ * Authentication for REST and CometD (gws-voice-api.md 1.4, client-expectations.md 1): HTTP Basic
+ * on any request, verified against the stored scrypt hash and then cached in memory (keyed by a
+ * SHA-256 of the Authorization header, sliding TTL) so repeated Basic is cheap and the Bayeux hook
+ * can answer synchronously; otherwise the JSESSIONID cookie of a live session. An Authorization
+ * header wins over the cookie. Failures are statusCode 20 (HTTP 401, no WWW-Authenticate).
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { UserRecord } from '../store/port.js';
+import type { Directory } from './directory.js';
+import { gws } from './reply.js';
+import type { Session, Sessions } from './sessions.js';
+import { SESSION_COOKIE, cookieValues } from './sessions.js';
+
+export type VerifyPassword = (plain: string, hash: string) => Promise<boolean>;
+
+export interface Authenticated {
+  user: UserRecord;
+  session: Session;
+  byAuthorization: boolean;
+  /** the response must set the session cookie (the request did not carry this session's) */
+  setCookie: boolean;
+}
+
+const BAD_CREDENTIALS = 'Invalid user name or password';
+const NO_CREDENTIALS =
+  'Not authenticated: send HTTP Basic credentials (Authorization: Basic ...) or the JSESSIONID cookie of a live session';
+const MAX_CACHE = 10_000;
+
+export class Auth {
+  private readonly cache = new Map<string, { userId: string; expires: number }>();
+  private readonly warming = new Set<string>();
+
+  constructor(
+    private readonly directory: Directory,
+    private readonly sessions: Sessions,
+    private readonly verify: VerifyPassword,
+    private readonly cacheTtlMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** REST: who is calling, or a statusCode 20 error. */
+  async authenticate(headers: IncomingHttpHeaders): Promise<Authenticated> {
+    const authorization = headers.authorization;
+    if (authorization) {
+      const user = await this.basicUser(authorization);
+      const own = this.cookieSessions(headers).find((s) => s.userId === user.id);
+      if (own) return { user, session: own, byAuthorization: true, setCookie: false };
+      return { user, session: this.sessions.forUser(user.id), byAuthorization: true, setCookie: true };
+    }
+    for (const s of this.cookieSessions(headers)) {
+      const user = this.directory.user(s.userId);
+      if (user?.enabled) return { user, session: s, byAuthorization: false, setCookie: false };
+    }
+    throw gws.notAuthenticated(NO_CREDENTIALS);
+  }
+
+  /**
+   * CometD: the user id of a request, synchronously. Basic credentials must already be in the
+   * cache (clients GET /api/v2/me first); an unknown header starts a verification in the
+   * background so a retried handshake succeeds, and is refused this time.
+   */
+  authenticateSync(req: IncomingMessage): string | null {
+    const authorization = req.headers.authorization;
+    if (authorization) {
+      const hit = this.cached(authorization);
+      if (hit) return hit;
+      this.warm(authorization);
+      return null;
+    }
+    for (const s of this.cookieSessions(req.headers)) {
+      if (this.directory.user(s.userId)?.enabled) return s.userId;
+    }
+    return null;
+  }
+
+  private cookieSessions(headers: IncomingHttpHeaders): Session[] {
+    const out: Session[] = [];
+    for (const id of cookieValues(headers.cookie, SESSION_COOKIE)) {
+      const s = this.sessions.get(id);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  private key(authorization: string): string {
+    return createHash('sha256').update(authorization).digest('base64');
+  }
+
+  private cached(authorization: string): string | undefined {
+    const k = this.key(authorization);
+    const hit = this.cache.get(k);
+    if (!hit) return undefined;
+    const now = this.now();
+    if (hit.expires < now) {
+      this.cache.delete(k);
+      return undefined;
+    }
+    hit.expires = now + this.cacheTtlMs;
+    return hit.userId;
+  }
+
+  private warm(authorization: string): void {
+    const k = this.key(authorization);
+    if (this.warming.has(k)) return;
+    this.warming.add(k);
+    this.basicUser(authorization)
+      .catch(() => undefined)
+      .finally(() => this.warming.delete(k));
+  }
+
+  private async basicUser(authorization: string): Promise<UserRecord> {
+    const hitId = this.cached(authorization);
+    if (hitId) {
+      const u = this.directory.user(hitId);
+      if (u?.enabled) return u;
+    }
+    const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
+    if (!m) throw gws.notAuthenticated('Only HTTP Basic authentication is supported: Authorization: Basic base64(user:password)');
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw gws.notAuthenticated('Malformed Basic credentials: expected base64 of "user:password"');
+    const user = this.directory.userByName(decoded.slice(0, colon));
+    if (!user || !user.enabled) throw gws.notAuthenticated(BAD_CREDENTIALS);
+    let ok = false;
+    try {
+      ok = await this.verify(decoded.slice(colon + 1), user.passwordHash);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw gws.notAuthenticated(BAD_CREDENTIALS);
+    if (this.cache.size >= MAX_CACHE) this.prune();
+    this.cache.set(this.key(authorization), { userId: user.id, expires: this.now() + this.cacheTtlMs });
+    return user;
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [k, v] of this.cache) if (v.expires < now) this.cache.delete(k);
+    if (this.cache.size >= MAX_CACHE) this.cache.clear();
+  }
+}

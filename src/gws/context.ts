@@ -1,0 +1,39 @@
+/**
+ * What GWS routes are given (the dependencies built by the composition root) and what they know
+ * of the caller once authentication has run.
+ */
+import type { BayeuxServer } from '../bayeux/port.js';
+import type { Config } from '../config/types.js';
+import type { Store, UserRecord } from '../store/port.js';
+import type { SwitchPort } from '../switch/port.js';
+import type { Auth } from './auth.js';
+import type { CenterEntry, Directory } from './directory.js';
+import type { Principal } from './gates.js';
+import type { Session, Sessions } from './sessions.js';
+import type { Urls } from './urls.js';
+
+export interface GwsDeps {
+  config: Config;
+  directory: Directory;
+  sw: SwitchPort;
+  store: Store;
+  urls: Urls;
+  sessions: Sessions;
+  auth: Auth;
+  bayeux?: BayeuxServer;
+  /** package version, for /api/v2/diagnostics/version */
+  version: string;
+}
+
+export interface Caller {
+  user: UserRecord;
+  cc: CenterEntry;
+  who: Principal;
+  session: Session;
+  /** authenticated by an Authorization header (CSRF does not apply) rather than the cookie alone */
+  byAuthorization: boolean;
+}
+
+export function principalOf(user: UserRecord, cc: CenterEntry): Principal {
+  return { roles: user.roles, features: cc.features };
+}

@@ -1,0 +1,190 @@
+/**
+ * The in-memory directory the GWS layer answers from: every provisioned contact center, user,
+ * device, place, agent group, agent-state definition and feature, loaded once from the store's
+ * snapshots at start-up (provisioning does not change while the server runs). Lookups are by id,
+ * by lower-cased userName, and by DN (DNs are unique in one switch).
+ *
+ * It also keeps the one piece of session state GWS itself owns: which user a device is assigned
+ * to right now. By default that is the provisioned owner; StartContactCenterSession at another
+ * place assigns that place's device to the caller until EndContactCenterSession. It holds no
+ * telephony state: agent state, calls and monitoring live in the switch.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  AgentGroupRecord,
+  AgentStateRecord,
+  ContactCenterRecord,
+  ContactCenterSnapshot,
+  DeviceRecord,
+  PlaceRecord,
+  UserRecord,
+} from '../store/port.js';
+
+/** user.settings: always an object of objects (the C# SDK requires it). */
+export type UserSettings = Record<string, Record<string, string | number | boolean>>;
+
+export interface CenterEntry {
+  readonly record: ContactCenterRecord;
+  readonly id: string;
+  readonly features: ReadonlySet<string>;
+  /** one fixed voice environment per contact center, derived from its id */
+  readonly voiceEnvironmentId: string;
+  readonly users: readonly UserRecord[];
+  readonly devices: readonly DeviceRecord[];
+  readonly places: readonly PlaceRecord[];
+  readonly agentGroups: readonly AgentGroupRecord[];
+  /** system states first, then custom ones, in provisioning order */
+  readonly agentStates: readonly AgentStateRecord[];
+  /** by lower-cased operationName */
+  readonly agentStatesByOperation: ReadonlyMap<string, AgentStateRecord>;
+  readonly placesByName: ReadonlyMap<string, PlaceRecord>;
+  readonly userSettings: UserSettings;
+}
+
+/** A stable dashed UUID derived from a name (for ids GWS needs but provisioning does not store). */
+export function derivedUuid(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class Directory {
+  private readonly centers = new Map<string, CenterEntry>();
+  private readonly users = new Map<string, UserRecord>();
+  private readonly usersByName = new Map<string, UserRecord>();
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly devicesByDn = new Map<string, DeviceRecord>();
+  /** device id -> user id ('' = nobody) while a session moved it away from its provisioned owner */
+  private readonly ownerOverride = new Map<string, string>();
+  /** user id -> device ids while the user's session uses another place's devices */
+  private readonly userOverride = new Map<string, string[]>();
+
+  /** Add (or replace) one contact center from its provisioning snapshot. */
+  load(s: ContactCenterSnapshot): CenterEntry {
+    const cc = s.contactCenter;
+    const states = [...s.agentStates].sort((a, b) => Number(b.system) - Number(a.system));
+    const entry: CenterEntry = {
+      record: cc,
+      id: cc.id,
+      features: new Set(cc.features),
+      voiceEnvironmentId: derivedUuid(`switchboard-voice-environment:${cc.id}`),
+      users: s.users,
+      devices: s.devices,
+      places: s.places,
+      agentGroups: s.agentGroups,
+      agentStates: states,
+      agentStatesByOperation: new Map(states.map((r) => [r.operationName.toLowerCase(), r])),
+      placesByName: new Map(s.places.map((p) => [p.name.toLowerCase(), p])),
+      userSettings: { 'interaction-workspace': {} },
+    };
+    this.centers.set(cc.id, entry);
+    for (const u of s.users) {
+      this.users.set(u.id, u);
+      this.usersByName.set(u.userName.toLowerCase(), u);
+    }
+    for (const d of s.devices) {
+      this.devices.set(d.id, d);
+      this.devicesByDn.set(d.dn, d);
+    }
+    return entry;
+  }
+
+  center(id: string): CenterEntry | undefined {
+    return this.centers.get(id);
+  }
+
+  allCenters(): CenterEntry[] {
+    return [...this.centers.values()];
+  }
+
+  user(id: string): UserRecord | undefined {
+    return this.users.get(id);
+  }
+
+  userByName(userName: string): UserRecord | undefined {
+    return this.usersByName.get(userName.toLowerCase());
+  }
+
+  /** a user of this contact center by id or userName (another center's users are not found) */
+  userInCenter(ccId: string, idOrName: string): UserRecord | undefined {
+    const u = this.users.get(idOrName) ?? this.userByName(idOrName);
+    return u && u.contactCenterId === ccId ? u : undefined;
+  }
+
+  device(id: string): DeviceRecord | undefined {
+    return this.devices.get(id);
+  }
+
+  deviceByDn(dn: string): DeviceRecord | undefined {
+    return this.devicesByDn.get(dn);
+  }
+
+  /** a device (extension or routing point) of this contact center, by id */
+  deviceInCenter(ccId: string, id: string): DeviceRecord | undefined {
+    const d = this.devices.get(id);
+    return d && d.contactCenterId === ccId ? d : undefined;
+  }
+
+  /** a device of this contact center, by DN */
+  deviceByNumber(ccId: string, dn: string): DeviceRecord | undefined {
+    const d = this.devicesByDn.get(dn);
+    return d && d.contactCenterId === ccId ? d : undefined;
+  }
+
+  /** the user a device is assigned to now */
+  ownerOf(device: DeviceRecord): UserRecord | undefined {
+    const o = this.ownerOverride.get(device.id);
+    const id = o === undefined ? device.userId : o;
+    return id ? this.users.get(id) : undefined;
+  }
+
+  ownerOfDn(dn: string): UserRecord | undefined {
+    const d = this.devicesByDn.get(dn);
+    return d ? this.ownerOf(d) : undefined;
+  }
+
+  /** the devices assigned to a user now (extensions only) */
+  devicesOf(userId: string): DeviceRecord[] {
+    const o = this.userOverride.get(userId);
+    if (o) return o.map((id) => this.devices.get(id)!).filter(Boolean);
+    const u = this.users.get(userId);
+    const cc = u && this.centers.get(u.contactCenterId);
+    if (!cc) return [];
+    return cc.devices.filter((d) => d.kind === 'Extension' && d.userId === userId && this.ownerOf(d)?.id === userId);
+  }
+
+  /** Assign these devices to the user for the length of a session (another place than the default). */
+  assign(userId: string, deviceIds: string[]): void {
+    this.release(userId);
+    const u = this.users.get(userId);
+    const cc = u && this.centers.get(u.contactCenterId);
+    if (!cc) return;
+    for (const d of cc.devices) if (d.userId === userId && !deviceIds.includes(d.id)) this.ownerOverride.set(d.id, '');
+    for (const id of deviceIds) this.ownerOverride.set(id, userId);
+    this.userOverride.set(userId, [...deviceIds]);
+  }
+
+  /** Back to the provisioned assignment (EndContactCenterSession). */
+  release(userId: string): void {
+    const o = this.userOverride.get(userId);
+    if (!o) return;
+    for (const id of o) if (this.ownerOverride.get(id) === userId) this.ownerOverride.delete(id);
+    const u = this.users.get(userId);
+    const cc = u && this.centers.get(u.contactCenterId);
+    for (const d of cc?.devices ?? []) if (d.userId === userId && this.ownerOverride.get(d.id) === '') this.ownerOverride.delete(d.id);
+    this.userOverride.delete(userId);
+  }
+
+  /** the supervisor supervises a group that holds this agent (true when the center has no groups) */
+  supervisesAgent(cc: CenterEntry, supervisorId: string, agentUserId: string | undefined): boolean {
+    if (cc.agentGroups.length === 0) return true;
+    if (!agentUserId) return false;
+    return cc.agentGroups.some((g) => g.supervisorUserIds.includes(supervisorId) && g.agentUserIds.includes(agentUserId));
+  }
+
+  /** the supervisor supervises the group a routing point distributes to (true when it has none) */
+  supervisesRoutingPoint(cc: CenterEntry, supervisorId: string, dn: string): boolean {
+    const groups = cc.agentGroups.filter((g) => g.routingPoints.includes(dn));
+    if (groups.length === 0) return true;
+    return groups.some((g) => g.supervisorUserIds.includes(supervisorId));
+  }
+}

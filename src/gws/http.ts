@@ -1,0 +1,128 @@
+/**
+ * The HTTP face of Switchboard: one fastify instance with the GWS envelope everywhere. Per request:
+ * a request id (echoed as X-Request-Id, in every log line), CORS for browser clients, then for
+ * authenticated routes Basic-or-cookie authentication, the session cookie, the CSRF headers and
+ * (config.csrf) the CSRF check on cookie-only POST/PUT/DELETE. JSON bodies only; unknown paths
+ * are 404 and known paths with the wrong method 405, both statusCode 6. CometD POSTs under
+ * /api/v2/notifications are handed to the Bayeux server untouched by GWS auth and CSRF.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { BayeuxServer } from '../bayeux/port.js';
+import { ERROR_TABLE } from '../errors.js';
+import type { GwsDeps } from './context.js';
+import { principalOf } from './context.js';
+import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
+import { Router } from './router.js';
+import { auditRoutes } from './routes/audit.js';
+import { deviceRoutes } from './routes/devices.js';
+import { directoryRoutes } from './routes/directory.js';
+import { meRoutes } from './routes/me.js';
+import { sessionCookie } from './sessions.js';
+import { simRoutes } from './sim.js';
+
+export const NOTIFICATIONS_PATH = '/api/v2/notifications';
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+export const CSRF_MESSAGE = 'Missing or invalid Csrf token: send the X-CSRF-TOKEN header you received from GET /api/v2/me';
+
+function requestIds(): (req: IncomingMessage) => string {
+  const prefix = randomBytes(3).toString('hex');
+  let n = 0;
+  return (req) => {
+    const given = req.headers['x-request-id'];
+    if (typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given)) return given;
+    n = (n + 1) % Number.MAX_SAFE_INTEGER;
+    return `${prefix}-${n.toString(36)}`;
+  };
+}
+
+function cors(req: FastifyRequest, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  res.setHeader('Access-Control-Allow-Origin', origin);
+  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  res.setHeader('Access-Control-Expose-Headers', 'X-CSRF-HEADER, X-CSRF-TOKEN, X-Request-Id');
+  res.setHeader('Vary', 'Origin');
+}
+
+function preflight(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+  reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-CSRF-TOKEN, X-Requested-With, X-Request-Id');
+  reply.header('Access-Control-Max-Age', '600');
+  return sendOk(reply);
+}
+
+async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const a = await deps.auth.authenticate(req.headers);
+  const cc = deps.directory.center(a.user.contactCenterId);
+  if (!cc) throw gws.notAuthenticated(`User ${a.user.userName} has no contact center`);
+  req.caller = { user: a.user, cc, who: principalOf(a.user, cc), session: a.session, byAuthorization: a.byAuthorization };
+  if (a.setCookie) reply.header('Set-Cookie', sessionCookie(a.session.id));
+  reply.header('X-CSRF-HEADER', 'X-CSRF-TOKEN');
+  reply.header('X-CSRF-TOKEN', a.session.csrfToken);
+  if (deps.config.csrf && !a.byAuthorization && UNSAFE_METHODS.has(req.method) && req.headers['x-csrf-token'] !== a.session.csrfToken) {
+    throw gws.forbidden(CSRF_MESSAGE);
+  }
+}
+
+export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance {
+  const { config } = deps;
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    genReqId: requestIds(),
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('caller', null);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(gws.invalid(`Request body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.raw.setHeader('X-Request-Id', req.id);
+    cors(req, reply.raw);
+    if (req.routeOptions.config?.auth) await authenticate(deps, req, reply);
+  });
+
+  app.setErrorHandler(makeErrorHandler(config.bodyLimitBytes));
+
+  const router = new Router(app);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?', 1)[0];
+    const allowed = router.allowedMethods(path);
+    if (allowed.length) {
+      reply.header('Allow', allowed.join(', '));
+      return sendStatus(reply, ERROR_TABLE.NotFound.statusCode, `Method ${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, 405);
+    }
+    return sendStatus(reply, ERROR_TABLE.NotFound.statusCode, `Resource not found: ${req.method} ${path}`, 404);
+  });
+  app.options('*', { config: { auth: false } }, preflight);
+
+  meRoutes(router, deps);
+  deviceRoutes(router, deps);
+  directoryRoutes(router, deps);
+  auditRoutes(router, deps);
+  if (config.simApi) simRoutes(router, deps);
+
+  if (bayeux) {
+    const cometd = (req: FastifyRequest, reply: FastifyReply) => {
+      reply.hijack();
+      bayeux.handlePost(req.raw, reply.raw as ServerResponse, req.body);
+    };
+    router.raw('POST', NOTIFICATIONS_PATH, cometd);
+    router.raw('POST', `${NOTIFICATIONS_PATH}/*`, cometd);
+  }
+  return app;
+}

@@ -1,0 +1,127 @@
+/**
+ * Operations on /api/v2/me (gws-voice-api.md 4.1): StartContactCenterSession logs the caller's
+ * device (or the device at `place`, chosen by `devicePath` when the place has several) in on the
+ * switch; EndContactCenterSession logs it out, gives devices back to their provisioned owners and
+ * invalidates the HTTP session (the cookie is cleared). Ready and NotReady are accepted here too.
+ */
+import type { FastifyReply } from 'fastify';
+import { Role } from '../store/port.js';
+import type { DeviceRecord } from '../store/port.js';
+import type { Caller, GwsDeps } from './context.js';
+import type { Gate } from './gates.js';
+import type { OperationRow, OperationTable } from './operations.js';
+import { noParams, row } from './operations.js';
+import { optionalString, stringArray } from './params.js';
+import type { Body } from './params.js';
+import { gws, unwrap } from './reply.js';
+import { myDevices, myVoiceDevice } from './routes/common.js';
+import { clearedSessionCookie } from './sessions.js';
+import { lastSegment } from './urls.js';
+import { ME_STATE_OPERATIONS } from './voice-ops.js';
+import type { VoiceCtx } from './voice-ops.js';
+
+export interface MeCtx {
+  deps: GwsDeps;
+  caller: Caller;
+  reply: FastifyReply;
+}
+
+const VOICE: Gate = { features: ['api-voice'] };
+
+interface StartParams {
+  place?: string;
+  devicePath?: string;
+  loginCode?: string;
+  queue?: string;
+}
+
+function parseStart(b: Body): StartParams {
+  const channels = stringArray(b, 'channels', 'an array of channel names such as ["voice"]');
+  if (!channels.includes('voice')) {
+    throw gws.invalid(`Switchboard serves the voice channel only: 'channels' must include "voice", got ${JSON.stringify(channels)}`);
+  }
+  return {
+    place: optionalString(b, 'place')?.trim() || undefined,
+    devicePath: optionalString(b, 'devicePath')?.trim() || undefined,
+    loginCode: optionalString(b, 'loginCode'),
+    queue: optionalString(b, 'queue'),
+  };
+}
+
+/** the device the session logs in on */
+function chooseDevice(ctx: MeCtx, p: StartParams): { device: DeviceRecord; moved: boolean } {
+  const { deps, caller } = ctx;
+  const own = myDevices(deps, caller);
+  let candidates = own;
+  let where = 'your devices';
+  if (p.place) {
+    const place = caller.cc.placesByName.get(p.place.toLowerCase());
+    if (!place) throw gws.notFound(`Place '${p.place}' not found in your contact center`);
+    candidates = place.deviceIds.map((id) => deps.directory.deviceInCenter(caller.cc.id, id)).filter((d): d is DeviceRecord => !!d && d.kind === 'Extension');
+    where = `place '${place.name}'`;
+  }
+  let device: DeviceRecord | undefined;
+  if (p.devicePath) {
+    const id = lastSegment(p.devicePath);
+    device = candidates.find((d) => d.id === id);
+    if (!device) throw gws.notFound(`Device '${p.devicePath}' is not one of ${where}`);
+  } else if (candidates.length === 0) {
+    throw gws.invalidState(
+      p.place ? `Place '${p.place}' has no device to log in on` : `You have no device to log in on: give a place that has one, or ask an administrator to give you an extension`,
+    );
+  } else if (candidates.length > 1) {
+    throw gws.invalidState(`${where[0].toUpperCase()}${where.slice(1)} hold several devices: say which one with devicePath (…/devices/{id})`);
+  } else {
+    device = candidates[0];
+  }
+  return { device, moved: !own.some((d) => d.id === device!.id) };
+}
+
+function start(ctx: MeCtx, p: StartParams): void {
+  const { deps, caller } = ctx;
+  const { device, moved } = chooseDevice(ctx, p);
+  const current = deps.sw.device(device.dn);
+  if (current?.loggedIn && current.userId && current.userId !== caller.user.id) {
+    throw gws.inUse(`Device ${device.dn} is in use by another user's contact-center session`);
+  }
+  // leaving another device of ours for this one: log out there first
+  for (const d of myDevices(deps, caller)) {
+    const v = d.id === device.id ? undefined : deps.sw.device(d.dn);
+    if (v?.loggedIn && v.userId === caller.user.id) unwrap(deps.sw.logout(d.dn));
+  }
+  if (moved) deps.directory.assign(caller.user.id, [device.id]);
+  const r = deps.sw.login(device.dn, {
+    userId: caller.user.id,
+    isAgent: caller.user.roles.includes(Role.Agent),
+    ...(p.loginCode ? { loginCode: p.loginCode } : {}),
+    ...(p.queue ? { queue: p.queue } : {}),
+  });
+  if (!r.ok && moved) deps.directory.release(caller.user.id);
+  unwrap(r);
+}
+
+function end(ctx: MeCtx): void {
+  const { deps, caller, reply } = ctx;
+  for (const d of myDevices(deps, caller)) {
+    const v = deps.sw.device(d.dn);
+    if (v?.loggedIn && v.userId === caller.user.id) unwrap(deps.sw.logout(d.dn));
+  }
+  deps.directory.release(caller.user.id);
+  deps.sessions.invalidate(caller.session.id);
+  reply.header('Set-Cookie', clearedSessionCookie());
+}
+
+function onVoiceDevice(r: OperationRow<VoiceCtx, any>): OperationRow<MeCtx, any> {
+  return {
+    gate: r.gate,
+    parse: r.parse,
+    run: (ctx, params, name) => r.run({ sw: ctx.deps.sw, dn: myVoiceDevice(ctx.deps, ctx.caller).dn }, params, name),
+  };
+}
+
+export const ME_OPERATIONS: OperationTable<MeCtx> = {
+  StartContactCenterSession: row<MeCtx, StartParams>({ gate: VOICE, parse: parseStart, run: start }),
+  EndContactCenterSession: row<MeCtx, undefined>({ parse: noParams, run: (ctx) => end(ctx) }),
+  Ready: onVoiceDevice(ME_STATE_OPERATIONS.Ready),
+  NotReady: onVoiceDevice(ME_STATE_OPERATIONS.NotReady),
+};

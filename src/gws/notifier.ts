@@ -1,0 +1,78 @@
+/**
+ * Switch events → CometD notifications for the user who has the event's DN (gws-voice-api.md 2):
+ * DeviceEvent → DeviceStateChangeMessage on /v2/me/devices (and ChannelStateChangeMessageV2 on
+ * /v2/me/channels when the agent state or DND changed); CallEvent → CallStateChangeMessage on
+ * /v2/me/calls. Each message is rendered from the view the event carries (computed at emit time),
+ * never re-queried. A failure here is logged and never reaches the switch.
+ */
+import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
+import { principalOf } from './context.js';
+import type { Directory } from './directory.js';
+import type { Json, PresentDeps } from './present.js';
+import { presentCall, presentDevice, presentVoiceChannel } from './present.js';
+
+export interface Publisher {
+  publishToUser(userKey: string, channel: string, data: unknown): void;
+}
+
+export interface NotifierLog {
+  error(o: object, msg?: string): void;
+}
+
+export const CHANNELS = { devices: '/v2/me/devices', channels: '/v2/me/channels', calls: '/v2/me/calls' } as const;
+
+export class Notifier {
+  constructor(
+    private readonly deps: PresentDeps & { directory: Directory },
+    private readonly out: Publisher,
+    private readonly log: NotifierLog,
+  ) {}
+
+  /** the listener to give switch.onEvent */
+  readonly onEvent = (e: SwitchEvent): void => {
+    try {
+      if (e.kind === 'device') this.device(e);
+      else if (e.kind === 'call') this.call(e);
+    } catch (err) {
+      this.log.error({ err, event: { kind: e.kind, dn: 'dn' in e ? e.dn : undefined } }, 'notification failed');
+    }
+  };
+
+  private target(dn: string) {
+    const device = this.deps.directory.deviceByDn(dn);
+    const user = device && this.deps.directory.ownerOf(device);
+    const cc = user && this.deps.directory.center(user.contactCenterId);
+    return device && user && cc ? { device, user, cc, who: principalOf(user, cc) } : undefined;
+  }
+
+  private device(e: DeviceEvent): void {
+    const t = this.target(e.dn);
+    if (!t) return;
+    const data: Json = { messageType: 'DeviceStateChangeMessage', devices: [presentDevice(this.deps, t.cc, t.device, e.view, t.who)] };
+    this.out.publishToUser(t.user.id, CHANNELS.devices, data);
+    if (e.agentStateChanged) {
+      this.out.publishToUser(t.user.id, CHANNELS.channels, {
+        messageType: 'ChannelStateChangeMessageV2',
+        channels: [presentVoiceChannel(t.cc, e.view)],
+      });
+    }
+  }
+
+  private call(e: CallEvent): void {
+    const t = this.target(e.dn);
+    if (!t) return;
+    const data: Json = {
+      messageType: 'CallStateChangeMessage',
+      notificationType: e.notificationType,
+      phoneNumber: e.dn,
+      call: presentCall(this.deps, e.dn, e.view, t.who),
+    };
+    if (e.extensions && Object.keys(e.extensions).length) data.extensions = e.extensions;
+    if (e.notificationType === 'Error') {
+      if (e.errorCode !== undefined) data.errorCode = e.errorCode;
+      if (e.errorMessage !== undefined) data.errorMessage = e.errorMessage;
+    }
+    if (e.notificationType === 'DtmfSent' && e.digits !== undefined) data.digits = e.digits;
+    this.out.publishToUser(t.user.id, CHANNELS.calls, data);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Presenters: domain views → GWS JSON, with no logic beyond naming. Devices (gws-voice-api.md 3.1),
+ * calls (3.4), the user (1.7), the voice channel state, features, agent-state settings and
+ * contacts (1.8). The same functions serve GETs and CometD notifications, so both always agree.
+ * Capabilities are filtered here by the viewer's role and contact-center features.
+ */
+import type { DeviceRecord, UserRecord } from '../store/port.js';
+import type { CallView, DeviceView } from '../switch/model.js';
+import type { UserStateJson } from './agent-states.js';
+import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
+import { callCapabilitiesFor } from './call-ops.js';
+import { deviceCapabilitiesFor } from './device-ops.js';
+import type { CenterEntry, Directory } from './directory.js';
+import type { Principal } from './gates.js';
+import type { Urls } from './urls.js';
+
+export interface PresentDeps {
+  urls: Urls;
+  directory: Directory;
+}
+
+export type Json = Record<string, unknown>;
+
+export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: DeviceRecord, view: DeviceView | undefined, who: Principal): Json {
+  const out: Json = {
+    id: device.id,
+    deviceState: view?.loggedIn ? 'Active' : 'Inactive',
+    userState: view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE },
+    phoneNumber: device.dn,
+    e164Number: device.dn,
+    telephonyNetwork: 'Private',
+    doNotDisturb: view?.dnd ? 'On' : 'Off',
+  };
+  if (view?.forwardTo) out.forwardTo = view.forwardTo;
+  out.voiceEnvironmentUri = deps.urls.voiceEnvironment(cc.voiceEnvironmentId);
+  out.capabilities = deviceCapabilitiesFor(view?.capabilities ?? [], who);
+  out.channels = ['voice'];
+  const m = view?.monitoring;
+  if (m) {
+    const state: Json = { state: m.state, mode: m.mode, scope: m.scope };
+    const target = m.targetIsRoutingPoint ? undefined : deps.directory.deviceByDn(m.targetDn);
+    if (target) state.targetDeviceUri = deps.urls.device(target.id);
+    else state.targetPhoneNumber = m.targetDn;
+    out.supervisorMonitoringState = state;
+  }
+  return out;
+}
+
+/** A participant as GWS shows it: e164Number is "" for internal DNs, the number for external ones. */
+function participant(directory: Directory, n: string): Json {
+  return { phoneNumber: n, digits: n, formattedPhoneNumber: n, e164Number: directory.deviceByDn(n) ? '' : n };
+}
+
+export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: Principal): Json {
+  const device = deps.directory.deviceByDn(dn);
+  const id = view.callUuid;
+  const out: Json = {
+    id,
+    state: view.state,
+    callUuid: view.callUuid,
+    connId: view.connId,
+    deviceUri: device ? deps.urls.device(device.id) : undefined,
+    participants: view.participants.map((n) => participant(deps.directory, n)),
+  };
+  if (view.ani !== undefined) out.ani = view.ani;
+  out.dnis = view.dnis;
+  out.callType = view.callType;
+  out.capabilities = callCapabilitiesFor(view.capabilities, who);
+  if (Object.keys(view.userData).length > 0) out.userData = { ...view.userData };
+  out.duration = String(view.duration);
+  out.mute = view.muted ? 'On' : 'Off';
+  if (view.recordingState) out.recordingState = view.recordingState;
+  out.supervisorListeningIn = view.supervisorListeningIn;
+  out.monitoredUserMuted = view.monitoredUserMuted;
+  out.monitoring = view.monitoring;
+  if (view.parentCallUuid) {
+    out.parentCallUri = deps.urls.call(view.parentCallUuid);
+    out.parentCallPath = `/calls/${view.parentCallUuid}`;
+  }
+  out.uri = deps.urls.call(id);
+  out.path = `/calls/${id}`;
+  return out;
+}
+
+export function presentUser(urls: Urls, user: UserRecord, cc: CenterEntry): Json {
+  return {
+    id: user.id,
+    userName: user.userName,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    emailAddress: user.emailAddress,
+    roles: [...user.roles],
+    enabled: user.enabled,
+    changePasswordOnFirstLogin: false,
+    contactCenterId: cc.id,
+    settings: structuredClone(cc.userSettings),
+    uri: urls.user(user.id),
+    path: `/users/${user.id}`,
+  };
+}
+
+/** the voice channel's state (ChannelStateChangeMessageV2 entries and user.channels) */
+export function presentVoiceChannel(cc: CenterEntry, view: DeviceView | undefined): Json {
+  const userState: UserStateJson = view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
+  return { channel: 'voice', userState, dndState: view?.dnd ? 'On' : 'Off' };
+}
+
+/** What each feature is, for GET /api/v2/features. */
+export const FEATURE_INFO: Readonly<Record<string, { displayName: string; description: string }>> = {
+  'api-voice': { displayName: 'Voice API', description: 'Voice channel: agent state, devices and calls' },
+  'api-supervisor-monitoring': { displayName: 'Supervisor monitoring', description: 'Supervisors listen in, coach and barge in on agents' },
+  'api-supervisor-agent-control': { displayName: 'Supervisor agent control', description: "Supervisors change agents' states" },
+  'api-supervisor-recording': { displayName: 'Supervisor recording', description: 'Call recording API for supervisors' },
+  'api-voice-recording': { displayName: 'Voice recording', description: 'Start, pause, resume and stop call recording' },
+  'api-provisioning-read': { displayName: 'Provisioning (read)', description: 'Read provisioning resources' },
+  'api-provisioning-write': { displayName: 'Provisioning (write)', description: 'Change provisioning resources' },
+};
+
+export function presentFeature(urls: Urls, id: string): Json {
+  const info = FEATURE_INFO[id];
+  const out: Json = { id, displayName: info?.displayName ?? id };
+  if (info?.description) out.description = info.description;
+  out.uri = urls.feature(id);
+  out.path = `/features/${id}`;
+  return out;
+}
+
+export interface ContactAvailability {
+  view: DeviceView | undefined;
+  onCall: boolean;
+}
+
+export function presentContact(urls: Urls, cc: CenterEntry, user: UserRecord, devices: DeviceRecord[], avail: ContactAvailability): Json {
+  const first = devices[0];
+  const view = avail.view;
+  const ready = !!view?.loggedIn && view.agentState.state === 'Ready' && !view.dnd;
+  const channels = first
+    ? [{
+        channel: 'voice',
+        available: ready && !avail.onCall,
+        phoneNumber: first.dn,
+        userActivity: avail.onCall ? 'Busy' : 'Idle',
+        userState: view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE },
+      }]
+    : [];
+  const name = `${user.firstName} ${user.lastName}`.trim() || user.userName;
+  return {
+    id: user.id,
+    name,
+    type: 'User',
+    userName: user.userName,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    emailAddress: user.emailAddress,
+    phoneNumbers: devices.map((d) => ({ phoneNumber: d.dn, description: 'Extension', switchName: 'Switchboard' })),
+    availability: { channels },
+    businessUnits: [],
+    roles: [...user.roles],
+    uri: urls.contact(user.id),
+    path: `/contacts/${user.id}`,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Devices and calls of the caller (gws-voice-api.md 4.3-4.5, 4.7): listings, single resources,
+ * device operations, Dial, and call operations. Ids that are not the caller's (another user's,
+ * another contact center's, or unknown) all answer statusCode 6.
+ */
+import { CALL_OPERATIONS } from '../call-ops.js';
+import type { GwsDeps } from '../context.js';
+import { DEVICE_OPERATIONS } from '../device-ops.js';
+import type { Gate } from '../gates.js';
+import type { OperationTable } from '../operations.js';
+import { dispatch, row } from '../operations.js';
+import { destination, optionalUserData } from '../params.js';
+import type { Destination } from '../../switch/port.js';
+import type { UserData } from '../../switch/model.js';
+import { unwrap } from '../reply.js';
+import type { Router } from '../router.js';
+import { callJson, collection, deviceJson, myCall, myCalls, myDevice, myDevices } from './common.js';
+
+interface DialCtx {
+  deps: GwsDeps;
+  dn: string;
+}
+
+const VOICE: Gate = { features: ['api-voice'] };
+
+/** POST /api/v2/me/devices/{id}/calls */
+const DIAL_OPERATIONS: OperationTable<DialCtx> = {
+  Dial: row<DialCtx, { destination: Destination; userData?: UserData }>({
+    gate: VOICE,
+    parse: (b) => ({ destination: destination(b), userData: optionalUserData(b) }),
+    run: (ctx, p) => void unwrap(ctx.deps.sw.dial(ctx.dn, p.destination, p.userData)),
+  }),
+};
+
+export function deviceRoutes(r: Router, deps: GwsDeps): void {
+  r.get('/api/v2/me/devices', (req, _reply, caller) =>
+    collection(req, 'devices', myDevices(deps, caller).map((d) => deviceJson(deps, caller, d)), (x) => deps.urls.device(String(x.id))),
+  );
+
+  r.get('/api/v2/me/devices/:id', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    return { device: deviceJson(deps, caller, myDevice(deps, caller, id)) };
+  });
+
+  r.post('/api/v2/me/devices/:id', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    return dispatch(DEVICE_OPERATIONS, '/api/v2/me/devices/{id}', req.body, caller.who, () => ({
+      deps,
+      caller,
+      device: myDevice(deps, caller, id),
+    }));
+  });
+
+  r.post('/api/v2/me/devices/:id/calls', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    return dispatch(DIAL_OPERATIONS, '/api/v2/me/devices/{id}/calls', req.body, caller.who, () => ({
+      deps,
+      dn: myDevice(deps, caller, id).dn,
+    }));
+  });
+
+  r.get('/api/v2/me/calls', (req, _reply, caller) =>
+    collection(req, 'calls', myCalls(deps, caller).map((c) => callJson(deps, caller, c)), (x) => String(x.uri)),
+  );
+
+  r.get('/api/v2/me/calls/:id', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    return { call: callJson(deps, caller, myCall(deps, caller, id)) };
+  });
+
+  r.post('/api/v2/me/calls/:id', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    return dispatch(CALL_OPERATIONS, '/api/v2/me/calls/{id}', req.body, caller.who, () => {
+      const c = myCall(deps, caller, id);
+      return { sw: deps.sw, who: caller.who, dn: c.dn, callUuid: id };
+    });
+  });
+}

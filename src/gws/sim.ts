@@ -1,0 +1,66 @@
+/**
+ * The simulation API (/sim/v1, admin role only, off when config.simApi is false): the outside
+ * world of the simulated switch. A customer calls a DN or routing point of the admin's contact
+ * center, an external party hangs up, and who hears whom on a call (supervision.md section 5).
+ * Calls of other contact centers answer like unknown ones (statusCode 6).
+ */
+import { Role } from '../store/port.js';
+import type { Caller, GwsDeps } from './context.js';
+import type { OperationTable } from './operations.js';
+import { dispatch, row } from './operations.js';
+import { bodyObject, optionalString, optionalUserData, requiredString } from './params.js';
+import { gws, unwrap } from './reply.js';
+import type { Router } from './router.js';
+
+function requireAdmin(caller: Caller): void {
+  if (!caller.user.roles.includes(Role.Admin)) throw gws.noPermission('The simulation API /sim/v1 needs the role ROLE_ADMIN');
+}
+
+function callOfCenter(deps: GwsDeps, caller: Caller, callUuid: string): void {
+  if (deps.sw.callContactCenter(callUuid) !== caller.cc.id) throw gws.notFound(`Call ${callUuid} not found`);
+}
+
+interface SimCallCtx {
+  deps: GwsDeps;
+  callUuid: string;
+}
+
+const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
+  Hangup: row<SimCallCtx, string | undefined>({
+    parse: (b) => optionalString(b, 'phoneNumber')?.trim() || undefined,
+    run: (ctx, phoneNumber) => void unwrap(ctx.deps.sw.simulateExternalHangup(ctx.callUuid, phoneNumber)),
+  }),
+};
+
+export function simRoutes(r: Router, deps: GwsDeps): void {
+  r.post('/sim/v1/calls', (req, _reply, caller) => {
+    const b = bodyObject(req.body);
+    const from = requiredString(b, 'from', 'the external number calling, e.g. "+15551234567"').trim();
+    const to = requiredString(b, 'to', 'a DN or routing point of your contact center').trim();
+    const userData = optionalUserData(b);
+    requireAdmin(caller);
+    if (!deps.directory.deviceByNumber(caller.cc.id, to)) {
+      throw gws.notFound(`'to' must be a DN or routing point of your contact center; ${to} is unknown`);
+    }
+    const { callUuid } = unwrap(deps.sw.simulateInbound(from, to, userData));
+    return { callUuid };
+  });
+
+  r.post('/sim/v1/calls/:callUuid', (req, _reply, caller) => {
+    const { callUuid } = req.params as { callUuid: string };
+    return dispatch(SIM_CALL_OPERATIONS, '/sim/v1/calls/{callUuid}', req.body, caller.who, () => {
+      requireAdmin(caller);
+      callOfCenter(deps, caller, callUuid);
+      return { deps, callUuid };
+    });
+  });
+
+  r.get('/sim/v1/calls/:callUuid/media', (req, _reply, caller) => {
+    const { callUuid } = req.params as { callUuid: string };
+    requireAdmin(caller);
+    callOfCenter(deps, caller, callUuid);
+    const parties = deps.sw.media(callUuid);
+    if (!parties) throw gws.notFound(`Call ${callUuid} not found`);
+    return { parties };
+  });
+}

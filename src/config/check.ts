@@ -1,0 +1,143 @@
+/**
+ * Small readers for untrusted JSON that never throw: each checks one value, records a problem with
+ * the value's path when it is wrong, and returns the value (typed) or undefined. The configuration
+ * loader uses them to report every problem of a file at once.
+ *
+ * Keys starting with "//" are comments: accepted in any object and ignored.
+ */
+
+export class Problems {
+  readonly list: string[] = [];
+  add(path: string, message: string): void {
+    this.list.push(`${path}: ${message}`);
+  }
+  get count(): number {
+    return this.list.length;
+  }
+}
+
+export const at = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+export const item = (path: string, i: number): string => `${path}[${i}]`;
+
+/** How a wrong value is shown in a message: JSON, shortened. */
+export function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${show(v)}`;
+}
+
+export const isComment = (key: string): boolean => key.startsWith('//');
+
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment), case-blind. */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known key closest to a misspelt one, if it is close. */
+export function suggest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(key, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= Math.max(1, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+/**
+ * A plain object with only the given keys (comments aside); missing required keys and unknown keys
+ * are problems. Returns the object even when some keys were wrong, so its values can be checked too.
+ */
+export function object(
+  p: Problems,
+  path: string,
+  v: unknown,
+  keys: { required?: readonly string[]; optional?: readonly string[] },
+): Record<string, unknown> | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    p.add(path || '(top level)', `must be an object, got ${kind(v)}`);
+    return undefined;
+  }
+  const o = v as Record<string, unknown>;
+  const required = keys.required ?? [];
+  const known = [...required, ...(keys.optional ?? [])];
+  for (const k of Object.keys(o)) {
+    if (isComment(k) || known.includes(k)) continue;
+    const hint = suggest(k, known);
+    p.add(at(path, k), `unknown key${hint ? ` (did you mean "${hint}"?)` : ''}; known keys: ${known.join(', ')}`);
+  }
+  for (const k of required) if (o[k] === undefined) p.add(at(path, k), 'is required');
+  return o;
+}
+
+export function string(p: Problems, path: string, v: unknown, opts: { nonEmpty?: boolean } = {}): string | undefined {
+  if (typeof v !== 'string') {
+    p.add(path, `must be a string, got ${kind(v)}`);
+    return undefined;
+  }
+  if (opts.nonEmpty && v.trim() === '') {
+    p.add(path, 'must not be empty');
+    return undefined;
+  }
+  return v;
+}
+
+export function integer(p: Problems, path: string, v: unknown, min: number, max: number): number | undefined {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    p.add(path, `must be an integer from ${min} to ${max}, got ${kind(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+export function boolean(p: Problems, path: string, v: unknown): boolean | undefined {
+  if (typeof v !== 'boolean') {
+    p.add(path, `must be true or false, got ${kind(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+export function oneOf<T extends string>(p: Problems, path: string, v: unknown, values: readonly T[]): T | undefined {
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    p.add(path, `must be one of ${values.join(', ')}, got ${kind(v)}`);
+    return undefined;
+  }
+  return v as T;
+}
+
+export function array(p: Problems, path: string, v: unknown): unknown[] | undefined {
+  if (!Array.isArray(v)) {
+    p.add(path, `must be an array, got ${kind(v)}`);
+    return undefined;
+  }
+  return v;
+}
+
+/** An array of strings; a wrong element is reported and its slot holds undefined, so later indexes keep their paths. */
+export function strings(p: Problems, path: string, v: unknown): Array<string | undefined> | undefined {
+  const a = array(p, path, v);
+  return a?.map((s, i) => string(p, item(path, i), s));
+}

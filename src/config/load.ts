@@ -1,0 +1,238 @@
+/**
+ * The one configuration reader. `loadConfig` reads, in this order, each overriding the one before:
+ *   1. the defaults (documented in types.ts and docs/configuration.md);
+ *   2. the optional JSON file named by `--config FILE` / `--config=FILE`, or env SWITCHBOARD_CONFIG;
+ *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_CSRF,
+ *      SWITCHBOARD_SIM_API.
+ * It checks everything, throws one ConfigError listing every problem (each with its JSON path, or
+ * `env NAME` / `argv`), and returns a deep-frozen Config. Nothing else in the project reads
+ * process.env or process.argv: callers pass them in.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CometdConfig, Config } from './types.js';
+import { Problems, at, boolean, integer, object, oneOf, show, string } from './check.js';
+import { contactCentersFromJson } from './contact-center.js';
+
+/** Every problem of a configuration, at once. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], source?: string) {
+    const n = problems.length;
+    super(`invalid configuration${source ? ` (${source})` : ''}: ${n} problem${n === 1 ? '' : 's'}\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Bounds of the numeric server options, shared with the documentation. */
+export const RANGES = {
+  port: [0, 65535],
+  bodyLimitBytes: [1024, 100 * 1024 * 1024],
+  sessionTtlSec: [1, 31_536_000],
+  timeoutMs: [1, 600_000],
+  intervalMs: [0, 600_000],
+  maxIntervalMs: [0, 3_600_000],
+  maxQueue: [1, 1_000_000],
+} as const;
+
+/** The configuration with nothing set: what a bare `npm start` runs with. */
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    database: './data/switchboard.db',
+    logLevel: 'info',
+    csrf: true,
+    simApi: true,
+    bodyLimitBytes: 65536,
+    sessionTtlSec: 1800,
+    cometd: { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000 },
+  };
+}
+
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+export interface LoadInput {
+  /** command-line arguments after the script, i.e. process.argv.slice(2) */
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The `--config` file named on the command line; unknown arguments are problems. */
+function configArg(p: Problems, argv: readonly string[]): string | undefined {
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config') {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        p.add('argv', '--config needs a file name');
+      } else {
+        file = next;
+        i++;
+      }
+    } else if (a.startsWith('--config=')) {
+      const v = a.slice('--config='.length);
+      if (v === '') p.add('argv', '--config= needs a file name');
+      else file = v;
+    } else {
+      p.add('argv', `unknown argument ${show(a)} (known: --config FILE)`);
+    }
+  }
+  return file;
+}
+
+/** Reads and parses the file; an unreadable file or invalid JSON is a problem, not an exception. */
+function readJson(p: Problems, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    p.add(file, `cannot read the configuration file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    p.add(file, `invalid JSON (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+function publicBaseUrl(p: Problems, path: string, v: unknown): string | undefined {
+  const s = string(p, path, v, { nonEmpty: true });
+  if (s === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    p.add(path, `${show(s)} is not an absolute URL`);
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') p.add(path, `${show(s)} must be an http or https URL`);
+  else if (u.search || u.hash) p.add(path, `${show(s)} must not have a query or fragment`);
+  else return s.replace(/\/+$/, '');
+  return undefined;
+}
+
+/** The "server" section of a file, applied over `c`. */
+function serverSection(p: Problems, v: unknown, c: Config): void {
+  const path = 'server';
+  const o = object(p, path, v, {
+    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd'],
+  });
+  if (!o) return;
+  const set = <K extends keyof Config>(key: K, read: (path: string, v: unknown) => Config[K] | undefined): void => {
+    if (o[key] === undefined) return;
+    const r = read(at(path, key), o[key]);
+    if (r !== undefined) c[key] = r;
+  };
+  set('host', (q, x) => string(p, q, x, { nonEmpty: true }));
+  set('port', (q, x) => integer(p, q, x, ...RANGES.port));
+  set('publicBaseUrl', (q, x) => publicBaseUrl(p, q, x));
+  set('database', (q, x) => string(p, q, x, { nonEmpty: true }));
+  set('logLevel', (q, x) => oneOf(p, q, x, LOG_LEVELS));
+  set('csrf', (q, x) => boolean(p, q, x));
+  set('simApi', (q, x) => boolean(p, q, x));
+  set('bodyLimitBytes', (q, x) => integer(p, q, x, ...RANGES.bodyLimitBytes));
+  set('sessionTtlSec', (q, x) => integer(p, q, x, ...RANGES.sessionTtlSec));
+  if (o.cometd !== undefined) {
+    const cp = at(path, 'cometd');
+    const keys = ['timeoutMs', 'intervalMs', 'maxIntervalMs', 'maxQueue'] as const;
+    const co = object(p, cp, o.cometd, { optional: keys });
+    if (co) {
+      const cometd: CometdConfig = { ...c.cometd };
+      for (const k of keys) {
+        if (co[k] === undefined) continue;
+        const [min, max] = RANGES[k];
+        const r = integer(p, at(cp, k), co[k], min, max);
+        if (r !== undefined) cometd[k] = r;
+      }
+      c.cometd = cometd;
+    }
+  }
+}
+
+function fileInto(p: Problems, file: string, c: Config): void {
+  const json = readJson(p, file);
+  if (json === undefined) return;
+  const o = object(p, '', json, { optional: ['server', 'contactCenters'] });
+  if (!o) return;
+  if (o.server !== undefined) serverSection(p, o.server, c);
+  if (o.contactCenters !== undefined) c.contactCenters = contactCentersFromJson(p, 'contactCenters', o.contactCenters);
+}
+
+function envBool(p: Problems, name: string, v: string): boolean | undefined {
+  const s = v.trim().toLowerCase();
+  if (s === 'true' || s === '1') return true;
+  if (s === 'false' || s === '0') return false;
+  p.add(`env ${name}`, `must be true or false, got ${show(v)}`);
+  return undefined;
+}
+
+function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>, c: Config): void {
+  // an empty variable counts as unset, as shells make it easy to export one by accident
+  const get = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const host = get('HOST');
+  if (host !== undefined) c.host = host.trim() || c.host;
+  const port = get('PORT');
+  if (port !== undefined) {
+    const [min, max] = RANGES.port;
+    const n = /^\s*\d+\s*$/.test(port) ? Number(port) : NaN;
+    if (Number.isInteger(n) && n >= min && n <= max) c.port = n;
+    else p.add('env PORT', `must be an integer from ${min} to ${max}, got ${show(port)}`);
+  }
+  const db = get('SWITCHBOARD_DB');
+  if (db !== undefined) c.database = db;
+  const level = get('SWITCHBOARD_LOG_LEVEL');
+  if (level !== undefined) {
+    const l = level.trim().toLowerCase();
+    if ((LOG_LEVELS as readonly string[]).includes(l)) c.logLevel = l;
+    else p.add('env SWITCHBOARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${show(level)}`);
+  }
+  const csrf = get('SWITCHBOARD_CSRF');
+  if (csrf !== undefined) c.csrf = envBool(p, 'SWITCHBOARD_CSRF', csrf) ?? c.csrf;
+  const sim = get('SWITCHBOARD_SIM_API');
+  if (sim !== undefined) c.simApi = envBool(p, 'SWITCHBOARD_SIM_API', sim) ?? c.simApi;
+}
+
+/** Defaults, then the optional file, then the environment; every problem at once; frozen. */
+export function loadConfig({ argv = [], env = {} }: LoadInput = {}): Config {
+  const p = new Problems();
+  const c = defaultConfig();
+  const fileArg = configArg(p, argv);
+  const envFile = env.SWITCHBOARD_CONFIG === '' ? undefined : env.SWITCHBOARD_CONFIG;
+  const file = fileArg ?? envFile;
+  if (file !== undefined) {
+    c.configFile = resolve(file);
+    fileInto(p, file, c);
+  }
+  envInto(p, env, c);
+  if (p.count) throw new ConfigError(p.list, file);
+  return deepFreeze(c);
+}
+
+/** A configuration for tests: in-memory database, ephemeral port, silent, short CometD timeouts. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base: Config = {
+    ...defaultConfig(),
+    host: '127.0.0.1',
+    port: 0,
+    database: ':memory:',
+    logLevel: 'silent',
+    csrf: true,
+    simApi: true,
+    cometd: { timeoutMs: 2000, intervalMs: 0, maxIntervalMs: 2000, maxQueue: 1000 },
+  };
+  const o = structuredClone(overrides);
+  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd } });
+}

@@ -30,8 +30,9 @@ export function optionalString(b: Body, name: string): string | undefined {
 }
 
 export function requiredString(b: Body, name: string, what = 'a non-empty string'): string {
-  const v = optionalString(b, name);
-  if (v === undefined) throw gws.missing(name, what);
+  const v = b[name];
+  if (v === undefined || v === null) throw gws.missing(name, what);
+  if (typeof v !== 'string') throw gws.invalid(`Parameter '${name}' must be ${what}, got ${describe(v)}`);
   if (v.trim() === '') throw gws.invalid(`Parameter '${name}' must be ${what}, got an empty string`);
   return v;
 }

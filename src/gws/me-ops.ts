@@ -115,7 +115,7 @@ function onVoiceDevice(r: OperationRow<VoiceCtx, any>): OperationRow<MeCtx, any>
   return {
     gate: r.gate,
     parse: r.parse,
-    run: (ctx, params, name) => r.run({ sw: ctx.deps.sw, dn: myVoiceDevice(ctx.deps, ctx.caller).dn }, params, name),
+    run: (ctx, params, name) => r.run({ sw: ctx.deps.sw, cc: ctx.caller.cc, dn: myVoiceDevice(ctx.deps, ctx.caller).dn }, params, name),
   };
 }
 

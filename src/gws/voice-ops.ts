@@ -15,6 +15,7 @@ import { unwrap } from './reply.js';
 
 export interface VoiceCtx {
   sw: SwitchPort;
+  cc: CenterEntry;
   /** the caller's voice DN */
   dn: string;
 }
@@ -30,10 +31,16 @@ export const SYSTEM_VOICE_OPERATIONS: OperationTable<VoiceCtx> = {
     const workMode = oneOf(b, 'workmode', ['ManualIn', 'AutoIn'] as const) ?? oneOf(b, 'workMode', ['ManualIn', 'AutoIn'] as const);
     return workMode ? { state: 'Ready', workMode } : { state: 'Ready' };
   }),
-  NotReady: stateRow((b) => {
-    const reason = optionalString(b, 'reason')?.trim();
-    return reason ? { state: 'NotReady', reason } : { state: 'NotReady' };
-  }),
+  NotReady: {
+    gate: VOICE,
+    parse: (b) => optionalString(b, 'reason')?.trim() || undefined,
+    run: (ctx, reason: string | undefined) => {
+      // a reason that a custom NotReady state carries is that state
+      const def = reason ? ctx.cc.agentStates.find((r) => !r.system && r.state === 'NotReady' && r.reason === reason) : undefined;
+      const req: AgentStateRequest = def ? requestForDefinition(def) : reason ? { state: 'NotReady', reason } : { state: 'NotReady' };
+      unwrap(ctx.sw.setAgentState(ctx.dn, req));
+    },
+  } satisfies OperationRow<VoiceCtx, string | undefined>,
   AfterCallWork: stateRow((b) => {
     const wrapUpTime = optionalSeconds(b, 'wrapUpTime');
     return wrapUpTime === undefined

@@ -56,6 +56,7 @@ export function meRoutes(r: Router, deps: GwsDeps): void {
     if (channel !== 'voice') throw gws.notFound(`Channel '${channel}' not found: Switchboard serves the voice channel only`);
     return dispatch(voiceOperations(caller.cc), '/api/v2/me/channels/voice', req.body, caller.who, () => ({
       sw: deps.sw,
+      cc: caller.cc,
       dn: myVoiceDevice(deps, caller).dn,
     }));
   });

@@ -93,12 +93,17 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         debug: (o, m) => bayeuxLog?.debug(o, m),
       },
     });
-    const gwsDeps: GwsDeps = { config, directory, sw, store, urls, sessions, auth, bayeux, version: PACKAGE_VERSION };
+    let audit: AuditWriter | undefined;
+    const gwsDeps: GwsDeps = {
+      config, directory, sw, store, urls, sessions, auth, bayeux,
+      version: PACKAGE_VERSION,
+      auditWritten: () => audit?.drain() ?? Promise.resolve(),
+    };
     const fastify = buildHttp(gwsDeps, bayeux);
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
 
     const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
-    const audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
+    audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent)];
 
     fastify.server.on('upgrade', (req, socket, head) => {

@@ -23,6 +23,8 @@ export interface GwsDeps {
   bayeux?: BayeuxServer;
   /** package version, for /api/v2/diagnostics/version */
   version: string;
+  /** resolves once every audit entry emitted so far is stored (the audit GET reads its writes) */
+  auditWritten?: () => Promise<void>;
 }
 
 export interface Caller {

@@ -86,6 +86,7 @@ export function auditRoutes(r: Router, deps: GwsDeps): void {
       if (supervisor && supervisor !== caller.user.id) return empty;
       filter.supervisorUserId = caller.user.id;
     }
+    await deps.auditWritten?.();
     const { total, entries } = await deps.store.query(filter);
     return { totalCount: total, offset: filter.offset, limit: filter.limit, entries: entries.map((e) => entryJson(deps, e)) };
   });

@@ -134,7 +134,8 @@ export class SwitchCore {
   private lastCall = new Map<string, { key: string; view: CallView }>();
   private lastDevice = new Map<string, { key: string; view: DeviceView }>();
   private dirtyCalls = new Set<string>();
-  private dirtyDevices = new Set<string>();
+  /** dn -> forced (emit even when the view is unchanged: an explicit request is always confirmed) */
+  private dirtyDevices = new Map<string, boolean>();
 
   constructor(clock: Clock, ids: IdSource) {
     this.clock = clock;
@@ -250,8 +251,8 @@ export class SwitchCore {
     }
   }
 
-  touchDevice(dn: string): void {
-    this.dirtyDevices.add(dn);
+  touchDevice(dn: string, force = false): void {
+    this.dirtyDevices.set(dn, force || (this.dirtyDevices.get(dn) ?? false));
   }
 
   /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
@@ -264,7 +265,7 @@ export class SwitchCore {
     if (this.dirtyDevices.size) {
       const dns = [...this.dirtyDevices];
       this.dirtyDevices.clear();
-      for (const dn of dns) this.flushDevice(dn);
+      for (const [dn, force] of dns) this.flushDevice(dn, force);
     }
   }
 
@@ -298,13 +299,13 @@ export class SwitchCore {
     }
   }
 
-  private flushDevice(dn: string): void {
+  private flushDevice(dn: string, force: boolean): void {
     const view = this.deviceView(dn);
     if (!view) return;
     const key = JSON.stringify(view);
     const last = this.lastDevice.get(dn);
-    if (last && last.key === key) return;
-    const agentStateChanged = !last || JSON.stringify(last.view.agentState) !== JSON.stringify(view.agentState) || last.view.dnd !== view.dnd;
+    if (last && last.key === key && !force) return;
+    const agentStateChanged = force || !last || JSON.stringify(last.view.agentState) !== JSON.stringify(view.agentState) || last.view.dnd !== view.dnd;
     this.lastDevice.set(dn, { key, view });
     this.emit({ kind: 'device', dn, agentStateChanged, view });
   }

@@ -127,7 +127,7 @@ export class SimulatedSwitch implements SwitchPort {
         this.scheduleWrapUpEnd(d, req.wrapUpTime);
       }
     }
-    this.core.touchDevice(dn);
+    this.core.touchDevice(dn, true); // every agent-state request is confirmed, changed or not
     this.settle();
     return okVoid;
   }

@@ -111,3 +111,11 @@ test('agent state requires a session; logout ends it', () => {
   assert.deepEqual(h.sw.device('5001')!.agentState, { state: 'LoggedOut' });
   assert.equal(h.sw.device('5001')!.loggedIn, false);
 });
+
+test('every agent-state request is confirmed by a device event, even when nothing changed', () => {
+  const h = new Harness();
+  h.loginReady('5001');
+  h.take();
+  h.ok(h.sw.setAgentState('5001', { state: 'Ready' }));
+  assert.deepEqual(h.take(), ['5001 device Ready']);
+});

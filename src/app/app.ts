@@ -108,8 +108,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
     fastify.server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '').split('?', 1)[0];
-      if (path === NOTIFICATIONS_PATH || path.startsWith(`${NOTIFICATIONS_PATH}/`)) bayeux.handleUpgrade(req, socket, head);
-      else socket.destroy();
+      if (path !== NOTIFICATIONS_PATH && !path.startsWith(`${NOTIFICATIONS_PATH}/`)) {
+        socket.destroy();
+        return;
+      }
+      const verifying = auth.prepare(req.headers.authorization);
+      if (!verifying) bayeux.handleUpgrade(req, socket, head);
+      else void verifying.then(() => (socket.destroyed ? undefined : bayeux.handleUpgrade(req, socket, head)));
     });
 
     let closing: Promise<void> | undefined;

@@ -57,9 +57,22 @@ export class Auth {
   }
 
   /**
-   * CometD: the user id of a request, synchronously. Basic credentials must already be in the
-   * cache (clients GET /api/v2/me first); an unknown header starts a verification in the
-   * background so a retried handshake succeeds, and is refused this time.
+   * Before a CometD request reaches the Bayeux server: verify Basic credentials that are not in
+   * the cache yet, so the synchronous hook below finds them. Undefined when there is nothing to do
+   * (no header, or already cached); never rejects (bad credentials are refused by the hook).
+   */
+  prepare(authorization: string | undefined): Promise<void> | undefined {
+    if (!authorization || this.cached(authorization)) return undefined;
+    return this.basicUser(authorization).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /**
+   * CometD: the user id of a request, synchronously. Basic credentials must be in the cache
+   * (`prepare` puts them there before every CometD request and upgrade); should one still be
+   * missing, a verification starts in the background so a retried handshake succeeds.
    */
   authenticateSync(req: IncomingMessage): string | null {
     const authorization = req.headers.authorization;

@@ -117,8 +117,12 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
   if (config.simApi) simRoutes(router, deps);
 
   if (bayeux) {
-    const cometd = (req: FastifyRequest, reply: FastifyReply) => {
+    const cometd = async (req: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
+      // Basic credentials not verified yet (a client that handshakes before any REST call, as
+      // the C# SDK does): verify them now, so the Bayeux server's synchronous hook finds them
+      const verifying = deps.auth.prepare(req.headers.authorization);
+      if (verifying) await verifying;
       bayeux.handlePost(req.raw, reply.raw as ServerResponse, req.body);
     };
     router.raw('POST', NOTIFICATIONS_PATH, cometd);

@@ -1,0 +1,52 @@
+/**
+ * CometD through the real app with the official client: a handshake with Basic credentials before
+ * any REST call (as the C# SDK does), the deep wildcard, per-user delivery, and no event lost
+ * between subscribing and the first GET.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { E2E } from '../helpers/e2e.js';
+import { connectClient } from '../helpers/cometd-client.js';
+
+for (const transport of ['long-polling', 'websocket'] as const) {
+  test(`handshake with Basic before any REST call, subscribe /**, per-user delivery (${transport})`, async () => {
+    const e = await E2E.start({ transport });
+    const basic = (u: string) => ({ Authorization: 'Basic ' + Buffer.from(`${u}:demo`).toString('base64') });
+    const url = e.baseUrl + '/api/v2/notifications';
+    const c3 = await connectClient({ url, transport, headers: basic('agent3'), name: 'agent3' });
+    const c4 = await connectClient({ url, transport, headers: basic('agent4'), name: 'agent4' });
+    try {
+      await c3.subscribe('/**');
+      await c4.subscribe('/v2/me/*');
+      // subscribed, no GET yet: the session start must not be lost
+      const r = await e.fetchJson('POST', '/api/v2/me', basic('agent3').Authorization, { operationName: 'StartContactCenterSession', channels: ['voice'] });
+      assert.equal(r.json.statusCode, 0);
+      const dev = await c3.events.next((d) => d.channel === '/v2/me/devices', 5000, 'agent3 device event');
+      assert.equal(dev.data.devices[0].phoneNumber, '5003');
+      assert.equal(dev.data.devices[0].deviceState, 'Active');
+      await c3.events.next((d) => d.channel === '/v2/me/channels' && d.data.messageType === 'ChannelStateChangeMessageV2', 5000, 'agent3 channel event');
+      // agent4 gets its own session's events and never agent3's
+      const r4 = await e.fetchJson('POST', '/api/v2/me', basic('agent4').Authorization, { operationName: 'StartContactCenterSession', channels: ['voice'] });
+      assert.equal(r4.json.statusCode, 0);
+      await c4.events.next((d) => d.channel === '/v2/me/devices' && d.data.devices[0].phoneNumber === '5004', 5000, 'agent4 device event');
+      assert.ok(c4.events.items.every((d) => d.data.devices?.[0]?.phoneNumber !== '5003' && d.data.phoneNumber !== '5003'), 'agent4 received an event of agent3');
+      assert.ok(c3.events.items.every((d) => d.data.devices?.[0]?.phoneNumber !== '5004'), 'agent3 received an event of agent4');
+    } finally {
+      await c3.disconnect();
+      await c4.disconnect();
+      await e.close();
+    }
+  });
+}
+
+test('a handshake with bad credentials is refused without retry advice', async () => {
+  const e = await E2E.start();
+  try {
+    await assert.rejects(
+      connectClient({ url: e.baseUrl + '/api/v2/notifications', transport: 'long-polling', headers: { Authorization: 'Basic ' + Buffer.from('agent1:nope').toString('base64') }, connectTimeoutMs: 3000 }),
+      /handshake/i,
+    );
+  } finally {
+    await e.close();
+  }
+});

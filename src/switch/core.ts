@@ -54,6 +54,8 @@ export interface SupervisorLeg {
   mode: MonitorMode;
   /** agent DN the supervisor monitors on this call (moves with the call in Call scope) */
   monitoredDn?: string;
+  /** the last agent monitored on this call (for the audit once the agent has gone) */
+  lastMonitoredDn?: string;
   monitoredUserMuted: boolean;
 }
 
@@ -338,8 +340,10 @@ export class SwitchCore {
         if (p.sup.mode === MonitorMode.BargeIn) return true;
         return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
       });
+      // only a connected agent is listened to (not while its leg rings)
       listeningIn =
         settings.notifyAgent === 'always' &&
+        (me.state === PartyState.Established || me.state === PartyState.Held) &&
         others.some((p) => p.sup && p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn === me.dn && p.state === PartyState.Established);
     }
     const released = me.state === PartyState.Released;

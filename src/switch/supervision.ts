@@ -234,6 +234,7 @@ export class Supervision {
           .members(call)
           .filter((p) => p !== party && p.kind === 'Extension')
           .sort((a, b) => b.seq - a.seq)[0];
+        sp.sup!.lastMonitoredDn = party.dn;
         sp.sup!.monitoredDn = next?.dn;
         sp.sup!.monitoredUserMuted = false;
         this.core.touch(call);
@@ -253,7 +254,7 @@ export class Supervision {
     this.core.clearTimers(sp);
     this.core.setState(call, sp, PartyState.Released);
     if (cfg.callUuid === call.uuid) cfg.callUuid = undefined;
-    this.audit('Left', cfg, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn, reason });
+    this.audit('Left', cfg, { callUuid: call.uuid, agentDn: sp.sup!.monitoredDn ?? sp.sup!.lastMonitoredDn, reason });
     if (applySpan && cfg.span === MonitorSpan.NextCall && cfg.consumed) this.dropConfig(cfg, reason, false);
   }
 

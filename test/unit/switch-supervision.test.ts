@@ -207,3 +207,15 @@ test('scenario 14, 11, 15: session end, cancel, supervisor hang-up', () => {
   assert.deepEqual(h.sw.callsOf('5101'), []);
   assert.equal(h.sw.device('5101')?.monitoring, undefined);
 });
+
+test('Call scope: the Left audit entry names the agent even when the agent ended the call; a ringing agent is not listened in', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn');
+  h.op('5001', call, { name: 'SingleStepTransfer', destination: { phoneNumber: '5002' } });
+  assert.equal(h.sw.callView(call, '5002')!.supervisorListeningIn, false, 'ringing');
+  h.op('5002', call, { name: 'Answer' });
+  assert.equal(h.sw.callView(call, '5002')!.supervisorListeningIn, true, 'connected');
+  h.take();
+  h.op('5002', call, { name: 'Hangup' });
+  assert.ok(h.take().includes('5101 audit Left ListenIn/AllCalls/Call ->5001 agent=5002 #1 CallEnded'));
+});

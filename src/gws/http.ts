@@ -69,7 +69,13 @@ async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyRe
 
 export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance {
   const { config } = deps;
+  const errorHandler = makeErrorHandler(config.bodyLimitBytes);
   const app = Fastify({
+    // URL errors found before routing (bad percent-encoding, over-long ids): same envelope
+    frameworkErrors: (err, req, reply) => {
+      reply.raw.setHeader('X-Request-Id', req.id);
+      errorHandler(err, req, reply);
+    },
     logger: { level: config.logLevel },
     genReqId: requestIds(),
     bodyLimit: config.bodyLimitBytes,
@@ -96,7 +102,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
     if (req.routeOptions.config?.auth) await authenticate(deps, req, reply);
   });
 
-  app.setErrorHandler(makeErrorHandler(config.bodyLimitBytes));
+  app.setErrorHandler(errorHandler);
 
   const router = new Router(app);
   app.setNotFoundHandler((req, reply) => {

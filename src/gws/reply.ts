@@ -69,7 +69,10 @@ export const FRAMEWORK_ERRORS: Readonly<Record<string, FrameworkMapping>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: ErrorCode.InvalidValue,
     httpStatus: 415,
-    message: (_e, r) => `Content-Type '${r.headers['content-type'] ?? ''}' is not supported: send the body as application/json`,
+    message: (_e, r) =>
+      r.headers['content-type']
+        ? `Content-Type '${r.headers['content-type']}' is not supported: send the body as application/json`
+        : 'A request body needs Content-Type: application/json',
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     code: ErrorCode.InvalidValue,
@@ -89,7 +92,12 @@ export const FRAMEWORK_ERRORS: Readonly<Record<string, FrameworkMapping>> = {
   FST_ERR_BAD_URL: {
     code: ErrorCode.InvalidValue,
     httpStatus: 400,
-    message: (_e, r) => `Malformed URL: ${r.url}`,
+    message: (_e, r) => `Malformed URL (bad percent-encoding): ${r.url}`,
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: ErrorCode.InvalidValue,
+    httpStatus: 414,
+    message: () => 'An id in the URL is longer than 100 characters',
   },
 };
 

@@ -33,6 +33,15 @@ test('a content type other than JSON: statusCode 10 (HTTP 415)', async () => {
   expectError(await api.post('/api/v2/me', undefined, A, { payload: 'Ready', contentType: 'text/plain' }), 10, 415);
 });
 
+test('URLs the router cannot read: bad percent-encoding 10/400, an over-long id 10/414', async () => {
+  expectError(await api.get('/api/v2/me/calls/%ZZ', A), 10, 400, /percent-encoding/);
+  expectError(await api.get(`/api/v2/me/calls/${'x'.repeat(300)}`, A), 10, 414, /longer than 100/);
+});
+
+test('a body without a content type: 10/415 saying which one to send', async () => {
+  expectError(await api.post('/api/v2/me', undefined, A, { payload: '{"operationName":"Ready"}', contentType: '' }), 10, 415, /needs Content-Type: application\/json/);
+});
+
 test('unknown route: statusCode 6, HTTP 404; known path with the wrong method: statusCode 6, HTTP 405 with Allow', async () => {
   expectError(await api.get('/api/v2/nothing-here', A), 6, 404, /not found/);
   expectError(await api.call('GET', '/'), 6, 404);

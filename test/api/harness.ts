@@ -67,7 +67,7 @@ export class Api {
     if (o.cookie) headers.cookie = o.cookie;
     let payload: string | undefined = o.payload;
     if (body !== undefined && payload === undefined) payload = JSON.stringify(body);
-    if (payload !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
+    if (payload !== undefined && o.contentType !== '') headers['content-type'] = o.contentType ?? 'application/json';
     const r = await this.app.fastify.inject({ method: method as any, url, headers, payload });
     assert.notEqual(r.statusCode, 500, `HTTP 500 for ${method} ${url}: ${r.body}`);
     const ct = String(r.headers['content-type'] ?? '');

@@ -78,9 +78,11 @@ function runCallOperation(ctx: CallCtx, op: CallOperation): void {
   if (!view) throw gws.notFound(`Call ${ctx.callUuid} is not one of your calls`);
   const caps = callCapabilitiesFor(view.capabilities, ctx.who);
   if (!caps.includes(op.name)) {
+    // the switch would refuse too; this answer lists only what this caller may do
+    const mode = view.monitoring ? ctx.sw.device(ctx.dn)?.monitoring?.state : undefined;
     throw gws.invalidState(
       `${op.name} is not possible now: your leg of call ${ctx.callUuid} is ${view.state}` +
-        (view.monitoring ? ' (a monitoring leg)' : '') +
+        (view.monitoring ? ` (monitoring${mode ? ` in ${mode}` : ''})` : '') +
         `; possible now: ${caps.join(', ') || 'nothing'}`,
     );
   }

@@ -88,6 +88,7 @@ describe('arming in the demo center', () => {
     assert.deepEqual(hears['5101'].sort(), ['+15551234567', '5001']);
     assert.ok(!hears['5001'].includes('5101'));
     // switching
+    expectError(await api.post(`/api/v2/me/calls/${sim.callUuid}`, { operationName: 'SwitchToListenIn' }, S1), 2, 400, /\(monitoring in ListenIn\); possible now: .*SwitchToBargeIn/);
     await api.ok(`/api/v2/me/calls/${sim.callUuid}`, { operationName: 'SwitchToBargeIn' }, S1);
     assert.equal((await api.get(`/api/v2/me/devices/${s1}`, S1)).json.device.supervisorMonitoringState.state, 'BargeIn');
     await api.ok(`/api/v2/me/calls/${sim.callUuid}`, { operationName: 'MuteMonitoredUser' }, S1);

@@ -7,11 +7,9 @@
  */
 import { ErrorCode, fail, ok, okVoid } from '../errors.js';
 import type { Result } from '../errors.js';
-import { FAILURES } from './causes.js';
-import type { FailureCause } from './causes.js';
 import { SwitchCore } from './core.js';
 import type { Call, DnState, Party } from './core.js';
-import { AgentStateName, CallType, NotificationType, PartyState, RecordingState, WorkMode } from './model.js';
+import { AgentStateName, CallType, NotificationType, PartyState, WorkMode } from './model.js';
 import type { CallView, ContactCenterTopology, DeviceView, MediaParty, SwitchEvent, UserData } from './model.js';
 import type {
   AgentStateRequest,
@@ -23,27 +21,23 @@ import type {
   MonitorRequest,
   SwitchPort,
 } from './port.js';
+import { CallControl } from './call-control.js';
+import { CallLifecycle } from './lifecycle.js';
 import { Supervision } from './supervision.js';
 
-/** Where a number leads, after forwarding. */
-type Target =
-  | { kind: 'Extension'; dn: string }
-  | { kind: 'RoutingPoint'; dn: string }
-  | { kind: 'External'; number: string }
-  | { kind: 'Fail'; cause: FailureCause; number: string };
-
-const MAX_FORWARD_HOPS = 5;
 
 export class SimulatedSwitch implements SwitchPort {
   readonly core: SwitchCore;
   readonly sup: Supervision;
+  private readonly lc: CallLifecycle;
+  private readonly calls: CallControl;
 
   constructor(deps: { clock: Clock; ids: IdSource }) {
     this.core = new SwitchCore(deps.clock, deps.ids);
-    this.sup = new Supervision(this.core, {
-      releaseParty: (call, p) => this.releaseParty(call, p),
-      endCallIfDone: (call) => this.endCallIfDone(call),
-    });
+    this.lc = new CallLifecycle(this.core);
+    this.sup = new Supervision(this.core);
+    this.lc.sup = this.sup;
+    this.calls = new CallControl(this.core, this.lc, this.sup);
   }
 
   // =================================================================== topology
@@ -71,8 +65,7 @@ export class SimulatedSwitch implements SwitchPort {
   // =================================================================== presence
 
   private extension(dn: string): DnState | undefined {
-    const d = this.core.dns.get(dn);
-    return d && d.config.kind === 'Extension' ? d : undefined;
+    return this.lc.extension(dn);
   }
 
   login(dn: string, req: LoginRequest): Result {
@@ -102,7 +95,7 @@ export class SimulatedSwitch implements SwitchPort {
     d.loggedIn = false;
     d.agentState = { state: AgentStateName.LoggedOut };
     this.core.touchDevice(dn);
-    this.settle();
+    this.lc.settle();
     d.userId = undefined;
     return okVoid;
   }
@@ -124,11 +117,11 @@ export class SimulatedSwitch implements SwitchPort {
       if (req.reason) d.agentState.reason = req.reason;
       if (req.stateId) d.agentState.stateId = req.stateId;
       if (req.workMode === WorkMode.AfterCallWork && req.wrapUpTime && req.wrapUpTime > 0) {
-        this.scheduleWrapUpEnd(d, req.wrapUpTime);
+        this.lc.scheduleWrapUpEnd(d, req.wrapUpTime);
       }
     }
     this.core.touchDevice(dn, true); // every agent-state request is confirmed, changed or not
-    this.settle();
+    this.lc.settle();
     return okVoid;
   }
 
@@ -137,7 +130,7 @@ export class SimulatedSwitch implements SwitchPort {
     if (!d) return fail(ErrorCode.NotFound, `DN ${dn} is not an extension of this switch`);
     d.dnd = on;
     this.core.touchDevice(dn);
-    this.settle();
+    this.lc.settle();
     return okVoid;
   }
 
@@ -162,240 +155,6 @@ export class SimulatedSwitch implements SwitchPort {
     return okVoid;
   }
 
-  private scheduleWrapUpEnd(d: DnState, seconds: number): void {
-    const cc = this.core.cc(d.config.contactCenterId);
-    d.cancelWrapUp = this.core.clock.setTimer(seconds * 1000, () => {
-      d.cancelWrapUp = undefined;
-      if (!d.loggedIn || d.agentState.workMode !== WorkMode.AfterCallWork) return;
-      d.agentState = cc.settings.afterWrapUp === 'Ready' ? { state: AgentStateName.Ready } : { state: AgentStateName.NotReady };
-      d.idleSince = this.core.clock.now();
-      this.core.touchDevice(d.config.number);
-      this.settle();
-    });
-  }
-
-  /** After a call: after-call work if configured, else the agent is idle again (longest-idle order). */
-  private afterCall(dn: string): void {
-    const d = this.extension(dn);
-    if (!d || !d.loggedIn || !d.isAgent) return;
-    if (this.core.liveCallsOf(dn).length > 0) return;
-    const cc = this.core.cc(d.config.contactCenterId);
-    const wrap = d.config.wrapUpTime ?? cc.settings.wrapUpTime;
-    const s = d.agentState;
-    const eligible = s.state === AgentStateName.Ready || s.workMode === WorkMode.AfterCallWork;
-    d.idleSince = this.core.clock.now();
-    if (wrap > 0 && eligible) {
-      d.cancelWrapUp?.();
-      d.agentState = { state: AgentStateName.NotReady, workMode: WorkMode.AfterCallWork };
-      this.scheduleWrapUpEnd(d, wrap);
-      this.core.touchDevice(dn);
-    }
-  }
-
-  // =================================================================== routing
-
-  private resolve(ccId: string, number: string, hops = 0): Target {
-    const d = this.core.dns.get(number);
-    if (d) {
-      if (d.config.contactCenterId !== ccId) return { kind: 'Fail', cause: 'UnknownDestination', number };
-      if (d.config.kind === 'RoutingPoint') return { kind: 'RoutingPoint', dn: number };
-      if (d.forwardTo) {
-        if (hops >= MAX_FORWARD_HOPS) return { kind: 'Fail', cause: 'ForwardLoop', number };
-        return this.resolve(ccId, d.forwardTo, hops + 1);
-      }
-      if (d.dnd) return { kind: 'Fail', cause: 'DoNotDisturb', number };
-      if (this.busy(number)) return { kind: 'Fail', cause: 'DestinationBusy', number };
-      return { kind: 'Extension', dn: number };
-    }
-    if (this.core.isExternalNumber(number)) return { kind: 'External', number };
-    return { kind: 'Fail', cause: 'UnknownDestination', number };
-  }
-
-  /** busy: two calls already, or a leg that is not on hold (ringing, dialing, talking, or monitoring) */
-  private busy(dn: string): boolean {
-    const live = this.core.liveCallsOf(dn);
-    return live.length >= 2 || live.some((c) => this.core.partyOf(c, dn)!.state !== PartyState.Held);
-  }
-
-  /** Add the destination's party to a call (ringing, alerting, or queued at a routing point). */
-  private connect(call: Call, t: Exclude<Target, { kind: 'Fail' }>): Party {
-    if (t.kind === 'RoutingPoint') {
-      const p = this.core.addParty(call, t.dn, 'RoutingPoint', PartyState.Ringing);
-      this.core.queues.get(t.dn)!.push(call.uuid);
-      this.sup.routingPointArrival(call, t.dn);
-      return p;
-    }
-    const p = this.core.addParty(call, t.kind === 'Extension' ? t.dn : t.number, t.kind, PartyState.Ringing);
-    this.armRinging(call, p);
-    return p;
-  }
-
-  /** Timers of a ringing party: an external number answers after a delay; an extension may time out. */
-  private armRinging(call: Call, p: Party): void {
-    const settings = this.core.cc(call.ccId).settings;
-    if (p.kind === 'External') {
-      p.timers.push(this.core.clock.setTimer(settings.externalAnswerDelayMs, () => {
-        if (p.state !== PartyState.Ringing || call.ended) return;
-        this.answerParty(call, p);
-        this.settle();
-      }));
-    } else if (p.kind === 'Extension' && settings.ringNoAnswerMs > 0) {
-      p.timers.push(this.core.clock.setTimer(settings.ringNoAnswerMs, () => this.noAnswer(call, p)));
-    }
-  }
-
-  /** Offer queued calls to idle Ready agents, longest idle first. */
-  private distribute(): void {
-    for (const [rp, queue] of this.core.queues) {
-      let i = 0;
-      while (i < queue.length) {
-        const call = this.core.calls.get(queue[i]);
-        const rpParty = call && call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === rp && p.state !== PartyState.Released);
-        if (!call || !rpParty) {
-          queue.splice(i, 1);
-          continue;
-        }
-        const agent = this.pickAgent(rp, call);
-        if (!agent) {
-          i++;
-          continue;
-        }
-        queue.splice(i, 1);
-        rpParty.state = PartyState.Released;
-        const target = this.resolve(call.ccId, agent);
-        if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
-          call.rejectedBy.add(agent);
-          this.core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
-          queue.splice(i, 0, call.uuid);
-          continue;
-        }
-        const p = this.connect(call, target);
-        p.routedBy = rp;
-      }
-    }
-  }
-
-  private pickAgent(rp: string, call: Call): string | undefined {
-    const cfg = this.core.dns.get(rp)!.config;
-    const candidates: DnState[] = [];
-    const pool = cfg.targets && cfg.targets.length ? cfg.targets : [...this.core.dns.keys()];
-    for (const dn of pool) {
-      const d = this.core.dns.get(dn);
-      if (!d || d.config.kind !== 'Extension' || d.config.contactCenterId !== call.ccId) continue;
-      if (!d.loggedIn || !d.isAgent || d.agentState.state !== AgentStateName.Ready || d.dnd) continue;
-      if (call.rejectedBy.has(dn) || !this.core.agentIdle(d)) continue;
-      candidates.push(d);
-    }
-    candidates.sort((a, b) => a.idleSince - b.idleSince || a.config.number.localeCompare(b.config.number));
-    return candidates[0]?.config.number;
-  }
-
-  /** Route queued calls, then emit everything that changed. */
-  private settle(): void {
-    this.distribute();
-    this.core.flush();
-  }
-
-  // =================================================================== call lifecycle
-
-  private answerParty(call: Call, p: Party): void {
-    this.core.setState(call, p, PartyState.Established);
-    const connected: Party[] = [p];
-    for (const m of this.core.members(call)) {
-      if (m !== p && m.state === PartyState.Dialing) {
-        this.core.setState(call, m, PartyState.Established);
-        connected.push(m);
-      }
-    }
-    for (const c of connected) if (c.kind === 'Extension') this.sup.connected(call, c);
-  }
-
-  /** Release one party (not a supervisor's leg: supervision.ts does those). */
-  private releaseParty(call: Call, p: Party): void {
-    if (p.state === PartyState.Released) return;
-    this.core.clearTimers(p);
-    this.core.setState(call, p, PartyState.Released);
-    if (p.kind === 'RoutingPoint') {
-      const q = this.core.queues.get(p.dn);
-      if (q) {
-        const i = q.indexOf(call.uuid);
-        if (i >= 0) q.splice(i, 1);
-      }
-    }
-    if (!p.sup && p.kind === 'Extension') this.sup.partyLeft(call, p);
-  }
-
-  /** A member left: end the call when fewer than two members remain. */
-  private endCallIfDone(call: Call): void {
-    if (call.ended) return;
-    if (this.core.members(call).length >= 2) return;
-    this.endCall(call);
-  }
-
-  private endCall(call: Call): void {
-    if (call.ended) return;
-    call.ended = true;
-    const extensions = call.parties.filter((p) => p.kind === 'Extension' && !p.sup && p.state !== PartyState.Released).map((p) => p.dn);
-    this.sup.callEnding(call);
-    for (const p of call.parties) if (p.state !== PartyState.Released && !p.sup) this.releaseParty(call, p);
-    this.core.touch(call);
-    this.core.flush();
-    // a consultation whose original call just ended: tell its owner
-    for (const other of this.core.calls.values()) {
-      if (other.parentUuid === call.uuid && other.consultOwner && !other.ended) {
-        const gone = call.parties.find((p) => p.kind !== 'Extension')?.dn ?? call.dnis;
-        const f = FAILURES.PartyHungUp;
-        this.core.emitCallEvent(other, other.consultOwner, NotificationType.Error, {
-          errorCode: f.errorCode,
-          errorMessage: `${f.message(gone)}; the original call ${call.uuid} has ended and the consultation call remains`,
-        });
-      }
-    }
-    for (const dn of extensions) this.afterCall(dn);
-  }
-
-  /** Report an accepted request that failed, to one DN on one call. */
-  private failure(call: Call, dn: string, cause: FailureCause, number: string): void {
-    const f = FAILURES[cause];
-    this.core.emitCallEvent(call, dn, NotificationType.Error, { errorCode: f.errorCode, errorMessage: f.message(number) });
-  }
-
-  /** A new call whose destination failed: show it dialing, report the error, release it. */
-  private failNewCall(call: Call, ownerDn: string, t: { cause: FailureCause; number: string }): void {
-    const phantom = this.core.addParty(call, t.number, 'External', PartyState.Ringing);
-    this.core.flush();
-    this.failure(call, ownerDn, t.cause, t.number);
-    phantom.state = PartyState.Released;
-    this.endCall(call);
-  }
-
-  private noAnswer(call: Call, p: Party): void {
-    if (p.state !== PartyState.Ringing || call.ended) return;
-    p.timers = [];
-    this.ringFailed(call, p, 'NoAnswer');
-    this.settle();
-  }
-
-  /** A ringing party did not take the call: re-queue a routed call, else fail it for the caller. */
-  private ringFailed(call: Call, p: Party, cause: FailureCause): void {
-    if (p.routedBy) {
-      this.releaseParty(call, p);
-      call.rejectedBy.add(p.dn);
-      // back to the routing point, unless the call is already queued there again
-      if (!this.core.partyOf(call, p.routedBy)) {
-        this.core.addParty(call, p.routedBy, 'RoutingPoint', PartyState.Ringing);
-        this.core.queues.get(p.routedBy)!.unshift(call.uuid);
-      }
-      this.endCallIfDone(call);
-      return;
-    }
-    for (const m of this.core.members(call)) {
-      if (m.kind === 'Extension' && m.state === PartyState.Dialing) this.failure(call, m.dn, cause, p.dn);
-    }
-    this.releaseParty(call, p);
-    this.endCallIfDone(call);
-  }
-
   // =================================================================== commands: calls
 
   dial(dn: string, destination: Destination, userData?: UserData): Result<{ callUuid: string }> {
@@ -407,14 +166,14 @@ export class SimulatedSwitch implements SwitchPort {
     if (live.length >= 2 || live.some((c) => this.core.partyOf(c, dn)!.state !== PartyState.Held)) {
       return fail(ErrorCode.InvalidState, 'The device already has an active call: hold or release it before dialling');
     }
-    const t = this.resolve(d.config.contactCenterId, to);
+    const t = this.lc.resolve(d.config.contactCenterId, to);
     const external = t.kind === 'External' || (t.kind === 'Fail' && this.core.isExternalNumber(to));
     const call = this.core.newCall(d.config.contactCenterId, external ? CallType.Outbound : CallType.Internal, to, external ? dn : undefined);
     if (userData) call.userData = { ...userData };
     this.core.addParty(call, dn, 'Extension', PartyState.Dialing);
-    if (t.kind === 'Fail') this.failNewCall(call, dn, t);
-    else this.connect(call, t);
-    this.settle();
+    if (t.kind === 'Fail') this.lc.failNewCall(call, dn, t);
+    else this.lc.connect(call, t);
+    this.lc.settle();
     return ok({ callUuid: call.uuid });
   }
 
@@ -427,13 +186,13 @@ export class SimulatedSwitch implements SwitchPort {
     const call = this.core.newCall(d.config.contactCenterId, CallType.Inbound, to, from);
     if (userData) call.userData = { ...userData };
     this.core.addParty(call, from, 'External', PartyState.Dialing);
-    const t = this.resolve(d.config.contactCenterId, to);
+    const t = this.lc.resolve(d.config.contactCenterId, to);
     if (t.kind === 'Fail') {
-      this.endCall(call);
+      this.lc.endCall(call);
     } else {
-      this.connect(call, t);
+      this.lc.connect(call, t);
     }
-    this.settle();
+    this.lc.settle();
     return ok({ callUuid: call.uuid });
   }
 
@@ -450,9 +209,9 @@ export class SimulatedSwitch implements SwitchPort {
           : `Call ${callUuid} has ${externals.length} external parties: give phoneNumber`,
       );
     }
-    this.releaseParty(call, p);
-    this.endCallIfDone(call);
-    this.settle();
+    this.lc.releaseParty(call, p);
+    this.lc.endCallIfDone(call);
+    this.lc.settle();
     return okVoid;
   }
 
@@ -470,7 +229,7 @@ export class SimulatedSwitch implements SwitchPort {
       );
     }
     const r = this.run(call, me, op);
-    this.settle();
+    this.lc.settle();
     return r;
   }
 
@@ -478,20 +237,20 @@ export class SimulatedSwitch implements SwitchPort {
     switch (op.name) {
       case 'Answer':
         if (me.sup) return this.sup.answer(call, me);
-        this.answerParty(call, me);
+        this.lc.answerParty(call, me);
         return okVoid;
       case 'Reject':
-        this.ringFailed(call, me, 'Rejected');
+        this.lc.ringFailed(call, me, 'Rejected');
         return okVoid;
       case 'Hangup':
         if (me.sup) return this.sup.hangup(call, me);
         if (me.state === PartyState.Ringing) {
-          this.ringFailed(call, me, 'Rejected');
+          this.lc.ringFailed(call, me, 'Rejected');
           return okVoid;
         }
-        this.releaseParty(call, me);
-        this.endCallIfDone(call);
-        this.afterCall(me.dn);
+        this.lc.releaseParty(call, me);
+        this.lc.endCallIfDone(call);
+        this.lc.afterCall(me.dn);
         return okVoid;
       case 'Hold':
         this.core.setState(call, me, PartyState.Held);
@@ -500,23 +259,23 @@ export class SimulatedSwitch implements SwitchPort {
         this.core.setState(call, me, PartyState.Established);
         return okVoid;
       case 'ClearCall':
-        this.endCall(call);
+        this.lc.endCall(call);
         return okVoid;
       case 'InitiateTransfer':
       case 'InitiateConference':
-        return this.initiateConsult(call, me, op.destination.phoneNumber, op.userData, op.name === 'InitiateTransfer' ? 'Transfer' : 'Conference');
+        return this.calls.initiateConsult(call, me, op.destination.phoneNumber, op.userData, op.name === 'InitiateTransfer' ? 'Transfer' : 'Conference');
       case 'CompleteTransfer':
-        return this.completeTransfer(call, me, op.consultCallUuid);
+        return this.calls.completeTransfer(call, me, op.consultCallUuid);
       case 'CompleteConference':
-        return this.completeConference(call, me, op.consultCallUuid);
+        return this.calls.completeConference(call, me, op.consultCallUuid);
       case 'SingleStepTransfer':
-        return this.singleStepTransfer(call, me, op.destination.phoneNumber, op.userData);
+        return this.calls.singleStepTransfer(call, me, op.destination.phoneNumber, op.userData);
       case 'SingleStepConference':
-        return this.singleStepConference(call, me, op.destination.phoneNumber, op.userData);
+        return this.calls.singleStepConference(call, me, op.destination.phoneNumber, op.userData);
       case 'RemoveParticipantFromConference':
-        return this.removeParticipant(call, me, op.participant);
+        return this.calls.removeParticipant(call, me, op.participant);
       case 'SwapCalls':
-        return this.swapCalls(call, me, op.otherCallUuid);
+        return this.calls.swapCalls(call, me, op.otherCallUuid);
       case 'SendDtmf':
         this.core.emitCallEvent(call, me.dn, NotificationType.DtmfSent, { digits: op.digits });
         return okVoid;
@@ -540,7 +299,7 @@ export class SimulatedSwitch implements SwitchPort {
       case 'PauseCallRecording':
       case 'ResumeCallRecording':
       case 'StopCallRecording':
-        this.recording(call, op.name);
+        this.calls.recording(call, op.name);
         return okVoid;
       case 'MuteCall':
       case 'UnmuteCall':
@@ -557,186 +316,17 @@ export class SimulatedSwitch implements SwitchPort {
     }
   }
 
-  private recording(call: Call, name: 'StartCallRecording' | 'PauseCallRecording' | 'ResumeCallRecording' | 'StopCallRecording'): void {
-    const now = this.core.clock.now();
-    if (name === 'StartCallRecording') {
-      call.recording = RecordingState.Recording;
-      call.userData = {
-        ...call.userData,
-        GSIP_RECORD: 'ON',
-        GSIP_REC_FN: `${call.uuid}_${now}`,
-        IW_CaseUid: `${call.connId}-case`,
-        IW_BundleUid: `${call.connId}-bundle`,
-      };
-    } else if (name === 'PauseCallRecording') {
-      call.recording = RecordingState.Paused;
-      call.userData = { ...call.userData, GSIP_RECORD: 'PAUSED' };
-    } else if (name === 'ResumeCallRecording') {
-      call.recording = RecordingState.Recording;
-      call.userData = { ...call.userData, GSIP_RECORD: 'ON' };
-    } else {
-      call.recording = RecordingState.Stopped;
-      call.userData = { ...call.userData, GSIP_RECORD: 'OFF' };
-    }
-    this.core.touch(call);
-  }
-
-  private initiateConsult(call: Call, me: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
-    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
-    // the hold and the new consultation are reported together, original first, so the Held
-    // notification already carries CompleteTransfer / CompleteConference (as in the GWS sample)
-    this.core.touch(call);
-    if (me.state === PartyState.Established) this.core.setState(call, me, PartyState.Held);
-    const t = this.resolve(call.ccId, to);
-    const consult = this.core.newCall(call.ccId, CallType.Consult, to);
-    consult.parentUuid = call.uuid;
-    consult.consultOwner = me.dn;
-    consult.consultKind = kind;
-    consult.userData = { ...call.userData, ...(userData ?? {}) };
-    this.core.addParty(consult, me.dn, 'Extension', PartyState.Dialing);
-    if (t.kind === 'Fail') this.failNewCall(consult, me.dn, t);
-    else this.connect(consult, t);
-    return okVoid;
-  }
-
-  /** the original/consult pair for a Complete* operation issued on either call */
-  private pairFor(call: Call, me: Party, consultCallUuid?: string): Result<{ original: Call; consult: Call }> {
-    const other = consultCallUuid
-      ? this.core.calls.get(consultCallUuid)
-      : this.core.otherCall(call, me.dn);
-    const pair = other && other !== call ? this.core.consultPairOf(me.dn, call, other) : undefined;
-    if (!pair) {
-      return fail(ErrorCode.InvalidValue, consultCallUuid
-        ? `Call ${consultCallUuid} is not a consultation of call ${call.uuid} made by this device`
-        : `Call ${call.uuid} has no consultation call to complete`);
-    }
-    return ok(pair);
-  }
-
-  /** Move a party from one call to another (its leg on the old call is shown as released). */
-  private moveParty(from: Call, p: Party, to: Call): Party | undefined {
-    this.core.clearTimers(p);
-    if (this.core.partyOf(to, p.dn)) {
-      // already on the destination call (joined it meanwhile): one leg is enough
-      p.state = PartyState.Released;
-      this.core.touch(from);
-      return undefined;
-    }
-    const moved = this.core.addParty(to, p.dn, p.kind, p.state, { routedBy: p.routedBy, muted: p.muted, everEstablished: p.everEstablished });
-    p.state = PartyState.Released;
-    this.core.touch(from);
-    if (p.kind === 'RoutingPoint') {
-      const q = this.core.queues.get(p.dn)!;
-      const i = q.indexOf(from.uuid);
-      if (i >= 0) q[i] = to.uuid;
-    }
-    if (moved.state === PartyState.Ringing) this.armRinging(to, moved);
-    return moved;
-  }
-
-  private completeTransfer(call: Call, me: Party, consultCallUuid?: string): Result {
-    const r = this.pairFor(call, me, consultCallUuid);
-    if (!r.ok) return r;
-    const { original, consult } = r.value;
-    const aOrig = this.core.partyOf(original, me.dn)!;
-    const aCons = this.core.partyOf(consult, me.dn)!;
-    this.core.touch(original);
-    const far = this.core.members(consult).filter((p) => p !== aCons);
-    original.userData = { ...original.userData, ...consult.userData };
-    if (consult.recording) original.recording = consult.recording;
-    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
-    this.releaseParty(original, aOrig);
-    this.releaseParty(consult, aCons);
-    consult.ended = true;
-    for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
-    this.endCallIfDone(original);
-    this.afterCall(me.dn);
-    return okVoid;
-  }
-
-  private completeConference(call: Call, me: Party, consultCallUuid?: string): Result {
-    const r = this.pairFor(call, me, consultCallUuid);
-    if (!r.ok) return r;
-    const { original, consult } = r.value;
-    const aOrig = this.core.partyOf(original, me.dn)!;
-    const aCons = this.core.partyOf(consult, me.dn)!;
-    this.core.touch(consult); // consult's release is reported first, then the original's update
-    const far = this.core.members(consult).filter((p) => p !== aCons);
-    original.userData = { ...original.userData, ...consult.userData };
-    this.core.clearTimers(aCons);
-    aCons.state = PartyState.Released;
-    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
-    consult.ended = true;
-    this.core.setState(original, aOrig, PartyState.Established);
-    original.conferenceOwner ??= me.dn;
-    for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
-    return okVoid;
-  }
-
-  private singleStepTransfer(call: Call, me: Party, to: string, userData?: UserData): Result {
-    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
-    const t = this.resolve(call.ccId, to);
-    if (t.kind === 'Fail') {
-      this.failure(call, me.dn, t.cause, t.number);
-      return okVoid;
-    }
-    if (userData) call.userData = { ...call.userData, ...userData };
-    this.connect(call, t);
-    this.releaseParty(call, me);
-    this.endCallIfDone(call);
-    this.afterCall(me.dn);
-    return okVoid;
-  }
-
-  private singleStepConference(call: Call, me: Party, to: string, userData?: UserData): Result {
-    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
-    const t = this.resolve(call.ccId, to);
-    if (t.kind === 'Fail') {
-      this.failure(call, me.dn, t.cause, t.number);
-      return okVoid;
-    }
-    if (userData) call.userData = { ...call.userData, ...userData };
-    call.conferenceOwner ??= me.dn;
-    this.connect(call, t);
-    return okVoid;
-  }
-
-  private removeParticipant(call: Call, me: Party, participant: string): Result {
-    const p = call.parties.find((x) => x.dn === participant && x !== me && x.state !== PartyState.Released);
-    if (!p) return fail(ErrorCode.InvalidValue, `'${participant}' is not a participant of call ${call.uuid}`);
-    if (p.sup) return this.sup.hangup(call, p, 'Removed');
-    this.releaseParty(call, p);
-    this.endCallIfDone(call);
-    if (p.kind === 'Extension') this.afterCall(p.dn);
-    return okVoid;
-  }
-
-  private swapCalls(call: Call, me: Party, otherCallUuid?: string): Result {
-    const other = otherCallUuid ? this.core.calls.get(otherCallUuid) : this.core.otherCall(call, me.dn);
-    const otherMe = other && other !== call ? this.core.partyOf(other, me.dn) : undefined;
-    if (!other || !otherMe) return fail(ErrorCode.InvalidValue, `No other call of this device to swap with${otherCallUuid ? ` (${otherCallUuid})` : ''}`);
-    const [toHold, toRetrieve] = me.state === PartyState.Established ? [me, otherMe] : [otherMe, me];
-    const [holdCall, retrieveCall] = me.state === PartyState.Established ? [call, other] : [other, call];
-    if (toRetrieve.state !== PartyState.Held || toHold.state !== PartyState.Established) {
-      return fail(ErrorCode.InvalidState, 'SwapCalls needs one established and one held call');
-    }
-    this.core.touch(retrieveCall); // the newly established call is reported first
-    this.core.setState(holdCall, toHold, PartyState.Held);
-    this.core.setState(retrieveCall, toRetrieve, PartyState.Established);
-    return okVoid;
-  }
-
   // =================================================================== supervision
 
   monitor(supervisorDn: string, req: MonitorRequest): Result {
     const r = this.sup.arm(supervisorDn, req);
-    this.settle();
+    this.lc.settle();
     return r;
   }
 
   cancelMonitoring(supervisorDn: string): Result {
     const r = this.sup.cancel(supervisorDn);
-    this.settle();
+    this.lc.settle();
     return r;
   }
 

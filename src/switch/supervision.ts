@@ -12,17 +12,8 @@ import { CallType, MonitorMode, MonitorScope, MonitorSpan, PartyState } from './
 import type { MonitorAuditEvent } from './model.js';
 import type { MonitorRequest } from './port.js';
 
-export interface SupervisionHooks {
-  /** release an ordinary party (used when nothing else is needed) */
-  releaseParty(call: Call, p: Party): void;
-  endCallIfDone(call: Call): void;
-}
-
 export class Supervision {
-  constructor(
-    private readonly core: SwitchCore,
-    private readonly hooks: SupervisionHooks,
-  ) {}
+  constructor(private readonly core: SwitchCore) {}
 
   // ------------------------------------------------------------------ arming
 

@@ -1,0 +1,194 @@
+/**
+ * Call control that involves more than one leg or call: two-step and single-step transfer and
+ * conference, removing a participant, swapping calls, and call recording. Transfers and
+ * conferences keep the original call: the consultation's far parties move into it.
+ */
+import { ErrorCode, fail, ok, okVoid } from '../errors.js';
+import type { Result } from '../errors.js';
+import type { Call, Party, SwitchCore } from './core.js';
+import type { CallLifecycle, Target } from './lifecycle.js';
+import { CallType, PartyState, RecordingState } from './model.js';
+import type { UserData } from './model.js';
+import type { Supervision } from './supervision.js';
+
+export class CallControl {
+  constructor(
+    private readonly core: SwitchCore,
+    private readonly lc: CallLifecycle,
+    private readonly sup: Supervision,
+  ) {}
+
+  recording(call: Call, name: 'StartCallRecording' | 'PauseCallRecording' | 'ResumeCallRecording' | 'StopCallRecording'): void {
+    const now = this.core.clock.now();
+    if (name === 'StartCallRecording') {
+      call.recording = RecordingState.Recording;
+      call.userData = {
+        ...call.userData,
+        GSIP_RECORD: 'ON',
+        GSIP_REC_FN: `${call.uuid}_${now}`,
+        IW_CaseUid: `${call.connId}-case`,
+        IW_BundleUid: `${call.connId}-bundle`,
+      };
+    } else if (name === 'PauseCallRecording') {
+      call.recording = RecordingState.Paused;
+      call.userData = { ...call.userData, GSIP_RECORD: 'PAUSED' };
+    } else if (name === 'ResumeCallRecording') {
+      call.recording = RecordingState.Recording;
+      call.userData = { ...call.userData, GSIP_RECORD: 'ON' };
+    } else {
+      call.recording = RecordingState.Stopped;
+      call.userData = { ...call.userData, GSIP_RECORD: 'OFF' };
+    }
+    this.core.touch(call);
+  }
+
+  initiateConsult(call: Call, me: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
+    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
+    // the hold and the new consultation are reported together, original first, so the Held
+    // notification already carries CompleteTransfer / CompleteConference (as in the GWS sample)
+    this.core.touch(call);
+    if (me.state === PartyState.Established) this.core.setState(call, me, PartyState.Held);
+    const t = this.lc.resolve(call.ccId, to);
+    const consult = this.core.newCall(call.ccId, CallType.Consult, to);
+    consult.parentUuid = call.uuid;
+    consult.consultOwner = me.dn;
+    consult.consultKind = kind;
+    consult.userData = { ...call.userData, ...(userData ?? {}) };
+    this.core.addParty(consult, me.dn, 'Extension', PartyState.Dialing);
+    if (t.kind === 'Fail') this.lc.failNewCall(consult, me.dn, t);
+    else this.lc.connect(consult, t);
+    return okVoid;
+  }
+
+  /** the original/consult pair for a Complete* operation issued on either call */
+  pairFor(call: Call, me: Party, consultCallUuid?: string): Result<{ original: Call; consult: Call }> {
+    const other = consultCallUuid
+      ? this.core.calls.get(consultCallUuid)
+      : this.core.otherCall(call, me.dn);
+    const pair = other && other !== call ? this.core.consultPairOf(me.dn, call, other) : undefined;
+    if (!pair) {
+      return fail(ErrorCode.InvalidValue, consultCallUuid
+        ? `Call ${consultCallUuid} is not a consultation of call ${call.uuid} made by this device`
+        : `Call ${call.uuid} has no consultation call to complete`);
+    }
+    return ok(pair);
+  }
+
+  /** Move a party from one call to another (its leg on the old call is shown as released). */
+  moveParty(from: Call, p: Party, to: Call): Party | undefined {
+    this.core.clearTimers(p);
+    if (this.core.partyOf(to, p.dn)) {
+      // already on the destination call (joined it meanwhile): one leg is enough
+      p.state = PartyState.Released;
+      this.core.touch(from);
+      return undefined;
+    }
+    const moved = this.core.addParty(to, p.dn, p.kind, p.state, { routedBy: p.routedBy, muted: p.muted, everEstablished: p.everEstablished });
+    p.state = PartyState.Released;
+    this.core.touch(from);
+    if (p.kind === 'RoutingPoint') {
+      const q = this.core.queues.get(p.dn)!;
+      const i = q.indexOf(from.uuid);
+      if (i >= 0) q[i] = to.uuid;
+    }
+    if (moved.state === PartyState.Ringing) this.lc.armRinging(to, moved);
+    return moved;
+  }
+
+  completeTransfer(call: Call, me: Party, consultCallUuid?: string): Result {
+    const r = this.pairFor(call, me, consultCallUuid);
+    if (!r.ok) return r;
+    const { original, consult } = r.value;
+    const aOrig = this.core.partyOf(original, me.dn)!;
+    const aCons = this.core.partyOf(consult, me.dn)!;
+    this.core.touch(original);
+    const far = this.core.members(consult).filter((p) => p !== aCons);
+    original.userData = { ...original.userData, ...consult.userData };
+    if (consult.recording) original.recording = consult.recording;
+    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
+    this.lc.releaseParty(original, aOrig);
+    this.lc.releaseParty(consult, aCons);
+    consult.ended = true;
+    for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
+    this.lc.endCallIfDone(original);
+    this.lc.afterCall(me.dn);
+    return okVoid;
+  }
+
+  completeConference(call: Call, me: Party, consultCallUuid?: string): Result {
+    const r = this.pairFor(call, me, consultCallUuid);
+    if (!r.ok) return r;
+    const { original, consult } = r.value;
+    const aOrig = this.core.partyOf(original, me.dn)!;
+    const aCons = this.core.partyOf(consult, me.dn)!;
+    this.core.touch(consult); // consult's release is reported first, then the original's update
+    const far = this.core.members(consult).filter((p) => p !== aCons);
+    original.userData = { ...original.userData, ...consult.userData };
+    this.core.clearTimers(aCons);
+    aCons.state = PartyState.Released;
+    const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
+    consult.ended = true;
+    this.core.setState(original, aOrig, PartyState.Established);
+    original.conferenceOwner ??= me.dn;
+    for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
+    return okVoid;
+  }
+
+  /**
+   * The destination of a single-step operation: refused if already on the call; a destination that
+   * fails (busy, DND, unknown) is reported to the caller as an Error event and the call is unchanged.
+   */
+  private singleStepTarget(call: Call, me: Party, to: string, userData?: UserData): Result<Exclude<Target, { kind: 'Fail' }> | undefined> {
+    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
+    const t = this.lc.resolve(call.ccId, to);
+    if (t.kind === 'Fail') {
+      this.lc.failure(call, me.dn, t.cause, t.number);
+      return ok(undefined);
+    }
+    if (userData) call.userData = { ...call.userData, ...userData };
+    return ok(t);
+  }
+
+  singleStepTransfer(call: Call, me: Party, to: string, userData?: UserData): Result {
+    const t = this.singleStepTarget(call, me, to, userData);
+    if (!t.ok || !t.value) return t.ok ? okVoid : t;
+    this.lc.connect(call, t.value);
+    this.lc.releaseParty(call, me);
+    this.lc.endCallIfDone(call);
+    this.lc.afterCall(me.dn);
+    return okVoid;
+  }
+
+  singleStepConference(call: Call, me: Party, to: string, userData?: UserData): Result {
+    const t = this.singleStepTarget(call, me, to, userData);
+    if (!t.ok || !t.value) return t.ok ? okVoid : t;
+    call.conferenceOwner ??= me.dn;
+    this.lc.connect(call, t.value);
+    return okVoid;
+  }
+
+  removeParticipant(call: Call, me: Party, participant: string): Result {
+    const p = call.parties.find((x) => x.dn === participant && x !== me && x.state !== PartyState.Released);
+    if (!p) return fail(ErrorCode.InvalidValue, `'${participant}' is not a participant of call ${call.uuid}`);
+    if (p.sup) return this.sup.hangup(call, p, 'Removed');
+    this.lc.releaseParty(call, p);
+    this.lc.endCallIfDone(call);
+    if (p.kind === 'Extension') this.lc.afterCall(p.dn);
+    return okVoid;
+  }
+
+  swapCalls(call: Call, me: Party, otherCallUuid?: string): Result {
+    const other = otherCallUuid ? this.core.calls.get(otherCallUuid) : this.core.otherCall(call, me.dn);
+    const otherMe = other && other !== call ? this.core.partyOf(other, me.dn) : undefined;
+    if (!other || !otherMe) return fail(ErrorCode.InvalidValue, `No other call of this device to swap with${otherCallUuid ? ` (${otherCallUuid})` : ''}`);
+    const [toHold, toRetrieve] = me.state === PartyState.Established ? [me, otherMe] : [otherMe, me];
+    const [holdCall, retrieveCall] = me.state === PartyState.Established ? [call, other] : [other, call];
+    if (toRetrieve.state !== PartyState.Held || toHold.state !== PartyState.Established) {
+      return fail(ErrorCode.InvalidState, 'SwapCalls needs one established and one held call');
+    }
+    this.core.touch(retrieveCall); // the newly established call is reported first
+    this.core.setState(holdCall, toHold, PartyState.Held);
+    this.core.setState(retrieveCall, toRetrieve, PartyState.Established);
+    return okVoid;
+  }
+}

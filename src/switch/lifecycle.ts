@@ -1,0 +1,265 @@
+/**
+ * The life of a call on the simulated switch: where a number leads (forwarding, DND, busy,
+ * routing points, external numbers), ringing and answering, routing-point distribution to the
+ * longest-idle Ready agent, releasing parties and ending calls, failures reported as Error events,
+ * and after-call work. Commands in simulated.ts and call-control.ts are built from these steps.
+ */
+import { FAILURES } from './causes.js';
+import type { FailureCause } from './causes.js';
+import type { Call, DnState, Party, SwitchCore } from './core.js';
+import { AgentStateName, NotificationType, PartyState, WorkMode } from './model.js';
+import type { Supervision } from './supervision.js';
+
+/** Where a number leads, after forwarding. */
+export type Target =
+  | { kind: 'Extension'; dn: string }
+  | { kind: 'RoutingPoint'; dn: string }
+  | { kind: 'External'; number: string }
+  | { kind: 'Fail'; cause: FailureCause; number: string };
+
+const MAX_FORWARD_HOPS = 5;
+
+export class CallLifecycle {
+  sup!: Supervision;
+
+  constructor(readonly core: SwitchCore) {}
+
+  extension(dn: string): DnState | undefined {
+    const d = this.core.dns.get(dn);
+    return d && d.config.kind === 'Extension' ? d : undefined;
+  }
+
+  scheduleWrapUpEnd(d: DnState, seconds: number): void {
+    const cc = this.core.cc(d.config.contactCenterId);
+    d.cancelWrapUp = this.core.clock.setTimer(seconds * 1000, () => {
+      d.cancelWrapUp = undefined;
+      if (!d.loggedIn || d.agentState.workMode !== WorkMode.AfterCallWork) return;
+      d.agentState = cc.settings.afterWrapUp === 'Ready' ? { state: AgentStateName.Ready } : { state: AgentStateName.NotReady };
+      d.idleSince = this.core.clock.now();
+      this.core.touchDevice(d.config.number);
+      this.settle();
+    });
+  }
+
+  /** After a call: after-call work if configured, else the agent is idle again (longest-idle order). */
+  afterCall(dn: string): void {
+    const d = this.extension(dn);
+    if (!d || !d.loggedIn || !d.isAgent) return;
+    if (this.core.liveCallsOf(dn).length > 0) return;
+    const cc = this.core.cc(d.config.contactCenterId);
+    const wrap = d.config.wrapUpTime ?? cc.settings.wrapUpTime;
+    const s = d.agentState;
+    const eligible = s.state === AgentStateName.Ready || s.workMode === WorkMode.AfterCallWork;
+    d.idleSince = this.core.clock.now();
+    if (wrap > 0 && eligible) {
+      d.cancelWrapUp?.();
+      d.agentState = { state: AgentStateName.NotReady, workMode: WorkMode.AfterCallWork };
+      this.scheduleWrapUpEnd(d, wrap);
+      this.core.touchDevice(dn);
+    }
+  }
+
+  // =================================================================== routing
+
+  resolve(ccId: string, number: string, hops = 0): Target {
+    const d = this.core.dns.get(number);
+    if (d) {
+      if (d.config.contactCenterId !== ccId) return { kind: 'Fail', cause: 'UnknownDestination', number };
+      if (d.config.kind === 'RoutingPoint') return { kind: 'RoutingPoint', dn: number };
+      if (d.forwardTo) {
+        if (hops >= MAX_FORWARD_HOPS) return { kind: 'Fail', cause: 'ForwardLoop', number };
+        return this.resolve(ccId, d.forwardTo, hops + 1);
+      }
+      if (d.dnd) return { kind: 'Fail', cause: 'DoNotDisturb', number };
+      if (this.busy(number)) return { kind: 'Fail', cause: 'DestinationBusy', number };
+      return { kind: 'Extension', dn: number };
+    }
+    if (this.core.isExternalNumber(number)) return { kind: 'External', number };
+    return { kind: 'Fail', cause: 'UnknownDestination', number };
+  }
+
+  /** busy: two calls already, or a leg that is not on hold (ringing, dialing, talking, or monitoring) */
+  busy(dn: string): boolean {
+    const live = this.core.liveCallsOf(dn);
+    return live.length >= 2 || live.some((c) => this.core.partyOf(c, dn)!.state !== PartyState.Held);
+  }
+
+  /** Add the destination's party to a call (ringing, alerting, or queued at a routing point). */
+  connect(call: Call, t: Exclude<Target, { kind: 'Fail' }>): Party {
+    if (t.kind === 'RoutingPoint') {
+      const p = this.core.addParty(call, t.dn, 'RoutingPoint', PartyState.Ringing);
+      this.core.queues.get(t.dn)!.push(call.uuid);
+      this.sup.routingPointArrival(call, t.dn);
+      return p;
+    }
+    const p = this.core.addParty(call, t.kind === 'Extension' ? t.dn : t.number, t.kind, PartyState.Ringing);
+    this.armRinging(call, p);
+    return p;
+  }
+
+  /** Timers of a ringing party: an external number answers after a delay; an extension may time out. */
+  armRinging(call: Call, p: Party): void {
+    const settings = this.core.cc(call.ccId).settings;
+    if (p.kind === 'External') {
+      p.timers.push(this.core.clock.setTimer(settings.externalAnswerDelayMs, () => {
+        if (p.state !== PartyState.Ringing || call.ended) return;
+        this.answerParty(call, p);
+        this.settle();
+      }));
+    } else if (p.kind === 'Extension' && settings.ringNoAnswerMs > 0) {
+      p.timers.push(this.core.clock.setTimer(settings.ringNoAnswerMs, () => this.noAnswer(call, p)));
+    }
+  }
+
+  /** Offer queued calls to idle Ready agents, longest idle first. */
+  distribute(): void {
+    for (const [rp, queue] of this.core.queues) {
+      let i = 0;
+      while (i < queue.length) {
+        const call = this.core.calls.get(queue[i]);
+        const rpParty = call && call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === rp && p.state !== PartyState.Released);
+        if (!call || !rpParty) {
+          queue.splice(i, 1);
+          continue;
+        }
+        const agent = this.pickAgent(rp, call);
+        if (!agent) {
+          i++;
+          continue;
+        }
+        queue.splice(i, 1);
+        rpParty.state = PartyState.Released;
+        const target = this.resolve(call.ccId, agent);
+        if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
+          call.rejectedBy.add(agent);
+          this.core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
+          queue.splice(i, 0, call.uuid);
+          continue;
+        }
+        const p = this.connect(call, target);
+        p.routedBy = rp;
+      }
+    }
+  }
+
+  pickAgent(rp: string, call: Call): string | undefined {
+    const cfg = this.core.dns.get(rp)!.config;
+    const candidates: DnState[] = [];
+    const pool = cfg.targets && cfg.targets.length ? cfg.targets : [...this.core.dns.keys()];
+    for (const dn of pool) {
+      const d = this.core.dns.get(dn);
+      if (!d || d.config.kind !== 'Extension' || d.config.contactCenterId !== call.ccId) continue;
+      if (!d.loggedIn || !d.isAgent || d.agentState.state !== AgentStateName.Ready || d.dnd) continue;
+      if (call.rejectedBy.has(dn) || !this.core.agentIdle(d)) continue;
+      candidates.push(d);
+    }
+    candidates.sort((a, b) => a.idleSince - b.idleSince || a.config.number.localeCompare(b.config.number));
+    return candidates[0]?.config.number;
+  }
+
+  /** Route queued calls, then emit everything that changed. */
+  settle(): void {
+    this.distribute();
+    this.core.flush();
+  }
+
+  // =================================================================== call lifecycle
+
+  answerParty(call: Call, p: Party): void {
+    this.core.setState(call, p, PartyState.Established);
+    const connected: Party[] = [p];
+    for (const m of this.core.members(call)) {
+      if (m !== p && m.state === PartyState.Dialing) {
+        this.core.setState(call, m, PartyState.Established);
+        connected.push(m);
+      }
+    }
+    for (const c of connected) if (c.kind === 'Extension') this.sup.connected(call, c);
+  }
+
+  /** Release one party (not a supervisor's leg: supervision.ts does those). */
+  releaseParty(call: Call, p: Party): void {
+    if (p.state === PartyState.Released) return;
+    this.core.clearTimers(p);
+    this.core.setState(call, p, PartyState.Released);
+    if (p.kind === 'RoutingPoint') {
+      const q = this.core.queues.get(p.dn);
+      if (q) {
+        const i = q.indexOf(call.uuid);
+        if (i >= 0) q.splice(i, 1);
+      }
+    }
+    if (!p.sup && p.kind === 'Extension') this.sup.partyLeft(call, p);
+  }
+
+  /** A member left: end the call when fewer than two members remain. */
+  endCallIfDone(call: Call): void {
+    if (call.ended) return;
+    if (this.core.members(call).length >= 2) return;
+    this.endCall(call);
+  }
+
+  endCall(call: Call): void {
+    if (call.ended) return;
+    call.ended = true;
+    const extensions = call.parties.filter((p) => p.kind === 'Extension' && !p.sup && p.state !== PartyState.Released).map((p) => p.dn);
+    this.sup.callEnding(call);
+    for (const p of call.parties) if (p.state !== PartyState.Released && !p.sup) this.releaseParty(call, p);
+    this.core.touch(call);
+    this.core.flush();
+    // a consultation whose original call just ended: tell its owner
+    for (const other of this.core.calls.values()) {
+      if (other.parentUuid === call.uuid && other.consultOwner && !other.ended) {
+        const gone = call.parties.find((p) => p.kind !== 'Extension')?.dn ?? call.dnis;
+        const f = FAILURES.PartyHungUp;
+        this.core.emitCallEvent(other, other.consultOwner, NotificationType.Error, {
+          errorCode: f.errorCode,
+          errorMessage: `${f.message(gone)}; the original call ${call.uuid} has ended and the consultation call remains`,
+        });
+      }
+    }
+    for (const dn of extensions) this.afterCall(dn);
+  }
+
+  /** Report an accepted request that failed, to one DN on one call. */
+  failure(call: Call, dn: string, cause: FailureCause, number: string): void {
+    const f = FAILURES[cause];
+    this.core.emitCallEvent(call, dn, NotificationType.Error, { errorCode: f.errorCode, errorMessage: f.message(number) });
+  }
+
+  /** A new call whose destination failed: show it dialing, report the error, release it. */
+  failNewCall(call: Call, ownerDn: string, t: { cause: FailureCause; number: string }): void {
+    const phantom = this.core.addParty(call, t.number, 'External', PartyState.Ringing);
+    this.core.flush();
+    this.failure(call, ownerDn, t.cause, t.number);
+    phantom.state = PartyState.Released;
+    this.endCall(call);
+  }
+
+  noAnswer(call: Call, p: Party): void {
+    if (p.state !== PartyState.Ringing || call.ended) return;
+    p.timers = [];
+    this.ringFailed(call, p, 'NoAnswer');
+    this.settle();
+  }
+
+  /** A ringing party did not take the call: re-queue a routed call, else fail it for the caller. */
+  ringFailed(call: Call, p: Party, cause: FailureCause): void {
+    if (p.routedBy) {
+      this.releaseParty(call, p);
+      call.rejectedBy.add(p.dn);
+      // back to the routing point, unless the call is already queued there again
+      if (!this.core.partyOf(call, p.routedBy)) {
+        this.core.addParty(call, p.routedBy, 'RoutingPoint', PartyState.Ringing);
+        this.core.queues.get(p.routedBy)!.unshift(call.uuid);
+      }
+      this.endCallIfDone(call);
+      return;
+    }
+    for (const m of this.core.members(call)) {
+      if (m.kind === 'Extension' && m.state === PartyState.Dialing) this.failure(call, m.dn, cause, p.dn);
+    }
+    this.releaseParty(call, p);
+    this.endCallIfDone(call);
+  }
+}

@@ -34,6 +34,7 @@ function post(base: URL, path: string, auth: string, body: unknown): Promise<any
         });
       },
     );
+    req.setNoDelay(true);
     req.on('error', reject);
     req.end(data);
   });

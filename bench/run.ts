@@ -139,8 +139,16 @@ async function latencyRows(base: string, transport: string, clients: BenchClient
     }),
   );
   rows.push(`| ${transport} | agent state -> DeviceStateChangeMessage | ${state.length} | ${ms(pct(state, 50))} | ${ms(pct(state, 99))} |`);
-  // all Ready again for routing
-  await Promise.all(clients.map((_, i) => ok(base, 'POST', '/api/v2/me/channels/voice', basic(agentName(i), 'bench'), { operationName: 'Ready' })));
+  // all Ready again, and every confirmation delivered, before the call rows start
+  for (let i = 0; i < clients.length; i += 50) {
+    await Promise.all(
+      clients.slice(i, i + 50).map(async (_, k) => {
+        const seen = inbox.wait(i + k, (m) => m.data?.messageType === 'DeviceStateChangeMessage' && m.data.devices?.[0]?.userState?.state === 'Ready', 'Ready');
+        await ok(base, 'POST', '/api/v2/me/channels/voice', basic(agentName(i + k), 'bench'), { operationName: 'Ready' });
+        await seen;
+      }),
+    );
+  }
   // inbound call to an agent -> Ringing; Answer -> Established; hang up
   const ring: number[] = [];
   const answer: number[] = [];

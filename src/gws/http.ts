@@ -17,6 +17,7 @@ import { principalOf } from './context.js';
 import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
 import { Router } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { resourceRoutes } from './routes/resources.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
 import { meRoutes } from './routes/me.js';
@@ -120,6 +121,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
   deviceRoutes(router, deps);
   directoryRoutes(router, deps);
   auditRoutes(router, deps);
+  resourceRoutes(router, deps);
   if (config.simApi) simRoutes(router, deps);
 
   if (bayeux) {

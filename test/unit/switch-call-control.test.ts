@@ -151,3 +151,31 @@ test('user data, recording, mute and DTMF', () => {
   assert.ok(v.capabilities.includes('ResumeCallRecording') && v.capabilities.includes('UnmuteCall'));
   assert.deepEqual(h.mediaOf(x), { [C]: [], '5001': [C] });
 });
+
+test('transfer to a routing point and conference with an external number', () => {
+  const h = new Harness();
+  const x = established(h);
+  // 5001 busy on x; the routing point offers the call to the longest-idle free agent (5002)
+  h.op('5001', x, { name: 'SingleStepTransfer', destination: { phoneNumber: '7000' } });
+  assert.deepEqual(h.sw.callsOf('5002'), [x]);
+  assert.deepEqual(h.sw.callsOf('5001'), []);
+  h.op('5002', x, { name: 'Answer' });
+  h.op('5002', x, { name: 'InitiateConference', destination: { phoneNumber: '+442070000000' } });
+  const y = h.sw.callsOf('5002').find((u) => u !== x)!;
+  assert.equal(h.sw.callView(y, '5002')!.state, 'Dialing');
+  h.clock.advance(1000); // the external number answers
+  assert.equal(h.sw.callView(y, '5002')!.state, 'Established');
+  h.op('5002', y, { name: 'CompleteConference' });
+  assert.deepEqual(h.mediaOf(x), {
+    [C]: ['5002', '+442070000000'],
+    '5002': [C, '+442070000000'],
+    '+442070000000': [C, '5002'],
+  });
+  h.take();
+  h.op('5002', x, { name: 'InitiateTransfer', destination: { phoneNumber: '7000' } });
+  const z = h.sw.callsOf('5003')[0];
+  assert.equal(h.sw.callView(z, '5003')!.callType, 'Consult');
+  h.op('5002', x, { name: 'CompleteTransfer' });
+  h.op('5003', x, { name: 'Answer' });
+  assert.deepEqual(Object.keys(h.mediaOf(x)).sort(), [C, '+442070000000', '5003'].sort());
+});

@@ -1,20 +1,11 @@
 /**
  * The switch's state and its one way of telling the world: every live call with its parties,
- * every DN with its presence, and the monitoring configurations; views of a call or device for one
- * DN; and diff-based emission. Commands change state, mark what they touched, and call flush():
+ * every DN with its presence, and the monitoring configurations; and diff-based emission (the
+ * views themselves are rendered by views.ts). Commands change state, mark what they touched, and call flush():
  * flush renders each touched (call, DN) view and emits a CallEvent only when it differs from the
  * last one sent, so a notification always equals what a GET returns at that moment.
  */
-import { callCapabilities, deviceCapabilities } from './capabilities.js';
-import type { LegSituation } from './capabilities.js';
-import { mediaMatrix } from './media.js';
-import type { MediaInput } from './media.js';
-import {
-  AgentStateName,
-  MonitorMode,
-  NotificationType,
-  PartyState,
-} from './model.js';
+import { NotificationType, PartyState } from './model.js';
 import type {
   AgentState,
   CallType,
@@ -22,7 +13,7 @@ import type {
   ContactCenterSettings,
   DeviceView,
   DnConfig,
-  MediaParty,
+  MonitorMode,
   MonitorScope,
   MonitorSpan,
   RecordingState,
@@ -30,6 +21,7 @@ import type {
   UserData,
 } from './model.js';
 import type { Clock, IdSource } from './port.js';
+import { callView, deviceView } from './views.js';
 
 export type PartyKind = 'Extension' | 'External' | 'RoutingPoint';
 
@@ -278,7 +270,7 @@ export class SwitchCore {
     for (const p of ordered) {
       if (p.kind !== 'Extension') continue;
       const k = `${uuid}|${p.dn}|${p.seq}`;
-      const view = this.callView(call, p);
+      const view = callView(this, call, p);
       const key = viewKey(view);
       const last = this.lastCall.get(k);
       if (!last || last.key !== key) {
@@ -302,7 +294,7 @@ export class SwitchCore {
   }
 
   private flushDevice(dn: string, force: boolean): void {
-    const view = this.deviceView(dn);
+    const view = deviceView(this, dn);
     if (!view) return;
     const key = JSON.stringify(view);
     const last = this.lastDevice.get(dn);
@@ -317,81 +309,11 @@ export class SwitchCore {
     this.flush();
     const p = call.parties.find((x) => x.dn === dn) ?? undefined;
     if (!p) return;
-    const view = this.callView(call, p);
+    const view = callView(this, call, p);
     this.emit({ kind: 'call', dn, callUuid: call.uuid, notificationType: type, view, ...extra });
   }
 
-  // ------------------------------------------------------------------ views
-
-  callView(call: Call, me: Party): CallView {
-    const settings = this.cc(call.ccId).settings.supervision;
-    // a released leg still shows the parties that left in the same step (the call as it ended)
-    const others = call.parties
-      .filter((p) => p !== me && (me.state === PartyState.Released || p.state !== PartyState.Released))
-      .sort((a, b) => a.seq - b.seq);
-    let participants: Party[];
-    let listeningIn = false;
-    if (me.sup) {
-      participants = others;
-    } else {
-      participants = others.filter((p) => {
-        if (!p.sup) return true;
-        if (settings.notifyAgent === 'never') return false;
-        if (p.sup.mode === MonitorMode.BargeIn) return true;
-        return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
-      });
-      // only a connected agent is listened to (not while its leg rings)
-      listeningIn =
-        settings.notifyAgent === 'always' &&
-        (me.state === PartyState.Established || me.state === PartyState.Held) &&
-        others.some((p) => p.sup && p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn === me.dn && p.state === PartyState.Established);
-    }
-    const released = me.state === PartyState.Released;
-    const view: CallView = {
-      callUuid: call.uuid,
-      connId: call.connId,
-      state: me.state,
-      callType: call.type,
-      dnis: me.sup ? (me.sup.monitoredDn ?? me.sup.config.targetDn) : call.dnis,
-      participants: participants.map((p) => p.dn),
-      userData: { ...call.userData },
-      duration: Math.max(0, Math.floor((this.clock.now() - call.startedAt) / 1000)),
-      muted: me.sup ? me.sup.mode === MonitorMode.ListenIn || me.muted : me.muted,
-      supervisorListeningIn: listeningIn,
-      monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
-      monitoring: !!me.sup,
-      capabilities: released ? [] : callCapabilities(this.situation(call, me)),
-    };
-    if (call.ani !== undefined) view.ani = call.ani;
-    if (call.recording) view.recordingState = call.recording;
-    if (call.parentUuid) view.parentCallUuid = call.parentUuid;
-    return view;
-  }
-
-  situation(call: Call, me: Party): LegSituation {
-    const members = this.members(call);
-    const s: LegSituation = {
-      state: me.state,
-      supervisorMode: me.sup?.mode,
-      monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
-      muted: me.muted,
-      recording: call.recording,
-      conference: members.length >= 3,
-      conferenceOwner: call.conferenceOwner === me.dn,
-      consultPair: false,
-    };
-    if (me.sup) return s;
-    const other = this.otherCall(call, me.dn);
-    if (other) {
-      s.otherLeg = this.partyOf(other, me.dn)?.state;
-      const pair = this.consultPairOf(me.dn, call, other);
-      if (pair) {
-        s.consultPair = true;
-        s.consultTarget = this.consultTargetState(pair.consult, me.dn);
-      }
-    }
-    return s;
-  }
+  // ------------------------------------------------------------------ call pairs
 
   /** dn's other live call (a DN has at most two: original and consult, or held and active) */
   otherCall(call: Call, dn: string): Call | undefined {
@@ -405,60 +327,10 @@ export class SwitchCore {
     return undefined;
   }
 
-  /** state of the far end of a consult call (the best state among the other members) */
-  consultTargetState(consult: Call, ownerDn: string): PartyState | undefined {
-    const far = this.members(consult).filter((p) => p.dn !== ownerDn);
-    if (far.some((p) => p.state === PartyState.Established)) return PartyState.Established;
-    return far[0]?.state;
-  }
-
-  deviceView(dn: string): DeviceView | undefined {
-    const d = this.dns.get(dn);
-    if (!d || d.config.kind !== 'Extension') return undefined;
-    const v: DeviceView = {
-      dn,
-      contactCenterId: d.config.contactCenterId,
-      loggedIn: d.loggedIn,
-      agentState: { ...d.agentState },
-      dnd: d.dnd,
-      capabilities: deviceCapabilities({ dnd: d.dnd, forwarding: !!d.forwardTo, monitoringArmed: !!d.monitor }),
-    };
-    if (d.userId) v.userId = d.userId;
-    if (d.forwardTo) v.forwardTo = d.forwardTo;
-    if (d.monitor) {
-      v.monitoring = {
-        state: d.monitor.mode,
-        mode: d.monitor.span,
-        scope: d.monitor.scope,
-        targetDn: d.monitor.targetDn,
-        targetIsRoutingPoint: d.monitor.targetIsRoutingPoint,
-      };
-    }
-    return v;
-  }
-
-  media(call: Call): MediaParty[] {
-    const live = call.parties.filter((p) => p.state !== PartyState.Released).sort((a, b) => a.seq - b.seq);
-    const mutedAgents = new Set(
-      live.filter((p) => p.sup?.monitoredUserMuted && p.sup.monitoredDn).map((p) => p.sup!.monitoredDn!),
-    );
-    const inputs: MediaInput[] = live.map((p) => ({
-      phoneNumber: p.dn,
-      present: p.state === PartyState.Established,
-      muted: p.muted,
-      supervisor: p.sup ? { mode: p.sup.mode, monitoredPhoneNumber: p.sup.monitoredDn } : undefined,
-      mutedByMonitor: !p.sup && mutedAgents.has(p.dn),
-    }));
-    return mediaMatrix(inputs);
-  }
-
   agentIdle(d: DnState): boolean {
     return this.liveCallsOf(d.config.number).length === 0;
   }
 
-  isLoggedOutState(s: AgentState): boolean {
-    return s.state === AgentStateName.LoggedOut;
-  }
 }
 
 /** The part of a view that a notification is about (duration ticks on its own). */

@@ -24,6 +24,7 @@ import type {
 import { CallControl } from './call-control.js';
 import { CallLifecycle } from './lifecycle.js';
 import { Supervision } from './supervision.js';
+import { callView, deviceView, mediaOf } from './views.js';
 
 
 export class SimulatedSwitch implements SwitchPort {
@@ -219,7 +220,7 @@ export class SimulatedSwitch implements SwitchPort {
     const call = this.core.calls.get(callUuid);
     const me = call && this.core.partyOf(call, dn);
     if (!call || !me) return fail(ErrorCode.NotFound, `Call ${callUuid} is not one of this device's calls`);
-    const caps = this.core.callView(call, me).capabilities;
+    const caps = callView(this.core, call, me).capabilities;
     if (!caps.includes(op.name)) {
       return fail(
         ErrorCode.InvalidState,
@@ -334,11 +335,11 @@ export class SimulatedSwitch implements SwitchPort {
 
   media(callUuid: string): MediaParty[] | undefined {
     const call = this.core.calls.get(callUuid);
-    return call ? this.core.media(call) : undefined;
+    return call ? mediaOf(this.core, call) : undefined;
   }
 
   device(dn: string): DeviceView | undefined {
-    return this.core.deviceView(dn);
+    return deviceView(this.core, dn);
   }
 
   callsOf(dn: string): string[] {
@@ -348,7 +349,7 @@ export class SimulatedSwitch implements SwitchPort {
   callView(callUuid: string, dn: string): CallView | undefined {
     const call = this.core.calls.get(callUuid);
     const p = call && this.core.partyOf(call, dn);
-    return call && p ? this.core.callView(call, p) : undefined;
+    return call && p ? callView(this.core, call, p) : undefined;
   }
 
   callContactCenter(callUuid: string): string | undefined {

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { AGENTS, Harness, SUPERVISORS, defaultSettings } from '../helpers/switch-harness.js';
 import type { CallEvent, DeviceEvent, SwitchEvent } from '../../src/switch/model.js';
 import type { CallOperation } from '../../src/switch/port.js';
+import { mediaOf } from '../../src/switch/views.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261124);
 const RUNS = Number(process.env.FC_RUNS ?? 120);
@@ -139,7 +140,7 @@ function checkInvariants(h: Harness, stepEvents: SwitchEvent[], nextCallJoins: M
     const members = live.filter((p) => !p.sup);
     // a call with fewer than two members has ended (supervisor legs included)
     assert.ok(members.length >= 2, `call ${call.uuid} lives with ${members.length} member(s)`);
-    const media = core.media(call);
+    const media = mediaOf(core, call);
     for (const sp of live.filter((p) => p.sup)) {
       // a ListenIn supervisor is never heard
       if (sp.sup!.mode === 'ListenIn') for (const m of media) assert.ok(!m.hears.includes(sp.dn), `${m.phoneNumber} hears ListenIn supervisor ${sp.dn}`);

@@ -1,0 +1,47 @@
+/**
+ * Fan-out cost: an event published to a user with several sessions is serialised once, and the
+ * same text reaches every matching session (and no other user's).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rawHandshake, rawPost, startBayeuxHost } from '../helpers/cometd-client.js';
+
+test('publishToUser serialises the event once for all of the user\'s sessions', async () => {
+  const host = await startBayeuxHost({ timeoutMs: 10000, maxIntervalMs: 10000 });
+  try {
+    const alice = { 'x-user': 'alice' };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = await rawHandshake(host.url, alice);
+      const sub = await rawPost(host.url, [{ id: 's', channel: '/meta/subscribe', clientId: id, subscription: i % 2 ? '/v2/me/*' : '/**' }], alice);
+      assert.equal(sub.body[0].successful, true);
+      ids.push(id);
+    }
+    const bob = await rawHandshake(host.url, { 'x-user': 'bob' });
+    await rawPost(host.url, [{ id: 's', channel: '/meta/subscribe', clientId: bob, subscription: '/**' }], { 'x-user': 'bob' });
+
+    const data = { messageType: 'CallStateChangeMessage', call: { id: 'X', participants: [{ phoneNumber: '5001' }] } };
+    const real = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+      calls++;
+      return real(...args);
+    }) as typeof JSON.stringify;
+    try {
+      host.bayeux.publishToUser('alice', '/v2/me/calls', data);
+    } finally {
+      JSON.stringify = real;
+    }
+    assert.equal(calls, 1, 'one serialisation for four sessions');
+
+    for (const id of ids) {
+      const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
+      const events = r.body.filter((m: { channel: string }) => m.channel === '/v2/me/calls');
+      assert.deepEqual(events, [{ channel: '/v2/me/calls', data }], `session ${id.slice(0, 6)}`);
+    }
+    const b = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: bob, connectionType: 'long-polling', advice: { timeout: 0 } }], { 'x-user': 'bob' });
+    assert.equal(b.body.filter((m: { channel: string }) => m.channel === '/v2/me/calls').length, 0, 'bob gets nothing of alice');
+  } finally {
+    await host.close();
+  }
+});

@@ -127,10 +127,16 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
   if (bayeux) {
     const cometd = async (req: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
-      // Basic credentials not verified yet (a client that handshakes before any REST call, as
-      // the C# SDK does): verify them now, so the Bayeux server's synchronous hook finds them
-      const verifying = deps.auth.prepare(req.headers.authorization);
-      if (verifying) await verifying;
+      // Authenticate as REST does: this verifies Basic credentials not seen yet (a client that
+      // handshakes before any REST call, as the C# SDK does) so the Bayeux server's synchronous
+      // hook finds them, and, like any first authenticated request, hands out the session cookie
+      // (and the CSRF headers) so later CometD requests may carry the cookie alone.
+      const a = await deps.auth.authenticate(req.headers).catch(() => undefined);
+      if (a) {
+        if (a.setCookie) reply.raw.setHeader('Set-Cookie', sessionCookie(a.session.id));
+        reply.raw.setHeader('X-CSRF-HEADER', 'X-CSRF-TOKEN');
+        reply.raw.setHeader('X-CSRF-TOKEN', a.session.csrfToken);
+      }
       bayeux.handlePost(req.raw, reply.raw as ServerResponse, req.body);
     };
     router.raw('POST', NOTIFICATIONS_PATH, cometd);

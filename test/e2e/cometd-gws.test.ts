@@ -50,3 +50,27 @@ test('a handshake with bad credentials is refused without retry advice', async (
     await e.close();
   }
 });
+
+test('a Basic handshake hands out the session cookie; later CometD requests may carry the cookie alone', async () => {
+  const e = await E2E.start();
+  try {
+    const url = e.baseUrl + '/api/v2/notifications';
+    const post = (path: string, headers: Record<string, string>, body: unknown) =>
+      fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const hs = await post('/handshake', { Authorization: 'Basic ' + Buffer.from('agent5:demo').toString('base64') }, [
+      { id: '1', channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+    ]);
+    const setCookie = hs.headers.get('set-cookie') ?? '';
+    assert.match(setCookie, /^JSESSIONID=[^;]+/);
+    assert.ok(hs.headers.get('x-csrf-token'));
+    const [reply] = (await hs.json()) as { clientId: string; successful: boolean }[];
+    assert.equal(reply.successful, true);
+    const cookie = { Cookie: setCookie.split(';')[0] };
+    const sub = (await (await post('/', cookie, [{ id: '2', channel: '/meta/subscribe', clientId: reply.clientId, subscription: '/v2/me/*' }])).json()) as { successful: boolean }[];
+    assert.equal(sub[0].successful, true, JSON.stringify(sub));
+    const con = (await (await post('/connect', cookie, [{ id: '3', channel: '/meta/connect', clientId: reply.clientId, connectionType: 'long-polling', advice: { timeout: 0 } }])).json()) as { successful: boolean }[];
+    assert.equal(con[0].successful, true, JSON.stringify(con));
+  } finally {
+    await e.close();
+  }
+});

@@ -90,6 +90,7 @@ export class CallControl {
       const q = this.core.queues.get(p.dn)!;
       const i = q.indexOf(from.uuid);
       if (i >= 0) q[i] = to.uuid;
+      this.sup.routingPointArrival(to, p.dn); // the original call now waits at the routing point
     }
     if (moved.state === PartyState.Ringing) this.lc.armRinging(to, moved);
     return moved;
@@ -108,6 +109,7 @@ export class CallControl {
     const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
     this.lc.releaseParty(original, aOrig);
     this.lc.releaseParty(consult, aCons);
+    this.sup.callEnding(consult);
     consult.ended = true;
     for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
     this.lc.endCallIfDone(original);
@@ -127,6 +129,7 @@ export class CallControl {
     this.core.clearTimers(aCons);
     aCons.state = PartyState.Released;
     const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
+    this.sup.callEnding(consult);
     consult.ended = true;
     this.core.setState(original, aOrig, PartyState.Established);
     original.conferenceOwner ??= me.dn;

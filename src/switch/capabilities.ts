@@ -17,6 +17,8 @@ export interface LegSituation {
   /** set when the leg is a supervisor's monitoring leg */
   supervisorMode?: MonitorMode;
   monitoredUserMuted: boolean;
+  /** a supervisor's leg: the monitored agent is on the call now */
+  hasMonitoredAgent?: boolean;
   muted: boolean;
   recording?: RecordingState;
   /** three or more non-supervisor parties on the call */
@@ -91,7 +93,9 @@ const NORMAL_RULES: readonly Rule[] = [
   },
   // one consultation at a time: a DN with two live calls initiates no third
   { when: (s) => s.otherLeg !== undefined, remove: ['InitiateTransfer', 'InitiateConference'] },
-  { when: (s) => s.state === 'Held' && s.otherLeg === 'Established', remove: ['Retrieve'], add: () => ['SwapCalls'] },
+  // one connected call per DN: no Retrieve while the other call talks, rings or dials
+  { when: (s) => s.state === 'Held' && s.otherLeg !== undefined && s.otherLeg !== 'Held', remove: ['Retrieve'] },
+  { when: (s) => s.state === 'Held' && s.otherLeg === 'Established', add: () => ['SwapCalls'] },
   { when: (s) => s.state === 'Established' && s.otherLeg === 'Held', add: () => ['SwapCalls'] },
   {
     when: (s) =>
@@ -108,7 +112,7 @@ const NORMAL_RULES: readonly Rule[] = [
 const SUPERVISOR_RULES: readonly Rule[] = [
   { when: (s) => s.state === 'Established', add: (s) => MODE_SWITCHES[s.supervisorMode!] },
   {
-    when: (s) => s.state === 'Established',
+    when: (s) => s.state === 'Established' && s.hasMonitoredAgent === true,
     add: (s) => [s.monitoredUserMuted ? 'UnmuteMonitoredUser' : 'MuteMonitoredUser'],
   },
   {

@@ -112,6 +112,8 @@ export class SimulatedSwitch implements SwitchPort {
     if (req.state === 'Ready') {
       d.agentState = { state: AgentStateName.Ready, ...(req.workMode ? { workMode: req.workMode } : {}) };
       d.idleSince = this.core.clock.now();
+      // Ready again: calls this agent rejected earlier may be offered to it again, oldest first
+      for (const call of this.core.calls.values()) call.rejectedBy.delete(dn);
     } else {
       d.agentState = { state: AgentStateName.NotReady };
       if (req.workMode) d.agentState.workMode = req.workMode;
@@ -286,7 +288,7 @@ export class SimulatedSwitch implements SwitchPort {
         this.core.touch(call);
         return okVoid;
       case 'DeleteUserDataPair':
-        if (!(op.key in call.userData)) {
+        if (!Object.hasOwn(call.userData, op.key)) {
           return fail(ErrorCode.InvalidValue, `key '${op.key}' is not in the call's user data`);
         }
         delete call.userData[op.key];

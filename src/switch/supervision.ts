@@ -167,6 +167,8 @@ export class Supervision {
     if (this.legOf(call, cfg.supervisorDn)) return;
     if (cfg.callUuid || core.liveCallsOf(cfg.supervisorDn).length > 0) {
       this.audit('Skipped', cfg, { callUuid: call.uuid, agentDn, reason: 'SupervisorBusy' });
+      // a skipped call does not count: a routing-point NextCall waits for the next one
+      if (cfg.pendingCallUuid === call.uuid) cfg.pendingCallUuid = undefined;
       return;
     }
     const auto = core.cc(cfg.contactCenterId).settings.supervision.autoAnswer;
@@ -181,6 +183,7 @@ export class Supervision {
 
   /** A call entered a routing point: mark it for the supervisors watching that routing point. */
   routingPointArrival(call: Call, rpDn: string): void {
+    if (call.type === CallType.Consult) return; // consultations are not monitored
     for (const cfg of this.core.monitorsOf.get(rpDn) ?? []) {
       if (cfg.span === MonitorSpan.NextCall && (cfg.consumed || cfg.pendingCallUuid)) continue;
       if (cfg.callUuid || this.core.liveCallsOf(cfg.supervisorDn).length > 0) {

@@ -68,7 +68,11 @@ function situation(core: SwitchCore, call: Call, me: Party): LegSituation {
     conferenceOwner: call.conferenceOwner === me.dn,
     consultPair: false,
   };
-  if (me.sup) return s;
+  if (me.sup) {
+    const agent = me.sup.monitoredDn;
+    s.hasMonitoredAgent = agent !== undefined && members.some((p) => p.dn === agent);
+    return s;
+  }
   const other = core.otherCall(call, me.dn);
   if (other) {
     s.otherLeg = core.partyOf(other, me.dn)?.state;

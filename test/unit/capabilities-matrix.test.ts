@@ -39,11 +39,12 @@ const ROWS: [string, LegSituation][] = [
   ['Held, other unrelated call established', { ...base, state: 'Held', otherLeg: 'Established' }],
   ['Released', { ...base, state: 'Released' }],
   ['Supervisor ringing', { ...base, state: 'Ringing', supervisorMode: 'ListenIn' }],
-  ['Supervisor ListenIn', { ...base, supervisorMode: 'ListenIn' }],
-  ['Supervisor Coach', { ...base, supervisorMode: 'Coach' }],
-  ['Supervisor BargeIn', { ...base, supervisorMode: 'BargeIn' }],
-  ['Supervisor BargeIn, muted', { ...base, supervisorMode: 'BargeIn', muted: true }],
-  ['Supervisor BargeIn, agent muted', { ...base, supervisorMode: 'BargeIn', monitoredUserMuted: true }],
+  ['Supervisor ListenIn', { ...base, hasMonitoredAgent: true, supervisorMode: 'ListenIn' }],
+  ['Supervisor Coach', { ...base, hasMonitoredAgent: true, supervisorMode: 'Coach' }],
+  ['Supervisor BargeIn', { ...base, hasMonitoredAgent: true, supervisorMode: 'BargeIn' }],
+  ['Supervisor BargeIn, muted', { ...base, hasMonitoredAgent: true, supervisorMode: 'BargeIn', muted: true }],
+  ['Supervisor ListenIn, no agent on the call (Call scope, call back at a routing point)', { ...base, supervisorMode: 'ListenIn' }],
+  ['Supervisor BargeIn, agent muted', { ...base, hasMonitoredAgent: true, supervisorMode: 'BargeIn', monitoredUserMuted: true }],
   ['Supervisor released', { ...base, state: 'Released', supervisorMode: 'BargeIn' }],
 ];
 

@@ -84,6 +84,11 @@ function start(ctx: MeCtx, p: StartParams): void {
   if (current?.loggedIn && current.userId && current.userId !== caller.user.id) {
     throw gws.inUse(`Device ${device.dn} is in use by another user's contact-center session`);
   }
+  // another user's device still carrying calls (its owner ended the session mid-call): taking it
+  // would hand those calls, and their user data, to this user
+  if (moved && deps.sw.callsOf(device.dn).length > 0) {
+    throw gws.inUse(`Device ${device.dn} still has calls in progress; log in there once they have ended`);
+  }
   // leaving another device of ours for this one: log out there first
   for (const d of myDevices(deps, caller)) {
     const v = d.id === device.id ? undefined : deps.sw.device(d.dn);

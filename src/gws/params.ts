@@ -76,6 +76,7 @@ function userDataValue(v: unknown, name: string): UserData {
   }
   const out: UserData = {};
   for (const [k, x] of Object.entries(v as Body)) {
+    if (k === '__proto__') throw gws.invalid(`Parameter '${name}' has the key '__proto__', which Switchboard does not accept; rename it`);
     if (typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x))) out[k] = x;
     else throw gws.invalid(`Parameter '${name}.${k}' must be a string or a number, got ${describe(x)}`);
   }

@@ -7,7 +7,7 @@
 import { PACKAGE_VERSION, createApp } from '../app/app.js';
 import type { App } from '../app/app.js';
 import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
-import { loadConfig } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 
 function fail(lines: string[]): never {
@@ -15,14 +15,27 @@ function fail(lines: string[]): never {
   process.exit(1);
 }
 
+const USAGE = `Usage: npm start [-- --config FILE]
+
+Starts Switchboard, a GWS v2 Voice API server, on HOST:PORT (default 127.0.0.1:8080).
+Without a configuration file the demo contact center is provisioned on first start.
+
+  --config FILE   contact centers and server options in JSON (see config/sample.json)
+
+Environment: HOST, PORT, SWITCHBOARD_CONFIG, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL,
+SWITCHBOARD_CSRF, SWITCHBOARD_SIM_API. Every option: docs/configuration.md.
+`;
+
 function readConfig(): Config {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   try {
-    return loadConfig({ argv: process.argv.slice(2), env: process.env });
+    return loadConfig({ argv, env: process.env });
   } catch (err) {
-    const problems = (err as { problems?: unknown }).problems;
-    if (Array.isArray(problems)) {
-      fail(['Switchboard cannot start: the configuration has problems:', ...problems.map((p) => `  - ${String(p)}`)]);
-    }
+    if (err instanceof ConfigError) fail([`Switchboard cannot start: ${err.message}`]);
     throw err;
   }
 }
@@ -39,6 +52,14 @@ function banner(app: App, baseUrl: string, demo: boolean): string {
     lines.push('', `Demo contact center (password for everyone: ${DEMO_LOGINS[0]?.password ?? 'demo'}):`);
     for (const l of DEMO_LOGINS) lines.push(`  ${l.userName.padEnd(12)} ${l.roles.join(', ').padEnd(28)} ${l.dn ?? '-'}`);
     lines.push('', `Try: curl -u agent1:demo ${baseUrl}/api/v2/me`);
+  } else {
+    for (const cc of app.directory.allCenters()) {
+      lines.push('', `Contact center ${cc.record.name} (passwords as in the configuration file):`);
+      for (const u of cc.users) {
+        const dn = cc.devices.find((d) => d.userId === u.id && d.kind === 'Extension')?.dn ?? '-';
+        lines.push(`  ${u.userName.padEnd(12)} ${u.roles.join(', ').padEnd(28)} ${dn}`);
+      }
+    }
   }
   return lines.join('\n') + '\n\n';
 }
@@ -52,7 +73,7 @@ async function main(): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     await app.close().catch(() => undefined);
-    if (code === 'EADDRINUSE') fail([`port ${config.port} on ${config.host} is in use; set PORT or --config server.port`]);
+    if (code === 'EADDRINUSE') fail([`port ${config.port} on ${config.host} is in use; choose another with PORT=<port> (or server.port in the configuration file)`]);
     if (code === 'EACCES') fail([`not allowed to listen on ${config.host}:${config.port}; choose another PORT`]);
     if (code === 'EADDRNOTAVAIL') fail([`address ${config.host} is not available on this machine; set HOST`]);
     throw err;

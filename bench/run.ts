@@ -7,7 +7,8 @@
  *      inbound call -> Ringing, Answer -> Established);
  *   3. the server's peak memory (VmHWM) and RSS with 500 connected clients.
  * Bounded in time and count; traffic stays on 127.0.0.1. Options: BENCH_AGENTS (500),
- * BENCH_SECONDS (5 per REST row), BENCH_SAMPLES (1000 per latency row).
+ * BENCH_SECONDS (5 per REST row), BENCH_SAMPLES (1000 per agent-state row; the call rows take
+ * at most one call per agent).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
+  console.log(`starting a server with ${AGENTS} agents (about a minute before the first table)...`);
   try {
     const t0 = Date.now();
     for (;;) {
@@ -215,13 +217,13 @@ async function main(): Promise<void> {
     console.log('| REST operation | concurrency | ops/s | p50 ms | p99 ms |\n|---|--:|--:|--:|--:|');
     console.log(await restRow(base, 'GET /api/v2/me', async (w) => { await ok(base, 'GET', '/api/v2/me', basic(agentName(w), 'bench')); }));
     console.log(await restRow(base, 'GET /api/v2/me?subresources=*', async (w) => { await ok(base, 'GET', '/api/v2/me?subresources=*', basic(agentName(w), 'bench')); }));
-    console.log(await restRow(base, 'POST channels/voice Ready|NotReady', async (w, n) => {
+    console.log(await restRow(base, 'POST channels/voice Ready/NotReady', async (w, n) => {
       await ok(base, 'POST', '/api/v2/me/channels/voice', basic(agentName(w), 'bench'), { operationName: n % 2 ? 'Ready' : 'NotReady' });
     }));
     const deviceIds = await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, w) => (await ok(base, 'GET', '/api/v2/me/devices?fields=*', basic(agentName(w), 'bench'))).devices[0].id as string),
     );
-    console.log(await restRow(base, 'POST devices/{id} DoNotDisturbOn|Off', async (w, n) => {
+    console.log(await restRow(base, 'POST devices/{id} DoNotDisturbOn/Off', async (w, n) => {
       await ok(base, 'POST', `/api/v2/me/devices/${deviceIds[w]}`, basic(agentName(w), 'bench'), { operationName: n % 2 ? 'DoNotDisturbOff' : 'DoNotDisturbOn' });
     }));
     for (let w = 0; w < CONCURRENCY; w++) {

@@ -45,3 +45,16 @@ test("other users' resources: supervisors and admins yes, agents no, other cente
     await api.close();
   }
 });
+
+test('a contact uri resolves to that contact; other centers answer not found', async () => {
+  const api = await Api.start({ contactCenters: [demoContactCenter(), otherCenter()] });
+  try {
+    const list = await api.get('/api/v2/contacts', basic('agent1'));
+    const c = list.json.contacts.find((x: { userName: string }) => x.userName === 'agent2');
+    const one = await api.get(new URL(c.uri).pathname, basic('agent1'));
+    assert.deepEqual(one.json.contact, c);
+    expectError(await api.get(new URL(c.uri).pathname, basic('other1')), 6, 404);
+  } finally {
+    await api.close();
+  }
+});

@@ -6,6 +6,7 @@ import { agentStateSetting } from '../agent-states.js';
 import type { GwsDeps } from '../context.js';
 import { presentContact, presentFeature } from '../present.js';
 import type { Json } from '../present.js';
+import type { UserRecord } from '../../store/port.js';
 import { gws, sendOk } from '../reply.js';
 import type { Router } from '../router.js';
 import { query, queryString } from './common.js';
@@ -66,13 +67,27 @@ export function directoryRoutes(r: Router, deps: GwsDeps): void {
       const devices = deps.directory.devicesOf(user.id);
       const names = [user.userName, user.firstName, user.lastName, `${user.firstName} ${user.lastName}`, ...devices.map((d) => d.dn)];
       if (!names.some(match)) continue;
-      const view = devices[0] ? deps.sw.device(devices[0].dn) : undefined;
-      const onCall = devices.some((d) => deps.sw.callsOf(d.dn).length > 0);
-      all.push(presentContact(deps.urls, caller.cc, user, devices, { view, onCall }));
+      all.push(contactOf(user));
     }
     all.sort((a, b) => String(a.name).localeCompare(String(b.name)) * (order === 'Descending' ? -1 : 1));
     return { totalCount: all.length, contacts: all.slice(offset, offset + limit) };
   });
+
+  /** the `uri` of a contact: one user of the caller's contact center */
+  r.get('/api/v2/contacts/:id', (req, _reply, caller) => {
+    const { id } = req.params as { id: string };
+    const user = caller.cc.users.find((u) => u.id === id && u.enabled);
+    if (!user) throw gws.notFound(`Contact ${id} not found in your contact center`);
+    return { contact: contactOf(user) };
+  });
+
+  function contactOf(user: UserRecord): Json {
+    const cc = deps.directory.center(user.contactCenterId)!;
+    const devices = deps.directory.devicesOf(user.id);
+    const view = devices[0] ? deps.sw.device(devices[0].dn) : undefined;
+    const onCall = devices.some((d) => deps.sw.callsOf(d.dn).length > 0);
+    return presentContact(deps.urls, cc, user, devices, { view, onCall });
+  }
 
   r.raw('GET', '/api/v2/diagnostics/version', (_req, reply) =>
     sendOk(reply, { version: deps.version, product: 'Switchboard', api: 'GWS v2 Voice API', node: process.version }),

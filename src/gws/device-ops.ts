@@ -9,11 +9,13 @@ import { Role } from '../store/port.js';
 import type { DeviceRecord } from '../store/port.js';
 import { MonitorScope, MonitorSpan } from '../switch/model.js';
 import type { MonitorMode } from '../switch/model.js';
+import type { SwitchPort } from '../switch/port.js';
+import type { Result } from '../errors.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { Gate } from './gates.js';
 import { filterCapabilities } from './gates.js';
 import type { Principal } from './gates.js';
-import type { OperationTable } from './operations.js';
+import type { OperationRow, OperationTable } from './operations.js';
 import { noParams, row } from './operations.js';
 import { forwardDestination, oneOf, optionalString } from './params.js';
 import type { Body } from './params.js';
@@ -96,39 +98,23 @@ function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
   unwrap(deps.sw.monitor(device.dn, { mode, scope: p.scope, span: p.span, targetDn: target.dn }));
 }
 
+/** A presence operation (DND, forwarding): legal when listed in the device's capabilities. */
+function presence<P>(parse: (b: Body) => P, apply: (sw: SwitchPort, dn: string, p: P) => Result): OperationRow<DeviceCtx, P> {
+  return row<DeviceCtx, P>({
+    gate: VOICE,
+    parse,
+    run: (ctx, p, name) => {
+      requireCapability(ctx, name);
+      unwrap(apply(ctx.deps.sw, ctx.device.dn, p));
+    },
+  });
+}
+
 export const DEVICE_OPERATIONS: OperationTable<DeviceCtx> = {
-  DoNotDisturbOn: row<DeviceCtx, undefined>({
-    gate: VOICE,
-    parse: noParams,
-    run: (ctx, _p, name) => {
-      requireCapability(ctx, name);
-      unwrap(ctx.deps.sw.setDoNotDisturb(ctx.device.dn, true));
-    },
-  }),
-  DoNotDisturbOff: row<DeviceCtx, undefined>({
-    gate: VOICE,
-    parse: noParams,
-    run: (ctx, _p, name) => {
-      requireCapability(ctx, name);
-      unwrap(ctx.deps.sw.setDoNotDisturb(ctx.device.dn, false));
-    },
-  }),
-  ForwardCallsOn: row<DeviceCtx, string>({
-    gate: VOICE,
-    parse: forwardDestination,
-    run: (ctx, destination, name) => {
-      requireCapability(ctx, name);
-      unwrap(ctx.deps.sw.setForward(ctx.device.dn, destination));
-    },
-  }),
-  ForwardCallsOff: row<DeviceCtx, undefined>({
-    gate: VOICE,
-    parse: noParams,
-    run: (ctx, _p, name) => {
-      requireCapability(ctx, name);
-      unwrap(ctx.deps.sw.setForward(ctx.device.dn, null));
-    },
-  }),
+  DoNotDisturbOn: presence(noParams, (sw, dn) => sw.setDoNotDisturb(dn, true)),
+  DoNotDisturbOff: presence(noParams, (sw, dn) => sw.setDoNotDisturb(dn, false)),
+  ForwardCallsOn: presence(forwardDestination, (sw, dn, destination) => sw.setForward(dn, destination)),
+  ForwardCallsOff: presence(noParams, (sw, dn) => sw.setForward(dn, null)),
   ListenIn: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'ListenIn') }),
   Coach: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'Coach') }),
   BargeIn: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'BargeIn') }),

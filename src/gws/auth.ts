@@ -30,7 +30,8 @@ const MAX_CACHE = 10_000;
 
 export class Auth {
   private readonly cache = new Map<string, { userId: string; expires: number }>();
-  private readonly warming = new Set<string>();
+  /** verifications under way, by header hash */
+  private readonly verifying = new Map<string, Promise<UserRecord>>();
 
   constructor(
     private readonly directory: Directory,
@@ -115,20 +116,28 @@ export class Auth {
   }
 
   private warm(authorization: string): void {
-    const k = this.key(authorization);
-    if (this.warming.has(k)) return;
-    this.warming.add(k);
-    this.basicUser(authorization)
-      .catch(() => undefined)
-      .finally(() => this.warming.delete(k));
+    this.basicUser(authorization).catch(() => undefined);
   }
 
-  private async basicUser(authorization: string): Promise<UserRecord> {
+  /**
+   * The user of Basic credentials: from the cache, else verified, and a header already being
+   * verified shares that verification (a burst of first requests costs one scrypt, not one each).
+   */
+  private basicUser(authorization: string): Promise<UserRecord> {
     const hitId = this.cached(authorization);
     if (hitId) {
       const u = this.directory.user(hitId);
-      if (u?.enabled) return u;
+      if (u?.enabled) return Promise.resolve(u);
     }
+    const k = this.key(authorization);
+    const running = this.verifying.get(k);
+    if (running) return running;
+    const p = this.verifyBasic(authorization).finally(() => this.verifying.delete(k));
+    this.verifying.set(k, p);
+    return p;
+  }
+
+  private async verifyBasic(authorization: string): Promise<UserRecord> {
     const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
     if (!m) throw gws.notAuthenticated('Only HTTP Basic authentication is supported: Authorization: Basic base64(user:password)');
     const decoded = Buffer.from(m[1], 'base64').toString('utf8');

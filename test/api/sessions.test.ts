@@ -103,3 +103,36 @@ test('verified Basic credentials are cached with a sliding TTL; the CometD hook 
     sessions.close();
   }
 });
+
+test('a burst of first requests with the same Basic credentials costs one verification', async () => {
+  const c = clock();
+  const user: UserRecord = {
+    id: 'u1', contactCenterId: 'cc', userName: 'ann', passwordHash: 'H', firstName: '', lastName: '', emailAddress: '', roles: [], enabled: true,
+  };
+  let verifications = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const sessions = new Sessions(60_000, c.now);
+  const auth = new Auth(directoryWith(user), sessions, async (plain, hash) => {
+    verifications++;
+    await gate;
+    return plain === 'pw' && hash === 'H';
+  }, 10_000, c.now);
+  try {
+    const header = 'Basic ' + Buffer.from('ann:pw').toString('base64');
+    const all = Promise.all(Array.from({ length: 16 }, () => auth.authenticate({ authorization: header })));
+    release();
+    const results = await all;
+    assert.ok(results.every((r) => r.user.id === 'u1'));
+    assert.equal(verifications, 1);
+    // bad credentials are shared while running, then forgotten: a later attempt verifies again
+    const bad = 'Basic ' + Buffer.from('ann:no').toString('base64');
+    const tries = await Promise.allSettled([auth.authenticate({ authorization: bad }), auth.authenticate({ authorization: bad })]);
+    assert.ok(tries.every((t) => t.status === 'rejected'));
+    assert.equal(verifications, 2);
+    await assert.rejects(auth.authenticate({ authorization: bad }));
+    assert.equal(verifications, 3);
+  } finally {
+    sessions.close();
+  }
+});

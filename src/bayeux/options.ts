@@ -9,6 +9,7 @@ export interface ResolvedOptions {
   intervalMs: number;
   maxIntervalMs: number;
   maxQueue: number;
+  maxWsBufferedBytes: number;
   authenticate: BayeuxOptions['authenticate'];
 }
 
@@ -18,7 +19,7 @@ export interface Log {
   warn(o: object, msg: string): void;
 }
 
-export const DEFAULTS = { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000 } as const;
+export const DEFAULTS = { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000, maxWsBufferedBytes: 8 * 1024 * 1024 } as const;
 
 function num(v: unknown, dflt: number, min: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
@@ -31,6 +32,7 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     intervalMs: num(opts.intervalMs, DEFAULTS.intervalMs, 0),
     maxIntervalMs: num(opts.maxIntervalMs, DEFAULTS.maxIntervalMs, 0),
     maxQueue: Math.floor(num(opts.maxQueue, DEFAULTS.maxQueue, 1)),
+    maxWsBufferedBytes: num(opts.maxWsBufferedBytes, DEFAULTS.maxWsBufferedBytes, 1),
     authenticate: opts.authenticate,
   };
 }

@@ -14,8 +14,10 @@ export interface BayeuxOptions {
   intervalMs: number;
   /** a session with no connect for interval + maxInterval after the last connect reply expires; default 10000 */
   maxIntervalMs: number;
-  /** per-session queue cap (messages); beyond it the oldest are dropped and the session is expired */
+  /** per-session queue cap (messages); beyond it the session is dropped and its client re-handshakes */
   maxQueue: number;
+  /** a websocket whose unsent bytes exceed this (a consumer that stopped reading) is cut; default 8 MiB */
+  maxWsBufferedBytes?: number;
   /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
   authenticate: (req: IncomingMessage) => string | null;
   /** log sink (pino-like) */

@@ -31,12 +31,21 @@ class Link implements WsLink {
   constructor(
     readonly userKey: string,
     readonly ws: WebSocket,
+    private readonly maxBuffered: number,
+    private readonly log: BayeuxEngine['log'],
   ) {}
   isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
   }
   send(data: string): void {
-    if (this.isOpen()) this.ws.send(data);
+    if (!this.isOpen()) return;
+    this.ws.send(data);
+    // a consumer that stopped reading must not make the server buffer without bound: cut it (its
+    // sessions lose the socket; the client reconnects, or its sessions expire)
+    if (this.ws.bufferedAmount > this.maxBuffered) {
+      this.log.warn({ user: this.userKey, buffered: this.ws.bufferedAmount }, 'bayeux websocket consumer too slow; socket cut');
+      this.ws.terminate();
+    }
   }
   close(code: number, reason: string): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
@@ -69,7 +78,7 @@ export class WebSocketTransport {
       ws.close(1001, 'server closing');
       return;
     }
-    const link = new Link(userKey, ws);
+    const link = new Link(userKey, ws, this.engine.opts.maxWsBufferedBytes, this.engine.log);
     this.sockets.add(ws);
     this.engine.links.add(link);
     ws.on('message', (data, isBinary) => this.onFrame(link, data, isBinary));

@@ -113,7 +113,7 @@ export class CallControl {
     consult.ended = true;
     for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
     this.lc.endCallIfDone(original);
-    this.lc.afterCall(me.dn);
+    this.lc.afterCall(me);
     return okVoid;
   }
 
@@ -158,7 +158,7 @@ export class CallControl {
     this.lc.connect(call, t.value);
     this.lc.releaseParty(call, me);
     this.lc.endCallIfDone(call);
-    this.lc.afterCall(me.dn);
+    this.lc.afterCall(me);
     return okVoid;
   }
 
@@ -176,7 +176,7 @@ export class CallControl {
     if (p.sup) return this.sup.hangup(call, p, 'Removed');
     this.lc.releaseParty(call, p);
     this.lc.endCallIfDone(call);
-    if (p.kind === 'Extension') this.lc.afterCall(p.dn);
+    this.lc.afterCall(p);
     return okVoid;
   }
 

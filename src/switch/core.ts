@@ -155,9 +155,6 @@ export class SwitchCore {
     return c;
   }
 
-  dnState(dn: string): DnState | undefined {
-    return this.dns.get(dn);
-  }
 
   isExternalNumber(n: string): boolean {
     return /^\+?\d+$/.test(n) && (n.startsWith('+') || n.length >= 7) && !this.dns.has(n);
@@ -250,11 +247,11 @@ export class SwitchCore {
   }
 
   /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
-  flush(hint?: { callUuid: string; dn: string; type: NotificationType }): void {
+  flush(): void {
     while (this.dirtyCalls.size) {
       const uuids = [...this.dirtyCalls];
       this.dirtyCalls.clear();
-      for (const uuid of uuids) this.flushCall(uuid, hint);
+      for (const uuid of uuids) this.flushCall(uuid);
     }
     if (this.dirtyDevices.size) {
       const dns = [...this.dirtyDevices];
@@ -263,7 +260,7 @@ export class SwitchCore {
     }
   }
 
-  private flushCall(uuid: string, hint?: { callUuid: string; dn: string; type: NotificationType }): void {
+  private flushCall(uuid: string): void {
     const call = this.calls.get(uuid);
     if (!call) return;
     const ordered = [...call.parties].sort((a, b) => a.seq - b.seq);
@@ -274,8 +271,7 @@ export class SwitchCore {
       const key = viewKey(view);
       const last = this.lastCall.get(k);
       if (!last || last.key !== key) {
-        const type =
-          hint && hint.callUuid === uuid && hint.dn === p.dn ? hint.type : deriveType(last?.view, view);
+        const type = deriveType(last?.view, view);
         this.lastCall.set(k, { key, view });
         this.emit({ kind: 'call', dn: p.dn, callUuid: uuid, notificationType: type, view });
       }
@@ -307,7 +303,7 @@ export class SwitchCore {
   /** An event outside the diff (DtmfSent, Error): flushes first so order is kept. */
   emitCallEvent(call: Call, dn: string, type: NotificationType, extra: { errorCode?: number; errorMessage?: string; digits?: string } = {}): void {
     this.flush();
-    const p = call.parties.find((x) => x.dn === dn) ?? undefined;
+    const p = call.parties.find((x) => x.dn === dn);
     if (!p) return;
     const view = callView(this, call, p);
     this.emit({ kind: 'call', dn, callUuid: call.uuid, notificationType: type, view, ...extra });

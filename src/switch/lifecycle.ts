@@ -42,7 +42,9 @@ export class CallLifecycle {
   }
 
   /** After a call: after-call work if configured, else the agent is idle again (longest-idle order). */
-  afterCall(dn: string): void {
+  afterCall(p: Party): void {
+    if (p.kind !== 'Extension' || p.sup || !p.everEstablished) return; // never connected: no wrap-up
+    const dn = p.dn;
     const d = this.extension(dn);
     if (!d || !d.loggedIn || !d.isAgent) return;
     if (this.core.liveCallsOf(dn).length > 0) return;
@@ -202,7 +204,7 @@ export class CallLifecycle {
   endCall(call: Call): void {
     if (call.ended) return;
     call.ended = true;
-    const extensions = call.parties.filter((p) => p.kind === 'Extension' && !p.sup && p.state !== PartyState.Released).map((p) => p.dn);
+    const leaving = call.parties.filter((p) => p.state !== PartyState.Released && !p.sup);
     this.sup.callEnding(call);
     for (const p of call.parties) if (p.state !== PartyState.Released && !p.sup) this.releaseParty(call, p);
     this.core.touch(call);
@@ -218,7 +220,7 @@ export class CallLifecycle {
         });
       }
     }
-    for (const dn of extensions) this.afterCall(dn);
+    for (const p of leaving) this.afterCall(p);
   }
 
   /** Report an accepted request that failed, to one DN on one call. */

@@ -253,7 +253,7 @@ export class SimulatedSwitch implements SwitchPort {
         }
         this.lc.releaseParty(call, me);
         this.lc.endCallIfDone(call);
-        this.lc.afterCall(me.dn);
+        this.lc.afterCall(me);
         return okVoid;
       case 'Hold':
         this.core.setState(call, me, PartyState.Held);

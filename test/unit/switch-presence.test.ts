@@ -119,3 +119,16 @@ test('every agent-state request is confirmed by a device event, even when nothin
   h.ok(h.sw.setAgentState('5001', { state: 'Ready' }));
   assert.deepEqual(h.take(), ['5001 device Ready']);
 });
+
+test('no after-call work for a call the agent never connected to (abandoned while ringing, removed while ringing)', () => {
+  const h = new Harness(defaultSettings({ wrapUpTime: 10 }));
+  h.loginReady('5001', '5002');
+  const abandoned = h.ok(h.sw.simulateInbound('+15550001', '5001')).callUuid;
+  h.ok(h.sw.simulateExternalHangup(abandoned));
+  assert.deepEqual(h.sw.device('5001')!.agentState, { state: 'Ready' });
+  const x = h.ok(h.sw.simulateInbound('+15550002', '5001')).callUuid;
+  h.op('5001', x, { name: 'Answer' });
+  h.op('5001', x, { name: 'SingleStepConference', destination: { phoneNumber: '5002' } });
+  h.op('5001', x, { name: 'RemoveParticipantFromConference', participant: '5002' });
+  assert.deepEqual(h.sw.device('5002')!.agentState, { state: 'Ready' }, 'removed while ringing');
+});

@@ -22,6 +22,16 @@ async function threeAgents(e: E2E): Promise<[UserHandle, UserHandle, UserHandle,
   return [a, b, c, callId];
 }
 
+/** a consults b from callId and b answers; returns the consultation call id */
+async function answeredConsult(a: UserHandle, b: UserHandle, callId: string, op: 'InitiateTransfer' | 'InitiateConference'): Promise<string> {
+  await a.callOp(callId, op, { destination: { phoneNumber: '5002' } });
+  const ringing = await b.next((d) => d.data?.call?.state === 'Ringing', 'consult ringing');
+  const consultId = ringing.data.call.id;
+  await b.callOp(consultId, 'Answer');
+  await a.callEvent(consultId, 'Established');
+  return consultId;
+}
+
 function golden(e: E2E, name: string): void {
   const all = ['agent1', 'agent2', 'agent3'].map((u) => `"${u}": ${e.streamOf(u).trimEnd()}`).join(',\n');
   assertGolden(`e2e/${name}.json`, `{\n${all}\n}\n`);
@@ -76,11 +86,7 @@ test('consult transfer: InitiateTransfer to agent2, CompleteTransfer', () =>
 test('consult conference: InitiateConference to agent2, CompleteConference, agent3 joins by single-step, owner removes agent2', () =>
   scenario('consult-conference', async (e) => {
     const [a, b, c, callId] = await threeAgents(e);
-    await a.callOp(callId, 'InitiateConference', { destination: { phoneNumber: '5002' } });
-    const ringing = await b.next((d) => d.data?.call?.state === 'Ringing', 'consult ringing');
-    const consultId = ringing.data.call.id;
-    await b.callOp(consultId, 'Answer');
-    await a.callEvent(consultId, 'Established');
+    const consultId = await answeredConsult(a, b, callId, 'InitiateConference');
     await a.callOp(consultId, 'CompleteConference');
     await a.callEvent(consultId, 'Released');
     const conf = await a.callEvent(callId, 'Established');
@@ -102,11 +108,7 @@ test('consult conference: InitiateConference to agent2, CompleteConference, agen
 test('swap: agent1 consults agent2 and alternates between the calls', () =>
   scenario('swap', async (e) => {
     const [a, b, , callId] = await threeAgents(e);
-    await a.callOp(callId, 'InitiateTransfer', { destination: { phoneNumber: '5002' } });
-    const ringing = await b.next((d) => d.data?.call?.state === 'Ringing', 'consult ringing');
-    const consultId = ringing.data.call.id;
-    await b.callOp(consultId, 'Answer');
-    await a.callEvent(consultId, 'Established');
+    const consultId = await answeredConsult(a, b, callId, 'InitiateTransfer');
     await a.callOp(consultId, 'SwapCalls', { otherCallUri: `${e.baseUrl}/api/v2/me/calls/${callId}` });
     await a.callEvent(callId, 'Established');
     await a.callEvent(consultId, 'Held');

@@ -12,6 +12,14 @@ function established(h: Harness): string {
   return callUuid;
 }
 
+/** agent1 consults agent2 from call x and agent2 answers; returns the consultation call */
+function answeredConsult(h: Harness, x: string, name: 'InitiateTransfer' | 'InitiateConference'): string {
+  h.op('5001', x, { name, destination: { phoneNumber: '5002' } });
+  const y = h.sw.callsOf('5002')[0];
+  h.op('5002', y, { name: 'Answer' });
+  return y;
+}
+
 test('two-step transfer: Held, consult Dialing/Ringing, Established; complete: original Released then consult Released', () => {
   const h = new Harness();
   const x = established(h);
@@ -46,9 +54,7 @@ test('two-step transfer: Held, consult Dialing/Ringing, Established; complete: o
 test('consult conference: consult Released first, then the original with all parties; owner removes one', () => {
   const h = new Harness();
   const x = established(h);
-  h.op('5001', x, { name: 'InitiateConference', destination: { phoneNumber: '5002' } });
-  const y = h.sw.callsOf('5002')[0];
-  h.op('5002', y, { name: 'Answer' });
+  const y = answeredConsult(h, x, 'InitiateConference');
   h.take();
   h.op('5001', y, { name: 'CompleteConference' });
   assert.deepEqual(h.take(), [
@@ -85,9 +91,7 @@ test('single-step conference and ClearCall end the call for everyone', () => {
 test('swap calls: newly established call reported first', () => {
   const h = new Harness();
   const x = established(h);
-  h.op('5001', x, { name: 'InitiateTransfer', destination: { phoneNumber: '5002' } });
-  const y = h.sw.callsOf('5002')[0];
-  h.op('5002', y, { name: 'Answer' });
+  const y = answeredConsult(h, x, 'InitiateTransfer');
   h.take();
   h.op('5001', y, { name: 'SwapCalls', otherCallUuid: x });
   assert.deepEqual(h.take(), ['5001 call #1 StatusChange Established Inbound [+15551234]', '5001 call #2 StatusChange Held Consult [5002]']);
@@ -116,9 +120,7 @@ test('a transfer that fails: busy destination reports Error, original stays held
 test('the customer hangs up in the middle of a transfer: Error on the consultation call', () => {
   const h = new Harness();
   const x = established(h);
-  h.op('5001', x, { name: 'InitiateTransfer', destination: { phoneNumber: '5002' } });
-  const y = h.sw.callsOf('5002')[0];
-  h.op('5002', y, { name: 'Answer' });
+  const y = answeredConsult(h, x, 'InitiateTransfer');
   h.take();
   h.ok(h.sw.simulateExternalHangup(x));
   const lines = h.take();

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_FEATURES, Role } from '../../src/store/port.js';
 import type { ContactCenterSpec } from '../../src/store/port.js';
+import type { E2E } from '../helpers/e2e.js';
 import { defaultContactCenterSettings } from '../../src/config/defaults.js';
 import {
   A, B, C, C2, RP, S, S2,
@@ -15,17 +16,23 @@ import {
   leg, nothingElse, ref, refused, ringAndAnswer, withE2E, ADMIN,
 } from '../helpers/supervision-steps.js';
 
+/** supervisor1 barged in on agent1's answered call; supervisor2 has a session, not yet armed */
+async function firstSupervisorBargedIn(e: E2E) {
+  const s = await e.user('supervisor1', { session: true });
+  const s2 = await e.user('supervisor2', { session: true });
+  const a = await e.user('agent1', { ready: true });
+  const call = await ringAndAnswer(e, a, C, RP);
+  await expectCall(a, call, { state: 'Established', participants: [C] });
+  await arm(e, s, 'BargeIn', { phoneNumber: A });
+  await expectLeg(s, leg('BargeIn', [C, A], A));
+  await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a });
+  await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S] });
+  return { s, s2, a, call };
+}
+
 test('row 12: a second supervisor arming on a monitored agent is refused with 19 by default', () =>
   withE2E({}, async (e) => {
-    const s = await e.user('supervisor1', { session: true });
-    const s2 = await e.user('supervisor2', { session: true });
-    const a = await e.user('agent1', { ready: true });
-    const call = await ringAndAnswer(e, a, C, RP);
-    await expectCall(a, call, { state: 'Established', participants: [C] });
-    await arm(e, s, 'BargeIn', { phoneNumber: A });
-    await expectLeg(s, leg('BargeIn', [C, A], A));
-    await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a });
-    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S] });
+    const { s, s2, a, call } = await firstSupervisorBargedIn(e);
 
     const path = `/api/v2/me/devices/${s2.deviceId}`;
     const want = /already monitored by supervisor 5101.*(cancel monitoring|maxSupervisorsPerAgent)/;
@@ -43,15 +50,7 @@ test('row 12: a second supervisor arming on a monitored agent is refused with 19
 
 test('row 12: maxSupervisorsPerAgent 2: both listen; the second may not barge in while the first is barged in', () =>
   withE2E({ settings: { supervision: { maxSupervisorsPerAgent: 2 } } }, async (e) => {
-    const s = await e.user('supervisor1', { session: true });
-    const s2 = await e.user('supervisor2', { session: true });
-    const a = await e.user('agent1', { ready: true });
-    const call = await ringAndAnswer(e, a, C, RP);
-    await expectCall(a, call, { state: 'Established', participants: [C] });
-    await arm(e, s, 'BargeIn', { phoneNumber: A });
-    await expectLeg(s, leg('BargeIn', [C, A], A));
-    await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a });
-    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S] });
+    const { s, s2, a, call } = await firstSupervisorBargedIn(e);
 
     await arm(e, s2, 'ListenIn', { agent: a });
     await expectLeg(s2, leg('ListenIn', [C, A, S], A), 'second supervisor listens, sees the first');

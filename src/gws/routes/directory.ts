@@ -3,6 +3,7 @@
  * contacts (gws-voice-api.md 1.6, 1.8, client-expectations.md 3) and the public version probe.
  */
 import { agentStateSetting } from '../agent-states.js';
+import { MAX_PATTERN_LENGTH, wildcardMatcher } from '../glob.js';
 import type { GwsDeps } from '../context.js';
 import { presentContact, presentFeature } from '../present.js';
 import type { Json } from '../present.js';
@@ -21,13 +22,12 @@ function listParam(raw: string | string[] | undefined): string[] {
   return (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
-/** a filter pattern: '*' wildcards, otherwise a case-insensitive substring */
-function matcher(pattern: string | undefined): (s: string) => boolean {
-  if (!pattern || pattern === '*') return () => true;
-  const p = pattern.toLowerCase();
-  if (!p.includes('*')) return (s) => s.toLowerCase().includes(p);
-  const re = new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return (s) => re.test(s.toLowerCase());
+/** the contacts filter: '*' wildcards, otherwise a case-insensitive substring (src/gws/glob.ts) */
+function contactFilter(pattern: string | undefined): (text: string) => boolean {
+  if (pattern !== undefined && pattern.length > MAX_PATTERN_LENGTH) {
+    throw gws.invalid(`Query parameter 'filterParameters' must be at most ${MAX_PATTERN_LENGTH} characters, got ${pattern.length}`);
+  }
+  return wildcardMatcher(pattern);
 }
 
 export function directoryRoutes(r: Router, deps: GwsDeps): void {
@@ -55,7 +55,7 @@ export function directoryRoutes(r: Router, deps: GwsDeps): void {
       // Switchboard's directory holds users only
       return { totalCount: 0, contacts: [] };
     }
-    const match = matcher(queryString(req, 'filterParameters'));
+    const match = contactFilter(queryString(req, 'filterParameters'));
     const offset = nonNegativeInt(queryString(req, 'offset'), 'offset', 0);
     const limit = nonNegativeInt(queryString(req, 'limit'), 'limit', Number.MAX_SAFE_INTEGER);
     const order = queryString(req, 'order') ?? 'Ascending';

@@ -1,0 +1,282 @@
+/**
+ * An RTP leg: one UDP socket (an even port from the allocator) carrying one party's G.711 audio and
+ * RFC 4733 events, with symmetric latching and a jitter queue.
+ *
+ * Latching (symmetric RTP, RFC 4961): until a packet arrives, the leg sends to the address of the
+ * SDP (`remote`); the first valid RTP packet (version 2, the leg's codec or telephone-event payload
+ * type) latches the leg to its source address and port, and from then on audio goes there. Packets
+ * from any other source are dropped (`stats.foreignDropped`) while the latched source is alive.
+ * Re-latch rule: when the latched source has been silent for `relatchAfterMs` (default 2000 ms),
+ * the next valid packet from another source latches anew (a phone that changed port after a NAT
+ * rebinding or a re-INVITE). `setRemote` (new SDP) clears the latch.
+ *
+ * Receiving: SSRC changes and sequence jumps (more than 100 apart) are a new stream: the partial
+ * frame is dropped and the stream is followed. Duplicates and packets up to 100 behind the newest
+ * are dropped as late. Payloads of any length are re-chunked into 160-sample frames (jitter.ts).
+ * Both G.711 laws are decoded by the packet's payload type, so a phone that switches law still plays.
+ * Sending: one packet per mixer tick, payload encoded in the leg's own codec, timestamp = a random
+ * base + 160 × tick, sequence +1 per packet, one random SSRC per leg. Nothing allocates per packet
+ * on the send path (one buffer per leg). Malformed input is counted, never thrown.
+ */
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { encodeInto, lawForCodec, lawForPayloadType } from './g711.js';
+import type { CodecName, G711Law } from './g711.js';
+import { FRAME_SAMPLES, JitterQueue } from './jitter.js';
+import { DtmfReceiver } from './dtmf.js';
+import type { OutgoingEventPacket, ReceivedDigit } from './dtmf.js';
+import { RTP_FIXED_HEADER_BYTES, parseRtp, sequenceDistance, writeRtpHeader } from './rtp.js';
+import type { RtpPortAllocator } from './ports.js';
+
+export interface RemoteAddress {
+  address: string;
+  port: number;
+}
+
+export interface RtpLegOptions {
+  codec: CodecName;
+  /** the negotiated telephone-event payload type (96-127), if any */
+  telephoneEventPayloadType?: number;
+  /** where to send before latching (the SDP connection address and media port) */
+  remote?: RemoteAddress;
+  /** silence of the latched source after which another source may latch; default 2000 ms */
+  relatchAfterMs?: number;
+  /** jitter queue capacity in frames; default 4 */
+  jitterFrames?: number;
+  /** local address to bind; default 127.0.0.1 */
+  bindAddress?: string;
+  /** monotonic milliseconds (injectable for tests); default performance.now */
+  now?: () => number;
+  onDigit?: (digit: ReceivedDigit) => void;
+  onLatched?: (source: RemoteAddress) => void;
+  /** called after every datagram the leg has handled, accepted or dropped (tests, statistics) */
+  onDatagram?: () => void;
+}
+
+export interface RtpLegStats {
+  packetsIn: number;
+  packetsOut: number;
+  malformedDropped: number;
+  foreignDropped: number;
+  unknownPayloadDropped: number;
+  lateDropped: number;
+  unsentNoRemote: number;
+  streamRestarts: number;
+}
+
+const REORDER_WINDOW = 100;
+
+export class RtpLeg {
+  readonly stats: RtpLegStats = {
+    packetsIn: 0,
+    packetsOut: 0,
+    malformedDropped: 0,
+    foreignDropped: 0,
+    unknownPayloadDropped: 0,
+    lateDropped: 0,
+    unsentNoRemote: 0,
+    streamRestarts: 0,
+  };
+  readonly jitter: JitterQueue;
+  private readonly law: G711Law;
+  private readonly outgoing = new Uint8Array(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES);
+  private readonly ssrc = randomInt(0, 2 ** 32);
+  private readonly timestampBase = randomInt(0, 2 ** 32);
+  private sequence = randomInt(0, 65536);
+  private readonly dtmf = new DtmfReceiver();
+  private readonly now: () => number;
+  private readonly relatchAfterMs: number;
+  private remote: RemoteAddress | undefined;
+  private latched: RemoteAddress | undefined;
+  private latchedHeardAt = 0;
+  private streamSsrc: number | undefined;
+  private newestSequence = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly localPort: number,
+    private readonly allocator: RtpPortAllocator | undefined,
+    private readonly options: RtpLegOptions,
+  ) {
+    this.law = lawForCodec(options.codec);
+    this.jitter = new JitterQueue(options.jitterFrames ?? 4);
+    this.now = options.now ?? (() => performance.now());
+    this.relatchAfterMs = options.relatchAfterMs ?? 2000;
+    this.remote = options.remote;
+    socket.on('message', (message, source) => {
+      this.receive(message, source);
+      options.onDatagram?.();
+    });
+    socket.on('error', () => {
+      // a send to an unreachable port reports ICMP errors here; the leg keeps running
+    });
+  }
+
+  /**
+   * Open a leg on the next free port of `allocator` (ports taken by other processes are skipped),
+   * or on an ephemeral port when no allocator is given. Rejects when the range is exhausted.
+   */
+  static async open(allocator: RtpPortAllocator | undefined, options: RtpLegOptions): Promise<RtpLeg> {
+    const address = options.bindAddress ?? '127.0.0.1';
+    const attempts = allocator ? allocator.capacity : 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const port = allocator ? allocator.allocate() : 0;
+      if (port === undefined) break;
+      const socket = dgram.createSocket({ type: 'udp4' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(port, address, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        socket.close();
+        if (allocator) allocator.release(port);
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+        throw error;
+      }
+      const bound = (socket.address() as AddressInfo).port;
+      return new RtpLeg(socket, bound, allocator, options);
+    }
+    throw new Error('no free RTP port in the configured range');
+  }
+
+  get codec(): CodecName {
+    return this.law.name;
+  }
+
+  /** Where audio goes now: the latched source, else the SDP address. */
+  get destination(): RemoteAddress | undefined {
+    return this.latched ?? this.remote;
+  }
+
+  get latchedSource(): RemoteAddress | undefined {
+    return this.latched;
+  }
+
+  /** A new SDP address (re-INVITE): send there, and latch again on the next packet. */
+  setRemote(remote: RemoteAddress | undefined): void {
+    this.remote = remote;
+    this.latched = undefined;
+  }
+
+  /** The next 20 ms frame of this party's audio, or null for silence. */
+  takeFrame(): Int16Array | null {
+    return this.jitter.take();
+  }
+
+  /** Send one frame of linear audio for mixer tick `tick`. */
+  sendAudio(pcm: Int16Array, tick: number): void {
+    const start = this.writeHeader(false, this.law.payloadType, this.timestampOf(tick));
+    encodeInto(this.law, pcm, this.outgoing, start, FRAME_SAMPLES);
+    this.transmit(this.outgoing);
+  }
+
+  /** Send one telephone-event packet in place of this tick's audio. */
+  sendEvent(packet: OutgoingEventPacket): void {
+    const payloadType = this.options.telephoneEventPayloadType;
+    if (payloadType === undefined) return;
+    const start = this.writeHeader(packet.marker, payloadType, packet.timestamp);
+    this.outgoing.set(packet.payload, start);
+    this.transmit(this.outgoing.subarray(0, start + packet.payload.length));
+  }
+
+  /** The RTP timestamp of mixer tick `tick` on this leg. */
+  timestampOf(tick: number): number {
+    return (this.timestampBase + tick * FRAME_SAMPLES) >>> 0;
+  }
+
+  get canSendEvents(): boolean {
+    return this.options.telephoneEventPayloadType !== undefined;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.socket.close(() => {
+        this.allocator?.release(this.localPort);
+        resolve();
+      });
+    });
+  }
+
+  private writeHeader(marker: boolean, payloadType: number, timestamp: number): number {
+    this.sequence = (this.sequence + 1) & 0xffff;
+    return writeRtpHeader(this.outgoing, { marker, payloadType, sequenceNumber: this.sequence, timestamp, ssrc: this.ssrc });
+  }
+
+  private transmit(bytes: Uint8Array): void {
+    const destination = this.destination;
+    if (this.closed) return;
+    if (!destination) {
+      this.stats.unsentNoRemote++;
+      return;
+    }
+    this.socket.send(bytes, destination.port, destination.address);
+    this.stats.packetsOut++;
+  }
+
+  private receive(message: Buffer, source: dgram.RemoteInfo): void {
+    const parsed = parseRtp(message);
+    if (!parsed.ok) {
+      this.stats.malformedDropped++;
+      return;
+    }
+    const packet = parsed.packet;
+    const isEvent = packet.payloadType === this.options.telephoneEventPayloadType;
+    const law = isEvent ? undefined : lawForPayloadType(packet.payloadType);
+    if (!isEvent && !law) {
+      this.stats.unknownPayloadDropped++;
+      return;
+    }
+    if (!this.acceptSource(source)) {
+      this.stats.foreignDropped++;
+      return;
+    }
+    this.stats.packetsIn++;
+    if (this.streamSsrc !== packet.ssrc) {
+      this.restartStream(packet.ssrc, packet.sequenceNumber);
+    } else {
+      const distance = sequenceDistance(this.newestSequence, packet.sequenceNumber);
+      if (distance <= 0 && distance > -REORDER_WINDOW) {
+        this.stats.lateDropped++;
+        return;
+      }
+      if (distance > REORDER_WINDOW || distance <= -REORDER_WINDOW) this.restartStream(packet.ssrc, packet.sequenceNumber);
+      this.newestSequence = packet.sequenceNumber;
+    }
+    if (isEvent) {
+      this.dtmf.receive(packet, (digit) => this.options.onDigit?.(digit));
+      return;
+    }
+    this.jitter.pushCodes(law!.decodeTable, packet.payload);
+  }
+
+  private restartStream(ssrc: number, sequence: number): void {
+    if (this.streamSsrc !== undefined) this.stats.streamRestarts++;
+    this.streamSsrc = ssrc;
+    this.newestSequence = sequence;
+    this.jitter.reset();
+  }
+
+  /** The latching rule (see the file comment); true when the packet's source is the leg's peer. */
+  private acceptSource(source: dgram.RemoteInfo): boolean {
+    const now = this.now();
+    const latched = this.latched;
+    if (latched && latched.address === source.address && latched.port === source.port) {
+      this.latchedHeardAt = now;
+      return true;
+    }
+    if (latched && now - this.latchedHeardAt < this.relatchAfterMs) return false;
+    this.latched = { address: source.address, port: source.port };
+    this.latchedHeardAt = now;
+    this.streamSsrc = undefined;
+    this.options.onLatched?.(this.latched);
+    return true;
+  }
+}

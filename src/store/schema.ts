@@ -126,6 +126,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_call ON audit(contact_center_id, call_uuid, at, id);
     `,
   },
+  {
+    version: 2,
+    description: 'audit indexes for a supervisor and an agent together (every audit filter walks an index in time order)',
+    sql: `
+      CREATE INDEX audit_supervisor_target ON audit(contact_center_id, supervisor_user_id, target_user_id, at, id);
+      CREATE INDEX audit_supervisor_agent ON audit(contact_center_id, supervisor_user_id, agent_user_id, at, id);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -9,7 +9,8 @@
  * is a few Set lookups.
  */
 
-const MAX_CHANNEL_LENGTH = 1024;
+/** Longest channel name or pattern, in characters. */
+export const MAX_CHANNEL_LENGTH = 1024;
 /** characters never allowed inside a segment: separators, wildcards, whitespace and controls */
 const BAD_SEGMENT_CHAR = /[\s*\u0000-\u001f\u007f]/;
 

@@ -1,22 +1,33 @@
 /**
  * The transport-independent heart of the Bayeux server: sessions, held /meta/connects, delivery
- * queues and session lifecycle (expiry, queue cap, disconnect, shutdown).
+ * queues and session lifecycle (caps, expiry, queue cap, disconnect, shutdown).
  *
  * Guarantees:
  * - at most one held connect per session; a newer one completes the older;
+ * - a connect answer carries the queued deliveries FIRST and the connect reply LAST (CometD's
+ *   order: a client that starts its next connect on reading the reply has read the batch already);
  * - a delivery is serialised once by the publisher and the same string is queued for every
  *   matching session; queued deliveries leave through the session's websocket (one frame per flush)
- *   or its held long-poll, flushed in a microtask so that a burst becomes one response;
+ *   or its held connect, flushed in a microtask so that a burst becomes one response; with the ack
+ *   extension they leave only through connect replies (see ack.ts);
  * - a session with nothing to carry its queue that exceeds `maxQueue` is dropped (its next connect
  *   gets 402 + handshake advice); a session with a carrier is flushed at once when it reaches the cap;
- * - a session with no held connect and no open websocket for `intervalMs + maxIntervalMs` after it
- *   was last answered is dropped by one unref'd sweep timer.
+ * - a session with no held connect for `intervalMs + maxIntervalMs` after it was last answered is
+ *   dropped by one unref'd sweep timer, whatever its transport (an open websocket does not keep a
+ *   session that stopped sending /meta/connect alive);
+ * - a user holds at most `maxSessionsPerUser` sessions, a websocket carries at most
+ *   `maxSessionsPerWebSocket`, a session at most `maxSubscriptionsPerSession` subscriptions (meta.ts
+ *   refuses beyond); per-user work (delivery, disconnectUser) touches only that user's sessions and
+ *   websockets, through per-user indexes;
+ * - every entry point from the event loop (sweep timer, hold timer, flush microtask, delivery)
+ *   runs `guarded`: an exception is logged, what can be answered is answered, the server carries on.
  */
 import type { IncomingMessage } from 'node:http';
+import { AckState } from './ack.js';
 import { patternsMatching } from './channels.js';
-import { type BayeuxMessage, type ConnectionType, META, frame, reply, sessionUnknown } from './messages.js';
-import type { Log, ResolvedOptions } from './options.js';
-import { type HeldConnect, Session, SessionRegistry, type WsLink } from './session.js';
+import { type BayeuxMessage, CONNECT_FAILED, type ConnectionType, META, frame, reply, sessionUnknown } from './messages.js';
+import { guarded, type Log, type ResolvedOptions } from './options.js';
+import { type ConnectSender, type HeldConnect, Session, SessionRegistry, type WsLink } from './session.js';
 
 /** Where a batch of messages came from. */
 export interface Origin {
@@ -25,6 +36,8 @@ export interface Origin {
   userKey: string | null;
   /** the websocket the messages arrived on */
   link?: WsLink;
+  /** the BAYEUX_BROWSER cookie of a long-poll request, when browser tracking is on */
+  browser?: string | null;
 }
 
 /** A /meta/connect accepted by the batch; the transport answers or holds it once the batch is done. */
@@ -35,12 +48,16 @@ export interface ConnectIntent {
   holdMs: number;
   /** the websocket it came over; null for HTTP */
   link: WsLink | null;
+  /** the BAYEUX_BROWSER of a long-poll, else null */
+  browser: string | null;
 }
 
 /** How a held (or immediate) connect is answered. */
 export type ConnectOutcome =
   /** normal answer, carrying the queued deliveries */
   | 'events'
+  /** the browser already holds its share of long-polls: answered at once, advice multiple-clients */
+  | 'multiple-clients'
   /** a newer connect of the same session replaced this one: answered empty */
   | 'superseded'
   /** the client disconnected */
@@ -50,13 +67,25 @@ export type ConnectOutcome =
 
 export type DropReason = 'disconnect' | 'expired' | 'queue_full' | 'user_disconnected' | 'server_closing';
 
+/** Outcomes whose answer carries the queued deliveries. */
+const CARRIES_EVENTS: Readonly<Record<ConnectOutcome, boolean>> = {
+  events: true,
+  'multiple-clients': true,
+  superseded: false,
+  disconnected: false,
+  gone: false,
+};
+
 export class BayeuxEngine {
   readonly registry = new SessionRegistry();
-  /** open websockets, for disconnectUser and close */
-  readonly links = new Set<WsLink>();
+  /** open websockets by user, for disconnectUser */
+  private readonly linksByUser = new Map<string, Set<WsLink>>();
+  /** held long-polls per BAYEUX_BROWSER */
+  private readonly heldPerBrowser = new Map<string, number>();
   closed = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly retryAdvice: { reconnect: 'retry'; interval: number; timeout: number };
+  private readonly multipleClientsAdvice: object;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -64,9 +93,10 @@ export class BayeuxEngine {
     readonly now: () => number = Date.now,
   ) {
     this.retryAdvice = { reconnect: 'retry', interval: opts.intervalMs, timeout: opts.timeoutMs };
+    this.multipleClientsAdvice = { reconnect: 'retry', interval: opts.multiSessionIntervalMs, timeout: opts.timeoutMs, 'multiple-clients': true };
     const window = opts.intervalMs + opts.maxIntervalMs;
     const period = Math.min(1000, Math.max(20, Math.floor(window / 2)));
-    this.sweeper = setInterval(() => this.sweep(), period);
+    this.sweeper = setInterval(() => guarded(this.log, 'session sweep', () => this.sweep()), period);
     this.sweeper.unref();
   }
 
@@ -85,6 +115,19 @@ export class BayeuxEngine {
     return { ...this.retryAdvice, maxInterval: this.opts.maxIntervalMs };
   }
 
+  /** Why a new session of `userKey` (over `link`, if any) is refused, or null when it is allowed. */
+  handshakeRefusal(userKey: string, link: WsLink | undefined): string | null {
+    const perUser = this.opts.maxSessionsPerUser;
+    if ((this.registry.ofUser(userKey)?.size ?? 0) >= perUser) {
+      return `403::session limit reached: this user already holds ${perUser} CometD sessions; disconnect unused clients, then handshake again`;
+    }
+    const perSocket = this.opts.maxSessionsPerWebSocket;
+    if (link && link.sessions.size >= perSocket) {
+      return `403::session limit reached: this websocket already carries ${perSocket} CometD sessions; open another connection`;
+    }
+    return null;
+  }
+
   /** The caller's session named by the message, bound to the websocket it came over; or null. */
   sessionFor(msg: BayeuxMessage, origin: Origin): Session | null {
     const s = this.registry.find(msg.clientId, origin.userKey);
@@ -92,8 +135,9 @@ export class BayeuxEngine {
     return s;
   }
 
-  createSession(userKey: string, link: WsLink | undefined): Session {
+  createSession(userKey: string, link: WsLink | undefined, ack: boolean): Session {
     const s = this.registry.create(userKey, this.now());
+    if (ack) s.ack = new AckState();
     if (link) this.bind(s, link);
     return s;
   }
@@ -106,75 +150,129 @@ export class BayeuxEngine {
     if (s.queue.length > 0) this.scheduleFlush(s);
   }
 
-  connectReply(request: { id?: unknown }, s: Session, outcome: ConnectOutcome): string {
+  /** A connect arrived for an ack session: unacknowledged deliveries go back to the queue's front. */
+  acknowledge(s: Session, ext: unknown): void {
+    if (!s.ack) return;
+    const resend = s.ack.acknowledge(ext);
+    if (resend.length > 0) s.queue = resend.concat(s.queue);
+  }
+
+  /** The answer to a connect: the deliveries it carries and its reply (serialised). */
+  connectAnswer(request: { id?: unknown }, s: Session, outcome: ConnectOutcome): { events: string[]; connectReply: string } {
     const msg = request as BayeuxMessage;
-    switch (outcome) {
-      case 'events':
-      case 'superseded':
-        return reply(msg, { clientId: s.id, successful: true, advice: this.retryAdvice }, META.connect);
-      case 'disconnected':
-        return reply(msg, { clientId: s.id, successful: true, advice: { reconnect: 'none' } }, META.connect);
-      case 'gone':
-        return sessionUnknown({ ...msg, channel: META.connect });
-    }
+    const events = CARRIES_EVENTS[outcome] ? s.takeQueue() : [];
+    const ext = s.ack && CARRIES_EVENTS[outcome] ? { ext: { ack: s.ack.send(events) } } : {};
+    const fields: Record<ConnectOutcome, () => string> = {
+      events: () => reply(msg, { clientId: s.id, successful: true, advice: this.retryAdvice, ...ext }, META.connect),
+      'multiple-clients': () => reply(msg, { clientId: s.id, successful: true, advice: this.multipleClientsAdvice, ...ext }, META.connect),
+      superseded: () => reply(msg, { clientId: s.id, successful: true, advice: this.retryAdvice }, META.connect),
+      disconnected: () => reply(msg, { clientId: s.id, successful: true, advice: { reconnect: 'none' } }, META.connect),
+      gone: () => sessionUnknown({ ...msg, channel: META.connect }),
+    };
+    return { events, connectReply: fields[outcome]() };
+  }
+
+  /** Answer `request` with `outcome` through `send`; if building or sending fails, a generic failure reply is tried. */
+  private answer(request: { id?: unknown }, s: Session, outcome: ConnectOutcome, send: ConnectSender): void {
+    guarded(
+      this.log,
+      'connect answer',
+      () => {
+        const { events, connectReply } = this.connectAnswer(request, s, outcome);
+        send(events, connectReply);
+      },
+      () => send([], CONNECT_FAILED),
+    );
   }
 
   /**
-   * Answer a connect intent now (timeout 0, deliveries waiting, session already gone) or hold it.
-   * `send` receives [connect reply, ...deliveries]. Returns the held connect, if held.
+   * Answer a connect intent now (timeout 0, deliveries waiting, session already gone, browser over
+   * its share of long-polls) or hold it. Returns the held connect, if held.
    */
-  finishConnect(intent: ConnectIntent, send: (parts: string[]) => void): HeldConnect | null {
+  finishConnect(intent: ConnectIntent, send: ConnectSender): HeldConnect | null {
     const s = intent.session;
     if (!s.alive) {
-      send([this.connectReply(intent.request, s, 'gone')]);
+      this.answer(intent.request, s, 'gone', send);
       return null;
     }
     if (intent.holdMs <= 0 || s.queue.length > 0 || this.closed) {
       s.lastActive = this.now();
-      send([this.connectReply(intent.request, s, 'events'), ...s.takeQueue()]);
+      this.answer(intent.request, s, 'events', send);
       return null;
     }
     if (s.held) this.completeHeld(s, 'superseded');
-    const timer = setTimeout(() => this.completeHeld(s, 'events'), intent.holdMs);
+    const browser = this.countBrowser(intent.browser);
+    if (browser === false) {
+      s.lastActive = this.now();
+      this.log.debug({ session: s.tag }, 'bayeux connect not held: multiple clients in one browser');
+      this.answer(intent.request, s, 'multiple-clients', send);
+      return null;
+    }
+    const timer = setTimeout(() => guarded(this.log, 'hold timer', () => this.completeHeld(s, 'events')), intent.holdMs);
     timer.unref();
-    const held: HeldConnect = { session: s, request: intent.request, link: intent.link, timer, send };
+    const held: HeldConnect = { session: s, request: intent.request, link: intent.link, timer, browser, send };
     s.held = held;
     this.log.debug({ session: s.tag, holdMs: intent.holdMs }, 'bayeux connect held');
     return held;
+  }
+
+  /** Count one more held long-poll for `browser`: the browser to release later, null when not counted, false when over the limit. */
+  private countBrowser(browser: string | null): string | null | false {
+    const max = this.opts.maxSessionsPerBrowser;
+    if (max <= 0 || browser === null) return null;
+    const count = this.heldPerBrowser.get(browser) ?? 0;
+    if (count >= max) return false;
+    this.heldPerBrowser.set(browser, count + 1);
+    return browser;
+  }
+
+  /** A held connect ends (answered or abandoned): its timer and its browser share are released. */
+  private release(held: HeldConnect): void {
+    const s = held.session;
+    clearTimeout(held.timer);
+    if (s.held === held) s.held = null;
+    s.lastActive = this.now();
+    if (held.browser !== null) {
+      const left = (this.heldPerBrowser.get(held.browser) ?? 1) - 1;
+      if (left > 0) this.heldPerBrowser.set(held.browser, left);
+      else this.heldPerBrowser.delete(held.browser);
+    }
   }
 
   /** Answer the session's held connect, if any. */
   completeHeld(s: Session, outcome: ConnectOutcome): void {
     const held = s.held;
     if (!held) return;
-    clearTimeout(held.timer);
-    s.held = null;
-    s.lastActive = this.now();
-    const parts = [this.connectReply(held.request, s, outcome)];
-    if (outcome === 'events') for (const m of s.takeQueue()) parts.push(m);
-    try {
-      held.send(parts);
-    } catch (err) {
-      this.log.warn({ err, session: s.tag }, 'bayeux: could not answer a held connect');
-    }
+    this.release(held);
+    this.answer(held.request, s, outcome, held.send);
   }
 
   /** The carrier of a held connect went away (HTTP request aborted, websocket closed). */
   abandon(held: HeldConnect): void {
-    const s = held.session;
-    if (s.held !== held) return;
-    clearTimeout(held.timer);
-    s.held = null;
-    s.lastActive = this.now();
+    if (held.session.held !== held) return;
+    this.release(held);
+  }
+
+  /** A websocket opened for `link.userKey`. */
+  addLink(link: WsLink): void {
+    let set = this.linksByUser.get(link.userKey);
+    if (!set) this.linksByUser.set(link.userKey, (set = new Set()));
+    set.add(link);
   }
 
   /** A websocket closed: its sessions lose their carrier and start to age. */
   unlink(link: WsLink): void {
-    this.links.delete(link);
+    const set = this.linksByUser.get(link.userKey);
+    if (set) {
+      set.delete(link);
+      if (set.size === 0) this.linksByUser.delete(link.userKey);
+    }
     for (const s of link.sessions) {
-      if (s.ws === link) s.ws = null;
-      if (s.held && s.held.link === link) this.abandon(s.held);
-      s.lastActive = this.now();
+      guarded(this.log, 'websocket unlink', () => {
+        if (s.ws === link) s.ws = null;
+        if (s.held && s.held.link === link) this.abandon(s.held);
+        s.lastActive = this.now();
+      });
     }
     link.sessions.clear();
   }
@@ -188,26 +286,30 @@ export class BayeuxEngine {
     let message: string | null = null;
     let count = 0;
     for (const s of [...sessions]) {
-      if (s.subscriptions.size === 0) continue;
-      wildcards ??= patternsMatching(channel);
-      if (!s.wants(channel, wildcards)) continue;
-      message ??= JSON.stringify({ channel, data });
-      this.enqueue(s, message);
-      count++;
+      guarded(this.log, 'delivery', () => {
+        if (s.subscriptions.size === 0) return;
+        wildcards ??= patternsMatching(channel);
+        if (!s.wants(channel, wildcards)) return;
+        message ??= JSON.stringify({ channel, data });
+        this.enqueue(s, message);
+        count++;
+      });
     }
     return count;
   }
 
+  /** Is something there to carry the queue out soon (an open websocket, without ack; a held connect)? */
   private carrier(s: Session): boolean {
-    return (s.ws !== null && s.ws.isOpen()) || s.held !== null;
+    return s.held !== null || (s.ack === null && s.ws !== null && s.ws.isOpen());
   }
 
   enqueue(s: Session, message: string): void {
     s.queue.push(message);
+    const pending = s.queue.length + (s.ack?.pending ?? 0);
     if (this.carrier(s)) {
       if (s.queue.length >= this.opts.maxQueue) this.flush(s);
       else this.scheduleFlush(s);
-    } else if (s.queue.length > this.opts.maxQueue) {
+    } else if (pending > this.opts.maxQueue) {
       this.log.warn({ session: s.tag, user: s.userKey, maxQueue: this.opts.maxQueue }, 'bayeux session queue overflow; session dropped');
       this.drop(s, 'queue_full', 'gone');
     }
@@ -216,16 +318,18 @@ export class BayeuxEngine {
   private scheduleFlush(s: Session): void {
     if (s.flushScheduled) return;
     s.flushScheduled = true;
-    queueMicrotask(() => {
-      s.flushScheduled = false;
-      this.flush(s);
-    });
+    queueMicrotask(() =>
+      guarded(this.log, 'queue flush', () => {
+        s.flushScheduled = false;
+        this.flush(s);
+      }),
+    );
   }
 
-  /** Send the queue out through the websocket, else through the held connect. */
+  /** Send the queue out through the websocket (not with ack), else through the held connect. */
   flush(s: Session): void {
     if (!s.alive || s.queue.length === 0) return;
-    if (s.ws && s.ws.isOpen()) s.ws.send(frame(s.takeQueue()));
+    if (s.ack === null && s.ws && s.ws.isOpen()) s.ws.send(frame(s.takeQueue()));
     else if (s.held) this.completeHeld(s, 'events');
   }
 
@@ -244,21 +348,27 @@ export class BayeuxEngine {
     this.log.debug({ session: s.tag, user: s.userKey, reason }, 'bayeux session removed');
   }
 
-  /** Drop every session of a user and close the user's websockets (they were authenticated once, at upgrade). */
+  /**
+   * End a user's CometD presence at once: every session is dropped (a held connect, long-poll or
+   * websocket, is answered 402 + handshake advice, and nothing more is delivered to it), then the
+   * user's websockets are closed (they were authenticated once, at upgrade).
+   */
   disconnectUser(userKey: string): void {
     const sessions = this.registry.ofUser(userKey);
-    if (sessions) for (const s of [...sessions]) this.drop(s, 'user_disconnected', 'gone');
-    for (const link of [...this.links]) {
-      if (link.userKey === userKey) link.close(1008, 'session ended');
-    }
+    if (sessions) for (const s of [...sessions]) guarded(this.log, 'disconnect user', () => this.drop(s, 'user_disconnected', 'gone'));
+    const links = this.linksByUser.get(userKey);
+    if (links) for (const link of [...links]) guarded(this.log, 'disconnect user', () => link.close(1008, 'session ended'));
   }
 
   sweep(): void {
     const now = this.now();
     const limit = this.opts.intervalMs + this.opts.maxIntervalMs;
+    // deleting from a Map while iterating it is safe: no copy of every session per sweep
     for (const s of this.registry.all()) {
-      if (s.held || (s.ws && s.ws.isOpen())) continue;
-      if (now - s.lastActive > limit) this.drop(s, 'expired', 'gone');
+      guarded(this.log, 'session sweep', () => {
+        if (s.held) return;
+        if (now - s.lastActive > limit) this.drop(s, 'expired', 'gone');
+      });
     }
   }
 
@@ -267,6 +377,6 @@ export class BayeuxEngine {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweeper);
-    for (const s of [...this.registry.all()]) this.drop(s, 'server_closing', 'gone');
+    for (const s of [...this.registry.all()]) guarded(this.log, 'shutdown', () => this.drop(s, 'server_closing', 'gone'));
   }
 }

@@ -1,19 +1,33 @@
 /**
  * The long-polling transport: one HTTP POST carries a batch of messages and gets back one JSON
  * array (HTTP 200, application/json). A batch holding a /meta/connect is answered when that connect
- * completes, with every other reply first. Requests of the same client never wait for each other:
- * only the connect is held. Malformed bodies get HTTP 400; after close(), HTTP 503 (clients treat
- * both as transport failures and retry with backoff). close() resolves once the responses already
- * written (among them the held connects answered at shutdown) are flushed to their sockets.
+ * completes, laid out as CometD does: the deliveries first, then the other replies, then the
+ * connect reply LAST. Requests of the same client never wait for each other: only the connect is
+ * held. Malformed bodies get HTTP 400; after close(), HTTP 503 (clients treat both as transport
+ * failures and retry with backoff). close() resolves once the responses already written (among
+ * them the held connects answered at shutdown) are flushed to their sockets.
+ *
+ * With `maxSessionsPerBrowser` > 0, a handshake without a BAYEUX_BROWSER cookie gets one, and the
+ * long-polls held at once per cookie are counted (engine.ts answers the extra ones at once with
+ * advice multiple-clients).
+ *
+ * No exception escapes: request handling, response writing and the close grace timer are guarded
+ * (the request is answered with a Bayeux server error when nothing better can be said).
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BayeuxEngine } from './engine.js';
-import { BAD_MESSAGE_BODY, CLOSING_BODY, frame, toMessages } from './messages.js';
+import { BAD_MESSAGE_BODY, CLOSING_BODY, META, frame, toMessages } from './messages.js';
 import { processBatch } from './meta.js';
+import { guarded } from './options.js';
 
 const HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache, no-store' } as const;
 /** How long close() waits for written responses to drain. */
 const FLUSH_GRACE_MS = 1000;
+const SERVER_ERROR_BODY = JSON.stringify([{ successful: false, error: '500::server_error' }]);
+/** The cookie naming a browser (CometD's name). */
+export const BROWSER_COOKIE = 'BAYEUX_BROWSER';
+const BROWSER_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${BROWSER_COOKIE}=([A-Za-z0-9]{1,64})(?:;|$)`);
 
 export class LongPollingTransport {
   /** responses written but not yet flushed */
@@ -23,33 +37,51 @@ export class LongPollingTransport {
 
   handlePost(req: IncomingMessage, res: ServerResponse, body: unknown): void {
     const engine = this.engine;
-    try {
-      if (engine.closed) return this.write(res, 503, CLOSING_BODY);
-      const messages = toMessages(body);
-      if (!messages) {
-        engine.log.debug({ url: req.url }, 'bayeux: malformed request body');
-        return this.write(res, 400, BAD_MESSAGE_BODY);
-      }
-      const origin = { transport: 'long-polling' as const, userKey: engine.authenticate(req) };
-      const out = processBatch(engine, messages, origin);
-      const intent = out.connect;
-      if (!intent) return this.write(res, 200, frame(out.replies));
-      const held = engine.finishConnect(intent, (parts) => this.write(res, 200, frame(out.replies.length ? out.replies.concat(parts) : parts)));
-      if (held) res.once('close', () => engine.abandon(held));
-    } catch (err) {
-      engine.log.warn({ err, url: req.url }, 'bayeux: long-polling request failed');
-      this.write(res, 500, JSON.stringify([{ successful: false, error: '500::server_error' }]));
-    }
+    guarded(
+      engine.log,
+      'long-polling request',
+      () => {
+        if (engine.closed) return this.write(res, 503, CLOSING_BODY);
+        const messages = toMessages(body);
+        if (!messages) {
+          engine.log.debug({ url: req.url?.slice(0, 256) }, 'bayeux: malformed request body');
+          return this.write(res, 400, BAD_MESSAGE_BODY);
+        }
+        const browser = this.browserOf(req, res, messages.some((m) => m.channel === META.handshake));
+        const origin = { transport: 'long-polling' as const, userKey: engine.authenticate(req), browser };
+        const out = processBatch(engine, messages, origin);
+        const intent = out.connect;
+        if (!intent) return this.write(res, 200, frame(out.replies));
+        const held = engine.finishConnect(intent, (events, connectReply) =>
+          this.write(res, 200, frame([...events, ...out.replies, connectReply])),
+        );
+        if (held) res.once('close', () => guarded(engine.log, 'long-poll close', () => engine.abandon(held)));
+      },
+      () => this.write(res, 500, SERVER_ERROR_BODY),
+    );
+  }
+
+  /** The BAYEUX_BROWSER of the request when browser tracking is on; a handshake without one gets one. */
+  private browserOf(req: IncomingMessage, res: ServerResponse, handshake: boolean): string | null {
+    if (this.engine.opts.maxSessionsPerBrowser <= 0) return null;
+    const found = BROWSER_COOKIE_VALUE.exec(req.headers.cookie ?? '')?.[1];
+    if (found) return found;
+    if (!handshake || res.headersSent) return null;
+    const fresh = randomBytes(16).toString('hex');
+    res.setHeader('Set-Cookie', `${BROWSER_COOKIE}=${fresh}; Path=/; HttpOnly`);
+    return fresh;
   }
 
   private write(res: ServerResponse, status: number, body: string): void {
-    if (res.writableEnded || res.destroyed) return;
-    if (!res.headersSent) res.writeHead(status, { ...HEADERS, 'Content-Length': Buffer.byteLength(body) });
-    this.flushing.add(res);
-    const done = (): void => void this.flushing.delete(res);
-    res.once('finish', done);
-    res.once('close', done);
-    res.end(body);
+    guarded(this.engine.log, 'long-poll response', () => {
+      if (res.writableEnded || res.destroyed) return;
+      if (!res.headersSent) res.writeHead(status, { ...HEADERS, 'Content-Length': Buffer.byteLength(body) });
+      this.flushing.add(res);
+      const done = (): void => void this.flushing.delete(res);
+      res.once('finish', done);
+      res.once('close', done);
+      res.end(body);
+    });
   }
 
   /** Resolves when every written response is flushed (or after a grace period). */
@@ -62,7 +94,7 @@ export class LongPollingTransport {
     }));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, FLUSH_GRACE_MS);
+      timer = setTimeout(() => guarded(this.engine.log, 'flush-grace timer', resolve), FLUSH_GRACE_MS);
       timer.unref();
     });
     await Promise.race([Promise.all(pending), grace]);

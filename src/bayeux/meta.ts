@@ -4,9 +4,14 @@
  *
  * `processBatch` answers every message in order as serialised replies and returns at most one
  * /meta/connect intent, which the transport answers or holds after the other replies were collected
- * (so a long-poll answers "replies first, then the connect reply, then deliveries").
- * Every reply echoes the request's `id`. Unknown `ext` fields are ignored; no extension is advertised.
+ * (a long-poll answers "deliveries, then the other replies, then the connect reply").
+ * Every message is checked first (messages.ts `invalidField`): one with a field of the wrong type or
+ * size is refused at once with a 400 error, and its id is echoed only when valid. Every other reply
+ * echoes the request's `id`. Unknown `ext` fields are ignored; the `ack` extension is advertised to a
+ * handshake that asks for it (ack.ts). Handshakes beyond the per-user or per-websocket session cap,
+ * and subscribes beyond the per-session subscription cap, are refused with an error that says why.
  */
+import { AckState } from './ack.js';
 import { classify, isMeta, isService } from './channels.js';
 import type { BayeuxEngine, ConnectIntent, Origin } from './engine.js';
 import {
@@ -14,6 +19,8 @@ import {
   ERRORS,
   META,
   SUPPORTED_CONNECTION_TYPES,
+  invalidField,
+  invalidReply,
   reply,
   sessionUnknown,
 } from './messages.js';
@@ -29,10 +36,17 @@ export function processBatch(engine: BayeuxEngine, messages: BayeuxMessage[], or
   if (handshake) {
     // A client must not batch anything with its handshake; the server ignores what it does batch.
     if (messages.length > 1) engine.log.debug({ ignored: messages.length - 1 }, 'bayeux: messages batched with a handshake ignored');
-    out.replies.push(handleHandshake(engine, handshake, origin));
+    const invalid = invalidField(handshake);
+    out.replies.push(invalid === null ? handleHandshake(engine, handshake, origin) : invalidReply(handshake, invalid, { advice: { reconnect: 'none' } }));
     return out;
   }
   for (const m of messages) {
+    const invalid = invalidField(m);
+    if (invalid !== null) {
+      engine.log.debug({ channel: m.channel.slice(0, 64), error: invalid }, 'bayeux: message refused');
+      out.replies.push(invalidReply(m, invalid));
+      continue;
+    }
     switch (m.channel) {
       case META.connect:
         handleConnect(engine, m, origin, out);
@@ -77,8 +91,14 @@ function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin)
       advice: { reconnect: 'none' },
     });
   }
-  const s = engine.createSession(origin.userKey, origin.link);
-  engine.log.debug({ session: s.tag, user: s.userKey, transport: origin.transport }, 'bayeux handshake');
+  const refusal = engine.handshakeRefusal(origin.userKey, origin.link);
+  if (refusal !== null) {
+    engine.log.warn({ user: origin.userKey, transport: origin.transport, error: refusal }, 'bayeux handshake refused: session cap');
+    return reply(m, { successful: false, error: refusal, advice: { reconnect: 'none' } });
+  }
+  const ack = AckState.requested(m.ext);
+  const s = engine.createSession(origin.userKey, origin.link, ack);
+  engine.log.debug({ session: s.tag, user: s.userKey, transport: origin.transport, ack }, 'bayeux handshake');
   return reply(m, {
     successful: true,
     clientId: s.id,
@@ -86,6 +106,7 @@ function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin)
     minimumVersion: '1.0',
     supportedConnectionTypes: SUPPORTED_CONNECTION_TYPES,
     advice: engine.handshakeAdvice(),
+    ...(ack ? { ext: { ack: true } } : {}),
   });
 }
 
@@ -96,12 +117,13 @@ function handleConnect(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin, o
     return;
   }
   // One outstanding connect per session: an older one (held, or earlier in this batch) is completed.
-  if (out.connect) out.replies.push(engine.connectReply(out.connect.request, out.connect.session, 'superseded'));
+  if (out.connect) out.replies.push(engine.connectAnswer(out.connect.request, out.connect.session, 'superseded').connectReply);
   engine.completeHeld(s, 'superseded');
-  const advice = m.advice as { timeout?: unknown } | undefined;
-  const asked = advice && typeof advice.timeout === 'number' && advice.timeout >= 0 ? advice.timeout : undefined;
+  engine.acknowledge(s, m.ext);
+  const advice = m.advice as { timeout?: number } | undefined; // checked by invalidField
+  const asked = advice?.timeout;
   const holdMs = asked === undefined ? engine.opts.timeoutMs : Math.min(asked, engine.opts.timeoutMs);
-  out.connect = { session: s, request: m, holdMs, link: origin.link ?? null };
+  out.connect = { session: s, request: m, holdMs, link: origin.link ?? null, browser: origin.browser ?? null };
 }
 
 function handleSubscription(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin, subscribe: boolean): string {
@@ -116,8 +138,22 @@ function handleSubscription(engine: BayeuxEngine, m: BayeuxMessage, origin: Orig
       return reply(m, { ...echo, clientId: s.id, successful: false, error: ERRORS.subscriptionInvalid });
     }
   }
-  for (const p of list as string[]) {
-    if (isService(p)) continue; // /service/** subscriptions are acknowledged, never recorded
+  // /service/** subscriptions are acknowledged, never recorded
+  const recorded = (list as string[]).filter((p) => !isService(p));
+  if (subscribe) {
+    const max = engine.opts.maxSubscriptionsPerSession;
+    const added = new Set(recorded.filter((p) => !s.subscriptions.has(p))).size;
+    if (s.subscriptions.size + added > max) {
+      engine.log.warn({ session: s.tag, user: s.userKey, max }, 'bayeux subscribe refused: subscription cap');
+      return reply(m, {
+        ...echo,
+        clientId: s.id,
+        successful: false,
+        error: `403::subscription limit reached: a session may hold ${max} subscriptions; unsubscribe from some channels first`,
+      });
+    }
+  }
+  for (const p of recorded) {
     if (subscribe) s.subscriptions.add(p);
     else s.subscriptions.delete(p);
   }

@@ -1,8 +1,12 @@
 /**
- * Option defaults and the logger wrapper of the Bayeux server. Never writes to the console: with
- * no `log` given, nothing is logged.
+ * Option defaults, the logger wrapper and the failure guard of the Bayeux server.
+ *
+ * Guarantees: nothing is ever written to the console (with no `log` given, nothing is logged); a
+ * log sink that throws is ignored, so logging can never break a request or a timer; `guarded` runs
+ * a callback of a timer, socket or publisher so that an exception is logged and swallowed instead
+ * of reaching the event loop and ending the process.
  */
-import type { BayeuxOptions } from './port.js';
+import type { BayeuxOptions, RefusalRenderer } from './port.js';
 
 export interface ResolvedOptions {
   timeoutMs: number;
@@ -10,7 +14,13 @@ export interface ResolvedOptions {
   maxIntervalMs: number;
   maxQueue: number;
   maxWsBufferedBytes: number;
+  maxSessionsPerUser: number;
+  maxSessionsPerWebSocket: number;
+  maxSubscriptionsPerSession: number;
+  maxSessionsPerBrowser: number;
+  multiSessionIntervalMs: number;
   authenticate: BayeuxOptions['authenticate'];
+  renderRefusal: RefusalRenderer;
 }
 
 export interface Log {
@@ -19,11 +29,30 @@ export interface Log {
   warn(o: object, msg: string): void;
 }
 
-export const DEFAULTS = { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000, maxWsBufferedBytes: 8 * 1024 * 1024 } as const;
+export const DEFAULTS = {
+  timeoutMs: 30000,
+  intervalMs: 0,
+  maxIntervalMs: 10000,
+  maxQueue: 1000,
+  maxWsBufferedBytes: 8 * 1024 * 1024,
+  maxSessionsPerUser: 100,
+  maxSessionsPerWebSocket: 10,
+  maxSubscriptionsPerSession: 100,
+  maxSessionsPerBrowser: 0,
+  multiSessionIntervalMs: 2000,
+} as const;
+
+/** The default refusal of a websocket upgrade: a JSON statusCode envelope. */
+export const defaultRenderRefusal: RefusalRenderer = (status, message) => ({
+  contentType: 'application/json',
+  body: JSON.stringify({ statusCode: status, statusMessage: message }),
+});
 
 function num(v: unknown, dflt: number, min: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
 }
+
+const int = (v: unknown, dflt: number, min: number): number => Math.floor(num(v, dflt, min));
 
 export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
   if (typeof opts?.authenticate !== 'function') throw new TypeError('BayeuxOptions.authenticate is required');
@@ -31,19 +60,56 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     timeoutMs: num(opts.timeoutMs, DEFAULTS.timeoutMs, 0),
     intervalMs: num(opts.intervalMs, DEFAULTS.intervalMs, 0),
     maxIntervalMs: num(opts.maxIntervalMs, DEFAULTS.maxIntervalMs, 0),
-    maxQueue: Math.floor(num(opts.maxQueue, DEFAULTS.maxQueue, 1)),
+    maxQueue: int(opts.maxQueue, DEFAULTS.maxQueue, 1),
     maxWsBufferedBytes: num(opts.maxWsBufferedBytes, DEFAULTS.maxWsBufferedBytes, 1),
+    maxSessionsPerUser: int(opts.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser, 1),
+    maxSessionsPerWebSocket: int(opts.maxSessionsPerWebSocket, DEFAULTS.maxSessionsPerWebSocket, 1),
+    maxSubscriptionsPerSession: int(opts.maxSubscriptionsPerSession, DEFAULTS.maxSubscriptionsPerSession, 1),
+    maxSessionsPerBrowser: int(opts.maxSessionsPerBrowser, DEFAULTS.maxSessionsPerBrowser, 0),
+    multiSessionIntervalMs: num(opts.multiSessionIntervalMs, DEFAULTS.multiSessionIntervalMs, 0),
     authenticate: opts.authenticate,
+    renderRefusal: typeof opts.renderRefusal === 'function' ? opts.renderRefusal : defaultRenderRefusal,
   };
 }
 
 const noop = (): void => {};
 
+/** Call one sink method; a sink that throws is ignored (there is nowhere left to report it). */
+function safely(call: () => void): void {
+  try {
+    call();
+  } catch {
+    /* a broken log sink must not break the server */
+  }
+}
+
 export function makeLog(sink: BayeuxOptions['log']): Log {
   if (!sink) return { debug: noop, info: noop, warn: noop };
   return {
-    debug: (o, msg) => sink.debug?.(o, msg),
-    info: (o, msg) => sink.info(o, msg),
-    warn: (o, msg) => sink.warn(o, msg),
+    debug: (o, msg) => safely(() => sink.debug?.(o, msg)),
+    info: (o, msg) => safely(() => sink.info(o, msg)),
+    warn: (o, msg) => safely(() => sink.warn(o, msg)),
   };
+}
+
+/**
+ * Run `body` as an entry point from the event loop (timer, socket callback, publisher): an
+ * exception is logged as `bayeux: <what> failed` and then `fallback` (if any) is tried the same way.
+ * Returns whether `body` completed.
+ */
+export function guarded(log: Log, what: string, body: () => void, fallback?: () => void): boolean {
+  try {
+    body();
+    return true;
+  } catch (err) {
+    log.warn({ err, entryPoint: what }, `bayeux: ${what} failed`);
+    if (fallback) {
+      try {
+        fallback();
+      } catch (fallbackError) {
+        log.warn({ err: fallbackError, entryPoint: what }, `bayeux: ${what} fallback failed`);
+      }
+    }
+    return false;
+  }
 }

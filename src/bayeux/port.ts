@@ -7,6 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+/** The body of a refused websocket upgrade (status 401, 400, 503, …) as the host wants it. */
+export type RefusalRenderer = (status: number, message: string) => { contentType: string; body: string };
+
 export interface BayeuxOptions {
   /** how long a /meta/connect is held, ms (advice.timeout); default 30000 */
   timeoutMs: number;
@@ -18,6 +21,18 @@ export interface BayeuxOptions {
   maxQueue: number;
   /** a websocket whose unsent bytes exceed this (a consumer that stopped reading) is cut; default 8 MiB */
   maxWsBufferedBytes?: number;
+  /** sessions one user may hold at once; a handshake beyond it is refused (advice reconnect none); default 100 */
+  maxSessionsPerUser?: number;
+  /** sessions one websocket may carry; a handshake beyond it is refused; default 10 */
+  maxSessionsPerWebSocket?: number;
+  /** subscriptions (channels or patterns) one session may hold; a subscribe beyond it is refused; default 100 */
+  maxSubscriptionsPerSession?: number;
+  /** long-polls held at once per BAYEUX_BROWSER cookie; further ones get advice multiple-clients; 0 = off (default) */
+  maxSessionsPerBrowser?: number;
+  /** advice.interval given with multiple-clients, ms; default 2000 */
+  multiSessionIntervalMs?: number;
+  /** body of a refused websocket upgrade; default JSON {statusCode, statusMessage} */
+  renderRefusal?: RefusalRenderer;
   /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
   authenticate: (req: IncomingMessage) => string | null;
   /** log sink (pino-like) */

@@ -2,14 +2,15 @@
  * createBayeuxServer: Switchboard's own Bayeux 1.0 (CometD) server, long-polling and websocket,
  * behind the BayeuxServer port (port.ts). The host routes POSTs and upgrades of the mount point
  * (and of any single segment after it) here; this module only composes the engine and transports.
+ * The calls of the host (publishToUser, disconnectUser) never throw: a failure is logged.
  */
 import { BayeuxEngine } from './engine.js';
 import { LongPollingTransport } from './long-polling.js';
-import { makeLog, resolveOptions } from './options.js';
+import { guarded, makeLog, resolveOptions } from './options.js';
 import type { BayeuxOptions, BayeuxServer } from './port.js';
 import { WebSocketTransport } from './websocket.js';
 
-export type { BayeuxOptions, BayeuxServer } from './port.js';
+export type { BayeuxOptions, BayeuxServer, RefusalRenderer } from './port.js';
 
 export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
   const engine = new BayeuxEngine(resolveOptions(opts), makeLog(opts.log));
@@ -21,9 +22,11 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
     handlePost: (req, res, body) => lp.handlePost(req, res, body),
     handleUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     publishToUser: (userKey, channel, data) => {
-      engine.deliver(userKey, channel, data);
+      guarded(engine.log, 'publishToUser', () => engine.deliver(userKey, channel, data));
     },
-    disconnectUser: (userKey) => engine.disconnectUser(userKey),
+    disconnectUser: (userKey) => {
+      guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey));
+    },
     sessionCount: () => engine.registry.size,
     close: () => {
       closing ??= (async () => {

@@ -6,6 +6,7 @@
  * index so that publishing to a user touches only that user's sessions.
  */
 import { randomBytes } from 'node:crypto';
+import type { AckState } from './ack.js';
 
 /** The websocket a session currently talks over (see websocket.ts). */
 export interface WsLink {
@@ -26,9 +27,14 @@ export interface HeldConnect {
   /** the websocket it came over; null for a long-poll */
   readonly link: WsLink | null;
   readonly timer: NodeJS.Timeout;
-  /** writes the final parts (connect reply first, then events) to wherever the connect came from */
-  readonly send: (parts: string[]) => void;
+  /** the BAYEUX_BROWSER of a long-poll counted against maxSessionsPerBrowser, else null */
+  readonly browser: string | null;
+  /** writes the answer (the deliveries first, the connect reply last) to wherever the connect came from */
+  readonly send: ConnectSender;
 }
+
+/** Writes a connect answer: `events` first, then `connectReply` last (CometD's order). */
+export type ConnectSender = (events: string[], connectReply: string) => void;
 
 export class Session {
   /** patterns (channels or wildcards) this session subscribed to */
@@ -41,6 +47,8 @@ export class Session {
   lastActive: number;
   alive = true;
   flushScheduled = false;
+  /** the ack extension, when the client asked for it at handshake */
+  ack: AckState | null = null;
 
   constructor(
     readonly id: string,

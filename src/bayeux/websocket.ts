@@ -2,9 +2,15 @@
  * The websocket transport (`ws` in noServer mode). The upgrade request is authenticated once
  * (401 on the raw socket when the hook says no); every frame in either direction is a JSON array
  * of messages. Replies other than /meta/connect go out at once; the connect is held as the
- * heartbeat while deliveries are pushed as frames as soon as they are queued. Frames arriving
- * after close() began are processed against the emptied registry (402 / server closing) and
- * answered only while the socket is still open.
+ * heartbeat while deliveries are pushed as frames as soon as they are queued (with the ack
+ * extension they wait for the connect). A connect answer is one frame: deliveries first, the
+ * connect reply last. Frames arriving after close() began are processed against the emptied
+ * registry (402 / server closing) and answered only while the socket is still open.
+ *
+ * Every refused upgrade (not authenticated, closing, malformed websocket handshake, internal
+ * failure) is answered by this module, never by `ws`, with the body of the `renderRefusal` option
+ * (default: JSON {statusCode, statusMessage}, Content-Type application/json). The message, close
+ * and error callbacks of a socket are guarded: an exception is logged and the server carries on.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,6 +18,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BayeuxEngine } from './engine.js';
 import { BAD_MESSAGE_BODY, frame, toMessages } from './messages.js';
 import { processBatch } from './meta.js';
+import { guarded } from './options.js';
+import type { RefusalRenderer } from './port.js';
 import type { Session, WsLink } from './session.js';
 
 /** Largest accepted frame. */
@@ -19,11 +27,48 @@ const MAX_PAYLOAD = 1024 * 1024;
 /** How long close() waits for a closing handshake before cutting sockets. */
 const CLOSE_GRACE_MS = 1000;
 
-function refuse(socket: Duplex, status: number, reason: string): void {
+/** HTTP reason phrases of the refusals this module makes. */
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  426: 'Upgrade Required',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Header characters that would split the response (from a renderer's content type). */
+const HEADER_BREAK = /[\r\n]/g;
+
+function refuse(socket: Duplex, render: RefusalRenderer, status: number, message: string): void {
   if (socket.destroyed) return;
   socket.on('error', () => {});
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+  let rendered: { contentType: string; body: string };
+  try {
+    rendered = render(status, message);
+    if (typeof rendered?.body !== 'string' || typeof rendered.contentType !== 'string') throw new TypeError('renderRefusal must return {contentType, body} strings');
+  } catch {
+    rendered = { contentType: 'application/json', body: JSON.stringify({ statusCode: status, statusMessage: message }) };
+  }
+  const head =
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nConnection: close\r\n` +
+    `Content-Type: ${rendered.contentType.replace(HEADER_BREAK, '')}\r\nContent-Length: ${Buffer.byteLength(rendered.body)}\r\n\r\n`;
+  socket.end(head + rendered.body);
   setTimeout(() => socket.destroy(), 100).unref();
+}
+
+/** RFC 6455 4.2.1: a GET with Upgrade: websocket, Connection: upgrade, a 16-byte base64 key and version 13 (8 accepted as `ws` does). */
+const UPGRADE_CHECKS: ReadonlyArray<[(req: IncomingMessage) => boolean, number, string]> = [
+  [(req) => req.method === 'GET', 400, 'websocket upgrade must be a GET'],
+  [(req) => (req.headers.upgrade ?? '').toLowerCase() === 'websocket', 400, 'Upgrade header must be websocket'],
+  [(req) => /^[+/0-9A-Za-z]{22}==$/.test((req.headers['sec-websocket-key'] ?? '').trim()), 400, 'missing or invalid Sec-WebSocket-Key'],
+  [(req) => ['8', '13'].includes(String(req.headers['sec-websocket-version'] ?? '')), 426, 'Sec-WebSocket-Version must be 13'],
+  [(req) => /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\s*,\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*)?$/.test(String(req.headers['sec-websocket-protocol'] ?? '').trim()), 400, 'invalid Sec-WebSocket-Protocol'],
+];
+
+/** The first failed websocket-handshake check, or null. */
+function malformedUpgrade(req: IncomingMessage): [number, string] | null {
+  for (const [ok, status, message] of UPGRADE_CHECKS) if (!ok(req)) return [status, message];
+  return null;
 }
 
 class Link implements WsLink {
@@ -59,18 +104,26 @@ export class WebSocketTransport {
   constructor(private readonly engine: BayeuxEngine) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    try {
-      if (this.engine.closed) return refuse(socket, 503, 'Service Unavailable');
-      const userKey = this.engine.authenticate(req);
-      if (userKey === null) {
-        this.engine.log.debug({ url: req.url }, 'bayeux websocket upgrade refused: not authenticated');
-        return refuse(socket, 401, 'Unauthorized');
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, userKey));
-    } catch (err) {
-      this.engine.log.warn({ err, url: req.url }, 'bayeux: websocket upgrade failed');
-      socket.destroy();
-    }
+    const render = this.engine.opts.renderRefusal;
+    guarded(
+      this.engine.log,
+      'websocket upgrade',
+      () => {
+        if (this.engine.closed) return refuse(socket, render, 503, 'the server is shutting down');
+        const malformed = malformedUpgrade(req);
+        if (malformed) {
+          this.engine.log.debug({ url: req.url?.slice(0, 256), reason: malformed[1] }, 'bayeux websocket upgrade refused: malformed');
+          return refuse(socket, render, malformed[0], malformed[1]);
+        }
+        const userKey = this.engine.authenticate(req);
+        if (userKey === null) {
+          this.engine.log.debug({ url: req.url?.slice(0, 256) }, 'bayeux websocket upgrade refused: not authenticated');
+          return refuse(socket, render, 401, 'not authenticated');
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, userKey)));
+      },
+      () => refuse(socket, render, 500, 'internal error'),
+    );
   }
 
   private attach(ws: WebSocket, userKey: string): void {
@@ -78,15 +131,17 @@ export class WebSocketTransport {
       ws.close(1001, 'server closing');
       return;
     }
-    const link = new Link(userKey, ws, this.engine.opts.maxWsBufferedBytes, this.engine.log);
+    const log = this.engine.log;
+    const link = new Link(userKey, ws, this.engine.opts.maxWsBufferedBytes, log);
     this.sockets.add(ws);
-    this.engine.links.add(link);
-    ws.on('message', (data, isBinary) => this.onFrame(link, data, isBinary));
-    ws.on('error', (err) => this.engine.log.debug({ err }, 'bayeux websocket error'));
+    // close is registered first so that the socket is forgotten even if a later step fails
     ws.on('close', () => {
       this.sockets.delete(ws);
-      this.engine.unlink(link);
+      guarded(log, 'websocket close', () => this.engine.unlink(link));
     });
+    ws.on('error', (err) => guarded(log, 'websocket error', () => log.debug({ err }, 'bayeux websocket error')));
+    ws.on('message', (data, isBinary) => guarded(log, 'websocket message', () => this.onFrame(link, data, isBinary)));
+    this.engine.addLink(link);
     this.engine.log.debug({ user: userKey }, 'bayeux websocket open');
   }
 
@@ -102,7 +157,7 @@ export class WebSocketTransport {
       }
       const out = processBatch(engine, messages, { transport: 'websocket', userKey: link.userKey, link });
       if (out.replies.length > 0) link.send(frame(out.replies));
-      if (out.connect) engine.finishConnect(out.connect, (parts) => link.send(frame(parts)));
+      if (out.connect) engine.finishConnect(out.connect, (events, connectReply) => link.send(frame([...events, connectReply])));
     } catch (err) {
       engine.log.warn({ err }, 'bayeux: websocket frame failed');
     }

@@ -83,7 +83,7 @@ describe('bayeux queue cap', () => {
       await held(host, id);
       for (let n = 1; n <= 3; n++) host.bayeux.publishToUser('alice', '/v2/me/calls', { n });
       const r = await withTimeout(pending, 3000, 'the burst');
-      assert.deepEqual(r.body.slice(1).map((m: any) => m.data.n), [1, 2, 3]);
+      assert.deepEqual(r.body.slice(0, -1).map((m: any) => m.data.n), [1, 2, 3]);
       assert.equal(host.bayeux.sessionCount(), 1);
     }));
 });

@@ -149,16 +149,21 @@ describe('bayeux websocket lifecycle', () => {
     await host.close();
   });
 
-  it('keeps a session alive while its socket is open, and expires it once the socket is gone', async () => {
+  it('keeps a websocket session alive while it holds a connect, and expires one that stopped connecting although its socket is open', async () => {
     const host = await startBayeuxHost({ timeoutMs: 5000, maxIntervalMs: 100 });
     try {
-      const a = await wsSession(host, alice);
-      const idle = await rawHandshake(host.url, bob);
-      await host.logs.next((l) => l.reason === 'expired' && l.session === idle.slice(0, 8), 3000, 'the idle HTTP session to expire');
-      assert.equal(host.bayeux.sessionCount(), 1, 'the websocket session outlived it');
-      await a.ws.close();
-      await host.logs.next((l) => l.reason === 'expired' && l.session === a.clientId.slice(0, 8), 3000, 'the websocket session to expire');
+      const active = await wsSession(host, alice);
+      active.ws.send([connect(active.clientId, 'c1')]);
+      await host.logs.next((l) => l.msg === 'bayeux connect held' && l.session === active.clientId.slice(0, 8), 3000, 'the active session to hold a connect');
+      const silent = await wsSession(host, bob);
+      await host.logs.next((l) => l.reason === 'expired' && l.session === silent.clientId.slice(0, 8), 3000, 'the silent websocket session to expire');
+      assert.equal(host.bayeux.sessionCount(), 1, 'the session holding a connect outlived it');
+      silent.ws.send([connect(silent.clientId, 'late', { advice: { timeout: 0 } })]);
+      assert.equal((await silent.ws.reply('late')).error, '402::session_unknown', 'the silent client is sent back to handshake');
+      await active.ws.close();
+      await host.logs.next((l) => l.reason === 'expired' && l.session === active.clientId.slice(0, 8), 3000, 'the websocket session to expire once its socket is gone');
       assert.equal(host.bayeux.sessionCount(), 0);
+      await silent.ws.close();
     } finally {
       await host.close();
     }

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { createBayeuxServer } from '../bayeux/server.js';
 import type { BayeuxServer } from '../bayeux/port.js';
 import type { Config } from '../config/types.js';
-import { Auth } from '../gws/auth.js';
+import { Auth, authPolicyOf } from '../gws/auth.js';
 import type { GwsDeps } from '../gws/context.js';
 import { Directory } from '../gws/directory.js';
 import { NOTIFICATIONS_PATH, buildHttp } from '../gws/http.js';
@@ -80,7 +80,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     let base = config.publicBaseUrl?.replace(/\/+$/, '') ?? `http://${urlHost(config.host)}:${config.port}`;
     const urls = makeUrls(() => base);
     const sessions = new Sessions(config.sessionTtlSec * 1000);
-    const auth = new Auth(directory, sessions, verifyPassword);
+    const auth = new Auth(directory, sessions, verifyPassword, { policy: authPolicyOf(config.auth) });
 
     // the Bayeux server logs through fastify's logger, which exists only once fastify is built
     let bayeuxLog: FastifyInstance['log'] | undefined;
@@ -112,7 +112,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         socket.destroy();
         return;
       }
-      const verifying = auth.prepare(req.headers.authorization);
+      const verifying = auth.prepare(req.headers.authorization, req.socket.remoteAddress);
       if (!verifying) bayeux.handleUpgrade(req, socket, head);
       else void verifying.then(() => (socket.destroyed ? undefined : bayeux.handleUpgrade(req, socket, head)));
     });

@@ -36,7 +36,24 @@ export const RANGES = {
   intervalMs: [0, 600_000],
   maxIntervalMs: [0, 3_600_000],
   maxQueue: [1, 1_000_000],
+  sessionWriteIntervalSec: [1, 86_400],
+  failuresBeforeBackoff: [1, 1_000],
+  failuresBeforeSourceBackoff: [1, 100_000],
+  failureWindowSec: [1, 86_400],
+  backoffBaseMs: [1, 3_600_000],
+  backoffMaxMs: [1, 3_600_000],
+  verifyConcurrency: [1, 64],
+  verifyMaxPerSource: [1, 10_000],
+  verifyMaxQueued: [0, 1_000_000],
+  credentialCacheSize: [1, 10_000_000],
+  credentialCacheTtlSec: [1, 86_400],
 } as const;
+
+/** Keys of the "server.auth" section (all integers, bounds in RANGES). */
+const AUTH_KEYS = [
+  'failuresBeforeBackoff', 'failuresBeforeSourceBackoff', 'failureWindowSec', 'backoffBaseMs', 'backoffMaxMs', 'verifyConcurrency',
+  'verifyMaxPerSource', 'verifyMaxQueued', 'credentialCacheSize', 'credentialCacheTtlSec',
+] as const;
 
 /** The configuration with nothing set: what a bare `npm start` runs with. */
 export function defaultConfig(): Config {
@@ -49,6 +66,19 @@ export function defaultConfig(): Config {
     simApi: true,
     bodyLimitBytes: 65536,
     sessionTtlSec: 1800,
+    sessionWriteIntervalSec: 60,
+    auth: {
+      failuresBeforeBackoff: 5,
+      failuresBeforeSourceBackoff: 20,
+      failureWindowSec: 300,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 30_000,
+      verifyConcurrency: 2,
+      verifyMaxPerSource: 8,
+      verifyMaxQueued: 256,
+      credentialCacheSize: 10_000,
+      credentialCacheTtlSec: 600,
+    },
     cometd: { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000 },
   };
 }
@@ -128,7 +158,7 @@ function publicBaseUrl(p: Problems, path: string, v: unknown): string | undefine
 function serverSection(p: Problems, v: unknown, c: Config): void {
   const path = 'server';
   const o = object(p, path, v, {
-    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd'],
+    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec', 'auth'],
   });
   if (!o) return;
   const set = <K extends keyof Config>(key: K, read: (path: string, v: unknown) => Config[K] | undefined): void => {
@@ -145,6 +175,22 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   set('simApi', (q, x) => boolean(p, q, x));
   set('bodyLimitBytes', (q, x) => integer(p, q, x, ...RANGES.bodyLimitBytes));
   set('sessionTtlSec', (q, x) => integer(p, q, x, ...RANGES.sessionTtlSec));
+  set('sessionWriteIntervalSec', (q, x) => integer(p, q, x, ...RANGES.sessionWriteIntervalSec));
+  if (o.auth !== undefined) {
+    const ap = at(path, 'auth');
+    const ao = object(p, ap, o.auth, { optional: AUTH_KEYS });
+    if (ao) {
+      const auth = { ...c.auth };
+      for (const k of AUTH_KEYS) {
+        if (ao[k] === undefined) continue;
+        const [min, max] = RANGES[k];
+        const r = integer(p, at(ap, k), ao[k], min, max);
+        if (r !== undefined) auth[k] = r;
+      }
+      if (auth.backoffMaxMs < auth.backoffBaseMs) p.add(at(ap, 'backoffMaxMs'), `must be at least backoffBaseMs (${auth.backoffBaseMs})`);
+      c.auth = auth;
+    }
+  }
   if (o.cometd !== undefined) {
     const cp = at(path, 'cometd');
     const keys = ['timeoutMs', 'intervalMs', 'maxIntervalMs', 'maxQueue'] as const;
@@ -234,5 +280,5 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     cometd: { timeoutMs: 2000, intervalMs: 0, maxIntervalMs: 2000, maxQueue: 1000 },
   };
   const o = structuredClone(overrides);
-  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd } });
+  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd }, auth: { ...base.auth, ...o.auth } });
 }

@@ -15,6 +15,30 @@ export interface CometdConfig {
   maxQueue: number;
 }
 
+/** Login back-off, the verification queue and the credential cache (docs/security.md section 4). */
+export interface AuthConfig {
+  /** failed logins in a row for one user name before its attempts are refused; default 5 */
+  failuresBeforeBackoff: number;
+  /** failed logins in a row from one source address before its attempts are refused; default 20 */
+  failuresBeforeSourceBackoff: number;
+  /** a failure more than this many seconds after the previous one starts the count again; default 300 */
+  failureWindowSec: number;
+  /** first refusal delay, ms, doubled for every further failure; default 1000 */
+  backoffBaseMs: number;
+  /** longest refusal delay, ms; default 30000 */
+  backoffMaxMs: number;
+  /** password verifications (scrypt) running at once; default 2 */
+  verifyConcurrency: number;
+  /** verifications queued or running for one source address; default 8 */
+  verifyMaxPerSource: number;
+  /** verifications waiting for a slot, in all; default 256 */
+  verifyMaxQueued: number;
+  /** verified credentials kept in memory, least recently used forgotten first; default 10000 */
+  credentialCacheSize: number;
+  /** a cached credential unused this many seconds is verified again; default 600 */
+  credentialCacheTtlSec: number;
+}
+
 export interface Config {
   /** listen address; env HOST; default 127.0.0.1 */
   host: string;
@@ -34,6 +58,9 @@ export interface Config {
   bodyLimitBytes: number;
   /** HTTP session idle lifetime, seconds; default 1800 */
   sessionTtlSec: number;
+  /** a session's sliding expiry is written to the store at most once per this many seconds; default 60 */
+  sessionWriteIntervalSec: number;
+  auth: AuthConfig;
   cometd: CometdConfig;
   /** path of the configuration file that was read, if any */
   configFile?: string;

@@ -1,17 +1,36 @@
 /**
  * Authentication for REST and CometD (gws-voice-api.md 1.4, client-expectations.md 1): HTTP Basic
- * on any request, verified against the stored scrypt hash and then cached in memory (keyed by a
- * SHA-256 of the Authorization header, sliding TTL) so repeated Basic is cheap and the Bayeux hook
- * can answer synchronously; otherwise the JSESSIONID cookie of a live session. An Authorization
- * header wins over the cookie. Failures are statusCode 20 (HTTP 401, no WWW-Authenticate).
+ * on any request, else the JSESSIONID cookie of a live session. An Authorization header wins over
+ * the cookie. Failures are statusCode 20 (HTTP 401, no WWW-Authenticate). Guarantees
+ * (docs/security.md section 4):
+ *   - credentials are verified against the stored scrypt hash, then cached in memory for a sliding
+ *     TTL, keyed by an HMAC (per-process random key) of the decoded, normalised (user name, password)
+ *     pair, so `=` padding or case variants of one header share one entry; the cache is an LRU;
+ *   - an unknown or disabled user costs one scrypt against an unmatchable hash, like a wrong
+ *     password (no user enumeration by timing);
+ *   - back-off per user name and per source address (auth-backoff.ts): while it lasts every
+ *     attempt that needs a verification, even with the right password, is refused with statusCode
+ *     20 and a Retry-After (RetryLaterError); credentials already verified (cached) and live
+ *     session cookies keep working, so a flood against a user does not log that user out;
+ *   - verifications go through a bounded, fair queue (verify-queue.ts): a flood from one source
+ *     cannot starve other sources, and user names already verified from a source go first;
+ *   - the same wrong credentials repeated within a few seconds are refused from a short negative
+ *     cache, without another scrypt and without counting again.
+ * The Bayeux hook is synchronous: `prepare` verifies before each CometD request and upgrade.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { AuthConfig } from '../config/types.js';
+import { DomainError, ErrorCode } from '../errors.js';
+import { unmatchableHash } from '../store/password.js';
 import type { UserRecord } from '../store/port.js';
+import { Backoff, type BackoffPolicy } from './auth-backoff.js';
 import type { Directory } from './directory.js';
+import { LruMap } from './lru.js';
 import { gws } from './reply.js';
 import type { Session, Sessions } from './sessions.js';
 import { SESSION_COOKIE, cookieValues } from './sessions.js';
+import { Lane, VerificationQueue, VerificationQueueFull, type VerificationQueueOptions } from './verify-queue.js';
 
 export type VerifyPassword = (plain: string, hash: string) => Promise<boolean>;
 
@@ -23,29 +42,132 @@ export interface Authenticated {
   setCookie: boolean;
 }
 
+export interface AuthPolicy {
+  /** back-off per user name */
+  userBackoff: BackoffPolicy;
+  /** back-off per source address (a higher threshold: an office behind NAT shares one address) */
+  sourceBackoff: BackoffPolicy;
+  queue: VerificationQueueOptions;
+  /** verified credentials kept at most (least recently used forgotten first) */
+  cacheSize: number;
+  /** a verified credential unused for this long is verified again, ms */
+  cacheTtlMs: number;
+  /** the same wrong credentials are refused without a new verification for this long, ms */
+  negativeTtlMs: number;
+  /** (user name, source) pairs remembered as having logged in (the trusted lane) */
+  knownGoodSize: number;
+}
+
+export interface AuthOptions {
+  policy?: Partial<AuthPolicy>;
+  now?: () => number;
+  /** the hash unknown users are checked against; default: unmatchable, at the cost of new hashes */
+  dummyHash?: string;
+}
+
+/** What the defaults of config.auth give (docs/configuration.md). */
+export const DEFAULT_AUTH_POLICY: AuthPolicy = Object.freeze({
+  userBackoff: Object.freeze({ failuresBeforeBackoff: 5, windowMs: 300_000, baseDelayMs: 1_000, maxDelayMs: 30_000, maxTracked: 100_000 }),
+  sourceBackoff: Object.freeze({ failuresBeforeBackoff: 20, windowMs: 300_000, baseDelayMs: 1_000, maxDelayMs: 30_000, maxTracked: 100_000 }),
+  queue: Object.freeze({ concurrency: 2, maxPerSource: 8, maxQueued: 256 }),
+  cacheSize: 10_000,
+  cacheTtlMs: 600_000,
+  negativeTtlMs: 5_000,
+  knownGoodSize: 10_000,
+});
+
+/** The policy configured in config.auth. */
+export function authPolicyOf(config: AuthConfig): AuthPolicy {
+  const delays = { windowMs: config.failureWindowSec * 1000, baseDelayMs: config.backoffBaseMs, maxDelayMs: config.backoffMaxMs };
+  return {
+    ...DEFAULT_AUTH_POLICY,
+    userBackoff: { ...DEFAULT_AUTH_POLICY.userBackoff, failuresBeforeBackoff: config.failuresBeforeBackoff, ...delays },
+    sourceBackoff: { ...DEFAULT_AUTH_POLICY.sourceBackoff, failuresBeforeBackoff: config.failuresBeforeSourceBackoff, ...delays },
+    queue: { concurrency: config.verifyConcurrency, maxPerSource: config.verifyMaxPerSource, maxQueued: config.verifyMaxQueued },
+    cacheSize: config.credentialCacheSize,
+    cacheTtlMs: config.credentialCacheTtlSec * 1000,
+  };
+}
+
+/** A refusal that says when to come back: answered with statusCode 20 and a Retry-After header. */
+export class RetryLaterError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super(ErrorCode.NotAuthenticated, message);
+  }
+}
+
+/** seconds for a Retry-After header, when `err` asks the client to come back later */
+export function retryAfterOf(err: unknown): number | undefined {
+  return err instanceof RetryLaterError ? err.retryAfterSec : undefined;
+}
+
 const BAD_CREDENTIALS = 'Invalid user name or password';
 const NO_CREDENTIALS =
   'Not authenticated: send HTTP Basic credentials (Authorization: Basic ...) or the JSESSIONID cookie of a live session';
-const MAX_CACHE = 10_000;
+const BASIC_ONLY = 'Only HTTP Basic authentication is supported: Authorization: Basic base64(user:password)';
+const MALFORMED = 'Malformed Basic credentials: expected base64 of "user:password"';
+const UNKNOWN_SOURCE = 'unknown';
+
+interface Credentials {
+  userName: string;
+  password: string;
+  /** HMAC of the normalised pair: the cache key */
+  key: string;
+}
+
+function sourceOf(address: string | undefined): string {
+  return address && address.length <= 64 ? address : UNKNOWN_SOURCE;
+}
 
 export class Auth {
-  private readonly cache = new Map<string, { userId: string; expires: number }>();
-  /** verifications under way, by header hash */
+  private readonly policy: AuthPolicy;
+  private readonly now: () => number;
+  private readonly secret = randomBytes(32);
+  private readonly dummyHash: string;
+  /** credential key -> verified user, sliding expiry */
+  private readonly cache: LruMap<string, { userId: string; expires: number }>;
+  /** credential key -> when a failed verification of it stops being remembered */
+  private readonly rejected: LruMap<string, number>;
+  /** HMAC of (user name, source) that logged in before */
+  private readonly knownGood: LruMap<string, true>;
+  /** verifications under way, by credential key */
   private readonly verifying = new Map<string, Promise<UserRecord>>();
+  private readonly userBackoff: Backoff;
+  private readonly sourceBackoff: Backoff;
+  private readonly queue: VerificationQueue;
 
   constructor(
     private readonly directory: Directory,
     private readonly sessions: Sessions,
     private readonly verify: VerifyPassword,
-    private readonly cacheTtlMs = 10 * 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: AuthOptions = {},
+  ) {
+    const given = options.policy ?? {};
+    this.policy = {
+      ...DEFAULT_AUTH_POLICY,
+      ...given,
+      userBackoff: { ...DEFAULT_AUTH_POLICY.userBackoff, ...given.userBackoff },
+      sourceBackoff: { ...DEFAULT_AUTH_POLICY.sourceBackoff, ...given.sourceBackoff },
+      queue: { ...DEFAULT_AUTH_POLICY.queue, ...given.queue },
+    };
+    this.now = options.now ?? Date.now;
+    this.dummyHash = options.dummyHash ?? unmatchableHash();
+    this.cache = new LruMap(this.policy.cacheSize);
+    this.rejected = new LruMap(Math.max(1, Math.min(this.policy.cacheSize, 10_000)));
+    this.knownGood = new LruMap(this.policy.knownGoodSize);
+    this.userBackoff = new Backoff(this.policy.userBackoff, this.now);
+    this.sourceBackoff = new Backoff(this.policy.sourceBackoff, this.now);
+    this.queue = new VerificationQueue(this.policy.queue);
+  }
 
-  /** REST: who is calling, or a statusCode 20 error. */
-  async authenticate(headers: IncomingHttpHeaders): Promise<Authenticated> {
+  /** REST: who is calling, or a statusCode 20 error (a RetryLaterError during a back-off). */
+  async authenticate(headers: IncomingHttpHeaders, sourceAddress?: string): Promise<Authenticated> {
     const authorization = headers.authorization;
     if (authorization) {
-      const user = await this.basicUser(authorization);
+      const user = await this.basicUser(authorization, sourceOf(sourceAddress));
       const own = this.cookieSessions(headers).find((s) => s.userId === user.id);
       if (own) return { user, session: own, byAuthorization: true, setCookie: false };
       return { user, session: this.sessions.forUser(user.id), byAuthorization: true, setCookie: true };
@@ -62,9 +184,9 @@ export class Auth {
    * the cache yet, so the synchronous hook below finds them. Undefined when there is nothing to do
    * (no header, or already cached); never rejects (bad credentials are refused by the hook).
    */
-  prepare(authorization: string | undefined): Promise<void> | undefined {
-    if (!authorization || this.cached(authorization)) return undefined;
-    return this.basicUser(authorization).then(
+  prepare(authorization: string | undefined, sourceAddress?: string): Promise<void> | undefined {
+    if (!authorization || this.cachedHeader(authorization)) return undefined;
+    return this.basicUser(authorization, sourceOf(sourceAddress)).then(
       () => undefined,
       () => undefined,
     );
@@ -78,15 +200,21 @@ export class Auth {
   authenticateSync(req: IncomingMessage): string | null {
     const authorization = req.headers.authorization;
     if (authorization) {
-      const hit = this.cached(authorization);
+      const hit = this.cachedHeader(authorization);
       if (hit) return hit;
-      this.warm(authorization);
+      this.basicUser(authorization, sourceOf(req.socket?.remoteAddress)).catch(() => undefined);
       return null;
     }
     for (const s of this.cookieSessions(req.headers)) {
       if (this.directory.user(s.userId)?.enabled) return s.userId;
     }
     return null;
+  }
+
+  /** seconds before a login as `userName` from `sourceAddress` may be verified; 0 when now */
+  retryAfterSec(userName: string, sourceAddress?: string): number {
+    const ms = Math.max(this.userBackoff.retryAfterMs(userKey(userName)), this.sourceBackoff.retryAfterMs(sourceOf(sourceAddress)));
+    return Math.ceil(ms / 1000);
   }
 
   private cookieSessions(headers: IncomingHttpHeaders): Session[] {
@@ -98,68 +226,116 @@ export class Auth {
     return out;
   }
 
-  private key(authorization: string): string {
-    return createHash('sha256').update(authorization).digest('base64');
+  /** the decoded credentials of a Basic header, or the statusCode 20 error saying what is wrong */
+  private parse(authorization: string): Credentials {
+    const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
+    if (!m) throw gws.notAuthenticated(BASIC_ONLY);
+    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw gws.notAuthenticated(MALFORMED);
+    const userName = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const key = createHmac('sha256', this.secret)
+      .update(userName.toLowerCase().normalize('NFC'))
+      .update('\0')
+      .update(password.normalize('NFC'))
+      .digest('base64');
+    return { userName, password, key };
   }
 
-  private cached(authorization: string): string | undefined {
-    const k = this.key(authorization);
-    const hit = this.cache.get(k);
+  private cachedHeader(authorization: string): string | undefined {
+    let credentials: Credentials;
+    try {
+      credentials = this.parse(authorization);
+    } catch {
+      return undefined;
+    }
+    return this.cached(credentials.key);
+  }
+
+  private cached(key: string): string | undefined {
+    const hit = this.cache.get(key);
     if (!hit) return undefined;
     const now = this.now();
     if (hit.expires < now) {
-      this.cache.delete(k);
+      this.cache.delete(key);
       return undefined;
     }
-    hit.expires = now + this.cacheTtlMs;
+    hit.expires = now + this.policy.cacheTtlMs;
     return hit.userId;
   }
 
-  private warm(authorization: string): void {
-    this.basicUser(authorization).catch(() => undefined);
-  }
-
   /**
-   * The user of Basic credentials: from the cache, else verified, and a header already being
-   * verified shares that verification (a burst of first requests costs one scrypt, not one each).
+   * The user of Basic credentials: from the cache, else verified; credentials already being
+   * verified share that verification (a burst of first requests costs one scrypt, not one each).
    */
-  private basicUser(authorization: string): Promise<UserRecord> {
-    const hitId = this.cached(authorization);
+  private basicUser(authorization: string, source: string): Promise<UserRecord> {
+    let credentials: Credentials;
+    try {
+      credentials = this.parse(authorization);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const hitId = this.cached(credentials.key);
     if (hitId) {
       const u = this.directory.user(hitId);
       if (u?.enabled) return Promise.resolve(u);
     }
-    const k = this.key(authorization);
-    const running = this.verifying.get(k);
+    const running = this.verifying.get(credentials.key);
     if (running) return running;
-    const p = this.verifyBasic(authorization).finally(() => this.verifying.delete(k));
-    this.verifying.set(k, p);
+    const refusedUntil = this.rejected.peek(credentials.key);
+    if (refusedUntil !== undefined && refusedUntil > this.now()) return Promise.reject(gws.notAuthenticated(BAD_CREDENTIALS));
+    const p = this.admit(credentials, source).finally(() => this.verifying.delete(credentials.key));
+    this.verifying.set(credentials.key, p);
     return p;
   }
 
-  private async verifyBasic(authorization: string): Promise<UserRecord> {
-    const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
-    if (!m) throw gws.notAuthenticated('Only HTTP Basic authentication is supported: Authorization: Basic base64(user:password)');
-    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw gws.notAuthenticated('Malformed Basic credentials: expected base64 of "user:password"');
-    const user = this.directory.userByName(decoded.slice(0, colon));
-    if (!user || !user.enabled) throw gws.notAuthenticated(BAD_CREDENTIALS);
+  private refusalIfBackedOff(credentials: Credentials, source: string): RetryLaterError | undefined {
+    const seconds = this.retryAfterSec(credentials.userName, source);
+    if (seconds <= 0) return undefined;
+    return new RetryLaterError(`Too many failed logins for this user or from this address: try again in ${seconds} s`, seconds);
+  }
+
+  private async admit(credentials: Credentials, source: string): Promise<UserRecord> {
+    const early = this.refusalIfBackedOff(credentials, source);
+    if (early) throw early;
+    const lane = this.knownGood.has(this.pairKey(credentials.userName, source)) ? Lane.Trusted : Lane.Normal;
+    try {
+      return await this.queue.run(source, lane, () => this.verifyNow(credentials, source));
+    } catch (err) {
+      if (err instanceof VerificationQueueFull) throw new RetryLaterError(`Too many logins in progress (${err.message}): try again in 1 s`, 1);
+      throw err;
+    }
+  }
+
+  /** one verification, once admitted: the back-off is checked again (it may have started meanwhile) */
+  private async verifyNow(credentials: Credentials, source: string): Promise<UserRecord> {
+    const late = this.refusalIfBackedOff(credentials, source);
+    if (late) throw late;
+    const user = this.directory.userByName(credentials.userName);
+    const usable = user !== undefined && user.enabled;
     let ok = false;
     try {
-      ok = await this.verify(decoded.slice(colon + 1), user.passwordHash);
+      ok = await this.verify(credentials.password, usable ? user.passwordHash : this.dummyHash);
     } catch {
       ok = false;
     }
-    if (!ok) throw gws.notAuthenticated(BAD_CREDENTIALS);
-    if (this.cache.size >= MAX_CACHE) this.prune();
-    this.cache.set(this.key(authorization), { userId: user.id, expires: this.now() + this.cacheTtlMs });
+    if (!ok || !usable) {
+      this.userBackoff.recordFailure(userKey(credentials.userName));
+      this.sourceBackoff.recordFailure(source);
+      this.rejected.set(credentials.key, this.now() + this.policy.negativeTtlMs);
+      throw gws.notAuthenticated(BAD_CREDENTIALS);
+    }
+    this.userBackoff.recordSuccess(userKey(credentials.userName));
+    this.knownGood.set(this.pairKey(credentials.userName, source), true);
+    this.rejected.delete(credentials.key);
+    this.cache.set(credentials.key, { userId: user.id, expires: this.now() + this.policy.cacheTtlMs });
     return user;
   }
 
-  private prune(): void {
-    const now = this.now();
-    for (const [k, v] of this.cache) if (v.expires < now) this.cache.delete(k);
-    if (this.cache.size >= MAX_CACHE) this.cache.clear();
+  private pairKey(userName: string, source: string): string {
+    return createHmac('sha256', this.secret).update(userName.toLowerCase()).update('\0').update(source).digest('base64');
   }
 }
+
+const userKey = (userName: string): string => userName.toLowerCase().normalize('NFC');

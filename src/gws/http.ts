@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BayeuxServer } from '../bayeux/port.js';
 import { ERROR_TABLE } from '../errors.js';
+import { retryAfterOf } from './auth.js';
 import type { GwsDeps } from './context.js';
 import { principalOf } from './context.js';
 import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
@@ -56,7 +57,11 @@ function preflight(req: FastifyRequest, reply: FastifyReply): FastifyReply {
 }
 
 async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const a = await deps.auth.authenticate(req.headers);
+  const a = await deps.auth.authenticate(req.headers, req.ip).catch((err: unknown) => {
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+    throw err;
+  });
   const cc = deps.directory.center(a.user.contactCenterId);
   if (!cc) throw gws.notAuthenticated(`User ${a.user.userName} has no contact center`);
   req.caller = { user: a.user, cc, who: principalOf(a.user, cc), session: a.session, byAuthorization: a.byAuthorization };
@@ -131,7 +136,12 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
       // handshakes before any REST call, as the C# SDK does) so the Bayeux server's synchronous
       // hook finds them, and, like any first authenticated request, hands out the session cookie
       // (and the CSRF headers) so later CometD requests may carry the cookie alone.
-      const a = await deps.auth.authenticate(req.headers).catch(() => undefined);
+      const a = await deps.auth.authenticate(req.headers, req.ip).catch((err: unknown) => {
+        // a back-off refuses the handshake too (the Bayeux hook finds no credentials): say when to retry
+        const retryAfter = retryAfterOf(err);
+        if (retryAfter !== undefined) reply.raw.setHeader('Retry-After', String(retryAfter));
+        return undefined;
+      });
       if (a) {
         if (a.setCookie) reply.raw.setHeader('Set-Cookie', sessionCookie(a.session.id));
         reply.raw.setHeader('X-CSRF-HEADER', 'X-CSRF-TOKEN');

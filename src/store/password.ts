@@ -2,7 +2,9 @@
  * Password hashes: node:crypto scrypt (async, off the event loop), a random 16-byte salt per hash,
  * and a self-describing string `scrypt$N$r$p$saltB64$hashB64` so the cost can be raised later
  * without invalidating stored hashes. Verification compares in constant time and never throws:
- * a malformed or foreign hash simply does not verify.
+ * a malformed or foreign hash simply does not verify. `unmatchableHash` gives a well-formed hash
+ * that no password verifies, at the cost of a real one: Auth checks unknown users against it so a
+ * wrong user name costs what a wrong password costs (no user enumeration by timing).
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
@@ -26,6 +28,14 @@ export async function hashPassword(plain: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(plain, salt, KEY_BYTES, { N, r, p });
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/**
+ * A hash in the stored format, with the given cost, that no password matches (its key is random,
+ * not derived): verifying against it costs one full scrypt with those parameters.
+ */
+export function unmatchableHash(params: { N: number; r: number; p: number } = SCRYPT_PARAMS): string {
+  return ['scrypt', params.N, params.r, params.p, randomBytes(SALT_BYTES).toString('base64'), randomBytes(KEY_BYTES).toString('base64')].join('$');
 }
 
 const POSITIVE_INT = /^[1-9]\d{0,9}$/;

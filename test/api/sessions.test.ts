@@ -80,7 +80,7 @@ test('verified Basic credentials are cached with a sliding TTL; the CometD hook 
   const auth = new Auth(directoryWith(user), sessions, async (plain, hash) => {
     verifications++;
     return plain === 'pw' && hash === 'H';
-  }, 10_000, c.now);
+  }, { policy: { cacheTtlMs: 10_000 }, now: c.now });
   try {
     const header = 'Basic ' + Buffer.from('ann:pw').toString('base64');
     const req = { headers: { authorization: header } } as unknown as IncomingMessage;
@@ -117,7 +117,7 @@ test('a burst of first requests with the same Basic credentials costs one verifi
     verifications++;
     await gate;
     return plain === 'pw' && hash === 'H';
-  }, 10_000, c.now);
+  }, { policy: { cacheTtlMs: 10_000 }, now: c.now });
   try {
     const header = 'Basic ' + Buffer.from('ann:pw').toString('base64');
     const all = Promise.all(Array.from({ length: 16 }, () => auth.authenticate({ authorization: header })));
@@ -125,11 +125,15 @@ test('a burst of first requests with the same Basic credentials costs one verifi
     const results = await all;
     assert.ok(results.every((r) => r.user.id === 'u1'));
     assert.equal(verifications, 1);
-    // bad credentials are shared while running, then forgotten: a later attempt verifies again
+    // bad credentials are shared while running, then refused from the negative cache for a few
+    // seconds (no new scrypt), then forgotten: a later attempt verifies again
     const bad = 'Basic ' + Buffer.from('ann:no').toString('base64');
     const tries = await Promise.allSettled([auth.authenticate({ authorization: bad }), auth.authenticate({ authorization: bad })]);
     assert.ok(tries.every((t) => t.status === 'rejected'));
     assert.equal(verifications, 2);
+    await assert.rejects(auth.authenticate({ authorization: bad }));
+    assert.equal(verifications, 2, 'the same wrong credentials again at once: refused without a verification');
+    c.advance(5_001);
     await assert.rejects(auth.authenticate({ authorization: bad }));
     assert.equal(verifications, 3);
   } finally {

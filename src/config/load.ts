@@ -10,8 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CometdConfig, Config } from './types.js';
-import { Problems, at, boolean, integer, object, oneOf, show, string } from './check.js';
+import type { CometdConfig, Config, ConnectionsConfig } from './types.js';
+import { Problems, at, boolean, integer, item, object, oneOf, show, string, strings } from './check.js';
 import { contactCentersFromJson } from './contact-center.js';
 
 /** Every problem of a configuration, at once. */
@@ -47,7 +47,23 @@ export const RANGES = {
   verifyMaxQueued: [0, 1_000_000],
   credentialCacheSize: [1, 10_000_000],
   credentialCacheTtlSec: [1, 86_400],
+  headersTimeoutMs: [100, 600_000],
+  requestTimeoutMs: [100, 3_600_000],
+  keepAliveTimeoutMs: [100, 600_000],
+  idleTimeoutMs: [1000, 3_600_000],
+  maxConnections: [1, 1_000_000],
+  softMaxConnections: [1, 1_000_000],
+  unauthenticatedGraceMs: [0, 600_000],
+  lingerMs: [0, 60_000],
+  lingerBytes: [0, 1024 * 1024 * 1024],
+  maxHeaderBytes: [1024, 1024 * 1024],
 } as const;
+
+/** Keys of the "server.connections" section (all integers, bounds in RANGES). */
+const CONNECTIONS_KEYS = [
+  'headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'idleTimeoutMs', 'maxConnections', 'softMaxConnections',
+  'unauthenticatedGraceMs', 'lingerMs', 'lingerBytes', 'maxHeaderBytes',
+] as const;
 
 /** Keys of the "server.auth" section (all integers, bounds in RANGES). */
 const AUTH_KEYS = [
@@ -80,6 +96,18 @@ export function defaultConfig(): Config {
       credentialCacheTtlSec: 600,
     },
     cometd: { timeoutMs: 30000, intervalMs: 0, maxIntervalMs: 10000, maxQueue: 1000 },
+    connections: {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      idleTimeoutMs: 60_000,
+      maxConnections: 4096,
+      unauthenticatedGraceMs: 5000,
+      lingerMs: 2000,
+      lingerBytes: 16 * 1024 * 1024,
+      maxHeaderBytes: 16 * 1024,
+    },
+    allowedOrigins: [],
   };
 }
 
@@ -154,11 +182,51 @@ function publicBaseUrl(p: Problems, path: string, v: unknown): string | undefine
   return undefined;
 }
 
+/** Exact origins ("scheme://host[:port]", no path); "*" is refused since responses carry credentials. */
+function allowedOrigins(p: Problems, path: string, v: unknown): string[] | undefined {
+  const list = strings(p, path, v);
+  if (!list) return undefined;
+  const out: string[] = [];
+  list.forEach((s, i) => {
+    if (s === undefined) return;
+    const where = item(path, i);
+    if (s === '*') return p.add(where, '"*" is not allowed: responses carry credentials (cookies, CSRF token), so list each origin exactly');
+    let origin: string | undefined;
+    try {
+      origin = new URL(s).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined || origin === 'null' || origin !== s) {
+      return p.add(where, `${show(s)} is not an exact origin such as "https://desk.example.com" or "http://127.0.0.1:3000" (scheme, host, optional port; no path or trailing slash)`);
+    }
+    out.push(s);
+  });
+  return out;
+}
+
+/** The "server.connections" section, applied over `c.connections`. */
+function connectionsSection(p: Problems, path: string, v: unknown, c: Config): void {
+  const o = object(p, path, v, { optional: CONNECTIONS_KEYS });
+  if (!o) return;
+  const connections: ConnectionsConfig = { ...c.connections };
+  for (const k of CONNECTIONS_KEYS) {
+    if (o[k] === undefined) continue;
+    const [min, max] = RANGES[k];
+    const r = integer(p, at(path, k), o[k], min, max);
+    if (r !== undefined) connections[k] = r;
+  }
+  if (connections.softMaxConnections !== undefined && connections.softMaxConnections > connections.maxConnections) {
+    p.add(at(path, 'softMaxConnections'), `must be at most maxConnections (${connections.maxConnections})`);
+  }
+  c.connections = connections;
+}
+
 /** The "server" section of a file, applied over `c`. */
 function serverSection(p: Problems, v: unknown, c: Config): void {
   const path = 'server';
   const o = object(p, path, v, {
-    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec', 'auth'],
+    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec', 'auth', 'connections', 'allowedOrigins', 'cookieSecure'],
   });
   if (!o) return;
   const set = <K extends keyof Config>(key: K, read: (path: string, v: unknown) => Config[K] | undefined): void => {
@@ -191,6 +259,9 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
       c.auth = auth;
     }
   }
+  set('allowedOrigins', (q, x) => allowedOrigins(p, q, x));
+  set('cookieSecure', (q, x) => boolean(p, q, x));
+  if (o.connections !== undefined) connectionsSection(p, at(path, 'connections'), o.connections, c);
   if (o.cometd !== undefined) {
     const cp = at(path, 'cometd');
     const keys = ['timeoutMs', 'intervalMs', 'maxIntervalMs', 'maxQueue'] as const;
@@ -280,5 +351,5 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     cometd: { timeoutMs: 2000, intervalMs: 0, maxIntervalMs: 2000, maxQueue: 1000 },
   };
   const o = structuredClone(overrides);
-  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd }, auth: { ...base.auth, ...o.auth } });
+  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd }, auth: { ...base.auth, ...o.auth }, connections: { ...base.connections, ...o.connections } });
 }

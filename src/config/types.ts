@@ -39,6 +39,33 @@ export interface AuthConfig {
   credentialCacheTtlSec: number;
 }
 
+/**
+ * The HTTP connection layer's limits (docs/security.md section 3): timeouts, the connection cap and
+ * the lingering close after an early error.
+ */
+export interface ConnectionsConfig {
+  /** ms allowed to receive a request's complete head (request line and headers); default 10000 */
+  headersTimeoutMs: number;
+  /** ms allowed to receive a complete request, headers and body; default 30000 (a held CometD response is not counted: its request is complete) */
+  requestTimeoutMs: number;
+  /** ms an idle keep-alive connection is kept open between two requests; default 5000 */
+  keepAliveTimeoutMs: number;
+  /** ms without any traffic on a connection before it is closed; raised to cometd.timeoutMs + 10000 when lower, so a held long-poll is never cut; default 60000 */
+  idleTimeoutMs: number;
+  /** open connections at most (HTTP and websocket together); default 4096 */
+  maxConnections: number;
+  /** above this many open connections, connections without valid credentials are closed first; default 75% of maxConnections */
+  softMaxConnections?: number;
+  /** above softMaxConnections, a connection that has not authenticated within this many ms is closed; default 5000 */
+  unauthenticatedGraceMs: number;
+  /** after an early error (413, 431, 400...), ms spent draining the unread request before closing; default 2000 */
+  lingerMs: number;
+  /** after an early error, unread request bytes drained at most before closing; default 16777216 */
+  lingerBytes: number;
+  /** largest request head (request line and headers), bytes; default 16384 */
+  maxHeaderBytes: number;
+}
+
 export interface Config {
   /** listen address; env HOST; default 127.0.0.1 */
   host: string;
@@ -62,6 +89,11 @@ export interface Config {
   sessionWriteIntervalSec: number;
   auth: AuthConfig;
   cometd: CometdConfig;
+  connections: ConnectionsConfig;
+  /** browser origins (exact "scheme://host[:port]") allowed besides the server's own; "*" is refused (credentials); default [] = same origin only */
+  allowedOrigins: string[];
+  /** mark the session cookie Secure; default true when publicBaseUrl is https, else false */
+  cookieSecure?: boolean;
   /** path of the configuration file that was read, if any */
   configFile?: string;
   /** contact centers described by the file; when absent and the database is empty, the demo is provisioned */

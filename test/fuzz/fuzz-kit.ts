@@ -231,7 +231,7 @@ export function registeredRoutes(fastify: FastifyInstance): RegisteredRoute[] {
  * envelope: '' when nothing. A 5xx, a body that is not JSON, or a GWS error carrying anything but
  * statusCode and statusMessage are problems.
  */
-export function gwsProblem(status: number, contentType: string | undefined, body: string, method = 'GET'): string {
+export function gwsProblem(status: number, contentType: string | undefined, body: string, method = 'GET', bayeux = false): string {
   if (status >= 500) return `HTTP ${status}`;
   if (method === 'HEAD' || status === 204 || status === 304) return '';
   if (!/^application\/json/.test(contentType ?? '')) return `content-type '${contentType ?? ''}' (HTTP ${status})`;
@@ -241,6 +241,7 @@ export function gwsProblem(status: number, contentType: string | undefined, body
   } catch {
     return `body is not JSON (HTTP ${status})`;
   }
+  if (bayeux && Array.isArray(json)) return bayeuxProblem(json);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return `body is not a JSON object (HTTP ${status})`;
   if (typeof json.statusCode !== 'number') return `statusCode missing (HTTP ${status})`;
   if (json.statusCode !== 0) {
@@ -249,6 +250,17 @@ export function gwsProblem(status: number, contentType: string | undefined, body
     if (typeof json.statusMessage !== 'string') return `statusMessage not a string (HTTP ${status})`;
   }
   if (status >= 400 && json.statusCode === 0) return `HTTP ${status} with statusCode 0`;
+  return '';
+}
+
+/** What is wrong with a parsed Bayeux response (a non-empty array of message objects): '' when nothing. */
+export function bayeuxProblem(json: unknown): string {
+  if (!Array.isArray(json) || json.length === 0) return 'Bayeux response is not a non-empty array';
+  for (const m of json) {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) return 'Bayeux response holds a non-object';
+    const error = (m as { error?: unknown }).error;
+    if (error !== undefined && (typeof error !== 'string' || /^5\d\d::(?!server_closing)/.test(error))) return `Bayeux error ${JSON.stringify(error).slice(0, 60)}`;
+  }
   return '';
 }
 

@@ -268,13 +268,21 @@ export interface BayeuxHost {
   close(): Promise<void>;
 }
 
-export type HostOptions = Partial<Omit<BayeuxOptions, 'authenticate' | 'log'>>;
+export type HostOptions = Partial<Omit<BayeuxOptions, 'authenticate' | 'log'>> & {
+  /** called with every log record after it was collected; may throw, to test a broken log sink */
+  onLog?: (record: LogRecord) => void;
+};
 
-export async function startBayeuxHost(options: HostOptions = {}): Promise<BayeuxHost> {
+export async function startBayeuxHost(hostOptions: HostOptions = {}): Promise<BayeuxHost> {
+  const { onLog, ...options } = hostOptions;
   const logs = new EventCollector<LogRecord>('bayeux log');
   const cookies = new Map<string, string>();
   const revoked = new Set<string>();
-  const record = (level: LogRecord['level']) => (o: object, msg?: string) => logs.push({ ...o, level, msg: msg ?? '' });
+  const record = (level: LogRecord['level']) => (o: object, msg?: string) => {
+    const item: LogRecord = { ...o, level, msg: msg ?? '' };
+    logs.push(item);
+    onLog?.(item);
+  };
   const log = { debug: record('debug'), info: record('info'), warn: record('warn') };
 
   const authenticate = (req: IncomingMessage): string | null => {

@@ -164,6 +164,10 @@ export class RtpLeg {
     this.latched = undefined;
   }
 
+  get queuedFrames(): number {
+    return this.jitter.length;
+  }
+
   /** The next 20 ms frame of this party's audio, or null for silence. */
   takeFrame(): Int16Array | null {
     return this.jitter.take();

@@ -25,6 +25,10 @@ export const ErrorCode = {
   AlreadyExists: 'AlreadyExists',
   /** No or bad credentials (GWS 20). */
   NotAuthenticated: 'NotAuthenticated',
+  /** The store cannot be read (corrupt pages, I/O error): "unable to retrieve resource" (GWS 12). */
+  StoreUnreadable: 'StoreUnreadable',
+  /** The supervision audit cannot be written, so nothing it must record may start (GWS 13). */
+  AuditUnwritable: 'AuditUnwritable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -45,6 +49,9 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fre
   AlreadyExists: { statusCode: 18, httpStatus: 409 },
   InUse: { statusCode: 19, httpStatus: 409 },
   NotAuthenticated: { statusCode: 20, httpStatus: 401 },
+  // storage faults: the server is sound, the store is not (yet) usable: 503, see docs/security.md 7
+  StoreUnreadable: { statusCode: 12, httpStatus: 503 },
+  AuditUnwritable: { statusCode: 13, httpStatus: 503 },
 });
 
 /** HTTP status for any GWS statusCode (also codes not raised today, for completeness). */

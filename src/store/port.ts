@@ -187,12 +187,46 @@ export interface AuditFilter {
   limit: number;
 }
 
+/**
+ * How far one audit filter reaches: a listing shows only the first AUDIT_WINDOW matching entries
+ * (offset + limit beyond it come back empty), and `total` counts at most AUDIT_WINDOW, so neither
+ * costs more than that many index steps however large the log grows. Older or newer entries are
+ * reached by narrowing the filter (from/to, callUuid, supervisor, agent).
+ */
+export const AUDIT_WINDOW = 10_000;
+
 export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
-  /** newest first? no: oldest first, by (at, id) */
+  /** oldest first, by (at, id); total = matches, at most AUDIT_WINDOW */
   query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }>;
 }
 
-export interface Store extends ProvisioningStore, AuditStore {
+// ---- HTTP sessions ---------------------------------------------------------------------------
+
+/** One HTTP session (JSESSIONID) as stored: never the id itself, only its SHA-256. */
+export interface StoredSession {
+  /** hex SHA-256 of the session id */
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  /** epoch ms */
+  createdAt: number;
+  /** epoch ms of the last use written (written at most every sessionWriteIntervalSec) */
+  lastSeen: number;
+}
+
+export interface SessionStore {
+  /** insert, or replace the session with the same idHash */
+  saveSession(session: StoredSession): Promise<void>;
+  /** move lastSeen forward; nothing when the session is unknown or already seen later */
+  touchSession(idHash: string, lastSeen: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** delete every session last seen before `cutoff` (epoch ms); how many went */
+  deleteSessionsSeenBefore(cutoff: number): Promise<number>;
+  /** the sessions last seen at or after `since` (epoch ms), oldest first */
+  sessionsSeenSince(since: number): Promise<StoredSession[]>;
+}
+
+export interface Store extends ProvisioningStore, AuditStore, SessionStore {
   close(): Promise<void>;
 }

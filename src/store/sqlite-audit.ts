@@ -2,8 +2,15 @@
  * The supervision audit log on SQLite: one prepared insert, and one prepared (count, page) pair per
  * combination of filters, built on first use and reused. Entries come back oldest first, by
  * (at, id); optional fields that were not recorded are absent, not null.
+ *
+ * Cost guarantee (issue 7): every statement walks one named index (INDEXED BY, chosen from the
+ * table below, so the plan never depends on the planner's statistics) in (at, id) order and stops
+ * after at most AUDIT_WINDOW entries: the page after offset + limit, the count after AUDIT_WINDOW.
+ * The agent filter (target or agent user) is two such walks merged, never an OR that sorts every
+ * match. `explain` returns the query plans, so a test can hold the statements to that.
  */
 import type Database from 'better-sqlite3';
+import { AUDIT_WINDOW } from './port.js';
 import type { AuditEntry, AuditFilter } from './port.js';
 
 interface AuditRow {
@@ -24,16 +31,70 @@ interface AuditRow {
   reason: string | null;
 }
 
-/** The optional filters, each with the SQL condition it adds. */
-const CONDITIONS = {
-  supervisorUserId: 'supervisor_user_id = @supervisorUserId',
-  agentUserId: '(target_user_id = @agentUserId OR agent_user_id = @agentUserId)',
-  callUuid: 'call_uuid = @callUuid',
+/** Columns a branch of a query may pin, besides the contact center ('either': target or agent). */
+type Pinned = 'supervisor' | 'target' | 'agent' | 'either' | 'call';
+
+/** The index each combination of pinned columns walks (call is selective: it wins over the rest). */
+const INDEX_FOR: Readonly<Record<string, string>> = {
+  '': 'audit_cc_at',
+  supervisor: 'audit_supervisor',
+  target: 'audit_target',
+  agent: 'audit_agent',
+  'supervisor,target': 'audit_supervisor_target',
+  'supervisor,agent': 'audit_supervisor_agent',
+};
+const CALL_INDEX = 'audit_call';
+
+/** The SQL condition of each pinned column and of the time range. */
+const CONDITION: Readonly<Record<Pinned | 'from' | 'to', string>> = {
+  supervisor: 'supervisor_user_id = @supervisorUserId',
+  target: 'target_user_id = @agentUserId',
+  agent: 'agent_user_id = @agentUserId',
+  either: '(target_user_id = @agentUserId OR agent_user_id = @agentUserId)',
+  call: 'call_uuid = @callUuid',
   from: 'at >= @from',
   to: 'at <= @to',
-} as const;
-type FilterKey = keyof typeof CONDITIONS;
-const FILTER_KEYS = Object.keys(CONDITIONS) as FilterKey[];
+};
+
+/** One index walk: `FROM audit INDEXED BY … WHERE …` for the given pinned columns. */
+function branch(pinned: Pinned[], range: ('from' | 'to')[]): string {
+  const index = pinned.includes('call') ? CALL_INDEX : INDEX_FOR[pinned.join(',')];
+  // 'either' is only a filter over the few rows of one call
+  if (!index) throw new Error(`no audit index for ${pinned.join(', ')}`);
+  const where = ['contact_center_id = @contactCenterId', ...pinned.map((p) => CONDITION[p]), ...range.map((r) => CONDITION[r])];
+  return `FROM audit INDEXED BY ${index} WHERE ${where.join(' AND ')}`;
+}
+
+interface Statements {
+  count: Database.Statement;
+  page: Database.Statement;
+}
+
+/** The (count, page) SQL for a filter shape: one index walk, or two merged for the agent filter. */
+function statementsSql(f: AuditFilter): { count: string; page: string } {
+  const common: Pinned[] = [];
+  if (f.supervisorUserId !== undefined) common.push('supervisor');
+  const range = (['from', 'to'] as const).filter((k) => f[k] !== undefined);
+  if (f.agentUserId === undefined || f.callUuid !== undefined) {
+    const pinned: Pinned[] = [...common, ...(f.agentUserId !== undefined ? (['either'] as const) : []), ...(f.callUuid !== undefined ? (['call'] as const) : [])];
+    const from = branch(pinned, range);
+    return {
+      count: `SELECT COUNT(*) AS n FROM (SELECT 1 ${from} LIMIT @window)`,
+      page: `SELECT * ${from} ORDER BY at, id LIMIT @limit OFFSET @offset`,
+    };
+  }
+  // the agent is either the target or the agent on the call: walk both indexes, merge by id
+  const walks = (['target', 'agent'] as const).map((who) => branch([...common, who], range));
+  const ids = (reach: string) => walks.map((from) => `SELECT id FROM (SELECT id ${from} ORDER BY at, id LIMIT ${reach})`).join(' UNION ');
+  return {
+    count: `SELECT COUNT(*) AS n FROM (${ids('@window')})`,
+    page: `SELECT * FROM audit WHERE id IN (${ids('@reach')}) ORDER BY at, id LIMIT @limit OFFSET @offset`,
+  };
+}
+
+function shapeOf(f: AuditFilter): string {
+  return (['supervisorUserId', 'agentUserId', 'callUuid', 'from', 'to'] as const).filter((k) => f[k] !== undefined).join(',');
+}
 
 function toEntry(r: AuditRow): AuditEntry {
   const e: AuditEntry = {
@@ -58,7 +119,7 @@ function toEntry(r: AuditRow): AuditEntry {
 
 export class SqliteAuditLog {
   private readonly insert: Database.Statement;
-  private readonly queries = new Map<string, { count: Database.Statement; page: Database.Statement }>();
+  private readonly queries = new Map<string, Statements>();
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
@@ -89,23 +150,38 @@ export class SqliteAuditLog {
   }
 
   query(f: AuditFilter): { total: number; entries: AuditEntry[] } {
-    const used = FILTER_KEYS.filter((k) => f[k] !== undefined);
-    const key = used.join(',');
-    let q = this.queries.get(key);
-    if (!q) {
-      const where = ['contact_center_id = @contactCenterId', ...used.map((k) => CONDITIONS[k])].join(' AND ');
-      q = {
-        count: this.db.prepare(`SELECT COUNT(*) AS n FROM audit WHERE ${where}`),
-        page: this.db.prepare(`SELECT * FROM audit WHERE ${where} ORDER BY at, id LIMIT @limit OFFSET @offset`),
-      };
-      this.queries.set(key, q);
+    const statements = this.statements(f);
+    const offset = Math.min(AUDIT_WINDOW, Math.max(0, Math.floor(f.offset)));
+    const limit = Math.min(AUDIT_WINDOW - offset, Math.max(0, Math.floor(f.limit)));
+    const params = this.params(f);
+    const counted = (statements.count.get({ ...params, window: AUDIT_WINDOW }) as { n: number }).n;
+    const rows = limit === 0 ? [] : (statements.page.all({ ...params, limit, offset, reach: offset + limit }) as AuditRow[]);
+    return { total: Math.min(AUDIT_WINDOW, counted), entries: rows.map(toEntry) };
+  }
+
+  /** EXPLAIN QUERY PLAN of the count and page statements of a filter (one line per plan step). */
+  explain(f: AuditFilter): { count: string[]; page: string[] } {
+    const sql = statementsSql(f);
+    const params = { ...this.params(f), window: AUDIT_WINDOW, limit: 1, offset: 0, reach: 1 };
+    const plan = (text: string) =>
+      (this.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
+    return { count: plan(sql.count), page: plan(sql.page) };
+  }
+
+  private statements(f: AuditFilter): Statements {
+    const shape = shapeOf(f);
+    let statements = this.queries.get(shape);
+    if (!statements) {
+      const sql = statementsSql(f);
+      statements = { count: this.db.prepare(sql.count), page: this.db.prepare(sql.page) };
+      this.queries.set(shape, statements);
     }
+    return statements;
+  }
+
+  private params(f: AuditFilter): Record<string, unknown> {
     const params: Record<string, unknown> = { contactCenterId: f.contactCenterId };
-    for (const k of used) params[k] = f[k];
-    const total = (q.count.get(params) as { n: number }).n;
-    const limit = Math.max(0, Math.floor(f.limit));
-    const offset = Math.max(0, Math.floor(f.offset));
-    const rows = limit === 0 ? [] : (q.page.all({ ...params, limit, offset }) as AuditRow[]);
-    return { total, entries: rows.map(toEntry) };
+    for (const k of ['supervisorUserId', 'agentUserId', 'callUuid', 'from', 'to'] as const) if (f[k] !== undefined) params[k] = f[k];
+    return params;
   }
 }

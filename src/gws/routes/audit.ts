@@ -1,11 +1,16 @@
 /**
  * GET /api/v2/supervision/audit (supervision.md section 9): supervisors read their own entries,
  * admins the whole contact center, anyone else gets statusCode 5. Filters: supervisor and agent
- * (userName or id), callUuid, from and to (epoch ms or ISO 8601), offset (default 0), limit
- * (default 100, at most 1000); a bad value is statusCode 10.
+ * (userName or id), callUuid, from and to (epoch ms or ISO 8601), offset (default 0, at most
+ * AUDIT_WINDOW), limit (default 100, at most 1000); a bad value is statusCode 10. A listing reaches
+ * the first AUDIT_WINDOW matches and totalCount counts at most that many (store/port.ts): narrow
+ * with from/to to reach further. A store that cannot be read (corrupt pages, I/O error) is
+ * statusCode 12 with HTTP 503 and one log line per failed request, never an internal error.
  */
+import { DomainError, ErrorCode } from '../../errors.js';
+import { storeFaultOf } from '../../store/faults.js';
 import type { AuditEntry, AuditFilter } from '../../store/port.js';
-import { Role } from '../../store/port.js';
+import { AUDIT_WINDOW, Role } from '../../store/port.js';
 import type { Caller, GwsDeps } from '../context.js';
 import type { Json } from '../present.js';
 import { gws } from '../reply.js';
@@ -72,7 +77,7 @@ export function auditRoutes(r: Router, deps: GwsDeps): void {
       callUuid: q('callUuid') || undefined,
       from: instant(q('from'), 'from'),
       to: instant(q('to'), 'to'),
-      offset: count(q('offset'), 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+      offset: count(q('offset'), 'offset', 0, 0, AUDIT_WINDOW),
       limit: count(q('limit'), 'limit', 100, 1, 1000),
     };
     if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
@@ -87,7 +92,12 @@ export function auditRoutes(r: Router, deps: GwsDeps): void {
       filter.supervisorUserId = caller.user.id;
     }
     await deps.auditWritten?.();
-    const { total, entries } = await deps.store.query(filter);
+    const { total, entries } = await deps.store.query(filter).catch((err: unknown) => {
+      const fault = storeFaultOf(err);
+      if (!fault) throw err;
+      req.log.error({ err, code: fault.code }, `audit read failed: ${fault.reason}`);
+      throw new DomainError(ErrorCode.StoreUnreadable, `The supervision audit cannot be read now: ${fault.reason} (${fault.code}); the server log has the details`);
+    });
     return { totalCount: total, offset: filter.offset, limit: filter.limit, entries: entries.map((e) => entryJson(deps, e)) };
   });
 }

@@ -65,7 +65,9 @@ function urlHost(host: string): string {
 
 export async function createApp(config: Config, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds() });
+  // the switch logs its internal failures through fastify's logger, which exists only once fastify is built
+  let switchLog: { error(o: object, msg?: string): void } | undefined;
+  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) } });
   const store = deps.store ?? openStore(config.database);
   try {
     await provision(store, config);
@@ -101,6 +103,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     };
     const fastify = buildHttp(gwsDeps, bayeux);
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
+    switchLog = fastify.log.child({ component: 'switch' });
 
     const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));

@@ -39,6 +39,8 @@ export class CallControl {
       call.recording = RecordingState.Stopped;
       call.userData = { ...call.userData, GSIP_RECORD: 'OFF' };
     }
+    const state = call.recording;
+    this.core.callEffect('record', (e) => e.record(call.uuid, state));
     this.core.touch(call);
   }
 
@@ -54,7 +56,8 @@ export class CallControl {
     consult.consultOwner = me.dn;
     consult.consultKind = kind;
     consult.userData = { ...call.userData, ...(userData ?? {}) };
-    this.core.addParty(consult, me.dn, 'Extension', PartyState.Dialing);
+    const leg = this.core.addParty(consult, me.dn, 'Extension', PartyState.Dialing);
+    this.core.offer(consult, leg, { from: to, autoAnswer: true, monitoring: false });
     if (t.kind === 'Fail') this.lc.failNewCall(consult, me.dn, t);
     else this.lc.connect(consult, t);
     return okVoid;
@@ -79,12 +82,15 @@ export class CallControl {
     this.core.clearTimers(p);
     if (this.core.partyOf(to, p.dn)) {
       // already on the destination call (joined it meanwhile): one leg is enough
-      p.state = PartyState.Released;
+      this.core.move(from, p, PartyState.Released, 'moveParty');
       this.core.touch(from);
       return undefined;
     }
     const moved = this.core.addParty(to, p.dn, p.kind, p.state, { routedBy: p.routedBy, muted: p.muted, everEstablished: p.everEstablished });
-    p.state = PartyState.Released;
+    const endpoint = p.endpoint;
+    p.endpoint = undefined; // the leg lives on in `moved`: no release effect for the old one
+    this.core.move(from, p, PartyState.Released, 'moveParty');
+    p.endpoint = endpoint;
     this.core.touch(from);
     if (p.kind === 'RoutingPoint') {
       const q = this.core.queues.get(p.dn)!;
@@ -92,6 +98,7 @@ export class CallControl {
       if (i >= 0) q[i] = to.uuid;
       this.sup.routingPointArrival(to, p.dn); // the original call now waits at the routing point
     }
+    this.core.moveLeg(from, p, to, moved);
     if (moved.state === PartyState.Ringing) this.lc.armRinging(to, moved);
     return moved;
   }
@@ -126,8 +133,7 @@ export class CallControl {
     this.core.touch(consult); // consult's release is reported first, then the original's update
     const far = this.core.members(consult).filter((p) => p !== aCons);
     original.userData = { ...original.userData, ...consult.userData };
-    this.core.clearTimers(aCons);
-    aCons.state = PartyState.Released;
+    this.core.move(consult, aCons, PartyState.Released, 'completeConference');
     const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
     this.sup.callEnding(consult);
     consult.ended = true;

@@ -1,9 +1,18 @@
 /**
  * The switch's state and its one way of telling the world: every live call with its parties,
  * every DN with its presence, and the monitoring configurations; and diff-based emission (the
- * views themselves are rendered by views.ts). Commands change state, mark what they touched, and call flush():
- * flush renders each touched (call, DN) view and emits a CallEvent only when it differs from the
- * last one sent, so a notification always equals what a GET returns at that moment.
+ * views themselves are rendered by views.ts).
+ *
+ * Rules (a change must keep them):
+ *   - State changes only inside a command of the door (door.ts): commands change state, mark what
+ *     they touched, and the door's settle calls flush() once at the end; events reach listeners
+ *     only when the command is complete.
+ *   - Every party-state change goes through move() (and setState(), which is move() + touch), which
+ *     checks the table of legal moves (moves.ts) and tells the leg's endpoint when it is released.
+ *   - flush renders each touched (call, DN) view and emits a CallEvent only when it differs from the
+ *     last one sent, so a notification always equals what a GET returns at that moment; after a
+ *     call's views comes its MediaEvent, whenever its media matrix differs from the last one sent.
+ *   - Call and device events carry the userId logged in at their DN at that moment.
  */
 import { NotificationType, PartyState } from './model.js';
 import type {
@@ -13,6 +22,7 @@ import type {
   ContactCenterSettings,
   DeviceView,
   DnConfig,
+  MediaParty,
   MonitorMode,
   MonitorScope,
   MonitorSpan,
@@ -21,7 +31,11 @@ import type {
   UserData,
 } from './model.js';
 import type { Clock, IdSource } from './port.js';
-import { callView, deviceView } from './views.js';
+import type { EndpointSelector, Endpoints, LegRef, Offer } from '../endpoints/port.js';
+import { CommandDoor } from './door.js';
+import type { SwitchLog } from './door.js';
+import { assertLegalMove } from './moves.js';
+import { callView, deviceView, mediaOf } from './views.js';
 
 export type PartyKind = 'Extension' | 'External' | 'RoutingPoint';
 
@@ -58,8 +72,10 @@ export interface Party {
   state: PartyState;
   muted: boolean;
   sup?: SupervisorLeg;
-  /** cancels pending timers (external answer, ring-no-answer) */
+  /** cancels pending timers of the call model (ring-no-answer) */
   timers: (() => void)[];
+  /** the endpoints serving this leg (extensions and external numbers; none for routing points) */
+  endpoint?: Endpoints;
   everEstablished: boolean;
   /** delivered by this routing point (re-queued there if rejected) */
   routedBy?: string;
@@ -123,28 +139,84 @@ export class SwitchCore {
   /** routing point DN -> queued call uuids, oldest first */
   readonly queues = new Map<string, string[]>();
 
+  readonly door: CommandDoor;
+  readonly log: SwitchLog;
+  /** set by the switch: which endpoints serve a leg */
+  endpoints!: EndpointSelector;
+  /** set by the switch: route queued calls (part of settle) */
+  route: () => void = () => undefined;
+
   private seq = 0;
-  private listeners: ((e: SwitchEvent) => void)[] = [];
+  private lastMedia = new Map<string, string>();
   private lastCall = new Map<string, { key: string; view: CallView }>();
   private lastDevice = new Map<string, { key: string; view: DeviceView }>();
   private dirtyCalls = new Set<string>();
   /** dn -> forced (emit even when the view is unchanged: an explicit request is always confirmed) */
   private dirtyDevices = new Map<string, boolean>();
 
-  constructor(clock: Clock, ids: IdSource) {
+  constructor(clock: Clock, ids: IdSource, log: SwitchLog) {
     this.clock = clock;
     this.ids = ids;
+    this.log = log;
+    this.door = new CommandDoor((route) => {
+      if (route) this.route();
+      this.flush();
+    }, log);
   }
 
   onEvent(l: (e: SwitchEvent) => void): () => void {
-    this.listeners.push(l);
-    return () => {
-      this.listeners = this.listeners.filter((x) => x !== l);
-    };
+    return this.door.onEvent(l);
   }
 
   emit(e: SwitchEvent): void {
-    for (const l of this.listeners) l(e);
+    this.door.emit(e);
+  }
+
+  /** run fn after ms as a command of its own (through the door); returns a cancel function */
+  timer(ms: number, name: string, fn: () => void): () => void {
+    return this.clock.setTimer(ms, () => this.door.submit(name, fn));
+  }
+
+  private userIdAt(dn: string): { userId?: string } {
+    const userId = this.dns.get(dn)?.userId;
+    return userId === undefined ? {} : { userId };
+  }
+
+  // ------------------------------------------------------------------ endpoints (effects out)
+
+  legRef(call: Call, p: Party): LegRef {
+    return { callUuid: call.uuid, dn: p.dn, kind: p.kind === 'External' ? 'External' : 'Extension', contactCenterId: call.ccId };
+  }
+
+  /** Run one effect; an endpoint that throws is logged and does not undo the call model's decision. */
+  effect(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err, effect: name }, 'endpoint effect failed');
+    }
+  }
+
+  /** Choose the endpoints of a new leg and offer it to them. */
+  offer(call: Call, p: Party, offer: Offer): void {
+    if (p.kind === 'RoutingPoint') return;
+    const endpoint = this.endpoints.select({ dn: p.dn, kind: p.kind, contactCenterId: call.ccId });
+    p.endpoint = endpoint;
+    this.effect('offer', () => endpoint.offer(this.legRef(call, p), offer));
+  }
+
+  /** The party is now on another call (its old leg is released without a release effect). */
+  moveLeg(from: Call, p: Party, to: Call, moved: Party): void {
+    const endpoint = p.endpoint;
+    p.endpoint = undefined;
+    if (!endpoint) return;
+    moved.endpoint = endpoint;
+    this.effect('moveLeg', () => endpoint.moveLeg(this.legRef(from, p), this.legRef(to, moved)));
+  }
+
+  /** effects that concern the whole call (recording) go to every endpoints implementation */
+  callEffect(name: string, fn: (e: Endpoints) => void): void {
+    for (const endpoint of this.endpoints.all()) this.effect(name, () => fn(endpoint));
   }
 
   // ------------------------------------------------------------------ lookups
@@ -199,9 +271,24 @@ export class SwitchCore {
     return p;
   }
 
-  setState(call: Call, p: Party, state: PartyState): void {
+  /**
+   * The one place a party changes state (without marking the call: see setState). Checks the move
+   * table; a released leg is released at its endpoint too.
+   */
+  move(call: Call, p: Party, state: PartyState, where: string): void {
+    assertLegalMove(p.state, state, where);
     p.state = state;
     if (state === PartyState.Established) p.everEstablished = true;
+    if (state === PartyState.Released) {
+      this.clearTimers(p);
+      const endpoint = p.endpoint;
+      p.endpoint = undefined;
+      if (endpoint) this.effect('release', () => endpoint.release(this.legRef(call, p)));
+    }
+  }
+
+  setState(call: Call, p: Party, state: PartyState): void {
+    this.move(call, p, state, 'setState');
     if (state !== PartyState.Ringing && state !== PartyState.Dialing) this.clearTimers(p);
     this.touch(call);
   }
@@ -273,7 +360,7 @@ export class SwitchCore {
       if (!last || last.key !== key) {
         const type = deriveType(last?.view, view);
         this.lastCall.set(k, { key, view });
-        this.emit({ kind: 'call', dn: p.dn, callUuid: uuid, notificationType: type, view });
+        this.emit({ kind: 'call', dn: p.dn, ...this.userIdAt(p.dn), callUuid: uuid, notificationType: type, view });
       }
       if (p.state === PartyState.Released) {
         this.lastCall.delete(k);
@@ -282,11 +369,23 @@ export class SwitchCore {
       }
     }
     call.parties = call.parties.filter((p) => p.state !== PartyState.Released);
-    if (call.ended || call.parties.length === 0) {
+    const ending = call.ended || call.parties.length === 0;
+    this.flushMedia(call, ending ? [] : mediaOf(this, call));
+    if (ending) {
       call.ended = true;
       for (const p of call.parties) this.clearTimers(p);
       this.calls.delete(uuid);
+      this.lastMedia.delete(uuid);
     }
+  }
+
+  /** the media-changed fact: to the endpoints (the mixer) and to listeners */
+  private flushMedia(call: Call, parties: MediaParty[]): void {
+    const key = JSON.stringify(parties);
+    if (this.lastMedia.get(call.uuid) === key) return;
+    this.lastMedia.set(call.uuid, key);
+    for (const endpoint of this.endpoints.all()) this.effect('setMedia', () => endpoint.setMedia(call.uuid, parties));
+    this.emit({ kind: 'media', callUuid: call.uuid, contactCenterId: call.ccId, parties });
   }
 
   private flushDevice(dn: string, force: boolean): void {
@@ -297,7 +396,7 @@ export class SwitchCore {
     if (last && last.key === key && !force) return;
     const agentStateChanged = force || !last || JSON.stringify(last.view.agentState) !== JSON.stringify(view.agentState) || last.view.dnd !== view.dnd;
     this.lastDevice.set(dn, { key, view });
-    this.emit({ kind: 'device', dn, agentStateChanged, view });
+    this.emit({ kind: 'device', dn, ...this.userIdAt(dn), agentStateChanged, view });
   }
 
   /** An event outside the diff (DtmfSent, Error): flushes first so order is kept. */
@@ -306,7 +405,7 @@ export class SwitchCore {
     const p = call.parties.find((x) => x.dn === dn);
     if (!p) return;
     const view = callView(this, call, p);
-    this.emit({ kind: 'call', dn, callUuid: call.uuid, notificationType: type, view, ...extra });
+    this.emit({ kind: 'call', dn, ...this.userIdAt(dn), callUuid: call.uuid, notificationType: type, view, ...extra });
   }
 
   // ------------------------------------------------------------------ call pairs

@@ -2,7 +2,8 @@
  * The life of a call on the simulated switch: where a number leads (forwarding, DND, busy,
  * routing points, external numbers), ringing and answering, routing-point distribution to the
  * longest-idle Ready agent, releasing parties and ending calls, failures reported as Error events,
- * and after-call work. Commands in simulated.ts and call-control.ts are built from these steps.
+ * and after-call work. Commands in call-model.ts and call-control.ts are built from these steps;
+ * ringing legs are offered to their endpoints here (connect), answer delays are the endpoints'.
  */
 import { FAILURES } from './causes.js';
 import type { FailureCause } from './causes.js';
@@ -31,13 +32,12 @@ export class CallLifecycle {
 
   scheduleWrapUpEnd(d: DnState, seconds: number): void {
     const cc = this.core.cc(d.config.contactCenterId);
-    d.cancelWrapUp = this.core.clock.setTimer(seconds * 1000, () => {
+    d.cancelWrapUp = this.core.timer(seconds * 1000, 'wrap-up end', () => {
       d.cancelWrapUp = undefined;
       if (!d.loggedIn || d.agentState.workMode !== WorkMode.AfterCallWork) return;
       d.agentState = cc.settings.afterWrapUp === 'Ready' ? { state: AgentStateName.Ready } : { state: AgentStateName.NotReady };
       d.idleSince = this.core.clock.now();
       this.core.touchDevice(d.config.number);
-      this.settle();
     });
   }
 
@@ -95,21 +95,21 @@ export class CallLifecycle {
       return p;
     }
     const p = this.core.addParty(call, t.kind === 'Extension' ? t.dn : t.number, t.kind, PartyState.Ringing);
+    this.core.offer(call, p, { from: this.callerOf(call, p), autoAnswer: false, monitoring: false });
     this.armRinging(call, p);
     return p;
   }
 
-  /** Timers of a ringing party: an external number answers after a delay; an extension may time out. */
+  /** the number a new leg is offered from: the caller's number, or the first other member */
+  callerOf(call: Call, p: Party): string {
+    return call.ani ?? this.core.members(call).find((m) => m !== p)?.dn ?? call.dnis;
+  }
+
+  /** The call model's timer of a ringing extension: the ring-no-answer rule (answer delays are the endpoints'). */
   armRinging(call: Call, p: Party): void {
     const settings = this.core.cc(call.ccId).settings;
-    if (p.kind === 'External') {
-      p.timers.push(this.core.clock.setTimer(settings.externalAnswerDelayMs, () => {
-        if (p.state !== PartyState.Ringing || call.ended) return;
-        this.answerParty(call, p);
-        this.settle();
-      }));
-    } else if (p.kind === 'Extension' && settings.ringNoAnswerMs > 0) {
-      p.timers.push(this.core.clock.setTimer(settings.ringNoAnswerMs, () => this.noAnswer(call, p)));
+    if (p.kind === 'Extension' && settings.ringNoAnswerMs > 0) {
+      p.timers.push(this.core.timer(settings.ringNoAnswerMs, 'ring no answer', () => this.noAnswer(call, p)));
     }
   }
 
@@ -130,7 +130,7 @@ export class CallLifecycle {
           continue;
         }
         queue.splice(i, 1);
-        rpParty.state = PartyState.Released;
+        this.core.move(call, rpParty, PartyState.Released, 'distribute');
         const target = this.resolve(call.ccId, agent);
         if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
           call.rejectedBy.add(agent);
@@ -157,12 +157,6 @@ export class CallLifecycle {
     }
     candidates.sort((a, b) => a.idleSince - b.idleSince || a.config.number.localeCompare(b.config.number));
     return candidates[0]?.config.number;
-  }
-
-  /** Route queued calls, then emit everything that changed. */
-  settle(): void {
-    this.distribute();
-    this.core.flush();
   }
 
   // =================================================================== call lifecycle
@@ -234,7 +228,7 @@ export class CallLifecycle {
     const phantom = this.core.addParty(call, t.number, 'External', PartyState.Ringing);
     this.core.flush();
     this.failure(call, ownerDn, t.cause, t.number);
-    phantom.state = PartyState.Released;
+    this.core.move(call, phantom, PartyState.Released, 'failNewCall');
     this.endCall(call);
   }
 
@@ -242,7 +236,6 @@ export class CallLifecycle {
     if (p.state !== PartyState.Ringing || call.ended) return;
     p.timers = [];
     this.ringFailed(call, p, 'NoAnswer');
-    this.settle();
   }
 
   /** A ringing party did not take the call: re-queue a routed call, else fail it for the caller. */

@@ -184,6 +184,8 @@ export interface CallEvent {
   kind: 'call';
   /** DN whose view of the call changed (the notification goes to that DN's user) */
   dn: string;
+  /** the user logged in at dn when the event was produced (absent when nobody is) */
+  userId?: string;
   callUuid: string;
   notificationType: NotificationType;
   /** for notificationType Error */
@@ -200,6 +202,8 @@ export interface CallEvent {
 export interface DeviceEvent {
   kind: 'device';
   dn: string;
+  /** the user logged in at dn when the event was produced (absent when nobody is) */
+  userId?: string;
   /** agent state changed as part of this event (so the voice channel state message is due) */
   agentStateChanged: boolean;
   /** the device as it is after the change */
@@ -235,4 +239,16 @@ export interface MonitorEvent {
   at: number;
 }
 
-export type SwitchEvent = CallEvent | DeviceEvent | MonitorEvent;
+/**
+ * A call's media matrix changed (who hears whom): emitted after the call's views, whenever the
+ * result of the media function differs from the last one emitted for the call; `parties` is
+ * empty once the call has ended. The mixer consumes the same matrix through the endpoints port.
+ */
+export interface MediaEvent {
+  kind: 'media';
+  callUuid: string;
+  contactCenterId: string;
+  parties: MediaParty[];
+}
+
+export type SwitchEvent = CallEvent | DeviceEvent | MonitorEvent | MediaEvent;

@@ -13,7 +13,14 @@ import type { MonitorAuditEvent } from './model.js';
 import type { MonitorRequest } from './port.js';
 
 export class Supervision {
-  constructor(private readonly core: SwitchCore) {}
+  /**
+   * auditAvailable: when given and it answers false, no supervisor is joined to a call (the
+   * supervision audit must be able to record it); the join is audited as Skipped/AuditUnavailable.
+   */
+  constructor(
+    private readonly core: SwitchCore,
+    private readonly auditAvailable?: () => boolean,
+  ) {}
 
   // ------------------------------------------------------------------ arming
 
@@ -165,16 +172,20 @@ export class Supervision {
     const core = this.core;
     if (cfg.span === MonitorSpan.NextCall && cfg.consumed) return;
     if (this.legOf(call, cfg.supervisorDn)) return;
-    if (cfg.callUuid || core.liveCallsOf(cfg.supervisorDn).length > 0) {
-      this.audit('Skipped', cfg, { callUuid: call.uuid, agentDn, reason: 'SupervisorBusy' });
+    const refusal = this.auditAvailable && !this.auditAvailable() ? 'AuditUnavailable'
+      : cfg.callUuid || core.liveCallsOf(cfg.supervisorDn).length > 0 ? 'SupervisorBusy'
+      : undefined;
+    if (refusal) {
+      this.audit('Skipped', cfg, { callUuid: call.uuid, agentDn, reason: refusal });
       // a skipped call does not count: a routing-point NextCall waits for the next one
       if (cfg.pendingCallUuid === call.uuid) cfg.pendingCallUuid = undefined;
       return;
     }
     const auto = core.cc(cfg.contactCenterId).settings.supervision.autoAnswer;
-    core.addParty(call, cfg.supervisorDn, 'Extension', auto ? PartyState.Established : PartyState.Ringing, {
+    const leg = core.addParty(call, cfg.supervisorDn, 'Extension', auto ? PartyState.Established : PartyState.Ringing, {
       sup: { config: cfg, mode: cfg.mode, monitoredDn: agentDn, monitoredUserMuted: false },
     });
+    core.offer(call, leg, { from: agentDn, autoAnswer: auto, monitoring: true });
     cfg.callUuid = call.uuid;
     cfg.pendingCallUuid = undefined;
     if (cfg.span === MonitorSpan.NextCall) cfg.consumed = true;

@@ -42,6 +42,9 @@ export function eventLine(e: SwitchEvent): string {
     const mon = v.monitoring ? ` monitor=${v.monitoring.state}/${v.monitoring.mode}/${v.monitoring.scope}->${v.monitoring.targetDn}` : '';
     return `${e.dn} device ${st}${v.dnd ? ' dnd' : ''}${v.forwardTo ? ' fwd=' + v.forwardTo : ''}${mon}`;
   }
+  if (e.kind === 'media') {
+    return `media ${short(e.callUuid)} ${e.parties.map((p) => `${p.phoneNumber}<${p.hears.join(',')}`).join(' ')}`;
+  }
   return `${e.supervisorDn} audit ${e.event} ${e.mode}/${e.span}/${e.scope} ->${e.targetDn}${e.agentDn ? ' agent=' + e.agentDn : ''}${e.callUuid ? ' ' + short(e.callUuid) : ''}${e.reason ? ' ' + e.reason : ''}`;
 }
 
@@ -52,7 +55,9 @@ export function short(uuid: string): string {
 
 export class Harness {
   readonly clock = new VirtualClock();
-  readonly sw = new SimulatedSwitch({ clock: this.clock, ids: countingIds() });
+  /** internal failures the switch logged (a scenario that sees one fails in take()) */
+  readonly errors: { o: object; msg?: string }[] = [];
+  readonly sw = new SimulatedSwitch({ clock: this.clock, ids: countingIds(), log: { error: (o, msg) => this.errors.push({ o, msg }) } });
   readonly events: SwitchEvent[] = [];
   private mark = 0;
 
@@ -70,9 +75,10 @@ export class Harness {
     this.sw.onEvent((e) => this.events.push(e));
   }
 
-  /** log lines since the last call to take() */
+  /** log lines since the last call to take() (media-changed facts are left out: see mediaEvents) */
   take(filter?: (line: string) => boolean): string[] {
-    const lines = this.events.slice(this.mark).map(eventLine);
+    assert.deepEqual(this.errors.map((e) => `${e.msg}: ${String((e.o as { err?: unknown }).err)}`), [], 'the switch logged internal failures');
+    const lines = this.events.slice(this.mark).filter((e) => e.kind !== 'media').map(eventLine);
     this.mark = this.events.length;
     return filter ? lines.filter(filter) : lines;
   }

@@ -110,6 +110,7 @@ function strip<T extends { duration?: number }>(v: T): Omit<T, 'duration'> {
 }
 
 function checkInvariants(h: Harness, stepEvents: SwitchEvent[], nextCallJoins: Map<string, number>): void {
+  assert.deepEqual(h.errors.map((e) => String((e.o as { err?: unknown }).err)), [], "the switch logged internal failures");
   const core = h.sw.core;
   // every notification's call equals what GET returns right after (the last one per call and DN)
   const lastCall = new Map<string, CallEvent>();

@@ -14,7 +14,8 @@ import type { Config } from '../config/types.js';
 import { Auth, authPolicyOf } from '../gws/auth.js';
 import type { GwsDeps } from '../gws/context.js';
 import { Directory } from '../gws/directory.js';
-import { NOTIFICATIONS_PATH, buildHttp } from '../gws/http.js';
+import { buildHttp, earlyErrorLimits, httpFront } from '../gws/http.js';
+import { gwsRefusal, upgradeHandler } from '../gws/upgrade.js';
 import { Notifier } from '../gws/notifier.js';
 import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
@@ -67,7 +68,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const clock = deps.clock ?? systemClock;
   // the switch logs its internal failures through fastify's logger, which exists only once fastify is built
   let switchLog: { error(o: object, msg?: string): void } | undefined;
-  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) } });
+  // built once fastify's logger exists; the switch asks it before joining a supervisor to a call
+  let audit: AuditWriter | undefined;
+  const auditAvailable = () => audit?.available() ?? true;
+  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) }, auditAvailable });
   const store = deps.store ?? openStore(config.database);
   try {
     await provision(store, config);
@@ -81,7 +85,15 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
     let base = config.publicBaseUrl?.replace(/\/+$/, '') ?? `http://${urlHost(config.host)}:${config.port}`;
     const urls = makeUrls(() => base);
-    const sessions = new Sessions(config.sessionTtlSec * 1000);
+    // a user whose last HTTP session ended (expiry, logout) loses their CometD sessions with it
+    let sessionLog: FastifyInstance['log'] | undefined;
+    const sessions = new Sessions(config.sessionTtlSec * 1000, Date.now, {
+      store,
+      writeIntervalMs: config.sessionWriteIntervalSec * 1000,
+      onError: (err, what) => sessionLog?.warn({ err }, `${what} failed`),
+      onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId),
+    });
+    await sessions.restore();
     const auth = new Auth(directory, sessions, verifyPassword, { policy: authPolicyOf(config.auth) });
 
     // the Bayeux server logs through fastify's logger, which exists only once fastify is built
@@ -89,36 +101,37 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     const bayeux = createBayeuxServer({
       ...config.cometd,
       authenticate: (req) => auth.authenticateSync(req),
+      renderRefusal: gwsRefusal,
       log: {
         info: (o, m) => bayeuxLog?.info(o, m),
         warn: (o, m) => bayeuxLog?.warn(o, m),
         debug: (o, m) => bayeuxLog?.debug(o, m),
       },
     });
-    let audit: AuditWriter | undefined;
     const gwsDeps: GwsDeps = {
       config, directory, sw, store, urls, sessions, auth, bayeux,
       version: PACKAGE_VERSION,
       auditWritten: () => audit?.drain() ?? Promise.resolve(),
+      auditFault: () => audit?.fault(),
     };
-    const fastify = buildHttp(gwsDeps, bayeux);
+    // the connection guard and the origin policy, shared by the HTTP routes and the upgrade handler
+    let httpLog: FastifyInstance['log'] | undefined;
+    const front = httpFront(gwsDeps, { warn: (o, m) => httpLog?.warn(o, m), debug: (o, m) => httpLog?.debug(o, m) });
+    const fastify = buildHttp(gwsDeps, bayeux, front);
+    httpLog = fastify.log.child({ component: 'connections' });
+    front.connections.attach(fastify.server);
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
     switchLog = fastify.log.child({ component: 'switch' });
+    sessionLog = fastify.log.child({ component: 'sessions' });
 
     const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent)];
 
-    fastify.server.on('upgrade', (req, socket, head) => {
-      const path = (req.url ?? '').split('?', 1)[0];
-      if (path !== NOTIFICATIONS_PATH && !path.startsWith(`${NOTIFICATIONS_PATH}/`)) {
-        socket.destroy();
-        return;
-      }
-      const verifying = auth.prepare(req.headers.authorization, req.socket.remoteAddress);
-      if (!verifying) bayeux.handleUpgrade(req, socket, head);
-      else void verifying.then(() => (socket.destroyed ? undefined : bayeux.handleUpgrade(req, socket, head)));
-    });
+    fastify.server.on(
+      'upgrade',
+      upgradeHandler({ bayeux, auth, front, limits: earlyErrorLimits(config), log: fastify.log.child({ component: 'upgrade' }) }),
+    );
 
     let closing: Promise<void> | undefined;
     return {
@@ -142,8 +155,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           await http;
           for (const off of unsubscribe) off();
           sw.stop();
-          sessions.close();
-          await audit.drain();
+          await sessions.close();
+          await audit.close();
           await store.close();
         })();
         return closing;

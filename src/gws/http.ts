@@ -5,9 +5,14 @@
  * (config.csrf) the CSRF check on cookie-only POST/PUT/DELETE. JSON bodies only; unknown paths
  * are 404 and known paths with the wrong method 405, both statusCode 6. CometD POSTs under
  * /api/v2/notifications are handed to the Bayeux server untouched by GWS auth and CSRF.
+ * The connection layer (docs/security.md sections 3 and 5): Node's timeouts and head limit, the
+ * connection guard (cap; authenticated connections kept first), GWS answers for Node's parser
+ * errors and `Expect`, a lingering close after every answer given before its request was read, 503
+ * envelopes while closing or at the cap, CORS only for allowed origins, a Secure cookie on demand.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BayeuxServer } from '../bayeux/port.js';
@@ -15,9 +20,14 @@ import { ERROR_TABLE } from '../errors.js';
 import { retryAfterOf } from './auth.js';
 import type { GwsDeps } from './context.js';
 import { principalOf } from './context.js';
+import { ConnectionGuard, connectionLimits, serverTimeoutOptions } from './connections.js';
+import { clientErrorHandler, handleEarlyErrors, lingerAfterAnswer } from './early-errors.js';
+import type { EarlyErrorLimits } from './early-errors.js';
+import { OriginPolicy } from './origins.js';
 import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
 import { Router } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -40,23 +50,71 @@ function requestIds(): (req: IncomingMessage) => string {
   };
 }
 
-function cors(req: FastifyRequest, res: ServerResponse): void {
+/** What the connection layer is built from; app.ts builds it to share it with the upgrade handler. */
+export interface HttpFront {
+  connections: ConnectionGuard;
+  origins: OriginPolicy;
+}
+
+export function httpFront(deps: Pick<GwsDeps, 'config' | 'urls'>, log: ConstructorParameters<typeof ConnectionGuard>[1]): HttpFront {
+  return {
+    connections: new ConnectionGuard(connectionLimits(deps.config), log),
+    origins: new OriginPolicy(deps.config.allowedOrigins, () => deps.urls.base),
+  };
+}
+
+export function earlyErrorLimits(config: GwsDeps['config']): EarlyErrorLimits {
+  const c = config.connections;
+  return {
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxHeaderBytes: c.maxHeaderBytes,
+    headersTimeoutMs: c.headersTimeoutMs,
+    requestTimeoutMs: c.requestTimeoutMs,
+    lingerMs: c.lingerMs,
+    lingerBytes: c.lingerBytes,
+  };
+}
+
+/** Whether the session cookie is marked Secure: as configured, else when the public base URL is https. */
+export function cookieIsSecure(config: GwsDeps['config']): boolean {
+  return config.cookieSecure ?? config.publicBaseUrl?.startsWith('https:') ?? false;
+}
+
+/** A Set-Cookie value with the Secure attribute added (once). */
+function withSecure(cookie: string): string {
+  return /;\s*secure\s*(;|$)/i.test(cookie) ? cookie : `${cookie}; Secure`;
+}
+
+/** The Origin header when it is foreign (not allowed), else undefined (allowed, or no Origin). */
+export function foreignOrigin(origins: OriginPolicy, headers: IncomingMessage['headers']): string | undefined {
+  const origin = headers.origin;
+  if (origin === undefined) return undefined;
+  return origins.allows(origin, headers.host) ? undefined : origin;
+}
+
+export const FOREIGN_ORIGIN_MESSAGE = (origin: string) =>
+  `Origin ${JSON.stringify(origin.slice(0, 200))} is not allowed: add it to server.allowedOrigins to serve a browser application from there`;
+
+function cors(origins: OriginPolicy, req: FastifyRequest, res: ServerResponse): void {
   const origin = req.headers.origin;
   if (!origin) return;
+  res.setHeader('Vary', 'Origin');
+  if (!origins.allows(origin, req.headers.host)) return;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Access-Control-Expose-Headers', 'X-CSRF-HEADER, X-CSRF-TOKEN, X-Request-Id');
-  res.setHeader('Vary', 'Origin');
 }
 
-function preflight(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+function preflight(origins: OriginPolicy, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const foreign = foreignOrigin(origins, req.headers);
+  if (foreign !== undefined) return sendStatus(reply, ERROR_TABLE.Forbidden.statusCode, FOREIGN_ORIGIN_MESSAGE(foreign), 403);
   reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
   reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-CSRF-TOKEN, X-Requested-With, X-Request-Id');
   reply.header('Access-Control-Max-Age', '600');
   return sendOk(reply);
 }
 
-async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply, connections?: ConnectionGuard): Promise<void> {
   const a = await deps.auth.authenticate(req.headers, req.ip).catch((err: unknown) => {
     const retryAfter = retryAfterOf(err);
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
@@ -64,6 +122,7 @@ async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyRe
   });
   const cc = deps.directory.center(a.user.contactCenterId);
   if (!cc) throw gws.notAuthenticated(`User ${a.user.userName} has no contact center`);
+  connections?.markAuthenticated(req.raw.socket);
   req.caller = { user: a.user, cc, who: principalOf(a.user, cc), session: a.session, byAuthorization: a.byAuthorization };
   if (a.setCookie) reply.header('Set-Cookie', sessionCookie(a.session.id));
   reply.header('X-CSRF-HEADER', 'X-CSRF-TOKEN');
@@ -73,10 +132,20 @@ async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyRe
   }
 }
 
-export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance {
+export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFront): FastifyInstance {
   const { config } = deps;
   const errorHandler = makeErrorHandler(config.bodyLimitBytes);
+  const limits = earlyErrorLimits(config);
+  const secureCookie = cookieIsSecure(config);
+  // the clientError handler exists before fastify's logger: it logs through this late-bound one
+  let log: FastifyInstance['log'] | undefined;
+  const lateLog = { debug: (o: object, m: string) => log?.debug(o, m), warn: (o: object, m: string) => log?.warn(o, m) };
+  const front = given ?? httpFront(deps, lateLog);
+  const { connections, origins } = front;
+  let closing = false;
   const app = Fastify({
+    ...serverTimeoutOptions(config),
+    clientErrorHandler: clientErrorHandler(limits, lateLog),
     // URL errors found before routing (bad percent-encoding, over-long ids): same envelope
     frameworkErrors: (err, req, reply) => {
       reply.raw.setHeader('X-Request-Id', req.id);
@@ -86,8 +155,16 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
     genReqId: requestIds(),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // our own 503 while closing (below), in the GWS envelope
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+  });
+  log = app.log;
+  if (!given) connections.attach(app.server);
+  handleEarlyErrors(app.server, limits, lateLog);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
   });
   app.decorateRequest('caller', null);
 
@@ -104,8 +181,34 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
 
   app.addHook('onRequest', async (req, reply) => {
     reply.raw.setHeader('X-Request-Id', req.id);
-    cors(req, reply.raw);
-    if (req.routeOptions.config?.auth) await authenticate(deps, req, reply);
+    if (closing || connections.refused(req.raw.socket)) {
+      reply.header('Connection', 'close');
+      const why = closing ? 'Server is shutting down; try again shortly' : 'Server is at its connection limit; try again shortly';
+      return sendStatus(reply, ERROR_TABLE.Internal.statusCode, why, 503);
+    }
+    cors(origins, req, reply.raw);
+    if (req.url.startsWith(NOTIFICATIONS_PATH)) {
+      // CometD is exempt from CSRF (cometd.md): a foreign browser origin is refused instead
+      const foreign = foreignOrigin(origins, req.headers);
+      if (foreign !== undefined) return sendStatus(reply, ERROR_TABLE.Forbidden.statusCode, FOREIGN_ORIGIN_MESSAGE(foreign), 403);
+    }
+    if (req.routeOptions.config?.auth) await authenticate(deps, req, reply, connections);
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    if (secureCookie) {
+      const cookies = reply.getHeader('set-cookie');
+      if (cookies !== undefined) {
+        // fastify appends to set-cookie: remove, then set the rewritten values
+        reply.removeHeader('set-cookie');
+        reply.header('set-cookie', (Array.isArray(cookies) ? cookies : [String(cookies)]).map(withSecure));
+      }
+    }
+    if (!req.raw.complete && req.raw.socket instanceof Socket) {
+      // answered before the request was read to its end: a lingering close, not an RST
+      reply.removeHeader('connection');
+      lingerAfterAnswer(req.raw, reply.raw, limits);
+    }
   });
 
   app.setErrorHandler(errorHandler);
@@ -120,12 +223,13 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
     }
     return sendStatus(reply, ERROR_TABLE.NotFound.statusCode, `Resource not found: ${req.method} ${path}`, 404);
   });
-  app.options('*', { config: { auth: false } }, preflight);
+  app.options('*', { config: { auth: false } }, (req, reply) => preflight(origins, req, reply));
 
   meRoutes(router, deps);
   deviceRoutes(router, deps);
   directoryRoutes(router, deps);
   auditRoutes(router, deps);
+  healthRoutes(router, deps);
   resourceRoutes(router, deps);
   if (config.simApi) simRoutes(router, deps);
 
@@ -143,7 +247,8 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer): FastifyInstance
         return undefined;
       });
       if (a) {
-        if (a.setCookie) reply.raw.setHeader('Set-Cookie', sessionCookie(a.session.id));
+        connections.markAuthenticated(req.raw.socket);
+        if (a.setCookie) reply.raw.setHeader('Set-Cookie', secureCookie ? withSecure(sessionCookie(a.session.id)) : sessionCookie(a.session.id));
         reply.raw.setHeader('X-CSRF-HEADER', 'X-CSRF-TOKEN');
         reply.raw.setHeader('X-CSRF-TOKEN', a.session.csrfToken);
       }

@@ -113,6 +113,8 @@ function end(ctx: MeCtx): void {
   }
   deps.directory.release(caller.user.id);
   deps.sessions.invalidate(caller.session.id);
+  // the contact-center session is over: so are the user's event streams (websocket included)
+  deps.bayeux?.disconnectUser(caller.user.id);
   reply.header('Set-Cookie', clearedSessionCookie());
 }
 

@@ -1,10 +1,20 @@
 /**
- * HTTP sessions (the JSESSIONID cookie of GWS, gws-voice-api.md 1.4): in memory, one CSRF token
- * each, expiring after config.sessionTtlSec without use. A user authenticating with Basic and no
- * live cookie reuses their latest session rather than getting a new one per request, so clients
- * that never keep cookies (load tests, SDKs) do not grow the table.
+ * HTTP sessions (the JSESSIONID cookie of GWS, gws-voice-api.md 1.4), one CSRF token each,
+ * expiring after config.sessionTtlSec without use. A user authenticating with Basic and no live
+ * cookie reuses their latest session rather than getting a new one per request, so clients that
+ * never keep cookies (load tests, SDKs) do not grow the table. Guarantees (docs/security.md 6):
+ *   - with a SessionStore, sessions survive a restart: `restore` loads the live ones; only the
+ *     SHA-256 of an id is stored, and a restored session is found by hashing the cookie presented;
+ *   - the sliding expiry is written at most once per `writeIntervalMs` per session (not on every
+ *     request), so after a restart a session may expire up to that much earlier, never later;
+ *   - store writes run one after another in call order; a failing write is reported to `onError`
+ *     and never fails the request (the in-memory session stays authoritative while running);
+ *   - `onUserSessionsEnded(userId)` is called when a user's last live session ends (expiry or
+ *     invalidation), so the composition root can end that user's CometD sessions with it.
+ * Lookups are synchronous (the CometD hook is): every live session is in memory.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SessionStore, StoredSession } from '../store/port.js';
 
 export const SESSION_COOKIE = 'JSESSIONID';
 
@@ -15,62 +25,167 @@ export interface Session {
   lastSeen: number;
 }
 
+export interface SessionsOptions {
+  store?: SessionStore;
+  /** lastSeen is written to the store at most this often per session, ms; default 60000 */
+  writeIntervalMs?: number;
+  onError?: (err: unknown, what: string) => void;
+  onUserSessionsEnded?: (userId: string) => void;
+}
+
+interface Entry {
+  /** undefined while restored from the store and not yet presented by its client */
+  session?: Session;
+  readonly userId: string;
+  readonly csrfToken: string;
+  readonly createdAt: number;
+  lastSeen: number;
+  /** lastSeen as last written to the store */
+  written: number;
+}
+
+/** how a session id is known to the store */
+export function sessionIdHash(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
 export class Sessions {
-  private readonly byId = new Map<string, Session>();
-  private readonly latestOfUser = new Map<string, string>();
+  private readonly byHash = new Map<string, Entry>();
+  /** user id -> hashes of the user's live sessions, latest created last */
+  private readonly ofUser = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly store?: SessionStore;
+  private readonly writeIntervalMs: number;
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly options: SessionsOptions = {},
   ) {
+    this.store = options.store;
+    this.writeIntervalMs = Math.min(options.writeIntervalMs ?? 60_000, ttlMs);
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(ttlMs, 60_000)));
     this.sweeper.unref();
   }
 
+  /** Load the live sessions kept by the store (and drop the expired ones there); how many. */
+  async restore(): Promise<number> {
+    if (!this.store) return 0;
+    const cutoff = this.now() - this.ttlMs;
+    await this.store.deleteSessionsSeenBefore(cutoff);
+    const stored = await this.store.sessionsSeenSince(cutoff);
+    for (const s of stored) {
+      if (this.byHash.has(s.idHash)) continue;
+      this.add(s.idHash, { userId: s.userId, csrfToken: s.csrfToken, createdAt: s.createdAt, lastSeen: s.lastSeen, written: s.lastSeen });
+    }
+    return stored.length;
+  }
+
   create(userId: string): Session {
-    const s: Session = { id: randomBytes(16).toString('hex').toUpperCase(), userId, csrfToken: randomUUID(), lastSeen: this.now() };
-    this.byId.set(s.id, s);
-    this.latestOfUser.set(userId, s.id);
-    return s;
+    const now = this.now();
+    const session: Session = { id: randomBytes(16).toString('hex').toUpperCase(), userId, csrfToken: randomUUID(), lastSeen: now };
+    const hash = sessionIdHash(session.id);
+    this.add(hash, { session, userId, csrfToken: session.csrfToken, createdAt: now, lastSeen: now, written: now });
+    const record: StoredSession = { idHash: hash, userId, csrfToken: session.csrfToken, createdAt: now, lastSeen: now };
+    this.write('save', (store) => store.saveSession(record));
+    return session;
   }
 
   /** a live session (touched), or undefined when unknown or idle for too long */
   get(id: string): Session | undefined {
-    const s = this.byId.get(id);
-    if (!s) return undefined;
-    if (this.now() - s.lastSeen > this.ttlMs) {
-      this.invalidate(id);
+    if (typeof id !== 'string' || id.length === 0 || id.length > 128) return undefined;
+    const hash = sessionIdHash(id);
+    const entry = this.byHash.get(hash);
+    if (!entry) return undefined;
+    const now = this.now();
+    if (now - entry.lastSeen > this.ttlMs) {
+      this.end(hash);
       return undefined;
     }
-    s.lastSeen = this.now();
-    return s;
+    entry.lastSeen = now;
+    entry.session ??= { id, userId: entry.userId, csrfToken: entry.csrfToken, lastSeen: now };
+    entry.session.lastSeen = now;
+    if (now - entry.written >= this.writeIntervalMs) {
+      entry.written = now;
+      this.write('touch', (store) => store.touchSession(hash, now));
+    }
+    return entry.session;
   }
 
-  /** the user's latest live session, or a new one */
+  /** the user's latest live session whose id is known here, or a new one */
   forUser(userId: string): Session {
-    const id = this.latestOfUser.get(userId);
-    return (id && this.get(id)) || this.create(userId);
+    const hashes = [...(this.ofUser.get(userId) ?? [])].reverse();
+    for (const hash of hashes) {
+      const id = this.byHash.get(hash)?.session?.id;
+      const live = id ? this.get(id) : undefined;
+      if (live) return live;
+    }
+    return this.create(userId);
   }
 
   invalidate(id: string): void {
-    const s = this.byId.get(id);
-    if (!s) return;
-    this.byId.delete(id);
-    if (this.latestOfUser.get(s.userId) === id) this.latestOfUser.delete(s.userId);
+    this.end(sessionIdHash(id));
+  }
+
+  /** true while the user has a live session */
+  hasLiveSession(userId: string): boolean {
+    const now = this.now();
+    for (const hash of this.ofUser.get(userId) ?? []) {
+      const entry = this.byHash.get(hash);
+      if (entry && now - entry.lastSeen <= this.ttlMs) return true;
+    }
+    return false;
   }
 
   sweep(): void {
     const now = this.now();
-    for (const s of this.byId.values()) if (now - s.lastSeen > this.ttlMs) this.invalidate(s.id);
+    for (const [hash, entry] of this.byHash) if (now - entry.lastSeen > this.ttlMs) this.end(hash);
+    // rows no node keeps in memory any more (a write lags by at most writeIntervalMs)
+    const cutoff = now - this.ttlMs - this.writeIntervalMs;
+    this.write('sweep', (store) => store.deleteSessionsSeenBefore(cutoff).then(() => undefined));
   }
 
   size(): number {
-    return this.byId.size;
+    return this.byHash.size;
   }
 
-  close(): void {
+  /** stop the sweeper and wait for the store writes already asked for */
+  async close(): Promise<void> {
     clearInterval(this.sweeper);
+    await this.writes;
+  }
+
+  private add(hash: string, entry: Entry): void {
+    this.byHash.set(hash, entry);
+    let hashes = this.ofUser.get(entry.userId);
+    if (!hashes) this.ofUser.set(entry.userId, (hashes = new Set()));
+    hashes.add(hash);
+  }
+
+  private end(hash: string): void {
+    const entry = this.byHash.get(hash);
+    if (!entry) return;
+    this.byHash.delete(hash);
+    const hashes = this.ofUser.get(entry.userId);
+    hashes?.delete(hash);
+    this.write('delete', (store) => store.deleteSession(hash));
+    if (!hashes || hashes.size === 0) {
+      this.ofUser.delete(entry.userId);
+      try {
+        this.options.onUserSessionsEnded?.(entry.userId);
+      } catch (err) {
+        this.options.onError?.(err, 'onUserSessionsEnded');
+      }
+    }
+  }
+
+  private write(what: string, op: (store: SessionStore) => Promise<void>): void {
+    const store = this.store;
+    if (!store) return;
+    this.writes = this.writes
+      .then(() => op(store))
+      .catch((err: unknown) => this.options.onError?.(err, `session store ${what}`));
   }
 }
 

@@ -134,6 +134,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_supervisor_agent ON audit(contact_center_id, supervisor_user_id, agent_user_id, at, id);
     `,
   },
+  {
+    version: 3,
+    description: 'HTTP sessions kept across restarts (only a hash of each session id)',
+    sql: `
+      CREATE TABLE sessions (
+        id_hash    TEXT PRIMARY KEY,     -- hex SHA-256 of the JSESSIONID; the id itself is never stored
+        user_id    TEXT NOT NULL,        -- no foreign key: a session of a removed user is refused, not kept
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,     -- epoch ms
+        last_seen  INTEGER NOT NULL      -- epoch ms, written at most every sessionWriteIntervalSec
+      );
+      CREATE INDEX sessions_last_seen ON sessions(last_seen);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

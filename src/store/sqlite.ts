@@ -15,11 +15,13 @@ import type {
   ContactCenterSnapshot,
   ContactCenterSpec,
   Store,
+  StoredSession,
   UserRecord,
 } from './port.js';
 import { migrate } from './schema.js';
 import { SqliteAuditLog } from './sqlite-audit.js';
 import { SqliteProvisioning } from './sqlite-provisioning.js';
+import { SqliteSessions } from './sqlite-sessions.js';
 
 export const MEMORY = ':memory:';
 
@@ -27,6 +29,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly provisioning: SqliteProvisioning;
   private readonly audit: SqliteAuditLog;
+  private readonly sessions: SqliteSessions;
 
   /** `database`: a file path (its folder is created) or ':memory:'. */
   constructor(readonly database: string) {
@@ -44,6 +47,7 @@ export class SqliteStore implements Store {
       migrate(this.db);
       this.provisioning = new SqliteProvisioning(this.db);
       this.audit = new SqliteAuditLog(this.db);
+      this.sessions = new SqliteSessions(this.db);
     } catch (err) {
       this.db.close();
       throw err;
@@ -80,6 +84,28 @@ export class SqliteStore implements Store {
 
   async query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }> {
     return this.audit.query(filter);
+  }
+
+  // ---- SessionStore
+
+  async saveSession(session: StoredSession): Promise<void> {
+    this.sessions.saveSession(session);
+  }
+
+  async touchSession(idHash: string, lastSeen: number): Promise<void> {
+    this.sessions.touchSession(idHash, lastSeen);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.sessions.deleteSession(idHash);
+  }
+
+  async deleteSessionsSeenBefore(cutoff: number): Promise<number> {
+    return this.sessions.deleteSessionsSeenBefore(cutoff);
+  }
+
+  async sessionsSeenSince(since: number): Promise<StoredSession[]> {
+    return this.sessions.sessionsSeenSince(since);
   }
 
   // ----

@@ -396,6 +396,29 @@ export function runStoreContract(name: string, makeStore: () => Store | Promise<
       assert.deepEqual((await q({ limit: 0 })).entries, []);
       assert.equal((await q({ limit: 0 })).total, 6);
     });
+
+    it('sessions: saved, found by the hash of their id, touched forward only, deleted one by one or by age', async () => {
+      const at = 1_700_000_000_000;
+      const session = (idHash: string, userId: string, lastSeen: number) => ({ idHash, userId, csrfToken: `csrf-${idHash}`, createdAt: at, lastSeen });
+      await store.saveSession(session('a'.repeat(64), 'u1', at));
+      await store.saveSession(session('b'.repeat(64), 'u2', at + 1000));
+      await store.saveSession(session('c'.repeat(64), 'u1', at + 2000));
+      assert.deepEqual((await store.sessionsSeenSince(0)).map((s) => s.idHash[0]), ['a', 'b', 'c']);
+      assert.deepEqual(await store.sessionsSeenSince(at + 1500), [session('c'.repeat(64), 'u1', at + 2000)]);
+      // touch moves lastSeen forward, never back; an unknown hash is ignored
+      await store.touchSession('a'.repeat(64), at + 5000);
+      await store.touchSession('a'.repeat(64), at + 3000);
+      await store.touchSession('f'.repeat(64), at + 9000);
+      assert.deepEqual((await store.sessionsSeenSince(at + 4000)).map((s) => [s.idHash[0], s.lastSeen]), [['a', at + 5000]]);
+      // saving the same hash again replaces it
+      await store.saveSession({ ...session('b'.repeat(64), 'u2', at + 6000), csrfToken: 'new' });
+      assert.equal((await store.sessionsSeenSince(at + 6000))[0].csrfToken, 'new');
+      await store.deleteSession('b'.repeat(64));
+      await store.deleteSession('b'.repeat(64));
+      assert.deepEqual((await store.sessionsSeenSince(0)).map((s) => s.idHash[0]), ['c', 'a']);
+      assert.equal(await store.deleteSessionsSeenBefore(at + 4000), 1);
+      assert.deepEqual((await store.sessionsSeenSince(0)).map((s) => s.idHash[0]), ['a']);
+    });
   });
 }
 

@@ -156,7 +156,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           for (const off of unsubscribe) off();
           sw.stop();
           await sessions.close();
-          await audit.close();
+          await audit?.close();
           await store.close();
         })();
         return closing;

@@ -25,6 +25,8 @@ export interface GwsDeps {
   version: string;
   /** resolves once every audit entry emitted so far is stored (the audit GET reads its writes) */
   auditWritten?: () => Promise<void>;
+  /** why the supervision audit cannot be written now (arming is refused, /readyz is 503), or undefined */
+  auditFault?: () => string | undefined;
 }
 
 export interface Caller {

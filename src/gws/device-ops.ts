@@ -3,13 +3,15 @@
  * supervisor monitoring (gws-voice-api.md 4.3, supervision.md section 1). Arming follows the
  * order of supervision.md: parameters (1/10), features (3), role (5), own device (6) and
  * session (2), target in the caller's contact center (6), not the caller's own device (2),
- * target in a group the caller supervises (5), then the switch (19 when the target is taken).
+ * target in a group the caller supervises (5), the audit (13 while it cannot be written: supervision
+ * is never started unrecorded), then the switch (19 when the target is taken).
  */
 import { Role } from '../store/port.js';
 import type { DeviceRecord } from '../store/port.js';
 import { MonitorScope, MonitorSpan } from '../switch/model.js';
 import type { MonitorMode } from '../switch/model.js';
 import type { SwitchPort } from '../switch/port.js';
+import { DomainError, ErrorCode } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { Gate } from './gates.js';
@@ -95,6 +97,8 @@ function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
       throw gws.noPermission(`${agent ? `Agent ${agent.userName}` : 'The device'} (${target.dn}) is not in an agent group you supervise`);
     }
   }
+  const auditFault = deps.auditFault?.();
+  if (auditFault) throw new DomainError(ErrorCode.AuditUnwritable, `${mode} is refused: ${auditFault}. Supervision resumes once the audit can be written`);
   unwrap(deps.sw.monitor(device.dn, { mode, scope: p.scope, span: p.span, targetDn: target.dn }));
 }
 

@@ -36,6 +36,11 @@ export const RANGES = {
   intervalMs: [0, 600_000],
   maxIntervalMs: [0, 3_600_000],
   maxQueue: [1, 1_000_000],
+  maxSessionsPerUser: [1, 100_000],
+  maxSessionsPerWebSocket: [1, 10_000],
+  maxSubscriptionsPerSession: [1, 100_000],
+  maxSessionsPerBrowser: [0, 1_000],
+  multiSessionIntervalMs: [0, 600_000],
   sessionWriteIntervalSec: [1, 86_400],
   failuresBeforeBackoff: [1, 1_000],
   failuresBeforeSourceBackoff: [1, 100_000],
@@ -264,7 +269,11 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   if (o.connections !== undefined) connectionsSection(p, at(path, 'connections'), o.connections, c);
   if (o.cometd !== undefined) {
     const cp = at(path, 'cometd');
-    const keys = ['timeoutMs', 'intervalMs', 'maxIntervalMs', 'maxQueue'] as const;
+    // the caps and browser options are absent unless set: their defaults live in src/bayeux/options.ts
+    const keys = [
+      'timeoutMs', 'intervalMs', 'maxIntervalMs', 'maxQueue',
+      'maxSessionsPerUser', 'maxSessionsPerWebSocket', 'maxSubscriptionsPerSession', 'maxSessionsPerBrowser', 'multiSessionIntervalMs',
+    ] as const;
     const co = object(p, cp, o.cometd, { optional: keys });
     if (co) {
       const cometd: CometdConfig = { ...c.cometd };

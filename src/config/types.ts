@@ -13,6 +13,17 @@ export interface CometdConfig {
   maxIntervalMs: number;
   /** per-session queue cap */
   maxQueue: number;
+  /** CometD sessions one user may hold; a handshake beyond it is refused (advice reconnect none); unset = default 100 (the
+   *  defaults of the optional cometd keys live in src/bayeux/options.ts DEFAULTS, one source) */
+  maxSessionsPerUser?: number;
+  /** CometD sessions one websocket may carry; default 10 */
+  maxSessionsPerWebSocket?: number;
+  /** subscriptions one CometD session may hold; default 100 */
+  maxSubscriptionsPerSession?: number;
+  /** long-polls held at once per BAYEUX_BROWSER cookie, further ones get advice multiple-clients; 0 = off; default 0 */
+  maxSessionsPerBrowser?: number;
+  /** advice.interval given with multiple-clients, ms; default 2000 */
+  multiSessionIntervalMs?: number;
 }
 
 /** Login back-off, the verification queue and the credential cache (docs/security.md section 4). */

@@ -163,7 +163,20 @@ export class Directory {
     this.userOverride.set(userId, [...deviceIds]);
   }
 
-  /** Back to the provisioned assignment (EndContactCenterSession). */
+  /** the user's provisioned extensions, whoever holds them now */
+  provisionedExtensionsOf(userId: string): DeviceRecord[] {
+    const u = this.users.get(userId);
+    const cc = u && this.centers.get(u.contactCenterId);
+    return cc ? cc.devices.filter((d) => d.kind === 'Extension' && d.userId === userId) : [];
+  }
+
+  /** the user who holds this device by a session at another place than their own, if any */
+  borrowerOf(device: DeviceRecord): UserRecord | undefined {
+    const holder = this.ownerOf(device);
+    return holder && holder.id !== device.userId ? holder : undefined;
+  }
+
+  /** Back to the provisioned assignment (EndContactCenterSession, or the place taken back from a borrower). */
   release(userId: string): void {
     const o = this.userOverride.get(userId);
     if (!o) return;

@@ -3,6 +3,12 @@
  * device (or the device at `place`, chosen by `devicePath` when the place has several) in on the
  * switch; EndContactCenterSession logs it out, gives devices back to their provisioned owners and
  * invalidates the HTTP session (the cookie is cleared). Ready and NotReady are accepted here too.
+ *
+ * Hot-desking (docs/compatibility.md): a user may start a session at another user's place when
+ * nobody is logged in on its device; the device is theirs until they end the session or start one
+ * elsewhere. Its provisioned owner is never locked out: whenever nobody is logged in on the
+ * owner's device, the owner's StartContactCenterSession (with or without their place) takes it
+ * back from the borrower, who returns to their own devices.
  */
 import type { FastifyReply } from 'fastify';
 import { Role } from '../store/port.js';
@@ -52,7 +58,8 @@ function parseStart(b: Body): StartParams {
 function chooseDevice(ctx: MeCtx, p: StartParams): { device: DeviceRecord; moved: boolean } {
   const { deps, caller } = ctx;
   const own = myDevices(deps, caller);
-  let candidates = own;
+  // nothing assigned now (another user holds our place): our provisioned place, to take back
+  let candidates = own.length > 0 ? own : deps.directory.provisionedExtensionsOf(caller.user.id);
   let where = 'your devices';
   if (p.place) {
     const place = caller.cc.placesByName.get(p.place.toLowerCase());
@@ -74,7 +81,7 @@ function chooseDevice(ctx: MeCtx, p: StartParams): { device: DeviceRecord; moved
   } else {
     device = candidates[0];
   }
-  return { device, moved: !own.some((d) => d.id === device!.id) };
+  return { device, moved: device.userId !== caller.user.id && !own.some((d) => d.id === device!.id) };
 }
 
 function start(ctx: MeCtx, p: StartParams): void {
@@ -84,9 +91,12 @@ function start(ctx: MeCtx, p: StartParams): void {
   if (current?.loggedIn && current.userId && current.userId !== caller.user.id) {
     throw gws.inUse(`Device ${device.dn} is in use by another user's contact-center session`);
   }
+  // a borrower who is not logged in on our device (checked above) gives it back
+  const borrower = deps.directory.borrowerOf(device);
+  const takenBack = borrower !== undefined && borrower.id !== caller.user.id;
   // another user's device still carrying calls (its owner ended the session mid-call): taking it
   // would hand those calls, and their user data, to this user
-  if (moved && deps.sw.callsOf(device.dn).length > 0) {
+  if ((moved || takenBack) && deps.sw.callsOf(device.dn).length > 0) {
     throw gws.inUse(`Device ${device.dn} still has calls in progress; log in there once they have ended`);
   }
   // leaving another device of ours for this one: log out there first
@@ -94,7 +104,9 @@ function start(ctx: MeCtx, p: StartParams): void {
     const v = d.id === device.id ? undefined : deps.sw.device(d.dn);
     if (v?.loggedIn && v.userId === caller.user.id) unwrap(deps.sw.logout(d.dn));
   }
+  if (takenBack) deps.directory.release(borrower.id);
   if (moved) deps.directory.assign(caller.user.id, [device.id]);
+  else if (device.userId === caller.user.id) deps.directory.release(caller.user.id); // back at our own place
   const r = deps.sw.login(device.dn, {
     userId: caller.user.id,
     isAgent: caller.user.roles.includes(Role.Agent),

@@ -5,7 +5,7 @@
  * 5 (role), 6 (not one of your calls), 2 (not in the call's capabilities now).
  */
 import { Role } from '../store/port.js';
-import type { CallOperation } from '../switch/port.js';
+import type { CallOperation, CallOperationName } from '../switch/port.js';
 import type { SwitchPort } from '../switch/port.js';
 import type { Gate, Principal } from './gates.js';
 import { filterCapabilities } from './gates.js';
@@ -26,13 +26,20 @@ const VOICE: Gate = { features: ['api-voice'] };
 const RECORDING: Gate = { features: ['api-voice', ['api-voice-recording', 'api-supervisor-recording']] };
 const SUPERVISOR: Gate = { features: ['api-voice', 'api-supervisor-monitoring'], role: Role.Supervisor };
 
-function callRow(gate: Gate, parse: (b: Body) => CallOperation): OperationRow<CallCtx, CallOperation> {
+type OperationOf<K extends CallOperationName> = Extract<CallOperation, { name: K }>;
+
+function callRow<K extends CallOperationName>(gate: Gate, parse: (b: Body) => OperationOf<K>): OperationRow<CallCtx, OperationOf<K>> {
   return { gate, parse, run: runCallOperation };
 }
 
-const plain = (name: Extract<CallOperation, { name: string }>['name']) => () => ({ name }) as CallOperation;
+/** an operation without parameters */
+const plain = <K extends CallOperationName>(name: K) => () => ({ name }) as OperationOf<K>;
 
-export const CALL_OPERATIONS: OperationTable<CallCtx> = {
+/**
+ * One row per CallOperation of the switch port, checked by the compiler against the union (a
+ * missing or extra row does not compile); the row order is the order of CALL_OPERATION_NAMES.
+ */
+const CALL_OPERATION_ROWS = {
   Answer: callRow(VOICE, plain('Answer')),
   Reject: callRow(VOICE, plain('Reject')),
   Hangup: callRow(VOICE, plain('Hangup')),
@@ -66,7 +73,9 @@ export const CALL_OPERATIONS: OperationTable<CallCtx> = {
   SwitchToCoach: callRow(SUPERVISOR, plain('SwitchToCoach')),
   MuteMonitoredUser: callRow(SUPERVISOR, plain('MuteMonitoredUser')),
   UnmuteMonitoredUser: callRow(SUPERVISOR, plain('UnmuteMonitoredUser')),
-};
+} satisfies { readonly [K in CallOperationName]: OperationRow<CallCtx, OperationOf<K>> };
+
+export const CALL_OPERATIONS: OperationTable<CallCtx> = CALL_OPERATION_ROWS;
 
 /** A call's capabilities as this principal may use them. */
 export function callCapabilitiesFor(caps: readonly string[], who: Principal): string[] {

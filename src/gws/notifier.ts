@@ -3,7 +3,9 @@
  * DeviceEvent → DeviceStateChangeMessage on /v2/me/devices (and ChannelStateChangeMessageV2 on
  * /v2/me/channels when the agent state or DND changed); CallEvent → CallStateChangeMessage on
  * /v2/me/calls. Each message is rendered from the view the event carries (computed at emit time),
- * never re-queried. A failure here is logged and never reaches the switch.
+ * never re-queried. The recipient is the user the event names (its userId: who was logged in at the
+ * DN when it happened), else the device's owner (a DN with no session still rings). A failure here
+ * is logged and never reaches the switch.
  */
 import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
 import { principalOf } from './context.js';
@@ -38,15 +40,16 @@ export class Notifier {
     }
   };
 
-  private target(dn: string) {
+  private target(dn: string, userId: string | undefined) {
     const device = this.deps.directory.deviceByDn(dn);
-    const user = device && this.deps.directory.ownerOf(device);
+    const named = userId === undefined ? undefined : this.deps.directory.user(userId);
+    const user = device && (named ?? this.deps.directory.ownerOf(device));
     const cc = user && this.deps.directory.center(user.contactCenterId);
     return device && user && cc ? { device, user, cc, who: principalOf(user, cc) } : undefined;
   }
 
   private device(e: DeviceEvent): void {
-    const t = this.target(e.dn);
+    const t = this.target(e.dn, e.userId);
     if (!t) return;
     const data: Json = { messageType: 'DeviceStateChangeMessage', devices: [presentDevice(this.deps, t.cc, t.device, e.view, t.who)] };
     this.out.publishToUser(t.user.id, CHANNELS.devices, data);
@@ -59,7 +62,7 @@ export class Notifier {
   }
 
   private call(e: CallEvent): void {
-    const t = this.target(e.dn);
+    const t = this.target(e.dn, e.userId);
     if (!t) return;
     const data: Json = {
       messageType: 'CallStateChangeMessage',

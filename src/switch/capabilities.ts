@@ -8,8 +8,12 @@
  * deterministic.
  */
 import { MonitorMode, PartyState, RecordingState } from './model.js';
+import type { CallOperationName } from './port.js';
 
-export const USER_DATA_OPS = ['AttachUserData', 'UpdateUserData', 'DeleteUserData', 'DeleteUserDataPair'] as const;
+/** Names in these tables are CallOperationNames: a misspelt operation does not compile. */
+type Ops = readonly CallOperationName[];
+
+export const USER_DATA_OPS = ['AttachUserData', 'UpdateUserData', 'DeleteUserData', 'DeleteUserDataPair'] as const satisfies Ops;
 
 /** Facts about one leg that decide its capabilities. */
 export interface LegSituation {
@@ -33,7 +37,7 @@ export interface LegSituation {
   consultTarget?: PartyState;
 }
 
-const NORMAL_BASE: Readonly<Record<PartyState, readonly string[]>> = {
+const NORMAL_BASE: Readonly<Record<PartyState, Ops>> = {
   Dialing: ['Hangup', 'SendDtmf', ...USER_DATA_OPS],
   Ringing: ['Answer', 'Reject', 'Hangup', ...USER_DATA_OPS],
   Established: [
@@ -47,7 +51,7 @@ const NORMAL_BASE: Readonly<Record<PartyState, readonly string[]>> = {
   Released: [],
 };
 
-const SUPERVISOR_BASE: Readonly<Record<PartyState, readonly string[]>> = {
+const SUPERVISOR_BASE: Readonly<Record<PartyState, Ops>> = {
   Dialing: ['Hangup'],
   Ringing: ['Answer', 'Hangup'],
   Established: ['Hangup', 'SendDtmf', ...USER_DATA_OPS, 'RemoveParticipantFromConference'],
@@ -55,7 +59,7 @@ const SUPERVISOR_BASE: Readonly<Record<PartyState, readonly string[]>> = {
   Released: [],
 };
 
-const RECORDING_OPS: Readonly<Record<RecordingState | 'None', readonly string[]>> = {
+const RECORDING_OPS: Readonly<Record<RecordingState | 'None', Ops>> = {
   None: ['StartCallRecording'],
   Stopped: ['StartCallRecording'],
   Recording: ['PauseCallRecording', 'StopCallRecording'],
@@ -63,14 +67,14 @@ const RECORDING_OPS: Readonly<Record<RecordingState | 'None', readonly string[]>
 };
 
 /** Mode switches offered from each supervisor mode (SwitchToCoach is a Switchboard extension). */
-export const MODE_SWITCHES: Readonly<Record<MonitorMode, readonly string[]>> = {
+export const MODE_SWITCHES: Readonly<Record<MonitorMode, Ops>> = {
   ListenIn: ['SwitchToBargeIn', 'SwitchToCoach'],
   Coach: ['SwitchToListenIn', 'SwitchToBargeIn'],
   BargeIn: ['SwitchToListenIn', 'SwitchToCoach'],
 };
 
 /** Operation that switches to a mode. */
-export const SWITCH_TARGET: Readonly<Record<string, MonitorMode>> = {
+export const SWITCH_TARGET: Readonly<Record<'SwitchToListenIn' | 'SwitchToBargeIn' | 'SwitchToCoach', MonitorMode>> = {
   SwitchToListenIn: MonitorMode.ListenIn,
   SwitchToBargeIn: MonitorMode.BargeIn,
   SwitchToCoach: MonitorMode.Coach,
@@ -78,8 +82,8 @@ export const SWITCH_TARGET: Readonly<Record<string, MonitorMode>> = {
 
 interface Rule {
   when: (s: LegSituation) => boolean;
-  add?: (s: LegSituation) => readonly string[];
-  remove?: readonly string[];
+  add?: (s: LegSituation) => Ops;
+  remove?: Ops;
 }
 
 /** Rule rows for ordinary (non-supervisor) legs, applied in order. */
@@ -121,9 +125,9 @@ const SUPERVISOR_RULES: readonly Rule[] = [
   },
 ];
 
-export function callCapabilities(s: LegSituation): string[] {
+export function callCapabilities(s: LegSituation): CallOperationName[] {
   const sup = s.supervisorMode !== undefined;
-  const out = [...(sup ? SUPERVISOR_BASE : NORMAL_BASE)[s.state]];
+  const out: CallOperationName[] = [...(sup ? SUPERVISOR_BASE : NORMAL_BASE)[s.state]];
   for (const rule of sup ? SUPERVISOR_RULES : NORMAL_RULES) {
     if (!rule.when(s)) continue;
     if (rule.remove) {

@@ -276,7 +276,7 @@ export class Supervision {
     return okVoid;
   }
 
-  switchMode(call: Call, sp: Party, op: string): Result {
+  switchMode(call: Call, sp: Party, op: keyof typeof SWITCH_TARGET): Result {
     const target = SWITCH_TARGET[op];
     const r = this.checkExclusive(sp.dn, call, sp.sup!.config.targetDn, target);
     if (!r.ok) return r;

@@ -7,16 +7,12 @@ import assert from 'node:assert/strict';
 import { callCapabilities, deviceCapabilities } from '../../src/switch/capabilities.js';
 import type { DeviceSituation, LegSituation } from '../../src/switch/capabilities.js';
 import type { CallOperationName } from '../../src/switch/port.js';
+import { CALL_OPERATION_NAMES } from '../../src/switch/handlers.js';
+import { CALL_OPERATIONS } from '../../src/gws/call-ops.js';
 import { assertGolden } from '../helpers/golden.js';
 
-const OPS: CallOperationName[] = [
-  'Answer', 'Reject', 'Hangup', 'Hold', 'Retrieve', 'ClearCall', 'InitiateTransfer', 'CompleteTransfer',
-  'SingleStepTransfer', 'InitiateConference', 'CompleteConference', 'SingleStepConference',
-  'RemoveParticipantFromConference', 'SwapCalls', 'SendDtmf', 'AttachUserData', 'UpdateUserData',
-  'DeleteUserDataPair', 'DeleteUserData', 'StartCallRecording', 'PauseCallRecording', 'ResumeCallRecording',
-  'StopCallRecording', 'MuteCall', 'UnmuteCall', 'SwitchToListenIn', 'SwitchToBargeIn', 'SwitchToCoach',
-  'MuteMonitoredUser', 'UnmuteMonitoredUser',
-];
+/** the columns: every call operation, in the order of the handler table (the one source) */
+const OPS: readonly CallOperationName[] = CALL_OPERATION_NAMES;
 
 const base: LegSituation = { state: 'Established', monitoredUserMuted: false, muted: false, conference: false, conferenceOwner: false, consultPair: false };
 const ROWS: [string, LegSituation][] = [
@@ -85,4 +81,9 @@ test('table invariants: released legs have none; exactly one of each on/off pair
     assert.equal(Number(caps.includes('DoNotDisturbOn')) + Number(caps.includes('DoNotDisturbOff')), 1, n);
     assert.equal(Number(caps.includes('ForwardCallsOn')) + Number(caps.includes('ForwardCallsOff')), 1, n);
   }
+});
+
+test('the GWS call-operation table and the handler table list the same operations, in the same order', () => {
+  assert.deepEqual(Object.keys(CALL_OPERATIONS), [...CALL_OPERATION_NAMES]);
+  assert.equal(CALL_OPERATION_NAMES.length, 30);
 });

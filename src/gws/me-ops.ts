@@ -125,8 +125,10 @@ function end(ctx: MeCtx): void {
   }
   deps.directory.release(caller.user.id);
   deps.sessions.invalidate(caller.session.id);
-  // the contact-center session is over: so are the user's event streams (websocket included)
-  deps.bayeux?.disconnectUser(caller.user.id);
+  // the contact-center session is over: so are the user's event streams (websocket included),
+  // once the logout's own notifications, queued just now, have been flushed to them
+  const userId = caller.user.id;
+  if (deps.bayeux) setImmediate(() => deps.bayeux?.disconnectUser(userId));
   reply.header('Set-Cookie', clearedSessionCookie());
 }
 

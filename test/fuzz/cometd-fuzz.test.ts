@@ -15,6 +15,7 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { Api, basic } from '../api/harness.js';
+import { testConfig } from '../../src/config/load.js';
 import { rawHandshake } from '../helpers/cometd-client.js';
 import { FailureLog, NASTY_STRINGS, Random, bayeuxProblem, brief, fuzzCount, fuzzSeed, gwsProblem, hostileString, hostileValue, nestedText } from './fuzz-kit.js';
 
@@ -282,7 +283,7 @@ async function fuzzWebSocket(port: number, failures: FailureLog): Promise<number
 
 test(`CometD fuzz: ${COUNT} long-polling requests and ${WEBSOCKET_COUNT} websocket frames (FUZZ_SEED=${SEED})`, async () => {
   console.log(`# cometd fuzz: FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`);
-  const api = await Api.start({ cometd: { timeoutMs: CONNECT_HOLD_MS, intervalMs: 0, maxIntervalMs: 3000, maxQueue: 1000 } });
+  const api = await Api.start({ cometd: { ...testConfig().cometd, timeoutMs: CONNECT_HOLD_MS, maxIntervalMs: 3000 } });
   const failures = new FailureLog('CometD fuzz', SEED);
   const statuses = new Map<number, number>();
   try {

@@ -9,6 +9,7 @@ import type { App } from '../app/app.js';
 import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
+import { StoreLockedError } from '../store/sqlite.js';
 
 function fail(lines: string[]): never {
   for (const l of lines) process.stderr.write(`${l}\n`);
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof StoreLockedError) fail([`Switchboard cannot start: ${err.message}`]);
   process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,7 +1,8 @@
 /**
  * SqliteStore: the Store port (provisioning + supervision audit) on better-sqlite3, the embedded
- * default. A file database gets its parent folder created, the WAL journal and a busy timeout;
- * ':memory:' is private to this store. Foreign keys are on. The schema is migrated on open
+ * default. A file database gets its parent folder created, an exclusive lock (one server per file:
+ * a second one gets StoreLockedError), the WAL journal and a busy timeout; ':memory:' is private
+ * to this store and needs no lock. Foreign keys are on. The schema is migrated on open
  * (schema.ts). Calls are synchronous underneath; the async methods only honour the port, so a
  * PostgreSQL adapter can sit beside this one.
  */
@@ -25,6 +26,37 @@ import { SqliteSessions } from './sqlite-sessions.js';
 
 export const MEMORY = ':memory:';
 
+/** Another process holds the database file: one Switchboard per database (see lockExclusively). */
+export class StoreLockedError extends Error {
+  readonly code = 'SWITCHBOARD_DATABASE_LOCKED';
+  constructor(readonly database: string) {
+    super(
+      `the database ${resolve(database)} is in use by another process (another Switchboard?); ` +
+        'stop it, or give this server its own database (SWITCHBOARD_DB or "database" in the configuration file)',
+    );
+    this.name = 'StoreLockedError';
+  }
+}
+
+/**
+ * One server per database file: SQLite's exclusive locking mode, taken at once (no waiting) with an
+ * empty exclusive transaction and then held until the connection closes. The lock is the operating
+ * system's file lock, so a server that dies (even kill -9) releases it with its process: there is
+ * no stale lock to take over. While a server runs, other processes (the sqlite3 shell too) cannot
+ * read the file; WAL then keeps its index in the server's memory instead of a -shm file.
+ */
+function lockExclusively(db: Database.Database, database: string): void {
+  db.pragma('busy_timeout = 0');
+  db.pragma('locking_mode = EXCLUSIVE');
+  try {
+    db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new StoreLockedError(database);
+    throw err;
+  }
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly provisioning: SqliteProvisioning;
@@ -39,6 +71,7 @@ export class SqliteStore implements Store {
     this.db = new Database(database);
     try {
       if (!inMemory) {
+        lockExclusively(this.db, database);
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = NORMAL');
         this.db.pragma('busy_timeout = 5000');

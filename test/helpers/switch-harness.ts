@@ -1,9 +1,10 @@
 /**
- * A simulated switch on a virtual clock with a small contact center, and an event log that renders
+ * A switch (simulated endpoints unless told otherwise) on a virtual clock with a small contact center, and an event log that renders
  * each SwitchEvent as one readable line, for unit, property and golden tests of the core.
  */
 import assert from 'node:assert/strict';
-import { SimulatedSwitch } from '../../src/switch/simulated.js';
+import { CallModel } from '../../src/switch/call-model.js';
+import type { SwitchOptions } from '../../src/switch/call-model.js';
 import { VirtualClock, countingIds } from '../../src/switch/clock.js';
 import type { ContactCenterSettings, SwitchEvent } from '../../src/switch/model.js';
 import type { CallOperation } from '../../src/switch/port.js';
@@ -57,11 +58,13 @@ export class Harness {
   readonly clock = new VirtualClock();
   /** internal failures the switch logged (a scenario that sees one fails in take()) */
   readonly errors: { o: object; msg?: string }[] = [];
-  readonly sw = new SimulatedSwitch({ clock: this.clock, ids: countingIds(), log: { error: (o, msg) => this.errors.push({ o, msg }) } });
+  readonly sw: CallModel;
   readonly events: SwitchEvent[] = [];
   private mark = 0;
 
-  constructor(settings: ContactCenterSettings = defaultSettings()) {
+  /** options: anything of the switch's but clock, ids and log (endpoints, handlers, auditAvailable...) */
+  constructor(settings: ContactCenterSettings = defaultSettings(), options: Partial<Omit<SwitchOptions, 'clock' | 'ids' | 'log'>> = {}) {
+    this.sw = new CallModel({ ...options, clock: this.clock, ids: countingIds(), log: { error: (o, msg) => this.errors.push({ o, msg }) } });
     this.sw.configure({
       id: 'cc1',
       settings,
@@ -105,6 +108,11 @@ export class Harness {
     const calls = this.sw.callsOf(dn);
     assert.equal(calls.length, 1, `${dn} should have exactly one call, has ${calls.length}`);
     return calls[0];
+  }
+
+  /** media-changed facts since the start, as lines */
+  mediaEvents(): string[] {
+    return this.events.filter((e) => e.kind === 'media').map(eventLine);
   }
 
   mediaOf(callUuid: string): Record<string, string[]> {

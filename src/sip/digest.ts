@@ -109,12 +109,18 @@ export interface DigestServerOptions {
   nonceLifetimeMs?: number;
   /** most nonces whose count is tracked at once, default 10000 (the oldest are dropped first) */
   maxTrackedNonces?: number;
+  /**
+   * the challenges offered, in this order (default SHA-256 then MD5, RFC 7616 3.7). Clients that only read
+   * the first challenge and only know MD5 (sipp 3.6) need MD5 first.
+   */
+  algorithms?: readonly DigestAlgorithm[];
 }
 
 export class DigestServer {
   private readonly secret: Buffer;
   private readonly lifetime: number;
   private readonly maxTracked: number;
+  private readonly algorithms: readonly DigestAlgorithm[];
   /** nonce -> highest nonce count accepted; insertion order is issue order, so pruning is from the front */
   private readonly counts = new Map<string, { count: number; issuedAt: number }>();
 
@@ -122,6 +128,7 @@ export class DigestServer {
     this.secret = options.secret ?? randomBytes(32);
     this.lifetime = options.nonceLifetimeMs ?? 300_000;
     this.maxTracked = options.maxTrackedNonces ?? 10_000;
+    this.algorithms = options.algorithms && options.algorithms.length > 0 ? options.algorithms : DIGEST_ALGORITHMS;
   }
 
   private sign(payload: string): string {
@@ -146,11 +153,12 @@ export class DigestServer {
     return { state: age > this.lifetime ? 'stale' : 'valid', issuedAt };
   }
 
-  /** WWW-Authenticate values: one per algorithm, SHA-256 first. */
-  challenges(realm: string, stale = false): string[] {
+  /** WWW-Authenticate values: one per algorithm, in the configured order (`only` narrows the set). */
+  challenges(realm: string, stale = false, only?: readonly DigestAlgorithm[]): string[] {
     const nonce = this.newNonce();
     const quotedRealm = realm.replace(/(["\\])/g, '\\$1');
-    return DIGEST_ALGORITHMS.map(
+    const offered = only ? this.algorithms.filter((algorithm) => only.includes(algorithm)) : this.algorithms;
+    return (offered.length > 0 ? offered : this.algorithms).map(
       (algorithm) =>
         `Digest realm="${quotedRealm}", nonce="${nonce}", algorithm=${algorithm}, qop="auth"${stale ? ', stale=true' : ''}`,
     );
@@ -175,7 +183,7 @@ export class DigestServer {
     const response = params.get('response');
     if (!username || realm === undefined || !nonce || !uri || !response) return { ok: false, reason: 'malformed' };
     const algorithm = asAlgorithm(params.get('algorithm'));
-    if (!algorithm) return { ok: false, reason: 'unsupported', username };
+    if (!algorithm || !this.algorithms.includes(algorithm)) return { ok: false, reason: 'unsupported', username };
     const qop = params.get('qop');
     const nc = params.get('nc');
     const cnonce = params.get('cnonce');

@@ -49,7 +49,16 @@ export interface RegistrarOptions {
   lockoutBlockMs?: number;
   /** most source addresses whose failures are tracked (default 10000) */
   maxTrackedAddresses?: number;
+  /** User-Agent patterns that get an MD5-only challenge (default MD5_ONLY_USER_AGENTS) */
+  md5OnlyUserAgents?: readonly RegExp[];
 }
+
+/**
+ * User agents that fail on a SHA-256 challenge even when an MD5 one is offered next to it, so they are
+ * challenged with MD5 alone. baresip 1.x (libre 1.x, Debian 12's baresip-core 1.0.0) rejects the whole
+ * 401 with ENOSYS ("Register: Function not implemented") as soon as one challenge is not MD5.
+ */
+export const MD5_ONLY_USER_AGENTS: readonly RegExp[] = [/^baresip v?[01]\./i];
 
 export interface Binding {
   dn: string;
@@ -131,8 +140,10 @@ export class Registrar {
   }
 
   private challenge(request: SipRequest, dn: string, stale: boolean): SipResponse {
+    const userAgent = getHeader(request, 'User-Agent') ?? '';
+    const md5Only = (this.options.md5OnlyUserAgents ?? MD5_ONLY_USER_AGENTS).some((pattern) => pattern.test(userAgent));
     const headers = this.options.digest
-      .challenges(this.realmFor(dn), stale)
+      .challenges(this.realmFor(dn), stale, md5Only ? ['MD5'] : undefined)
       .map((value) => ({ name: 'WWW-Authenticate', value }));
     return this.reply(request, 401, headers);
   }

@@ -37,7 +37,7 @@ import {
   type SipResponse,
 } from './message.js';
 import { parseVia } from './headers.js';
-import { DigestServer, chooseChallenge, answerChallenge } from './digest.js';
+import { DigestServer, chooseChallenge, answerChallenge, type DigestAlgorithm } from './digest.js';
 import { Registrar, type ExtensionLookup, type RegistrarEvents, type SipLog } from './registrar.js';
 import { Dialog, destinationOfUri } from './dialog.js';
 
@@ -78,6 +78,8 @@ export interface SipServerOptions {
   /** option tags we implement (for Require checks and Supported); default none */
   supportedExtensions?: string[];
   userAgent?: string;
+  /** digest challenges offered, in order (see DigestServerOptions.algorithms) */
+  digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
 export interface OutgoingRequest {
@@ -123,7 +125,7 @@ export class SipServer {
   private constructor(private readonly options: SipServerOptions) {
     this.advertisedHost = options.advertisedHost ?? options.host;
     this.supported = options.supportedExtensions ?? [];
-    this.digest = new DigestServer({ clock: options.clock });
+    this.digest = new DigestServer({ clock: options.clock, ...(options.digestAlgorithms ? { algorithms: options.digestAlgorithms } : {}) });
     this.registrar = new Registrar({
       clock: options.clock,
       lookup: options.lookup,

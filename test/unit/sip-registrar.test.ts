@@ -148,3 +148,15 @@ test('failures spread over more than 60 s do not block', () => {
   }
   assert.equal(registrar.isBlocked(PHONE.address), false);
 });
+
+test('user agents known to fail on SHA-256 challenges (baresip 1.x) are challenged with MD5 only', () => {
+  const { registrar } = setup();
+  const request = registerRequest('5001', ['<sip:5001@10.0.0.7>']);
+  request.headers.push({ name: 'User-Agent', value: 'baresip v1.0.0 (x86_64/linux)' });
+  const challenges = getHeaders(registrar.handleRegister(request, PHONE), 'WWW-Authenticate');
+  assert.equal(challenges.length, 1);
+  assert.match(challenges[0], /algorithm=MD5/);
+  const modern = registerRequest('5001', ['<sip:5001@10.0.0.7>']);
+  modern.headers.push({ name: 'User-Agent', value: 'baresip v3.10.0' });
+  assert.equal(getHeaders(registrar.handleRegister(modern, PHONE), 'WWW-Authenticate').length, 2);
+});

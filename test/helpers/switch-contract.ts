@@ -33,7 +33,7 @@ export class FakePhones implements Endpoints {
   readonly mixer = new Map<string, readonly MediaParty[]>();
   private readonly pending = new Map<string, () => void>();
 
-  constructor(private readonly host: EndpointHost) {}
+  constructor(readonly host: EndpointHost) {}
 
   offer(leg: LegRef, offer: Offer): void {
     this.effects.push(`offer ${leg.dn}${offer.autoAnswer ? ' auto' : ''}`);

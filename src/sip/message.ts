@@ -286,7 +286,7 @@ export class StreamFramer {
 // ---- header access -------------------------------------------------------------------------------
 
 function sameName(header: SipHeader, name: string, lower: string): boolean {
-  return header.name === name || header.name.toLowerCase() === lower;
+  return header.name === name || (header.name.length === name.length && header.name.toLowerCase() === lower);
 }
 
 /** The first value of a header (canonical or any-case name). */

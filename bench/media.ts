@@ -10,7 +10,7 @@
  * and worker), so "CPU µs per packet" (packets in + out) compares like with like; the ratio
  * mixer / echo is the figure. Tick lateness p50/p99/max comes from the worker's clock. Bounded:
  * the full run takes about a minute; `--quick` runs one small size. Traffic stays on 127.0.0.1.
- * Options: --quick, --sizes=100,300,500, --seconds=5.
+ * Options: --quick, --sizes=100,300,500, --seconds=5, --mode=both|echo|mixer (one side only, for profiling).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -26,6 +26,7 @@ const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${na
 const QUICK = process.argv.includes('--quick');
 const SIZES = (argument('sizes') ?? (QUICK ? '50' : '100,300,500')).split(',').map(Number);
 const SECONDS = Number(argument('seconds') ?? (QUICK ? 3 : 5));
+const MODE = argument('mode') ?? 'both';
 const WARM_UP_MS = 1000;
 
 // ---------------------------------------------------------------------------------------------
@@ -210,16 +211,16 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const calls of SIZES) {
     const legs = 3 * calls;
-    const echo = await echoRun(legs);
-    const mixer = await mixerRun(calls);
+    const echo = MODE === 'mixer' ? undefined : await echoRun(legs);
+    const mixer = MODE === 'echo' ? undefined : await mixerRun(calls);
     const row = (mode: string, m: Measurement, ratio: string) =>
       console.log(
         `| ${calls} | ${legs} | ${mode} | ${Math.round(m.packetsPerSecond)} | ${fixed(m.cpuPercent)} % | ${fixed(m.cpuPercent / calls, 3)} % | ${fixed(m.microsecondsPerPacket, 2)} | ${ratio} | ${
           m.lateness ? `${fixed(m.lateness.p50)} / ${fixed(m.lateness.p99)} / ${fixed(m.lateness.max)}` : '–'
         } | ${m.lost} |`,
       );
-    row('raw UDP echo', echo, '1.00');
-    row('mixer worker', mixer, fixed(mixer.microsecondsPerPacket / echo.microsecondsPerPacket, 2));
+    if (echo) row('raw UDP echo', echo, '1.00');
+    if (mixer) row('mixer worker', mixer, echo ? fixed(mixer.microsecondsPerPacket / echo.microsecondsPerPacket, 2) : '–');
   }
   console.log('\nCPU per call = CPU / calls; a core is 100 %. Monitored calls per core at this cost ≈ 100 % / (CPU per call), valid while p99 lateness stays ≤ 10 ms.');
 }

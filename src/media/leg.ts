@@ -5,10 +5,16 @@
  * Latching (symmetric RTP, RFC 4961): until a packet arrives, the leg sends to the address of the
  * SDP (`remote`); the first valid RTP packet (version 2, the leg's codec or telephone-event payload
  * type) latches the leg to its source address and port, and from then on audio goes there. Packets
- * from any other source are dropped (`stats.foreignDropped`) while the latched source is alive.
+ * from any other source are dropped while the latched source is alive: once latched, the socket is
+ * connect()ed to the source, so the kernel drops them (cheaper sends, no per-packet address
+ * lookup); packets that slip in before the connection completes count in `stats.foreignDropped`.
  * Re-latch rule: when the latched source has been silent for `relatchAfterMs` (default 2000 ms),
- * the next valid packet from another source latches anew (a phone that changed port after a NAT
- * rebinding or a re-INVITE). `setRemote` (new SDP) clears the latch.
+ * the leg lets go of it (checked on every send, i.e. every tick) and the next valid packet from any
+ * source latches anew (a phone that changed port after a NAT rebinding or a re-INVITE); audio
+ * keeps going to the old source meanwhile. `setRemote` (new SDP) clears the latch. Letting go
+ * re-opens the socket on the same port instead of disconnect(), because some kernels (gVisor)
+ * unbind a UDP socket on disconnect; the sends of the one or two ticks that takes are skipped
+ * (`stats.unsentRebinding`).
  *
  * Receiving: SSRC changes and sequence jumps (more than 100 apart) are a new stream: the partial
  * frame is dropped and the stream is followed. Duplicates and packets up to 100 behind the newest
@@ -26,7 +32,7 @@ import type { CodecName, G711Law } from './g711.js';
 import { FRAME_SAMPLES, JitterQueue } from './jitter.js';
 import { DtmfReceiver } from './dtmf.js';
 import type { OutgoingEventPacket, ReceivedDigit } from './dtmf.js';
-import { RTP_FIXED_HEADER_BYTES, parseRtp, sequenceDistance, writeRtpHeader } from './rtp.js';
+import { RTP_FIXED_HEADER_BYTES, emptyRtpFields, readRtpFields, sequenceDistance, writeRtpHeader } from './rtp.js';
 import type { RtpPortAllocator } from './ports.js';
 
 export interface RemoteAddress {
@@ -62,6 +68,7 @@ export interface RtpLegStats {
   unknownPayloadDropped: number;
   lateDropped: number;
   unsentNoRemote: number;
+  unsentRebinding: number;
   streamRestarts: number;
 }
 
@@ -76,11 +83,14 @@ export class RtpLeg {
     unknownPayloadDropped: 0,
     lateDropped: 0,
     unsentNoRemote: 0,
+    unsentRebinding: 0,
     streamRestarts: 0,
   };
   readonly jitter: JitterQueue;
   private readonly law: G711Law;
-  private readonly outgoing = new Uint8Array(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES);
+  /** a Buffer, so dgram sends it without wrapping it first */
+  private readonly outgoing = Buffer.alloc(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES);
+  private readonly fields = emptyRtpFields();
   private readonly ssrc = randomInt(0, 2 ** 32);
   private readonly timestampBase = randomInt(0, 2 ** 32);
   private sequence = randomInt(0, 65536);
@@ -90,12 +100,18 @@ export class RtpLeg {
   private remote: RemoteAddress | undefined;
   private latched: RemoteAddress | undefined;
   private latchedHeardAt = 0;
+  /** the socket is connect()ed to `latched` (or being connected) */
+  private connection: 'none' | 'connecting' | 'connected' = 'none';
+  /** undefined while the socket is being re-opened */
+  private socket: dgram.Socket | undefined;
+  private rebinding = false;
+  private readonly bindAddress: string;
   private streamSsrc: number | undefined;
   private newestSequence = 0;
   private closed = false;
 
   private constructor(
-    private readonly socket: dgram.Socket,
+    socket: dgram.Socket,
     readonly localPort: number,
     private readonly allocator: RtpPortAllocator | undefined,
     private readonly options: RtpLegOptions,
@@ -105,9 +121,16 @@ export class RtpLeg {
     this.now = options.now ?? (() => performance.now());
     this.relatchAfterMs = options.relatchAfterMs ?? 2000;
     this.remote = options.remote;
+    this.bindAddress = options.bindAddress ?? '127.0.0.1';
+    this.attach(socket);
+  }
+
+  private attach(socket: dgram.Socket): void {
+    this.socket = socket;
     socket.on('message', (message, source) => {
+      if (socket !== this.socket) return;
       this.receive(message, source);
-      options.onDatagram?.();
+      this.options.onDatagram?.();
     });
     socket.on('error', () => {
       // a send to an unreachable port reports ICMP errors here; the leg keeps running
@@ -124,23 +147,14 @@ export class RtpLeg {
     for (let attempt = 0; attempt < attempts; attempt++) {
       const port = allocator ? allocator.allocate() : 0;
       if (port === undefined) break;
-      const socket = dgram.createSocket({ type: 'udp4' });
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(port, address, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
+        const socket = await bindUdp(port, address);
+        return new RtpLeg(socket, (socket.address() as AddressInfo).port, allocator, options);
       } catch (error) {
-        socket.close();
         if (allocator) allocator.release(port);
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
         throw error;
       }
-      const bound = (socket.address() as AddressInfo).port;
-      return new RtpLeg(socket, bound, allocator, options);
     }
     throw new Error('no free RTP port in the configured range');
   }
@@ -154,6 +168,16 @@ export class RtpLeg {
     return this.latched ?? this.remote;
   }
 
+  /** False only while the socket is being re-opened after letting go of a latched source. */
+  get socketOpen(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** The socket is connected to the latched source (the kernel drops other sources). */
+  get connectedToSource(): boolean {
+    return this.connection === 'connected';
+  }
+
   get latchedSource(): RemoteAddress | undefined {
     return this.latched;
   }
@@ -162,6 +186,7 @@ export class RtpLeg {
   setRemote(remote: RemoteAddress | undefined): void {
     this.remote = remote;
     this.latched = undefined;
+    this.disconnect();
   }
 
   get queuedFrames(): number {
@@ -201,11 +226,15 @@ export class RtpLeg {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    const socket = this.socket;
+    this.socket = undefined;
     return new Promise((resolve) => {
-      this.socket.close(() => {
+      const done = () => {
         this.allocator?.release(this.localPort);
         resolve();
-      });
+      };
+      if (socket) socket.close(done);
+      else done(); // re-opening: the bind in flight sees `closed` and closes its socket
     });
   }
 
@@ -215,25 +244,83 @@ export class RtpLeg {
   }
 
   private transmit(bytes: Uint8Array): void {
-    const destination = this.destination;
     if (this.closed) return;
+    if (this.connection === 'connected' && this.now() - this.latchedHeardAt >= this.relatchAfterMs) this.reopen();
+    const socket = this.socket;
+    if (!socket) {
+      this.stats.unsentRebinding++;
+      if (!this.rebinding) this.reopen(); // an earlier re-open failed: try again
+      return;
+    }
+    if (this.connection === 'connected') {
+      socket.send(bytes);
+      this.stats.packetsOut++;
+      return;
+    }
+    const destination = this.destination;
     if (!destination) {
       this.stats.unsentNoRemote++;
       return;
     }
-    this.socket.send(bytes, destination.port, destination.address);
+    socket.send(bytes, destination.port, destination.address);
     this.stats.packetsOut++;
   }
 
+  /**
+   * connect() the socket to the latched source. One connect at a time: while one is in flight, a
+   * newer latch just sends by address; the callback keeps the connection only if its target is
+   * still the latched source, and lets go of it otherwise.
+   */
+  private connect(to: RemoteAddress): void {
+    const socket = this.socket;
+    if (!socket || this.connection === 'connecting') return;
+    if (this.connection === 'connected') {
+      this.reopen(); // the new socket connects on the next latch
+      return;
+    }
+    this.connection = 'connecting';
+    socket.connect(to.port, to.address, (error?: Error) => {
+      if (this.closed || socket !== this.socket) return;
+      if (error) this.connection = 'none';
+      else if (this.latched === to && this.connection === 'connecting') this.connection = 'connected';
+      else this.reopen();
+    });
+  }
+
+  /** Let go of a connected (or connecting) socket: a fresh unconnected socket on the same port. */
+  private disconnect(): void {
+    if (this.connection !== 'none') this.reopen();
+  }
+
+  private reopen(): void {
+    if (this.closed || this.rebinding) return;
+    const old = this.socket;
+    this.socket = undefined;
+    this.connection = 'none';
+    this.rebinding = true;
+    const rebind = () =>
+      bindUdp(this.localPort, this.bindAddress).then(
+        (socket) => {
+          this.rebinding = false;
+          if (this.closed) socket.close();
+          else this.attach(socket);
+        },
+        () => {
+          this.rebinding = false; // the next send tries again
+        },
+      );
+    if (old) old.close(rebind);
+    else void rebind();
+  }
+
   private receive(message: Buffer, source: dgram.RemoteInfo): void {
-    const parsed = parseRtp(message);
-    if (!parsed.ok) {
+    const fields = this.fields;
+    if (readRtpFields(message, fields) !== undefined) {
       this.stats.malformedDropped++;
       return;
     }
-    const packet = parsed.packet;
-    const isEvent = packet.payloadType === this.options.telephoneEventPayloadType;
-    const law = isEvent ? undefined : lawForPayloadType(packet.payloadType);
+    const isEvent = fields.payloadType === this.options.telephoneEventPayloadType;
+    const law = isEvent ? undefined : lawForPayloadType(fields.payloadType);
     if (!isEvent && !law) {
       this.stats.unknownPayloadDropped++;
       return;
@@ -243,22 +330,23 @@ export class RtpLeg {
       return;
     }
     this.stats.packetsIn++;
-    if (this.streamSsrc !== packet.ssrc) {
-      this.restartStream(packet.ssrc, packet.sequenceNumber);
+    if (this.streamSsrc !== fields.ssrc) {
+      this.restartStream(fields.ssrc, fields.sequenceNumber);
     } else {
-      const distance = sequenceDistance(this.newestSequence, packet.sequenceNumber);
+      const distance = sequenceDistance(this.newestSequence, fields.sequenceNumber);
       if (distance <= 0 && distance > -REORDER_WINDOW) {
         this.stats.lateDropped++;
         return;
       }
-      if (distance > REORDER_WINDOW || distance <= -REORDER_WINDOW) this.restartStream(packet.ssrc, packet.sequenceNumber);
-      this.newestSequence = packet.sequenceNumber;
+      if (distance > REORDER_WINDOW || distance <= -REORDER_WINDOW) this.restartStream(fields.ssrc, fields.sequenceNumber);
+      this.newestSequence = fields.sequenceNumber;
     }
     if (isEvent) {
+      const packet = { ssrc: fields.ssrc, timestamp: fields.timestamp, payload: message.subarray(fields.payloadStart, fields.payloadEnd) };
       this.dtmf.receive(packet, (digit) => this.options.onDigit?.(digit));
       return;
     }
-    this.jitter.pushCodes(law!.decodeTable, packet.payload);
+    this.jitter.pushCodes(law!.decodeTable, message, fields.payloadStart, fields.payloadEnd - fields.payloadStart);
   }
 
   private restartStream(ssrc: number, sequence: number): void {
@@ -279,8 +367,23 @@ export class RtpLeg {
     if (latched && now - this.latchedHeardAt < this.relatchAfterMs) return false;
     this.latched = { address: source.address, port: source.port };
     this.latchedHeardAt = now;
+    this.connect(this.latched);
     this.streamSsrc = undefined;
     this.options.onLatched?.(this.latched);
     return true;
   }
+}
+
+function bindUdp(port: number, address: string): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: 'udp4' });
+  return new Promise((resolve, reject) => {
+    socket.once('error', (error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.bind(port, address, () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
 }

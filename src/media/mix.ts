@@ -91,19 +91,30 @@ export function mixSpeakers(
   return out;
 }
 
-/** What each listener slot receives this tick under `plan` (one buffer per slot in `outs`). */
+/**
+ * What each listener slot receives this tick under `plan` (one scratch buffer per slot in `outs`),
+ * written into `results` (reused by the caller from tick to tick) and returned.
+ */
 export function mixTick(
   plan: MixPlan,
   frames: readonly (Int16Array | null)[],
   holdFrame: Int16Array,
   outs: readonly Int16Array[],
   accumulator: Int32Array,
+  results: Int16Array[] = [],
 ): Int16Array[] {
-  return plan.listeners.map((listener, slot) => {
-    if (listener.output === ListenerOutput.Hold) return holdFrame;
-    if (listener.output === ListenerOutput.Silence) return SILENT_FRAME;
-    return mixSpeakers(frames, listener.speakers, outs[slot], accumulator);
-  });
+  const listeners = plan.listeners;
+  results.length = listeners.length;
+  for (let slot = 0; slot < listeners.length; slot++) {
+    const listener = listeners[slot];
+    results[slot] =
+      listener.output === ListenerOutput.Hold
+        ? holdFrame
+        : listener.output === ListenerOutput.Silence
+          ? SILENT_FRAME
+          : mixSpeakers(frames, listener.speakers, outs[slot], accumulator);
+  }
+  return results;
 }
 
 /**

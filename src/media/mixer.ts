@@ -99,6 +99,9 @@ interface CallMedia {
   holdAudio: HoldAudio;
   recorder?: WavRecorder;
   frames: (Int16Array | null)[];
+  /** per slot, rebuilt with the plan */
+  outs: Int16Array[];
+  results: Int16Array[];
 }
 
 export class Mixer {
@@ -277,7 +280,7 @@ export class Mixer {
   }
 
   private mixCall(call: CallMedia, tick: number): void {
-    const plan = (call.plan ??= planMix(call.matrix, call.participants.map((p) => p.phoneNumber)));
+    const plan = call.plan ?? this.replan(call);
     const participants = call.participants;
     const frames = call.frames;
     for (let slot = 0; slot < participants.length; slot++) {
@@ -292,7 +295,7 @@ export class Mixer {
       call.holdAudio === HoldAudio.Tone
         ? fillFromTable(this.toneTable(HOLD_TONE_HZ, HOLD_TONE_AMPLITUDE), tick * FRAME_SAMPLES, this.holdFrame)
         : SILENT_FRAME;
-    const outs = mixTick(plan, frames, hold, participants.map((p) => p.out), this.accumulator);
+    const outs = mixTick(plan, frames, hold, call.outs, this.accumulator, call.results);
     for (let slot = 0; slot < participants.length; slot++) {
       const { leg, dtmfSender } = participants[slot];
       if (!leg) continue;
@@ -308,7 +311,7 @@ export class Mixer {
     if (this.options.relayDtmf === false) return;
     const call = this.calls.get(callId);
     if (!call) return;
-    const plan = (call.plan ??= planMix(call.matrix, call.participants.map((p) => p.phoneNumber)));
+    const plan = call.plan ?? this.replan(call);
     const senderSlot = call.participants.findIndex((p) => p.phoneNumber === phoneNumber);
     call.participants.forEach((participant, slot) => {
       if (!participant.leg?.canSendEvents || !plan.listeners[slot].speakers.includes(senderSlot)) return;
@@ -330,6 +333,11 @@ export class Mixer {
     });
   };
 
+  private replan(call: CallMedia): MixPlan {
+    call.outs = call.participants.map((p) => p.out);
+    return (call.plan = planMix(call.matrix, call.participants.map((p) => p.phoneNumber)));
+  }
+
   private toneTable(frequencyHz: number, amplitude: number): Int16Array {
     const key = `${frequencyHz}/${amplitude}`;
     let table = this.toneTables.get(key);
@@ -340,7 +348,7 @@ export class Mixer {
   private callOrNew(callId: string): CallMedia {
     let call = this.calls.get(callId);
     if (!call) {
-      call = { callId, participants: [], matrix: [], plan: undefined, holdAudio: HoldAudio.Silence, frames: [] };
+      call = { callId, participants: [], matrix: [], plan: undefined, holdAudio: HoldAudio.Silence, frames: [], outs: [], results: [] };
       this.calls.set(callId, call);
     }
     return call;

@@ -5,6 +5,7 @@
  * Guarantees: parsing never throws and never copies; it returns either a packet whose `payload`
  * (and `extension.data`) are views into the received buffer, or a reason why the bytes are not an
  * RTP version-2 packet (too short, wrong version, CSRC list, extension or padding past the end).
+ * `readRtpFields` is the same check without allocating (the per-packet receive path).
  * `writeRtpHeader` writes a header in place into a caller-owned buffer (the mixer reuses one buffer
  * per leg), so the per-packet send path allocates nothing.
  */
@@ -46,52 +47,94 @@ function fail(reason: string): RtpParseResult {
   return { ok: false, reason };
 }
 
-export function parseRtp(bytes: Uint8Array): RtpParseResult {
-  if (bytes.length < RTP_FIXED_HEADER_BYTES) return fail(`too short for an RTP header (${bytes.length} bytes)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * The fields of a packet, read without allocating into a caller-owned object (the receive path of
+ * a leg reuses one); `payloadStart`/`payloadEnd` bound the payload in the buffer.
+ */
+export interface RtpFields {
+  marker: boolean;
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  csrcCount: number;
+  /** offset of the extension header (its profile word), or -1 */
+  extensionStart: number;
+  paddingBytes: number;
+  payloadStart: number;
+  payloadEnd: number;
+}
+
+export function emptyRtpFields(): RtpFields {
+  return { marker: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcCount: 0, extensionStart: -1, paddingBytes: 0, payloadStart: 0, payloadEnd: 0 };
+}
+
+const readUint32 = (bytes: Uint8Array, at: number) =>
+  ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+
+/** Read the header of `bytes` into `fields`; returns why it is not RTP v2, or undefined when it is. */
+export function readRtpFields(bytes: Uint8Array, fields: RtpFields): string | undefined {
+  if (bytes.length < RTP_FIXED_HEADER_BYTES) return `too short for an RTP header (${bytes.length} bytes)`;
   const first = bytes[0];
   const version = first >> 6;
-  if (version !== RTP_VERSION) return fail(`RTP version ${version}, expected 2`);
-  const hasPadding = (first & 0x20) !== 0;
-  const hasExtension = (first & 0x10) !== 0;
+  if (version !== RTP_VERSION) return `RTP version ${version}, expected 2`;
   const csrcCount = first & 0x0f;
-  const second = bytes[1];
   let offset = RTP_FIXED_HEADER_BYTES + 4 * csrcCount;
-  if (offset > bytes.length) return fail(`CSRC list of ${csrcCount} runs past the end`);
-  let csrcs = NO_CSRCS;
-  if (csrcCount > 0) {
-    const list: number[] = [];
-    for (let i = 0; i < csrcCount; i++) list.push(view.getUint32(RTP_FIXED_HEADER_BYTES + 4 * i));
-    csrcs = list;
-  }
-  let extension: RtpExtension | undefined;
-  if (hasExtension) {
-    if (offset + 4 > bytes.length) return fail('header extension runs past the end');
-    const profile = view.getUint16(offset);
-    const length = 4 * view.getUint16(offset + 2);
-    if (offset + 4 + length > bytes.length) return fail('header extension runs past the end');
-    extension = { profile, data: bytes.subarray(offset + 4, offset + 4 + length) };
+  if (offset > bytes.length) return `CSRC list of ${csrcCount} runs past the end`;
+  fields.extensionStart = -1;
+  if ((first & 0x10) !== 0) {
+    if (offset + 4 > bytes.length) return 'header extension runs past the end';
+    const length = 4 * ((bytes[offset + 2] << 8) | bytes[offset + 3]);
+    if (offset + 4 + length > bytes.length) return 'header extension runs past the end';
+    fields.extensionStart = offset;
     offset += 4 + length;
   }
   let end = bytes.length;
   let paddingBytes = 0;
-  if (hasPadding) {
+  if ((first & 0x20) !== 0) {
     paddingBytes = bytes[bytes.length - 1];
-    if (paddingBytes === 0 || end - paddingBytes < offset) return fail(`invalid padding count ${paddingBytes}`);
+    if (paddingBytes === 0 || end - paddingBytes < offset) return `invalid padding count ${paddingBytes}`;
     end -= paddingBytes;
   }
+  const second = bytes[1];
+  fields.marker = (second & 0x80) !== 0;
+  fields.payloadType = second & 0x7f;
+  fields.sequenceNumber = (bytes[2] << 8) | bytes[3];
+  fields.timestamp = readUint32(bytes, 4);
+  fields.ssrc = readUint32(bytes, 8);
+  fields.csrcCount = csrcCount;
+  fields.paddingBytes = paddingBytes;
+  fields.payloadStart = offset;
+  fields.payloadEnd = end;
+  return undefined;
+}
+
+export function parseRtp(bytes: Uint8Array): RtpParseResult {
+  const fields = emptyRtpFields();
+  const reason = readRtpFields(bytes, fields);
+  if (reason !== undefined) return fail(reason);
+  let csrcs = NO_CSRCS;
+  if (fields.csrcCount > 0) {
+    const list: number[] = [];
+    for (let i = 0; i < fields.csrcCount; i++) list.push(readUint32(bytes, RTP_FIXED_HEADER_BYTES + 4 * i));
+    csrcs = list;
+  }
   const packet: RtpPacket = {
-    version,
-    marker: (second & 0x80) !== 0,
-    payloadType: second & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
-    paddingBytes,
+    version: RTP_VERSION,
+    marker: fields.marker,
+    payloadType: fields.payloadType,
+    sequenceNumber: fields.sequenceNumber,
+    timestamp: fields.timestamp,
+    ssrc: fields.ssrc,
+    paddingBytes: fields.paddingBytes,
     csrcs,
-    payload: bytes.subarray(offset, end),
+    payload: bytes.subarray(fields.payloadStart, fields.payloadEnd),
   };
-  if (extension) packet.extension = extension;
+  if (fields.extensionStart >= 0) {
+    const at = fields.extensionStart;
+    const length = 4 * ((bytes[at + 2] << 8) | bytes[at + 3]);
+    packet.extension = { profile: (bytes[at] << 8) | bytes[at + 1], data: bytes.subarray(at + 4, at + 4 + length) };
+  }
   return { ok: true, packet };
 }
 

@@ -117,31 +117,60 @@ test('once latched, another source is dropped until the latched one has been sil
   const phone = await openPhone();
   const intruder = await openPhone();
   const { leg, handledAtLeast } = await openLeg({ relatchAfterMs: 2000, now: () => now });
+  const firstSamples = () => {
+    const values: number[] = [];
+    for (let frame = leg.takeFrame(); frame; frame = leg.takeFrame()) values.push(frame[0]);
+    return values;
+  };
+  const heard = (value: number) => MU_LAW.decodeTable[MU_LAW.encodeTable[value]];
   try {
     phone.send(leg, packet(1, encode(MU_LAW, tone(160, 100))));
     await handledAtLeast(1);
+    await waitUntil(() => leg.connectedToSource, 'the leg connected to the latched phone');
     now = 1999;
-    intruder.send(leg, packet(50, encode(MU_LAW, tone(160, 200)), 999));
+    intruder.send(leg, packet(50, encode(MU_LAW, tone(160, 200)), 999)); // dropped (by the kernel)
+    phone.send(leg, packet(2, encode(MU_LAW, tone(160, 100))));
     await handledAtLeast(2);
-    assert.equal(leg.stats.foreignDropped, 1);
     assert.equal(leg.latchedSource?.port, phone.port);
+    assert.deepEqual(firstSamples(), [heard(100), heard(100)], "the intruder's audio never reached the queue");
 
-    now = 1999 + 2000; // the latched phone has been silent for 2 s
+    now = 1999 + 2000; // the latched phone has been silent for 2 s: the next send lets go of it
+    leg.sendAudio(tone(160, 0), 0);
+    assert.equal(leg.connectedToSource, false);
+    assert.equal(leg.stats.unsentRebinding, 1, 'the send of the re-opening tick is skipped');
+    await waitUntil(() => leg.socketOpen, 'the socket re-opened on the same port');
     intruder.send(leg, packet(51, encode(MU_LAW, tone(160, 200)), 999));
     await handledAtLeast(3);
     assert.equal(leg.latchedSource?.port, intruder.port, 're-latched to the new source');
-    phone.send(leg, packet(2, encode(MU_LAW, tone(160, 100))));
+    await waitUntil(() => leg.connectedToSource, 'the leg connected to the new source');
+    phone.send(leg, packet(3, encode(MU_LAW, tone(160, 100)))); // now the old source is the foreign one
+    intruder.send(leg, packet(52, encode(MU_LAW, tone(160, 200)), 999));
     await handledAtLeast(4);
-    assert.equal(leg.stats.foreignDropped, 2, 'the old source is now the foreign one');
+    assert.deepEqual(firstSamples(), [heard(200), heard(200)]);
+    leg.sendAudio(tone(160, 0), 1);
+    await intruder.nextPacket();
 
     leg.setRemote({ address: '127.0.0.1', port: phone.port });
     assert.equal(leg.latchedSource, undefined, 'a new SDP clears the latch');
+    assert.equal(leg.connectedToSource, false);
   } finally {
     await leg.close();
     phone.close();
     intruder.close();
   }
 });
+
+/** Re-check `condition` on each turn of the event loop (I/O runs between), bounded by a timeout. */
+function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      const check = () => (condition() ? resolve() : setImmediate(check));
+      check();
+    }),
+    2000,
+    what,
+  );
+}
 
 test('10 ms and 30 ms packets are re-chunked into 160-sample frames', async () => {
   const phone = await openPhone();

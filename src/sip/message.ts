@@ -165,6 +165,15 @@ export function missingEssentials(message: SipMessage): string | undefined {
   return undefined;
 }
 
+/** The start line and headers of an oversized message, when they fit the header limit (to route a 513). */
+function headOnly(buffer: Buffer, limits: ParseLimits): SipMessage | undefined {
+  const start = skipLeadingLineBreaks(buffer);
+  const end = findHeaderEnd(buffer.subarray(0, start + limits.maxHeaderBytes), start);
+  if (!end) return undefined;
+  const head = parseHead(buffer.toString('utf8', start, end.index), limits);
+  return 'message' in head ? head.message : undefined;
+}
+
 /**
  * Parses one message. For a datagram pass the whole payload; for a stream pass exactly one frame
  * (see `StreamFramer`) with `stream: true`, so a missing Content-Length means an empty body.
@@ -175,7 +184,7 @@ export function parseMessage(
 ): ParseResult {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const buffer = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
-  if (buffer.length > limits.maxMessageBytes) return failure(513, 'message too large');
+  if (buffer.length > limits.maxMessageBytes) return failure(513, 'message too large', headOnly(buffer, limits));
   const start = skipLeadingLineBreaks(buffer);
   const end = findHeaderEnd(buffer, start);
   let headEnd: number;

@@ -135,7 +135,11 @@ test('Content-Length: extra datagram bytes dropped, too long refused, malformed 
 
 test('limits: oversized messages, header sections and header counts are refused as values', () => {
   const big = parseMessage(Buffer.alloc(70000, 65));
-  assert.ok(!big.ok && big.status === 513);
+  assert.ok(!big.ok && big.status === 513 && !big.partial);
+  const bigBody = parseMessage(
+    'MESSAGE sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\n\r\n' + 'b'.repeat(70000),
+  );
+  assert.ok(!bigBody.ok && bigBody.status === 513 && bigBody.partial, 'the head is kept so a 513 can be routed');
   const manyHeaders = 'OPTIONS sip:x@h SIP/2.0\r\n' + 'X-A: 1\r\n'.repeat(300) + '\r\n';
   const count = parseMessage(manyHeaders);
   assert.ok(!count.ok && count.error === 'too many headers');

@@ -146,7 +146,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const deadline = started + MINUTES * 60_000;
   const rows: string[] = ['| t (s) | RSS MiB | heap MiB | loop p50 ms | loop p99 ms | loop max ms | live calls | offered | answered | hung up | REST req | REST err | notifications |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  let lastSampleAt = Date.now();
   const sample = (): void => {
+    lastSampleAt = Date.now();
     const memory = process.memoryUsage();
     const live = new Set(agents.flatMap((v) => [...v.calls].filter(([, c]) => c.state !== 'Released').map(([id]) => id))).size;
     const row = `| ${((Date.now() - started) / 1000).toFixed(0)} | ${(memory.rss / 2 ** 20).toFixed(1)} | ${(memory.heapUsed / 2 ** 20).toFixed(1)} | ${pct(lag, 50)} | ${pct(lag, 99)} | ${(lag.max / 1e6).toFixed(1)} | ${live} | ${stats.callsOffered} | ${stats.answered} | ${stats.hungUp} | ${stats.requests} | ${stats.errors} | ${stats.notifications} |`;
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
   }
   clearInterval(sampler);
-  sample();
+  if (Date.now() - lastSampleAt > 1000) sample();
 
   // settle: no user request in flight and no notification for QUIET_MS (bounded)
   const settleStart = Date.now();

@@ -136,7 +136,6 @@ test('a half-sent body does not block anyone else', async () => {
 
 test(
   'the server closes a half-sent request once connections.requestTimeoutMs has passed',
-  { todo: 'narrowed: pending the connection timeouts of src/gws/http.ts (issue 7, section 3); make it a plain test once they apply connections.requestTimeoutMs' },
   async () => {
     const exchange = await rawExchange({
       port,

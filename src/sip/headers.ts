@@ -74,6 +74,22 @@ export function canonicalHeaderName(name: string): string | undefined {
   return TOKEN.test(name) ? name : undefined;
 }
 
+/** raw spelling -> info, so repeated spellings skip lower-casing; bounded (unknown names are open-ended) */
+const SPELLING_CACHE = new Map<string, HeaderInfo>();
+
+/** Canonical name and list flag of a header name as written, or undefined when it is not a token. */
+export function headerInfo(rawName: string): { name: string; list: boolean } | undefined {
+  const cached = SPELLING_CACHE.get(rawName);
+  if (cached) return cached;
+  let info = BY_LOWER_NAME.get(rawName.toLowerCase());
+  if (!info) {
+    if (!TOKEN.test(rawName)) return undefined;
+    info = { name: rawName, list: false };
+  }
+  if (SPELLING_CACHE.size < 1000) SPELLING_CACHE.set(rawName, info);
+  return info;
+}
+
 export function isListHeader(canonicalName: string): boolean {
   return BY_LOWER_NAME.get(canonicalName.toLowerCase())?.list ?? false;
 }

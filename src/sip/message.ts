@@ -13,7 +13,7 @@
  * - Limits: whole message, header section and header count are bounded (`ParseLimits`).
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalHeaderName, isListHeader, splitHeaderList, parseVia, parseCSeq, BRANCH_COOKIE } from './headers.js';
+import { canonicalHeaderName, headerInfo, splitHeaderList, parseVia, parseCSeq, BRANCH_COOKIE } from './headers.js';
 import { parseNameAddr } from './uri.js';
 
 export interface SipHeader {
@@ -58,7 +58,6 @@ export type ParseResult =
 const EMPTY_BODY = Buffer.alloc(0);
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z][A-Za-z0-9+.\-]*:[^\s]+) SIP\/2\.0$/;
 const STATUS_LINE = /^SIP\/2\.0 ([1-6][0-9]{2}) ([^\r\n]*)$/;
-const HEADER_NAME = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
 function failure(status: 400 | 513, error: string, partial?: SipMessage): ParseResult {
   return partial ? { ok: false, status, error, partial } : { ok: false, status, error };
@@ -99,12 +98,11 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage } |
   const flush = (line: string): string | undefined => {
     const colon = line.indexOf(':');
     if (colon <= 0) return 'header line without a name';
-    const rawName = line.slice(0, colon).trimEnd();
-    if (!HEADER_NAME.test(rawName)) return 'malformed header name';
-    const name = canonicalHeaderName(rawName);
-    if (!name) return 'malformed header name';
+    const info = headerInfo(line.slice(0, colon).trimEnd());
+    if (!info) return 'malformed header name';
+    const name = info.name;
     const value = line.slice(colon + 1).trim();
-    if (isListHeader(name)) {
+    if (info.list) {
       for (const item of splitHeaderList(value)) headers.push({ name, value: item });
     } else headers.push({ name, value });
     return headers.length > limits.maxHeaders ? 'too many headers' : undefined;

@@ -153,6 +153,19 @@ export function formatUri(uri: SipUri): string {
   return text;
 }
 
+/** Index of the quote closing the quoted string that starts at 0, skipping backslash escapes; -1 if none. */
+function closingQuote(text: string): number {
+  let index = 1;
+  for (;;) {
+    const quote = text.indexOf('"', index);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    for (let back = quote - 1; back > 0 && text.charCodeAt(back) === 92; back--) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    index = quote + 1;
+  }
+}
+
 /**
  * Parses `"Name" <sip:a@b;lr>;tag=x`, `Name <sip:...>` or the bare addr-spec form `sip:a@b;tag=x`
  * (where, per RFC 3261 20.10, the parameters after the URI are header parameters).
@@ -162,19 +175,11 @@ export function parseNameAddr(text: string): NameAddr | undefined {
   let displayName: string | undefined;
   let rest = trimmed;
   if (rest.startsWith('"')) {
-    let index = 1;
-    let name = '';
-    for (; index < rest.length; index++) {
-      const character = rest[index];
-      if (character === '\\') {
-        name += rest[index + 1] ?? '';
-        index++;
-      } else if (character === '"') break;
-      else name += character;
-    }
-    if (index >= rest.length) return undefined;
-    displayName = name;
-    rest = rest.slice(index + 1).trimStart();
+    const close = closingQuote(rest);
+    if (close < 0) return undefined;
+    const quoted = rest.slice(1, close);
+    displayName = quoted.includes('\\') ? quoted.replace(/\\(.)/g, '$1') : quoted;
+    rest = rest.slice(close + 1).trimStart();
     if (!rest.startsWith('<')) return undefined;
   }
   const open = rest.indexOf('<');

@@ -51,6 +51,8 @@ export interface MixerStats {
   calls: number;
   ticks: number;
   skippedTicks: number;
+  /** call-ticks abandoned because of a defect (should stay 0) */
+  faultyCallTicks: number;
   /** tick lateness since the last reset, ms */
   latenessP50: number;
   latenessP99: number;
@@ -84,6 +86,7 @@ export class TickStatistics {
       calls: mixer.callCount,
       ticks: this.ticks,
       skippedTicks: mixer.skippedTicks,
+      faultyCallTicks: mixer.faultyCallTicks,
       latenessP50: this.percentile(this.lateness, 0.5),
       latenessP99: this.percentile(this.lateness, 0.99),
       latenessMax: this.maxLateness,

@@ -112,6 +112,8 @@ export class Mixer {
   private readonly recordingOut = new Int16Array(FRAME_SAMPLES);
   private readonly holdFrame = new Int16Array(FRAME_SAMPLES);
   private tick = 0;
+  /** call-ticks abandoned because of a defect (each played silence); should stay 0 */
+  faultyCallTicks = 0;
 
   constructor(private readonly options: MixerOptions = {}) {
     this.clock = new TickClock({
@@ -274,7 +276,8 @@ export class Mixer {
       try {
         this.mixCall(call, tick);
       } catch {
-        // a defect in one call must not stop the others; the call plays silence this tick
+        // a defect in one call must not stop the others; that call skips this tick
+        this.faultyCallTicks++;
       }
     }
   }

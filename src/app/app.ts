@@ -47,6 +47,8 @@ export interface AppDeps {
   ids?: IdSource;
   switch?: SwitchPort;
   store?: Store;
+  /** where log lines go (newline-delimited JSON); default standard output. Tests read the logs here */
+  logStream?: { write(line: string): unknown };
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -117,7 +119,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // the connection guard and the origin policy, shared by the HTTP routes and the upgrade handler
     let httpLog: FastifyInstance['log'] | undefined;
     const front = httpFront(gwsDeps, { warn: (o, m) => httpLog?.warn(o, m), debug: (o, m) => httpLog?.debug(o, m) });
-    const fastify = buildHttp(gwsDeps, bayeux, front);
+    const fastify = buildHttp(gwsDeps, bayeux, front, { logStream: deps.logStream });
     httpLog = fastify.log.child({ component: 'connections' });
     front.connections.attach(fastify.server);
     bayeuxLog = fastify.log.child({ component: 'bayeux' });

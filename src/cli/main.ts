@@ -2,9 +2,11 @@
  * `npm start`: read the configuration (arguments, environment, optional file), build the app,
  * listen, and print a banner with the URL and, for the demo, its logins. A bad configuration
  * prints every problem and exits 1; a port in use says so in one line and exits 1; SIGINT and
- * SIGTERM close gracefully (held long-polls are answered) and exit 0.
+ * SIGTERM close gracefully (held long-polls are answered) and exit 0. Once listening, an uncaught
+ * exception or unhandled rejection is logged and the process stays up (src/cli/backstop.ts).
  */
 import { PACKAGE_VERSION, createApp } from '../app/app.js';
+import { installProcessBackstop } from './backstop.js';
 import type { App } from '../app/app.js';
 import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -81,6 +83,9 @@ async function main(): Promise<void> {
   }
   const demo = !config.contactCenters && app.directory.allCenters().some((c) => c.record.name === DEMO_NAME);
   process.stdout.write(banner(app, listening.baseUrl, demo));
+
+  // once serving, an exception that escaped every entry point is logged, not fatal (backstop.ts says why)
+  installProcessBackstop(process, app.fastify.log.child({ component: 'process' }));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -224,6 +224,10 @@ function connectionsSection(p: Problems, path: string, v: unknown, c: Config): v
   if (connections.softMaxConnections !== undefined && connections.softMaxConnections > connections.maxConnections) {
     p.add(at(path, 'softMaxConnections'), `must be at most maxConnections (${connections.maxConnections})`);
   }
+  // Node refuses a head timeout longer than the request timeout (the head is part of the request)
+  if (connections.headersTimeoutMs > connections.requestTimeoutMs) {
+    p.add(at(path, 'headersTimeoutMs'), `must be at most requestTimeoutMs (${connections.requestTimeoutMs})`);
+  }
   c.connections = connections;
 }
 

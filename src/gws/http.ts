@@ -132,7 +132,12 @@ async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyRe
   }
 }
 
-export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFront): FastifyInstance {
+export interface HttpOptions {
+  /** where log lines go; default standard output */
+  logStream?: { write(line: string): unknown };
+}
+
+export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFront, options: HttpOptions = {}): FastifyInstance {
   const { config } = deps;
   const errorHandler = makeErrorHandler(config.bodyLimitBytes);
   const limits = earlyErrorLimits(config);
@@ -151,7 +156,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
       reply.raw.setHeader('X-Request-Id', req.id);
       errorHandler(err, req, reply);
     },
-    logger: { level: config.logLevel },
+    logger: options.logStream ? { level: config.logLevel, stream: options.logStream } : { level: config.logLevel },
     genReqId: requestIds(),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },

@@ -207,22 +207,25 @@ const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 async function main(): Promise<void> {
   console.log(`# media bench: ${SIZES.join(', ')} monitored 3-party calls, ${SECONDS} s windows, 1 mixer worker, node ${process.version}\n`);
-  console.log('| calls | legs | mode | packets in+out /s | CPU (this process) | CPU per call | CPU µs per packet | mixer / echo per packet | tick lateness p50 / p99 / max ms | packets not returned |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| calls | legs | mode | offered in+out /s | packets in+out /s | CPU (this process) | CPU per call | CPU µs per packet | mixer / echo per packet | tick lateness p50 / p99 / max ms | packets not returned |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const calls of SIZES) {
     const legs = 3 * calls;
     const echo = MODE === 'mixer' ? undefined : await echoRun(legs);
     const mixer = MODE === 'echo' ? undefined : await mixerRun(calls);
     const row = (mode: string, m: Measurement, ratio: string) =>
       console.log(
-        `| ${calls} | ${legs} | ${mode} | ${Math.round(m.packetsPerSecond)} | ${fixed(m.cpuPercent)} % | ${fixed(m.cpuPercent / calls, 3)} % | ${fixed(m.microsecondsPerPacket, 2)} | ${ratio} | ${
+        `| ${calls} | ${legs} | ${mode} | ${legs * 100} | ${Math.round(m.packetsPerSecond)} | ${fixed(m.cpuPercent)} % | ${fixed(m.cpuPercent / calls, 3)} % | ${fixed(m.microsecondsPerPacket, 2)} | ${ratio} | ${
           m.lateness ? `${fixed(m.lateness.p50)} / ${fixed(m.lateness.p99)} / ${fixed(m.lateness.max)}` : '–'
         } | ${m.lost} |`,
       );
     if (echo) row('raw UDP echo', echo, '1.00');
     if (mixer) row('mixer worker', mixer, echo ? fixed(mixer.microsecondsPerPacket / echo.microsecondsPerPacket, 2) : '–');
   }
-  console.log('\nCPU per call = CPU / calls; a core is 100 %. Monitored calls per core at this cost ≈ 100 % / (CPU per call), valid while p99 lateness stays ≤ 10 ms.');
+  console.log(
+    '\nOffered = 50 packets/s in and 50 out per leg; a lower measured rate means the load generator or the mixer was starved of CPU (the figures of that row are then not a capacity).',
+  );
+  console.log('CPU per call = CPU / calls; a core is 100 %. Monitored calls per core at this cost ≈ 100 % / (CPU per call), valid while p99 lateness stays ≤ 10 ms.');
 }
 
 if (process.argv.includes('--load-generator')) await runLoadGenerator();

@@ -70,20 +70,31 @@ export function mixSpeakers(
   accumulator: Int32Array,
 ): Int16Array {
   let first: Int16Array | null = null;
+  let second: Int16Array | null = null;
   let active = 0;
-  for (const index of speakers) {
-    const frame = frames[index];
+  for (let s = 0; s < speakers.length; s++) {
+    const frame = frames[speakers[s]];
     if (!frame) continue;
-    if (active === 0) first = frame;
-    else if (active === 1) {
-      for (let i = 0; i < FRAME_SAMPLES; i++) accumulator[i] = first![i] + frame[i];
-    } else {
+    active++;
+    if (active === 1) first = frame;
+    else if (active === 2) second = frame;
+    else {
+      if (active === 3) for (let i = 0; i < FRAME_SAMPLES; i++) accumulator[i] = first![i] + second![i];
       for (let i = 0; i < FRAME_SAMPLES; i++) accumulator[i] += frame[i];
     }
-    active++;
   }
   if (active === 0) return SILENT_FRAME;
   if (active === 1) return first!;
+  if (active === 2) {
+    // the common case (a 3-party call): one fused pass, no accumulator
+    const a = first!;
+    const b = second!;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const sum = a[i] + b[i];
+      out[i] = sum > 32767 ? 32767 : sum < -32768 ? -32768 : sum;
+    }
+    return out;
+  }
   for (let i = 0; i < FRAME_SAMPLES; i++) {
     const sum = accumulator[i];
     out[i] = sum > 32767 ? 32767 : sum < -32768 ? -32768 : sum;
@@ -104,7 +115,7 @@ export function mixTick(
   results: Int16Array[] = [],
 ): Int16Array[] {
   const listeners = plan.listeners;
-  results.length = listeners.length;
+  if (results.length !== listeners.length) results.length = listeners.length;
   for (let slot = 0; slot < listeners.length; slot++) {
     const listener = listeners[slot];
     results[slot] =

@@ -33,6 +33,8 @@ export interface MeCtx {
 }
 
 const VOICE: Gate = { features: ['api-voice'] };
+/** how long after EndContactCenterSession the user's CometD sessions end (docs/compatibility.md) */
+export const LOGOUT_STREAM_GRACE_MS = 2000;
 
 interface StartParams {
   place?: string;
@@ -126,9 +128,10 @@ function end(ctx: MeCtx): void {
   deps.directory.release(caller.user.id);
   deps.sessions.invalidate(caller.session.id);
   // the contact-center session is over: so are the user's event streams (websocket included),
-  // once the logout's own notifications, queued just now, have been flushed to them
+  // after a grace that lets a long-polling client collect the logout's own notifications
   const userId = caller.user.id;
-  if (deps.bayeux) setImmediate(() => deps.bayeux?.disconnectUser(userId));
+  const bayeux = deps.bayeux;
+  if (bayeux) setTimeout(() => bayeux.disconnectUser(userId), LOGOUT_STREAM_GRACE_MS).unref();
   reply.header('Set-Cookie', clearedSessionCookie());
 }
 

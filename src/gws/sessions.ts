@@ -9,8 +9,9 @@
  *     request), so after a restart a session may expire up to that much earlier, never later;
  *   - store writes run one after another in call order; a failing write is reported to `onError`
  *     and never fails the request (the in-memory session stays authoritative while running);
- *   - `onUserSessionsEnded(userId)` is called when a user's last live session ends (expiry or
- *     invalidation), so the composition root can end that user's CometD sessions with it.
+ *   - `onUserSessionsEnded(userId)` is called when a user's last live session expires, so the
+ *     composition root can end that user's CometD sessions with it (an explicit logout ends them
+ *     itself, after a grace: me-ops.ts).
  * Lookups are synchronous (the CometD hook is): every live session is in memory.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -100,7 +101,7 @@ export class Sessions {
     if (!entry) return undefined;
     const now = this.now();
     if (now - entry.lastSeen > this.ttlMs) {
-      this.end(hash);
+      this.end(hash, true);
       return undefined;
     }
     entry.lastSeen = now;
@@ -125,7 +126,7 @@ export class Sessions {
   }
 
   invalidate(id: string): void {
-    this.end(sessionIdHash(id));
+    this.end(sessionIdHash(id), false);
   }
 
   /** true while the user has a live session */
@@ -140,7 +141,7 @@ export class Sessions {
 
   sweep(): void {
     const now = this.now();
-    for (const [hash, entry] of this.byHash) if (now - entry.lastSeen > this.ttlMs) this.end(hash);
+    for (const [hash, entry] of this.byHash) if (now - entry.lastSeen > this.ttlMs) this.end(hash, true);
     // rows no node keeps in memory any more (a write lags by at most writeIntervalMs)
     const cutoff = now - this.ttlMs - this.writeIntervalMs;
     this.write('sweep', (store) => store.deleteSessionsSeenBefore(cutoff).then(() => undefined));
@@ -163,7 +164,7 @@ export class Sessions {
     hashes.add(hash);
   }
 
-  private end(hash: string): void {
+  private end(hash: string, expired: boolean): void {
     const entry = this.byHash.get(hash);
     if (!entry) return;
     this.byHash.delete(hash);
@@ -172,6 +173,7 @@ export class Sessions {
     this.write('delete', (store) => store.deleteSession(hash));
     if (!hashes || hashes.size === 0) {
       this.ofUser.delete(entry.userId);
+      if (!expired) return;
       try {
         this.options.onUserSessionsEnded?.(entry.userId);
       } catch (err) {

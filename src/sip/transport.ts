@@ -60,10 +60,13 @@ export function stampReceived(request: SipRequest, source: Destination): void {
 
 /** Where the responses to a (stamped) request go, per RFC 3261 18.2.2 and RFC 3581. */
 export function responseDestination(request: SipMessage, source: Destination): Destination {
-  if (source.transport === 'tcp') return source;
   const via = parseVia(getHeader(request, 'Via') ?? '');
   if (!via) return source;
   const received = via.params.get('received');
+  if (source.transport === 'tcp') {
+    // the request's own connection first; if it closed, a new one to the sent-by port (RFC 3261 18.2.2)
+    return { transport: 'tcp', address: received ?? source.address, port: via.port ?? 5060, connectionId: source.connectionId! };
+  }
   const rport = via.params.get('rport');
   const port = rport && /^[0-9]+$/.test(rport) ? Number(rport) : via.port ?? 5060;
   const address = received ?? via.host.replace(/^\[|\]$/g, '');

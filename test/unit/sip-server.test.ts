@@ -211,3 +211,33 @@ test('malformed requests: 400 when the Via is routable, silence when not; the se
   const { uri, destination } = target('anyone');
   assert.equal((await phone.request({ method: 'OPTIONS', uri, destination })).response.status, 200);
 });
+
+test('response routing by Via: received/rport for UDP; the connection, then the sent-by port, for TCP', async () => {
+  const { responseDestination, stampReceived } = await import('../../src/sip/transport.js');
+  const make = (via: string) => ({
+    kind: 'request' as const,
+    method: 'OPTIONS',
+    uri: 'sip:x@h',
+    headers: [{ name: 'Via', value: via }],
+    body: Buffer.alloc(0),
+  });
+  const udp = make('SIP/2.0/UDP 192.168.1.5:5070;branch=z9hG4bKr;rport');
+  stampReceived(udp, { transport: 'udp', address: '203.0.113.9', port: 40000 });
+  assert.equal(getHeader(udp, 'Via'), 'SIP/2.0/UDP 192.168.1.5:5070;branch=z9hG4bKr;rport=40000;received=203.0.113.9');
+  assert.deepEqual(responseDestination(udp, { transport: 'udp', address: '203.0.113.9', port: 40000 }), {
+    transport: 'udp',
+    address: '203.0.113.9',
+    port: 40000,
+  });
+  const noRport = make('SIP/2.0/UDP 192.168.1.5;branch=z9hG4bKr');
+  stampReceived(noRport, { transport: 'udp', address: '203.0.113.9', port: 40000 });
+  assert.deepEqual(responseDestination(noRport, { transport: 'udp', address: '203.0.113.9', port: 40000 }), {
+    transport: 'udp',
+    address: '203.0.113.9',
+    port: 5060,
+  });
+  const tcp = make('SIP/2.0/TCP 192.168.1.5:5072;branch=z9hG4bKr');
+  const source = { transport: 'tcp' as const, address: '203.0.113.9', port: 41000, connectionId: 7 };
+  stampReceived(tcp, source);
+  assert.deepEqual(responseDestination(tcp, source), { transport: 'tcp', address: '203.0.113.9', port: 5072, connectionId: 7 });
+});

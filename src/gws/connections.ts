@@ -60,6 +60,8 @@ export function serverTimeoutOptions(config: Config) {
       headersTimeout: c.headersTimeoutMs,
       requestTimeout: c.requestTimeoutMs,
       maxHeaderSize: c.maxHeaderBytes,
+      // Node would answer a missing Host with an empty 400; http.ts answers it with the envelope
+      requireHostHeader: false,
       // how often Node looks for requests over their timeouts: fine enough for the shortest one
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(c.headersTimeoutMs / 4))),
     },

@@ -8,10 +8,11 @@
  *    refusals), with the HTTP status of the EARLY_ERRORS table below;
  *  - `100 Continue` is never sent for a body whose Content-Length is over the limit: it is answered
  *    413 at once;
- *  - after an early answer the connection is closed, but only after a lingering close: the answer is
- *    sent, the write side shut (FIN), and what the client still sends is read and discarded for at
- *    most `lingerMs` and `lingerBytes`, so the kernel does not reset the connection (RST) while the
- *    answer sits unread in the client's buffer. Past either bound the connection is destroyed.
+ *  - after an early answer what the client still sends is read and discarded for at most `lingerMs`
+ *    and `lingerBytes`, so the kernel does not reset the connection (RST) while the answer sits
+ *    unread in the client's buffer; past either bound the connection is destroyed. After a parser
+ *    error the connection is closed that way (answer, FIN, drain, close); after an answer given by a
+ *    route before the body was read (413, 401) the body is drained and the connection stays usable.
  *  - nothing here throws into Node's event emitters: a failure is logged and the socket destroyed.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -103,8 +104,9 @@ export function lingeringClose(socket: Duplex, limits: LingerLimits): void {
 
 /**
  * After an answer given before its request was read to the end: keep the connection reading (Node
- * discards the rest of an unread body) and close it once the request ended, or when a linger bound
- * is passed. Call before the response is sent; a complete request needs nothing.
+ * discards the rest of an unread body); once the body has been read in full the connection is a
+ * normal keep-alive one again (the client was not told to close, so it may reuse it), and past a
+ * linger bound it is destroyed. Call before the response is sent; a complete request needs nothing.
  */
 export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse, limits: LingerLimits): void {
   // fastify.inject() has no network socket, hence nothing to linger on
@@ -115,19 +117,15 @@ export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse, lim
   res.once('finish', () => {
     const socket = req.socket;
     if (!socket || socket.destroyed) return;
-    if (req.complete) {
-      socket.end();
-      return;
-    }
+    if (req.complete) return;
     const startBytes = socket.bytesRead;
     let done = false;
-    const finish = (graceful: boolean): void => {
+    const finish = (drained: boolean): void => {
       if (done) return;
       done = true;
       clearTimeout(deadline);
       clearInterval(sizeCheck);
-      if (graceful) socket.end();
-      else socket.destroy();
+      if (!drained) socket.destroy();
     };
     const deadline = setTimeout(() => finish(false), limits.lingerMs);
     const sizeCheck = setInterval(() => socket.bytesRead - startBytes > limits.lingerBytes && finish(false), LINGER_CHECK_MS);

@@ -186,6 +186,10 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
 
   app.addHook('onRequest', async (req, reply) => {
     reply.raw.setHeader('X-Request-Id', req.id);
+    if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
+      // RFC 9112 section 3.2: an HTTP/1.1 request without Host is answered 400
+      return sendStatus(reply, ERROR_TABLE.InvalidValue.statusCode, 'An HTTP/1.1 request needs a Host header', 400);
+    }
     if (closing || connections.refused(req.raw.socket)) {
       reply.header('Connection', 'close');
       const why = closing ? 'Server is shutting down; try again shortly' : 'Server is at its connection limit; try again shortly';

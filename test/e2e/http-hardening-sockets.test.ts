@@ -179,6 +179,34 @@ describe('early errors reach the client', () => {
     assertEnvelope(await exchange(port, smuggle), 400, 10);
   });
 
+  test('an HTTP/1.1 request without Host: 400 envelope (statusCode 10), not an empty 400', async () => {
+    assertEnvelope(await exchange(port, 'GET /api/v2/me HTTP/1.1\r\n\r\n'), 400, 10, /Host/);
+  });
+
+  test('after a 413 the body is drained and the kept-alive connection serves the next request', async () => {
+    const size = 512 * 1024;
+    const socket = net.connect(port, '127.0.0.1');
+    let raw = '';
+    const answers = withTimeout(
+      new Promise<string>((resolveAll, reject) => {
+        socket.on('data', (d) => {
+          raw += d.toString();
+          if ((raw.match(/HTTP\/1\.1 /g) ?? []).length === 2 && /\}$/.test(raw)) resolveAll(raw);
+        });
+        socket.on('error', reject);
+      }),
+      BOUND_MS,
+      'a 413 and then a 200 on one connection',
+    );
+    socket.write(post('/api/v2/me', size));
+    socket.write(Buffer.alloc(size, 32));
+    socket.write(`GET /api/v2/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${AGENT}\r\n\r\n`);
+    const all = await answers;
+    socket.destroy();
+    assert.match(all, /^HTTP\/1\.1 413 /);
+    assert.match(all, /\r\n\r\n\{"statusCode":10,[^]*HTTP\/1\.1 200 /);
+  });
+
   test('a 401 given before the body was read (guard): an unauthenticated 2 MiB body written in full gets its 401', async () => {
     const size = 2 * 1024 * 1024;
     const head = `POST /api/v2/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`;

@@ -266,3 +266,24 @@ test('port allocator: even ports, no reuse while allocated, release, split into 
   await leg.close();
   assert.equal(ranged.allocated, 0);
 });
+
+test('a port taken by another process is skipped; an exhausted range is a clear error', async () => {
+  const base = 40000 + 2 * Math.floor(Math.random() * 5000);
+  const squatter = dgram.createSocket('udp4');
+  const squatted = await new Promise<number>((resolve, reject) => {
+    squatter.once('error', reject);
+    squatter.bind(base, '127.0.0.1', () => resolve((squatter.address() as AddressInfo).port));
+  }).catch(() => undefined);
+  const allocator = new RtpPortAllocator({ first: base, last: base + 3 });
+  const legs: RtpLeg[] = [];
+  try {
+    const { leg } = await openLeg({}, allocator);
+    legs.push(leg);
+    if (squatted !== undefined) assert.equal(leg.localPort, base + 2, 'the taken port was skipped');
+    await assert.rejects(openLeg({}, allocator), /no free RTP port in the configured range/);
+    assert.equal(allocator.allocated, 1, 'the skipped port went back to the allocator');
+  } finally {
+    await Promise.all(legs.map((leg) => leg.close()));
+    squatter.close();
+  }
+});

@@ -90,7 +90,9 @@ export type EndpointFact =
   | { kind: 'Dtmf'; leg: LegKey; digits: string }
   | { kind: 'HoldRequested'; leg: LegKey }
   | { kind: 'RetrieveRequested'; leg: LegKey }
-  | { kind: 'TransferRequested'; leg: LegKey; destination: string };
+  | { kind: 'TransferRequested'; leg: LegKey; destination: string }
+  /** the phone completed an attended transfer (REFER with Replaces): this call with the consultation */
+  | { kind: 'CompleteTransferRequested'; leg: LegKey; consultCallUuid: string };
 
 export type EndpointFactKind = EndpointFact['kind'];
 
@@ -109,6 +111,8 @@ export interface EndpointHost {
   fact(f: EndpointFact): void;
   /** a call from outside; the caller's leg is served by `by`. Refused like a command (must not be fed from an effect). */
   incoming(call: IncomingCall, by: Endpoints): Result<{ callUuid: string }>;
+  /** a phone dialled a number itself: a GWS Dial from that DN. Refused like a command (not from an effect). */
+  dial(dn: string, destination: string): Result<{ callUuid: string }>;
   /** run fn after ms, through the command door; returns a cancel function */
   timer(ms: number, name: string, fn: () => void): () => void;
   /** the settings of a contact center (answer delays and the like) */

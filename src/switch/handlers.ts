@@ -207,6 +207,8 @@ export const FACT_HANDLERS = {
   RetrieveRequested: (parts, call, leg) => asOperation(parts, call, leg, { name: 'Retrieve' }),
   TransferRequested: (parts, call, leg, fact) =>
     asOperation(parts, call, leg, { name: 'SingleStepTransfer', destination: { phoneNumber: fact.destination } }),
+  CompleteTransferRequested: (parts, call, leg, fact) =>
+    asOperation(parts, call, leg, { name: 'CompleteTransfer', consultCallUuid: fact.consultCallUuid }),
 } as const satisfies FactHandlers;
 
 export function factHandler(table: FactHandlers, fact: EndpointFact): (parts: SwitchParts, call: Call, leg: Party, fact: EndpointFact) => void {

@@ -100,6 +100,7 @@ export class CallModel implements SwitchPort {
     return {
       fact: (f) => core.door.submit(`fact ${f.kind}`, () => this.applyFact(f)),
       incoming: (call, by) => core.door.run('incoming call', () => this.incoming(call, by)),
+      dial: (dn, destination) => this.dial(dn, { phoneNumber: destination }),
       timer: (ms, name, fn) => core.timer(ms, name, fn),
       settings: (id) => core.ccs.get(id)?.settings,
       externalLegs: (callUuid) => {

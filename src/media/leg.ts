@@ -32,7 +32,7 @@ import type { CodecName, G711Law } from './g711.js';
 import { FRAME_SAMPLES, JitterQueue } from './jitter.js';
 import { DtmfReceiver } from './dtmf.js';
 import type { OutgoingEventPacket, ReceivedDigit } from './dtmf.js';
-import { RTP_FIXED_HEADER_BYTES, emptyRtpFields, readRtpFields, sequenceDistance, writeRtpHeader } from './rtp.js';
+import { RTP_FIXED_HEADER_BYTES, emptyRtpFields, readRtpFields, sequenceDistance, writeRtpFixedHeader } from './rtp.js';
 import type { RtpPortAllocator } from './ports.js';
 
 export interface RemoteAddress {
@@ -240,7 +240,7 @@ export class RtpLeg {
 
   private writeHeader(marker: boolean, payloadType: number, timestamp: number): number {
     this.sequence = (this.sequence + 1) & 0xffff;
-    return writeRtpHeader(this.outgoing, { marker, payloadType, sequenceNumber: this.sequence, timestamp, ssrc: this.ssrc });
+    return writeRtpFixedHeader(this.outgoing, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
   }
 
   private transmit(bytes: Uint8Array): void {

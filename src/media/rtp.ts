@@ -156,12 +156,8 @@ export function writeRtpHeader(target: Uint8Array, header: RtpHeader, offset = 0
   if (header.extension && header.extension.data.length % 4 !== 0) {
     throw new RangeError('extension data must be a multiple of 4 bytes');
   }
-  target[offset] = (RTP_VERSION << 6) | (header.extension ? 0x10 : 0) | csrcCount;
-  target[offset + 1] = (header.marker ? 0x80 : 0) | header.payloadType;
-  target[offset + 2] = (header.sequenceNumber >> 8) & 0xff;
-  target[offset + 3] = header.sequenceNumber & 0xff;
-  writeUint32(target, offset + 4, header.timestamp);
-  writeUint32(target, offset + 8, header.ssrc);
+  writeRtpFixedHeader(target, offset, header.marker, header.payloadType, header.sequenceNumber, header.timestamp, header.ssrc);
+  target[offset] |= (header.extension ? 0x10 : 0) | csrcCount;
   let at = offset + RTP_FIXED_HEADER_BYTES;
   for (let i = 0; i < csrcCount; i++, at += 4) writeUint32(target, at, header.csrcs![i]);
   if (header.extension) {
@@ -175,6 +171,28 @@ export function writeRtpHeader(target: Uint8Array, header: RtpHeader, offset = 0
     at += 4 + data.length;
   }
   return at;
+}
+
+/**
+ * The 12-byte fixed header with no CSRCs, extension or padding, from plain numbers (the per-packet
+ * send path: no header object). Values are masked to their fields.
+ */
+export function writeRtpFixedHeader(
+  target: Uint8Array,
+  offset: number,
+  marker: boolean,
+  payloadType: number,
+  sequenceNumber: number,
+  timestamp: number,
+  ssrc: number,
+): number {
+  target[offset] = RTP_VERSION << 6;
+  target[offset + 1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
+  target[offset + 2] = (sequenceNumber >> 8) & 0xff;
+  target[offset + 3] = sequenceNumber & 0xff;
+  writeUint32(target, offset + 4, timestamp);
+  writeUint32(target, offset + 8, ssrc);
+  return offset + RTP_FIXED_HEADER_BYTES;
 }
 
 function writeUint32(target: Uint8Array, offset: number, value: number): void {

@@ -63,7 +63,9 @@ export type ConnectOutcome =
   /** the client disconnected */
   | 'disconnected'
   /** the session was removed by the server: 402 + handshake advice */
-  | 'gone';
+  | 'gone'
+  /** the user's presence was ended (logout): the queued deliveries, then 402 + handshake advice */
+  | 'ended';
 
 export type DropReason = 'disconnect' | 'expired' | 'queue_full' | 'user_disconnected' | 'server_closing';
 
@@ -74,6 +76,7 @@ const CARRIES_EVENTS: Readonly<Record<ConnectOutcome, boolean>> = {
   superseded: false,
   disconnected: false,
   gone: false,
+  ended: true,
 };
 
 export class BayeuxEngine {
@@ -168,6 +171,8 @@ export class BayeuxEngine {
       superseded: () => reply(msg, { clientId: s.id, successful: true, advice: this.retryAdvice }, META.connect),
       disconnected: () => reply(msg, { clientId: s.id, successful: true, advice: { reconnect: 'none' } }, META.connect),
       gone: () => sessionUnknown({ ...msg, channel: META.connect }),
+      ended: () =>
+        reply(msg, { clientId: s.id, successful: false, error: '402::session ended: the user signed out or the HTTP session expired; authenticate and handshake again', advice: { reconnect: 'handshake', interval: 0 }, ...ext }, META.connect),
     };
     return { events, connectReply: fields[outcome]() };
   }
@@ -193,6 +198,11 @@ export class BayeuxEngine {
     const s = intent.session;
     if (!s.alive) {
       this.answer(intent.request, s, 'gone', send);
+      return null;
+    }
+    if (s.ending) {
+      this.answer(intent.request, s, 'ended', send);
+      this.drop(s, 'user_disconnected', 'gone');
       return null;
     }
     if (intent.holdMs <= 0 || s.queue.length > 0 || this.closed) {
@@ -287,7 +297,7 @@ export class BayeuxEngine {
     let count = 0;
     for (const s of [...sessions]) {
       guarded(this.log, 'delivery', () => {
-        if (s.subscriptions.size === 0) return;
+        if (s.subscriptions.size === 0 || s.ending) return;
         wildcards ??= patternsMatching(channel);
         if (!s.wants(channel, wildcards)) return;
         message ??= JSON.stringify({ channel, data });
@@ -349,13 +359,32 @@ export class BayeuxEngine {
   }
 
   /**
-   * End a user's CometD presence at once: every session is dropped (a held connect, long-poll or
-   * websocket, is answered 402 + handshake advice, and nothing more is delivered to it), then the
-   * user's websockets are closed (they were authenticated once, at upgrade).
+   * End a user's CometD presence. `now`: every session is dropped at once (a held connect, long-poll
+   * or websocket, is answered 402 + handshake advice, and what was queued is discarded).
+   * `afterDelivery` (logout, HTTP session expiry): what was already queued for the user is still
+   * delivered, in order, and nothing published later is: a held connect is answered with the queue
+   * and a 402 + handshake reply, a websocket gets the queue as a last frame; a long-poll session
+   * between two connects is marked ending, answered that way at its next connect, and otherwise
+   * expires like any silent session. Then the user's websockets are closed (they were
+   * authenticated once, at upgrade).
    */
-  disconnectUser(userKey: string): void {
+  disconnectUser(userKey: string, mode: 'now' | 'afterDelivery' = 'now'): void {
     const sessions = this.registry.ofUser(userKey);
-    if (sessions) for (const s of [...sessions]) guarded(this.log, 'disconnect user', () => this.drop(s, 'user_disconnected', 'gone'));
+    if (sessions) {
+      for (const s of [...sessions]) {
+        guarded(this.log, 'disconnect user', () => {
+          if (mode === 'now') return this.drop(s, 'user_disconnected', 'gone');
+          s.ending = true;
+          if (s.held) {
+            this.completeHeld(s, 'ended');
+            this.drop(s, 'user_disconnected', 'gone');
+          } else if (s.ack === null && s.ws && s.ws.isOpen()) {
+            if (s.queue.length > 0) s.ws.send(frame(s.takeQueue()));
+            this.drop(s, 'user_disconnected', 'gone');
+          }
+        });
+      }
+    }
     const links = this.linksByUser.get(userKey);
     if (links) for (const link of [...links]) guarded(this.log, 'disconnect user', () => link.close(1008, 'session ended'));
   }

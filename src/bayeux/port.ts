@@ -47,8 +47,10 @@ export interface BayeuxServer {
   /** Deliver `data` on `channel` to every session of `userKey` subscribed to a matching pattern.
    *  The message is serialised once for all of them. */
   publishToUser(userKey: string, channel: string, data: unknown): void;
-  /** Drop every session of a user (e.g. EndContactCenterSession invalidated the HTTP session). */
-  disconnectUser(userKey: string): void;
+  /** End every session of a user: at once ('now', the default), or after delivering what is already
+   *  queued for them ('afterDelivery': logout and HTTP session expiry, so a client still reads the
+   *  notifications of its own logout and nothing later). */
+  disconnectUser(userKey: string, mode?: 'now' | 'afterDelivery'): void;
   /** Number of live sessions (for diagnostics and benchmarks). */
   sessionCount(): number;
   /** Answer every held connect (with reconnect advice) and close websockets; used at shutdown. */

@@ -24,8 +24,8 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
     publishToUser: (userKey, channel, data) => {
       guarded(engine.log, 'publishToUser', () => engine.deliver(userKey, channel, data));
     },
-    disconnectUser: (userKey) => {
-      guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey));
+    disconnectUser: (userKey, mode) => {
+      guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey, mode));
     },
     sessionCount: () => engine.registry.size,
     close: () => {

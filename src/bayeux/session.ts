@@ -46,6 +46,8 @@ export class Session {
   /** when the session last showed life without holding anything: handshake, connect reply, socket loss */
   lastActive: number;
   alive = true;
+  /** the user's presence is being ended after delivery (disconnectUser afterDelivery): no new deliveries */
+  ending = false;
   flushScheduled = false;
   /** the ack extension, when the client asked for it at handshake */
   ack: AckState | null = null;

@@ -33,8 +33,6 @@ export interface MeCtx {
 }
 
 const VOICE: Gate = { features: ['api-voice'] };
-/** how long after EndContactCenterSession the user's CometD sessions end (docs/compatibility.md) */
-export const LOGOUT_STREAM_GRACE_MS = 2000;
 
 interface StartParams {
   place?: string;
@@ -128,10 +126,8 @@ function end(ctx: MeCtx): void {
   deps.directory.release(caller.user.id);
   deps.sessions.invalidate(caller.session.id);
   // the contact-center session is over: so are the user's event streams (websocket included),
-  // after a grace that lets a long-polling client collect the logout's own notifications
-  const userId = caller.user.id;
-  const bayeux = deps.bayeux;
-  if (bayeux) setTimeout(() => bayeux.disconnectUser(userId), LOGOUT_STREAM_GRACE_MS).unref();
+  // once the notifications of this logout, already queued, have been delivered
+  deps.bayeux?.disconnectUser(caller.user.id, 'afterDelivery');
   reply.header('Set-Cookie', clearedSessionCookie());
 }
 

@@ -229,3 +229,12 @@ export class WorkerMediaEngine implements MediaEngine {
     if (!this.closing) this.options.onWorkerExit?.(index, lost);
   }
 }
+
+/**
+ * The engine for a worker count, as `media.workers` in the configuration means it: 0 mixes in this
+ * thread (InProcessMediaEngine), N >= 1 starts N mixer workers.
+ */
+export function createMediaEngine(options: WorkerMediaEngineOptions & { workers: number }): MediaEngine {
+  if (!Number.isInteger(options.workers) || options.workers < 0) throw new RangeError('media workers must be 0 or more');
+  return options.workers === 0 ? new InProcessMediaEngine(options) : new WorkerMediaEngine(options);
+}

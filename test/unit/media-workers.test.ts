@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { InProcessMediaEngine, WorkerMediaEngine } from '../../src/media/workers.js';
+import { InProcessMediaEngine, WorkerMediaEngine, createMediaEngine } from '../../src/media/workers.js';
 import type { MediaEngine, MediaEngineOptions } from '../../src/media/workers.js';
 import { MU_LAW } from '../../src/media/g711.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp.js';
@@ -107,4 +107,14 @@ test('worker threads: calls are spread over the workers and pinned to one', asyn
   } finally {
     await engine.close();
   }
+});
+
+test('createMediaEngine: 0 workers mixes in this thread, N starts N workers, negative is refused', async () => {
+  const inProcess = createMediaEngine({ workers: 0 });
+  assert.ok(inProcess instanceof InProcessMediaEngine);
+  await inProcess.close();
+  const pooled = createMediaEngine({ workers: 1 });
+  assert.ok(pooled instanceof WorkerMediaEngine && pooled.workerCount === 1);
+  await pooled.close();
+  assert.throws(() => createMediaEngine({ workers: -1 }), /0 or more/);
 });

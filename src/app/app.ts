@@ -93,7 +93,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       store,
       writeIntervalMs: config.sessionWriteIntervalSec * 1000,
       onError: (err, what) => sessionLog?.warn({ err }, `${what} failed`),
-      onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId),
+      onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId, 'afterDelivery'),
     });
     await sessions.restore();
     const auth = new Auth(directory, sessions, verifyPassword, { policy: authPolicyOf(config.auth) });

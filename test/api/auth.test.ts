@@ -20,7 +20,7 @@ function cookieOf(r: { headers: Record<string, unknown> }): string {
 describe('with CSRF on (the default)', () => {
   let api: Api;
   before(async () => {
-    api = await Api.start({ contactCenters: [demoContactCenter(), otherCenter()] });
+    api = await Api.start({ contactCenters: [demoContactCenter(), otherCenter()], allowedOrigins: ['http://widget.example'] });
   });
   after(() => api.close());
 
@@ -126,7 +126,7 @@ describe('with CSRF on (the default)', () => {
     assert.equal((dev as any).deviceState, 'Inactive');
   });
 
-  test('CORS: preflight answered; the origin is echoed with credentials and the CSRF headers exposed', async () => {
+  test('CORS: preflight from an allowed origin answered; that origin is echoed with credentials and the CSRF headers exposed', async () => {
     const pre = await api.call('OPTIONS', '/api/v2/me', undefined, {
       headers: { origin: 'http://widget.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
     });

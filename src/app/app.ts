@@ -17,9 +17,10 @@ import { Directory } from '../gws/directory.js';
 import { buildHttp, earlyErrorLimits, httpFront } from '../gws/http.js';
 import { gwsRefusal, upgradeHandler } from '../gws/upgrade.js';
 import { Notifier } from '../gws/notifier.js';
+import { Team } from '../gws/team-notifier.js';
 import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
-import { verifyPassword } from '../store/password.js';
+import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provision } from '../store/provision.js';
 import { openStore } from '../store/sqlite.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   store?: Store;
   /** where log lines go (newline-delimited JSON); default standard output. Tests read the logs here */
   logStream?: { write(line: string): unknown };
+  /** hashes provisioned passwords and verifies logins; default scrypt at the production cost (tests inject a cheap one) */
+  passwordHasher?: PasswordHasher;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -74,7 +77,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   let audit: AuditWriter | undefined;
   const auditAvailable = () => audit?.available() ?? true;
   const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) }, auditAvailable });
-  const store = deps.store ?? openStore(config.database);
+  const hasher = deps.passwordHasher ?? scryptHasher();
+  const store = deps.store ?? openStore(config.database, hasher);
   try {
     await provision(store, config);
     const directory = new Directory();
@@ -110,11 +114,14 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         debug: (o, m) => bayeuxLog?.debug(o, m),
       },
     });
+    // the supervision team extension: its rows for GET /api/v2/supervision/agents and its channel
+    const team = new Team({ directory, sw, urls, clock });
     const gwsDeps: GwsDeps = {
       config, directory, sw, store, urls, sessions, auth, bayeux,
       version: PACKAGE_VERSION,
       auditWritten: () => audit?.drain() ?? Promise.resolve(),
       auditFault: () => audit?.fault(),
+      team,
     };
     // the connection guard and the origin policy, shared by the HTTP routes and the upgrade handler
     let httpLog: FastifyInstance['log'] | undefined;
@@ -128,7 +135,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
 
     const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
-    const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent)];
+    team.attach(bayeux, fastify.log.child({ component: 'team' }));
+    const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent)];
 
     fastify.server.on(
       'upgrade',

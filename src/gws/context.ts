@@ -10,6 +10,7 @@ import type { Auth } from './auth.js';
 import type { CenterEntry, Directory } from './directory.js';
 import type { Principal } from './gates.js';
 import type { Session, Sessions } from './sessions.js';
+import type { Team } from './team-notifier.js';
 import type { Urls } from './urls.js';
 
 export interface GwsDeps {
@@ -27,6 +28,8 @@ export interface GwsDeps {
   auditWritten?: () => Promise<void>;
   /** why the supervision audit cannot be written now (arming is refused, /readyz is 503), or undefined */
   auditFault?: () => string | undefined;
+  /** the supervision team extension (GET /api/v2/supervision/agents and its CometD channel) */
+  team?: Team;
 }
 
 export interface Caller {

@@ -31,7 +31,8 @@ export interface DeviceCtx {
 }
 
 const VOICE: Gate = { features: ['api-voice'] };
-const SUPERVISOR: Gate = { features: ['api-voice', 'api-supervisor-monitoring'], role: Role.Supervisor };
+/** the gate of every supervisor operation (the supervision extension routes use it too) */
+export const SUPERVISOR: Gate = { features: ['api-voice', 'api-supervisor-monitoring'], role: Role.Supervisor };
 
 /** why an On/Off operation is not offered now */
 const NOT_NOW: Readonly<Record<string, string>> = {

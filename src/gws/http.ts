@@ -34,6 +34,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { meRoutes } from './routes/me.js';
 import { sessionCookie } from './sessions.js';
 import { simRoutes } from './sim.js';
+import { supervisionAgentRoutes } from './routes/supervision-agents.js';
 
 export const NOTIFICATIONS_PATH = '/api/v2/notifications';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -238,6 +239,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
   deviceRoutes(router, deps);
   directoryRoutes(router, deps);
   auditRoutes(router, deps);
+  supervisionAgentRoutes(router, deps);
   healthRoutes(router, deps);
   resourceRoutes(router, deps);
   if (config.simApi) simRoutes(router, deps);

@@ -1,0 +1,206 @@
+/**
+ * The supervisor's team (Switchboard extension, docs/compatibility.md "Supervision team"): who a
+ * supervisor may monitor, each agent rendered as one GWS-style row (device, userState, time in
+ * state, calls, who monitors them), and the CometD channel /v2/supervision/agents that carries each
+ * changed row to the supervisors of that agent only.
+ *
+ * Guarantees:
+ * - one source for the team rule: `teamOf` (the agents of the groups the supervisor supervises, or
+ *   every agent of the contact center when it defines no groups; never the supervisor themself),
+ *   `supervisorsOf` is its inverse, and the GET route and the channel both use them;
+ * - a row is published with `bayeux.publishToUser` to each supervisor of the agent, never to
+ *   anyone else (per-user isolation as on /v2/me/*), and only to supervisors whose contact center
+ *   has the supervisor features;
+ * - the switch's events of one command are coalesced: the rows they touch are rendered once, in a
+ *   microtask after the command, from the switch's state at that moment;
+ * - a failure is logged and never reaches the switch.
+ */
+import type { DeviceRecord, UserRecord } from '../store/port.js';
+import { Role } from '../store/port.js';
+import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
+import type { Clock, SwitchPort } from '../switch/port.js';
+import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
+import { principalOf } from './context.js';
+import { SUPERVISOR } from './device-ops.js';
+import type { CenterEntry, Directory } from './directory.js';
+import { permitted } from './gates.js';
+import type { Publisher } from './notifier.js';
+import type { Json } from './present.js';
+import { presentCall, presentDevice } from './present.js';
+import type { Urls } from './urls.js';
+
+export const TEAM_CHANNEL = '/v2/supervision/agents';
+export const TEAM_MESSAGE_TYPE = 'SupervisedAgentStateChangeMessage';
+
+export interface TeamLog {
+  error(o: object, msg?: string): void;
+}
+
+export interface TeamDeps {
+  directory: Directory;
+  sw: SwitchPort;
+  urls: Urls;
+  clock: Clock;
+}
+
+/** members a row keeps of a call the agent is on (what a supervisor may see, no capabilities) */
+const CALL_MEMBERS = ['id', 'callUuid', 'state', 'callType', 'ani', 'dnis', 'participants', 'userData', 'duration', 'mute', 'recordingState', 'supervisorListeningIn', 'monitoredUserMuted'] as const;
+
+function only(source: Json, members: readonly string[]): Json {
+  const out: Json = {};
+  for (const m of members) if (source[m] !== undefined) out[m] = source[m];
+  return out;
+}
+
+export class Team {
+  /** agent DN -> when its agent state last changed (clock ms) */
+  private readonly stateSince = new Map<string, number>();
+  /** supervisor DN -> the DN it was last seen monitoring (so a cancel also refreshes the old target) */
+  private readonly lastTarget = new Map<string, string>();
+  private readonly startedAt: number;
+  private pending: Set<string> | undefined;
+  private out: Publisher | undefined;
+  private log: TeamLog | undefined;
+
+  constructor(private readonly deps: TeamDeps) {
+    this.startedAt = deps.clock.now();
+  }
+
+  /** where rows go and where failures are logged (both exist only once the Bayeux server and fastify do) */
+  attach(out: Publisher, log: TeamLog): void {
+    this.out = out;
+    this.log = log;
+  }
+
+  /** the agents this supervisor may monitor, in provisioning order */
+  teamOf(cc: CenterEntry, supervisorId: string): UserRecord[] {
+    if (cc.agentGroups.length === 0) return cc.users.filter((u) => u.id !== supervisorId && u.roles.includes(Role.Agent));
+    const ids = new Set(cc.agentGroups.filter((g) => g.supervisorUserIds.includes(supervisorId)).flatMap((g) => g.agentUserIds));
+    ids.delete(supervisorId);
+    return cc.users.filter((u) => ids.has(u.id));
+  }
+
+  /** the supervisors who have this agent in their team and may use the supervisor API */
+  supervisorsOf(cc: CenterEntry, agent: UserRecord): UserRecord[] {
+    return cc.users.filter(
+      (s) => s.id !== agent.id && permitted(SUPERVISOR, principalOf(s, cc)) && this.teamOf(cc, s.id).some((u) => u.id === agent.id),
+    );
+  }
+
+  /** one agent as a supervisor sees it */
+  row(cc: CenterEntry, agent: UserRecord, viewer: UserRecord): Json {
+    const { directory, sw, urls, clock } = this.deps;
+    const who = principalOf(viewer, cc);
+    const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
+    const view = device ? sw.device(device.dn) : undefined;
+    const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
+    const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
+    out.userState = userState;
+    const since = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
+    out.userStateSince = new Date(since).toISOString();
+    out.timeInState = Math.max(0, Math.floor((clock.now() - since) / 1000));
+    if (device) {
+      const d = presentDevice(this.deps, cc, device, view, who);
+      delete d.capabilities;
+      delete d.supervisorMonitoringState;
+      out.device = d;
+    }
+    const calls: Json[] = [];
+    for (const uuid of device ? sw.callsOf(device.dn) : []) {
+      const callView = sw.callView(uuid, device!.dn);
+      if (callView && callView.state !== 'Released') calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
+    }
+    out.calls = calls;
+    out.monitoring = device ? this.monitorsOf(cc, device.dn, calls) : [];
+    out.uri = urls.user(agent.id);
+    out.path = `/users/${agent.id}`;
+    return out;
+  }
+
+  /** the supervisors monitoring this agent DN: armed on it, or on a monitoring leg of one of its calls */
+  private monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[]): Json[] {
+    const { directory, sw } = this.deps;
+    const callIds = new Set(calls.map((c) => String(c.callUuid)));
+    const out: Json[] = [];
+    for (const device of cc.devices) {
+      if (device.kind !== 'Extension' || device.dn === agentDn) continue;
+      const view = sw.device(device.dn);
+      if (!view?.loggedIn) continue;
+      const leg = sw.callsOf(device.dn).map((u) => sw.callView(u, device.dn)).find((c) => c?.monitoring && callIds.has(c.callUuid));
+      const armed = view.monitoring?.targetDn === agentDn ? view.monitoring : undefined;
+      if (!armed && !leg) continue;
+      const supervisor = view.userId ? directory.user(view.userId) : directory.ownerOf(device);
+      const entry: Json = { supervisor: supervisor ? { id: supervisor.id, userName: supervisor.userName, phoneNumber: device.dn } : { phoneNumber: device.dn } };
+      const m = view.monitoring;
+      if (m) {
+        entry.state = m.state;
+        entry.mode = m.mode;
+        entry.scope = m.scope;
+        if (m.targetIsRoutingPoint) entry.targetPhoneNumber = m.targetDn;
+      }
+      if (leg) {
+        entry.callUuid = leg.callUuid;
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** the listener to give switch.onEvent */
+  readonly onEvent = (e: SwitchEvent): void => {
+    try {
+      if (e.kind === 'device') this.device(e);
+      else if (e.kind === 'call') this.call(e);
+    } catch (err) {
+      this.log?.error({ err, event: { kind: e.kind } }, 'team notification failed');
+    }
+  };
+
+  private device(e: DeviceEvent): void {
+    if (e.agentStateChanged) this.stateSince.set(e.dn, this.deps.clock.now());
+    this.touch(e.dn);
+    const before = this.lastTarget.get(e.dn);
+    const now = e.view.monitoring?.targetDn;
+    if (before !== undefined && before !== now) this.touch(before);
+    if (now !== undefined) {
+      this.lastTarget.set(e.dn, now);
+      this.touch(now);
+    } else this.lastTarget.delete(e.dn);
+  }
+
+  private call(e: CallEvent): void {
+    this.touch(e.dn);
+    // a supervisor's leg changes what the rows of the agents on that call show
+    if (e.view.monitoring) for (const p of e.view.participants) this.touch(p);
+  }
+
+  private touch(dn: string): void {
+    if (!this.pending) {
+      this.pending = new Set();
+      queueMicrotask(() => this.flush());
+    }
+    this.pending.add(dn);
+  }
+
+  private flush(): void {
+    const dns = this.pending ?? new Set<string>();
+    this.pending = undefined;
+    const { directory } = this.deps;
+    const agents = new Map<string, UserRecord>();
+    for (const dn of dns) {
+      const owner = directory.ownerOfDn(dn);
+      if (owner) agents.set(owner.id, owner);
+    }
+    for (const agent of agents.values()) {
+      try {
+        const cc = directory.center(agent.contactCenterId);
+        if (!cc) continue;
+        for (const supervisor of this.supervisorsOf(cc, agent)) {
+          this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, { messageType: TEAM_MESSAGE_TYPE, agents: [this.row(cc, agent, supervisor)] });
+        }
+      } catch (err) {
+        this.log?.error({ err, agent: agent.userName }, 'team notification failed');
+      }
+    }
+  }
+}

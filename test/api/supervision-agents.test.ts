@@ -1,0 +1,132 @@
+/**
+ * The supervision team extension through fastify.inject (docs/compatibility.md "Supervision
+ * team"): who may read it (statusCode 3 without the features, 5 for agents and admins), the team
+ * rule (groups supervised, or the whole center without groups), each row's device, userState,
+ * time in state, calls and monitoring, and the media
+ * matrix of a monitored call with its refusals (6 unknown or other center, 5 outside the team).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { demoContactCenter } from '../../src/config/demo.js';
+import type { ContactCenterSpec } from '../../src/store/port.js';
+import { Api, basic, expectError, otherCenter } from './harness.js';
+
+const S1 = basic('supervisor1');
+const ADMIN = basic('admin');
+
+async function agentsOf(api: Api, auth: string): Promise<any[]> {
+  const r = await api.get('/api/v2/supervision/agents?fields=*', auth);
+  assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
+  return r.json.agents;
+}
+
+describe('GET /api/v2/supervision/agents in the demo center', () => {
+  let api: Api;
+  before(async () => {
+    api = await Api.start({ contactCenters: [demoContactCenter(), otherCenter()] });
+  });
+  after(() => api.close());
+
+  test('agents and admins get statusCode 5; the supervisor gets uris by default', async () => {
+    expectError(await api.get('/api/v2/supervision/agents', basic('agent1')), 5, 403, /ROLE_SUPERVISOR/);
+    expectError(await api.get('/api/v2/supervision/agents', ADMIN), 5, 403, /ROLE_SUPERVISOR/);
+    const r = await api.get('/api/v2/supervision/agents', S1);
+    assert.equal(r.json.statusCode, 0);
+    assert.equal(r.json.uris.length, 10);
+    assert.match(r.json.uris[0], /\/api\/v2\/users\/[0-9a-f-]+$/);
+  });
+
+  test('rows: every agent of the group, logged out, with their device and no capabilities', async () => {
+    const rows = await agentsOf(api, S1);
+    assert.deepEqual(rows.map((a) => a.userName), Array.from({ length: 10 }, (_, i) => `agent${i + 1}`));
+    const [first] = rows;
+    assert.equal(first.device.phoneNumber, '5001');
+    assert.equal(first.device.capabilities, undefined);
+    assert.deepEqual(first.userState, { state: 'LoggedOut', displayName: 'Logged Out' });
+    assert.deepEqual(first.calls, []);
+    assert.deepEqual(first.monitoring, []);
+    assert.equal(first.timeInState, 0);
+  });
+
+  test('state, time in state, a call and a listening supervisor show in the row', async () => {
+    await api.startSession('agent1', true);
+    api.clock.advance(7000);
+    let row = (await agentsOf(api, S1))[0];
+    assert.equal(row.userState.state, 'Ready');
+    assert.equal(row.timeInState, 7);
+    assert.equal(Date.parse(row.userStateSince), api.clock.now() - 7000);
+
+    const sim = await api.ok('/sim/v1/calls', { from: '+15551230000', to: '5001', userData: { Account: 'A-1' } }, ADMIN);
+    await api.ok(`/api/v2/me/calls/${sim.callUuid}`, { operationName: 'Answer' }, basic('agent1'));
+    await api.startSession('supervisor1');
+    const s1 = await api.deviceOf('supervisor1');
+    await api.ok(`/api/v2/me/devices/${s1.id}`, { operationName: 'ListenIn', phoneNumber: '5001' }, S1);
+    row = (await agentsOf(api, S1))[0];
+    assert.equal(row.calls.length, 1);
+    const [call] = row.calls;
+    assert.equal(call.state, 'Established');
+    assert.equal(call.callType, 'Inbound');
+    assert.deepEqual(call.participants.map((p: any) => p.phoneNumber), ['+15551230000']);
+    assert.deepEqual(call.userData, { Account: 'A-1' });
+    assert.equal(call.capabilities, undefined);
+    assert.deepEqual(row.monitoring, [
+      { supervisor: { id: row.monitoring[0].supervisor.id, userName: 'supervisor1', phoneNumber: '5101' }, state: 'ListenIn', mode: 'AllCalls', scope: 'Call', callUuid: sim.callUuid },
+    ]);
+    // supervisor2 sees the same agent row, with supervisor1 as its monitor
+    const seenBy2 = (await agentsOf(api, basic('supervisor2')))[0];
+    assert.equal(seenBy2.monitoring[0].supervisor.userName, 'supervisor1');
+
+    const media = await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, S1);
+    assert.equal(media.json.statusCode, 0);
+    const hears = Object.fromEntries(media.json.parties.map((p: any) => [p.phoneNumber, [...p.hears].sort()]));
+    assert.deepEqual(hears, { '+15551230000': ['5001'], '5001': ['+15551230000'], '5101': ['+15551230000', '5001'].sort() });
+    // the same function as /sim/v1
+    assert.deepEqual(media.json.parties, (await api.get(`/sim/v1/calls/${sim.callUuid}/media`, ADMIN)).json.parties);
+
+    await api.ok(`/api/v2/me/calls/${sim.callUuid}`, { operationName: 'SwitchToBargeIn' }, S1);
+    const barged = (await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, S1)).json.parties;
+    assert.deepEqual(barged.find((p: any) => p.phoneNumber === '+15551230000').hears.sort(), ['5001', '5101']);
+    assert.equal((await agentsOf(api, S1))[0].monitoring[0].state, 'BargeIn');
+
+    // refusals of the media resource
+    expectError(await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, basic('agent1')), 5, 403);
+    expectError(await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, basic('othersup')), 6, 404);
+    expectError(await api.get('/api/v2/supervision/calls/NOSUCHCALL/media', S1), 6, 404);
+
+    await api.ok(`/api/v2/me/devices/${s1.id}`, { operationName: 'CancelSupervisorMonitoring' }, S1);
+    assert.deepEqual((await agentsOf(api, S1))[0].monitoring, []);
+    await api.ok(`/sim/v1/calls/${sim.callUuid}`, { operationName: 'Hangup' }, ADMIN);
+    assert.deepEqual((await agentsOf(api, S1))[0].calls, []);
+  });
+});
+
+describe('the team rule with groups, and the features gate', () => {
+  let api: Api;
+  before(async () => {
+    const demo = demoContactCenter();
+    const groups: ContactCenterSpec = {
+      ...demo,
+      agentGroups: [
+        { name: 'North', agents: ['agent1', 'agent2'], supervisors: ['supervisor1'] },
+        { name: 'South', agents: ['agent3'], supervisors: ['supervisor2'] },
+      ],
+      routingPoints: [{ number: '7000', agentGroup: 'North' }],
+    };
+    const noFeature = { ...otherCenter(), features: ['api-voice'] };
+    api = await Api.start({ contactCenters: [groups, noFeature] });
+  });
+  after(() => api.close());
+
+  test('each supervisor sees only the agents of their groups; the other group\'s calls are statusCode 5', async () => {
+    assert.deepEqual((await agentsOf(api, S1)).map((a) => a.userName), ['agent1', 'agent2']);
+    assert.deepEqual((await agentsOf(api, basic('supervisor2'))).map((a) => a.userName), ['agent3']);
+    await api.startSession('agent3', true);
+    const sim = await api.ok('/sim/v1/calls', { from: '+15551239999', to: '5003' }, ADMIN);
+    expectError(await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, S1), 5, 403, /groups you supervise/);
+    assert.equal((await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, basic('supervisor2'))).json.statusCode, 0);
+  });
+
+  test('a contact center without api-supervisor-monitoring: statusCode 3', async () => {
+    expectError(await api.get('/api/v2/supervision/agents', basic('othersup')), 3, 403, /api-supervisor-monitoring/);
+  });
+});

@@ -20,7 +20,7 @@ import { Notifier } from '../gws/notifier.js';
 import { Team } from '../gws/team-notifier.js';
 import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
-import { scryptHasher, type PasswordHasher } from '../store/password.js';
+import { verifyPassword } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provision } from '../store/provision.js';
 import { openStore } from '../store/sqlite.js';
@@ -50,8 +50,6 @@ export interface AppDeps {
   store?: Store;
   /** where log lines go (newline-delimited JSON); default standard output. Tests read the logs here */
   logStream?: { write(line: string): unknown };
-  /** hashes provisioned passwords and verifies logins; default scrypt at the production cost (tests inject a cheap one) */
-  passwordHasher?: PasswordHasher;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -77,8 +75,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   let audit: AuditWriter | undefined;
   const auditAvailable = () => audit?.available() ?? true;
   const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) }, auditAvailable });
-  const hasher = deps.passwordHasher ?? scryptHasher();
-  const store = deps.store ?? openStore(config.database, hasher);
+  const store = deps.store ?? openStore(config.database);
   try {
     await provision(store, config);
     const directory = new Directory();

@@ -1,0 +1,107 @@
+/**
+ * Who a real phone heard, and when: turns phase windows recorded on the wall clock into windows of a
+ * phone's recording, measures every party's tone there (goertzel.ts) and compares the set of parties
+ * heard with the expected set (shared/spec/media.md section 5).
+ *
+ * Alignment: a baresip `*-dec.wav` holds one sample per decoded sample, written as packets arrive
+ * (the server sends one packet per 20 ms tick), so second s of the recording is about
+ * s seconds after the phone's CALL_ESTABLISHED. `checkTimeline` verifies that assumption per phone
+ * (the recording is as long as the call lasted, within a tolerance) before any window is trusted;
+ * every window is trimmed by 0.6 s at both ends to absorb the rest.
+ * Guarantees: a party's own tone counts like any other (hearing yourself is an echo, and a failure);
+ * an unclear tone (between -40 and -30 dBFS, or present in part of the window) is always a mismatch.
+ */
+import { analyseWindow, describeAnalysis, heardTones } from './goertzel.js';
+import type { WindowAnalysis } from './goertzel.js';
+import type { PcmAudio } from './wav.js';
+
+export const TRIM_SEC = 0.6;
+/** how far a recording's length may stray from the call's wall-clock duration */
+export const TIMELINE_TOLERANCE_SEC = 0.5;
+
+/** A party that plays a tone, by the name the expectations use (a DN, or "customer"). */
+export interface TonedParty {
+  name: string;
+  toneHz: number;
+}
+
+/** One phone's recording and the wall-clock time its second 0 corresponds to. */
+export interface Listening {
+  /** the listener's party name */
+  name: string;
+  audio: PcmAudio;
+  /** Date.now() at the phone's CALL_ESTABLISHED for the recorded call */
+  establishedAt: number;
+}
+
+/** A stretch of the scenario during which nothing changes, on the wall clock (Date.now()). */
+export interface Phase {
+  name: string;
+  startedAt: number;
+  endedAt: number;
+  /** per listener name: the names of the parties it must hear (a listener absent here is not checked) */
+  expected: Record<string, string[]>;
+}
+
+export interface PhaseResult {
+  phase: string;
+  listener: string;
+  expected: string[];
+  heard: string[];
+  unclear: string[];
+  analysis: WindowAnalysis;
+  ok: boolean;
+}
+
+function sortedNames(names: Iterable<string>): string[] {
+  return [...names].sort();
+}
+
+/** What one listener heard in one phase, compared with what it should have heard. */
+export function hearingIn(listening: Listening, phase: Phase, parties: readonly TonedParty[], trimSec = TRIM_SEC): PhaseResult {
+  const startSec = (phase.startedAt - listening.establishedAt) / 1000 + trimSec;
+  const endSec = (phase.endedAt - listening.establishedAt) / 1000 - trimSec;
+  let analysis: WindowAnalysis;
+  try {
+    analysis = analyseWindow(listening.audio.samples, listening.audio.sampleRate, parties.map((party) => party.toneHz), startSec, endSec);
+  } catch (err) {
+    throw new Error(`phase ${phase.name}, listener ${listening.name}: ${(err as Error).message}`);
+  }
+  const nameOf = (toneHz: number): string => parties.find((party) => party.toneHz === toneHz)?.name ?? `${toneHz} Hz`;
+  const { heard, unclear } = heardTones(analysis);
+  const expected = sortedNames(phase.expected[listening.name] ?? []);
+  const heardNames = sortedNames(heard.map(nameOf));
+  const unclearNames = sortedNames(unclear.map(nameOf));
+  const ok = unclearNames.length === 0 && heardNames.join() === expected.join();
+  return { phase: phase.name, listener: listening.name, expected, heard: heardNames, unclear: unclearNames, analysis, ok };
+}
+
+/** Every (phase, listener) pair that has an expectation. */
+export function hearingAll(listenings: readonly Listening[], phases: readonly Phase[], parties: readonly TonedParty[]): PhaseResult[] {
+  const results: PhaseResult[] = [];
+  for (const phase of phases) {
+    for (const listening of listenings) {
+      if (phase.expected[listening.name] !== undefined) results.push(hearingIn(listening, phase, parties));
+    }
+  }
+  return results;
+}
+
+/** A table of the results, one line per (phase, listener), for logs and failure messages. */
+export function describeResults(results: readonly PhaseResult[]): string {
+  const show = (names: string[]): string => (names.length ? names.join('+') : '-');
+  return results
+    .map((r) => `${r.ok ? 'ok  ' : 'FAIL'} ${r.phase.padEnd(28)} ${r.listener.padEnd(9)} expected ${show(r.expected).padEnd(22)} heard ${show(r.heard).padEnd(22)}${r.unclear.length ? ` unclear ${show(r.unclear)}` : ''} | ${describeAnalysis(r.analysis)}`)
+    .join('\n');
+}
+
+/**
+ * Whether a recording covers the call as the wall clock saw it: its length must be within
+ * TIMELINE_TOLERANCE_SEC of (closedAt - establishedAt). Returns a problem description, or undefined.
+ */
+export function timelineProblem(listening: Listening, closedAt: number): string | undefined {
+  const wallSec = (closedAt - listening.establishedAt) / 1000;
+  const gap = Math.abs(listening.audio.durationSec - wallSec);
+  if (gap <= TIMELINE_TOLERANCE_SEC) return undefined;
+  return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s but the call lasted ${wallSec.toFixed(2)} s (lost or missing packets shift the timeline)`;
+}

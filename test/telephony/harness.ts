@@ -1,0 +1,40 @@
+/**
+ * Pieces shared by the real-phone tests: letting audio flow for a measured time (the only timer these
+ * tests use: a recording needs seconds of audio, it is not a wait for an event), and collecting each
+ * phone's recording with the wall-clock time of its call's CALL_ESTABLISHED.
+ * Guarantees: `listeningOf` fails loudly when the phone never established a call or left no
+ * single recording; `assertHearing` fails with the whole table of levels when any listener heard
+ * something other than expected, or a recording's timeline does not match the wall clock.
+ */
+import assert from 'node:assert/strict';
+import type { BaresipPhone, PhoneEvent } from '../helpers/baresip.js';
+import { describeResults, hearingAll, timelineProblem } from '../helpers/baresip-hearing.js';
+import type { Listening, Phase, TonedParty } from '../helpers/baresip-hearing.js';
+
+/** Let `milliseconds` of audio reach the recordings (a media duration, not a synchronisation). */
+export function letAudioFlow(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+/** The first CALL_ESTABLISHED of a phone (its recorded call). */
+export function establishedOf(phone: BaresipPhone): PhoneEvent {
+  const [event] = phone.events.filter((e) => e.type === 'CALL_ESTABLISHED');
+  assert.ok(event, `phone ${phone.spec.name} never established a call: ${phone.events.describe()}`);
+  return event;
+}
+
+export function listeningOf(phone: BaresipPhone, name: string): Listening {
+  return { name, audio: phone.onlyRecording(), establishedAt: establishedOf(phone).receivedAt };
+}
+
+/** Check every phase for every listener, and every listener's timeline against `closedAt` (per listener). */
+export function assertHearing(listenings: Listening[], phases: Phase[], parties: TonedParty[], closedAt: Record<string, number>): string {
+  const timeline = listenings.map((l) => (closedAt[l.name] !== undefined ? timelineProblem(l, closedAt[l.name]) : undefined)).filter((p) => p !== undefined);
+  const results = hearingAll(listenings, phases, parties);
+  const table = describeResults(results);
+  assert.ok(results.length > 0, 'no phase was checked');
+  assert.deepEqual(timeline, [], `recording timelines:\n${timeline.join('\n')}\n${table}`);
+  const failed = results.filter((r) => !r.ok);
+  assert.equal(failed.length, 0, `what the phones heard differs from the expected matrix:\n${table}`);
+  return table;
+}

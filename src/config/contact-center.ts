@@ -4,12 +4,14 @@
  * duplicates) come from the store's spec-check.ts, with this file's paths; uniqueness across
  * contact centers (names, userNames, DNs: one login namespace, one dial plan) is checked here.
  * Omitted optional parts get their defaults: every feature, the default settings (a partial
- * `settings`, and a partial `settings.supervision`, are merged over them), empty lists.
+ * `settings`, and partial `settings.supervision` and `settings.sip` blocks, are merged over them), empty
+ * lists. Trunk hosts must be IP addresses; a user's `sipPassword` (checked in spec-check.ts) needs a `dn`.
  */
-import type { ContactCenterSettings, SupervisionSettings } from '../switch/model.js';
+import { isIP } from 'node:net';
+import type { ContactCenterSettings, SipSettings, SupervisionSettings, TrunkSettings } from '../switch/model.js';
 import type { AgentGroupSpec, AgentStateSpec, ContactCenterSpec, Role, RoutingPointSpec, UserSpec } from '../store/port.js';
 import { contactCenterSpecProblems, specDns } from '../store/spec-check.js';
-import { DEFAULT_FEATURES, defaultContactCenterSettings } from './defaults.js';
+import { DEFAULT_FEATURES, defaultContactCenterSettings, defaultSipSettings } from './defaults.js';
 import { Problems, array, at, boolean, integer, item, object, oneOf, string, strings } from './check.js';
 
 const DAY_SECONDS = 86_400;
@@ -21,7 +23,52 @@ export const SETTING_RANGES = {
   externalAnswerDelayMs: [0, HOUR_MS],
   ringNoAnswerMs: [0, HOUR_MS],
   maxSupervisorsPerAgent: [1, 100],
+  trunkPort: [1, 65535],
 } as const;
+
+/** An outbound prefix: what a trunk expects before the number (digits, and the dialling characters * # +). */
+const OUTBOUND_PREFIX = /^[0-9*#+]{1,16}$/;
+
+function trunk(p: Problems, path: string, v: unknown): TrunkSettings {
+  const o = object(p, path, v, { required: ['name', 'host'], optional: ['port', 'outboundPrefix'] }) ?? {};
+  const t: TrunkSettings = {
+    name: opt(o.name, () => string(p, at(path, 'name'), o.name, { nonEmpty: true })) as string,
+    host: opt(o.host, () => string(p, at(path, 'host'), o.host, { nonEmpty: true })) as string,
+  };
+  if (typeof t.host === 'string' && isIP(t.host) === 0) {
+    p.add(at(path, 'host'), `${JSON.stringify(t.host)} is not an IP address (trunks are matched by the source address of their INVITEs; no DNS)`);
+  }
+  const [min, max] = SETTING_RANGES.trunkPort;
+  const port = opt(o.port, () => integer(p, at(path, 'port'), o.port, min, max));
+  if (port !== undefined) t.port = port;
+  const prefix = opt(o.outboundPrefix, () => string(p, at(path, 'outboundPrefix'), o.outboundPrefix));
+  if (prefix !== undefined) {
+    if (OUTBOUND_PREFIX.test(prefix)) t.outboundPrefix = prefix;
+    else p.add(at(path, 'outboundPrefix'), `${JSON.stringify(prefix)} must be 1 to 16 of the characters 0-9 * # +`);
+  }
+  return t;
+}
+
+/** The `sip` block of a contact center's settings (spec/sip.md section 2); omitted keys keep their defaults. */
+function sipSettings(p: Problems, path: string, v: unknown): SipSettings {
+  const out = defaultSipSettings();
+  const o = object(p, path, v, { optional: ['agentPhoneMode', 'unregisteredDevices', 'holdAudio', 'trunks'] });
+  if (!o) return out;
+  if (o.agentPhoneMode !== undefined) out.agentPhoneMode = oneOf(p, at(path, 'agentPhoneMode'), o.agentPhoneMode, ['nailedUp', 'perCall'] as const) ?? out.agentPhoneMode;
+  if (o.unregisteredDevices !== undefined) {
+    out.unregisteredDevices = oneOf(p, at(path, 'unregisteredDevices'), o.unregisteredDevices, ['simulate', 'unavailable'] as const) ?? out.unregisteredDevices;
+  }
+  if (o.holdAudio !== undefined) out.holdAudio = oneOf(p, at(path, 'holdAudio'), o.holdAudio, ['silence', 'tone'] as const) ?? out.holdAudio;
+  out.trunks = list(p, at(path, 'trunks'), o.trunks, (q, x) => trunk(p, q, x));
+  const names = new Map<string, number>();
+  out.trunks.forEach((t, i) => {
+    if (typeof t.name !== 'string' || t.name === '') return;
+    const first = names.get(t.name);
+    if (first !== undefined) p.add(at(item(at(path, 'trunks'), i), 'name'), `duplicate trunk ${JSON.stringify(t.name)} (also trunks[${first}])`);
+    else names.set(t.name, i);
+  });
+  return out;
+}
 
 function supervision(p: Problems, path: string, v: unknown, into: SupervisionSettings): void {
   const o = object(p, path, v, { optional: ['intrusion', 'autoAnswer', 'maxSupervisorsPerAgent', 'notifyAgent'] });
@@ -40,7 +87,7 @@ function supervision(p: Problems, path: string, v: unknown, into: SupervisionSet
 function settings(p: Problems, path: string, v: unknown): ContactCenterSettings {
   const out = defaultContactCenterSettings();
   if (v === undefined) return out;
-  const o = object(p, path, v, { optional: ['wrapUpTime', 'afterWrapUp', 'externalAnswerDelayMs', 'ringNoAnswerMs', 'supervision'] });
+  const o = object(p, path, v, { optional: ['wrapUpTime', 'afterWrapUp', 'externalAnswerDelayMs', 'ringNoAnswerMs', 'supervision', 'sip'] });
   if (!o) return out;
   for (const key of ['wrapUpTime', 'externalAnswerDelayMs', 'ringNoAnswerMs'] as const) {
     const [min, max] = SETTING_RANGES[key];
@@ -48,6 +95,7 @@ function settings(p: Problems, path: string, v: unknown): ContactCenterSettings 
   }
   if (o.afterWrapUp !== undefined) out.afterWrapUp = oneOf(p, at(path, 'afterWrapUp'), o.afterWrapUp, ['Ready', 'NotReady'] as const) ?? out.afterWrapUp;
   if (o.supervision !== undefined) supervision(p, at(path, 'supervision'), o.supervision, out.supervision);
+  if (o.sip !== undefined) out.sip = sipSettings(p, at(path, 'sip'), o.sip);
   return out;
 }
 
@@ -78,14 +126,14 @@ function user(p: Problems, path: string, v: unknown): UserSpec {
   const o =
     object(p, path, v, {
       required: ['userName', 'password', 'roles'],
-      optional: ['firstName', 'lastName', 'emailAddress', 'dn', 'wrapUpTime'],
+      optional: ['firstName', 'lastName', 'emailAddress', 'dn', 'wrapUpTime', 'sipPassword'],
     }) ?? {};
   const u: UserSpec = {
     userName: opt(o.userName, () => string(p, at(path, 'userName'), o.userName)) as string,
     password: opt(o.password, () => string(p, at(path, 'password'), o.password)) as string,
     roles: (opt(o.roles, () => strings(p, at(path, 'roles'), o.roles)) ?? []) as Role[],
   };
-  for (const key of ['firstName', 'lastName', 'emailAddress', 'dn'] as const) {
+  for (const key of ['firstName', 'lastName', 'emailAddress', 'dn', 'sipPassword'] as const) {
     const s = opt(o[key], () => string(p, at(path, key), o[key]));
     if (s !== undefined) u[key] = s;
   }

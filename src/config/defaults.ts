@@ -2,7 +2,7 @@
  * Defaults of the contact-center settings and features, used by the demo and by the configuration
  * loader (a file's partial settings are merged over these). Each call returns a fresh object.
  */
-import type { ContactCenterSettings } from '../switch/model.js';
+import type { ContactCenterSettings, SipSettings } from '../switch/model.js';
 import { ALL_FEATURES } from '../store/port.js';
 
 /** Every feature Switchboard knows, on. */
@@ -20,5 +20,16 @@ export function defaultContactCenterSettings(): ContactCenterSettings {
       maxSupervisorsPerAgent: 1,
       notifyAgent: 'always',
     },
+    sip: defaultSipSettings(),
   };
+}
+
+/** The SIP settings of a contact center with none given: nailed-up phones, unregistered DNs simulated, silent hold, no trunks. */
+export function defaultSipSettings(): SipSettings {
+  return { agentPhoneMode: 'nailedUp', unregisteredDevices: 'simulate', holdAudio: 'silence', trunks: [] };
+}
+
+/** The SIP settings in force for `settings` (stored settings written before SIP existed have none). */
+export function sipSettingsOf(settings: ContactCenterSettings | undefined): SipSettings {
+  return settings?.sip ?? defaultSipSettings();
 }

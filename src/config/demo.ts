@@ -5,7 +5,10 @@
  * - agent1 … agent10 (ROLE_AGENT) on DNs 5001 … 5010
  * - supervisor1, supervisor2 (ROLE_AGENT, ROLE_SUPERVISOR) on DNs 5101, 5102
  * - admin (ROLE_ADMIN), no DN
- * - every password is `demo`
+ * - every password is `demo`; every extension's SIP password (sipPassword) is `demo` too
+ * - SIP (spec/sip.md section 2): one trunk `loopback` at 127.0.0.1 with no port (calls from any port of
+ *   127.0.0.1 are customers; outbound external numbers stay simulated), nailed-up agent phones,
+ *   unregistered extensions simulated: with no phone registered the demo behaves as without SIP
  * - routing point 7000 → agent group "All agents" (every agent, supervised by both supervisors)
  * - every feature on, default settings, custom agent states Lunch and Training
  */
@@ -16,6 +19,8 @@ export const DEMO_NAME = 'Demo';
 export const DEMO_PASSWORD = 'demo';
 export const DEMO_ROUTING_POINT = '7000';
 export const DEMO_GROUP = 'All agents';
+export const DEMO_SIP_PASSWORD = 'demo';
+export const DEMO_TRUNK = { name: 'loopback', host: '127.0.0.1' } as const;
 
 function demoUsers(): UserSpec[] {
   const agents: UserSpec[] = Array.from({ length: 10 }, (_, i) => ({
@@ -25,6 +30,7 @@ function demoUsers(): UserSpec[] {
     lastName: String(i + 1),
     roles: [Role.Agent],
     dn: String(5001 + i),
+    sipPassword: DEMO_SIP_PASSWORD,
   }));
   const supervisors: UserSpec[] = [1, 2].map((n) => ({
     userName: `supervisor${n}`,
@@ -33,6 +39,7 @@ function demoUsers(): UserSpec[] {
     lastName: String(n),
     roles: [Role.Agent, Role.Supervisor],
     dn: String(5100 + n),
+    sipPassword: DEMO_SIP_PASSWORD,
   }));
   const admin: UserSpec = { userName: 'admin', password: DEMO_PASSWORD, firstName: 'Admin', lastName: '', roles: [Role.Admin] };
   return [...agents, ...supervisors, admin];
@@ -44,7 +51,10 @@ export function demoContactCenter(): ContactCenterSpec {
   return {
     name: DEMO_NAME,
     features: [...DEFAULT_FEATURES],
-    settings: defaultContactCenterSettings(),
+    settings: {
+      ...defaultContactCenterSettings(),
+      sip: { agentPhoneMode: 'nailedUp', unregisteredDevices: 'simulate', holdAudio: 'silence', trunks: [{ ...DEMO_TRUNK }] },
+    },
     agentStates: [
       { operationName: 'Lunch', displayName: 'Out to Lunch', state: 'NotReady', workMode: 'AuxWork', reason: 'Lunch' },
       { operationName: 'Training', displayName: 'Training', state: 'NotReady', workMode: 'AuxWork', reason: 'Training' },

@@ -3,14 +3,17 @@
  *   1. the defaults (documented in types.ts and docs/configuration.md);
  *   2. the optional JSON file named by `--config FILE` / `--config=FILE`, or env SWITCHBOARD_CONFIG;
  *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_CSRF,
- *      SWITCHBOARD_SIM_API.
+ *      SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_ADVERTISED_HOST,
+ *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR.
  * It checks everything, throws one ConfigError listing every problem (each with its JSON path, or
  * `env NAME` / `argv`), and returns a deep-frozen Config. Nothing else in the project reads
  * process.env or process.argv: callers pass them in.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CometdConfig, Config, ConnectionsConfig } from './types.js';
+import { isIP } from 'node:net';
+import type { CometdConfig, Config, ConnectionsConfig, SipConfig } from './types.js';
+import { validatePortRange } from '../media/ports.js';
 import { Problems, at, boolean, integer, item, object, oneOf, show, string, strings } from './check.js';
 import { contactCentersFromJson } from './contact-center.js';
 
@@ -62,7 +65,15 @@ export const RANGES = {
   lingerMs: [0, 60_000],
   lingerBytes: [0, 1024 * 1024 * 1024],
   maxHeaderBytes: [1024, 1024 * 1024],
+  sipPort: [0, 65535],
+  mediaWorkers: [0, 64],
 } as const;
+
+/** The digest algorithms a SIP challenge may offer (src/sip/digest.ts). */
+export const SIP_DIGEST_ALGORITHMS = ['SHA-256', 'MD5'] as const;
+
+/** Keys of the "server.sip" section. */
+const SIP_KEYS = ['port', 'host', 'advertisedHost', 'rtpPorts', 'digestAlgorithms'] as const;
 
 /** Keys of the "server.connections" section (all integers, bounds in RANGES). */
 const CONNECTIONS_KEYS = [
@@ -113,6 +124,9 @@ export function defaultConfig(): Config {
       maxHeaderBytes: 16 * 1024,
     },
     allowedOrigins: [],
+    sip: { port: 5060, rtpPorts: { first: 20000, last: 20999 }, digestAlgorithms: ['SHA-256', 'MD5'] },
+    media: { workers: 1 },
+    recordings: { dir: './data/recordings' },
   };
 }
 
@@ -231,11 +245,80 @@ function connectionsSection(p: Problems, path: string, v: unknown, c: Config): v
   c.connections = connections;
 }
 
+/**
+ * "first-last" (the file may also give {"first": n, "last": n}) → an RTP port range of at least one
+ * even/odd pair within 1024-65535 (the rules of src/media/ports.ts, one source).
+ */
+function rtpPorts(p: Problems, path: string, v: unknown): SipConfig['rtpPorts'] | undefined {
+  let range: { first: number; last: number } | undefined;
+  if (typeof v === 'string') {
+    const m = /^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$/.exec(v);
+    if (!m) {
+      p.add(path, `must be a range "first-last" such as "20000-20999", got ${show(v)}`);
+      return undefined;
+    }
+    range = { first: Number(m[1]), last: Number(m[2]) };
+  } else {
+    const o = object(p, path, v, { required: ['first', 'last'] });
+    if (!o) return undefined;
+    const first = integer(p, at(path, 'first'), o.first, 0, 65535);
+    const last = integer(p, at(path, 'last'), o.last, 0, 65535);
+    if (first === undefined || last === undefined) return undefined;
+    range = { first, last };
+  }
+  const problem = validatePortRange(range);
+  if (problem) {
+    p.add(path, problem);
+    return undefined;
+  }
+  return range;
+}
+
+/** An IPv4 or IPv6 address (SIP has no DNS here: hosts in URIs must be addresses, docs/telephony.md). */
+function ipAddress(p: Problems, path: string, v: unknown): string | undefined {
+  const s = string(p, path, v, { nonEmpty: true });
+  if (s === undefined) return undefined;
+  if (isIP(s.trim()) === 0) {
+    p.add(path, `${show(s)} is not an IP address (no DNS names: SIP hosts are written into Via, Contact and SDP as they are)`);
+    return undefined;
+  }
+  return s.trim();
+}
+
+/** The "server.sip" section, applied over `c.sip`. */
+function sipSection(p: Problems, path: string, v: unknown, c: Config): void {
+  const o = object(p, path, v, { optional: SIP_KEYS });
+  if (!o) return;
+  const sip: SipConfig = { ...c.sip };
+  if (o.port !== undefined) sip.port = integer(p, at(path, 'port'), o.port, ...RANGES.sipPort) ?? sip.port;
+  if (o.host !== undefined) sip.host = ipAddress(p, at(path, 'host'), o.host) ?? sip.host;
+  if (o.advertisedHost !== undefined) sip.advertisedHost = ipAddress(p, at(path, 'advertisedHost'), o.advertisedHost) ?? sip.advertisedHost;
+  if (o.rtpPorts !== undefined) sip.rtpPorts = rtpPorts(p, at(path, 'rtpPorts'), o.rtpPorts) ?? sip.rtpPorts;
+  if (o.digestAlgorithms !== undefined) {
+    const list = strings(p, at(path, 'digestAlgorithms'), o.digestAlgorithms);
+    if (list) {
+      const chosen: SipConfig['digestAlgorithms'] = [];
+      list.forEach((a, i) => {
+        const algorithm = oneOf(p, item(at(path, 'digestAlgorithms'), i), a, SIP_DIGEST_ALGORITHMS);
+        if (algorithm === undefined) return;
+        if (chosen.includes(algorithm)) p.add(item(at(path, 'digestAlgorithms'), i), `${show(algorithm)} is listed twice`);
+        else chosen.push(algorithm);
+      });
+      if (list.length === 0) p.add(at(path, 'digestAlgorithms'), `must name at least one of ${SIP_DIGEST_ALGORITHMS.join(', ')}`);
+      else if (chosen.length === list.length) sip.digestAlgorithms = chosen;
+    }
+  }
+  c.sip = sip;
+}
+
 /** The "server" section of a file, applied over `c`. */
 function serverSection(p: Problems, v: unknown, c: Config): void {
   const path = 'server';
   const o = object(p, path, v, {
-    optional: ['host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec', 'auth', 'connections', 'allowedOrigins', 'cookieSecure'],
+    optional: [
+      'host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec',
+      'auth', 'connections', 'allowedOrigins', 'cookieSecure', 'sip', 'media', 'recordings',
+    ],
   });
   if (!o) return;
   const set = <K extends keyof Config>(key: K, read: (path: string, v: unknown) => Config[K] | undefined): void => {
@@ -271,6 +354,21 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   set('allowedOrigins', (q, x) => allowedOrigins(p, q, x));
   set('cookieSecure', (q, x) => boolean(p, q, x));
   if (o.connections !== undefined) connectionsSection(p, at(path, 'connections'), o.connections, c);
+  if (o.sip !== undefined) sipSection(p, at(path, 'sip'), o.sip, c);
+  if (o.media !== undefined) {
+    const mo = object(p, at(path, 'media'), o.media, { optional: ['workers'] });
+    if (mo?.workers !== undefined) {
+      const workers = integer(p, at(at(path, 'media'), 'workers'), mo.workers, ...RANGES.mediaWorkers);
+      if (workers !== undefined) c.media = { workers };
+    }
+  }
+  if (o.recordings !== undefined) {
+    const ro = object(p, at(path, 'recordings'), o.recordings, { optional: ['dir'] });
+    if (ro?.dir !== undefined) {
+      const dir = string(p, at(at(path, 'recordings'), 'dir'), ro.dir, { nonEmpty: true });
+      if (dir !== undefined) c.recordings = { dir };
+    }
+  }
   if (o.cometd !== undefined) {
     const cp = at(path, 'cometd');
     // the caps and browser options are absent unless set: their defaults live in src/bayeux/options.ts
@@ -333,6 +431,50 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
   if (csrf !== undefined) c.csrf = envBool(p, 'SWITCHBOARD_CSRF', csrf) ?? c.csrf;
   const sim = get('SWITCHBOARD_SIM_API');
   if (sim !== undefined) c.simApi = envBool(p, 'SWITCHBOARD_SIM_API', sim) ?? c.simApi;
+  const sipPort = get('SWITCHBOARD_SIP_PORT');
+  if (sipPort !== undefined) {
+    const n = envInteger(p, 'SWITCHBOARD_SIP_PORT', sipPort, ...RANGES.sipPort);
+    if (n !== undefined) c.sip = { ...c.sip, port: n };
+  }
+  const sipHost = get('SWITCHBOARD_SIP_HOST');
+  if (sipHost !== undefined) {
+    const h = ipAddress(p, 'env SWITCHBOARD_SIP_HOST', sipHost);
+    if (h !== undefined) c.sip = { ...c.sip, host: h };
+  }
+  const advertised = get('SWITCHBOARD_SIP_ADVERTISED_HOST');
+  if (advertised !== undefined) {
+    const h = ipAddress(p, 'env SWITCHBOARD_SIP_ADVERTISED_HOST', advertised);
+    if (h !== undefined) c.sip = { ...c.sip, advertisedHost: h };
+  }
+  const rtp = get('SWITCHBOARD_RTP_PORTS');
+  if (rtp !== undefined) {
+    const range = rtpPorts(p, 'env SWITCHBOARD_RTP_PORTS', rtp);
+    if (range !== undefined) c.sip = { ...c.sip, rtpPorts: range };
+  }
+  const workers = get('SWITCHBOARD_MEDIA_WORKERS');
+  if (workers !== undefined) {
+    const n = envInteger(p, 'SWITCHBOARD_MEDIA_WORKERS', workers, ...RANGES.mediaWorkers);
+    if (n !== undefined) c.media = { workers: n };
+  }
+  const recordings = get('SWITCHBOARD_RECORDINGS_DIR');
+  if (recordings !== undefined) c.recordings = { dir: recordings };
+}
+
+/** An integer from the environment within [min, max], or a problem. */
+function envInteger(p: Problems, name: string, v: string, min: number, max: number): number | undefined {
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  p.add(`env ${name}`, `must be an integer from ${min} to ${max}, got ${show(v)}`);
+  return undefined;
+}
+
+/** Rules across options, once every source is read. */
+function crossChecks(p: Problems, c: Config): void {
+  // each mixer worker gets its own slice of the RTP range (src/media/ports.ts splitPortRange)
+  const pairs = Math.floor((c.sip.rtpPorts.last - (c.sip.rtpPorts.first + (c.sip.rtpPorts.first % 2)) + 1) / 2);
+  if (c.sip.port !== 0 && pairs < Math.max(1, c.media.workers)) {
+    p.add('sip.rtpPorts', `${c.sip.rtpPorts.first}-${c.sip.rtpPorts.last} holds ${pairs} RTP port pairs, fewer than the ${c.media.workers} media workers`);
+  }
 }
 
 /** Defaults, then the optional file, then the environment; every problem at once; frozen. */
@@ -347,6 +489,7 @@ export function loadConfig({ argv = [], env = {} }: LoadInput = {}): Config {
     fileInto(p, file, c);
   }
   envInto(p, env, c);
+  crossChecks(p, c);
   if (p.count) throw new ConfigError(p.list, file);
   return deepFreeze(c);
 }
@@ -362,7 +505,19 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     csrf: true,
     simApi: true,
     cometd: { timeoutMs: 2000, intervalMs: 0, maxIntervalMs: 2000, maxQueue: 1000 },
+    // no SIP unless a test asks for it (createApp's `sipEphemeralPort`, or sip.port); mixing in this thread
+    sip: { ...defaultConfig().sip, port: 0 },
+    media: { workers: 0 },
   };
   const o = structuredClone(overrides);
-  return deepFreeze({ ...base, ...o, cometd: { ...base.cometd, ...o.cometd }, auth: { ...base.auth, ...o.auth }, connections: { ...base.connections, ...o.connections } });
+  return deepFreeze({
+    ...base,
+    ...o,
+    cometd: { ...base.cometd, ...o.cometd },
+    auth: { ...base.auth, ...o.auth },
+    connections: { ...base.connections, ...o.connections },
+    sip: { ...base.sip, ...o.sip },
+    media: { ...base.media, ...o.media },
+    recordings: { ...base.recordings, ...o.recordings },
+  });
 }

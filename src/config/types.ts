@@ -77,6 +77,32 @@ export interface ConnectionsConfig {
   maxHeaderBytes: number;
 }
 
+/** Real telephony: the SIP server and the RTP ports of its media legs (spec/sip.md section 2). */
+export interface SipConfig {
+  /** SIP port, UDP and TCP; env SWITCHBOARD_SIP_PORT; default 5060; 0 = SIP off */
+  port: number;
+  /** SIP listen address; env SWITCHBOARD_SIP_HOST; default (unset) = the HTTP host */
+  host?: string;
+  /** address written into Via, Contact and SDP; env SWITCHBOARD_SIP_ADVERTISED_HOST; default (unset) = the SIP host (a wildcard host advertises 127.0.0.1) */
+  advertisedHost?: string;
+  /** RTP ports of the media legs, "first-last" in the file and env SWITCHBOARD_RTP_PORTS; default 20000-20999 */
+  rtpPorts: { first: number; last: number };
+  /** digest challenges offered, in order; default ["SHA-256", "MD5"] (sipp 3.6 needs MD5 first) */
+  digestAlgorithms: Array<'SHA-256' | 'MD5'>;
+}
+
+/** The mixers (src/media). */
+export interface MediaConfig {
+  /** mixer worker threads; env SWITCHBOARD_MEDIA_WORKERS; default 1; 0 = mix in the main thread */
+  workers: number;
+}
+
+/** Call recordings (StartCallRecording). */
+export interface RecordingsConfig {
+  /** folder of the WAV files (`<callUuid>.wav`); env SWITCHBOARD_RECORDINGS_DIR; default ./data/recordings */
+  dir: string;
+}
+
 export interface Config {
   /** listen address; env HOST; default 127.0.0.1 */
   host: string;
@@ -105,6 +131,9 @@ export interface Config {
   allowedOrigins: string[];
   /** mark the session cookie Secure; default true when publicBaseUrl is https, else false */
   cookieSecure?: boolean;
+  sip: SipConfig;
+  media: MediaConfig;
+  recordings: RecordingsConfig;
   /** path of the configuration file that was read, if any */
   configFile?: string;
   /** contact centers described by the file; when absent and the database is empty, the demo is provisioned */

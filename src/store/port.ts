@@ -47,6 +47,11 @@ export interface UserSpec {
   dn?: string;
   /** per-agent wrap-up seconds (overrides the contact center's) */
   wrapUpTime?: number;
+  /**
+   * the digest password of the user's extension (needs `dn`); plain text in the spec, only its HA1
+   * hashes are stored (SipCredentials). An extension without one cannot register a SIP phone.
+   */
+  sipPassword?: string;
 }
 
 export interface RoutingPointSpec {
@@ -103,6 +108,21 @@ export interface DeviceRecord {
   kind: 'Extension' | 'RoutingPoint';
   /** user the device is assigned to by default */
   userId?: string;
+  /** digest credentials of an extension that may register a SIP phone (never the password itself) */
+  sip?: SipCredentials;
+}
+
+/**
+ * What the store keeps of an extension's sipPassword: HA1 = H(dn ":" realm ":" password) for each digest
+ * algorithm (RFC 7616 3.4.2), with the realm they were computed for. The realm is the contact center's
+ * name (what the registrar challenges with), so renaming a contact center needs the password again.
+ */
+export interface SipCredentials {
+  realm: string;
+  /** lower-case hex MD5 of dn:realm:password */
+  ha1Md5: string;
+  /** lower-case hex SHA-256 of dn:realm:password */
+  ha1Sha256: string;
 }
 
 export interface PlaceRecord {

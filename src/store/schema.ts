@@ -148,6 +148,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_last_seen ON sessions(last_seen);
     `,
   },
+  {
+    version: 4,
+    description: 'SIP digest credentials of extensions (HA1 hashes per algorithm, never the password)',
+    sql: `
+      ALTER TABLE devices ADD COLUMN sip_realm TEXT;      -- the realm the hashes were computed for (the contact center's name)
+      ALTER TABLE devices ADD COLUMN sip_ha1_md5 TEXT;    -- hex MD5(dn:realm:password); NULL = cannot register
+      ALTER TABLE devices ADD COLUMN sip_ha1_sha256 TEXT; -- hex SHA-256(dn:realm:password)
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -26,6 +26,9 @@ const FEATURES: ReadonlySet<string> = new Set(ALL_FEATURES);
 /** a userName travels in HTTP Basic credentials: no colon, no white space or control characters */
 const USER_NAME = /^[^\s:\u0000-\u001f\u007f]+$/;
 
+/** a digest password travels inside a quoted HA1 input: printable characters only */
+const SIP_PASSWORD = /^[^\u0000-\u001f\u007f]+$/;
+
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const q = (v: unknown): string => JSON.stringify(v);
 
@@ -80,6 +83,11 @@ export function contactCenterSpecProblems(spec: ContactCenterSpec, prefix = ''):
         else if (seen.has(r)) add(`${at}.roles[${j}]`, `duplicate role ${q(r)}`);
         seen.add(r);
       });
+    }
+    if (isStr(u.sipPassword)) {
+      if (u.sipPassword === '') add(`${at}.sipPassword`, 'must not be empty (omit it: the extension then cannot register)');
+      else if (!SIP_PASSWORD.test(u.sipPassword)) add(`${at}.sipPassword`, 'must not contain control characters');
+      if (u.dn === undefined) add(`${at}.sipPassword`, 'needs a dn: a SIP password belongs to the user\'s extension');
     }
     if (typeof u.wrapUpTime === 'number' && !(Number.isInteger(u.wrapUpTime) && u.wrapUpTime >= 0)) {
       add(`${at}.wrapUpTime`, `${u.wrapUpTime} is not a whole number of seconds >= 0`);

@@ -5,7 +5,8 @@
  * their natural key (userName, DN, place name, group name, operationName), so everything that stays
  * keeps its id, and rows the spec no longer names are deleted (audit rows keep the old ids as plain
  * text). Password hashes are computed before the transaction, because scrypt is asynchronous and a
- * better-sqlite3 transaction is not.
+ * better-sqlite3 transaction is not. An extension's sipPassword is kept only as its digest HA1 hashes
+ * (MD5 and SHA-256, realm = the contact center's name); applying a spec without it removes them.
  */
 import type Database from 'better-sqlite3';
 import type {
@@ -17,9 +18,11 @@ import type {
   DeviceRecord,
   PlaceRecord,
   Role,
+  SipCredentials,
   UserRecord,
 } from './port.js';
-import { hashPassword, verifyPassword } from './password.js';
+import { ha1 } from '../sip/digest.js';
+import { scryptHasher, type PasswordHasher } from './password.js';
 import { SYSTEM_AGENT_STATE_LIST, newAgentGroupId, newAgentStateId, newContactCenterId, newDeviceId, newPlaceId, newUserId } from './ids.js';
 import { SpecError, contactCenterSpecProblems, specDns } from './spec-check.js';
 
@@ -47,6 +50,9 @@ interface DeviceRow {
   dn: string;
   kind: 'Extension' | 'RoutingPoint';
   user_id: string | null;
+  sip_realm: string | null;
+  sip_ha1_md5: string | null;
+  sip_ha1_sha256: string | null;
 }
 interface StateRow {
   id: string;
@@ -57,6 +63,14 @@ interface StateRow {
   work_mode: 'AfterCallWork' | 'AuxWork' | null;
   reason: string | null;
   system: number;
+}
+
+/**
+ * The stored form of an extension's sipPassword: its HA1 per digest algorithm for realm = the contact
+ * center's name (the registrar's realm, docs/telephony.md "Digest and realm"). The password is not kept.
+ */
+export function sipCredentials(dn: string, realm: string, password: string): SipCredentials {
+  return { realm, ha1Md5: ha1('MD5', dn, realm, password), ha1Sha256: ha1('SHA-256', dn, realm, password) };
 }
 
 /** The place created for a user's extension. */
@@ -87,6 +101,9 @@ function toUser(r: UserRow): UserRecord {
 function toDevice(r: DeviceRow): DeviceRecord {
   const d: DeviceRecord = { id: r.id, contactCenterId: r.contact_center_id, dn: r.dn, kind: r.kind };
   if (r.user_id !== null) d.userId = r.user_id;
+  if (r.sip_realm !== null && r.sip_ha1_md5 !== null && r.sip_ha1_sha256 !== null) {
+    d.sip = { realm: r.sip_realm, ha1Md5: r.sip_ha1_md5, ha1Sha256: r.sip_ha1_sha256 };
+  }
   return d;
 }
 
@@ -107,7 +124,10 @@ function toState(r: StateRow): AgentStateRecord {
 export class SqliteProvisioning {
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly hasher: PasswordHasher = scryptHasher(),
+  ) {
     const p = (sql: string): Database.Statement => db.prepare(sql);
     this.s = {
       anyCc: p('SELECT EXISTS (SELECT 1 FROM contact_centers) AS e'),
@@ -134,8 +154,10 @@ export class SqliteProvisioning {
         WHERE d.dn = ? AND d.contact_center_id IS NOT ?`),
       devicesOfCc: p('SELECT * FROM devices WHERE contact_center_id = ? ORDER BY position, rowid'),
       deviceUpsert: p(`
-        INSERT INTO devices (id, contact_center_id, dn, kind, user_id, position) VALUES (@id, @cc, @dn, @kind, @userId, @position)
-        ON CONFLICT (contact_center_id, dn) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, position = excluded.position
+        INSERT INTO devices (id, contact_center_id, dn, kind, user_id, position, sip_realm, sip_ha1_md5, sip_ha1_sha256)
+        VALUES (@id, @cc, @dn, @kind, @userId, @position, @sipRealm, @sipMd5, @sipSha256)
+        ON CONFLICT (contact_center_id, dn) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, position = excluded.position,
+          sip_realm = excluded.sip_realm, sip_ha1_md5 = excluded.sip_ha1_md5, sip_ha1_sha256 = excluded.sip_ha1_sha256
         RETURNING id`),
       devicesPrune: p('DELETE FROM devices WHERE contact_center_id = ? AND dn NOT IN (SELECT value FROM json_each(?))'),
 
@@ -255,8 +277,8 @@ export class SqliteProvisioning {
     const hashes = await Promise.all(
       spec.users.map(async (u) => {
         const stored = this.s.userByName.get(u.userName) as UserRow | undefined;
-        if (stored && (await verifyPassword(u.password, stored.password_hash))) return stored.password_hash;
-        return hashPassword(u.password);
+        if (stored && (await this.hasher.verify(u.password, stored.password_hash))) return stored.password_hash;
+        return this.hasher.hash(u.password);
       }),
     );
 
@@ -289,14 +311,31 @@ export class SqliteProvisioning {
       });
 
       // devices: user extensions, then routing points
-      const wanted: Array<{ dn: string; kind: 'Extension' | 'RoutingPoint'; userId: string | null }> = [
-        ...spec.users.filter((u) => u.dn !== undefined).map((u) => ({ dn: u.dn!, kind: 'Extension' as const, userId: userIds.get(u.userName)! })),
+      const wanted: Array<{ dn: string; kind: 'Extension' | 'RoutingPoint'; userId: string | null; sip?: SipCredentials }> = [
+        ...spec.users
+          .filter((u) => u.dn !== undefined)
+          .map((u) => ({
+            dn: u.dn!,
+            kind: 'Extension' as const,
+            userId: userIds.get(u.userName)!,
+            ...(u.sipPassword !== undefined ? { sip: sipCredentials(u.dn!, spec.name, u.sipPassword) } : {}),
+          })),
         ...spec.routingPoints.map((r) => ({ dn: r.number, kind: 'RoutingPoint' as const, userId: null })),
       ];
       s.devicesPrune.run(ccId, JSON.stringify(wanted.map((d) => d.dn)));
       const deviceIds = new Map<string, string>();
       wanted.forEach((d, i) => {
-        const row = s.deviceUpsert.get({ id: newDeviceId(), cc: ccId, dn: d.dn, kind: d.kind, userId: d.userId, position: i }) as { id: string };
+        const row = s.deviceUpsert.get({
+          id: newDeviceId(),
+          cc: ccId,
+          dn: d.dn,
+          kind: d.kind,
+          userId: d.userId,
+          position: i,
+          sipRealm: d.sip?.realm ?? null,
+          sipMd5: d.sip?.ha1Md5 ?? null,
+          sipSha256: d.sip?.ha1Sha256 ?? null,
+        }) as { id: string };
         deviceIds.set(d.dn, row.id);
       });
 

@@ -98,6 +98,38 @@ export interface ContactCenterSettings {
   /** ms an internal DN may ring before the call is treated as unanswered (0 = rings forever) */
   ringNoAnswerMs: number;
   supervision: SupervisionSettings;
+  /** real telephony (spec/sip.md section 2); absent = the defaults (src/config/defaults.ts `defaultSipSettings`) */
+  sip?: SipSettings;
+}
+
+/** How agent and supervisor phones are reached: one auto-answered leg per session, or an INVITE per call. */
+export const AgentPhoneMode = { NailedUp: 'nailedUp', PerCall: 'perCall' } as const;
+export type AgentPhoneMode = (typeof AgentPhoneMode)[keyof typeof AgentPhoneMode];
+
+/** What a call to an extension without a live SIP registration does. */
+export const UnregisteredDevices = { Simulate: 'simulate', Unavailable: 'unavailable' } as const;
+export type UnregisteredDevices = (typeof UnregisteredDevices)[keyof typeof UnregisteredDevices];
+
+/** A SIP trunk: customers' calls arrive from `host`; outbound calls go to `host:port` (trunks with a port only). */
+export interface TrunkSettings {
+  /** unique within the contact center */
+  name: string;
+  /** IP address the trunk's INVITEs come from and outbound INVITEs go to */
+  host: string;
+  /** SIP port for outbound calls; absent = inbound only */
+  port?: number;
+  /** digits put before the dialled number on outbound calls */
+  outboundPrefix?: string;
+}
+
+export interface SipSettings {
+  /** nailedUp (default): one auto-answered leg per session; perCall: each call rings the phone */
+  agentPhoneMode: AgentPhoneMode;
+  /** simulate (default): unregistered extensions behave as simulated devices; unavailable: calls to them fail */
+  unregisteredDevices: UnregisteredDevices;
+  /** what a party that hears nobody (hold) gets: silence (default) or a tone */
+  holdAudio: 'silence' | 'tone';
+  trunks: TrunkSettings[];
 }
 
 export interface DnConfig {

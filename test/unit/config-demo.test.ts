@@ -17,6 +17,7 @@ describe('defaults', () => {
       externalAnswerDelayMs: 1000,
       ringNoAnswerMs: 0,
       supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: 1, notifyAgent: 'always' },
+      sip: { agentPhoneMode: 'nailedUp', unregisteredDevices: 'simulate', holdAudio: 'silence', trunks: [] },
     });
     assert.notEqual(defaultContactCenterSettings().supervision, defaultContactCenterSettings().supervision, 'a fresh object each time');
     assert.deepEqual(DEFAULT_FEATURES, [...ALL_FEATURES]);
@@ -33,7 +34,10 @@ describe('demo contact center', () => {
     const demo = demoContactCenter();
     assert.equal(demo.name, 'Demo');
     assert.deepEqual(demo.features, [...ALL_FEATURES]);
-    assert.deepEqual(demo.settings, defaultContactCenterSettings());
+    assert.deepEqual(demo.settings, {
+      ...defaultContactCenterSettings(),
+      sip: { agentPhoneMode: 'nailedUp', unregisteredDevices: 'simulate', holdAudio: 'silence', trunks: [{ name: 'loopback', host: '127.0.0.1' }] },
+    });
     const agents = Array.from({ length: 10 }, (_, i) => ({
       userName: `agent${i + 1}`,
       password: 'demo',
@@ -41,14 +45,15 @@ describe('demo contact center', () => {
       lastName: String(i + 1),
       roles: ['ROLE_AGENT'],
       dn: String(5001 + i),
+      sipPassword: 'demo',
     }));
     assert.deepEqual(demo.users.slice(0, 10), agents);
     assert.deepEqual(
-      demo.users.slice(10).map((u) => [u.userName, u.password, u.roles, u.dn]),
+      demo.users.slice(10).map((u) => [u.userName, u.password, u.roles, u.dn, u.sipPassword]),
       [
-        ['supervisor1', 'demo', ['ROLE_AGENT', 'ROLE_SUPERVISOR'], '5101'],
-        ['supervisor2', 'demo', ['ROLE_AGENT', 'ROLE_SUPERVISOR'], '5102'],
-        ['admin', 'demo', ['ROLE_ADMIN'], undefined],
+        ['supervisor1', 'demo', ['ROLE_AGENT', 'ROLE_SUPERVISOR'], '5101', 'demo'],
+        ['supervisor2', 'demo', ['ROLE_AGENT', 'ROLE_SUPERVISOR'], '5102', 'demo'],
+        ['admin', 'demo', ['ROLE_ADMIN'], undefined, undefined],
       ],
     );
     assert.deepEqual(demo.routingPoints, [{ number: '7000', agentGroup: 'All agents' }]);

@@ -4,6 +4,7 @@
  */
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,51 @@ export function runStoreContract(name: string, makeStore: () => Store | Promise<
       const ann = (await store.userByName('ann'))!;
       const bob = (await store.userByName('bob'))!;
       assert.notEqual(ann.passwordHash, bob.passwordHash);
+    });
+
+    it('keeps an extension\'s sipPassword only as its digest HA1 hashes, realm = the contact center\'s name', async () => {
+      const spec = acmeSpec();
+      spec.users[0].sipPassword = 'sip-ann';
+      spec.users[2].sipPassword = 'sip-sue';
+      const cc = await store.applyContactCenter(spec);
+      const snapshot = (await store.snapshot(cc.id))!;
+      const byDn = new Map(snapshot.devices.map((d) => [d.dn, d]));
+      const expected = (dn: string, password: string) => ({
+        realm: 'Acme',
+        ha1Md5: createHash('md5').update(`${dn}:Acme:${password}`).digest('hex'),
+        ha1Sha256: createHash('sha256').update(`${dn}:Acme:${password}`).digest('hex'),
+      });
+      assert.deepEqual(byDn.get('6001')!.sip, expected('6001', 'sip-ann'));
+      assert.deepEqual(byDn.get('6101')!.sip, expected('6101', 'sip-sue'));
+      assert.equal(byDn.get('6002')!.sip, undefined, 'no sipPassword: the extension cannot register');
+      assert.equal(byDn.get('6900')!.sip, undefined, 'routing points have none');
+      const everything = JSON.stringify([snapshot, await store.userByName('ann'), await store.userByName('sue')]);
+      assert.ok(!everything.includes('sip-ann') && !everything.includes('sip-sue'), 'the password itself is never returned');
+
+      // re-applying the same spec keeps the hashes; a new password replaces them; none removes them
+      await store.applyContactCenter(spec);
+      assert.deepEqual((await store.snapshot(cc.id))!.devices, snapshot.devices);
+      spec.users[0].sipPassword = 'sip-ann-2';
+      delete spec.users[2].sipPassword;
+      await store.applyContactCenter(spec);
+      const after = new Map((await store.snapshot(cc.id))!.devices.map((d) => [d.dn, d]));
+      assert.deepEqual(after.get('6001')!.sip, expected('6001', 'sip-ann-2'));
+      assert.equal(after.get('6101')!.sip, undefined);
+      assert.equal(after.get('6001')!.id, byDn.get('6001')!.id, 'the device keeps its id');
+    });
+
+    it('refuses a sipPassword without an extension, or an empty one', async () => {
+      const spec = acmeSpec();
+      spec.users[3].sipPassword = 'x';
+      spec.users[0].sipPassword = '';
+      await assert.rejects(store.applyContactCenter(spec), (error: Error & { problems?: string[] }) => {
+        assert.deepEqual(error.problems, [
+          'users[0].sipPassword: must not be empty (omit it: the extension then cannot register)',
+          "users[3].sipPassword: needs a dn: a SIP password belongs to the user's extension",
+        ]);
+        return true;
+      });
+      assert.equal(await store.isEmpty(), true);
     });
 
     it('re-applying the same spec changes nothing, ids and hashes included', async () => {

@@ -4,19 +4,25 @@
  * For each size K (monitored 3-party calls: customer, agent, supervisor in Coach), two runs against
  * the same load generator (a child process with one UDP socket per leg, each sending one 20 ms
  * PCMU packet per tick on its own drift-corrected clock and counting what comes back):
- *   1. baseline: 3K raw UDP echo sockets in this process (receive a packet, send it back);
+ *   1. baseline: 3K raw UDP echo sockets in one worker thread of this process, like the mixer's
+ *      legs (receive a packet, send it back to its source); `--echo-in=main` puts them in the main
+ *      thread instead (measured the same within noise);
  *   2. mixer: one WorkerMediaEngine with ONE mixer worker holding the K calls (3K RTP legs).
  * Both are measured over the same window with process.cpuUsage (this whole process: main thread
  * and worker), so "CPU µs per packet" (packets in + out) compares like with like; the ratio
- * mixer / echo is the figure. Tick lateness p50/p99/max comes from the worker's clock. Bounded:
- * the full run takes about a minute; `--quick` runs one small size. Traffic stays on 127.0.0.1.
- * Options: --quick, --sizes=100,300,500, --seconds=5, --mode=both|echo|mixer (one side only, for profiling).
+ * mixer / echo is the figure. Tick lateness p50/p99/max comes from the worker's clock. Each size
+ * runs `repeats` echo/mixer pairs back to back (neighbours' load changes from minute to minute; a
+ * pair sees about the same), and the summary gives the median of the pairs' ratios. Bounded: the
+ * full run takes about 80 s; `--quick` runs one small pair. Traffic stays on 127.0.0.1.
+ * Options: --quick, --sizes=100,300, --repeats=2, --seconds=5, --mode=both|echo|mixer (one side
+ * only, for profiling), --echo-in=worker|main.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { TickClock } from '../src/media/clock.js';
 import { MU_LAW, encode } from '../src/media/g711.js';
 import { serializeRtp } from '../src/media/rtp.js';
@@ -24,9 +30,11 @@ import { WorkerMediaEngine } from '../src/media/workers.js';
 
 const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = process.argv.includes('--quick');
-const SIZES = (argument('sizes') ?? (QUICK ? '50' : '100,300,500')).split(',').map(Number);
+const SIZES = (argument('sizes') ?? (QUICK ? '50' : '100,300')).split(',').map(Number);
+const REPEATS = Number(argument('repeats') ?? (QUICK ? 1 : 2));
 const SECONDS = Number(argument('seconds') ?? (QUICK ? 3 : 5));
 const MODE = argument('mode') ?? 'both';
+const ECHO_IN = argument('echo-in') ?? 'worker';
 const WARM_UP_MS = 1000;
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +165,37 @@ async function measure(ports: number[], readLateness?: (reset: boolean) => Promi
   }
 }
 
+/** The echo sockets in a worker thread, like the mixer's legs (plain JavaScript: nothing to load). */
+const ECHO_WORKER = `
+const dgram = require('node:dgram');
+const { parentPort, workerData } = require('node:worker_threads');
+const sockets = [];
+let bound = 0;
+for (let i = 0; i < workerData.legs; i++) {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (message, source) => socket.send(message, source.port, source.address));
+  socket.bind(0, '127.0.0.1', () => {
+    if (++bound === workerData.legs) parentPort.postMessage(sockets.map((s) => s.address().port));
+  });
+  sockets.push(socket);
+}
+parentPort.on('message', () => {
+  for (const socket of sockets) socket.close();
+  parentPort.close();
+});
+`;
+
 async function echoRun(legs: number): Promise<Measurement> {
+  if (ECHO_IN === 'worker') {
+    const worker = new Worker(ECHO_WORKER, { eval: true, workerData: { legs } });
+    const ports = await new Promise<number[]>((resolve) => worker.once('message', resolve));
+    try {
+      return await measure(ports);
+    } finally {
+      worker.postMessage('close');
+      await new Promise((resolve) => worker.once('exit', resolve));
+    }
+  }
   const sockets = await Promise.all(
     Array.from(
       { length: legs },
@@ -206,17 +244,19 @@ async function mixerRun(calls: number): Promise<Measurement> {
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 
 async function main(): Promise<void> {
-  console.log(`# media bench: ${SIZES.join(', ')} monitored 3-party calls, ${SECONDS} s windows, 1 mixer worker, node ${process.version}\n`);
-  console.log('| calls | legs | mode | offered in+out /s | packets in+out /s | CPU (this process) | CPU per call | CPU µs per packet | mixer / echo per packet | tick lateness p50 / p99 / max ms | packets not returned |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`# media bench: ${SIZES.join(', ')} monitored 3-party calls, ${REPEATS} pair(s) each, ${SECONDS} s windows, 1 mixer worker, node ${process.version}\n`);
+  console.log('| calls | legs | pair | mode | offered in+out /s | packets in+out /s | CPU (this process) | CPU per call | CPU µs per packet | mixer / echo per packet | tick lateness p50 / p99 / max ms | packets not returned |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   let best: { calls: number; mixer: Measurement } | undefined;
-  for (const calls of SIZES) {
+  const ratios = new Map<number, number[]>();
+  for (const calls of SIZES) for (let pair = 1; pair <= REPEATS; pair++) {
     const legs = 3 * calls;
     const echo = MODE === 'mixer' ? undefined : await echoRun(legs);
     const mixer = MODE === 'echo' ? undefined : await mixerRun(calls);
+    if (echo && mixer) ratios.set(calls, [...(ratios.get(calls) ?? []), mixer.microsecondsPerPacket / echo.microsecondsPerPacket]);
     const row = (mode: string, m: Measurement, ratio: string) =>
       console.log(
-        `| ${calls} | ${legs} | ${mode} | ${legs * 100} | ${Math.round(m.packetsPerSecond)} | ${fixed(m.cpuPercent)} % | ${fixed(m.cpuPercent / calls, 3)} % | ${fixed(m.microsecondsPerPacket, 2)} | ${ratio} | ${
+        `| ${calls} | ${legs} | ${pair} | ${mode} | ${legs * 100} | ${Math.round(m.packetsPerSecond)} | ${fixed(m.cpuPercent)} % | ${fixed(m.cpuPercent / calls, 3)} % | ${fixed(m.microsecondsPerPacket, 2)} | ${ratio} | ${
           m.lateness ? `${fixed(m.lateness.p50)} / ${fixed(m.lateness.p99)} / ${fixed(m.lateness.max)}` : '–'
         } | ${m.lost} |`,
       );
@@ -224,10 +264,17 @@ async function main(): Promise<void> {
     if (mixer) row('mixer worker', mixer, echo ? fixed(mixer.microsecondsPerPacket / echo.microsecondsPerPacket, 2) : '–');
     if (mixer?.lateness && mixer.lateness.p99 <= 10 && mixer.lost === 0 && (!best || calls > best.calls)) best = { calls, mixer };
   }
+  console.log('');
+  for (const [calls, values] of ratios) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    const median = sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
+    console.log(`${calls} calls: mixer / echo CPU per packet, median of ${values.length} pair(s): ${fixed(median, 2)} (${sorted.map((v) => fixed(v, 2)).join(', ')})`);
+  }
   console.log(
     best
-      ? `\nLargest size held by one mixer worker at p99 tick lateness <= 10 ms with every packet returned: ${best.calls} monitored calls (${fixed(best.mixer.cpuPercent)} % CPU, ≈ ${Math.floor((100 * best.calls) / best.mixer.cpuPercent)} calls per core at that cost).`
-      : '\nNo size held p99 tick lateness <= 10 ms with every packet returned in this run.',
+      ? `Largest size held by one mixer worker at p99 tick lateness <= 10 ms with every packet returned: ${best.calls} monitored calls (${fixed(best.mixer.cpuPercent)} % CPU, ≈ ${Math.floor((100 * best.calls) / best.mixer.cpuPercent)} calls per core at that cost).`
+      : 'No size held p99 tick lateness <= 10 ms with every packet returned in this run.',
   );
   console.log(
     'Offered = 50 packets/s in and 50 out per leg; a lower measured rate means the load generator or the mixer was starved of CPU (the figures of that row are then not a capacity).',

@@ -97,7 +97,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId, 'afterDelivery'),
     });
     await sessions.restore();
-    const auth = new Auth(directory, sessions, verifyPassword, { policy: authPolicyOf(config.auth) });
+    const auth = new Auth(directory, sessions, hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
 
     // the Bayeux server logs through fastify's logger, which exists only once fastify is built
     let bayeuxLog: FastifyInstance['log'] | undefined;

@@ -21,10 +21,17 @@ function derive(plain: string, salt: Buffer, keyLen: number, opts: ScryptOptions
   });
 }
 
-/** Hash a password for storage. */
-export async function hashPassword(plain: string): Promise<string> {
+/** scrypt work factor: N (CPU/memory cost, a power of two), r (block size), p (parallelism) */
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** Hash a password for storage (`cost` defaults to SCRYPT_PARAMS, the production cost). */
+export async function hashPassword(plain: string, cost: ScryptCost = SCRYPT_PARAMS): Promise<string> {
   if (typeof plain !== 'string') throw new TypeError('password must be a string');
-  const { N, r, p } = SCRYPT_PARAMS;
+  const { N, r, p } = cost;
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(plain, salt, KEY_BYTES, { N, r, p });
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
@@ -62,4 +69,26 @@ export async function verifyPassword(plain: string, stored: string): Promise<boo
   } catch {
     return false;
   }
+}
+
+/**
+ * The password hasher the store (hashing at provisioning) and Auth (verifying, the equal-cost dummy
+ * hash) are given. Production uses `scryptHasher()` (SCRYPT_PARAMS); tests inject a cheap cost so
+ * the suite does not spend its time hashing demo passwords. Hashes are self-describing, so any
+ * hasher verifies any stored hash at the cost written in it.
+ */
+export interface PasswordHasher {
+  hash(plain: string): Promise<string>;
+  verify(plain: string, stored: string): Promise<boolean>;
+  /** a well-formed hash at this hasher's cost that no password matches */
+  unmatchable(): string;
+}
+
+export function scryptHasher(cost: ScryptCost = SCRYPT_PARAMS): PasswordHasher {
+  const frozen = Object.freeze({ N: cost.N, r: cost.r, p: cost.p });
+  return Object.freeze({
+    hash: (plain: string) => hashPassword(plain, frozen),
+    verify: verifyPassword,
+    unmatchable: () => unmatchableHash(frozen),
+  });
 }

@@ -20,6 +20,7 @@ import type {
   UserRecord,
 } from './port.js';
 import { migrate } from './schema.js';
+import type { PasswordHasher } from './password.js';
 import { SqliteAuditLog } from './sqlite-audit.js';
 import { SqliteProvisioning } from './sqlite-provisioning.js';
 import { SqliteSessions } from './sqlite-sessions.js';
@@ -63,8 +64,11 @@ export class SqliteStore implements Store {
   private readonly audit: SqliteAuditLog;
   private readonly sessions: SqliteSessions;
 
-  /** `database`: a file path (its folder is created) or ':memory:'. */
-  constructor(readonly database: string) {
+  /** `database`: a file path (its folder is created) or ':memory:'; `hasher` hashes provisioned passwords. */
+  constructor(
+    readonly database: string,
+    hasher?: PasswordHasher,
+  ) {
     if (typeof database !== 'string' || database === '') throw new Error('SqliteStore: database must be a file path or ":memory:"');
     const inMemory = database === MEMORY;
     if (!inMemory) mkdirSync(dirname(resolve(database)), { recursive: true });
@@ -78,7 +82,7 @@ export class SqliteStore implements Store {
       }
       this.db.pragma('foreign_keys = ON');
       migrate(this.db);
-      this.provisioning = new SqliteProvisioning(this.db);
+      this.provisioning = new SqliteProvisioning(this.db, hasher);
       this.audit = new SqliteAuditLog(this.db);
       this.sessions = new SqliteSessions(this.db);
     } catch (err) {
@@ -150,6 +154,6 @@ export class SqliteStore implements Store {
 }
 
 /** Open (creating and migrating as needed) the store at `database`: a file path or ':memory:'. */
-export function openStore(database: string): Store {
-  return new SqliteStore(database);
+export function openStore(database: string, hasher?: PasswordHasher): Store {
+  return new SqliteStore(database, hasher);
 }

@@ -12,6 +12,7 @@ import { testConfig } from '../../src/config/load.js';
 import { demoContactCenter } from '../../src/config/demo.js';
 import type { ContactCenterSpec } from '../../src/store/port.js';
 import { VirtualClock, countingIds } from '../../src/switch/clock.js';
+import { cheapHasher } from '../helpers/cheap-hasher.js';
 
 export const basic = (user: string, password = 'demo') => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
@@ -57,7 +58,7 @@ export class Api {
 
   static async start(over: Partial<Config> = {}): Promise<Api> {
     const a = new Api();
-    a.app = await createApp(apiConfig(over), { clock: a.clock, ids: countingIds() });
+    a.app = await createApp(apiConfig(over), { clock: a.clock, ids: countingIds(), passwordHasher: cheapHasher });
     return a;
   }
 

@@ -12,6 +12,7 @@ import { demoContactCenter } from '../../src/config/demo.js';
 import { VirtualClock, countingIds } from '../../src/switch/clock.js';
 import type { ContactCenterSettings } from '../../src/switch/model.js';
 import type { ContactCenterSpec } from '../../src/store/port.js';
+import { cheapHasher } from './cheap-hasher.js';
 import { connectClient } from './cometd-client.js';
 import type { Delivery, TestClient, TransportName } from './cometd-client.js';
 
@@ -60,7 +61,7 @@ export class E2E {
     } as ContactCenterSettings;
     const cc: ContactCenterSpec = { ...demo, settings, ...(opts.features ? { features: opts.features } : {}) };
     const config = testConfig({ contactCenters: [cc, ...(opts.more ?? [])] });
-    e.app = await createApp(config, { clock: e.clock, ids: countingIds() });
+    e.app = await createApp(config, { clock: e.clock, ids: countingIds(), passwordHasher: cheapHasher });
     const { baseUrl } = await e.app.listen();
     e.baseUrl = baseUrl;
     return e;

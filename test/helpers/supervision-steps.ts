@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createApp } from '../../src/app/app.js';
 import type { Config } from '../../src/config/types.js';
 import { countingIds } from '../../src/switch/clock.js';
+import { cheapHasher } from './cheap-hasher.js';
 import type { Delivery } from './cometd-client.js';
 import { E2E } from './e2e.js';
 import type { StartOptions, UserHandle } from './e2e.js';
@@ -46,7 +47,7 @@ export async function withE2E(opts: StartOptions, body: (e: E2E) => Promise<void
 export async function startWithConfig(config: Config, idPrefix = '01SWITCHBOARD', startAt?: number): Promise<E2E> {
   const e = new E2E();
   if (startAt !== undefined) e.clock.advance(startAt - e.clock.now());
-  e.app = await createApp(config, { clock: e.clock, ids: countingIds(idPrefix) });
+  e.app = await createApp(config, { clock: e.clock, ids: countingIds(idPrefix), passwordHasher: cheapHasher });
   e.baseUrl = (await e.app.listen()).baseUrl;
   return e;
 }

@@ -20,7 +20,7 @@ import { Notifier } from '../gws/notifier.js';
 import { Team } from '../gws/team-notifier.js';
 import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
-import { verifyPassword } from '../store/password.js';
+import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provision } from '../store/provision.js';
 import { openStore } from '../store/sqlite.js';

@@ -50,6 +50,8 @@ export interface AppDeps {
   store?: Store;
   /** where log lines go (newline-delimited JSON); default standard output. Tests read the logs here */
   logStream?: { write(line: string): unknown };
+  /** hashes provisioned passwords and verifies logins; default scrypt at the production cost (tests inject a cheap one) */
+  passwordHasher?: PasswordHasher;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -75,7 +77,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   let audit: AuditWriter | undefined;
   const auditAvailable = () => audit?.available() ?? true;
   const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) }, auditAvailable });
-  const store = deps.store ?? openStore(config.database);
+  const hasher = deps.passwordHasher ?? scryptHasher();
+  const store = deps.store ?? openStore(config.database, hasher);
   try {
     await provision(store, config);
     const directory = new Directory();

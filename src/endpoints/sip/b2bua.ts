@@ -1,34 +1,1108 @@
 /**
- * The SIP endpoints: the B2BUA (work in progress: claims no leg yet, so the simulated endpoints serve all).
+ * The SIP endpoints: the B2BUA under the call model (spec/sip.md sections 3-5; decisions where the
+ * spec is silent are in docs/telephony.md, "B2BUA and GWS mapping").
+ *
+ * One `Dialogue` is one SIP dialog (or INVITE attempt) with one phone or trunk, and one RTP leg of the
+ * media engine. A dialogue carries one or more GWS legs (callUuid + DN):
+ *   - nailed   : an agent's or supervisor's auto-answered leg, INVITEd once per session; every call
+ *                of the DN rides on it, its media follows the DN's newest live call (idle: silence);
+ *   - perCall  : an INVITE to the phone for one call (agentPhoneMode perCall);
+ *   - trunkIn  : a customer's INVITE from a trunk (answered when someone hears the customer);
+ *   - trunkOut : our INVITE to a trunk for an external number;
+ *   - phoneOut : a phone dialling by itself (authenticated as its DN, then a GWS Dial).
+ * Media is always anchored: each dialogue's RTP leg lives in the mixer call of the GWS call it
+ * serves, and moving a dialogue to another call opens a leg there and re-INVITEs the phone with it.
+ *
+ * Guarantees:
+ *   - the call model stays the only authority: effects only start SIP/RTP work, and everything the
+ *     outside world does comes back as facts through the host; a fact about a leg that moved on is
+ *     ignored by the model, so races between a phone and GWS need no bookkeeping here;
+ *   - SIP answers: an INVITE from neither a provisioned DN (digest as that DN) nor a trunk of the
+ *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
+ *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
+ *     outside a known dialog 481; unusable SDP 488;
+ *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp
+ *     for its legs once, and its RTP leg is removed; nothing here throws into the SIP server or the
+ *     media engine (every async step catches and logs).
  */
-import type { SwitchEvent } from '../../switch/model.js';
-import type { AnswerOutcome, EndpointHost, Endpoints, LegKind, LegRef, Offer } from '../port.js';
+import type { MediaParty, RecordingState, SwitchEvent } from '../../switch/model.js';
+import type { AnswerOutcome, EndpointFact, EndpointHost, Endpoints, LegKind, LegRef, Offer } from '../port.js';
 import type { SipRequestHandler, SipServer } from '../../sip/server.js';
 import type { RegistrarEvents } from '../../sip/registrar.js';
+import type { ServerTransaction, Destination } from '../../sip/transaction.js';
+import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
+import { getHeader } from '../../sip/message.js';
+import { parseNameAddr, parseUri } from '../../sip/uri.js';
+import { Dialog } from '../../sip/dialog.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
-import type { SipEndpointsOptions } from './index.js';
+import type { CodecName } from '../../media/g711.js';
+import type { DomainError } from '../../errors.js';
+import { DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsOptions, type SipTrunk } from './index.js';
+import { OUR_TELEPHONE_EVENT, answerDirection, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
+
+type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
+
+interface Dialogue {
+  role: DialogueRole;
+  /** the DN of the phone, or the customer's number: the phoneNumber of its media leg */
+  party: string;
+  contactCenterId: string;
+  dialog?: Dialog;
+  /** an INVITE we received and have not answered finally */
+  invite?: ServerTransaction;
+  /** the Call-ID of an INVITE we sent that has no final answer yet */
+  pendingCallId?: string;
+  remote?: RemoteMedia;
+  codec: CodecName;
+  telephoneEvent?: number;
+  /** the mixer call and local port of the RTP leg */
+  media?: { mixerCall: string; port: number };
+  /** o= of our SDP */
+  sessionId: number;
+  version: number;
+  /** the GWS calls this dialogue carries, oldest first (its media follows the last) */
+  calls: string[];
+  /** the phone said Allow-Events: talk (remote answer with NOTIFY) */
+  allowsTalk: boolean;
+  /** the early dialog of a 180 (for NOTIFY talk) */
+  earlyDialog?: Dialog;
+  ringingReported: boolean;
+  held: boolean;
+  ended: boolean;
+  /** media changes and re-INVITEs of this dialogue, one after the other */
+  chain: Promise<void>;
+  /** cancel of the no-answer timer of an outgoing INVITE */
+  cancelTimer?: () => void;
+}
+
+const legKey = (callUuid: string, dn: string) => `${callUuid}|${dn}`;
+const IDLE_PREFIX = 'nailed:';
+const idleCall = (dn: string) => `${IDLE_PREFIX}${dn}`;
+
+/** The fact a failed outgoing INVITE is, by final status (others: Rejected). */
+const FAILURE_FACTS: Readonly<Record<number, 'Busy' | 'NoAnswer' | 'Rejected'>> = {
+  486: 'Busy',
+  600: 'Busy',
+  603: 'Rejected',
+  408: 'NoAnswer',
+  480: 'NoAnswer',
+  487: 'NoAnswer',
+};
+
+/** The SIP answer to a phone's or trunk's INVITE the call model refused, by domain error. */
+const REFUSAL_STATUS: Readonly<Record<string, number>> = {
+  NotFound: 404,
+  InvalidValue: 484,
+  InvalidState: 486,
+  InUse: 486,
+  Forbidden: 403,
+  NoPermission: 403,
+};
+
+/** Auto-answer headers (sip.md 3): both common forms, so most phones pick up by themselves. */
+function autoAnswerHeaders(host: string): SipHeader[] {
+  return [
+    { name: 'Call-Info', value: `<sip:${host}>;answer-after=0` },
+    { name: 'Alert-Info', value: `<sip:${host}>;info=alert-autoanswer` },
+  ];
+}
+
+const SDP_TYPE: SipHeader = { name: 'Content-Type', value: 'application/sdp' };
 
 export class SipEndpoints implements Endpoints {
   readonly name = 'sip';
   private host?: EndpointHost;
   private server?: SipServer;
-  readonly handler: SipRequestHandler = { request: (transaction) => void transaction.reply(480) };
-  readonly registrarEvents: RegistrarEvents = {};
-  constructor(readonly options: SipEndpointsOptions) {}
-  attach(host: EndpointHost): void { this.host = host; }
-  attachServer(server: SipServer): void { this.server = server; }
-  claims(_leg: { dn: string; kind: LegKind; contactCenterId: string }): boolean { return false; }
-  deviceLoggedIn(_dn: string): void {}
-  deviceLoggedOut(_dn: string): void {}
-  onSwitchEvent(_event: SwitchEvent): void {}
-  onDigit(_callId: string, _phoneNumber: string, _digit: ReceivedDigit): void {}
-  offer(_leg: LegRef, _offer: Offer): void {}
-  answer(_leg: LegRef): AnswerOutcome { return 'Answered'; }
-  release(_leg: LegRef): void {}
-  moveLeg(_from: LegRef, _to: LegRef): void {}
-  setMedia(): void {}
-  sendDtmf(): void {}
-  record(): void {}
-  stop(): void {}
-  async close(): Promise<void> { void this.host; void this.server; }
+  private closed = false;
+  /** in-dialog requests find their dialogue by Call-ID */
+  private readonly byCallId = new Map<string, Dialogue>();
+  /** GWS leg -> the dialogue carrying it */
+  private readonly legs = new Map<string, Dialogue>();
+  /** DN -> its nailed-up dialogue */
+  private readonly nailed = new Map<string, Dialogue>();
+  private readonly loggedIn = new Set<string>();
+  /** a phone's own INVITE waiting for the offer of its leg inside host.dial */
+  private readonly dialling = new Map<string, Dialogue>();
+  /** a trunk INVITE inside host.incoming */
+  private arriving?: Dialogue;
+  /** the newest matrix of each live call */
+  private readonly matrices = new Map<string, readonly MediaParty[]>();
+  /** mixer calls we created (legs added, matrix or recording) */
+  private readonly mixerCalls = new Set<string>();
+  private readonly recording = new Map<string, RecordingState>();
+  private readonly inviteWindows = new Map<string, { start: number; count: number }>();
+  private keepaliveTimer?: NodeJS.Timeout;
+
+  readonly handler: SipRequestHandler = {
+    request: (transaction) =>
+      this.guard('request', () => this.onRequest(transaction), () => {
+        if (!transaction.finished) transaction.reply(500);
+      }),
+    ack: () => undefined,
+    cancelled: (invite) => this.guard('cancel', () => this.onCancelled(invite)),
+    ackTimeout: (invite) => this.guard('ack timeout', () => this.onAckTimeout(invite)),
+  };
+
+  readonly registrarEvents: RegistrarEvents = {
+    registered: (dn) => this.guard('registered', () => this.onRegistered(dn)),
+    unregistered: () => undefined,
+  };
+
+  constructor(readonly options: SipEndpointsOptions) {
+    const keepalive = options.keepaliveMs ?? 30000;
+    if (keepalive > 0) this.scheduleKeepalive(keepalive);
+  }
+
+  attach(host: EndpointHost): void {
+    this.host = host;
+  }
+
+  attachServer(server: SipServer): void {
+    this.server = server;
+  }
+
+  // =========================================================================== selector rule
+
+  claims(leg: { dn: string; kind: LegKind; contactCenterId: string }): boolean {
+    if (!this.server || this.closed) return false;
+    if (leg.kind === 'Extension') {
+      if (this.server.registrar.isRegistered(leg.dn)) return true;
+      return this.settings(leg.contactCenterId).unregisteredDevices === 'unavailable';
+    }
+    return this.outboundTrunk(leg.contactCenterId) !== undefined;
+  }
+
+  // =========================================================================== effects
+
+  offer(leg: LegRef, offer: Offer): void {
+    const key = legKey(leg.callUuid, leg.dn);
+    if (leg.kind === 'External') {
+      const arriving = this.arriving;
+      if (arriving && arriving.party === leg.dn) return this.bind(arriving, leg.callUuid, leg.dn);
+      const trunk = this.outboundTrunk(leg.contactCenterId);
+      if (!trunk) return this.fact({ kind: 'Rejected', leg });
+      return this.inviteTrunk(leg, offer, trunk);
+    }
+    const server = this.server;
+    if (!server || !server.registrar.isRegistered(leg.dn)) {
+      // sip.unregisteredDevices "unavailable": the call to this extension fails
+      return this.fact({ kind: 'Rejected', leg });
+    }
+    const dialling = this.dialling.get(leg.dn);
+    if (dialling) {
+      this.dialling.delete(leg.dn);
+      return this.bind(dialling, leg.callUuid, leg.dn);
+    }
+    if (this.settings(leg.contactCenterId).agentPhoneMode === 'nailedUp') {
+      const nailed = this.ensureNailed(leg.dn, leg.contactCenterId);
+      this.bind(nailed, leg.callUuid, leg.dn);
+      this.follow(nailed);
+      return;
+    }
+    void key;
+    this.invitePhone(leg, offer);
+  }
+
+  answer(leg: LegRef): AnswerOutcome {
+    const dialogue = this.legs.get(legKey(leg.callUuid, leg.dn));
+    if (!dialogue || dialogue.role !== 'perCall' || dialogue.dialog) return 'Answered';
+    const early = dialogue.earlyDialog;
+    if (dialogue.allowsTalk && early && this.server) {
+      const server = this.server;
+      this.background('NOTIFY talk', async () => {
+        const response = await server.requestInDialog(early, 'NOTIFY', {
+          headers: [
+            { name: 'Event', value: 'talk' },
+            { name: 'Subscription-State', value: 'terminated;reason=noresource' },
+          ],
+        });
+        if (response.status >= 300) this.log('warn', 'the phone refused NOTIFY talk', { dn: leg.dn, status: response.status });
+      });
+    } else {
+      this.log('info', 'GWS Answer on a phone without Allow-Events talk: the agent picks up on the phone', { dn: leg.dn });
+    }
+    return 'Pending';
+  }
+
+  release(leg: LegRef): void {
+    const key = legKey(leg.callUuid, leg.dn);
+    const dialogue = this.legs.get(key);
+    if (!dialogue) {
+      if (this.arriving && this.arriving.party === leg.dn) this.endDialogue(this.arriving, 480);
+      return;
+    }
+    this.legs.delete(key);
+    dialogue.calls = dialogue.calls.filter((c) => c !== leg.callUuid);
+    if (dialogue.role === 'nailed') {
+      this.follow(dialogue);
+      return;
+    }
+    if (dialogue.calls.length === 0) this.endDialogue(dialogue, 480);
+  }
+
+  moveLeg(from: LegRef, to: LegRef): void {
+    const dialogue = this.legs.get(legKey(from.callUuid, from.dn));
+    if (!dialogue) return;
+    this.legs.delete(legKey(from.callUuid, from.dn));
+    dialogue.calls = dialogue.calls.filter((c) => c !== from.callUuid);
+    this.bind(dialogue, to.callUuid, to.dn);
+    this.follow(dialogue);
+  }
+
+  setMedia(callUuid: string, matrix: readonly MediaParty[]): void {
+    if (matrix.length === 0) {
+      this.matrices.delete(callUuid);
+      this.recording.delete(callUuid);
+      const nailedHere = [...this.dialoguesIn(callUuid)].filter((d) => d.role === 'nailed');
+      this.dropMixerCall(callUuid);
+      for (const dialogue of nailedHere) this.follow(dialogue);
+      return;
+    }
+    this.matrices.set(callUuid, matrix);
+    if (this.mixerCalls.has(callUuid)) this.mediaCommand({ type: 'setMatrix', callId: callUuid, matrix: [...matrix] });
+    this.answerWhenHeard(callUuid);
+  }
+
+  sendDtmf(leg: LegRef, digits: string): void {
+    const targets = [...this.dialoguesIn(leg.callUuid)]
+      .filter((d) => d.party !== leg.dn && d.telephoneEvent !== undefined && d.media?.mixerCall === leg.callUuid)
+      .map((d) => d.party);
+    if (targets.length === 0) return;
+    this.mediaCommand({ type: 'sendDtmf', callId: leg.callUuid, digits, toPhoneNumbers: targets });
+  }
+
+  record(callUuid: string, state: RecordingState): void {
+    const before = this.recording.get(callUuid);
+    this.recording.set(callUuid, state);
+    if (state === 'Recording') {
+      if (before === 'Paused') return this.mediaCommand({ type: 'resumeRecording', callId: callUuid });
+      this.ensureMixerCall(callUuid);
+      return this.mediaCommand({ type: 'startRecording', callId: callUuid, callUuid });
+    }
+    if (!this.mixerCalls.has(callUuid)) return;
+    if (state === 'Paused') return this.mediaCommand({ type: 'pauseRecording', callId: callUuid });
+    this.recording.delete(callUuid);
+    this.mediaCommand({ type: 'stopRecording', callId: callUuid });
+  }
+
+  stop(): void {
+    for (const dialogue of this.allDialogues()) {
+      dialogue.cancelTimer?.();
+      if (dialogue.pendingCallId) this.server?.cancel(dialogue.pendingCallId);
+    }
+  }
+
+  // =========================================================================== logins (nailed-up legs)
+
+  deviceLoggedIn(dn: string): void {
+    this.loggedIn.add(dn);
+    const place = this.options.lookup.dn(dn);
+    if (!place || place.kind !== 'Extension') return;
+    if (this.settings(place.contactCenterId).agentPhoneMode !== 'nailedUp') return;
+    if (this.server?.registrar.isRegistered(dn)) this.follow(this.ensureNailed(dn, place.contactCenterId));
+  }
+
+  deviceLoggedOut(dn: string): void {
+    this.loggedIn.delete(dn);
+    const nailed = this.nailed.get(dn);
+    if (nailed) this.endDialogue(nailed, 480, { reportHangUp: false });
+  }
+
+  onSwitchEvent(event: SwitchEvent): void {
+    if (event.kind !== 'device') return;
+    const was = this.loggedIn.has(event.dn);
+    if (event.view.loggedIn && !was) this.guard('login', () => this.deviceLoggedIn(event.dn));
+    else if (!event.view.loggedIn && was) this.guard('logout', () => this.deviceLoggedOut(event.dn));
+  }
+
+  private onRegistered(dn: string): void {
+    if (this.loggedIn.has(dn)) this.deviceLoggedIn(dn);
+  }
+
+  onDigit(callId: string, phoneNumber: string, digit: ReceivedDigit): void {
+    if (callId.startsWith(IDLE_PREFIX)) return;
+    this.fact({ kind: 'Dtmf', leg: { callUuid: callId, dn: phoneNumber }, digits: digit.digit });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    const server = this.server;
+    const byes: Promise<unknown>[] = [];
+    for (const dialogue of this.allDialogues()) {
+      dialogue.ended = true;
+      dialogue.cancelTimer?.();
+      if (dialogue.invite && !dialogue.invite.finished) dialogue.invite.reply(503);
+      if (dialogue.pendingCallId) server?.cancel(dialogue.pendingCallId);
+      if (dialogue.dialog && server) byes.push(withTimeout(server.requestInDialog(dialogue.dialog, 'BYE'), 1000));
+    }
+    await Promise.allSettled(byes);
+    await Promise.allSettled([...this.mixerCalls].map((callId) => this.options.media.execute({ type: 'removeCall', callId })));
+    this.mixerCalls.clear();
+    this.byCallId.clear();
+    this.legs.clear();
+    this.nailed.clear();
+  }
+
+  // =========================================================================== SIP requests in
+
+  private onRequest(transaction: ServerTransaction): void {
+    const request = transaction.request;
+    if (this.closed) {
+      transaction.reply(503, { headers: [{ name: 'Retry-After', value: '5' }] });
+      return;
+    }
+    const toTag = parseNameAddr(getHeader(request, 'To') ?? '')?.params.get('tag');
+    if (request.method === 'INVITE' && !toTag) return this.newInvite(transaction);
+    const dialogue = this.byCallId.get(getHeader(request, 'Call-ID') ?? '');
+    if (!dialogue || !dialogue.dialog || dialogue.ended || !dialogue.dialog.matches(request)) {
+      transaction.reply(481);
+      return;
+    }
+    if (!dialogue.dialog.receiveRequest(request)) {
+      transaction.reply(500, { reason: 'Server Internal Error (CSeq out of order)' });
+      return;
+    }
+    const handlers: Record<string, (d: Dialogue, t: ServerTransaction) => void> = {
+      INVITE: (d, t) => this.reInvite(d, t),
+      BYE: (d, t) => {
+        t.reply(200);
+        this.endDialogue(d, 0, { sendBye: false });
+      },
+      REFER: (d, t) => this.refer(d, t),
+      INFO: (d, t) => this.info(d, t),
+      NOTIFY: (_d, t) => void t.reply(200),
+    };
+    const handle = handlers[request.method];
+    if (handle) handle(dialogue, transaction);
+    else transaction.reply(405);
+  }
+
+  private newInvite(transaction: ServerTransaction): void {
+    const request = transaction.request;
+    if (!this.admitInvite(transaction.source.address)) {
+      transaction.reply(503, { reason: 'Service Unavailable (too many INVITEs)', headers: [{ name: 'Retry-After', value: '5' }] });
+      return;
+    }
+    const called = parseUri(request.uri)?.user;
+    const caller = parseNameAddr(getHeader(request, 'From') ?? '')?.uri.user;
+    const callerPlace = caller ? this.options.lookup.dn(caller) : undefined;
+    if (caller && callerPlace?.kind === 'Extension') return this.phoneInvite(transaction, caller, callerPlace.contactCenterId, called);
+    const calledPlace = called ? this.options.lookup.dn(called) : undefined;
+    const trunkCenter = this.trunkCenterOf(transaction.source.address, calledPlace?.contactCenterId);
+    if (!trunkCenter) {
+      transaction.reply(403, { reason: 'Forbidden (neither a provisioned phone nor a configured trunk)' });
+      return;
+    }
+    if (!called || !calledPlace || calledPlace.contactCenterId !== trunkCenter) {
+      transaction.reply(404, { reason: 'Not Found (no such DN or routing point)' });
+      return;
+    }
+    this.trunkInvite(transaction, caller ?? 'anonymous', called, trunkCenter);
+  }
+
+  /** A customer calls in over a trunk (sip.md 4). */
+  private trunkInvite(transaction: ServerTransaction, caller: string, called: string, contactCenterId: string): void {
+    const host = this.requireHost();
+    transaction.reply(100);
+    const remote = readSdp(transaction.request.body);
+    if (!remote) {
+      transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+      return;
+    }
+    const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, remote);
+    dialogue.invite = transaction;
+    this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
+    this.arriving = dialogue;
+    let result;
+    try {
+      result = host.incoming({ from: caller, to: called }, this);
+    } finally {
+      this.arriving = undefined;
+    }
+    if (!result.ok) {
+      this.refuseInvite(dialogue, result.error);
+      return;
+    }
+    const callUuid = result.value.callUuid;
+    if (dialogue.ended) return;
+    if (!dialogue.calls.includes(callUuid)) this.bind(dialogue, callUuid, caller);
+    transaction.reply(180);
+    this.follow(dialogue);
+    this.answerWhenHeard(callUuid);
+  }
+
+  /** A phone dials by itself: challenged as its DN, then a GWS Dial (sip.md 3). */
+  private phoneInvite(transaction: ServerTransaction, dn: string, contactCenterId: string, called: string | undefined): void {
+    const server = this.requireServer();
+    const host = this.requireHost();
+    const outcome = server.authenticate(transaction, dn);
+    if (!outcome.ok) {
+      transaction.respond(outcome.response);
+      return;
+    }
+    transaction.reply(100);
+    if (!called) {
+      transaction.reply(484);
+      return;
+    }
+    const remote = readSdp(transaction.request.body);
+    if (!remote) {
+      transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+      return;
+    }
+    const dialogue = this.newDialogue('phoneOut', dn, contactCenterId, remote);
+    dialogue.invite = transaction;
+    this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
+    this.dialling.set(dn, dialogue);
+    let result;
+    try {
+      result = host.dial(dn, called);
+    } finally {
+      this.dialling.delete(dn);
+    }
+    if (!result.ok) {
+      this.refuseInvite(dialogue, result.error);
+      return;
+    }
+    const callUuid = result.value.callUuid;
+    if (dialogue.ended) return;
+    if (!dialogue.calls.includes(callUuid)) this.bind(dialogue, callUuid, dn);
+    transaction.reply(180);
+    this.follow(dialogue);
+    this.answerWhenHeard(callUuid);
+  }
+
+  private refuseInvite(dialogue: Dialogue, error: DomainError): void {
+    const status = REFUSAL_STATUS[error.code] ?? 480;
+    dialogue.ended = true;
+    if (dialogue.invite && !dialogue.invite.finished) dialogue.invite.reply(status, { reason: `${reasonOf(status)} (${oneLine(error.message)})` });
+    this.forget(dialogue);
+  }
+
+  /** A re-INVITE: new SDP (hold is sendonly/inactive, retrieve sendrecv again). */
+  private reInvite(dialogue: Dialogue, transaction: ServerTransaction): void {
+    const body = transaction.request.body;
+    const remote = body.length > 0 ? readSdp(body) : dialogue.remote;
+    if (!remote) {
+      transaction.reply(488);
+      return;
+    }
+    const wasHeld = dialogue.held;
+    dialogue.remote = remote;
+    dialogue.held = remote.held;
+    if (remote.telephoneEvent !== undefined) dialogue.telephoneEvent ??= remote.telephoneEvent;
+    if (dialogue.media && !remote.held) {
+      this.mediaCommand({ type: 'setLegRemote', callId: dialogue.media.mixerCall, phoneNumber: dialogue.party, remote: { address: remote.address, port: remote.port } });
+    }
+    const server = this.requireServer();
+    const response = transaction.reply(200, {
+      headers: [{ name: 'Contact', value: server.contact(undefined, transaction.source.transport) }, SDP_TYPE],
+      body: this.localSdp(dialogue, [dialogue.codec], answerDirection(remote.direction)),
+    });
+    void response;
+    const current = dialogue.calls.at(-1);
+    if (!current || wasHeld === remote.held) return;
+    this.fact({ kind: remote.held ? 'HoldRequested' : 'RetrieveRequested', leg: { callUuid: current, dn: dialogue.party } });
+  }
+
+  /** REFER: blind transfer to Refer-To, or with Replaces the completion of an attended one. */
+  private refer(dialogue: Dialogue, transaction: ServerTransaction): void {
+    const referTo = getHeader(transaction.request, 'Refer-To');
+    const target = referTo ? parseReferTo(referTo) : undefined;
+    const current = dialogue.calls.at(-1);
+    if (!target || !current) {
+      transaction.reply(400, { reason: 'Bad Request (Refer-To)' });
+      return;
+    }
+    transaction.reply(202);
+    const leg = { callUuid: current, dn: dialogue.party };
+    if (target.replacesCallId) {
+      const other = this.byCallId.get(target.replacesCallId);
+      const consult = other?.calls.at(-1);
+      if (consult) this.fact({ kind: 'CompleteTransferRequested', leg, consultCallUuid: consult });
+    } else if (target.user) {
+      this.fact({ kind: 'TransferRequested', leg, destination: target.user });
+    }
+    const dialog = dialogue.dialog;
+    const server = this.server;
+    if (dialog && server) {
+      this.background('REFER NOTIFY', () =>
+        server.requestInDialog(dialog, 'NOTIFY', {
+          headers: [
+            { name: 'Event', value: 'refer' },
+            { name: 'Subscription-State', value: 'terminated;reason=noresource' },
+            { name: 'Content-Type', value: 'message/sipfrag;version=2.0' },
+          ],
+          body: Buffer.from('SIP/2.0 200 OK\r\n'),
+        }),
+      );
+    }
+  }
+
+  /** INFO with application/dtmf-relay (phones that do not send RFC 4733). */
+  private info(dialogue: Dialogue, transaction: ServerTransaction): void {
+    transaction.reply(200);
+    const type = getHeader(transaction.request, 'Content-Type') ?? '';
+    if (!/dtmf-relay/i.test(type)) return;
+    const signal = /Signal\s*=\s*([0-9*#A-D])/i.exec(transaction.request.body.toString('utf8'));
+    const current = dialogue.calls.at(-1);
+    if (signal && current) this.fact({ kind: 'Dtmf', leg: { callUuid: current, dn: dialogue.party }, digits: signal[1]!.toUpperCase() });
+  }
+
+  private onCancelled(invite: ServerTransaction): void {
+    const dialogue = this.byCallId.get(getHeader(invite.request, 'Call-ID') ?? '');
+    if (!dialogue || dialogue.invite !== invite) return;
+    dialogue.invite = undefined; // the transaction layer answers 487
+    this.endDialogue(dialogue, 0, { sendBye: false });
+  }
+
+  private onAckTimeout(invite: ServerTransaction): void {
+    const dialogue = this.byCallId.get(getHeader(invite.request, 'Call-ID') ?? '');
+    if (dialogue) this.endDialogue(dialogue, 0);
+  }
+
+  // =========================================================================== outgoing INVITEs
+
+  /** The nailed-up leg of a DN: the live one, or a new INVITE with auto-answer. */
+  private ensureNailed(dn: string, contactCenterId: string): Dialogue {
+    const existing = this.nailed.get(dn);
+    if (existing && !existing.ended) return existing;
+    const dialogue = this.newDialogue('nailed', dn, contactCenterId);
+    this.nailed.set(dn, dialogue);
+    this.queue(dialogue, () => this.invite(dialogue, idleCall(dn), this.phoneTarget(dn), true));
+    return dialogue;
+  }
+
+  /** Per-call mode: INVITE the phone for this call. */
+  private invitePhone(leg: LegRef, offer: Offer): void {
+    const dialogue = this.newDialogue('perCall', leg.dn, leg.contactCenterId);
+    this.bind(dialogue, leg.callUuid, leg.dn);
+    const target = this.phoneTarget(leg.dn, offer.from);
+    this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, offer.autoAnswer));
+    const ringMs = this.options.inviteTimeoutMs ?? 60000;
+    if (ringMs > 0) dialogue.cancelTimer = this.requireHost().timer(ringMs, 'phone rings too long', () => this.cancelInvite(dialogue));
+  }
+
+  /** An external number through the first trunk with a port (sip.md 4). */
+  private inviteTrunk(leg: LegRef, offer: Offer, trunk: SipTrunk & { port: number }): void {
+    const dialogue = this.newDialogue('trunkOut', leg.dn, leg.contactCenterId);
+    this.bind(dialogue, leg.callUuid, leg.dn);
+    const number = `${trunk.outboundPrefix ?? ''}${leg.dn}`;
+    const callerUser = /^[+0-9*#]+$/.test(offer.from) ? offer.from : 'switchboard';
+    const target = {
+      uri: `sip:${number}@${trunk.host}:${trunk.port}`,
+      from: `<sip:${callerUser}@${this.options.advertisedHost}>`,
+      destination: { transport: 'udp' as const, address: trunk.host, port: trunk.port },
+    };
+    this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, false));
+    const ringMs = this.options.inviteTimeoutMs ?? 60000;
+    if (ringMs > 0) dialogue.cancelTimer = this.requireHost().timer(ringMs, 'trunk rings too long', () => this.cancelInvite(dialogue));
+  }
+
+  private phoneTarget(dn: string, from?: string): { uri: string; from?: string; destination?: Destination } | undefined {
+    const binding = this.server?.registrar.contactFor(dn);
+    if (!binding) return undefined;
+    return {
+      uri: binding.uri,
+      ...(from && /^[+0-9*#A-Za-z.-]+$/.test(from) ? { from: `<sip:${from}@${this.options.advertisedHost}>` } : {}),
+      destination: binding.source,
+    };
+  }
+
+  /** Our INVITE with an SDP offer (both G.711 laws, telephone-event), and what its answer means. */
+  private async invite(
+    dialogue: Dialogue,
+    mixerCall: string,
+    target: { uri: string; from?: string; destination?: Destination } | undefined,
+    autoAnswer: boolean,
+  ): Promise<void> {
+    const server = this.requireServer();
+    if (!target) return this.endDialogue(dialogue, 0);
+    const wanted = dialogue.role === 'nailed' ? this.nailedTarget(dialogue) : mixerCall;
+    await this.openMedia(dialogue, wanted, 'PCMU', OUR_TELEPHONE_EVENT);
+    if (dialogue.ended || !dialogue.media) return;
+    const offeredPort = dialogue.media.port;
+    const headers: SipHeader[] = [
+      SDP_TYPE,
+      { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, REFER, NOTIFY, INFO' },
+      ...(autoAnswer ? autoAnswerHeaders(this.options.advertisedHost) : []),
+    ];
+    const before = new Set(server.pendingInviteCallIds);
+    const pending = server.request({
+      method: 'INVITE',
+      uri: target.uri,
+      to: `<${target.uri.split(';')[0]}>`,
+      ...(target.from ? { from: target.from } : {}),
+      ...(target.destination ? { destination: target.destination } : {}),
+      headers,
+      body: this.localSdp(dialogue, ['PCMU', 'PCMA'], 'sendrecv'),
+      provisional: (response) => this.guard('provisional', () => this.provisional(dialogue, response)),
+    });
+    dialogue.pendingCallId = server.pendingInviteCallIds.find((id) => !before.has(id));
+    if (dialogue.pendingCallId) this.byCallId.set(dialogue.pendingCallId, dialogue);
+    const { response, dialog } = await pending;
+    dialogue.pendingCallId = undefined;
+    dialogue.cancelTimer?.();
+    dialogue.cancelTimer = undefined;
+    if (response.status >= 200 && response.status < 300 && dialog) {
+      dialogue.dialog = dialog;
+      this.byCallId.set(dialog.callId, dialogue);
+      const remote = readSdp(response.body);
+      if (dialogue.ended || !remote) {
+        if (!remote) this.log('warn', 'answer without usable SDP: hanging up', { party: dialogue.party });
+        dialogue.ended = false;
+        return this.endDialogue(dialogue, 0);
+      }
+      dialogue.remote = remote;
+      dialogue.held = remote.held;
+      dialogue.telephoneEvent = remote.telephoneEvent;
+      if (remote.codec !== dialogue.codec || dialogue.media.port !== offeredPort) {
+        dialogue.codec = remote.codec;
+        await this.moveMedia(dialogue, dialogue.media.mixerCall, true);
+      } else {
+        this.mediaCommand({ type: 'setLegRemote', callId: dialogue.media.mixerCall, phoneNumber: dialogue.party, remote: { address: remote.address, port: remote.port } });
+      }
+      if (dialogue.role !== 'nailed') {
+        for (const callUuid of dialogue.calls) this.fact({ kind: 'Answered', leg: { callUuid, dn: dialogue.party } });
+      }
+      return this.follow(dialogue);
+    }
+    if (dialogue.ended) return;
+    const fact = FAILURE_FACTS[response.status] ?? 'Rejected';
+    const calls = [...dialogue.calls];
+    this.endDialogue(dialogue, 0, { reportHangUp: false });
+    if (dialogue.role === 'nailed') {
+      this.log('warn', 'the phone refused its nailed-up leg', { dn: dialogue.party, status: response.status });
+      return;
+    }
+    for (const callUuid of calls) this.fact({ kind: fact, leg: { callUuid, dn: dialogue.party } });
+  }
+
+  private provisional(dialogue: Dialogue, response: SipResponse): void {
+    if (response.status < 180) return;
+    const allowEvents = getHeader(response, 'Allow-Events') ?? '';
+    if (/(^|[\s,])talk([\s,;]|$)/i.test(allowEvents)) dialogue.allowsTalk = true;
+    dialogue.earlyDialog ??= earlyDialogOf(response);
+    if (dialogue.ringingReported || dialogue.role === 'nailed') return;
+    dialogue.ringingReported = true;
+    for (const callUuid of dialogue.calls) this.fact({ kind: 'Ringing', leg: { callUuid, dn: dialogue.party } });
+  }
+
+  private cancelInvite(dialogue: Dialogue): void {
+    dialogue.cancelTimer = undefined;
+    if (dialogue.pendingCallId) this.server?.cancel(dialogue.pendingCallId);
+  }
+
+  // =========================================================================== media
+
+  /** The mixer call a nailed leg belongs in: the DN's newest call, or its idle call. */
+  private nailedTarget(dialogue: Dialogue): string {
+    return dialogue.calls.at(-1) ?? idleCall(dialogue.party);
+  }
+
+  /** Make a dialogue's RTP leg live in the mixer call of the call it serves now. */
+  private follow(dialogue: Dialogue): void {
+    this.queue(dialogue, async () => {
+      if (dialogue.ended) return;
+      const wanted = dialogue.role === 'nailed' ? this.nailedTarget(dialogue) : dialogue.calls.at(-1);
+      if (!wanted || dialogue.media?.mixerCall === wanted) return;
+      if (!dialogue.dialog) {
+        // our INVITE is pending (its answer follows again), or an INVITE we received: its answer carries the leg
+        if (!dialogue.invite || !dialogue.remote) return;
+        if (dialogue.media) this.removeLeg(dialogue.media.mixerCall, dialogue.party);
+        await this.openMedia(dialogue, wanted, dialogue.codec, dialogue.telephoneEvent);
+        return;
+      }
+      await this.moveMedia(dialogue, wanted, false);
+    });
+  }
+
+  /** Open the dialogue's RTP leg in `mixerCall`. */
+  private async openMedia(dialogue: Dialogue, mixerCall: string, codec: CodecName, telephoneEvent: number | undefined): Promise<void> {
+    const remote = dialogue.remote;
+    const { port } = await this.options.media.execute({
+      type: 'addLeg',
+      callId: mixerCall,
+      phoneNumber: dialogue.party,
+      request: {
+        codec,
+        ...(telephoneEvent !== undefined ? { telephoneEventPayloadType: telephoneEvent } : {}),
+        ...(remote && !remote.held ? { remote: { address: remote.address, port: remote.port } } : {}),
+      },
+    });
+    this.adoptMixerCall(mixerCall);
+    dialogue.codec = codec;
+    dialogue.media = { mixerCall, port };
+    if (dialogue.ended || !this.mixerCallLive(mixerCall)) {
+      // the dialogue or the call ended while the socket was opening
+      this.removeLeg(mixerCall, dialogue.party);
+      if (!this.mixerCallLive(mixerCall)) this.dropMixerCall(mixerCall);
+    }
+  }
+
+  /**
+   * Move the dialogue's RTP leg to `mixerCall` (or renew it there after a codec change): a new leg
+   * in the new mixer call, a re-INVITE telling the phone its port, then the old leg goes.
+   */
+  private async moveMedia(dialogue: Dialogue, mixerCall: string, renew: boolean): Promise<void> {
+    const old = dialogue.media;
+    if (old && (old.mixerCall !== mixerCall || renew)) {
+      // the mixer holds one leg per party and call: free the old one first when staying in the same call
+      if (old.mixerCall === mixerCall) await this.options.media.execute({ type: 'removeLeg', callId: old.mixerCall, phoneNumber: dialogue.party }).catch(() => undefined);
+    }
+    await this.openMedia(dialogue, mixerCall, dialogue.codec, dialogue.telephoneEvent ?? OUR_TELEPHONE_EVENT);
+    if (old && old.mixerCall !== mixerCall) this.removeLeg(old.mixerCall, dialogue.party);
+    const dialog = dialogue.dialog;
+    if (!dialog || dialogue.ended) return;
+    const response = await this.requireServer().requestInDialog(dialog, 'INVITE', {
+      headers: [SDP_TYPE],
+      body: this.localSdp(dialogue, [dialogue.codec], 'sendrecv'),
+    });
+    if (response.status === 408 || response.status === 481) {
+      this.log('warn', 'the phone did not take the re-INVITE: treating it as gone', { party: dialogue.party, status: response.status });
+      return this.endDialogue(dialogue, 0, { sendBye: response.status !== 481 });
+    }
+    const remote = response.status < 300 ? readSdp(response.body) : undefined;
+    if (remote && dialogue.media) {
+      dialogue.remote = remote;
+      this.mediaCommand({ type: 'setLegRemote', callId: dialogue.media.mixerCall, phoneNumber: dialogue.party, remote: { address: remote.address, port: remote.port } });
+    }
+  }
+
+  /** Answer a received INVITE (trunk customer, phone dialling) once someone hears its party. */
+  private answerWhenHeard(callUuid: string): void {
+    const matrix = this.matrices.get(callUuid);
+    if (!matrix) return;
+    for (const row of matrix) {
+      const dialogue = this.legs.get(legKey(callUuid, row.phoneNumber));
+      if (!dialogue || !dialogue.invite || dialogue.invite.finished || dialogue.ended) continue;
+      const heard = row.hears.length > 0 || matrix.some((other) => other.hears.includes(row.phoneNumber));
+      if (!heard) continue;
+      this.queue(dialogue, async () => {
+        const invite = dialogue.invite;
+        if (!invite || invite.finished || dialogue.ended) return;
+        if (!dialogue.media) await this.openMedia(dialogue, callUuid, dialogue.codec, dialogue.telephoneEvent);
+        if (dialogue.ended || invite.finished) return;
+        const dialog = this.requireServer().acceptInvite(invite, {
+          body: this.localSdp(dialogue, [dialogue.codec], answerDirection(dialogue.remote?.direction ?? 'sendrecv')),
+        });
+        dialogue.invite = undefined;
+        if (!dialog) return this.endDialogue(dialogue, 0, { sendBye: false });
+        dialogue.dialog = dialog;
+        this.byCallId.set(dialog.callId, dialogue);
+      });
+    }
+  }
+
+  private localSdp(dialogue: Dialogue, codecs: readonly CodecName[], direction: Direction): Buffer {
+    dialogue.version++;
+    return writeSdp({
+      address: this.options.advertisedHost,
+      port: dialogue.media?.port ?? 0,
+      codecs,
+      telephoneEvent: dialogue.telephoneEvent ?? OUR_TELEPHONE_EVENT,
+      direction,
+      sessionId: dialogue.sessionId,
+      version: dialogue.version,
+    });
+  }
+
+  private ensureMixerCall(callUuid: string): void {
+    if (this.mixerCalls.has(callUuid)) return;
+    this.adoptMixerCall(callUuid);
+  }
+
+  /** A mixer call we use: give it the current matrix and the contact center's hold audio. */
+  private adoptMixerCall(callId: string): void {
+    if (this.mixerCalls.has(callId)) return;
+    this.mixerCalls.add(callId);
+    const matrix = this.matrices.get(callId);
+    if (matrix) this.mediaCommand({ type: 'setMatrix', callId, matrix: [...matrix] });
+    const owner = this.ownerOf(callId);
+    if (owner && this.settings(owner).holdAudio === 'tone') this.mediaCommand({ type: 'setHoldAudio', callId, holdAudio: 'tone' });
+  }
+
+  private mixerCallLive(callId: string): boolean {
+    if (callId.startsWith(IDLE_PREFIX)) {
+      const nailed = this.nailed.get(callId.slice(IDLE_PREFIX.length));
+      return !!nailed && !nailed.ended;
+    }
+    return this.matrices.has(callId) || [...this.legs.values()].some((d) => d.calls.includes(callId));
+  }
+
+  private dropMixerCall(callId: string): void {
+    if (!this.mixerCalls.delete(callId)) return;
+    for (const dialogue of this.allDialogues()) if (dialogue.media?.mixerCall === callId) dialogue.media = undefined;
+    this.mediaCommand({ type: 'removeCall', callId });
+  }
+
+  private removeLeg(callId: string, phoneNumber: string): void {
+    if (!this.mixerCalls.has(callId)) return;
+    this.mediaCommand({ type: 'removeLeg', callId, phoneNumber });
+  }
+
+  /** A media command whose failure is logged (a call or leg that is already gone). */
+  private mediaCommand(command: Parameters<SipEndpointsOptions['media']['execute']>[0]): void {
+    this.options.media.execute(command).catch((error: unknown) => {
+      this.log('info', 'media command not carried out', { type: command.type, error: String(error) });
+    });
+  }
+
+  // =========================================================================== dialogue bookkeeping
+
+  private newDialogue(role: DialogueRole, party: string, contactCenterId: string, remote?: RemoteMedia): Dialogue {
+    return {
+      role,
+      party,
+      contactCenterId,
+      codec: remote?.codec ?? 'PCMU',
+      ...(remote ? { remote, held: remote.held } : { held: false }),
+      ...(remote?.telephoneEvent !== undefined ? { telephoneEvent: remote.telephoneEvent } : {}),
+      sessionId: Math.floor(Math.random() * 1e9),
+      version: 0,
+      calls: [],
+      allowsTalk: false,
+      ringingReported: false,
+      ended: false,
+      chain: Promise.resolve(),
+    };
+  }
+
+  private bind(dialogue: Dialogue, callUuid: string, dn: string): void {
+    this.legs.set(legKey(callUuid, dn), dialogue);
+    if (!dialogue.calls.includes(callUuid)) dialogue.calls.push(callUuid);
+  }
+
+  /**
+   * End a dialogue: answer a pending INVITE with `status` (when not 0), cancel our pending INVITE,
+   * BYE an established dialog (unless the phone ended it), drop its RTP leg, and report HungUp for
+   * the legs it carried (a nailed leg: only its current call; the others move to a new nailed leg).
+   */
+  private endDialogue(dialogue: Dialogue, status: number, how: { sendBye?: boolean; reportHangUp?: boolean } = {}): void {
+    if (dialogue.ended) return;
+    dialogue.ended = true;
+    dialogue.cancelTimer?.();
+    const server = this.server;
+    if (dialogue.invite && !dialogue.invite.finished) dialogue.invite.reply(status || 480);
+    dialogue.invite = undefined;
+    if (dialogue.pendingCallId) server?.cancel(dialogue.pendingCallId);
+    const dialog = dialogue.dialog;
+    if (dialog && server && how.sendBye !== false) this.background('BYE', () => server.requestInDialog(dialog, 'BYE'));
+    if (dialogue.media) this.removeLeg(dialogue.media.mixerCall, dialogue.party);
+    if (dialogue.media?.mixerCall.startsWith(IDLE_PREFIX)) this.dropMixerCall(dialogue.media.mixerCall);
+    dialogue.media = undefined;
+    this.forget(dialogue);
+    const calls = [...dialogue.calls];
+    for (const callUuid of calls) this.legs.delete(legKey(callUuid, dialogue.party));
+    if (how.reportHangUp === false) return;
+    if (dialogue.role === 'nailed') {
+      const current = calls.pop();
+      if (current) this.fact({ kind: 'HungUp', leg: { callUuid: current, dn: dialogue.party } });
+      if (calls.length > 0 && this.server?.registrar.isRegistered(dialogue.party)) {
+        const next = this.ensureNailed(dialogue.party, dialogue.contactCenterId);
+        for (const callUuid of calls) this.bind(next, callUuid, dialogue.party);
+        this.follow(next);
+      }
+      return;
+    }
+    for (const callUuid of calls) this.fact({ kind: 'HungUp', leg: { callUuid, dn: dialogue.party } });
+  }
+
+  private forget(dialogue: Dialogue): void {
+    for (const [callId, d] of this.byCallId) if (d === dialogue) this.byCallId.delete(callId);
+    if (this.nailed.get(dialogue.party) === dialogue) this.nailed.delete(dialogue.party);
+  }
+
+  private *dialoguesIn(callUuid: string): Iterable<Dialogue> {
+    const seen = new Set<Dialogue>();
+    for (const dialogue of this.allDialogues()) {
+      if (seen.has(dialogue)) continue;
+      seen.add(dialogue);
+      if (dialogue.calls.includes(callUuid) || dialogue.media?.mixerCall === callUuid) yield dialogue;
+    }
+  }
+
+  private allDialogues(): Dialogue[] {
+    return [...new Set([...this.legs.values(), ...this.nailed.values(), ...this.byCallId.values()])];
+  }
+
+  /** Run a dialogue's media/SIP steps one after the other; a failing step is logged. */
+  private queue(dialogue: Dialogue, step: () => Promise<void> | void): void {
+    dialogue.chain = dialogue.chain.then(step).catch((error: unknown) => {
+      this.log('warn', 'SIP endpoint step failed', { party: dialogue.party, role: dialogue.role, error: String(error) });
+    });
+  }
+
+  // =========================================================================== helpers
+
+  private settings(contactCenterId: string): SipContactCenterSettings {
+    return this.options.lookup.settings(contactCenterId) ?? DEFAULT_SIP_SETTINGS;
+  }
+
+  private outboundTrunk(contactCenterId: string): (SipTrunk & { port: number }) | undefined {
+    return this.settings(contactCenterId).trunks.find((t): t is SipTrunk & { port: number } => typeof t.port === 'number' && t.port > 0);
+  }
+
+  /** The contact center whose trunk `address` is (the called DN's own first). */
+  private trunkCenterOf(address: string, preferred: string | undefined): string | undefined {
+    const centers = [...(preferred ? [preferred] : []), ...(this.options.lookup.contactCenterIds?.() ?? [])];
+    return centers.find((id) => this.settings(id).trunks.some((t) => t.host === address));
+  }
+
+  private ownerOf(callId: string): string | undefined {
+    for (const dialogue of this.allDialogues()) if (dialogue.calls.includes(callId)) return dialogue.contactCenterId;
+    return undefined;
+  }
+
+  /** INVITE flood bound: at most N new INVITEs per source address per second. */
+  private admitInvite(address: string): boolean {
+    const limit = this.options.invitesPerSecondPerSource ?? 20;
+    const now = Date.now();
+    if (this.inviteWindows.size > 10000) this.inviteWindows.clear();
+    const window = this.inviteWindows.get(address);
+    if (!window || now - window.start >= 1000) {
+      this.inviteWindows.set(address, { start: now, count: 1 });
+      return true;
+    }
+    window.count++;
+    return window.count <= limit;
+  }
+
+  /** OPTIONS in each established dialog; a phone that does not answer (408) or forgot it (481) is gone. */
+  private scheduleKeepalive(everyMs: number): void {
+    this.keepaliveTimer = setTimeout(() => {
+      for (const dialogue of this.allDialogues()) {
+        const dialog = dialogue.dialog;
+        const server = this.server;
+        if (!dialog || dialogue.ended || !server) continue;
+        this.background('keepalive', async () => {
+          const response = await server.requestInDialog(dialog, 'OPTIONS');
+          if (response.status === 408 || response.status === 481) {
+            this.log('warn', 'phone or trunk vanished (keepalive)', { party: dialogue.party, status: response.status });
+            this.endDialogue(dialogue, 0, { sendBye: false });
+          }
+        });
+      }
+      if (!this.closed) this.scheduleKeepalive(everyMs);
+    }, everyMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private fact(fact: EndpointFact): void {
+    this.host?.fact(fact);
+  }
+
+  private requireHost(): EndpointHost {
+    if (!this.host) throw new Error('SIP endpoints used before install()');
+    return this.host;
+  }
+
+  private requireServer(): SipServer {
+    if (!this.server) throw new Error('SIP endpoints used before attachServer()');
+    return this.server;
+  }
+
+  private background(name: string, work: () => Promise<unknown>): void {
+    work().catch((error: unknown) => this.log('warn', `SIP endpoint ${name} failed`, { error: String(error) }));
+  }
+
+  /** Run work from the SIP server or the switch; an exception is logged (and `recover` run), never thrown back. */
+  private guard(name: string, work: () => void, recover?: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.log('warn', `SIP endpoint ${name} failed`, { error: String(error) });
+      try {
+        recover?.();
+      } catch {
+        // the transaction is gone already
+      }
+    }
+  }
+
+  private log(level: 'info' | 'warn', message: string, fields?: Record<string, unknown>): void {
+    this.options.log?.(level, message, fields);
+  }
+}
+
+// =========================================================================== pure helpers
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
+/** The early dialog of a provisional response with a To tag (for NOTIFY talk before the 200). */
+function earlyDialogOf(response: SipResponse): Dialog | undefined {
+  const header = (name: string) => getHeader(response, name);
+  const from = header('From');
+  const callId = header('Call-ID');
+  const cseq = header('CSeq');
+  if (!from || !callId || !cseq) return undefined;
+  const invite: SipRequest = {
+    kind: 'request',
+    method: 'INVITE',
+    uri: 'sip:invalid',
+    headers: [
+      { name: 'From', value: from },
+      { name: 'Call-ID', value: callId },
+      { name: 'CSeq', value: cseq },
+    ],
+    body: Buffer.alloc(0),
+  };
+  return Dialog.asUac(invite, response);
+}
+
+/** Refer-To: the target user, and the Call-ID of a Replaces header parameter (attended transfer). */
+export function parseReferTo(value: string): { user?: string; replacesCallId?: string } | undefined {
+  const open = value.indexOf('<');
+  const close = value.indexOf('>', open + 1);
+  const inner = open >= 0 && close > open ? value.slice(open + 1, close) : value.trim();
+  const question = inner.indexOf('?');
+  const uriText = question >= 0 ? inner.slice(0, question) : inner;
+  const uri = parseUri(uriText);
+  if (!uri) return undefined;
+  let replacesCallId: string | undefined;
+  if (question >= 0) {
+    for (const pair of inner.slice(question + 1).split('&')) {
+      const [name, raw] = pair.split('=', 2);
+      if (name?.toLowerCase() === 'replaces' && raw) {
+        try {
+          replacesCallId = decodeURIComponent(raw).split(';')[0];
+        } catch {
+          return undefined;
+        }
+      }
+    }
+  }
+  return { ...(uri.user ? { user: uri.user } : {}), ...(replacesCallId ? { replacesCallId } : {}) };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 120);
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  403: 'Forbidden',
+  404: 'Not Found',
+  480: 'Temporarily Unavailable',
+  484: 'Address Incomplete',
+  486: 'Busy Here',
+};
+
+function reasonOf(status: number): string {
+  return REASONS[status] ?? 'Refused';
 }

@@ -57,6 +57,8 @@ export interface SipEndpointLookup {
   dn(number: string): { contactCenterId: string; kind: 'Extension' | 'RoutingPoint' } | undefined;
   /** the `sip` settings of a contact center (defaults when it has none) */
   settings(contactCenterId: string): SipContactCenterSettings | undefined;
+  /** every contact center (to recognise a trunk whose call names an unknown number: 404, not 403) */
+  contactCenterIds?(): string[];
 }
 
 export type SipEndpointLog = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;

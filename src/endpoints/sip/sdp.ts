@@ -1,0 +1,134 @@
+/**
+ * SDP offer/answer for the B2BUA (RFC 3264, spec/sip.md section 5), with sdp-transform: one audio
+ * stream of PCMU or PCMA at ptime 20, plus telephone-event/8000 (RFC 4733).
+ *
+ * Guarantees: `readSdp` never throws (bad or unusable SDP gives undefined, the caller answers 488);
+ * the codec chosen for an offer is the first of the phone's list that we support (the phone's
+ * preference); we always answer with exactly that codec, and telephone-event only when the offer
+ * had it (with the offer's payload type). The direction we answer mirrors the offer's (sendonly ->
+ * recvonly, inactive -> inactive), and a phone's sendonly/inactive is reported as hold.
+ */
+import sdpTransform from 'sdp-transform';
+import type { CodecName } from '../../media/g711.js';
+
+/** Our codecs, by RTP/AVP static payload type. */
+const CODEC_OF_PAYLOAD: Readonly<Record<number, CodecName>> = { 0: 'PCMU', 8: 'PCMA' };
+const PAYLOAD_OF_CODEC: Readonly<Record<CodecName, number>> = { PCMU: 0, PCMA: 8 };
+/** the telephone-event payload type of our own offers */
+export const OUR_TELEPHONE_EVENT = 101;
+
+export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** What the answer's direction is, for each offered direction. */
+const ANSWER_DIRECTION: Readonly<Record<Direction, Direction>> = {
+  sendrecv: 'sendrecv',
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+};
+
+/** Directions that mean the phone put the call on hold. */
+const HOLD_DIRECTIONS: ReadonlySet<Direction> = new Set<Direction>(['sendonly', 'inactive']);
+
+export interface RemoteMedia {
+  /** where to send RTP (before latching) */
+  address: string;
+  port: number;
+  /** the codec to use: the first of the remote's list that we support */
+  codec: CodecName;
+  /** the remote's telephone-event payload type, if it offered or accepted one */
+  telephoneEvent?: number;
+  direction: Direction;
+  /** the remote put the stream on hold (sendonly/inactive, or port 0 / address 0.0.0.0) */
+  held: boolean;
+}
+
+/** Parse a remote SDP (offer or answer); undefined when it has no usable audio stream. */
+export function readSdp(body: Buffer | string): RemoteMedia | undefined {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  let session: sdpTransform.SessionDescription;
+  try {
+    session = sdpTransform.parse(text);
+  } catch {
+    return undefined;
+  }
+  const audio = (session.media ?? []).find((m) => m.type === 'audio' && typeof m.port === 'number');
+  if (!audio) return undefined;
+  const address = audio.connection?.ip ?? session.connection?.ip;
+  if (!address) return undefined;
+  const payloads = String(audio.payloads ?? '')
+    .split(/\s+/)
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number);
+  const rtpmap = new Map((audio.rtp ?? []).map((r) => [r.payload, r.codec.toUpperCase()]));
+  const codecPayload = payloads.find((p) => CODEC_OF_PAYLOAD[p] !== undefined && (!rtpmap.has(p) || rtpmap.get(p) === CODEC_OF_PAYLOAD[p]));
+  if (codecPayload === undefined) return undefined;
+  const telephoneEvent = payloads.find((p) => rtpmap.get(p) === 'TELEPHONE-EVENT');
+  const direction = ((audio.direction ?? session.direction ?? 'sendrecv') as Direction);
+  const held = HOLD_DIRECTIONS.has(direction) || audio.port === 0 || address === '0.0.0.0';
+  return {
+    address,
+    port: audio.port,
+    codec: CODEC_OF_PAYLOAD[codecPayload]!,
+    ...(telephoneEvent !== undefined ? { telephoneEvent } : {}),
+    direction,
+    held,
+  };
+}
+
+export interface LocalMedia {
+  address: string;
+  port: number;
+  /** codecs in order of preference (an offer lists both, an answer the chosen one) */
+  codecs: readonly CodecName[];
+  telephoneEvent?: number;
+  direction: Direction;
+  /** o= session id and version (the version grows with each new SDP of one session) */
+  sessionId: number;
+  version: number;
+}
+
+/** Our SDP (offer or answer). */
+export function writeSdp(local: LocalMedia): Buffer {
+  const payloads = local.codecs.map((c) => PAYLOAD_OF_CODEC[c]);
+  const rtp: { payload: number; codec: string; rate: number }[] = local.codecs.map((c) => ({ payload: PAYLOAD_OF_CODEC[c], codec: c, rate: 8000 }));
+  const fmtp: { payload: number; config: string }[] = [];
+  if (local.telephoneEvent !== undefined) {
+    payloads.push(local.telephoneEvent);
+    rtp.push({ payload: local.telephoneEvent, codec: 'telephone-event', rate: 8000 });
+    fmtp.push({ payload: local.telephoneEvent, config: '0-16' });
+  }
+  const session: sdpTransform.SessionDescription = {
+    version: 0,
+    origin: {
+      username: 'switchboard',
+      sessionId: local.sessionId,
+      sessionVersion: local.version,
+      netType: 'IN',
+      ipVer: 4,
+      address: local.address,
+    },
+    name: 'switchboard',
+    connection: { version: 4, ip: local.address },
+    timing: { start: 0, stop: 0 },
+    media: [
+      {
+        type: 'audio',
+        port: local.port,
+        protocol: 'RTP/AVP',
+        payloads: payloads.join(' '),
+        rtp,
+        fmtp,
+        ptime: 20,
+        direction: local.direction,
+      },
+    ],
+  };
+  return Buffer.from(sdpTransform.write(session), 'utf8');
+}
+
+/** The direction of our answer to a remote offer. */
+export function answerDirection(offered: Direction): Direction {
+  return ANSWER_DIRECTION[offered] ?? 'sendrecv';
+}

@@ -352,11 +352,14 @@ export class BaresipPhone {
 
   /** Waits for REGISTER_OK, failing at once on REGISTER_FAIL. */
   async waitRegistered(timeoutMs = 10_000): Promise<void> {
-    const event = await this.waitEvent('REGISTER_OK', timeoutMs, () => true).catch(async (err: Error) => {
-      const failed = this.events.filter((e) => e.type === 'REGISTER_FAIL');
-      throw new Error(failed.length ? `phone ${this.spec.name}: registration failed: ${failed.map((e) => e.param).join('; ')}` : err.message);
-    });
-    void event;
+    const outcomes = new Set(['REGISTER_OK', 'REGISTER_FAIL']);
+    let event: PhoneEvent;
+    try {
+      event = await this.events.next((e) => outcomes.has(e.type), timeoutMs, 'REGISTER_OK or REGISTER_FAIL');
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- baresip ${this.spec.name} log ---\n${this.logTail()}`);
+    }
+    if (event.type === 'REGISTER_FAIL') throw new Error(`phone ${this.spec.name}: registration failed: ${event.param}`);
   }
 
   /** The call recordings (what the phone decoded), oldest first. */

@@ -22,7 +22,8 @@
  * Both G.711 laws are decoded by the packet's payload type, so a phone that switches law still plays.
  * Sending: one packet per mixer tick, payload encoded in the leg's own codec, timestamp = a random
  * base + 160 × tick, sequence +1 per packet, one random SSRC per leg. Nothing allocates per packet
- * on the send path (one buffer per leg). Malformed input is counted, never thrown.
+ * on the send path (16 send buffers per leg, used in turn, so a packet dgram has not sent yet is
+ * never overwritten). Malformed input is counted, never thrown.
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +74,8 @@ export interface RtpLegStats {
 }
 
 const REORDER_WINDOW = 100;
+/** more than the clock's largest catch-up burst (10 ticks) */
+const SEND_BUFFERS = 16;
 
 export class RtpLeg {
   readonly stats: RtpLegStats = {
@@ -88,8 +91,14 @@ export class RtpLeg {
   };
   readonly jitter: JitterQueue;
   private readonly law: G711Law;
-  /** a Buffer, so dgram sends it without wrapping it first */
-  private readonly outgoing = Buffer.alloc(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES);
+  /**
+   * Send buffers, used in turn: dgram may still hold a buffer after send() returns (an address
+   * lookup defers the send to the next turn; a full socket queues it), so a buffer is written
+   * again only SEND_BUFFERS packets later, more than a catch-up burst of the clock can send in one
+   * go. Buffers, so dgram sends them without wrapping them first.
+   */
+  private readonly sendBuffers = Array.from({ length: SEND_BUFFERS }, () => Buffer.alloc(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES));
+  private nextSendBuffer = 0;
   private readonly fields = emptyRtpFields();
   private readonly ssrc = randomInt(0, 2 ** 32);
   private readonly timestampBase = randomInt(0, 2 ** 32);
@@ -200,18 +209,20 @@ export class RtpLeg {
 
   /** Send one frame of linear audio for mixer tick `tick`. */
   sendAudio(pcm: Int16Array, tick: number): void {
-    const start = this.writeHeader(false, this.law.payloadType, this.timestampOf(tick));
-    encodeInto(this.law, pcm, this.outgoing, start, FRAME_SAMPLES);
-    this.transmit(this.outgoing);
+    const buffer = this.takeSendBuffer();
+    const start = this.writeHeader(buffer, false, this.law.payloadType, this.timestampOf(tick));
+    encodeInto(this.law, pcm, buffer, start, FRAME_SAMPLES);
+    this.transmit(buffer);
   }
 
   /** Send one telephone-event packet in place of this tick's audio. */
   sendEvent(packet: OutgoingEventPacket): void {
     const payloadType = this.options.telephoneEventPayloadType;
     if (payloadType === undefined) return;
-    const start = this.writeHeader(packet.marker, payloadType, packet.timestamp);
-    this.outgoing.set(packet.payload, start);
-    this.transmit(this.outgoing.subarray(0, start + packet.payload.length));
+    const buffer = this.takeSendBuffer();
+    const start = this.writeHeader(buffer, packet.marker, payloadType, packet.timestamp);
+    buffer.set(packet.payload, start);
+    this.transmit(buffer.subarray(0, start + packet.payload.length));
   }
 
   /** The RTP timestamp of mixer tick `tick` on this leg. */
@@ -238,9 +249,15 @@ export class RtpLeg {
     });
   }
 
-  private writeHeader(marker: boolean, payloadType: number, timestamp: number): number {
+  private takeSendBuffer(): Buffer {
+    const buffer = this.sendBuffers[this.nextSendBuffer];
+    this.nextSendBuffer = (this.nextSendBuffer + 1) % SEND_BUFFERS;
+    return buffer;
+  }
+
+  private writeHeader(buffer: Buffer, marker: boolean, payloadType: number, timestamp: number): number {
     this.sequence = (this.sequence + 1) & 0xffff;
-    return writeRtpFixedHeader(this.outgoing, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
+    return writeRtpFixedHeader(buffer, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
   }
 
   private transmit(bytes: Uint8Array): void {

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { DtmfReceiver, DtmfSender, checkDtmfDigits, parseTelephoneEvent, writeTelephoneEvent } from '../../src/media/dtmf.js';
 import type { ReceivedDigit } from '../../src/media/dtmf.js';
 import { RtpLeg } from '../../src/media/leg.js';
-import { serializeRtp } from '../../src/media/rtp.js';
+import { parseRtp, serializeRtp } from '../../src/media/rtp.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const eventPayload = (event: number, end: boolean, duration: number, volume = 10) => {
@@ -102,6 +102,57 @@ test('a leg reports digits sent by a phone over loopback, once per event', async
       'two digits',
     );
     assert.deepEqual(digits.map((d) => d.digit), ['4', '2']);
+  } finally {
+    await leg.close();
+    phone.close();
+  }
+});
+
+test('a leg sends event packets on its telephone-event payload type, in its own sequence', async () => {
+  const phone = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => phone.bind(0, '127.0.0.1', resolve));
+  const port = (phone.address() as { port: number }).port;
+  const arrived: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  phone.on('message', (message) => {
+    arrived.push(message);
+    wake?.();
+  });
+  const leg = await RtpLeg.open(undefined, { codec: 'PCMA', telephoneEventPayloadType: 96, remote: { address: '127.0.0.1', port } });
+  try {
+    const sender = new DtmfSender({ durationMs: 40 });
+    sender.enqueue('#');
+    leg.sendAudio(new Int16Array(160), 0);
+    for (let tick = 1; tick <= 4; tick++) leg.sendEvent(sender.next(leg.timestampOf(tick))!);
+    leg.sendAudio(new Int16Array(160), 5);
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const check = () => (arrived.length >= 6 ? resolve() : (wake = check));
+        check();
+      }),
+      2000,
+      'six packets at the phone',
+    );
+    const packets = arrived.map((message) => {
+      const parsed = parseRtp(message);
+      assert.ok(parsed.ok);
+      return parsed.ok ? parsed.packet : undefined!;
+    });
+    assert.deepEqual(packets.map((p) => p.payloadType), [8, 96, 96, 96, 96, 8]);
+    assert.deepEqual(packets.map((p) => p.marker), [false, true, false, false, false, false]);
+    assert.deepEqual(
+      packets.map((p) => (p.sequenceNumber - packets[0].sequenceNumber) & 0xffff),
+      [0, 1, 2, 3, 4, 5],
+    );
+    const start = leg.timestampOf(1);
+    assert.ok(packets.slice(1, 5).every((p) => p.timestamp === start), 'every event packet carries the start timestamp');
+    assert.equal(packets[5].timestamp, leg.timestampOf(5));
+    assert.deepEqual(packets.slice(1, 5).map((p) => parseTelephoneEvent(p.payload)), [
+      { event: 11, end: false, volume: 10, duration: 160 },
+      { event: 11, end: true, volume: 10, duration: 320 },
+      { event: 11, end: true, volume: 10, duration: 320 },
+      { event: 11, end: true, volume: 10, duration: 320 },
+    ]);
   } finally {
     await leg.close();
     phone.close();

@@ -127,8 +127,12 @@ export function defaultConfig(): Config {
     sip: { port: 5060, rtpPorts: { first: 20000, last: 20999 }, digestAlgorithms: ['SHA-256', 'MD5'] },
     media: { workers: 1 },
     recordings: { dir: './data/recordings' },
+    api: { unknownParameters: 'refuse' },
   };
 }
+
+/** the values of api.unknownParameters */
+const UNKNOWN_PARAMETER_POLICIES = ['refuse', 'warn'] as const;
 
 export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -317,7 +321,7 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   const o = object(p, path, v, {
     optional: [
       'host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec',
-      'auth', 'connections', 'allowedOrigins', 'cookieSecure', 'sip', 'media', 'recordings',
+      'auth', 'connections', 'allowedOrigins', 'cookieSecure', 'sip', 'media', 'recordings', 'api',
     ],
   });
   if (!o) return;
@@ -355,6 +359,11 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   set('cookieSecure', (q, x) => boolean(p, q, x));
   if (o.connections !== undefined) connectionsSection(p, at(path, 'connections'), o.connections, c);
   if (o.sip !== undefined) sipSection(p, at(path, 'sip'), o.sip, c);
+  if (o.api !== undefined) {
+    const ao = object(p, at(path, 'api'), o.api, { optional: ['unknownParameters'] });
+    const policy = ao?.unknownParameters === undefined ? undefined : oneOf(p, at(at(path, 'api'), 'unknownParameters'), ao.unknownParameters, UNKNOWN_PARAMETER_POLICIES);
+    if (policy !== undefined) c.api = { unknownParameters: policy };
+  }
   if (o.media !== undefined) {
     const mo = object(p, at(path, 'media'), o.media, { optional: ['workers'] });
     if (mo?.workers !== undefined) {
@@ -458,6 +467,11 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
   }
   const recordings = get('SWITCHBOARD_RECORDINGS_DIR');
   if (recordings !== undefined) c.recordings = { dir: recordings };
+  const unknownParameters = get('SWITCHBOARD_UNKNOWN_PARAMETERS');
+  if (unknownParameters !== undefined) {
+    const policy = oneOf(p, 'env SWITCHBOARD_UNKNOWN_PARAMETERS', unknownParameters.trim().toLowerCase(), UNKNOWN_PARAMETER_POLICIES);
+    if (policy !== undefined) c.api = { unknownParameters: policy };
+  }
 }
 
 /** An integer from the environment within [min, max], or a problem. */

@@ -103,6 +103,12 @@ export interface RecordingsConfig {
   dir: string;
 }
 
+/** The GWS API's parameter policy (docs/compatibility.md "Parameters"). */
+export interface ApiConfig {
+  /** a body member no operation parameter accepts: "refuse" (statusCode 1 naming it) or "warn" (logged, ignored: for old clients); env SWITCHBOARD_UNKNOWN_PARAMETERS; default "refuse" */
+  unknownParameters: 'refuse' | 'warn';
+}
+
 export interface Config {
   /** listen address; env HOST; default 127.0.0.1 */
   host: string;
@@ -134,6 +140,7 @@ export interface Config {
   sip: SipConfig;
   media: MediaConfig;
   recordings: RecordingsConfig;
+  api: ApiConfig;
   /** path of the configuration file that was read, if any */
   configFile?: string;
   /** contact centers described by the file; when absent and the database is empty, the demo is provisioned */

@@ -10,8 +10,9 @@ import type { SwitchPort } from '../switch/port.js';
 import type { Gate, Principal } from './gates.js';
 import { filterCapabilities } from './gates.js';
 import type { OperationRow, OperationTable } from './operations.js';
-import { destination, digits, optionalCallId, optionalUserData, requiredString, userData } from './params.js';
-import type { Body } from './params.js';
+import { NO_PARAMS, rowOf } from './operations.js';
+import { DESTINATION_PARAM, LOCATION_PARAM, USER_DATA_OPTIONAL_PARAM } from './params.js';
+import type { ParamSpec, ParamValues } from './params.js';
 import { gws, unwrap } from './reply.js';
 
 export interface CallCtx {
@@ -28,51 +29,117 @@ const SUPERVISOR: Gate = { features: ['api-voice', 'api-supervisor-monitoring'],
 
 type OperationOf<K extends CallOperationName> = Extract<CallOperation, { name: K }>;
 
-function callRow<K extends CallOperationName>(gate: Gate, parse: (b: Body) => OperationOf<K>): OperationRow<CallCtx, OperationOf<K>> {
-  return { gate, parse, run: runCallOperation };
+const callRowOf = rowOf<CallCtx>();
+
+/** a call operation's row: its gate, summary, parameters and how they make the CallOperation */
+function callRow<K extends CallOperationName, const L extends readonly ParamSpec[]>(
+  gate: Gate,
+  summary: string,
+  params: L,
+  build: (v: ParamValues<L>) => OperationOf<K>,
+): OperationRow<CallCtx, OperationOf<K>> {
+  return callRowOf({ gate, summary, params, build, run: runCallOperation });
 }
 
 /** an operation without parameters */
-const plain = <K extends CallOperationName>(name: K) => () => ({ name }) as OperationOf<K>;
+const plain = <K extends CallOperationName>(name: K, gate: Gate, summary: string) =>
+  callRow(gate, summary, NO_PARAMS, () => ({ name }) as OperationOf<K>);
+
+/** the parameters of the operations that call someone (transfers and conferences) */
+const CALLING_PARAMS = [DESTINATION_PARAM, USER_DATA_OPTIONAL_PARAM, LOCATION_PARAM] as const;
+
+const consultCallUri = (verb: string) =>
+  ({
+    name: 'consultCallUri',
+    kind: 'callUri',
+    description: `the consultation call to ${verb} with (…/api/v2/me/calls/{id}); found from the call when omitted`,
+  }) as const satisfies ParamSpec;
+
+const USER_DATA_PARAM = {
+  name: 'userData',
+  kind: 'userData',
+  required: true,
+  description: 'key/value pairs (string or number values)',
+  example: { DispositionCode: 'Sale' },
+} as const satisfies ParamSpec;
 
 /**
  * One row per CallOperation of the switch port, checked by the compiler against the union (a
  * missing or extra row does not compile); the row order is the order of CALL_OPERATION_NAMES.
  */
 const CALL_OPERATION_ROWS = {
-  Answer: callRow(VOICE, plain('Answer')),
-  Reject: callRow(VOICE, plain('Reject')),
-  Hangup: callRow(VOICE, plain('Hangup')),
-  Hold: callRow(VOICE, plain('Hold')),
-  Retrieve: callRow(VOICE, plain('Retrieve')),
-  ClearCall: callRow(VOICE, plain('ClearCall')),
-  InitiateTransfer: callRow(VOICE, (b) => ({ name: 'InitiateTransfer', destination: destination(b), userData: optionalUserData(b) })),
-  CompleteTransfer: callRow(VOICE, (b) => ({ name: 'CompleteTransfer', consultCallUuid: optionalCallId(b, 'consultCallUri') })),
-  SingleStepTransfer: callRow(VOICE, (b) => ({ name: 'SingleStepTransfer', destination: destination(b), userData: optionalUserData(b) })),
-  InitiateConference: callRow(VOICE, (b) => ({ name: 'InitiateConference', destination: destination(b), userData: optionalUserData(b) })),
-  CompleteConference: callRow(VOICE, (b) => ({ name: 'CompleteConference', consultCallUuid: optionalCallId(b, 'consultCallUri') })),
-  SingleStepConference: callRow(VOICE, (b) => ({ name: 'SingleStepConference', destination: destination(b), userData: optionalUserData(b) })),
-  RemoveParticipantFromConference: callRow(VOICE, (b) => ({
-    name: 'RemoveParticipantFromConference',
-    participant: requiredString(b, 'participant', "a participant's phone number").trim(),
+  Answer: plain('Answer', VOICE, 'Answer a ringing call'),
+  Reject: plain('Reject', VOICE, 'Refuse a ringing call (the caller hears busy)'),
+  Hangup: plain('Hangup', VOICE, 'Leave the call (a two-party call ends)'),
+  Hold: plain('Hold', VOICE, 'Put the call on hold'),
+  Retrieve: plain('Retrieve', VOICE, 'Take the call off hold'),
+  ClearCall: plain('ClearCall', VOICE, 'End the call for every party (a conference too)'),
+  InitiateTransfer: callRow(VOICE, 'Hold the call and start a consultation call to the destination', CALLING_PARAMS, (v) => ({
+    name: 'InitiateTransfer',
+    destination: v.destination,
+    userData: v.userData,
   })),
-  SwapCalls: callRow(VOICE, (b) => ({ name: 'SwapCalls', otherCallUuid: optionalCallId(b, 'otherCallUri') })),
-  SendDtmf: callRow(VOICE, (b) => ({ name: 'SendDtmf', digits: digits(b) })),
-  AttachUserData: callRow(VOICE, (b) => ({ name: 'AttachUserData', userData: userData(b) })),
-  UpdateUserData: callRow(VOICE, (b) => ({ name: 'UpdateUserData', userData: userData(b) })),
-  DeleteUserDataPair: callRow(VOICE, (b) => ({ name: 'DeleteUserDataPair', key: requiredString(b, 'key', 'the user-data key to delete') })),
-  DeleteUserData: callRow(VOICE, plain('DeleteUserData')),
-  StartCallRecording: callRow(RECORDING, plain('StartCallRecording')),
-  PauseCallRecording: callRow(RECORDING, plain('PauseCallRecording')),
-  ResumeCallRecording: callRow(RECORDING, plain('ResumeCallRecording')),
-  StopCallRecording: callRow(RECORDING, plain('StopCallRecording')),
-  MuteCall: callRow(VOICE, plain('MuteCall')),
-  UnmuteCall: callRow(VOICE, plain('UnmuteCall')),
-  SwitchToListenIn: callRow(SUPERVISOR, plain('SwitchToListenIn')),
-  SwitchToBargeIn: callRow(SUPERVISOR, plain('SwitchToBargeIn')),
-  SwitchToCoach: callRow(SUPERVISOR, plain('SwitchToCoach')),
-  MuteMonitoredUser: callRow(SUPERVISOR, plain('MuteMonitoredUser')),
-  UnmuteMonitoredUser: callRow(SUPERVISOR, plain('UnmuteMonitoredUser')),
+  CompleteTransfer: callRow(VOICE, 'Hand the held call over to the consulted party', [consultCallUri('transfer')], (v) => ({
+    name: 'CompleteTransfer',
+    consultCallUuid: v.consultCallUri,
+  })),
+  SingleStepTransfer: callRow(VOICE, 'Transfer the call to the destination at once (blind transfer)', CALLING_PARAMS, (v) => ({
+    name: 'SingleStepTransfer',
+    destination: v.destination,
+    userData: v.userData,
+  })),
+  InitiateConference: callRow(VOICE, 'Hold the call and start a consultation call to the party to add', CALLING_PARAMS, (v) => ({
+    name: 'InitiateConference',
+    destination: v.destination,
+    userData: v.userData,
+  })),
+  CompleteConference: callRow(VOICE, 'Merge the held call and the consultation call into one conference', [consultCallUri('merge')], (v) => ({
+    name: 'CompleteConference',
+    consultCallUuid: v.consultCallUri,
+  })),
+  SingleStepConference: callRow(VOICE, 'Add the destination to the call at once', CALLING_PARAMS, (v) => ({
+    name: 'SingleStepConference',
+    destination: v.destination,
+    userData: v.userData,
+  })),
+  RemoveParticipantFromConference: callRow(
+    VOICE,
+    'Remove a party from the conference (its owner, or a monitoring supervisor)',
+    [{ name: 'participant', kind: 'text', required: true, trim: true, expects: "a participant's phone number", description: 'the phone number of the party to remove', example: '5003' }],
+    (v) => ({ name: 'RemoveParticipantFromConference', participant: v.participant }),
+  ),
+  SwapCalls: callRow(
+    VOICE,
+    'Alternate between the held call and this one',
+    [{ name: 'otherCallUri', kind: 'callUri', description: 'the other call (…/api/v2/me/calls/{id}); found from the call when omitted' }],
+    (v) => ({ name: 'SwapCalls', otherCallUuid: v.otherCallUri }),
+  ),
+  SendDtmf: callRow(
+    VOICE,
+    'Send DTMF digits on the call',
+    [{ name: 'digits', kind: 'digits', required: true, description: 'one or more of the digits 0-9, * and #', example: '123#' }],
+    (v) => ({ name: 'SendDtmf', digits: v.digits }),
+  ),
+  AttachUserData: callRow(VOICE, 'Add user data to the call', [USER_DATA_PARAM], (v) => ({ name: 'AttachUserData', userData: v.userData })),
+  UpdateUserData: callRow(VOICE, 'Add or replace user data keys of the call', [USER_DATA_PARAM], (v) => ({ name: 'UpdateUserData', userData: v.userData })),
+  DeleteUserDataPair: callRow(
+    VOICE,
+    'Remove one user data key from the call',
+    [{ name: 'key', kind: 'text', required: true, expects: 'the user-data key to delete', description: 'the key to remove', example: 'CustomerId' }],
+    (v) => ({ name: 'DeleteUserDataPair', key: v.key }),
+  ),
+  DeleteUserData: plain('DeleteUserData', VOICE, 'Remove all user data from the call'),
+  StartCallRecording: plain('StartCallRecording', RECORDING, 'Start recording the call'),
+  PauseCallRecording: plain('PauseCallRecording', RECORDING, 'Pause the recording'),
+  ResumeCallRecording: plain('ResumeCallRecording', RECORDING, 'Resume a paused recording'),
+  StopCallRecording: plain('StopCallRecording', RECORDING, 'Stop the recording'),
+  MuteCall: plain('MuteCall', VOICE, 'Mute yourself on the call (you still hear the others)'),
+  UnmuteCall: plain('UnmuteCall', VOICE, 'Unmute yourself'),
+  SwitchToListenIn: plain('SwitchToListenIn', SUPERVISOR, 'Supervisor: listen silently'),
+  SwitchToBargeIn: plain('SwitchToBargeIn', SUPERVISOR, 'Supervisor: be heard by every party'),
+  SwitchToCoach: plain('SwitchToCoach', SUPERVISOR, 'Supervisor: be heard by the monitored agent only (Switchboard extension)'),
+  MuteMonitoredUser: plain('MuteMonitoredUser', SUPERVISOR, 'Supervisor: mute the monitored agent to take over'),
+  UnmuteMonitoredUser: plain('UnmuteMonitoredUser', SUPERVISOR, 'Supervisor: unmute the monitored agent'),
 } satisfies { readonly [K in CallOperationName]: OperationRow<CallCtx, OperationOf<K>> };
 
 export const CALL_OPERATIONS: OperationTable<CallCtx> = CALL_OPERATION_ROWS;

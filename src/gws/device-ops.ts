@@ -1,6 +1,6 @@
 /**
- * The device operation table (POST /api/v2/me/devices/{id}): Do Not Disturb, forwarding and
- * supervisor monitoring (gws-voice-api.md 4.3, supervision.md section 1). Arming follows the
+ * The device operation tables: POST /api/v2/me/devices/{id} (Do Not Disturb, forwarding and
+ * supervisor monitoring) and Dial on POST /api/v2/me/devices/{id}/calls (gws-voice-api.md 4.3, supervision.md section 1). Arming follows the
  * order of supervision.md: parameters (1/10), features (3), role (5), own device (6) and
  * session (2), target in the caller's contact center (6), not the caller's own device (2),
  * target in a group the caller supervises (5), the audit (13 while it cannot be written: supervision
@@ -18,11 +18,10 @@ import type { Gate } from './gates.js';
 import { filterCapabilities } from './gates.js';
 import type { Principal } from './gates.js';
 import type { OperationRow, OperationTable } from './operations.js';
-import { noParams, row } from './operations.js';
-import { forwardDestination, oneOf, optionalString } from './params.js';
-import type { Body } from './params.js';
+import { NO_PARAMS, noValues, rowOf } from './operations.js';
+import { DESTINATION_PARAM, deviceIdOf, LOCATION_PARAM, USER_DATA_OPTIONAL_PARAM } from './params.js';
+import type { AnyOfRule, ParamSpec, ParamValues } from './params.js';
 import { gws, unwrap } from './reply.js';
-import { lastSegment } from './urls.js';
 
 export interface DeviceCtx {
   deps: GwsDeps;
@@ -58,22 +57,38 @@ interface MonitorParams {
   span: MonitorSpan;
 }
 
-function parseMonitor(b: Body): MonitorParams {
-  const uri = optionalString(b, 'targetDeviceUri');
-  const phoneNumber = optionalString(b, 'phoneNumber')?.trim();
-  if (!uri && !phoneNumber) {
-    throw gws.missing('targetDeviceUri', "the URI of the agent's device (…/api/v2/devices/{id}), or give phoneNumber (an agent's or a routing point's DN)");
-  }
-  const targetDeviceId = uri ? lastSegment(uri.trim()) : undefined;
-  if (uri !== undefined && !targetDeviceId) {
-    throw gws.invalid(`Parameter 'targetDeviceUri' must be a device URI such as ".../api/v2/devices/{id}", got ${JSON.stringify(uri)}`);
-  }
-  return {
-    targetDeviceId,
-    phoneNumber: targetDeviceId ? undefined : phoneNumber,
-    scope: oneOf(b, 'supervisorMonitoringScope', [MonitorScope.Agent, MonitorScope.Call], MonitorScope.Call),
-    span: oneOf(b, 'supervisorMonitoringMode', [MonitorSpan.NextCall, MonitorSpan.AllCalls], MonitorSpan.AllCalls),
-  };
+/** ListenIn, Coach and BargeIn: who to monitor, and for how long (supervision.md section 1) */
+const MONITOR_PARAMS = [
+  {
+    name: 'targetDeviceUri',
+    kind: 'deviceUri',
+    description: "the agent's device (…/api/v2/devices/{id}); wins over phoneNumber when both are given",
+    example: 'http://127.0.0.1:8080/api/v2/devices/4f0c…',
+  },
+  { name: 'phoneNumber', kind: 'text', trim: true, description: "an agent's or a routing point's DN, instead of targetDeviceUri", example: '5001' },
+  {
+    name: 'supervisorMonitoringScope',
+    kind: 'choice',
+    values: [MonitorScope.Agent, MonitorScope.Call],
+    default: MonitorScope.Call,
+    description: "Call: leave when the monitored call ends; Agent: stay with the agent across the agent's calls",
+  },
+  {
+    name: 'supervisorMonitoringMode',
+    kind: 'choice',
+    values: [MonitorSpan.NextCall, MonitorSpan.AllCalls],
+    default: MonitorSpan.AllCalls,
+    description: "NextCall: monitoring ends after one call; AllCalls: until CancelSupervisorMonitoring",
+  },
+] as const satisfies readonly ParamSpec[];
+
+const MONITOR_RULES: readonly AnyOfRule[] = [
+  { names: ['targetDeviceUri', 'phoneNumber'], expects: "the URI of the agent's device (…/api/v2/devices/{id}), or give phoneNumber (an agent's or a routing point's DN)" },
+];
+
+function monitorParams(v: ParamValues<typeof MONITOR_PARAMS>): MonitorParams {
+  const targetDeviceId = v.targetDeviceUri !== undefined ? deviceIdOf(v.targetDeviceUri, 'targetDeviceUri') : undefined;
+  return { targetDeviceId, phoneNumber: targetDeviceId ? undefined : v.phoneNumber, scope: v.supervisorMonitoringScope, span: v.supervisorMonitoringMode };
 }
 
 function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
@@ -103,11 +118,20 @@ function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
   unwrap(deps.sw.monitor(device.dn, { mode, scope: p.scope, span: p.span, targetDn: target.dn }));
 }
 
+const deviceRow = rowOf<DeviceCtx>();
+
 /** A presence operation (DND, forwarding): legal when listed in the device's capabilities. */
-function presence<P>(parse: (b: Body) => P, apply: (sw: SwitchPort, dn: string, p: P) => Result): OperationRow<DeviceCtx, P> {
-  return row<DeviceCtx, P>({
+function presence<const L extends readonly ParamSpec[], P>(
+  summary: string,
+  params: L,
+  build: (v: ParamValues<L>) => P,
+  apply: (sw: SwitchPort, dn: string, p: P) => Result,
+): OperationRow<DeviceCtx, P> {
+  return deviceRow({
     gate: VOICE,
-    parse,
+    summary,
+    params,
+    build,
     run: (ctx, p, name) => {
       requireCapability(ctx, name);
       unwrap(apply(ctx.deps.sw, ctx.device.dn, p));
@@ -115,21 +139,52 @@ function presence<P>(parse: (b: Body) => P, apply: (sw: SwitchPort, dn: string, 
   });
 }
 
+const monitorRow = (mode: MonitorMode, summary: string) =>
+  deviceRow({ gate: SUPERVISOR, summary, params: MONITOR_PARAMS, rules: MONITOR_RULES, build: monitorParams, run: (ctx, p) => arm(ctx, p, mode) });
+
+const FORWARD_PARAMS = [
+  {
+    name: 'destination',
+    kind: 'phoneNumber',
+    required: true,
+    description: 'where calls go: a phone number string such as "5001" (also accepted: {"phoneNumber": "5001"})',
+    example: '5001',
+  },
+] as const satisfies readonly ParamSpec[];
+
 export const DEVICE_OPERATIONS: OperationTable<DeviceCtx> = {
-  DoNotDisturbOn: presence(noParams, (sw, dn) => sw.setDoNotDisturb(dn, true)),
-  DoNotDisturbOff: presence(noParams, (sw, dn) => sw.setDoNotDisturb(dn, false)),
-  ForwardCallsOn: presence(forwardDestination, (sw, dn, destination) => sw.setForward(dn, destination)),
-  ForwardCallsOff: presence(noParams, (sw, dn) => sw.setForward(dn, null)),
-  ListenIn: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'ListenIn') }),
-  Coach: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'Coach') }),
-  BargeIn: row<DeviceCtx, MonitorParams>({ gate: SUPERVISOR, parse: parseMonitor, run: (ctx, p) => arm(ctx, p, 'BargeIn') }),
-  CancelSupervisorMonitoring: row<DeviceCtx, undefined>({
+  DoNotDisturbOn: presence('Refuse calls to this device', NO_PARAMS, noValues, (sw, dn) => sw.setDoNotDisturb(dn, true)),
+  DoNotDisturbOff: presence('Take calls again', NO_PARAMS, noValues, (sw, dn) => sw.setDoNotDisturb(dn, false)),
+  ForwardCallsOn: presence('Forward calls to another number', FORWARD_PARAMS, (v) => v.destination, (sw, dn, destination) => sw.setForward(dn, destination)),
+  ForwardCallsOff: presence('Stop forwarding', NO_PARAMS, noValues, (sw, dn) => sw.setForward(dn, null)),
+  ListenIn: monitorRow('ListenIn', "Supervisor: listen silently to an agent's (or a routing point's) calls"),
+  Coach: monitorRow('Coach', "Supervisor: join an agent's calls heard by the agent only"),
+  BargeIn: monitorRow('BargeIn', "Supervisor: join an agent's calls heard by every party"),
+  CancelSupervisorMonitoring: deviceRow({
     gate: SUPERVISOR,
-    parse: noParams,
+    summary: 'Supervisor: end the monitoring configured on this device',
+    params: NO_PARAMS,
+    build: noValues,
     run: (ctx, _p, name) => {
       requireCapability(ctx, name);
       unwrap(ctx.deps.sw.cancelMonitoring(ctx.device.dn));
     },
+  }),
+};
+
+interface DialCtx {
+  deps: GwsDeps;
+  dn: string;
+}
+
+/** POST /api/v2/me/devices/{id}/calls (gws-voice-api.md 4.4) */
+export const DIAL_OPERATIONS: OperationTable<DialCtx> = {
+  Dial: rowOf<DialCtx>()({
+    gate: VOICE,
+    summary: 'Make a call from this device',
+    params: [DESTINATION_PARAM, USER_DATA_OPTIONAL_PARAM, LOCATION_PARAM],
+    build: (v) => ({ destination: v.destination, userData: v.userData }),
+    run: (ctx, p) => void unwrap(ctx.deps.sw.dial(ctx.dn, p.destination, p.userData)),
   }),
 };
 

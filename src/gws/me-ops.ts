@@ -16,9 +16,8 @@ import type { DeviceRecord } from '../store/port.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { Gate } from './gates.js';
 import type { OperationRow, OperationTable } from './operations.js';
-import { noParams, row } from './operations.js';
-import { optionalString, stringArray } from './params.js';
-import type { Body } from './params.js';
+import { NO_PARAMS, noValues, rowOf } from './operations.js';
+import type { ParamSpec, ParamValues } from './params.js';
 import { gws, unwrap } from './reply.js';
 import { myDevices, myVoiceDevice } from './routes/common.js';
 import { clearedSessionCookie } from './sessions.js';
@@ -41,17 +40,25 @@ interface StartParams {
   queue?: string;
 }
 
-function parseStart(b: Body): StartParams {
-  const channels = stringArray(b, 'channels', 'an array of channel names such as ["voice"]');
-  if (!channels.includes('voice')) {
-    throw gws.invalid(`Switchboard serves the voice channel only: 'channels' must include "voice", got ${JSON.stringify(channels)}`);
-  }
-  return {
-    place: optionalString(b, 'place')?.trim() || undefined,
-    devicePath: optionalString(b, 'devicePath')?.trim() || undefined,
-    loginCode: optionalString(b, 'loginCode'),
-    queue: optionalString(b, 'queue'),
-  };
+/** StartContactCenterSession (gws-voice-api.md 4.1) */
+const START_PARAMS = [
+  {
+    name: 'channels',
+    kind: 'textList',
+    required: true,
+    expects: 'an array of channel names such as ["voice"]',
+    mustInclude: { value: 'voice', why: 'Switchboard serves the voice channel only' },
+    description: 'the channels to log in on; must include "voice" (other channels are accepted and not served)',
+    example: ['voice'],
+  },
+  { name: 'place', kind: 'text', trim: true, description: "the place to log in at (its name); default: the user's own devices", example: 'Place_5001' },
+  { name: 'devicePath', kind: 'text', trim: true, description: 'which device (…/devices/{id}) when the place or the user has several' },
+  { name: 'loginCode', kind: 'text', description: 'the agent login id to use on the switch' },
+  { name: 'queue', kind: 'text', description: 'the ACD queue of the login request' },
+] as const satisfies readonly ParamSpec[];
+
+function startParams(v: ParamValues<typeof START_PARAMS>): StartParams {
+  return { place: v.place, devicePath: v.devicePath, loginCode: v.loginCode, queue: v.queue };
 }
 
 /** the device the session logs in on */
@@ -133,15 +140,27 @@ function end(ctx: MeCtx): void {
 
 function onVoiceDevice(r: OperationRow<VoiceCtx, any>): OperationRow<MeCtx, any> {
   return {
-    gate: r.gate,
-    parse: r.parse,
+    ...r,
     run: (ctx, params, name) => r.run({ sw: ctx.deps.sw, cc: ctx.caller.cc, dn: myVoiceDevice(ctx.deps, ctx.caller).dn }, params, name),
   };
 }
 
+const meRow = rowOf<MeCtx>();
+
 export const ME_OPERATIONS: OperationTable<MeCtx> = {
-  StartContactCenterSession: row<MeCtx, StartParams>({ gate: VOICE, parse: parseStart, run: start }),
-  EndContactCenterSession: row<MeCtx, undefined>({ parse: noParams, run: (ctx) => end(ctx) }),
+  StartContactCenterSession: meRow({
+    gate: VOICE,
+    summary: "Log in on the switch: on the user's device, or at a place (hot-desking)",
+    params: START_PARAMS,
+    build: startParams,
+    run: start,
+  }),
+  EndContactCenterSession: meRow({
+    summary: 'Log out everywhere, give borrowed devices back and end the HTTP session (the last request of a session)',
+    params: NO_PARAMS,
+    build: noValues,
+    run: (ctx) => end(ctx),
+  }),
   Ready: onVoiceDevice(ME_STATE_OPERATIONS.Ready),
   NotReady: onVoiceDevice(ME_STATE_OPERATIONS.NotReady),
 };

@@ -2,32 +2,70 @@
  * Operation dispatch, the same for every resource that takes `{operationName, ...}` POSTs.
  * Order (supervision.md section 1 generalised): body is an object (10); operationName present (1),
  * a string (10) and known for this resource (10, listing the valid names; matched ignoring case,
- * for clients that send "singleStepConference"); parameters well formed (1/10); the contact
- * center has the features (3); the caller has the role (5); then the resource is resolved (6)
- * and the operation runs (state checks: 2, and whatever the switch answers).
+ * for clients that send "singleStepConference"); no unknown parameter (1, naming it and the
+ * accepted ones; only logged when config.api.unknownParameters is "warn"); parameters well formed
+ * (1/10, read from the row's ParamSpecs in their order); the contact center has the features (3);
+ * the caller has the role (5); then the resource is resolved (6) and the operation runs (state
+ * checks: 2, and whatever the switch answers).
+ *
+ * A row is data (gate, parameters, rules, summary) plus two functions: `build` turns the read
+ * parameters into the operation's own value, `run` does it. The OpenAPI document and the
+ * reference page read the same rows (api-docs/).
  */
 import type { Gate, Principal } from './gates.js';
 import { checkGate } from './gates.js';
-import { bodyObject } from './params.js';
-import type { Body } from './params.js';
+import { bodyObject, readParams, unknownParameterError, unknownParameters } from './params.js';
+import type { AnyOfRule, Body, ParamSpec, ParamValues } from './params.js';
 import { gws } from './reply.js';
 
 export interface OperationRow<Ctx, P = unknown> {
   gate?: Gate;
-  /** read and validate the parameters (throws 1/10) */
-  parse: (b: Body) => P;
+  /** one line for the reference: what the operation does */
+  summary: string;
+  /** the parameters besides operationName, in the order they are checked */
+  params: readonly ParamSpec[];
+  /** rules over several parameters (checked once the last parameter they name is read) */
+  rules?: readonly AnyOfRule[];
+  /** the read parameters as the operation's value (may throw 10 for a value's form) */
+  build: (values: Readonly<Record<string, unknown>>) => P;
   /** do it; may return extra members for the `{statusCode:0}` response */
   run: (ctx: Ctx, params: P, name: string) => void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
 }
 
 export type OperationTable<Ctx> = Readonly<Record<string, OperationRow<Ctx, any>>>;
 
-/** typed row constructor: infers P from parse for run */
-export function row<Ctx, P>(r: OperationRow<Ctx, P>): OperationRow<Ctx, P> {
-  return r;
+/** What a row is written as: its builder sees the typed values of its own specs. */
+export interface RowInput<Ctx, L extends readonly ParamSpec[], P> {
+  gate?: Gate;
+  summary: string;
+  params: L;
+  rules?: readonly AnyOfRule[];
+  build: (values: ParamValues<L>) => P;
+  run: OperationRow<Ctx, P>['run'];
 }
 
-export const noParams = (): undefined => undefined;
+/** typed row constructor for a context: `rowOf<Ctx>()({...})` infers the values and P */
+export function rowOf<Ctx>() {
+  return <const L extends readonly ParamSpec[], P>(r: RowInput<Ctx, L, P>): OperationRow<Ctx, P> => r as unknown as OperationRow<Ctx, P>;
+}
+
+/** a row without parameters */
+export const NO_PARAMS = [] as const;
+export const noValues = (): undefined => undefined;
+
+/** What to do with body members no row parameter accepts (config.api.unknownParameters). */
+export interface ParameterPolicy {
+  unknownParameters: 'refuse' | 'warn';
+  /** where "warn" reports them (the request's log) */
+  warn?: (details: object, message: string) => void;
+}
+
+export const REFUSE_UNKNOWN: ParameterPolicy = Object.freeze({ unknownParameters: 'refuse' });
+
+/** The policy of a request: the configured one, warning through the request's log. */
+export function parameterPolicy(config: { api: { unknownParameters: 'refuse' | 'warn' } }, log: { warn: (o: object, m: string) => void }): ParameterPolicy {
+  return { unknownParameters: config.api.unknownParameters, warn: (o, m) => log.warn(o, m) };
+}
 
 const lowerIndex = new WeakMap<object, Map<string, string>>();
 
@@ -52,16 +90,28 @@ export function operationOf<Ctx>(table: OperationTable<Ctx>, resource: string, b
   return { name, row: table[name] };
 }
 
+/** The row's parameters read from the body (unknown members first, per the policy). */
+export function parseOperation<Ctx, P>(r: OperationRow<Ctx, P>, name: string, body: Body, policy: ParameterPolicy = REFUSE_UNKNOWN): P {
+  const unknown = unknownParameters(body, r.params);
+  if (unknown.length > 0) {
+    const error = unknownParameterError(unknown, r.params, name);
+    if (policy.unknownParameters === 'refuse') throw error;
+    policy.warn?.({ operationName: name, unknownParameters: unknown }, `${error.message} (ignored: api.unknownParameters is "warn")`);
+  }
+  return r.build(readParams(body, r.params, r.rules));
+}
+
 export async function dispatch<Ctx>(
   table: OperationTable<Ctx>,
   resource: string,
   rawBody: unknown,
   who: Principal,
   resolve: () => Ctx,
+  policy: ParameterPolicy = REFUSE_UNKNOWN,
 ): Promise<Record<string, unknown>> {
   const body = bodyObject(rawBody);
   const { name, row: r } = operationOf(table, resource, body);
-  const params = r.parse(body);
+  const params = parseOperation(r, name, body, policy);
   checkGate(r.gate, who, name);
   const ctx = resolve();
   const extra = await r.run(ctx, params, name);

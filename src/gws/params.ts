@@ -1,14 +1,30 @@
 /**
- * Parameter readers for operation bodies and query strings. Each one either returns the value or
- * throws: statusCode 1 naming the missing parameter, or statusCode 10 saying what is expected.
- * Operation tables compose them; nothing else inspects request bodies.
+ * Operation parameters as data, and the one reader that applies that data to request bodies.
+ *
+ * A `ParamSpec` says everything about a parameter: name, kind (type), required, allowed values,
+ * default, description and the wording of its errors. `readParams` reads a body with a list of
+ * specs, in list order, so the order of the list is the order of the checks; each check either
+ * yields the value or throws: statusCode 1 naming the missing parameter, or statusCode 10 saying
+ * what is expected. The same specs drive the OpenAPI document and the reference page (api-docs/),
+ * through `KINDS[kind].schema`, so what is documented is what is checked. `unknownParameters`
+ * finds the body members no spec accepts (refused with statusCode 1, or only logged, per
+ * config.api.unknownParameters). The single readers (`requiredString`, `destination`, …) stay
+ * exported for bodies that are not operations; nothing else inspects request bodies.
+ *
+ * Case rule (docs/compatibility.md): parameter names are matched exactly (case-sensitive);
+ * values from a fixed list (operationName, and `values` here) are matched exactly too, except
+ * operationName, which is matched ignoring case (operations.ts) for old widgets.
  */
 import type { Destination } from '../switch/port.js';
 import type { UserData } from '../switch/model.js';
+import { DomainError, ErrorCode } from '../errors.js';
 import { gws } from './reply.js';
 import { lastSegment } from './urls.js';
 
 export type Body = Record<string, unknown>;
+
+/** a JSON Schema fragment (OpenAPI 3.1 uses JSON Schema 2020-12) */
+export type JsonSchema = Record<string, unknown>;
 
 const describe = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
@@ -29,7 +45,9 @@ export function optionalString(b: Body, name: string): string | undefined {
   return v;
 }
 
-export function requiredString(b: Body, name: string, what = 'a non-empty string'): string {
+const NON_EMPTY_STRING = 'a non-empty string';
+
+export function requiredString(b: Body, name: string, what = NON_EMPTY_STRING): string {
   const v = b[name];
   if (v === undefined || v === null) throw gws.missing(name, what);
   if (typeof v !== 'string') throw gws.invalid(`Parameter '${name}' must be ${what}, got ${describe(v)}`);
@@ -53,10 +71,10 @@ export function destination(b: Body, name = 'destination'): Destination {
 }
 
 /** ForwardCallsOn's destination: a plain phone number string (also accepted: {phoneNumber}). */
-export function forwardDestination(b: Body): string {
-  const v = b.destination;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return destination(b).phoneNumber;
-  return requiredString(b, 'destination', 'a phone number string such as "5001"').trim();
+export function forwardDestination(b: Body, name = 'destination'): string {
+  const v = b[name];
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return destination(b, name).phoneNumber;
+  return requiredString(b, name, 'a phone number string such as "5001"').trim();
 }
 
 export function userData(b: Body, name = 'userData'): UserData {
@@ -98,6 +116,13 @@ export function optionalCallId(b: Body, name: string): string | undefined {
   return id;
 }
 
+/** The id in a device URI (…/api/v2/devices/{id}), or statusCode 10. */
+export function deviceIdOf(uri: string, name: string): string {
+  const id = lastSegment(uri.trim());
+  if (!id) throw gws.invalid(`Parameter '${name}' must be a device URI such as ".../api/v2/devices/{id}", got ${JSON.stringify(uri)}`);
+  return id;
+}
+
 export function oneOf<T extends string>(b: Body, name: string, values: readonly T[], dflt: T): T;
 export function oneOf<T extends string>(b: Body, name: string, values: readonly T[]): T | undefined;
 export function oneOf<T extends string>(b: Body, name: string, values: readonly T[], dflt?: T): T | undefined {
@@ -128,3 +153,211 @@ export function stringArray(b: Body, name: string, what: string): string[] {
   }
   return v as string[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parameters as data
+
+/** The value each kind of parameter yields once read. */
+export interface KindValues {
+  /** a string; `trim` trims it (and an optional one that is blank counts as absent) */
+  text: string;
+  /** `{"phoneNumber": "..."}` */
+  destination: Destination;
+  /** a phone number string, or `{"phoneNumber": "..."}` */
+  phoneNumber: string;
+  userData: UserData;
+  digits: string;
+  /** a call URI; yields the call id */
+  callUri: string;
+  /** a device URI; yields the URI as given (its id is taken by the operation, deviceIdOf) */
+  deviceUri: string;
+  /** one of `values` */
+  choice: string;
+  /** whole seconds 0-86400, a number or a numeric string */
+  seconds: number;
+  /** an array of strings */
+  textList: string[];
+}
+export type ParamKind = keyof KindValues;
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly kind: ParamKind;
+  readonly required?: boolean;
+  /** the allowed values (kind choice) */
+  readonly values?: readonly string[];
+  /** what an absent value means (kind choice) */
+  readonly default?: string;
+  /** for the reference: what the parameter does */
+  readonly description: string;
+  /** what a valid value is, in error messages ("a participant's phone number") */
+  readonly expects?: string;
+  /** kind text: trim the value; an optional blank value counts as absent */
+  readonly trim?: boolean;
+  /** other names accepted for the same parameter, read when the name itself is absent */
+  readonly aliases?: readonly string[];
+  /** kind textList: a value the list must contain, and why */
+  readonly mustInclude?: { readonly value: string; readonly why: string };
+  /** an example value for the reference */
+  readonly example?: unknown;
+}
+
+/** A rule over several parameters: at least one of `names` must be given (else statusCode 1). */
+export interface AnyOfRule {
+  readonly names: readonly string[];
+  /** the message's explanation after "Parameter '<first name>' is required: " */
+  readonly expects: string;
+}
+
+interface KindRow {
+  /** the value, undefined when absent (only for optional parameters), or a thrown 1/10 */
+  read: (b: Body, spec: ParamSpec, name: string) => unknown;
+  /** the JSON Schema of a value */
+  schema: (spec: ParamSpec) => JsonSchema;
+  /** the type in words, for the reference page */
+  words: string;
+}
+
+const DESTINATION_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: { phoneNumber: { type: 'string', minLength: 1, description: 'a DN, routing point or external number' } },
+  required: ['phoneNumber'],
+};
+const USER_DATA_SCHEMA: JsonSchema = { type: 'object', additionalProperties: { type: ['string', 'number'] } };
+
+function textValue(b: Body, spec: ParamSpec, name: string): string | undefined {
+  if (spec.required) {
+    const v = requiredString(b, name, spec.expects ?? NON_EMPTY_STRING);
+    return spec.trim ? v.trim() : v;
+  }
+  const v = optionalString(b, name);
+  return spec.trim ? v?.trim() || undefined : v;
+}
+
+function textListValue(b: Body, spec: ParamSpec, name: string): string[] {
+  const list = stringArray(b, name, spec.expects ?? 'an array of strings');
+  const must = spec.mustInclude;
+  if (must && !list.includes(must.value)) {
+    throw gws.invalid(`${must.why}: '${name}' must include ${JSON.stringify(must.value)}, got ${JSON.stringify(list)}`);
+  }
+  return list;
+}
+
+/** How each kind is read and described: the one table behind parsing, OpenAPI and the page. */
+export const KINDS: Readonly<Record<ParamKind, KindRow>> = {
+  text: { read: textValue, schema: () => ({ type: 'string' }), words: 'string' },
+  destination: { read: (b, _s, name) => destination(b, name), schema: () => DESTINATION_SCHEMA, words: 'object {phoneNumber}' },
+  phoneNumber: {
+    read: (b, _s, name) => forwardDestination(b, name),
+    schema: () => ({ oneOf: [{ type: 'string', minLength: 1 }, DESTINATION_SCHEMA] }),
+    words: 'phone number string (or {phoneNumber})',
+  },
+  userData: {
+    read: (b, spec, name) => (spec.required ? userData(b, name) : optionalUserData(b, name)),
+    schema: () => USER_DATA_SCHEMA,
+    words: 'object of string or number values',
+  },
+  digits: { read: (b, _s, name) => digits(b, name), schema: () => ({ type: 'string', pattern: '^[0-9*#]+$' }), words: 'string of 0-9, * and #' },
+  callUri: { read: (b, _s, name) => optionalCallId(b, name), schema: () => ({ type: 'string', format: 'uri-reference' }), words: 'call URI' },
+  deviceUri: { read: (b, _s, name) => optionalString(b, name), schema: () => ({ type: 'string', format: 'uri-reference' }), words: 'device URI' },
+  choice: {
+    read: (b, spec, name) => (spec.default === undefined ? oneOf(b, name, spec.values ?? []) : oneOf(b, name, spec.values ?? [], spec.default)),
+    schema: (spec) => ({ type: 'string', enum: [...(spec.values ?? [])], ...(spec.default !== undefined ? { default: spec.default } : {}) }),
+    words: 'one of the values',
+  },
+  seconds: {
+    read: (b, _s, name) => optionalSeconds(b, name),
+    schema: () => ({ oneOf: [{ type: 'integer', minimum: 0, maximum: 86400 }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }] }),
+    words: 'whole seconds 0-86400 (number or numeric string)',
+  },
+  textList: { read: textListValue, schema: () => ({ type: 'array', items: { type: 'string' } }), words: 'array of strings' },
+};
+
+/** whether a body gives a parameter at all (for AnyOfRule): present, and not blank */
+function given(b: Body, spec: ParamSpec): boolean {
+  const v = b[spec.name];
+  if (v === undefined || v === null) return false;
+  return !(typeof v === 'string' && (spec.trim ? v.trim() : v) === '');
+}
+
+/**
+ * Read every parameter of `specs` from the body, in list order; a rule is checked as soon as the
+ * last parameter it names has been read. Returns the values by parameter name (absent optional
+ * parameters are undefined; aliases are reported under the parameter's own name).
+ */
+export function readParams(b: Body, specs: readonly ParamSpec[], rules: readonly AnyOfRule[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const position = (name: string) => specs.findIndex((s) => s.name === name);
+  specs.forEach((spec, index) => {
+    const kind = KINDS[spec.kind];
+    let value: unknown;
+    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
+      value = kind.read(b, spec, name);
+      if (value !== undefined) break;
+    }
+    out[spec.name] = value;
+    for (const rule of rules) {
+      if (Math.max(...rule.names.map(position)) !== index) continue;
+      const named = rule.names.map((n) => specs[position(n)]);
+      if (!named.some((s) => given(b, s))) throw gws.missing(rule.names[0], rule.expects);
+    }
+  });
+  return out;
+}
+
+/** every name a body may carry with these specs, operationName first */
+export function acceptedNames(specs: readonly ParamSpec[]): string[] {
+  return ['operationName', ...specs.flatMap((s) => [s.name, ...(s.aliases ?? [])])];
+}
+
+/** The body members no spec accepts, in body order. */
+export function unknownParameters(b: Body, specs: readonly ParamSpec[]): string[] {
+  const accepted = new Set(acceptedNames(specs));
+  return Object.keys(b).filter((k) => !accepted.has(k));
+}
+
+/** The refusal of an unknown parameter: statusCode 1 naming it and the accepted ones. */
+export function unknownParameterError(unknown: readonly string[], specs: readonly ParamSpec[], operationName: string): DomainError {
+  const accepted = acceptedNames(specs);
+  const first = unknown[0];
+  const sameButCase = accepted.find((a) => a.toLowerCase() === first.toLowerCase());
+  const hint = sameButCase ? ` (parameter names are case-sensitive: did you mean '${sameButCase}'?)` : '';
+  const others = unknown.length > 1 ? ` (also unknown: ${unknown.slice(1).map((u) => `'${u}'`).join(', ')})` : '';
+  return new DomainError(
+    ErrorCode.MissingParameter,
+    `Unknown parameter '${first}' for ${operationName}${hint}${others}; accepted parameters are ${accepted.join(', ')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed values of a spec list (so an operation's builder sees the types its specs promise)
+
+type ValueOf<S extends ParamSpec> = S extends { readonly values: readonly (infer V extends string)[] } ? V : KindValues[S['kind']];
+type AlwaysPresent<S extends ParamSpec> = S extends { readonly required: true } ? true : S extends { readonly default: string } ? true : false;
+export type ParamValues<L extends readonly ParamSpec[]> = {
+  readonly [S in L[number] as S['name']]: AlwaysPresent<S> extends true ? ValueOf<S> : ValueOf<S> | undefined;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parameters several operations share (one source for their wording)
+
+export const DESTINATION_PARAM = {
+  name: 'destination',
+  kind: 'destination',
+  required: true,
+  description: 'who to call: {"phoneNumber": "..."} with a DN, a routing point or an external number',
+  example: { phoneNumber: '5001' },
+} as const satisfies ParamSpec;
+
+export const USER_DATA_OPTIONAL_PARAM = {
+  name: 'userData',
+  kind: 'userData',
+  description: 'key/value pairs (string or number values) attached to the call',
+  example: { CustomerId: '42' },
+} as const satisfies ParamSpec;
+
+export const LOCATION_PARAM = {
+  name: 'location',
+  kind: 'text',
+  description: 'the remote switch of a multi-site setup; accepted and ignored (Switchboard is one site)',
+} as const satisfies ParamSpec;

@@ -7,7 +7,7 @@
 import { Role } from '../store/port.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { OperationTable } from './operations.js';
-import { dispatch, row } from './operations.js';
+import { dispatch, parameterPolicy, rowOf } from './operations.js';
 import { bodyObject, optionalString, optionalUserData, requiredString } from './params.js';
 import { gws, unwrap } from './reply.js';
 import type { Router } from './router.js';
@@ -26,8 +26,10 @@ interface SimCallCtx {
 }
 
 const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
-  Hangup: row<SimCallCtx, string | undefined>({
-    parse: (b) => optionalString(b, 'phoneNumber')?.trim() || undefined,
+  Hangup: rowOf<SimCallCtx>()({
+    summary: 'An external party of the call hangs up',
+    params: [{ name: 'phoneNumber', kind: 'text', trim: true, description: 'which external party (default: the first one)', example: '+15551234567' }],
+    build: (v) => v.phoneNumber,
     run: (ctx, phoneNumber) => void unwrap(ctx.deps.sw.simulateExternalHangup(ctx.callUuid, phoneNumber)),
   }),
 };
@@ -52,7 +54,7 @@ export function simRoutes(r: Router, deps: GwsDeps): void {
       requireAdmin(caller);
       callOfCenter(deps, caller, callUuid);
       return { deps, callUuid };
-    });
+    }, parameterPolicy(deps.config, req.log));
   });
 
   r.get('/sim/v1/calls/:callUuid/media', (req, _reply, caller) => {

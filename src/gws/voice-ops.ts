@@ -9,8 +9,8 @@ import { requestForDefinition } from './agent-states.js';
 import type { CenterEntry } from './directory.js';
 import type { Gate } from './gates.js';
 import type { OperationRow, OperationTable } from './operations.js';
-import { oneOf, optionalSeconds, optionalString } from './params.js';
-import type { Body } from './params.js';
+import { NO_PARAMS, rowOf } from './operations.js';
+import type { ParamSpec, ParamValues } from './params.js';
 import { unwrap } from './reply.js';
 
 export interface VoiceCtx {
@@ -22,32 +22,48 @@ export interface VoiceCtx {
 
 const VOICE: Gate = { features: ['api-voice'] };
 
-function stateRow(parse: (b: Body) => AgentStateRequest): OperationRow<VoiceCtx, AgentStateRequest> {
-  return { gate: VOICE, parse, run: (ctx, req) => void unwrap(ctx.sw.setAgentState(ctx.dn, req)) };
+const voiceRow = rowOf<VoiceCtx>();
+
+/** an agent-state row whose parameters make the request */
+function stateRow<const L extends readonly ParamSpec[]>(
+  summary: string,
+  params: L,
+  build: (v: ParamValues<L>) => AgentStateRequest,
+): OperationRow<VoiceCtx, AgentStateRequest> {
+  return voiceRow({ gate: VOICE, summary, params, build, run: (ctx, req) => void unwrap(ctx.sw.setAgentState(ctx.dn, req)) });
 }
 
+const WORK_MODE_PARAM = {
+  name: 'workmode',
+  kind: 'choice',
+  values: ['ManualIn', 'AutoIn'],
+  aliases: ['workMode'],
+  description: 'ManualIn: after each call the agent is NotReady; AutoIn: Ready again at once (also accepted spelled workMode)',
+} as const satisfies ParamSpec;
+
 export const SYSTEM_VOICE_OPERATIONS: OperationTable<VoiceCtx> = {
-  Ready: stateRow((b) => {
-    const workMode = oneOf(b, 'workmode', ['ManualIn', 'AutoIn'] as const) ?? oneOf(b, 'workMode', ['ManualIn', 'AutoIn'] as const);
-    return workMode ? { state: 'Ready', workMode } : { state: 'Ready' };
-  }),
-  NotReady: {
+  Ready: stateRow('Become Ready for calls', [WORK_MODE_PARAM], (v) => (v.workmode ? { state: 'Ready', workMode: v.workmode } : { state: 'Ready' })),
+  NotReady: voiceRow({
     gate: VOICE,
-    parse: (b) => optionalString(b, 'reason')?.trim() || undefined,
-    run: (ctx, reason: string | undefined) => {
+    summary: 'Become NotReady (with a reason: the custom NotReady state that carries it, if any)',
+    params: [{ name: 'reason', kind: 'text', trim: true, description: "why; a custom NotReady state's reason selects that state", example: 'Lunch' }],
+    build: (v) => v.reason,
+    run: (ctx, reason) => {
       // a reason that a custom NotReady state carries is that state
       const def = reason ? ctx.cc.agentStates.find((r) => !r.system && r.state === 'NotReady' && r.reason === reason) : undefined;
       const req: AgentStateRequest = def ? requestForDefinition(def) : reason ? { state: 'NotReady', reason } : { state: 'NotReady' };
       unwrap(ctx.sw.setAgentState(ctx.dn, req));
     },
-  } satisfies OperationRow<VoiceCtx, string | undefined>,
-  AfterCallWork: stateRow((b) => {
-    const wrapUpTime = optionalSeconds(b, 'wrapUpTime');
-    return wrapUpTime === undefined
-      ? { state: 'NotReady', workMode: 'AfterCallWork' }
-      : { state: 'NotReady', workMode: 'AfterCallWork', wrapUpTime };
   }),
-  AuxWork: stateRow(() => ({ state: 'NotReady', workMode: 'AuxWork' })),
+  AfterCallWork: stateRow(
+    'Enter after-call work (NotReady, workMode AfterCallWork)',
+    [{ name: 'wrapUpTime', kind: 'seconds', description: 'seconds of wrap-up before the agent becomes Ready; "0" cancels the timer', example: '30' }],
+    (v) =>
+      v.wrapUpTime === undefined
+        ? { state: 'NotReady', workMode: 'AfterCallWork' }
+        : { state: 'NotReady', workMode: 'AfterCallWork', wrapUpTime: v.wrapUpTime },
+  ),
+  AuxWork: stateRow('Enter auxiliary work (NotReady, workMode AuxWork)', NO_PARAMS, () => ({ state: 'NotReady', workMode: 'AuxWork' })),
 };
 
 /** Ready and NotReady are accepted on /api/v2/me too (whole-agent state). */
@@ -66,7 +82,7 @@ export function voiceOperations(cc: CenterEntry): OperationTable<VoiceCtx> {
     for (const def of cc.agentStates) {
       if (def.system || Object.hasOwn(SYSTEM_VOICE_OPERATIONS, def.operationName)) continue;
       const req = requestForDefinition(def);
-      custom[def.operationName] = stateRow(() => req);
+      custom[def.operationName] = stateRow(`Enter the contact center's state '${def.displayName}'`, NO_PARAMS, () => req);
     }
     t = Object.freeze({ ...SYSTEM_VOICE_OPERATIONS, ...custom });
     perCenter.set(cc, t);

@@ -76,6 +76,7 @@ describe('loadConfig', () => {
       sip: { port: 5060, rtpPorts: { first: 20000, last: 20999 }, digestAlgorithms: ['SHA-256', 'MD5'] },
       media: { workers: 1 },
       recordings: { dir: './data/recordings' },
+      api: { unknownParameters: 'refuse' },
     });
     assert.deepEqual(c, defaultConfig());
     assert.equal(c.contactCenters, undefined, 'no contact centers: the demo is chosen at provisioning');
@@ -211,7 +212,7 @@ describe('loadConfig', () => {
     const problems = problemsOf({ argv: ['--config', broken] });
     const expected = [
       'extra: unknown key; known keys: server, contactCenters',
-      'server.hots: unknown key (did you mean "host"?); known keys: host, port, publicBaseUrl, database, logLevel, csrf, simApi, bodyLimitBytes, sessionTtlSec, cometd, sessionWriteIntervalSec, auth, connections, allowedOrigins, cookieSecure, sip, media, recordings',
+      'server.hots: unknown key (did you mean "host"?); known keys: host, port, publicBaseUrl, database, logLevel, csrf, simApi, bodyLimitBytes, sessionTtlSec, cometd, sessionWriteIntervalSec, auth, connections, allowedOrigins, cookieSecure, sip, media, recordings, api',
       'server.port: must be an integer from 0 to 65535, got string "eighty"',
       'server.publicBaseUrl: "ftp://x" must be an http or https URL',
       'server.logLevel: must be one of fatal, error, warn, info, debug, trace, silent, got string "loud"',

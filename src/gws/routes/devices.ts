@@ -5,32 +5,10 @@
  */
 import { CALL_OPERATIONS } from '../call-ops.js';
 import type { GwsDeps } from '../context.js';
-import { DEVICE_OPERATIONS } from '../device-ops.js';
-import type { Gate } from '../gates.js';
-import type { OperationTable } from '../operations.js';
-import { dispatch, row } from '../operations.js';
-import { destination, optionalUserData } from '../params.js';
-import type { Destination } from '../../switch/port.js';
-import type { UserData } from '../../switch/model.js';
-import { unwrap } from '../reply.js';
+import { DEVICE_OPERATIONS, DIAL_OPERATIONS } from '../device-ops.js';
+import { dispatch, parameterPolicy } from '../operations.js';
 import type { Router } from '../router.js';
 import { callJson, collection, deviceJson, myCall, myCalls, myDevice, myDevices } from './common.js';
-
-interface DialCtx {
-  deps: GwsDeps;
-  dn: string;
-}
-
-const VOICE: Gate = { features: ['api-voice'] };
-
-/** POST /api/v2/me/devices/{id}/calls */
-const DIAL_OPERATIONS: OperationTable<DialCtx> = {
-  Dial: row<DialCtx, { destination: Destination; userData?: UserData }>({
-    gate: VOICE,
-    parse: (b) => ({ destination: destination(b), userData: optionalUserData(b) }),
-    run: (ctx, p) => void unwrap(ctx.deps.sw.dial(ctx.dn, p.destination, p.userData)),
-  }),
-};
 
 export function deviceRoutes(r: Router, deps: GwsDeps): void {
   r.get('/api/v2/me/devices', (req, _reply, caller) =>
@@ -48,7 +26,7 @@ export function deviceRoutes(r: Router, deps: GwsDeps): void {
       deps,
       caller,
       device: myDevice(deps, caller, id),
-    }));
+    }), parameterPolicy(deps.config, req.log));
   });
 
   r.post('/api/v2/me/devices/:id/calls', (req, _reply, caller) => {
@@ -56,7 +34,7 @@ export function deviceRoutes(r: Router, deps: GwsDeps): void {
     return dispatch(DIAL_OPERATIONS, '/api/v2/me/devices/{id}/calls', req.body, caller.who, () => ({
       deps,
       dn: myDevice(deps, caller, id).dn,
-    }));
+    }), parameterPolicy(deps.config, req.log));
   });
 
   r.get('/api/v2/me/calls', (req, _reply, caller) =>
@@ -73,6 +51,6 @@ export function deviceRoutes(r: Router, deps: GwsDeps): void {
     return dispatch(CALL_OPERATIONS, '/api/v2/me/calls/{id}', req.body, caller.who, () => {
       const c = myCall(deps, caller, id);
       return { sw: deps.sw, who: caller.who, dn: c.dn, callUuid: id };
-    });
+    }, parameterPolicy(deps.config, req.log));
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { GwsDeps } from '../context.js';
 import { ME_OPERATIONS } from '../me-ops.js';
-import { dispatch } from '../operations.js';
+import { dispatch, parameterPolicy } from '../operations.js';
 import type { Json } from '../present.js';
 import { presentFeature, presentUser, presentVoiceChannel } from '../present.js';
 import { gws } from '../reply.js';
@@ -47,7 +47,7 @@ export function meRoutes(r: Router, deps: GwsDeps): void {
 
   const postMe = (url: string) =>
     r.post(url, (req, reply, caller) =>
-      dispatch(ME_OPERATIONS, '/api/v2/me', req.body, caller.who, () => ({ deps, caller, reply })),
+      dispatch(ME_OPERATIONS, '/api/v2/me', req.body, caller.who, () => ({ deps, caller, reply }), parameterPolicy(deps.config, req.log)),
     );
   postMe('/api/v2/me');
 
@@ -58,6 +58,6 @@ export function meRoutes(r: Router, deps: GwsDeps): void {
       sw: deps.sw,
       cc: caller.cc,
       dn: myVoiceDevice(deps, caller).dn,
-    }));
+    }), parameterPolicy(deps.config, req.log));
   });
 }

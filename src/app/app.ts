@@ -3,6 +3,9 @@
  * every contact center into the GWS directory and the switch, builds the Bayeux server (its
  * authenticate hook is the REST one: Basic from the credential cache, or the session cookie),
  * subscribes the notifier and the audit writer to switch events, and builds the HTTP server.
+ * With SIP on (sip.port != 0, or AppDeps.sipEphemeralPorts) it also builds the telephony
+ * (src/app/telephony.ts: mixers, SIP endpoints under the switch's endpoint selector, the SIP server
+ * bound in listen()); with SIP off, or no phone registered, the switch behaves as the simulated one.
  * Nothing else constructs these objects.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { Auth, authPolicyOf } from '../gws/auth.js';
 import type { GwsDeps } from '../gws/context.js';
 import { Directory } from '../gws/directory.js';
 import { buildHttp, earlyErrorLimits, httpFront } from '../gws/http.js';
+import { SHUTDOWN_GRACE_MS } from '../gws/connections.js';
 import { gwsRefusal, upgradeHandler } from '../gws/upgrade.js';
 import { Notifier } from '../gws/notifier.js';
 import { Team } from '../gws/team-notifier.js';
@@ -27,7 +31,10 @@ import { openStore } from '../store/sqlite.js';
 import { randomIds, systemClock } from '../switch/clock.js';
 import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
 import { SimulatedSwitch } from '../switch/simulated.js';
+import { CallModel } from '../switch/call-model.js';
+import { RecordingCatalog } from '../gws/routes/recordings.js';
 import { AuditWriter } from './audit-writer.js';
+import { Telephony } from './telephony.js';
 import { topologyOf } from './topology.js';
 
 export interface App {
@@ -37,8 +44,13 @@ export interface App {
   store: Store;
   bayeux: BayeuxServer;
   directory: Directory;
-  /** listen on config.host:config.port (0 = ephemeral); baseUrl is the local URL actually bound */
-  listen(): Promise<{ baseUrl: string; port: number }>;
+  /** present when SIP is on: the SIP server, the SIP endpoints and the mixers */
+  telephony?: Telephony;
+  /**
+   * bind SIP (when on; a failure rejects with a SipBindError) on sip.host:sip.port, then listen on
+   * config.host:config.port (0 = ephemeral); baseUrl is the local URL actually bound
+   */
+  listen(): Promise<{ baseUrl: string; port: number; sipPort?: number }>;
   /** stop accepting, answer held long-polls, finish requests, stop the switch, close the store */
   close(): Promise<void>;
 }
@@ -52,6 +64,8 @@ export interface AppDeps {
   logStream?: { write(line: string): unknown };
   /** hashes provisioned passwords and verifies logins; default scrypt at the production cost (tests inject a cheap one) */
   passwordHasher?: PasswordHasher;
+  /** turn SIP on with free SIP and RTP ports, whatever sip.port says (tests that drive real phones) */
+  sipEphemeralPorts?: boolean;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -76,7 +90,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   // built once fastify's logger exists; the switch asks it before joining a supervisor to a call
   let audit: AuditWriter | undefined;
   const auditAvailable = () => audit?.available() ?? true;
-  const sw = deps.switch ?? new SimulatedSwitch({ clock, ids: deps.ids ?? randomIds(), log: { error: (o, m) => switchLog?.error(o, m) }, auditAvailable });
+  // SIP endpoints go under the switch the app builds (a switch given by a test is used as it is)
+  let telephonyLog: FastifyInstance['log'] | undefined;
+  const telephony =
+    !deps.switch && (config.sip.port !== 0 || deps.sipEphemeralPorts)
+      ? new Telephony({
+          config,
+          clock,
+          ephemeralPorts: deps.sipEphemeralPorts ?? false,
+          userAgent: `Switchboard/${PACKAGE_VERSION}`,
+          log: (level, message, fields) => telephonyLog?.[level](fields ?? {}, message),
+        })
+      : undefined;
+  const switchOptions = { clock, ids: deps.ids ?? randomIds(), log: { error: (o: object, m?: string) => switchLog?.error(o, m) }, auditAvailable };
+  const sw = deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
   const store = deps.store ?? openStore(config.database, hasher);
   try {
@@ -86,6 +113,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       const snap = await store.snapshot(cc.id);
       if (!snap) continue;
       directory.load(snap);
+      telephony?.directory.load(snap);
       sw.configure(topologyOf(snap));
     }
 
@@ -122,6 +150,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       auditWritten: () => audit?.drain() ?? Promise.resolve(),
       auditFault: () => audit?.fault(),
       team,
+      recordings: new RecordingCatalog(config.recordings.dir, (dn) => directory.deviceByDn(dn)?.contactCenterId, (message, fields) =>
+        fastify.log.warn({ component: 'recordings', ...fields }, message),
+      ),
+      ...(telephony ? { tones: telephony } : {}),
     };
     // the connection guard and the origin policy, shared by the HTTP routes and the upgrade handler
     let httpLog: FastifyInstance['log'] | undefined;
@@ -132,11 +164,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
     switchLog = fastify.log.child({ component: 'switch' });
     sessionLog = fastify.log.child({ component: 'sessions' });
+    telephonyLog = fastify.log.child({ component: 'sip' });
 
     const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
     team.attach(bayeux, fastify.log.child({ component: 'team' }));
-    const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent)];
+    const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];
+    if (telephony) unsubscribe.push(sw.onEvent(telephony.onSwitchEvent));
 
     fastify.server.on(
       'upgrade',
@@ -151,20 +185,25 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       store,
       bayeux,
       directory,
+      ...(telephony ? { telephony } : {}),
       async listen() {
+        const sip = telephony ? await telephony.start() : undefined;
         await fastify.listen({ host: config.host, port: config.port });
         const port = (fastify.server.address() as AddressInfo).port;
         const local = `http://${urlHost(config.host)}:${port}`;
         if (!config.publicBaseUrl) base = local;
-        return { baseUrl: local, port };
+        return { baseUrl: local, port, ...(sip ? { sipPort: sip.port } : {}) };
       },
       close() {
         closing ??= (async () => {
           const http = fastify.close();
           await bayeux.close();
+          // what is still open once held long-polls are answered (a half-sent request) is cut after a grace
+          await front.connections.shutdown(SHUTDOWN_GRACE_MS);
           await http;
           for (const off of unsubscribe) off();
           sw.stop();
+          await telephony?.close();
           await sessions.close();
           await audit?.close();
           await store.close();
@@ -173,6 +212,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       },
     };
   } catch (err) {
+    await telephony?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }

@@ -12,6 +12,7 @@ import type { Principal } from './gates.js';
 import type { Session, Sessions } from './sessions.js';
 import type { Team } from './team-notifier.js';
 import type { Urls } from './urls.js';
+import type { RecordingCatalog } from './routes/recordings.js';
 
 export interface GwsDeps {
   config: Config;
@@ -30,6 +31,10 @@ export interface GwsDeps {
   auditFault?: () => string | undefined;
   /** the supervision team extension (GET /api/v2/supervision/agents and its CometD channel) */
   team?: Team;
+  /** recorded calls and their WAV files (GET /api/v2/recordings/{callUuid}) */
+  recordings?: RecordingCatalog;
+  /** test tones of simulated parties (POST /sim/v1/calls `tone`); absent when SIP is off (no mixer) */
+  tones?: { assignTone(callUuid: string, phoneNumber: string, frequencyHz: number): void };
 }
 
 export interface Caller {

@@ -27,6 +27,7 @@ import { OriginPolicy } from './origins.js';
 import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
 import { Router } from './router.js';
 import { auditRoutes } from './routes/audit.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -239,6 +240,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
   deviceRoutes(router, deps);
   directoryRoutes(router, deps);
   auditRoutes(router, deps);
+  recordingRoutes(router, deps);
   supervisionAgentRoutes(router, deps);
   healthRoutes(router, deps);
   resourceRoutes(router, deps);

@@ -2,8 +2,11 @@
  * The simulation API (/sim/v1, admin role only, off when config.simApi is false): the outside
  * world of the simulated switch. A customer calls a DN or routing point of the admin's contact
  * center, an external party hangs up, and who hears whom on a call (supervision.md section 5).
- * Calls of other contact centers answer like unknown ones (statusCode 6).
+ * Calls of other contact centers answer like unknown ones (statusCode 6). A new call may give the
+ * customer a test `tone` (Hz, 200-3400, else statusCode 10): with SIP on it is a virtual speaker in the
+ * call's mixer, so a real phone that hears the customer hears the tone (spec/sip.md section 5).
  */
+import { TONE_RANGE_HZ } from '../media/mixer.js';
 import { Role } from '../store/port.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { OperationTable } from './operations.js';
@@ -11,9 +14,21 @@ import { dispatch, parameterPolicy, rowOf } from './operations.js';
 import { bodyObject, optionalString, optionalUserData, requiredString } from './params.js';
 import { gws, unwrap } from './reply.js';
 import type { Router } from './router.js';
+import type { Body } from './params.js';
 
 function requireAdmin(caller: Caller): void {
   if (!caller.user.roles.includes(Role.Admin)) throw gws.noPermission('The simulation API /sim/v1 needs the role ROLE_ADMIN');
+}
+
+/** The optional `tone` of a new simulated call: a number of Hz within TONE_RANGE_HZ. */
+function optionalTone(b: Body): number | undefined {
+  const tone = b.tone;
+  if (tone === undefined || tone === null) return undefined;
+  const { lowest, highest } = TONE_RANGE_HZ;
+  if (typeof tone !== 'number' || !Number.isFinite(tone) || tone < lowest || tone > highest) {
+    throw gws.invalid(`Parameter 'tone' must be a number of Hz from ${lowest} to ${highest}, got ${JSON.stringify(tone)}`);
+  }
+  return tone;
 }
 
 function callOfCenter(deps: GwsDeps, caller: Caller, callUuid: string): void {
@@ -40,11 +55,13 @@ export function simRoutes(r: Router, deps: GwsDeps): void {
     const from = requiredString(b, 'from', 'the external number calling, e.g. "+15551234567"').trim();
     const to = requiredString(b, 'to', 'a DN or routing point of your contact center').trim();
     const userData = optionalUserData(b);
+    const tone = optionalTone(b);
     requireAdmin(caller);
     if (!deps.directory.deviceByNumber(caller.cc.id, to)) {
       throw gws.notFound(`'to' must be a DN or routing point of your contact center; ${to} is unknown`);
     }
     const { callUuid } = unwrap(deps.sw.simulateInbound(from, to, userData));
+    if (tone !== undefined) deps.tones?.assignTone(callUuid, from, tone);
     return { callUuid };
   });
 

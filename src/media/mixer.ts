@@ -18,7 +18,7 @@
  */
 import type { MediaParty } from '../switch/model.js';
 import { TickClock } from './clock.js';
-import { DtmfSender } from './dtmf.js';
+import { DtmfSender, checkDtmfDigits } from './dtmf.js';
 import type { ReceivedDigit } from './dtmf.js';
 import { FRAME_SAMPLES } from './jitter.js';
 import { RtpLeg } from './leg.js';
@@ -29,6 +29,7 @@ import type { MixPlan } from './mix.js';
 import type { RtpPortAllocator } from './ports.js';
 import { WavRecorder } from './recorder.js';
 import type { RecordingSummary } from './recorder.js';
+import { PayloadType } from './g711.js';
 import type { CodecName } from './g711.js';
 
 export const HoldAudio = { Silence: 'silence', Tone: 'tone' } as const;
@@ -62,6 +63,35 @@ export interface AddLegRequest {
   codec: CodecName;
   telephoneEventPayloadType?: number;
   remote?: RemoteAddress;
+}
+
+/** Why a leg request (plain data, perhaps from another thread) cannot be served, or undefined. */
+export function checkAddLegRequest(request: AddLegRequest): string | undefined {
+  if (typeof request !== 'object' || request === null) return 'no leg request';
+  if (!Object.hasOwn(PayloadType, request.codec)) return `codec '${String(request.codec)}' is neither PCMU nor PCMA`;
+  const eventType = request.telephoneEventPayloadType;
+  if (eventType !== undefined && (!Number.isInteger(eventType) || eventType < 96 || eventType > 127)) {
+    return `telephone-event payload type ${String(eventType)} is not a dynamic payload type (96-127)`;
+  }
+  const remote = request.remote;
+  if (remote !== undefined) {
+    if (typeof remote.address !== 'string' || remote.address === '') return 'remote address missing';
+    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) return `remote port ${String(remote.port)} is not 1-65535`;
+  }
+  return undefined;
+}
+
+/** Why `matrix` is not of the switch's shape ({phoneNumber, hears: phoneNumber[]}[]), or undefined. */
+export function checkMatrix(matrix: readonly MediaParty[]): string | undefined {
+  if (!Array.isArray(matrix)) return 'not a list of rows';
+  for (let row = 0; row < matrix.length; row++) {
+    const entry = matrix[row];
+    if (typeof entry?.phoneNumber !== 'string') return `row ${row} has no phoneNumber`;
+    if (!Array.isArray(entry.hears) || (entry.hears as unknown[]).some((speaker) => typeof speaker !== 'string')) {
+      return `row ${row} (${entry.phoneNumber}): hears must be a list of phone numbers`;
+    }
+  }
+  return undefined;
 }
 
 export type LegFactory = (request: AddLegRequest, onDigit: (digit: ReceivedDigit) => void) => Promise<MixerLeg>;
@@ -139,6 +169,8 @@ export class Mixer {
   }
 
   async addLeg(callId: string, phoneNumber: string, request: AddLegRequest): Promise<{ port: number }> {
+    const problem = checkAddLegRequest(request);
+    if (problem) throw new MediaCommandError(`leg of ${phoneNumber} in call ${callId}: ${problem}`);
     const call = this.callOrNew(callId);
     const existing = call.participants.find((p) => p.phoneNumber === phoneNumber);
     if (existing?.leg) throw new MediaCommandError(`party ${phoneNumber} already has a leg in call ${callId}`);
@@ -175,6 +207,8 @@ export class Mixer {
 
   /** The call's matrix, from the switch's "media changed" fact; applies from the next tick. */
   setMatrix(callId: string, matrix: readonly MediaParty[]): void {
+    const problem = checkMatrix(matrix);
+    if (problem) throw new MediaCommandError(`matrix of call ${callId}: ${problem}`);
     const call = this.callOrNew(callId);
     call.matrix = matrix.map((row) => ({ phoneNumber: row.phoneNumber, hears: [...row.hears] }));
     call.plan = undefined;
@@ -194,7 +228,9 @@ export class Mixer {
     if (!Number.isFinite(frequencyHz) || frequencyHz < TONE_RANGE_HZ.lowest || frequencyHz > TONE_RANGE_HZ.highest) {
       throw new MediaCommandError(`tone ${frequencyHz} Hz is outside ${TONE_RANGE_HZ.lowest}-${TONE_RANGE_HZ.highest} Hz`);
     }
-    const participant = call.participants.find((p) => p.phoneNumber === phoneNumber) ?? this.addParticipant(call, phoneNumber);
+    const existing = call.participants.find((p) => p.phoneNumber === phoneNumber);
+    if (existing?.leg) throw new MediaCommandError(`party ${phoneNumber} has a leg in call ${callId}; a tone is for parties without one`);
+    const participant = existing ?? this.addParticipant(call, phoneNumber);
     participant.toneTable = this.toneTable(Math.round(frequencyHz), VIRTUAL_SPEAKER_AMPLITUDE);
     participant.toneFrame ??= new Int16Array(FRAME_SAMPLES);
     call.plan = undefined;
@@ -236,6 +272,8 @@ export class Mixer {
 
   /** Send digits as RFC 4733 events to `toPhoneNumbers` (default: every leg of the call). */
   sendDtmf(callId: string, digits: string, toPhoneNumbers?: readonly string[]): void {
+    const problem = typeof digits === 'string' ? checkDtmfDigits(digits) : 'digits must be a string';
+    if (problem) throw new MediaCommandError(problem);
     const call = this.callOf(callId);
     const targets = toPhoneNumbers
       ? toPhoneNumbers.map((phoneNumber) => this.participantOf(callId, phoneNumber))

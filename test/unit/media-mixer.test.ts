@@ -298,3 +298,24 @@ function waitUntil(condition: () => boolean, what: string): Promise<void> {
   );
 }
 
+
+test('malformed commands (as another thread could send them) are refused with the reason', async () => {
+  const { mixer, add } = fakeMixer();
+  await add('A');
+  const refusals: [() => unknown, RegExp][] = [
+    [() => mixer.setMatrix('call-1', 'x' as never), /matrix of call call-1: not a list of rows/],
+    [() => mixer.setMatrix('call-1', [{ phoneNumber: 'A' }] as never), /row 0 \(A\): hears must be a list/],
+    [() => mixer.setMatrix('call-1', [{ hears: [] }] as never), /row 0 has no phoneNumber/],
+    [() => mixer.setTone('call-1', 'A', 440), /has a leg in call call-1; a tone is for parties without one/],
+    [() => mixer.sendDtmf('call-1', 42 as never), /digits must be a string/],
+  ];
+  for (const [command, reason] of refusals) assert.throws(command, (error: Error) => error instanceof MediaCommandError && reason.test(error.message));
+  const legRefusals: [object, RegExp][] = [
+    [{ codec: 'G722' }, /codec 'G722' is neither PCMU nor PCMA/],
+    [{ codec: 'PCMU', telephoneEventPayloadType: 8 }, /not a dynamic payload type/],
+    [{ codec: 'PCMU', remote: { address: '127.0.0.1', port: 0 } }, /remote port 0/],
+    [{ codec: 'PCMU', remote: { port: 4000 } }, /remote address missing/],
+  ];
+  for (const [request, reason] of legRefusals) await assert.rejects(mixer.addLeg('call-1', 'B', request as never), reason);
+  await mixer.close();
+});

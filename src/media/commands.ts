@@ -139,5 +139,12 @@ const HANDLERS = {
 export async function executeMediaCommand(mixer: Mixer, command: MediaCommand, statistics: TickStatistics): Promise<unknown> {
   const handler = (HANDLERS as Record<string, (m: Mixer, c: MediaCommand, s: TickStatistics) => unknown>)[command?.type];
   if (!handler) throw new MediaCommandError(`unknown media command '${String(command?.type)}'`);
+  if (command.type !== 'stats' && (typeof command.callId !== 'string' || command.callId === '')) {
+    throw new MediaCommandError(`media command '${command.type}' names no call`);
+  }
+  const phoneNumber = (command as { phoneNumber?: unknown }).phoneNumber;
+  if ('phoneNumber' in command && (typeof phoneNumber !== 'string' || phoneNumber === '')) {
+    throw new MediaCommandError(`media command '${command.type}' names no party`);
+  }
   return handler(mixer, command, statistics);
 }

@@ -191,6 +191,8 @@ export class Mixer {
   setLegRemote(callId: string, phoneNumber: string, remote: RemoteAddress | undefined): void {
     const leg = this.participantOf(callId, phoneNumber).leg;
     if (!leg) throw new MediaCommandError(`party ${phoneNumber} has no leg in call ${callId}`);
+    const problem = checkAddLegRequest({ codec: leg.codec, remote });
+    if (problem) throw new MediaCommandError(`leg of ${phoneNumber} in call ${callId}: ${problem}`);
     leg.setRemote(remote);
   }
 

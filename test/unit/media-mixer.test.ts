@@ -12,6 +12,7 @@ import type { AddLegRequest, MixerLeg } from '../../src/media/mixer.js';
 import type { OutgoingEventPacket, ReceivedDigit } from '../../src/media/dtmf.js';
 import { A_LAW, MU_LAW, encode } from '../../src/media/g711.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp.js';
+import { executeMediaCommand, TickStatistics } from '../../src/media/commands.js';
 import { withTimeout } from '../helpers/wait.js';
 
 const frame = (value: number) => new Int16Array(160).fill(value);
@@ -317,5 +318,9 @@ test('malformed commands (as another thread could send them) are refused with th
     [{ codec: 'PCMU', remote: { port: 4000 } }, /remote address missing/],
   ];
   for (const [request, reason] of legRefusals) await assert.rejects(mixer.addLeg('call-1', 'B', request as never), reason);
+  assert.throws(() => mixer.setLegRemote('call-1', 'A', { address: '', port: 5 }), /remote address missing/);
+  const statistics = new TickStatistics();
+  await assert.rejects(executeMediaCommand(mixer, { type: 'setTone' } as never, statistics), /'setTone' names no call/);
+  await assert.rejects(executeMediaCommand(mixer, { type: 'removeLeg', callId: 'call-1', phoneNumber: 7 } as never, statistics), /names no party/);
   await mixer.close();
 });

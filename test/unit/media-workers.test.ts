@@ -104,6 +104,7 @@ test('worker threads: calls are spread over the workers and pinned to one', asyn
     await engine.execute({ type: 'removeCall', callId: 'a' });
     assert.equal(engine.workerOf('a'), undefined);
     await assert.rejects(engine.execute({ type: 'bogus', callId: 'x' } as never), /unknown media command 'bogus'/);
+    await assert.rejects(engine.execute({ type: 'setMatrix', callId: 'x', matrix: {} } as never), /matrix of call x: not a list of rows/);
   } finally {
     await engine.close();
   }

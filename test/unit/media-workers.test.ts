@@ -119,3 +119,23 @@ test('createMediaEngine: 0 workers mixes in this thread, N starts N workers, neg
   await pooled.close();
   assert.throws(() => createMediaEngine({ workers: -1 }), /0 or more/);
 });
+
+test('worker threads: a worker that dies reports its calls; new calls go to the workers left', async () => {
+  let reportExit: ((report: string) => void) | undefined;
+  const exited = new Promise<string>((resolve) => (reportExit = resolve));
+  const engine = new WorkerMediaEngine({ workers: 2, onWorkerExit: (index, callIds) => reportExit?.(`${index}:${callIds.join(',')}`) });
+  try {
+    await engine.execute({ type: 'setHoldAudio', callId: 'first', holdAudio: 'tone' });
+    await engine.execute({ type: 'setHoldAudio', callId: 'second', holdAudio: 'tone' });
+    const victim = engine.workerOf('first')!;
+    // stand-in for a crash: stop the thread from outside
+    const slots = (engine as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    await slots[victim].worker.terminate();
+    assert.equal(await withTimeout(exited, 3000, 'the worker exit report'), `${victim}:first`);
+    assert.equal(engine.workerOf('first'), undefined);
+    await engine.execute({ type: 'setHoldAudio', callId: 'third', holdAudio: 'tone' });
+    assert.equal(engine.workerOf('third'), 1 - victim, 'the dead worker gets no new call');
+  } finally {
+    await engine.close();
+  }
+});

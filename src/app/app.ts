@@ -44,6 +44,8 @@ export interface App {
   store: Store;
   bayeux: BayeuxServer;
   directory: Directory;
+  /** recorded calls (who owns each) and their WAV files */
+  recordings: RecordingCatalog;
   /** present when SIP is on: the SIP server, the SIP endpoints and the mixers */
   telephony?: Telephony;
   /**
@@ -185,6 +187,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       store,
       bayeux,
       directory,
+      recordings: gwsDeps.recordings!,
       ...(telephony ? { telephony } : {}),
       async listen() {
         const sip = telephony ? await telephony.start() : undefined;

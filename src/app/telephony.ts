@@ -136,6 +136,11 @@ export class Telephony {
     return this.server?.port;
   }
 
+  /** a DN has a live SIP registration */
+  isRegistered(dn: string): boolean {
+    return this.server?.registrar.isRegistered(dn) ?? false;
+  }
+
   /** Binds UDP and TCP and joins the server to the SIP endpoints. */
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) return { host: this.host, port: this.server.port };

@@ -30,6 +30,8 @@ export type RecordingLog = (message: string, fields: Record<string, unknown>) =>
 export class RecordingCatalog {
   readonly folder: string;
   private readonly owners = new Map<string, string>();
+  /** the owner files still being written */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     folder: string,
@@ -46,10 +48,16 @@ export class RecordingCatalog {
     if (contactCenterId === undefined || checkCallUuidForFile(event.callUuid) !== undefined) return;
     this.remember(event.callUuid, contactCenterId);
     const sidecar = this.fileOf(event.callUuid, 'json');
-    mkdir(this.folder, { recursive: true })
+    const write = mkdir(this.folder, { recursive: true })
       .then(() => writeFile(sidecar, JSON.stringify({ callUuid: event.callUuid, contactCenterId })))
       .catch((error: unknown) => this.log('cannot write the recording owner file', { file: sidecar, error: String(error) }));
+    this.writing = Promise.all([this.writing, write]).then(() => undefined);
   };
+
+  /** Resolves once every owner file started so far is written (or has failed and been logged). */
+  written(): Promise<void> {
+    return this.writing;
+  }
 
   private remember(callUuid: string, contactCenterId: string): void {
     this.owners.set(callUuid, contactCenterId);

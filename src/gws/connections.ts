@@ -15,6 +15,11 @@
  *     connection closed; a refused connection that sends nothing is closed after `lingerMs`.
  *  Authenticated connections are never closed by this policy. Closing is `destroy()` (no answer: the
  *  connection may be in the middle of a request).
+ *  5. At shutdown (`shutdown(graceMs)`, called by the app once the server stopped listening and the
+ *     held long-polls were answered) every connection still open after `graceMs` is destroyed, so
+ *     closing always settles: Node's server.close() spares connections with a request under way
+ *     (a half-sent head or body, an unread body after an early answer) and stops checking their
+ *     request timeouts, so without this one slow client held the shutdown for ever.
  * Guarantees: bookkeeping is O(1) per connection and per authentication; shedding visits only the
  * connections it closes (unauthenticated ones are kept in arrival order), plus one.
  */
@@ -24,6 +29,11 @@ import type { Config } from '../config/types.js';
 
 /** Margin kept above the CometD hold so that a held long-poll is never cut as idle. */
 export const IDLE_MARGIN_OVER_LONG_POLL_MS = 10_000;
+
+/** How long connections still open at shutdown may finish what they are doing before being cut. */
+export const SHUTDOWN_GRACE_MS = 2000;
+/** During that grace, how often connections that became idle are closed. */
+const SHUTDOWN_IDLE_SWEEP_MS = 50;
 
 export interface ConnectionLimits {
   maxConnections: number;
@@ -84,6 +94,10 @@ export class ConnectionGuard {
   private readonly refusedSockets = new WeakSet<Socket>();
   /** connections closed by the policy since start, for logs and tests */
   shed = 0;
+  /** set by shutdown(): resolves it when the last counted connection closes */
+  private whenEmpty: (() => void) | null = null;
+  private shuttingDown: Promise<void> | null = null;
+  private server: Server | null = null;
 
   constructor(
     private readonly limits: ConnectionLimits,
@@ -92,6 +106,7 @@ export class ConnectionGuard {
   ) {}
 
   attach(server: Server): void {
+    this.server = server;
     server.on('connection', (socket: Socket) => {
       try {
         this.admit(socket);
@@ -127,6 +142,7 @@ export class ConnectionGuard {
     socket.once('close', () => {
       this.unauthenticated.delete(socket);
       this.authenticated.delete(socket);
+      if (this.size === 0) this.whenEmpty?.();
     });
     if (this.size <= this.limits.softMaxConnections) return;
     this.shedStale(now);
@@ -148,6 +164,32 @@ export class ConnectionGuard {
     this.shed++;
     this.log.debug({ remote: socket.remoteAddress, open: this.size }, why);
     socket.destroy();
+  }
+
+  /**
+   * Resolves once every counted connection is closed; those still open after `graceMs` are
+   * destroyed. Call after the server stopped accepting (server.close()), never rejects.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown ??= new Promise<void>((resolve) => {
+      const deadline = setTimeout(() => {
+        clearInterval(idleSweep);
+        const left = [...this.unauthenticated.keys(), ...this.authenticated];
+        if (left.length > 0) this.log.debug({ open: left.length }, 'shutdown: connections still open after the grace destroyed');
+        for (const socket of left) socket.destroy();
+      }, graceMs);
+      // server.close() closed the idle connections once; one whose request is answered meanwhile
+      // becomes idle keep-alive and is closed at the next sweep, not kept to the deadline
+      const idleSweep = setInterval(() => this.server?.closeIdleConnections(), SHUTDOWN_IDLE_SWEEP_MS);
+      this.whenEmpty = () => {
+        clearTimeout(deadline);
+        clearInterval(idleSweep);
+        this.whenEmpty = null;
+        resolve();
+      };
+      if (this.size === 0) this.whenEmpty();
+    });
+    return this.shuttingDown;
   }
 
   private refuse(socket: Socket): void {

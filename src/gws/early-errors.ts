@@ -125,14 +125,17 @@ export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse, lim
       done = true;
       clearTimeout(deadline);
       clearInterval(sizeCheck);
+      // a keep-alive connection may see many early answers: leave no listener behind on it
+      socket.removeListener('close', onClose);
       if (!drained) socket.destroy();
     };
+    const onClose = (): void => finish(false);
     const deadline = setTimeout(() => finish(false), limits.lingerMs);
     const sizeCheck = setInterval(() => socket.bytesRead - startBytes > limits.lingerBytes && finish(false), LINGER_CHECK_MS);
     deadline.unref();
     sizeCheck.unref();
     req.once('end', () => finish(true));
-    socket.once('close', () => finish(false));
+    socket.once('close', onClose);
     // a body that was being read when the error came may be paused: let it flow into the void
     req.removeAllListeners('data');
     req.resume();

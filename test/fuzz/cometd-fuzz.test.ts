@@ -18,6 +18,7 @@ import { Api, basic } from '../api/harness.js';
 import { testConfig } from '../../src/config/load.js';
 import { rawHandshake } from '../helpers/cometd-client.js';
 import { withTimeout } from '../helpers/wait.js';
+import { SHUTDOWN_GRACE_MS } from '../../src/gws/connections.js';
 import { FailureLog, NASTY_STRINGS, Random, bayeuxProblem, brief, fuzzCount, fuzzSeed, gwsProblem, hostileString, hostileValue, nestedText } from './fuzz-kit.js';
 
 const SEED = fuzzSeed();
@@ -25,6 +26,8 @@ const SEED = fuzzSeed();
 const COUNT = fuzzCount(1800);
 const WEBSOCKET_COUNT = Math.ceil(COUNT * 0.4);
 const BOUND_MS = 4000;
+/** app.close() after the fuzz: the shutdown grace plus a margin */
+const CLOSE_BOUND_MS = SHUTDOWN_GRACE_MS + 8000;
 const PARALLEL_POSTS = 6;
 const PARALLEL_SOCKETS = 4;
 /** the server holds a /meta/connect this long at most, so that valid connects come back quickly */
@@ -178,11 +181,9 @@ async function fuzzLongPolling(port: number, failures: FailureLog, statuses: Map
       const label = `long-polling case ${index}: POST ${brief(path, 80)} as ${auth.label} (${contentType}) ${brief(body, 500)}`;
       let r = await post(port, path, body, { ...auth.headers, 'Content-Type': contentType });
       if (r === 'reused-reset') {
-        // TEMPORARY NARROWING: after an early answer (413/415) the server closes the keep-alive
-        // connection without saying "Connection: close", so the next request on it is reset
-        // (src/gws/early-errors.ts, ee11aa4). Counted, printed, and retried on a new socket;
-        // FUZZ_STRICT=1 fails on it. Remove once early answers carry Connection: close.
-        if (process.env.FUZZ_STRICT === '1') failures.add('long-polling: reset on a reused keep-alive socket', label);
+        // the server never closes a keep-alive connection under a client it did not tell to close
+        // (an early answer drains the body and keeps the connection usable): a reset is a failure
+        failures.add(`long-polling: reset on a reused keep-alive socket (${lastError})`, label);
         reusedResets++;
         r = await post(port, path, body, { ...auth.headers, 'Content-Type': contentType }, true);
       }
@@ -308,7 +309,7 @@ test(`CometD fuzz: ${COUNT} long-polling requests and ${WEBSOCKET_COUNT} websock
     }
     await fuzzLongPolling(port, failures, statuses);
     const reopened = await fuzzWebSocket(port, failures);
-    console.log(`# cometd fuzz: long-polling HTTP statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}; websockets reopened after a close: ${reopened}; NARROWED (pending Connection: close on early answers) keep-alive resets retried: ${reusedResets}`);
+    console.log(`# cometd fuzz: long-polling HTTP statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}; websockets reopened after a close: ${reopened}; keep-alive resets: ${reusedResets}`);
     // alive: a normal handshake over each transport, and an authenticated GET
     const clientId = await rawHandshake(baseUrl + MOUNT, { Authorization: basic('agent6') });
     assert.equal(typeof clientId, 'string');
@@ -322,13 +323,8 @@ test(`CometD fuzz: ${COUNT} long-polling requests and ${WEBSOCKET_COUNT} websock
     failures.assertNone();
   } finally {
     agent.destroy();
-    // TEMPORARY NARROWING: after the full CometD fuzz, app.close() never settles (a defect under
-    // investigation, reported in issue 7 point 10: nothing is left on the event loop, so some close
-    // step awaits a promise nobody resolves). Bounded here, printed, failed only with FUZZ_STRICT=1.
-    const closed = await withTimeout(api.close(), 5000, 'app.close() after the CometD fuzz').then(() => true, () => false);
-    if (!closed) {
-      console.log('# cometd fuzz: NARROWED: app.close() did not settle within 5 s after the fuzz');
-      if (process.env.FUZZ_STRICT === '1') assert.fail('app.close() did not settle within 5 s after the CometD fuzz');
-    }
+    // app.close() settles even with requests left half-sent or unread by the fuzz (it once never
+    // did: see test/fuzz/shutdown.test.ts); bounded so that a regression fails instead of hanging
+    await withTimeout(api.close(), CLOSE_BOUND_MS, 'app.close() after the CometD fuzz');
   }
 });

@@ -163,24 +163,11 @@ function generate(index: number): RawCase {
   return { kind, pieces: pieces.length ? pieces : [text] };
 }
 
-/**
- * TEMPORARY NARROWING (issue 7 point 10): answers that are wrong only because of a defect left in
- * src/gws/http.ts after its parser-error fix (ee11aa4): an HTTP/1.1 request without Host is refused
- * by Node itself (requireHostHeader) with an empty, untyped 400. Counted and printed, not failed;
- * FUZZ_STRICT=1 fails on it. Remove the row once http.ts answers it with the GWS envelope. (The
- * rows for fastify's default clientError body and Node's empty 417 were removed when ee11aa4 fixed them.)
- */
-const STRICT = process.env.FUZZ_STRICT === '1';
-const PENDING_FIXES: readonly { what: string; matches: (status: number, body: string, request: string) => boolean }[] = [
-  { what: "Node's 400 with an empty body for an HTTP/1.1 request without Host", matches: (status, body, request) => status === 400 && body === '' && !/\r\nHost:/i.test(request) },
-];
-
 test(`raw HTTP fuzz: ${COUNT} seeded byte-level requests (FUZZ_SEED=${SEED})`, async () => {
   console.log(`# raw http fuzz: FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`);
   const api = await Api.start();
   const failures = new FailureLog('raw HTTP fuzz', SEED);
   const statuses = new Map<number, number>();
-  const narrowed = new Map<string, number>();
   try {
     const { port } = await api.app.listen();
     let next = 0;
@@ -196,16 +183,12 @@ test(`raw HTTP fuzz: ${COUNT} seeded byte-level requests (FUZZ_SEED=${SEED})`, a
           if (response.status === 101) continue;
           const method = /^HEAD /.test(c.pieces.join('')) ? 'HEAD' : 'GET';
           const problem = gwsProblem(response.status, response.headers['content-type'], response.body, method, c.pieces.join('').includes('/api/v2/notifications'));
-          if (!problem) continue;
-          const pending = PENDING_FIXES.find((p) => p.matches(response.status, response.body, c.pieces.join('')));
-          if (pending && !STRICT) narrowed.set(pending.what, (narrowed.get(pending.what) ?? 0) + 1);
-          else failures.add(`${c.kind}: ${problem}`, `${label} -> HTTP ${response.status} ${JSON.stringify(response.headers)} ${brief(response.body, 200)}`);
+          if (problem) failures.add(`${c.kind}: ${problem}`, `${label} -> HTTP ${response.status} ${JSON.stringify(response.headers)} ${brief(response.body, 200)}`);
         }
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     console.log(`# raw http fuzz: HTTP statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-    for (const [what, n] of narrowed) console.log(`# raw http fuzz: NARROWED (pending fix in src/gws/http.ts) ×${n}: ${what}`);
     const after = await api.get('/api/v2/me', AUTH);
     assert.equal(after.json.statusCode, 0);
     const live = await fetch(`http://127.0.0.1:${port}/api/v2/me`, { headers: { Authorization: AUTH } });

@@ -284,6 +284,26 @@ function isJson(text: string): boolean {
   }
 }
 
+/** The web console's pages and assets (src/gws/routes/console.ts): HTML, CSS and JS when served. */
+const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
+
+/**
+ * What is wrong with an answer, by where the request went: the GWS API (and /sim/v1) answers the
+ * envelope; the console serves its files, and any refusal of its is JSON (a console not built is a
+ * deliberate 503 in JSON); elsewhere (health probes such as /readyz) JSON without 5xx, not
+ * necessarily the envelope.
+ */
+function problemOf(url: string, method: string, status: number, contentType: string, body: string): string {
+  if (/^\/(api\/v2|sim\/v1)\//.test(url)) return gwsProblem(status, contentType, body, method);
+  const json = method === 'HEAD' || isJson(body);
+  if (CONSOLE_PATH.test(url)) {
+    if (status >= 500 && !(status === 503 && json)) return `HTTP ${status}`;
+    return status >= 400 && !json ? `refusal is not JSON (HTTP ${status})` : '';
+  }
+  if (status >= 500) return `HTTP ${status}`;
+  return json ? '' : `body is not JSON (HTTP ${status})`;
+}
+
 test(`REST fuzz: ${COUNT} seeded requests over every route and operation (FUZZ_SEED=${SEED})`, async () => {
   console.log(`# rest fuzz: FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}`);
   const api = await Api.start({ contactCenters: [demoContactCenter(), otherCenter()] });
@@ -309,11 +329,7 @@ test(`REST fuzz: ${COUNT} seeded requests over every route and operation (FUZZ_S
         continue;
       }
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-      // outside the GWS API (health probes such as /readyz) the answer must be JSON and not 5xx, but need not be the envelope
-      const outsideGws = !/^\/(api\/v2|sim\/v1)\//.test(String(options.url));
-      const problem = outsideGws
-        ? response.statusCode >= 500 ? `HTTP ${response.statusCode}` : options.method === 'HEAD' || isJson(response.body) ? '' : `body is not JSON (HTTP ${response.statusCode})`
-        : gwsProblem(response.statusCode, String(response.headers['content-type'] ?? ''), response.body, String(options.method));
+      const problem = problemOf(String(options.url), String(options.method), response.statusCode, String(response.headers['content-type'] ?? ''), response.body);
       if (problem) failures.add(`${routeKind}: ${problem}`, `${label} -> ${brief(response.body, 300)}`);
     }
     console.log(`# rest fuzz: HTTP statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);

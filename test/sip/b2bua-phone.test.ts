@@ -1,0 +1,84 @@
+/**
+ * B2BUA: what the phone does itself (sip.md 3, both modes), with fake SIP phones over loopback UDP:
+ * dialling from the phone is digest-challenged as the DN and becomes a GWS Dial (answered with 200 when
+ * the destination answers); re-INVITE sendonly/inactive is Hold and sendrecv again Retrieve; BYE is
+ * Hangup; REFER is a blind transfer (202, then the destination rings); a wrong password gets 403 and
+ * no call; a call to an unknown number from the phone is refused with the GWS error's SIP status.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rig, waitFor } from './b2bua-rig.js';
+
+test('phone dials 5002: challenged as 5001, a GWS Dial; hold, retrieve, hang up from the phone', async () => {
+  const rig = await Rig.start();
+  const agent = await rig.phone('5001');
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001', '5002');
+    rig.h.take();
+    const calling = agent.call('5002');
+    await waitFor('5002 rings in GWS', () => rig.h.sw.callsOf('5002').length === 1);
+    const callUuid = rig.h.callOf('5002');
+    assert.deepEqual(rig.h.take(), ['5001 call #1 StatusChange Dialing Internal [5002]', '5002 call #1 StatusChange Ringing Internal [5001]']);
+    rig.h.op('5002', callUuid, { name: 'Answer' });
+    const answered = await calling;
+    assert.equal(answered.response.status, 200, 'the phone is answered when 5002 answers');
+    const dialog = answered.dialog!;
+    rig.h.take();
+
+    assert.equal((await agent.hold(dialog, 'sendonly')).status, 200);
+    await waitFor('Held', () => rig.h.take().includes('5001 call #1 StatusChange Held Internal [5002]'));
+    const resumed = await agent.hold(dialog, 'sendrecv');
+    assert.equal(resumed.status, 200);
+    assert.match(resumed.body.toString(), /a=sendrecv/);
+    await waitFor('Retrieved', () => rig.h.take().includes('5001 call #1 StatusChange Established Internal [5002]'));
+    assert.equal((await agent.hold(dialog, 'inactive')).status, 200);
+    await waitFor('Held again (inactive)', () => rig.h.take().includes('5001 call #1 StatusChange Held Internal [5002]'));
+    await agent.hold(dialog, 'sendrecv');
+    await waitFor('Retrieved again', () => rig.h.take().length > 0);
+
+    assert.equal((await agent.hangUp(dialog)).status, 200);
+    await waitFor('released', () => rig.h.sw.callsOf('5001').length === 0 && rig.h.sw.callsOf('5002').length === 0);
+  } finally {
+    await rig.close(agent);
+  }
+});
+
+test('REFER from the phone is a blind transfer; a wrong password is 403 and no call; a refused Dial is answered with its SIP status', async () => {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001', '5002');
+    const calling = customer.call('5001', { credentials: false });
+    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    const callUuid = rig.h.callOf('5001');
+    rig.h.op('5001', callUuid, { name: 'Answer' });
+    assert.equal((await calling).response.status, 200);
+    await waitFor('the nailed leg joined the call', () => agent.count('INVITE') >= 2);
+    const referred = await agent.refer(agent.dialogs[0]!, '<sip:5002@127.0.0.1>');
+    assert.equal(referred.status, 202);
+    await waitFor('5002 rings with the customer (blind transfer)', () => rig.h.sw.callsOf('5002').length === 1);
+    await waitFor('5001 is out of the call', () => rig.h.sw.callsOf('5001').length === 0);
+    await waitFor('the phone hears how the REFER went (NOTIFY sipfrag)', () => agent.log.includes('NOTIFY'));
+
+    const badPhone = await rig.phone('5003');
+    try {
+      assert.equal(await badPhone.register('wrong'), 403);
+      const refused = await agent.server.request({
+        method: 'INVITE',
+        uri: `sip:5002@127.0.0.1:${rig.server.port}`,
+        from: '<sip:5001@127.0.0.1>',
+        credentials: { username: '5001', password: 'wrong' },
+      });
+      assert.equal(refused.response.status, 403);
+    } finally {
+      await badPhone.close();
+    }
+    const own = await agent.call('5001');
+    assert.equal(own.response.status, 484, 'dialling its own number is an invalid value (GWS 10)');
+  } finally {
+    await rig.close(agent, customer);
+  }
+});

@@ -198,7 +198,12 @@ export class FakePhone {
         return;
       }
       if (this.options.autoAnswer === false || this.options.talk) {
-        transaction.reply(180, { headers: this.options.talk ? [{ name: 'Allow-Events', value: 'talk, hold' }] : [] });
+        transaction.reply(180, {
+          headers: [
+            { name: 'Contact', value: this.server.contact(this.dn) },
+            ...(this.options.talk ? [{ name: 'Allow-Events', value: 'talk, hold' }] : []),
+          ],
+        });
         this.ringing.push(transaction);
         return;
       }

@@ -79,6 +79,7 @@ export class FakePhone {
   rtpPackets = 0;
   lastRtpSource?: { address: string; port: number };
   lastInviteHeaders: SipHeader[] = [];
+  lastInviteUri = '';
 
   private constructor(
     readonly dn: string,
@@ -193,6 +194,7 @@ export class FakePhone {
     this.noteSdp(request.body);
     if (request.method === 'INVITE' && !hasTag) {
       this.lastInviteHeaders = request.headers;
+      this.lastInviteUri = request.uri;
       if (this.options.refuseWith) {
         transaction.reply(this.options.refuseWith);
         return;

@@ -34,6 +34,9 @@ import { SimulatedSwitch } from '../switch/simulated.js';
 import { CallModel } from '../switch/call-model.js';
 import { RecordingCatalog } from '../gws/routes/recordings.js';
 import { AuditWriter } from './audit-writer.js';
+import { Metrics } from './metrics.js';
+import { ReadinessChecks, cachedCheck } from '../gws/routes/health.js';
+import { switchEventLogger } from '../gws/logging-events.js';
 import { Telephony } from './telephony.js';
 import { topologyOf } from './topology.js';
 
@@ -48,6 +51,10 @@ export interface App {
   recordings: RecordingCatalog;
   /** present when SIP is on: the SIP server, the SIP endpoints and the mixers */
   telephony?: Telephony;
+  /** the checks of GET /readyz: a part of the server that can stop serving adds its own */
+  readiness: ReadinessChecks;
+  /** the Prometheus metrics of GET /metrics */
+  metrics: Metrics;
   /**
    * bind SIP (when on; a failure rejects with a SipBindError) on sip.host:sip.port, then listen on
    * config.host:config.port (0 = ephemeral); baseUrl is the local URL actually bound
@@ -78,6 +85,21 @@ export const PACKAGE_VERSION: string = (() => {
   }
 })();
 
+/** the store readiness probe runs at most once per this many ms */
+const STORE_PROBE_MAX_AGE_MS = 1000;
+/** a session id hash no session has: touching it writes nothing, but needs a writable database */
+const STORE_PROBE_SESSION = 'readiness-probe';
+
+/** undefined when the store accepts a (no-op) write now, else why not */
+async function storeWritable(store: Store): Promise<string | undefined> {
+  try {
+    await store.touchSession(STORE_PROBE_SESSION, Date.now());
+    return undefined;
+  } catch (err) {
+    return `the store is not writable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /** a host as it appears in a URL (wildcard addresses become the loopback one) */
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -107,7 +129,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const switchOptions = { clock, ids: deps.ids ?? randomIds(), log: { error: (o: object, m?: string) => switchLog?.error(o, m) }, auditAvailable };
   const sw = deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
-  const store = deps.store ?? openStore(config.database, hasher);
+  const metrics = new Metrics();
+  const store = metrics.instrumentStore(deps.store ?? openStore(config.database, hasher));
   try {
     await provision(store, config);
     const directory = new Directory();
@@ -138,12 +161,20 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       ...config.cometd,
       authenticate: (req) => auth.authenticateSync(req),
       renderRefusal: gwsRefusal,
+      metrics: metrics.bayeuxHook,
       log: {
         info: (o, m) => bayeuxLog?.info(o, m),
         warn: (o, m) => bayeuxLog?.warn(o, m),
         debug: (o, m) => bayeuxLog?.debug(o, m),
       },
     });
+    metrics.readCometd(bayeux);
+    // GET /readyz: each part that can stop serving says why (docs/operations.md)
+    const readiness = new ReadinessChecks();
+    readiness.add('audit', () => audit?.fault());
+    readiness.add('store', cachedCheck(() => storeWritable(store), STORE_PROBE_MAX_AGE_MS));
+    readiness.add('cometd', () => (bayeux.serving() ? undefined : 'CometD is shut down'));
+    if (telephony) readiness.add('sip', () => (telephony.port === undefined ? 'SIP is not listening (its sockets are not bound)' : undefined));
     // the supervision team extension: its rows for GET /api/v2/supervision/agents and its channel
     const team = new Team({ directory, sw, urls, clock });
     const gwsDeps: GwsDeps = {
@@ -156,11 +187,13 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         fastify.log.warn({ component: 'recordings', ...fields }, message),
       ),
       ...(telephony ? { tones: telephony } : {}),
+      readiness,
+      metrics,
     };
     // the connection guard and the origin policy, shared by the HTTP routes and the upgrade handler
     let httpLog: FastifyInstance['log'] | undefined;
     const front = httpFront(gwsDeps, { warn: (o, m) => httpLog?.warn(o, m), debug: (o, m) => httpLog?.debug(o, m) });
-    const fastify = buildHttp(gwsDeps, bayeux, front, { logStream: deps.logStream });
+    const fastify = buildHttp(gwsDeps, bayeux, front, { logStream: deps.logStream, onRequestDone: metrics.observeRequest });
     httpLog = fastify.log.child({ component: 'connections' });
     front.connections.attach(fastify.server);
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
@@ -173,6 +206,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     team.attach(bayeux, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];
     if (telephony) unsubscribe.push(sw.onEvent(telephony.onSwitchEvent));
+    unsubscribe.push(sw.onEvent(metrics.onEvent), sw.onEvent(switchEventLogger(fastify.log.child({ component: 'events' }))));
 
     fastify.server.on(
       'upgrade',
@@ -189,6 +223,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       directory,
       recordings: gwsDeps.recordings!,
       ...(telephony ? { telephony } : {}),
+      readiness,
+      metrics,
       async listen() {
         const sip = telephony ? await telephony.start() : undefined;
         await fastify.listen({ host: config.host, port: config.port });

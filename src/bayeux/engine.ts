@@ -305,6 +305,7 @@ export class BayeuxEngine {
         count++;
       });
     }
+    this.opts.metrics.queued?.(count);
     return count;
   }
 
@@ -349,6 +350,7 @@ export class BayeuxEngine {
     s.alive = false;
     this.registry.remove(s);
     this.completeHeld(s, outcome);
+    this.opts.metrics.dropped?.(reason, s.queue.length);
     s.queue = [];
     s.subscriptions.clear();
     if (s.ws) {

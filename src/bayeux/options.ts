@@ -6,7 +6,7 @@
  * a callback of a timer, socket or publisher so that an exception is logged and swallowed instead
  * of reaching the event loop and ending the process.
  */
-import type { BayeuxOptions, RefusalRenderer } from './port.js';
+import type { BayeuxMetricsHook, BayeuxOptions, RefusalRenderer } from './port.js';
 
 export interface ResolvedOptions {
   timeoutMs: number;
@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   multiSessionIntervalMs: number;
   authenticate: BayeuxOptions['authenticate'];
   renderRefusal: RefusalRenderer;
+  metrics: BayeuxMetricsHook;
 }
 
 export interface Log {
@@ -69,10 +70,25 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     multiSessionIntervalMs: num(opts.multiSessionIntervalMs, DEFAULTS.multiSessionIntervalMs, 0),
     authenticate: opts.authenticate,
     renderRefusal: typeof opts.renderRefusal === 'function' ? opts.renderRefusal : defaultRenderRefusal,
+    metrics: safeMetrics(opts.metrics),
   };
 }
 
 const noop = (): void => {};
+
+/** The host's metrics hook with each callback guarded: a counter that throws never breaks delivery. */
+function safeMetrics(hook: BayeuxMetricsHook | undefined): BayeuxMetricsHook {
+  const queued = hook?.queued;
+  const dropped = hook?.dropped;
+  return {
+    queued: (count) => {
+      if (queued && count > 0) safely(() => queued.call(hook, count));
+    },
+    dropped: (reason, count) => {
+      if (dropped && count > 0) safely(() => dropped.call(hook, reason, count));
+    },
+  };
+}
 
 /** Call one sink method; a sink that throws is ignored (there is nowhere left to report it). */
 function safely(call: () => void): void {

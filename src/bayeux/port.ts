@@ -35,8 +35,18 @@ export interface BayeuxOptions {
   renderRefusal?: RefusalRenderer;
   /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
   authenticate: (req: IncomingMessage) => string | null;
+  /** counters of the host (its metrics); never called with a count of 0; a hook that throws is ignored */
+  metrics?: BayeuxMetricsHook;
   /** log sink (pino-like) */
   log?: { info: (o: object, msg?: string) => void; warn: (o: object, msg?: string) => void; debug?: (o: object, msg?: string) => void };
+}
+
+/** What the Bayeux server counts for its host, as plain callbacks (the server imports no metrics library). */
+export interface BayeuxMetricsHook {
+  /** `count` messages were queued for delivery, one per matching session */
+  queued?(count: number): void;
+  /** a session ended (`reason`) with `count` messages still queued: they are lost */
+  dropped?(reason: string, count: number): void;
 }
 
 export interface BayeuxServer {
@@ -53,6 +63,10 @@ export interface BayeuxServer {
   disconnectUser(userKey: string, mode?: 'now' | 'afterDelivery'): void;
   /** Number of live sessions (for diagnostics and benchmarks). */
   sessionCount(): number;
+  /** Live sessions by transport: "websocket" when bound to an open websocket, else "long-polling". */
+  sessionsByTransport(): Record<'long-polling' | 'websocket', number>;
+  /** True until close() is called (readiness). */
+  serving(): boolean;
   /** Answer every held connect (with reconnect advice) and close websockets; used at shutdown. */
   close(): Promise<void>;
 }

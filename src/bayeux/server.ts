@@ -28,6 +28,12 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
       guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey, mode));
     },
     sessionCount: () => engine.registry.size,
+    sessionsByTransport: () => {
+      const counts = { 'long-polling': 0, websocket: 0 };
+      for (const s of engine.registry.all()) counts[s.ws !== null && s.ws.isOpen() ? 'websocket' : 'long-polling']++;
+      return counts;
+    },
+    serving: () => closing === null,
     close: () => {
       closing ??= (async () => {
         engine.shutdown();

@@ -2,7 +2,8 @@
  * The one configuration reader. `loadConfig` reads, in this order, each overriding the one before:
  *   1. the defaults (documented in types.ts and docs/configuration.md);
  *   2. the optional JSON file named by `--config FILE` / `--config=FILE`, or env SWITCHBOARD_CONFIG;
- *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_CSRF,
+ *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_LOG_FORMAT,
+ *      SWITCHBOARD_METRICS, SWITCHBOARD_CSRF,
  *      SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_ADVERTISED_HOST,
  *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR.
  * It checks everything, throws one ConfigError listing every problem (each with its JSON path, or
@@ -29,6 +30,8 @@ export class ConfigError extends Error {
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** json: one pino JSON record per line (for collectors); pretty: one readable line (src/gws/logging-pretty.ts) */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** Bounds of the numeric server options, shared with the documentation. */
 export const RANGES = {
@@ -94,6 +97,8 @@ export function defaultConfig(): Config {
     port: 8080,
     database: './data/switchboard.db',
     logLevel: 'info',
+    logFormat: 'json',
+    metricsEnabled: true,
     csrf: true,
     simApi: true,
     bodyLimitBytes: 65536,
@@ -149,11 +154,21 @@ export interface LoadInput {
 }
 
 /** The `--config` file named on the command line; unknown arguments are problems. */
-function configArg(p: Problems, argv: readonly string[]): string | undefined {
+/** What the command line may set: the configuration file and the log format. */
+interface ArgvOptions {
+  file?: string;
+  logFormat?: Config['logFormat'];
+}
+
+function configArg(p: Problems, argv: readonly string[]): ArgvOptions {
   let file: string | undefined;
+  let logFormat: Config['logFormat'] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--config') {
+    if (a === '--log-format' || a.startsWith('--log-format=')) {
+      const given = a === '--log-format' ? argv[++i] : a.slice('--log-format='.length);
+      logFormat = oneOf(p, 'argv --log-format', given ?? '', LOG_FORMATS) ?? logFormat;
+    } else if (a === '--config') {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('--')) {
         p.add('argv', '--config needs a file name');
@@ -166,10 +181,10 @@ function configArg(p: Problems, argv: readonly string[]): string | undefined {
       if (v === '') p.add('argv', '--config= needs a file name');
       else file = v;
     } else {
-      p.add('argv', `unknown argument ${show(a)} (known: --config FILE)`);
+      p.add('argv', `unknown argument ${show(a)} (known: --config FILE, --log-format FORMAT)`);
     }
   }
-  return file;
+  return { file, logFormat };
 }
 
 /** Reads and parses the file; an unreadable file or invalid JSON is a problem, not an exception. */
@@ -320,7 +335,7 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   const path = 'server';
   const o = object(p, path, v, {
     optional: [
-      'host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec',
+      'host', 'port', 'publicBaseUrl', 'database', 'logLevel', 'logFormat', 'metricsEnabled', 'csrf', 'simApi', 'bodyLimitBytes', 'sessionTtlSec', 'cometd', 'sessionWriteIntervalSec',
       'auth', 'connections', 'allowedOrigins', 'cookieSecure', 'sip', 'media', 'recordings', 'api',
     ],
   });
@@ -335,6 +350,8 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   set('publicBaseUrl', (q, x) => publicBaseUrl(p, q, x));
   set('database', (q, x) => string(p, q, x, { nonEmpty: true }));
   set('logLevel', (q, x) => oneOf(p, q, x, LOG_LEVELS));
+  set('logFormat', (q, x) => oneOf(p, q, x, LOG_FORMATS));
+  set('metricsEnabled', (q, x) => boolean(p, q, x));
   set('csrf', (q, x) => boolean(p, q, x));
   set('simApi', (q, x) => boolean(p, q, x));
   set('bodyLimitBytes', (q, x) => integer(p, q, x, ...RANGES.bodyLimitBytes));
@@ -436,6 +453,10 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
     if ((LOG_LEVELS as readonly string[]).includes(l)) c.logLevel = l;
     else p.add('env SWITCHBOARD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${show(level)}`);
   }
+  const logFormat = get('SWITCHBOARD_LOG_FORMAT');
+  if (logFormat !== undefined) c.logFormat = oneOf(p, 'env SWITCHBOARD_LOG_FORMAT', logFormat.trim().toLowerCase(), LOG_FORMATS) ?? c.logFormat;
+  const metrics = get('SWITCHBOARD_METRICS');
+  if (metrics !== undefined) c.metricsEnabled = envBool(p, 'SWITCHBOARD_METRICS', metrics) ?? c.metricsEnabled;
   const csrf = get('SWITCHBOARD_CSRF');
   if (csrf !== undefined) c.csrf = envBool(p, 'SWITCHBOARD_CSRF', csrf) ?? c.csrf;
   const sim = get('SWITCHBOARD_SIM_API');
@@ -495,7 +516,7 @@ function crossChecks(p: Problems, c: Config): void {
 export function loadConfig({ argv = [], env = {} }: LoadInput = {}): Config {
   const p = new Problems();
   const c = defaultConfig();
-  const fileArg = configArg(p, argv);
+  const { file: fileArg, logFormat: logFormatArg } = configArg(p, argv);
   const envFile = env.SWITCHBOARD_CONFIG === '' ? undefined : env.SWITCHBOARD_CONFIG;
   const file = fileArg ?? envFile;
   if (file !== undefined) {
@@ -503,6 +524,7 @@ export function loadConfig({ argv = [], env = {} }: LoadInput = {}): Config {
     fileInto(p, file, c);
   }
   envInto(p, env, c);
+  if (logFormatArg !== undefined) c.logFormat = logFormatArg;
   crossChecks(p, c);
   if (p.count) throw new ConfigError(p.list, file);
   return deepFreeze(c);

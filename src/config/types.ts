@@ -120,6 +120,10 @@ export interface Config {
   database: string;
   /** pino level; env SWITCHBOARD_LOG_LEVEL; default info */
   logLevel: string;
+  /** "json" (one pino record per line) or "pretty" (readable lines); env SWITCHBOARD_LOG_FORMAT, argv --log-format; default json */
+  logFormat: 'json' | 'pretty';
+  /** serve GET /metrics (Prometheus text, no credentials: docs/operations.md); env SWITCHBOARD_METRICS; default true */
+  metricsEnabled: boolean;
   /** enforce X-CSRF-TOKEN on cookie-only POST/PUT/DELETE; env SWITCHBOARD_CSRF; default true */
   csrf: boolean;
   /** serve /sim/v1 (admin role); env SWITCHBOARD_SIM_API; default true */

@@ -13,6 +13,7 @@ import type { Session, Sessions } from './sessions.js';
 import type { Team } from './team-notifier.js';
 import type { Urls } from './urls.js';
 import type { RecordingCatalog } from './routes/recordings.js';
+import type { MetricsExposition, ReadinessChecks } from './routes/health.js';
 
 export interface GwsDeps {
   config: Config;
@@ -35,6 +36,10 @@ export interface GwsDeps {
   recordings?: RecordingCatalog;
   /** test tones of simulated parties (POST /sim/v1/calls `tone`); absent when SIP is off (no mixer) */
   tones?: { assignTone(callUuid: string, phoneNumber: string, frequencyHz: number): void };
+  /** the readiness checks of GET /readyz (the audit fault alone when absent) */
+  readiness?: ReadinessChecks;
+  /** the Prometheus exposition of GET /metrics (not served when absent) */
+  metrics?: MetricsExposition;
 }
 
 export interface Caller {

@@ -29,6 +29,7 @@ import { Router } from './router.js';
 import { auditRoutes } from './routes/audit.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { healthRoutes } from './routes/health.js';
+import { installRequestLog, loggerOptions, quietRequestLogs, type RequestObserver } from './logging.js';
 import { resourceRoutes } from './routes/resources.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -137,6 +138,8 @@ async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyRe
 export interface HttpOptions {
   /** where log lines go; default standard output */
   logStream?: { write(line: string): unknown };
+  /** told of every answered request (the HTTP metrics), with the fields of its log line */
+  onRequestDone?: RequestObserver;
 }
 
 export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFront, options: HttpOptions = {}): FastifyInstance {
@@ -158,7 +161,9 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
       reply.raw.setHeader('X-Request-Id', req.id);
       errorHandler(err, req, reply);
     },
-    logger: options.logStream ? { level: config.logLevel, stream: options.logStream } : { level: config.logLevel },
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // one line per request, with the user, operationName and GWS statusCode (logging.ts)
+    logController: quietRequestLogs(),
     genReqId: requestIds(),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
@@ -174,6 +179,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
     done();
   });
   app.decorateRequest('caller', null);
+  installRequestLog(app, options.onRequestDone);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

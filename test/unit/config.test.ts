@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       port: 8080,
       database: './data/switchboard.db',
       logLevel: 'info',
+      logFormat: 'json',
+      metricsEnabled: true,
       csrf: true,
       simApi: true,
       bodyLimitBytes: 65536,
@@ -164,7 +166,7 @@ describe('loadConfig', () => {
         env: { PORT: '80a', SWITCHBOARD_LOG_LEVEL: 'loud', SWITCHBOARD_CSRF: 'maybe', SWITCHBOARD_SIM_API: 'yes!' },
       }),
       [
-        'argv: unknown argument "--verbose" (known: --config FILE)',
+        'argv: unknown argument "--verbose" (known: --config FILE, --log-format FORMAT)',
         'argv: --config needs a file name',
         'env PORT: must be an integer from 0 to 65535, got "80a"',
         'env SWITCHBOARD_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
@@ -212,7 +214,7 @@ describe('loadConfig', () => {
     const problems = problemsOf({ argv: ['--config', broken] });
     const expected = [
       'extra: unknown key; known keys: server, contactCenters',
-      'server.hots: unknown key (did you mean "host"?); known keys: host, port, publicBaseUrl, database, logLevel, csrf, simApi, bodyLimitBytes, sessionTtlSec, cometd, sessionWriteIntervalSec, auth, connections, allowedOrigins, cookieSecure, sip, media, recordings, api',
+      'server.hots: unknown key (did you mean "host"?); known keys: host, port, publicBaseUrl, database, logLevel, logFormat, metricsEnabled, csrf, simApi, bodyLimitBytes, sessionTtlSec, cometd, sessionWriteIntervalSec, auth, connections, allowedOrigins, cookieSecure, sip, media, recordings, api',
       'server.port: must be an integer from 0 to 65535, got string "eighty"',
       'server.publicBaseUrl: "ftp://x" must be an http or https URL',
       'server.logLevel: must be one of fatal, error, warn, info, debug, trace, silent, got string "loud"',

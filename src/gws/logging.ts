@@ -1,0 +1,128 @@
+/**
+ * Request logging of the HTTP layer: the pino options fastify is built with, and one line per
+ * answered request ("request completed") carrying the request id, method, route, HTTP status, the
+ * GWS statusCode of the answer, the authenticated user, the operationName of the body and the
+ * response time. Guarantees:
+ * - a line never holds a password, an Authorization header, a cookie or a CSRF token: the request
+ *   line is built from named fields only (no headers, no body, no query string) and pino redacts
+ *   those names anywhere else a caller might log them;
+ * - the same fields go to the request observer (the metrics), so the log and /metrics agree;
+ * - a hijacked reply (a CometD POST) is not logged here: the Bayeux server logs its own sessions.
+ */
+import { LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** What one answered request was, for the request log line and the HTTP metrics. */
+export interface RequestDone {
+  method: string;
+  /** the route pattern that answered (e.g. /api/v2/me/calls/:id), or "unmatched" */
+  route: string;
+  /** HTTP status */
+  statusCode: number;
+  /** statusCode of the GWS envelope, when the answer was one */
+  gwsStatusCode?: number;
+  /** userName of the authenticated caller, when authentication ran and succeeded */
+  user?: string;
+  /** operationName of a JSON body, when it had one */
+  operationName?: string;
+  responseTimeMs: number;
+}
+
+export type RequestObserver = (done: RequestDone) => void;
+
+/** Where pino must never print a value, whatever object is logged (pino redact paths). */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  'csrfToken',
+  '*.csrfToken',
+  'authorization',
+  'cookie',
+];
+
+/** The pino options of the fastify instance: the level, the stream, the redactions. */
+export function loggerOptions(level: string, stream?: { write(line: string): unknown }): object {
+  const base = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return stream ? { ...base, stream } : base;
+}
+
+/** fastify's own request lines off: installRequestLog writes the one line per request instead */
+export function quietRequestLogs(): LogController {
+  return new LogController({ disableRequestLogging: true });
+}
+
+const MAX_NAME = 64;
+const GWS_STATUS = /^\{"statusCode":(\d{1,4})[,}]/;
+
+/** A short, printable operationName from a parsed body (a client's typo is logged, not its payload). */
+function operationNameOf(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const name = (body as { operationName?: unknown }).operationName;
+  if (typeof name !== 'string') return undefined;
+  return name.replace(/[^\w.-]/g, '?').slice(0, MAX_NAME);
+}
+
+/** The GWS statusCode an answer carries: the envelope's first field, as reply.ts writes it. */
+function gwsStatusOf(payload: unknown): number | undefined {
+  if (typeof payload !== 'string') return undefined;
+  const match = GWS_STATUS.exec(payload);
+  if (match) return Number(match[1]);
+  // a body whose keys are in another order: parse it only when small
+  if (payload.length > 4096 || !payload.startsWith('{')) return undefined;
+  try {
+    const code = (JSON.parse(payload) as { statusCode?: unknown }).statusCode;
+    return typeof code === 'number' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const gwsStatusOfRequest = new WeakMap<FastifyRequest, number>();
+
+function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
+  const caller = (req as FastifyRequest & { caller?: { user?: { userName?: string } } | null }).caller;
+  const done: RequestDone = {
+    method: req.method,
+    route: req.routeOptions?.url ?? 'unmatched',
+    statusCode: reply.statusCode,
+    responseTimeMs: Math.round(reply.elapsedTime * 1000) / 1000,
+  };
+  const gwsStatusCode = gwsStatusOfRequest.get(req);
+  if (gwsStatusCode !== undefined) done.gwsStatusCode = gwsStatusCode;
+  if (caller?.user?.userName) done.user = caller.user.userName;
+  const operationName = operationNameOf(req.body);
+  if (operationName !== undefined) done.operationName = operationName;
+  return done;
+}
+
+/**
+ * Hooks of the request line: onSend notes the GWS statusCode of the payload, onResponse writes the
+ * line (info; warn for HTTP 5xx) and hands the same fields to `observe`.
+ */
+export function installRequestLog(app: FastifyInstance, observe?: RequestObserver): void {
+  app.addHook('onSend', async (req, _reply, payload) => {
+    const code = gwsStatusOf(payload);
+    if (code !== undefined) gwsStatusOfRequest.set(req, code);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const done = describe(req, reply);
+    const line = { ...done, path: req.url.split('?', 1)[0].slice(0, 256) };
+    if (done.statusCode >= 500) req.log.warn(line, 'request completed');
+    else req.log.info(line, 'request completed');
+    if (observe) {
+      try {
+        observe(done);
+      } catch (err) {
+        req.log.warn({ err }, 'request observer failed');
+      }
+    }
+  });
+}

@@ -1,0 +1,267 @@
+/**
+ * The web console in Debian's chromium (playwright-core), loaded from the server itself on a free
+ * port, as a new user would use it: a refused sign-in shows the server's message; an agent signs
+ * in, starts the voice session, goes Ready, answers and hangs up a simulated call from the agent
+ * view; a supervisor's Team table follows the agent live, the supervisor listens in from it and
+ * switches modes, the media API checked after each click and the who-hears-whom list with it; the
+ * audit view filters and pages; a server restart shows the "reconnecting" banner and the console
+ * comes back on its own with the fresh state; sign-in and a state change with the keyboard alone;
+ * axe-core finds no serious or critical violation in any view; and the browser logs no error
+ * beyond the ones a test causes on purpose (the refused sign-in's 401, the server being down).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { api, collectErrors, launchBrowser, startServer } from './browser.js';
+import type { Browser, Server } from './browser.js';
+
+const WAIT = 10_000;
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let server: Server;
+let browser: Browser;
+let agent: Page;
+let supervisor: Page;
+let agentErrors: string[];
+let supervisorErrors: string[];
+
+async function visible(locator: Locator, what: string, timeout = WAIT): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout }).catch((err: Error) => {
+    throw new Error(`${what}: not visible within ${timeout} ms (${err.message.split('\n')[0]})`);
+  });
+}
+
+async function gone(locator: Locator, what: string, timeout = WAIT): Promise<void> {
+  await locator.first().waitFor({ state: 'detached', timeout }).catch((err: Error) => {
+    throw new Error(`${what}: still there after ${timeout} ms (${err.message.split('\n')[0]})`);
+  });
+}
+
+async function signIn(page: Page, userName: string, password = 'demo'): Promise<void> {
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** axe-core in the page: violations of impact serious or critical */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run(document);
+  });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+function whoHears(parties: { phoneNumber: string; hears: string[] }[]): Record<string, string[]> {
+  return Object.fromEntries(parties.map((p) => [p.phoneNumber, [...p.hears].sort()]));
+}
+
+async function media(callUuid: string): Promise<Record<string, string[]>> {
+  return whoHears((await api(server, 'supervisor1', 'GET', `/api/v2/supervision/calls/${callUuid}/media`)).parties);
+}
+
+/** wait until the supervision media API shows this matrix (the switch applies a click at once) */
+async function mediaBecomes(callUuid: string, expected: Record<string, string[]>, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  let last: Record<string, string[]> = {};
+  while (Date.now() < deadline) {
+    last = await media(callUuid);
+    if (JSON.stringify(last) === JSON.stringify(expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(last, expected, what);
+}
+
+describe('the web console in chromium', { timeout: 240_000 }, () => {
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    agent = await browser.newPage();
+    agentErrors = collectErrors(agent);
+    supervisor = await browser.newPage();
+    supervisorErrors = collectErrors(supervisor);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('served at / and /console/ with the cache headers of a hashed build', async () => {
+    for (const path of ['/', '/console/']) {
+      const res = await fetch(server.baseUrl + path);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('cache-control'), 'no-cache');
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      const html = await res.text();
+      const script = /src="(\/console\/assets\/console-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, html);
+      const asset = await fetch(server.baseUrl + script);
+      assert.equal(asset.status, 200);
+      assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.match(asset.headers.get('content-type') ?? '', /^text\/javascript/);
+    }
+    const missing = await fetch(`${server.baseUrl}/console/assets/..%2Fsecret.js`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).statusCode, 6);
+  });
+
+  test('a refused sign-in shows the server\'s message; the agent signs in', async () => {
+    await agent.goto(`${server.baseUrl}/`);
+    assert.deepEqual(await seriousViolations(agent), [], 'axe on the sign-in form');
+    await signIn(agent, 'agent1', 'wrong');
+    await visible(agent.getByRole('alert').filter({ hasText: /password|credentials|authenticat/i }), 'the server\'s refusal');
+    const refused = agentErrors.splice(0).filter((e) => !/status of 401/.test(e));
+    assert.deepEqual(refused, [], 'only the 401 of the refused sign-in is logged');
+    await signIn(agent, 'agent1');
+    await visible(agent.getByRole('heading', { name: 'Agent' }), 'the agent view');
+    await agent.getByRole('button', { name: 'Start voice session' }).click();
+    await visible(agent.getByLabel('State'), 'the state selector');
+    await agent.getByLabel('State').selectOption({ label: 'Ready' });
+    await agent.waitForFunction(() => (document.querySelector('label.state select') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent === 'Ready', undefined, { timeout: WAIT });
+    const device = (await api(server, 'agent1', 'GET', '/api/v2/me/devices?fields=*')).devices[0];
+    assert.equal(device.userState.state, 'Ready');
+    assert.deepEqual(await seriousViolations(agent), [], 'axe on the agent view');
+  });
+
+  test('the supervisor\'s Team table follows the agent live', async () => {
+    await supervisor.goto(`${server.baseUrl}/console/`);
+    await signIn(supervisor, 'supervisor1');
+    await supervisor.getByRole('button', { name: 'Team' }).click();
+    const row = supervisor.locator('tr[data-agent="agent1"]');
+    await visible(row.filter({ hasText: 'Ready' }), 'agent1 Ready in the Team table');
+    await agent.getByLabel('State').selectOption({ label: 'Out to Lunch' });
+    await visible(row.filter({ hasText: 'Out to Lunch' }), 'agent1 out to lunch, live');
+    await agent.getByLabel('State').selectOption({ label: 'Ready' });
+    await visible(row.filter({ hasText: /Ready/ }), 'agent1 Ready again, live');
+    assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the Team view');
+  });
+
+  let callUuid = '';
+  test('a simulated call answered from the agent view; the supervisor listens in and switches modes', async () => {
+    callUuid = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550001111', to: '5001', userData: { Account: 'AC-42' } })).callUuid;
+    const card = agent.getByRole('article', { name: 'Call with +15550001111' });
+    await visible(card.getByRole('button', { name: 'Answer' }), 'the Answer button of the ringing call');
+    await card.getByRole('button', { name: 'Answer' }).click();
+    await visible(card.getByRole('button', { name: 'Hang up' }), 'the established call');
+    await visible(card.getByText('AC-42'), 'the call\'s user data');
+    await visible(card.getByText('Established'), 'the call state');
+
+    const row = supervisor.locator('tr[data-agent="agent1"]');
+    await visible(row.filter({ hasText: '+15550001111' }), 'agent1\'s call in the Team table');
+    await supervisor.getByRole('button', { name: 'Start voice session' }).click();
+    await supervisor.getByRole('button', { name: 'Start voice session' }).waitFor({ state: 'detached', timeout: WAIT });
+    await row.getByRole('button', { name: 'Listen', exact: true }).click();
+    const panel = supervisor.getByRole('region', { name: 'Monitoring' });
+    await visible(panel.getByRole('button', { name: 'Switch to barge-in' }), 'the monitoring panel');
+    await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'], '5101': ['+15550001111', '5001'] }, 'ListenIn');
+    await visible(panel.getByText('You (5101) hears +15550001111, Agent 1 (5001)'), 'who hears whom in ListenIn');
+    await visible(row.filter({ hasText: 'supervisor1 listening' }), 'the Team table shows the monitor');
+    await visible(card.getByText('A supervisor is listening in or coaching'), 'the agent sees the supervisor indicator');
+
+    await panel.getByRole('button', { name: 'Switch to coach' }).click();
+    await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'Coach');
+    await visible(panel.getByText('Agent 1 (5001) hears +15550001111, You (5101)'), 'who hears whom in Coach');
+
+    await panel.getByRole('button', { name: 'Switch to barge-in' }).click();
+    await mediaBecomes(callUuid, { '+15550001111': ['5001', '5101'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'BargeIn');
+    await visible(panel.getByText('+15550001111 hears Agent 1 (5001), You (5101)'), 'who hears whom in BargeIn');
+
+    await panel.getByRole('button', { name: 'Mute agent' }).click();
+    await mediaBecomes(callUuid, { '+15550001111': ['5101'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'BargeIn, agent muted');
+    await panel.getByRole('button', { name: 'Unmute agent' }).click();
+    await panel.getByRole('button', { name: 'Switch to listen' }).click();
+    await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'], '5101': ['+15550001111', '5001'] }, 'back to ListenIn');
+    assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the Team view while monitoring');
+
+    await panel.getByRole('button', { name: 'Stop monitoring' }).click();
+    await gone(supervisor.getByRole('region', { name: 'Monitoring' }), 'the monitoring panel after Stop monitoring');
+    await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'] }, 'after Stop monitoring');
+
+    await card.getByRole('button', { name: 'Hang up' }).click();
+    await visible(agent.getByText('No calls.'), 'no call after Hang up');
+    await visible(row.filter({ hasNotText: '+15550001111' }), 'the call gone from the Team table');
+  });
+
+  test('the audit view lists the monitoring, with filters and paging', async () => {
+    await supervisor.getByRole('button', { name: 'Audit' }).click();
+    const table = supervisor.getByRole('table', { name: 'Audit entries, oldest first' });
+    await visible(table.getByRole('cell', { name: 'ModeChanged' }), 'ModeChanged entries');
+    await visible(table.getByRole('cell', { name: 'Joined' }), 'the Joined entry');
+    await supervisor.getByLabel('Call').fill(callUuid);
+    await supervisor.getByLabel('Agent').fill('agent1');
+    await supervisor.getByRole('button', { name: 'Search' }).click();
+    const expected = (await api(server, 'supervisor1', 'GET', `/api/v2/supervision/audit?agent=agent1&callUuid=${callUuid}`)).totalCount;
+    assert.ok(expected >= 5, `entries of the call: ${expected}`);
+    await visible(supervisor.getByRole('status').filter({ hasText: `Entries 1–${Math.min(20, expected)} of ${expected}` }), 'the page count');
+    assert.equal(await supervisor.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+    await supervisor.getByLabel('Agent').fill('nobody-here');
+    await supervisor.getByRole('button', { name: 'Search' }).click();
+    await visible(supervisor.getByRole('status').filter({ hasText: /no user 'nobody-here'/ }), 'the server\'s message for a bad filter');
+    assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the audit view');
+  });
+
+  test('a reload shows the same state; a server restart shows the banner, then the fresh state', async () => {
+    await agent.reload();
+    await visible(agent.getByLabel('State'), 'the agent view after a reload');
+    assert.equal(await agent.getByLabel('State').evaluate((s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent), 'Ready');
+    await server.restart(async () => {
+      await visible(agent.getByRole('alert').filter({ hasText: 'reconnecting' }), 'the reconnecting banner while the server is down');
+    });
+    // within 15 s the console handshakes again by itself and reads the fresh state: the restarted
+    // switch has no contact-center session, so the agent is asked to start one again
+    await gone(agent.getByRole('alert').filter({ hasText: 'reconnecting' }), 'the banner after the restart', 15_000);
+    await visible(agent.getByRole('button', { name: 'Start voice session' }), 'the fresh state after the restart', 15_000);
+    agentErrors.splice(0, agentErrors.length, ...agentErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(e)));
+    supervisorErrors.splice(0, supervisorErrors.length, ...supervisorErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(e)));
+    await agent.getByRole('button', { name: 'Start voice session' }).click();
+    await visible(agent.getByLabel('State'), 'a session started after the restart');
+  });
+
+  test('keyboard only: sign in, start the session and go Ready without a pointer', async () => {
+    const page = await browser.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${server.baseUrl}/`);
+    await visible(page.getByLabel('User name'), 'the sign-in form');
+    await page.getByLabel('User name').focus();
+    await page.keyboard.type('agent2');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('demo');
+    await page.keyboard.press('Enter');
+    await visible(page.getByRole('button', { name: 'Start voice session' }), 'the agent view of agent2');
+    const focusOn = async (name: string) => {
+      for (let i = 0; i < 30; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+        const label = await page.evaluate(() => document.activeElement?.closest('label')?.childNodes[0]?.textContent?.trim() ?? '');
+        if (focused === name || label === name) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    await focusOn('Start voice session');
+    await page.keyboard.press('Enter');
+    await visible(page.getByLabel('State'), 'the state selector, by keyboard');
+    await focusOn('State');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => (document.activeElement as HTMLSelectElement | null)?.selectedOptions?.[0]?.textContent !== undefined, undefined, { timeout: WAIT });
+    await page.keyboard.press('Enter');
+    const deadline = Date.now() + WAIT;
+    let state = '';
+    while (Date.now() < deadline) {
+      state = (await api(server, 'agent2', 'GET', '/api/v2/me/devices?fields=*')).devices[0].userState.state;
+      if (state !== 'LoggedOut') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.notEqual(state, 'LoggedOut', 'the session started and a state was chosen by keyboard');
+    assert.deepEqual(errors, [], 'no browser error in the keyboard session');
+    await page.close();
+  });
+
+  test('no browser console errors', () => {
+    assert.deepEqual(agentErrors, [], 'agent page');
+    assert.deepEqual(supervisorErrors, [], 'supervisor page');
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The console's CometD connection (the official `cometd` client, as any GWS desktop uses): one
+ * handshake to /api/v2/notifications riding on the session cookie, subscriptions to /v2/me/* and,
+ * for supervisors, /v2/supervision/agents. Guarantees: subscriptions are made in the handshake
+ * listener, so every re-handshake (a server restart, a lost session) subscribes again and calls
+ * `onReady` to reload the state; the connection state is reported at each /meta/connect and
+ * /meta/handshake answer (so a "reconnecting" banner shows while the server cannot be reached);
+ * the back-off is bounded so a restarted server is found again within a few seconds.
+ */
+import { CometD } from 'cometd';
+import type { Message } from 'cometd';
+
+export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnecting';
+
+export interface NotificationHandlers {
+  onMessage(channel: string, data: any): void;
+  onState(state: ConnectionState): void;
+  /** after every successful handshake (the first, and each re-handshake) */
+  onReady(): void;
+}
+
+/** the longest pause between two attempts to reach the server (ms) */
+const MAX_BACKOFF_MS = 2000;
+
+export class Notifications {
+  private cometd: CometD | undefined;
+
+  start(channels: string[], handlers: NotificationHandlers): void {
+    this.stop();
+    const cometd = new CometD('switchboard-console');
+    this.cometd = cometd;
+    cometd.configure({ url: `${location.origin}/api/v2/notifications`, logLevel: 'warn', backoffIncrement: 500, maxBackoff: MAX_BACKOFF_MS, maxNetworkDelay: 5000 });
+    const deliver = (m: Message) => handlers.onMessage(m.channel, m.data);
+    cometd.addListener('/meta/handshake', (m: Message) => {
+      if (this.cometd !== cometd) return;
+      if (!m.successful) {
+        handlers.onState('reconnecting');
+        return;
+      }
+      cometd.batch(() => {
+        for (const channel of channels) cometd.subscribe(channel, deliver);
+      });
+      handlers.onReady();
+    });
+    cometd.addListener('/meta/connect', (m: Message) => {
+      if (this.cometd !== cometd || cometd.isDisconnected()) return;
+      handlers.onState(m.successful ? 'connected' : 'reconnecting');
+    });
+    handlers.onState('connecting');
+    cometd.handshake();
+  }
+
+  stop(): void {
+    const cometd = this.cometd;
+    this.cometd = undefined;
+    if (cometd && !cometd.isDisconnected()) cometd.disconnect();
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The console's state, as Preact signals, and the actions that change it. The state is always
+ * rebuilt from the server (GET /api/v2/me, the agent-states settings, the team resource) after
+ * sign-in, a reload and every CometD (re-)handshake, then kept current by the notifications alone:
+ * no polling. Guarantees: a failed action shows the server's statusMessage in `notice` and never
+ * throws out of an event handler; times shown as ticking (call duration, time in state) are the
+ * server's figure plus the time since it was received.
+ */
+import { computed, signal } from '@preact/signals';
+import { ApiError, forgetSession, get, me, post, signIn as apiSignIn } from './api.js';
+import type { Json } from './api.js';
+import type { ConnectionState } from './notifications.js';
+import { Notifications } from './notifications.js';
+
+export type View = 'agent' | 'team' | 'audit';
+
+/** a resource as received, with the local time of its receipt (for ticking figures) */
+export interface Received {
+  value: Json;
+  at: number;
+}
+
+export const user = signal<Json | null>(null);
+export const device = signal<Json | null>(null);
+export const calls = signal<Received[]>([]);
+export const agentStates = signal<Json[]>([]);
+export const team = signal<Received[]>([]);
+export const connection = signal<ConnectionState>('offline');
+export const notice = signal<{ kind: 'error' | 'info'; text: string } | null>(null);
+export const view = signal<View>('agent');
+export const now = signal(Date.now());
+/** who hears whom on the supervisor's own monitoring call */
+export const hearing = signal<{ callUuid: string; parties: { phoneNumber: string; hears: string[] }[] } | null>(null);
+/** true until the first check of an existing session is done */
+export const starting = signal(true);
+
+export const isSupervisor = computed(() => Boolean(user.value?.roles?.includes('ROLE_SUPERVISOR')));
+export const monitoringCall = computed(() => calls.value.find((c) => c.value.monitoring === true && c.value.state !== 'Released'));
+
+const TEAM_CHANNEL = '/v2/supervision/agents';
+const notifications = new Notifications();
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+/** seconds of a ticking figure: the server's value plus the time since it was received */
+export function ticking(seconds: unknown, receivedAt: number): number {
+  const base = Number(seconds) || 0;
+  return Math.max(0, base + Math.floor((now.value - receivedAt) / 1000));
+}
+
+export function formatSeconds(total: number): string {
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
+/** run an action; its failure becomes the notice (the server's message) */
+export async function act(what: () => Promise<unknown>, done?: string): Promise<boolean> {
+  try {
+    await what();
+    notice.value = done ? { kind: 'info', text: done } : null;
+    return true;
+  } catch (err) {
+    notice.value = { kind: 'error', text: err instanceof ApiError ? err.message : String(err) };
+    return false;
+  }
+}
+
+function upsertCall(call: Json): void {
+  const rest = calls.value.filter((c) => c.value.id !== call.id);
+  calls.value = call.state === 'Released' ? rest : [...rest, { value: call, at: Date.now() }];
+}
+
+function upsertAgent(row: Json): void {
+  const at = Date.now();
+  const found = team.value.some((r) => r.value.id === row.id);
+  team.value = found ? team.value.map((r) => (r.value.id === row.id ? { value: row, at } : r)) : [...team.value, { value: row, at }];
+}
+
+/** the notification table: one handler per messageType */
+const MESSAGE_HANDLERS: Record<string, (data: Json) => void> = {
+  DeviceStateChangeMessage: (data) => {
+    const mine = (data.devices as Json[] | undefined)?.find((d) => d.id === device.value?.id) ?? data.devices?.[0];
+    if (mine) device.value = mine;
+  },
+  CallStateChangeMessage: (data) => {
+    if (data.call) upsertCall(data.call);
+    const hear = hearing.value;
+    if (hear && data.call?.id === hear.callUuid) void refreshHearing(hear.callUuid);
+  },
+  SupervisedAgentStateChangeMessage: (data) => {
+    for (const row of (data.agents as Json[] | undefined) ?? []) upsertAgent(row);
+  },
+};
+
+function onMessage(_channel: string, data: Json): void {
+  MESSAGE_HANDLERS[String(data?.messageType)]?.(data);
+}
+
+/** read everything again from the server */
+export async function reload(): Promise<void> {
+  const answer = await me();
+  applyMe(answer.user);
+  const states = await get('/api/v2/settings/agent-states');
+  agentStates.value = Array.isArray(states.settings) ? states.settings : [];
+  if (isSupervisor.value) {
+    const rows = await get('/api/v2/supervision/agents?fields=*');
+    const at = Date.now();
+    team.value = ((rows.agents as Json[]) ?? []).map((value) => ({ value, at }));
+  }
+  const monitored = monitoringCall.value;
+  if (monitored) await refreshHearing(monitored.value.id);
+  else hearing.value = null;
+}
+
+function applyMe(u: Json): void {
+  user.value = u;
+  device.value = u.devices?.[0] ?? null;
+  const at = Date.now();
+  calls.value = ((u.calls as Json[]) ?? []).filter((c) => c.state !== 'Released').map((value) => ({ value, at }));
+}
+
+export async function refreshHearing(callUuid: string): Promise<void> {
+  try {
+    const answer = await get(`/api/v2/supervision/calls/${encodeURIComponent(callUuid)}/media`);
+    hearing.value = { callUuid, parties: answer.parties };
+  } catch (err) {
+    // the call has ended, or is no longer one the supervisor may see
+    if (err instanceof ApiError && hearing.value?.callUuid === callUuid) hearing.value = null;
+  }
+}
+
+function connect(): void {
+  const channels = ['/v2/me/*'];
+  if (isSupervisor.value) channels.push(TEAM_CHANNEL);
+  notifications.start(channels, {
+    onMessage,
+    onState: (state) => {
+      connection.value = state;
+    },
+    onReady: () => {
+      void act(reload);
+    },
+  });
+  ticker ??= setInterval(() => {
+    now.value = Date.now();
+  }, 1000);
+}
+
+/**
+ * Set while signed in: the session cookie is HttpOnly, so this is how a reload knows to resume it
+ * (without it the page would ask GET /api/v2/me and log a 401 on every visit of the sign-in form).
+ */
+const SIGNED_IN_KEY = 'switchboard-console.signedIn';
+
+function remember(signedIn: boolean): void {
+  try {
+    if (signedIn) localStorage.setItem(SIGNED_IN_KEY, '1');
+    else localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    // storage disabled: a reload shows the sign-in form
+  }
+}
+
+function remembered(): boolean {
+  try {
+    return localStorage.getItem(SIGNED_IN_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** at page load: an existing session (the cookie) signs the user in again */
+export async function resume(): Promise<void> {
+  try {
+    if (!remembered()) return;
+    const answer = await me();
+    applyMe(answer.user);
+    connect();
+  } catch {
+    // the session has ended: the sign-in form shows
+    remember(false);
+  } finally {
+    starting.value = false;
+  }
+}
+
+export async function signIn(userName: string, password: string): Promise<boolean> {
+  return act(async () => {
+    const answer = await apiSignIn(userName, password);
+    applyMe(answer.user);
+    remember(true);
+    view.value = 'agent';
+    connect();
+  });
+}
+
+/** end the contact-center session (and so the HTTP session) and show the sign-in form */
+export async function signOut(): Promise<void> {
+  notifications.stop();
+  await act(() => post('/api/v2/me', { operationName: 'EndContactCenterSession' }));
+  forgetSession();
+  remember(false);
+  if (ticker) clearInterval(ticker);
+  ticker = undefined;
+  user.value = null;
+  device.value = null;
+  calls.value = [];
+  team.value = [];
+  hearing.value = null;
+  connection.value = 'offline';
+}

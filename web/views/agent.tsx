@@ -1,0 +1,167 @@
+/**
+ * The agent view: the voice session, the state selector (Ready, Not ready and its reasons from
+ * GET /api/v2/settings/agent-states, After-call work), the dial box and the current calls, each
+ * with its state, other party, ticking duration, user data, a supervisor indicator (as the
+ * contact center's notifyAgent policy lets the server show it) and the buttons of its capabilities.
+ */
+import { useState } from 'preact/hooks';
+import { post } from '../api.js';
+import type { Json } from '../api.js';
+import { CALL_BUTTONS } from '../labels.js';
+import type { Received } from '../store.js';
+import { act, agentStates, calls, device, formatSeconds, ticking } from '../store.js';
+
+const devicePath = () => `/api/v2/me/devices/${encodeURIComponent(String(device.value?.id))}`;
+
+/** the option of the state selector that shows the device's userState */
+function currentState(userState: Json | undefined): string {
+  if (!userState || userState.state === 'LoggedOut') return '';
+  const byId = agentStates.value.find((s) => s.id !== undefined && s.id === userState.id);
+  if (byId) return String(byId.operationName);
+  const byState = agentStates.value.find((s) => s.state === userState.state && (s.workMode ?? undefined) === (userState.workMode ?? undefined) && !s.reason);
+  return byState ? String(byState.operationName) : '';
+}
+
+function StateSelector() {
+  const userState = device.value?.userState as Json | undefined;
+  const value = currentState(userState);
+  const change = (e: Event) => {
+    const operationName = (e.currentTarget as HTMLSelectElement).value;
+    if (operationName) void act(() => post('/api/v2/me/channels/voice', { operationName }));
+  };
+  return (
+    <label class="state">
+      State
+      <select value={value} onChange={change}>
+        {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
+        {agentStates.value.map((s) => (
+          <option key={String(s.operationName)} value={String(s.operationName)}>
+            {String(s.displayName)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function DialBox() {
+  const [number, setNumber] = useState('');
+  const dial = (e: Event) => {
+    e.preventDefault();
+    const phoneNumber = number.trim();
+    if (!phoneNumber) return;
+    void act(() => post(`${devicePath()}/calls`, { operationName: 'Dial', destination: { phoneNumber } })).then((ok) => ok && setNumber(''));
+  };
+  return (
+    <form class="dial" onSubmit={dial}>
+      <label>
+        Number to dial
+        <input value={number} onInput={(e) => setNumber((e.currentTarget as HTMLInputElement).value)} inputMode="tel" />
+      </label>
+      <button type="submit">Dial</button>
+    </form>
+  );
+}
+
+function otherParty(call: Json): string {
+  const numbers = ((call.participants as Json[]) ?? []).map((p) => String(p.phoneNumber));
+  return numbers.length ? numbers.join(', ') : String(call.dnis ?? '');
+}
+
+function CallCard({ received }: { received: Received }) {
+  const call = received.value;
+  const [parameter, setParameter] = useState('');
+  const caps = new Set<string>((call.capabilities as string[]) ?? []);
+  const other = otherParty(call);
+  const run = (operationName: string, needs: string) => {
+    const value = parameter.trim();
+    const body: Json = { operationName };
+    if (needs === 'destination') body.destination = { phoneNumber: value };
+    if (needs === 'digits') body.digits = value;
+    void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call.id))}`, body));
+  };
+  const needsParameter = Object.entries(CALL_BUTTONS).some(([op, b]) => caps.has(op) && b.needs !== 'nothing');
+  const userData = Object.entries((call.userData as Json) ?? {});
+  const parameterId = `call-parameter-${call.id}`;
+  return (
+    <li class="call">
+      <article aria-label={`Call with ${other}`}>
+        <h3>
+          {other} <span class={`call-state ${String(call.state).toLowerCase()}`}>{String(call.state)}</span>
+        </h3>
+        <p class="call-meta">
+          {String(call.callType)} · <span aria-label="Duration">{formatSeconds(ticking(call.duration, received.at))}</span>
+          {call.mute === 'On' && ' · muted'}
+          {call.recordingState && ` · recording ${String(call.recordingState).toLowerCase()}`}
+        </p>
+        {call.supervisorListeningIn === true && (
+          <p class="supervisor-indicator" role="status">
+            A supervisor is listening in or coaching
+          </p>
+        )}
+        {userData.length > 0 && (
+          <dl class="user-data" aria-label="User data">
+            {userData.map(([key, value]) => (
+              <div key={key}>
+                <dt>{key}</dt>
+                <dd>{String(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        {needsParameter && (
+          <label for={parameterId} class="parameter">
+            Number or digits
+            <input id={parameterId} value={parameter} onInput={(e) => setParameter((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+        )}
+        <div class="buttons">
+          {Object.entries(CALL_BUTTONS)
+            .filter(([op]) => caps.has(op))
+            .map(([op, b]) => (
+              <button key={op} type="button" onClick={() => run(op, b.needs)} disabled={b.needs !== 'nothing' && parameter.trim() === ''}>
+                {b.label}
+              </button>
+            ))}
+        </div>
+      </article>
+    </li>
+  );
+}
+
+export function AgentView() {
+  const d = device.value;
+  const own = calls.value.filter((c) => c.value.monitoring !== true);
+  return (
+    <section aria-labelledby="agent-heading" class="agent">
+      <h2 id="agent-heading">Agent</h2>
+      {!d && <p>You have no voice device: ask an administrator for an extension.</p>}
+      {d && (
+        <>
+          <p class="device">
+            Extension <strong>{String(d.phoneNumber)}</strong> · voice session {d.deviceState === 'Active' ? 'started' : 'not started'}
+            {d.doNotDisturb === 'On' && ' · do not disturb'}
+          </p>
+          {d.deviceState !== 'Active' ? (
+            <button type="button" onClick={() => void act(() => post('/api/v2/me', { operationName: 'StartContactCenterSession', channels: ['voice'] }))}>
+              Start voice session
+            </button>
+          ) : (
+            <StateSelector />
+          )}
+          <DialBox />
+          <h3 id="calls-heading">Calls</h3>
+          {own.length === 0 ? (
+            <p>No calls.</p>
+          ) : (
+            <ul class="calls" aria-labelledby="calls-heading">
+              {own.map((c) => (
+                <CallCard key={String(c.value.id)} received={c} />
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

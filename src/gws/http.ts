@@ -26,6 +26,7 @@ import type { EarlyErrorLimits } from './early-errors.js';
 import { OriginPolicy } from './origins.js';
 import { gws, makeErrorHandler, sendOk, sendStatus } from './reply.js';
 import { Router } from './router.js';
+import { apiDocsRoutes, recordRoutes } from './api-docs/routes.js';
 import { auditRoutes } from './routes/audit.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { healthRoutes } from './routes/health.js';
@@ -230,6 +231,8 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
 
   app.setErrorHandler(errorHandler);
 
+  // the route table as it is built, for the API reference and its coverage test
+  const routeTable = recordRoutes(app);
   const router = new Router(app);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?', 1)[0];
@@ -250,6 +253,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
   supervisionAgentRoutes(router, deps);
   healthRoutes(router, deps);
   resourceRoutes(router, deps);
+  apiDocsRoutes(router, deps, routeTable);
   if (config.simApi) simRoutes(router, deps);
 
   if (bayeux) {

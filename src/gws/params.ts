@@ -177,6 +177,8 @@ export interface KindValues {
   seconds: number;
   /** an array of strings */
   textList: string[];
+  /** a finite number within `range` */
+  number: number;
 }
 export type ParamKind = keyof KindValues;
 
@@ -198,6 +200,8 @@ export interface ParamSpec {
   readonly aliases?: readonly string[];
   /** kind textList: a value the list must contain, and why */
   readonly mustInclude?: { readonly value: string; readonly why: string };
+  /** kind number: the lowest and highest value allowed, and the unit in words */
+  readonly range?: { readonly lowest: number; readonly highest: number; readonly unit: string };
   /** an example value for the reference */
   readonly example?: unknown;
 }
@@ -243,6 +247,20 @@ function textListValue(b: Body, spec: ParamSpec, name: string): string[] {
   return list;
 }
 
+function numberValue(b: Body, spec: ParamSpec, name: string): number | undefined {
+  const v = b[name];
+  if (v === undefined || v === null) {
+    if (spec.required) throw gws.missing(name, spec.expects ?? 'a number');
+    return undefined;
+  }
+  const range = spec.range;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (range && (v < range.lowest || v > range.highest))) {
+    const what = range ? `a number of ${range.unit} from ${range.lowest} to ${range.highest}` : 'a number';
+    throw gws.invalid(`Parameter '${name}' must be ${what}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 /** How each kind is read and described: the one table behind parsing, OpenAPI and the page. */
 export const KINDS: Readonly<Record<ParamKind, KindRow>> = {
   text: { read: textValue, schema: () => ({ type: 'string' }), words: 'string' },
@@ -271,6 +289,11 @@ export const KINDS: Readonly<Record<ParamKind, KindRow>> = {
     words: 'whole seconds 0-86400 (number or numeric string)',
   },
   textList: { read: textListValue, schema: () => ({ type: 'array', items: { type: 'string' } }), words: 'array of strings' },
+  number: {
+    read: numberValue,
+    schema: (spec) => ({ type: 'number', ...(spec.range ? { minimum: spec.range.lowest, maximum: spec.range.highest } : {}) }),
+    words: 'number',
+  },
 };
 
 /** whether a body gives a parameter at all (for AnyOfRule): present, and not blank */

@@ -40,7 +40,7 @@ interface SimCallCtx {
   callUuid: string;
 }
 
-const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
+export const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
   Hangup: rowOf<SimCallCtx>()({
     summary: 'An external party of the call hangs up',
     params: [{ name: 'phoneNumber', kind: 'text', trim: true, description: 'which external party (default: the first one)', example: '+15551234567' }],

@@ -1,0 +1,104 @@
+/**
+ * Black-box B2BUA tests with sipp (Debian sip-tester) against the SIP endpoints under a call model, on
+ * free ports: a phone (sipp as 5001, digest-challenged) dials 5002, plays RFC 4733 DTMF from
+ * /usr/share/sip-tester/dtmf_2833_1.pcap, holds and retrieves with re-INVITEs and hangs up with BYE, and
+ * each step shows up in GWS as the operation would (Dialing, Established, DtmfSent 1, Held, Established,
+ * Released); an INVITE from neither a DN nor a trunk gets 403. Skipped only when sipp is missing (the
+ * project's install script installs it; CI has it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rig, waitFor } from './b2bua-rig.js';
+
+const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+const HAVE_SIPP = spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).status === 0;
+const DTMF_PCAP = '/usr/share/sip-tester/dtmf_2833_1.pcap';
+
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function runSipp(serverPort: number, scenario: string, service: string): Promise<{ code: number | null; errors: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'switchboard-b2bua-sipp-'));
+  try {
+    const localPort = await freeUdpPort();
+    const mediaPort = await freeUdpPort();
+    const errorFile = join(work, 'errors.log');
+    const child = spawn(
+      'sipp',
+      [
+        `127.0.0.1:${serverPort}`,
+        '-sf', join(SCENARIOS, `${scenario}.xml`),
+        '-s', service,
+        '-i', '127.0.0.1',
+        '-mi', '127.0.0.1',
+        '-p', String(localPort),
+        '-mp', String(mediaPort),
+        '-m', '1',
+        '-nostdin',
+        '-timeout', '20s',
+        '-timeout_error',
+        '-trace_err',
+        '-error_file', errorFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], cwd: work },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+    return { code, errors: (existsSync(errorFile) ? readFileSync(errorFile, 'utf8') : '') + stderr };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+test('sipp phone 5001: digest, Dial 5002, DTMF, hold, retrieve, BYE show up in GWS', { skip: !(HAVE_SIPP && existsSync(DTMF_PCAP)) && 'sipp or its DTMF pcaps not installed' }, async () => {
+  const rig = await Rig.start({ sip: { agentPhoneMode: 'perCall' } });
+  const registered = await rig.phone('5001'); // a live registration of 5001, so SIP serves its legs
+  try {
+    assert.equal(await registered.register(), 200);
+    rig.h.loginReady('5001', '5002');
+    rig.h.take();
+    const sipp = runSipp(rig.server.port, 'b2bua-phone-call', '5002');
+    let ended: { code: number | null; errors: string } | undefined;
+    void sipp.then((r) => (ended = r));
+    await waitFor('5002 rings (or sipp ends)', () => rig.h.sw.callsOf('5002').length === 1 || ended, 15000);
+    assert.equal(ended, undefined, `sipp ended before 5002 rang: ${ended?.errors} ${rig.logs.join('\n')}`);
+    rig.h.op('5002', rig.h.callOf('5002'), { name: 'Answer' });
+    const result = await sipp;
+    assert.equal(result.code, 0, result.errors);
+    await waitFor('released', () => rig.h.sw.callsOf('5001').length === 0);
+    const lines = rig.h.take().filter((line) => line.startsWith('5001 '));
+    assert.deepEqual(lines, [
+      '5001 call #1 StatusChange Dialing Internal [5002]',
+      '5001 call #1 StatusChange Established Internal [5002]',
+      '5001 call #1 DtmfSent Established Internal [5002] digits=1',
+      '5001 call #1 StatusChange Held Internal [5002]',
+      '5001 call #1 StatusChange Established Internal [5002]',
+      '5001 call #1 StatusChange Released Internal [5002]',
+    ]);
+  } finally {
+    await rig.close(registered);
+  }
+});
+
+test('sipp: an INVITE from neither a provisioned DN nor a trunk gets 403 and starts no call', { skip: !HAVE_SIPP && 'sipp not installed' }, async () => {
+  const rig = await Rig.start();
+  try {
+    const result = await runSipp(rig.server.port, 'b2bua-unauthenticated', '7000');
+    assert.equal(result.code, 0, result.errors);
+    assert.deepEqual(rig.h.take(), []);
+  } finally {
+    await rig.close();
+  }
+});

@@ -14,7 +14,7 @@
  */
 import type { Gate, Principal } from './gates.js';
 import { checkGate } from './gates.js';
-import { bodyObject, readParams, unknownParameterError, unknownParameters } from './params.js';
+import { bodyObject, OPERATION_NAME_PARAM, readParams, unknownParameterError, unknownParameters } from './params.js';
 import type { AnyOfRule, Body, ParamSpec, ParamValues } from './params.js';
 import { gws } from './reply.js';
 
@@ -90,15 +90,29 @@ export function operationOf<Ctx>(table: OperationTable<Ctx>, resource: string, b
   return { name, row: table[name] };
 }
 
+/** Refuse (or, per the policy, log) the body members that none of `specs` accepts. */
+function checkUnknown(body: Body, specs: readonly ParamSpec[], what: string, policy: ParameterPolicy): void {
+  const unknown = unknownParameters(body, specs);
+  if (unknown.length === 0) return;
+  const error = unknownParameterError(unknown, specs, what);
+  if (policy.unknownParameters === 'refuse') throw error;
+  policy.warn?.({ operationName: what, unknownParameters: unknown }, `${error.message} (ignored: api.unknownParameters is "warn")`);
+}
+
 /** The row's parameters read from the body (unknown members first, per the policy). */
 export function parseOperation<Ctx, P>(r: OperationRow<Ctx, P>, name: string, body: Body, policy: ParameterPolicy = REFUSE_UNKNOWN): P {
-  const unknown = unknownParameters(body, r.params);
-  if (unknown.length > 0) {
-    const error = unknownParameterError(unknown, r.params, name);
-    if (policy.unknownParameters === 'refuse') throw error;
-    policy.warn?.({ operationName: name, unknownParameters: unknown }, `${error.message} (ignored: api.unknownParameters is "warn")`);
-  }
+  checkUnknown(body, [OPERATION_NAME_PARAM, ...r.params], name, policy);
   return r.build(readParams(body, r.params, r.rules));
+}
+
+/**
+ * A JSON body that is not an operation (POST /sim/v1/calls), read with the same rules: an object
+ * (10), no unknown member (1, per the policy; `what` names the request), then the specs in order.
+ */
+export function readBody<const L extends readonly ParamSpec[]>(rawBody: unknown, specs: L, what: string, policy: ParameterPolicy = REFUSE_UNKNOWN): ParamValues<L> {
+  const body = bodyObject(rawBody);
+  checkUnknown(body, specs, what, policy);
+  return readParams(body, specs) as ParamValues<L>;
 }
 
 export async function dispatch<Ctx>(

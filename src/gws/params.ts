@@ -328,9 +328,17 @@ export function readParams(b: Body, specs: readonly ParamSpec[], rules: readonly
   return out;
 }
 
-/** every name a body may carry with these specs, operationName first */
+/** operationName as a parameter (read by operations.ts operationOf, listed among the accepted names) */
+export const OPERATION_NAME_PARAM = {
+  name: 'operationName',
+  kind: 'text',
+  required: true,
+  description: 'the operation (matched ignoring case)',
+} as const satisfies ParamSpec;
+
+/** every name a body may carry with these specs */
 export function acceptedNames(specs: readonly ParamSpec[]): string[] {
-  return ['operationName', ...specs.flatMap((s) => [s.name, ...(s.aliases ?? [])])];
+  return specs.flatMap((s) => [s.name, ...(s.aliases ?? [])]);
 }
 
 /** The body members no spec accepts, in body order. */

@@ -10,26 +10,29 @@ import { TONE_RANGE_HZ } from '../media/mixer.js';
 import { Role } from '../store/port.js';
 import type { Caller, GwsDeps } from './context.js';
 import type { OperationTable } from './operations.js';
-import { dispatch, parameterPolicy, rowOf } from './operations.js';
-import { bodyObject, optionalString, optionalUserData, requiredString } from './params.js';
+import { dispatch, parameterPolicy, readBody, rowOf } from './operations.js';
+import { USER_DATA_OPTIONAL_PARAM } from './params.js';
+import type { ParamSpec } from './params.js';
 import { gws, unwrap } from './reply.js';
 import type { Router } from './router.js';
-import type { Body } from './params.js';
 
 function requireAdmin(caller: Caller): void {
   if (!caller.user.roles.includes(Role.Admin)) throw gws.noPermission('The simulation API /sim/v1 needs the role ROLE_ADMIN');
 }
 
-/** The optional `tone` of a new simulated call: a number of Hz within TONE_RANGE_HZ. */
-function optionalTone(b: Body): number | undefined {
-  const tone = b.tone;
-  if (tone === undefined || tone === null) return undefined;
-  const { lowest, highest } = TONE_RANGE_HZ;
-  if (typeof tone !== 'number' || !Number.isFinite(tone) || tone < lowest || tone > highest) {
-    throw gws.invalid(`Parameter 'tone' must be a number of Hz from ${lowest} to ${highest}, got ${JSON.stringify(tone)}`);
-  }
-  return tone;
-}
+/** the body of POST /sim/v1/calls, in the order it is checked */
+export const SIM_CALL_BODY = [
+  { name: 'from', kind: 'text', required: true, trim: true, expects: 'the external number calling, e.g. "+15551234567"', description: 'the external number calling', example: '+15551234567' },
+  { name: 'to', kind: 'text', required: true, trim: true, expects: 'a DN or routing point of your contact center', description: 'a DN or routing point of your contact center', example: '5001' },
+  USER_DATA_OPTIONAL_PARAM,
+  {
+    name: 'tone',
+    kind: 'number',
+    range: { lowest: TONE_RANGE_HZ.lowest, highest: TONE_RANGE_HZ.highest, unit: 'Hz' },
+    description: "a test tone the customer plays into the call (with SIP on, heard by real phones through the call's mixer)",
+    example: 440,
+  },
+] as const satisfies readonly ParamSpec[];
 
 function callOfCenter(deps: GwsDeps, caller: Caller, callUuid: string): void {
   if (deps.sw.callContactCenter(callUuid) !== caller.cc.id) throw gws.notFound(`Call ${callUuid} not found`);
@@ -51,11 +54,7 @@ export const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
 
 export function simRoutes(r: Router, deps: GwsDeps): void {
   r.post('/sim/v1/calls', (req, _reply, caller) => {
-    const b = bodyObject(req.body);
-    const from = requiredString(b, 'from', 'the external number calling, e.g. "+15551234567"').trim();
-    const to = requiredString(b, 'to', 'a DN or routing point of your contact center').trim();
-    const userData = optionalUserData(b);
-    const tone = optionalTone(b);
+    const { from, to, userData, tone } = readBody(req.body, SIM_CALL_BODY, 'POST /sim/v1/calls', parameterPolicy(deps.config, req.log));
     requireAdmin(caller);
     if (!deps.directory.deviceByNumber(caller.cc.id, to)) {
       throw gws.notFound(`'to' must be a DN or routing point of your contact center; ${to} is unknown`);

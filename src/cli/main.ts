@@ -4,9 +4,11 @@
  * prints every problem and exits 1; a port in use (HTTP or SIP) says so in one line and exits 1; SIGINT and
  * SIGTERM close gracefully (held long-polls are answered) and exit 0. Once listening, an uncaught
  * exception or unhandled rejection is logged and the process stays up (src/cli/backstop.ts).
+ * `--version` prints the version; `--log-format pretty` writes readable log lines instead of JSON.
  */
 import { PACKAGE_VERSION, createApp } from '../app/app.js';
 import { installProcessBackstop } from './backstop.js';
+import { prettyLogStream } from '../gws/logging-pretty.js';
 import type { App } from '../app/app.js';
 import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -24,13 +26,15 @@ const USAGE = `Usage: npm start [-- --config FILE]
 Starts Switchboard, a GWS v2 Voice API server, on HOST:PORT (default 127.0.0.1:8080).
 Without a configuration file the demo contact center is provisioned on first start.
 
-  --config FILE   contact centers and server options in JSON (see config/sample.json)
+  --config FILE         contact centers and server options in JSON (see config/sample.json)
+  --log-format FORMAT   json (default: one JSON record per line) or pretty (readable lines)
+  --version             print the version and exit
 
 SIP phones register on SWITCHBOARD_SIP_HOST:SWITCHBOARD_SIP_PORT (default the HTTP host, 5060;
 port 0 turns SIP off), RTP on SWITCHBOARD_RTP_PORTS (default 20000-20999).
 
 Environment: HOST, PORT, SWITCHBOARD_CONFIG, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL,
-SWITCHBOARD_CSRF, SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST,
+SWITCHBOARD_LOG_FORMAT, SWITCHBOARD_METRICS, SWITCHBOARD_CSRF, SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST,
 SWITCHBOARD_SIP_ADVERTISED_HOST, SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS,
 SWITCHBOARD_RECORDINGS_DIR. Every option: docs/configuration.md.
 `;
@@ -39,6 +43,10 @@ function readConfig(): Config {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`switchboard ${PACKAGE_VERSION}\n`);
     process.exit(0);
   }
   try {
@@ -88,7 +96,8 @@ function banner(app: App, baseUrl: string, demo: boolean, sipPort: number | unde
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const app = await createApp(config);
+  // pretty: pino's JSON records turned into readable lines on standard output (logging-pretty.ts)
+  const app = await createApp(config, config.logFormat === 'pretty' ? { logStream: prettyLogStream(process.stdout) } : {});
   let listening: { baseUrl: string; port: number; sipPort?: number };
   try {
     listening = await app.listen();

@@ -31,6 +31,8 @@ export const view = signal<View>('agent');
 export const now = signal(Date.now());
 /** who hears whom on the supervisor's own monitoring call */
 export const hearing = signal<{ callUuid: string; parties: { phoneNumber: string; hears: string[] }[] } | null>(null);
+/** the extensions of the contact center's supervisors (for the agent's indicator), DN -> name */
+export const supervisorNumbers = signal<Map<string, string>>(new Map());
 /** true until the first check of an existing session is done */
 export const starting = signal(true);
 
@@ -104,6 +106,10 @@ export async function reload(): Promise<void> {
   applyMe(answer.user);
   const states = await get('/api/v2/settings/agent-states');
   agentStates.value = Array.isArray(states.settings) ? states.settings : [];
+  const supervisors = await get('/api/v2/contacts?roles=ROLE_SUPERVISOR');
+  const numbers = new Map<string, string>();
+  for (const c of (supervisors.contacts as Json[]) ?? []) for (const p of (c.phoneNumbers as Json[]) ?? []) numbers.set(String(p.phoneNumber), String(c.name));
+  supervisorNumbers.value = numbers;
   if (isSupervisor.value) {
     const rows = await get('/api/v2/supervision/agents?fields=*');
     const at = Date.now();

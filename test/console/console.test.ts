@@ -160,11 +160,12 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'], '5101': ['+15550001111', '5001'] }, 'ListenIn');
     await visible(panel.getByText('You (5101) hears +15550001111, Agent 1 (5001)'), 'who hears whom in ListenIn');
     await visible(row.filter({ hasText: 'supervisor1 listening' }), 'the Team table shows the monitor');
-    await visible(card.getByText('A supervisor is listening in or coaching'), 'the agent sees the supervisor indicator');
+    await visible(card.getByText('A supervisor is listening in'), 'the agent sees the supervisor indicator (notifyAgent always)');
 
     await panel.getByRole('button', { name: 'Switch to coach' }).click();
     await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'Coach');
     await visible(panel.getByText('Agent 1 (5001) hears +15550001111, You (5101)'), 'who hears whom in Coach');
+    await visible(card.getByText('Supervisor Supervisor 1 is on this call (coaching or barged in)'), 'the agent sees the coach');
 
     await panel.getByRole('button', { name: 'Switch to barge-in' }).click();
     await mediaBecomes(callUuid, { '+15550001111': ['5001', '5101'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'BargeIn');

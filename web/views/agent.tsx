@@ -9,7 +9,7 @@ import { post } from '../api.js';
 import type { Json } from '../api.js';
 import { CALL_BUTTONS } from '../labels.js';
 import type { Received } from '../store.js';
-import { act, agentStates, calls, device, formatSeconds, ticking } from '../store.js';
+import { act, agentStates, calls, device, formatSeconds, supervisorNumbers, ticking } from '../store.js';
 
 const devicePath = () => `/api/v2/me/devices/${encodeURIComponent(String(device.value?.id))}`;
 
@@ -68,6 +68,17 @@ function otherParty(call: Json): string {
   return numbers.length ? numbers.join(', ') : String(call.dnis ?? '');
 }
 
+/**
+ * What the agent is told of a supervisor on this call, as far as notifyAgent lets the server show
+ * it: `supervisorListeningIn`, or a supervisor among the participants (Coach, BargeIn).
+ */
+function supervisorShown(call: Json): string | undefined {
+  const present = ((call.participants as Json[]) ?? []).map((p) => supervisorNumbers.value.get(String(p.phoneNumber))).find(Boolean);
+  if (present) return `Supervisor ${present} is on this call (coaching or barged in)`;
+  if (call.supervisorListeningIn === true) return 'A supervisor is listening in';
+  return undefined;
+}
+
 function CallCard({ received }: { received: Received }) {
   const call = received.value;
   const [parameter, setParameter] = useState('');
@@ -94,9 +105,9 @@ function CallCard({ received }: { received: Received }) {
           {call.mute === 'On' && ' · muted'}
           {call.recordingState && ` · recording ${String(call.recordingState).toLowerCase()}`}
         </p>
-        {call.supervisorListeningIn === true && (
+        {supervisorShown(call) && (
           <p class="supervisor-indicator" role="status">
-            A supervisor is listening in or coaching
+            {supervisorShown(call)}
           </p>
         )}
         {userData.length > 0 && (

@@ -11,11 +11,11 @@ export interface HearingParty {
   hears: string[];
 }
 
-const SIZE = 260;
-const RADIUS = 90;
-const NODE = 26;
+const SIZE = 280;
+const RADIUS = 95;
+const NODE = 36;
 
-export function HearingGraph({ parties, nameOf }: { parties: HearingParty[]; nameOf: (phoneNumber: string) => string }) {
+export function HearingGraph({ parties, nameOf, shortNameOf }: { parties: HearingParty[]; nameOf: (phoneNumber: string) => string; shortNameOf: (phoneNumber: string) => string }) {
   const centre = SIZE / 2;
   const place = new Map<string, { x: number; y: number }>();
   parties.forEach((p, i) => {
@@ -60,7 +60,7 @@ export function HearingGraph({ parties, nameOf }: { parties: HearingParty[]; nam
             <g key={p.phoneNumber}>
               <circle cx={at.x} cy={at.y} r={NODE} class="party" />
               <text x={at.x} y={at.y + 4} text-anchor="middle" class="party-label">
-                {nameOf(p.phoneNumber).slice(0, 12)}
+                {shortNameOf(p.phoneNumber)}
               </text>
             </g>
           );

@@ -33,6 +33,11 @@ function nameOf(phoneNumber: string): string {
   return row ? `${fullName(row.value)} (${phoneNumber})` : phoneNumber;
 }
 
+/** the label of a party in the graph: "You" or the number */
+function shortNameOf(phoneNumber: string): string {
+  return phoneNumber === device.value?.phoneNumber ? 'You' : phoneNumber;
+}
+
 function arm(operationName: string, phoneNumber: string, choice: MonitorChoice, what: string): void {
   const body = { operationName, phoneNumber, supervisorMonitoringMode: choice.span, supervisorMonitoringScope: choice.scope };
   void act(() => post(devicePath(), body), what).then(() => {
@@ -128,7 +133,7 @@ function MonitoringPanel() {
           </button>
         )}
       </div>
-      {call && hear && hear.callUuid === call.value.id && <HearingGraph parties={hear.parties} nameOf={nameOf} />}
+      {call && hear && hear.callUuid === call.value.id && <HearingGraph parties={hear.parties} nameOf={nameOf} shortNameOf={shortNameOf} />}
     </section>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The call operation table: every CallOperation of the switch port, by GWS operationName, with the
- * features and role it needs and the parser of its parameters (gws-voice-api.md 4.5). The same
+ * features and role it needs, a summary and its parameters as data (ParamSpec, read by params.ts
+ * and shown by the API reference), and how they make the CallOperation (gws-voice-api.md 4.5). The same
  * gates filter the `capabilities` a call shows. Refusals: 1/10 (parameters), 3 (feature off),
  * 5 (role), 6 (not one of your calls), 2 (not in the call's capabilities now).
  */

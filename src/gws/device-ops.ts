@@ -1,7 +1,8 @@
 /**
  * The device operation tables: POST /api/v2/me/devices/{id} (Do Not Disturb, forwarding and
- * supervisor monitoring) and Dial on POST /api/v2/me/devices/{id}/calls (gws-voice-api.md 4.3, supervision.md section 1). Arming follows the
- * order of supervision.md: parameters (1/10), features (3), role (5), own device (6) and
+ * supervisor monitoring) and Dial on POST /api/v2/me/devices/{id}/calls (gws-voice-api.md 4.3 and
+ * 4.4, supervision.md section 1); each row's parameters are data (ParamSpec, params.ts), which the
+ * reader and the API reference share. Arming follows the order of supervision.md: parameters (1/10), features (3), role (5), own device (6) and
  * session (2), target in the caller's contact center (6), not the caller's own device (2),
  * target in a group the caller supervises (5), the audit (13 while it cannot be written: supervision
  * is never started unrecorded), then the switch (19 when the target is taken).

@@ -13,11 +13,16 @@
  *   has the supervisor features;
  * - the switch's events of one command are coalesced: the rows they touch are rendered once, in a
  *   microtask after the command, from the switch's state at that moment;
+ * - the routing points a supervisor may monitor (Directory.supervisesRoutingPoint) are listed with
+ *   the calls waiting there, oldest first; the calls are learnt from the switch's events (every
+ *   call's first media fact names it; a call that has ended is forgotten, so the set stays
+ *   bounded), and each change of a routing point's queue is published on
+ *   /v2/supervision/routing-points to the supervisors of that routing point only;
  * - a failure is logged and never reaches the switch.
  */
 import type { DeviceRecord, UserRecord } from '../store/port.js';
 import { Role } from '../store/port.js';
-import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
+import type { CallEvent, DeviceEvent, MediaEvent, SwitchEvent } from '../switch/model.js';
 import type { Clock, SwitchPort } from '../switch/port.js';
 import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
 import { principalOf } from './context.js';
@@ -31,6 +36,8 @@ import type { Urls } from './urls.js';
 
 export const TEAM_CHANNEL = '/v2/supervision/agents';
 export const TEAM_MESSAGE_TYPE = 'SupervisedAgentStateChangeMessage';
+export const ROUTING_POINTS_CHANNEL = '/v2/supervision/routing-points';
+export const ROUTING_POINT_MESSAGE_TYPE = 'SupervisedRoutingPointStateChangeMessage';
 
 export interface TeamLog {
   error(o: object, msg?: string): void;
@@ -59,6 +66,11 @@ export class Team {
   private readonly lastTarget = new Map<string, string>();
   private readonly startedAt: number;
   private pending: Set<string> | undefined;
+  /** contact center id -> the uuids of its live calls (learnt from events) */
+  private readonly liveCalls = new Map<string, Set<string>>();
+  /** call uuid -> the routing point it was last seen waiting at */
+  private readonly waitingAt = new Map<string, string>();
+  private pendingRoutingPoints: Set<string> | undefined;
   private out: Publisher | undefined;
   private log: TeamLog | undefined;
 
@@ -146,11 +158,36 @@ export class Team {
     return out;
   }
 
+  /** the routing points this supervisor may monitor, each with its waiting calls */
+  routingPointsOf(cc: CenterEntry, supervisorId: string): Json[] {
+    return cc.devices
+      .filter((d) => d.kind === 'RoutingPoint' && this.deps.directory.supervisesRoutingPoint(cc, supervisorId, d.dn))
+      .map((d) => this.routingPoint(cc, d));
+  }
+
+  /** one routing point: the calls waiting there, oldest first, and the longest wait (seconds) */
+  routingPoint(cc: CenterEntry, point: DeviceRecord): Json {
+    const { sw } = this.deps;
+    const waiting: Json[] = [];
+    for (const uuid of this.liveCalls.get(cc.id) ?? []) {
+      const view = sw.callView(uuid, point.dn);
+      if (!view || view.state === 'Released') continue;
+      const call: Json = { callUuid: view.callUuid, duration: String(view.duration) };
+      if (view.ani !== undefined) call.ani = view.ani;
+      if (Object.keys(view.userData).length) call.userData = { ...view.userData };
+      waiting.push(call);
+    }
+    waiting.sort((a, b) => Number(b.duration) - Number(a.duration));
+    const longestWait = waiting.length ? Number(waiting[0].duration) : 0;
+    return { id: point.id, phoneNumber: point.dn, callsWaiting: waiting.length, longestWait: String(longestWait), calls: waiting };
+  }
+
   /** the listener to give switch.onEvent */
   readonly onEvent = (e: SwitchEvent): void => {
     try {
       if (e.kind === 'device') this.device(e);
       else if (e.kind === 'call') this.call(e);
+      else if (e.kind === 'media') this.media(e);
     } catch (err) {
       this.log?.error({ err, event: { kind: e.kind } }, 'team notification failed');
     }
@@ -168,8 +205,60 @@ export class Team {
     } else this.lastTarget.delete(e.dn);
   }
 
+  /** a call's media fact: learn or forget the call, and see whether it waits at a routing point */
+  private media(e: MediaEvent): void {
+    const { sw } = this.deps;
+    let calls = this.liveCalls.get(e.contactCenterId);
+    if (sw.callContactCenter(e.callUuid) === undefined) calls?.delete(e.callUuid);
+    else {
+      if (!calls) this.liveCalls.set(e.contactCenterId, (calls = new Set()));
+      calls.add(e.callUuid);
+    }
+    this.queueChanged(e.contactCenterId, e.callUuid);
+  }
+
+  /** the call joined or left a routing point's queue: that routing point's panel is due */
+  private queueChanged(contactCenterId: string, callUuid: string): void {
+    const { sw, directory } = this.deps;
+    const before = this.waitingAt.get(callUuid);
+    const cc = directory.center(contactCenterId);
+    const now = cc?.devices.find((d) => d.kind === 'RoutingPoint' && (sw.callView(callUuid, d.dn)?.state ?? 'Released') !== 'Released')?.dn;
+    if (now) this.waitingAt.set(callUuid, now);
+    else this.waitingAt.delete(callUuid);
+    for (const dn of new Set([before, now])) if (dn) this.touchRoutingPoint(dn);
+  }
+
+  private touchRoutingPoint(dn: string): void {
+    if (!this.pendingRoutingPoints) {
+      this.pendingRoutingPoints = new Set();
+      queueMicrotask(() => this.flushRoutingPoints());
+    }
+    this.pendingRoutingPoints.add(dn);
+  }
+
+  private flushRoutingPoints(): void {
+    const dns = this.pendingRoutingPoints ?? new Set<string>();
+    this.pendingRoutingPoints = undefined;
+    for (const dn of dns) {
+      try {
+        const point = this.deps.directory.deviceByDn(dn);
+        const cc = point && this.deps.directory.center(point.contactCenterId);
+        if (!point || !cc) continue;
+        const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [this.routingPoint(cc, point)] };
+        for (const supervisor of cc.users) {
+          if (!permitted(SUPERVISOR, principalOf(supervisor, cc)) || !this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn)) continue;
+          this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
+        }
+      } catch (err) {
+        this.log?.error({ err, routingPoint: dn }, 'routing-point notification failed');
+      }
+    }
+  }
+
   private call(e: CallEvent): void {
     this.touch(e.dn);
+    const cc = this.deps.sw.callContactCenter(e.callUuid);
+    if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
     // a supervisor's leg changes what the rows of the agents on that call show
     if (e.view.monitoring) for (const p of e.view.participants) this.touch(p);
   }

@@ -2,7 +2,7 @@
  * The supervision team extension through fastify.inject (docs/compatibility.md "Supervision
  * team"): who may read it (statusCode 3 without the features, 5 for agents and admins), the team
  * rule (groups supervised, or the whole center without groups), each row's device, userState,
- * time in state, calls and monitoring, and the media
+ * time in state, calls and monitoring, the routing points with their waiting calls, and the media
  * matrix of a monitored call with its refusals (6 unknown or other center, 5 outside the team).
  */
 import assert from 'node:assert/strict';
@@ -100,6 +100,37 @@ describe('GET /api/v2/supervision/agents in the demo center', () => {
   });
 });
 
+describe('GET /api/v2/supervision/routing-points', () => {
+  let api: Api;
+  before(async () => {
+    api = await Api.start();
+  });
+  after(() => api.close());
+
+  test('the calls waiting at each routing point, oldest first, and the longest wait; agents get statusCode 5', async () => {
+    expectError(await api.get('/api/v2/supervision/routing-points', basic('agent1')), 5, 403, /ROLE_SUPERVISOR/);
+    const empty = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
+    assert.deepEqual(empty.map((p: any) => [p.phoneNumber, p.callsWaiting, p.longestWait]), [['7000', 0, '0']]);
+    // nobody Ready: the calls wait at the routing point
+    const first = await api.ok('/sim/v1/calls', { from: '+15550000001', to: '7000', userData: { Queue: 'Sales' } }, ADMIN);
+    api.clock.advance(3000);
+    const second = await api.ok('/sim/v1/calls', { from: '+15550000002', to: '7000' }, ADMIN);
+    let [point] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
+    assert.equal(point.callsWaiting, 2);
+    assert.equal(point.longestWait, '3');
+    assert.deepEqual(point.calls.map((c: any) => [c.callUuid, c.ani, c.duration]), [[first.callUuid, '+15550000001', '3'], [second.callUuid, '+15550000002', '0']]);
+    assert.deepEqual(point.calls[0].userData, { Queue: 'Sales' });
+    // an agent goes Ready: the oldest call leaves the queue for the agent
+    await api.startSession('agent1', true);
+    [point] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
+    assert.deepEqual(point.calls.map((c: any) => c.callUuid), [second.callUuid]);
+    // the caller hangs up: nothing waits any more
+    await api.ok(`/sim/v1/calls/${second.callUuid}`, { operationName: 'Hangup' }, ADMIN);
+    [point] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
+    assert.equal(point.callsWaiting, 0);
+  });
+});
+
 describe('the team rule with groups, and the features gate', () => {
   let api: Api;
   before(async () => {
@@ -120,6 +151,9 @@ describe('the team rule with groups, and the features gate', () => {
   test('each supervisor sees only the agents of their groups; the other group\'s calls are statusCode 5', async () => {
     assert.deepEqual((await agentsOf(api, S1)).map((a) => a.userName), ['agent1', 'agent2']);
     assert.deepEqual((await agentsOf(api, basic('supervisor2'))).map((a) => a.userName), ['agent3']);
+    // routing point 7000 distributes to North only: supervisor2 does not see it
+    assert.deepEqual((await api.get('/api/v2/supervision/routing-points', basic('supervisor2'))).json.routingPoints, []);
+    assert.deepEqual((await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints.map((p: any) => p.phoneNumber), ['7000']);
     await api.startSession('agent3', true);
     const sim = await api.ok('/sim/v1/calls', { from: '+15551239999', to: '5003' }, ADMIN);
     expectError(await api.get(`/api/v2/supervision/calls/${sim.callUuid}/media`, S1), 5, 403, /groups you supervise/);

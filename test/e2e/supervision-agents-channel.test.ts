@@ -4,7 +4,8 @@
  * another group, the agent themself, another agent and a supervisor of another contact center,
  * each subscribed to /v2/supervision/agents (and the agent to /v2/** as well), receive nothing of
  * it; each check ends on a later message that the same session does receive (its queue is in
- * order), so "nothing" is asserted without a sleep.
+ * order), so "nothing" is asserted without a sleep. The same for /v2/supervision/routing-points:
+ * a call waiting at a routing point reaches the supervisors of its groups only.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -124,4 +125,29 @@ test('a monitored call shows the supervisor, the call and its mode on the channe
   );
   // in Coach the supervisor is among the agent's participants (supervision.md section 8, notifyAgent always)
   assert.deepEqual(onCall.data.agents[0].calls[0].participants.map((p: { phoneNumber: string }) => p.phoneNumber), ['+15557654321', '5101']);
+});
+
+test('a call waiting at a routing point reaches the supervisors of that routing point only', async () => {
+  const RP = '/v2/supervision/routing-points';
+  const supervisor1 = clients.find((c) => c.name === 'supervisor1')!;
+  const supervisor2 = clients.find((c) => c.name === 'supervisor2')!;
+  await supervisor1.subscribe(RP);
+  await supervisor2.subscribe(RP);
+  // agent1 is on a call and agent2 not Ready: the call waits at 7000 (group North, supervisor1's)
+  const sim = await fetch(`${baseUrl}/sim/v1/calls`, { method: 'POST', headers: { Authorization: auth('admin'), 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '+15550009999', to: '7000' }) });
+  const { callUuid } = await sim.json();
+  const queued = await supervisor1.events.next(
+    (d) => d.channel === RP && d.data.messageType === 'SupervisedRoutingPointStateChangeMessage' && d.data.routingPoints[0].calls.some((c: { callUuid: string }) => c.callUuid === callUuid),
+    5000,
+    'the queued call on the routing-point channel',
+  );
+  assert.equal(queued.data.routingPoints[0].phoneNumber, '7000');
+  assert.equal(queued.data.routingPoints[0].callsWaiting, 1);
+  // sentinel for supervisor2: a later change of its own team
+  await post('agent3', '/api/v2/me/channels/voice', { operationName: 'NotReady' });
+  await supervisor2.events.next(teamRow('agent3', 'NotReady'), 5000, 'agent3 NotReady on the team channel');
+  assert.deepEqual(supervisor2.events.items.filter((d) => d.channel === RP), [], 'supervisor2 does not supervise 7000');
+  // the caller gives up: the queue is empty again
+  await fetch(`${baseUrl}/sim/v1/calls/${callUuid}`, { method: 'POST', headers: { Authorization: auth('admin'), 'Content-Type': 'application/json' }, body: JSON.stringify({ operationName: 'Hangup' }) });
+  await supervisor1.events.next((d) => d.channel === RP && d.data.routingPoints[0].callsWaiting === 0, 5000, 'the empty queue');
 });

@@ -3,6 +3,8 @@
  *
  * - GET /api/v2/supervision/agents: the agents the caller may monitor (Team.teamOf), GWS
  *   collection style (`uris` by default, rows with `?fields=*` or a field list);
+ * - GET /api/v2/supervision/routing-points: the routing points the caller may monitor, each with
+ *   the calls waiting there (oldest first) and the longest wait;
  * - GET /api/v2/supervision/calls/{callUuid}/media: who hears whom on a call (the switch's one media
  *   function, as /sim/v1 gives it) for a call on which an agent of the caller's team, or the caller,
  *   has a leg.
@@ -35,6 +37,11 @@ export function supervisionAgentRoutes(r: Router, deps: GwsDeps): void {
     const team = teamOrFail(deps);
     const rows = team.teamOf(caller.cc, caller.user.id).map((agent) => team.row(caller.cc, agent, caller.user));
     return collection(req, 'agents', rows, (x) => String(x.uri));
+  });
+
+  r.get('/api/v2/supervision/routing-points', (_req, _reply, caller) => {
+    supervisorOnly(caller, 'GET /api/v2/supervision/routing-points');
+    return { routingPoints: teamOrFail(deps).routingPointsOf(caller.cc, caller.user.id) };
   });
 
   r.get('/api/v2/supervision/calls/:callUuid/media', (req, _reply, caller) => {

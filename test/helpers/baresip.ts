@@ -65,7 +65,8 @@ interface CommandReply {
 }
 
 const BLOCK_SIZE = 11;
-const TONE_SECONDS = 600;
+/** longer than any test file (each is bounded under 90 s), short enough for sox to make in a fraction of a second */
+const TONE_SECONDS = 150;
 const LOG_TAIL = 6000;
 const READY_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 5_000;
@@ -105,23 +106,37 @@ async function tcpFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` consecutive ports free for UDP and TCP on 127.0.0.1, starting at an OS-chosen port. */
+/**
+ * `count` consecutive ports free for UDP and TCP on 127.0.0.1: the search starts next to a port the
+ * OS picks and moves up past blocks already handed out or busy; a failure lists what was busy.
+ */
 export async function freePortBlock(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const probe = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
-    const first = probe.address().port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    if (first + count > 65535) continue;
-    let free = true;
-    for (let port = first; port < first + count && free; port++) {
-      free = !handedOut.has(port) && (await udpFree(port)) && (await tcpFree(port));
+  const probe = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+  // start just above the probe's port: a just-closed socket's port may not be released at once
+  let first = probe.address().port + 1;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const busy: string[] = [];
+  for (let attempt = 0; attempt < 40; attempt++, first += count) {
+    if (first + count > 65535) first = 20000 + ((first * 7) % 20000);
+    const block = Array.from({ length: count }, (_, index) => first + index);
+    // reserve before the (asynchronous) checks, so that phones started in parallel never share a block
+    if (block.some((port) => handedOut.has(port))) {
+      busy.push(`${first} (handed out)`);
+      continue;
     }
-    if (!free) continue;
-    for (let port = first; port < first + count; port++) handedOut.add(port);
-    return first;
+    for (const port of block) handedOut.add(port);
+    let taken: string | undefined;
+    for (const port of block) {
+      if (!(await udpFree(port))) taken = `${port}/udp`;
+      else if (!(await tcpFree(port))) taken = `${port}/tcp`;
+      if (taken) break;
+    }
+    if (!taken) return first;
+    busy.push(taken);
+    for (const port of block) handedOut.delete(port);
   }
-  throw new Error(`no block of ${count} free ports on 127.0.0.1`);
+  throw new Error(`no block of ${count} free ports on 127.0.0.1; busy: ${busy.join(', ')}`);
 }
 
 /** A tone WAV in the codec's format (16-bit mono 8000 Hz), -12 dBFS, made by sox once per folder. */

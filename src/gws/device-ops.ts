@@ -72,7 +72,7 @@ const MONITOR_PARAMS = [
     kind: 'choice',
     values: [MonitorScope.Agent, MonitorScope.Call],
     default: MonitorScope.Call,
-    description: "Call: leave when the monitored call ends; Agent: stay with the agent across the agent's calls",
+    description: 'Agent: follow only the agent (released with the agent when the call is transferred away); Call: follow the whole call wherever it goes (a routing point takes Call only)',
   },
   {
     name: 'supervisorMonitoringMode',

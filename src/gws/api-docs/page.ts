@@ -104,7 +104,7 @@ export function referencePage(input: PageInput): string {
   const messages = new Set(COMETD_CHANNELS.map((c) => c.messageType));
   const nav = tags
     .map((t) => `<li><a href="#tag-${anchor(t)}">${escapeHtml(t)}</a></li>`)
-    .concat(['<li><a href="#status-codes">statusCodes</a></li>', '<li><a href="#cometd">CometD channels and notifications</a></li>', '<li><a href="#schemas">Resources</a></li>'])
+    .concat(['<li><a href="#status-codes">statusCodes</a></li>', '<li><a href="#cometd">CometD channels and notifications</a></li>', '<li><a href="#schemas">Resource shapes</a></li>'])
     .join('');
   const body = [
     `<h1>Switchboard API reference</h1>`,
@@ -121,7 +121,7 @@ export function referencePage(input: PageInput): string {
     `<p>Handshake, connect and subscribe with Bayeux 1.0 at ${code('/api/v2/notifications')} (long-polling or websocket), with the same credentials as REST. Each delivery is ${code('{"channel": "…", "data": {"messageType": "…", …}}')}.</p>`,
     table(['channel', 'messageType', 'what it carries'], COMETD_CHANNELS.map((c) => [code(c.channel), `<a href="#schema-${anchor(c.messageType)}">${escapeHtml(c.messageType)}</a>`, escapeHtml(c.description)])),
     ...Object.entries(SCHEMAS).filter(([n]) => messages.has(n) || n === 'BayeuxMessage').map(([n, s]) => schemaSection(n, s)),
-    `<h2 id="schemas">Resources</h2>`,
+    `<h2 id="schemas">Resource shapes</h2>`,
     ...Object.entries(SCHEMAS).filter(([n]) => !messages.has(n) && n !== 'BayeuxMessage').map(([n, s]) => schemaSection(n, s)),
   ];
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Switchboard API reference</title><style>${STYLE}</style></head><body>${body.join('\n')}</body></html>`;

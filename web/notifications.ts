@@ -1,7 +1,7 @@
 /**
  * The console's CometD connection (the official `cometd` client, as any GWS desktop uses): one
  * handshake to /api/v2/notifications riding on the session cookie, subscriptions to /v2/me/* and,
- * for supervisors, /v2/supervision/agents. Guarantees: subscriptions are made in the handshake
+ * for supervisors, /v2/supervision/agents and /v2/supervision/routing-points. Guarantees: subscriptions are made in the handshake
  * listener, so every re-handshake (a server restart, a lost session) subscribes again and calls
  * `onReady` to reload the state; the connection state is reported at each /meta/connect and
  * /meta/handshake answer (so a "reconnecting" banner shows while the server cannot be reached);

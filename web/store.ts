@@ -25,6 +25,7 @@ export const device = signal<Json | null>(null);
 export const calls = signal<Received[]>([]);
 export const agentStates = signal<Json[]>([]);
 export const team = signal<Received[]>([]);
+export const routingPoints = signal<Received[]>([]);
 export const connection = signal<ConnectionState>('offline');
 export const notice = signal<{ kind: 'error' | 'info'; text: string } | null>(null);
 export const view = signal<View>('agent');
@@ -40,6 +41,7 @@ export const isSupervisor = computed(() => Boolean(user.value?.roles?.includes('
 export const monitoringCall = computed(() => calls.value.find((c) => c.value.monitoring === true && c.value.state !== 'Released'));
 
 const TEAM_CHANNEL = '/v2/supervision/agents';
+const ROUTING_POINTS_CHANNEL = '/v2/supervision/routing-points';
 const notifications = new Notifications();
 let ticker: ReturnType<typeof setInterval> | undefined;
 
@@ -94,6 +96,13 @@ const MESSAGE_HANDLERS: Record<string, (data: Json) => void> = {
   SupervisedAgentStateChangeMessage: (data) => {
     for (const row of (data.agents as Json[] | undefined) ?? []) upsertAgent(row);
   },
+  SupervisedRoutingPointStateChangeMessage: (data) => {
+    const at = Date.now();
+    for (const point of (data.routingPoints as Json[] | undefined) ?? []) {
+      const found = routingPoints.value.some((r) => r.value.id === point.id);
+      routingPoints.value = found ? routingPoints.value.map((r) => (r.value.id === point.id ? { value: point, at } : r)) : [...routingPoints.value, { value: point, at }];
+    }
+  },
 };
 
 function onMessage(_channel: string, data: Json): void {
@@ -114,6 +123,8 @@ export async function reload(): Promise<void> {
     const rows = await get('/api/v2/supervision/agents?fields=*');
     const at = Date.now();
     team.value = ((rows.agents as Json[]) ?? []).map((value) => ({ value, at }));
+    const points = await get('/api/v2/supervision/routing-points');
+    routingPoints.value = ((points.routingPoints as Json[]) ?? []).map((value) => ({ value, at }));
   }
   const monitored = monitoringCall.value;
   if (monitored) await refreshHearing(monitored.value.id);
@@ -139,7 +150,7 @@ export async function refreshHearing(callUuid: string): Promise<void> {
 
 function connect(): void {
   const channels = ['/v2/me/*'];
-  if (isSupervisor.value) channels.push(TEAM_CHANNEL);
+  if (isSupervisor.value) channels.push(TEAM_CHANNEL, ROUTING_POINTS_CHANNEL);
   notifications.start(channels, {
     onMessage,
     onState: (state) => {
@@ -214,6 +225,7 @@ export async function signOut(): Promise<void> {
   device.value = null;
   calls.value = [];
   team.value = [];
+  routingPoints.value = [];
   hearing.value = null;
   connection.value = 'offline';
 }

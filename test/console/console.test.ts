@@ -2,7 +2,7 @@
  * The web console in Debian's chromium (playwright-core), loaded from the server itself on a free
  * port, as a new user would use it: a refused sign-in shows the server's message; an agent signs
  * in, starts the voice session, goes Ready, answers and hangs up a simulated call from the agent
- * view; a supervisor's Team table follows the agent live, the supervisor listens in from it and
+ * view; a supervisor's Team table and routing-point panel follow the agent and the queue live, the supervisor listens in from it and
  * switches modes, the media API checked after each click and the who-hears-whom list with it; the
  * audit view filters and pages; a server restart shows the "reconnecting" banner and the console
  * comes back on its own with the fresh state; sign-in and a state change with the keyboard alone;
@@ -135,6 +135,12 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(row.filter({ hasText: 'Ready' }), 'agent1 Ready in the Team table');
     await agent.getByLabel('State').selectOption({ label: 'Out to Lunch' });
     await visible(row.filter({ hasText: 'Out to Lunch' }), 'agent1 out to lunch, live');
+    // nobody Ready: a call waits at routing point 7000, and the panel shows it live
+    const waiting = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550002222', to: '7000' })).callUuid;
+    const point = supervisor.locator('tr[data-routing-point="7000"]');
+    await visible(point.filter({ hasText: '+15550002222' }), 'the waiting call in the routing-point panel');
+    await api(server, 'admin', 'POST', `/sim/v1/calls/${waiting}`, { operationName: 'Hangup' });
+    await visible(point.filter({ hasNotText: '+15550002222' }), 'the queue empty again');
     await agent.getByLabel('State').selectOption({ label: 'Ready' });
     await visible(row.filter({ hasText: /Ready/ }), 'agent1 Ready again, live');
     assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the Team view');

@@ -4,14 +4,15 @@
  * row "Listen", "Coach" and "Barge in" (joining at once when the agent is on a call, else armed for
  * the next one), the choice of "Next call" or "All calls" and of scope "Agent" or "Call"; the
  * monitoring panel for the supervisor's own monitoring (mode switches, agent mute, "Stop
- * monitoring", the who-hears-whom graph); and "Listen" on a routing point.
+ * monitoring", the who-hears-whom graph); and the routing-point panel (calls waiting, longest wait,
+ * "Listen" on the routing point), live from /v2/supervision/routing-points.
  */
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
 import type { Json } from '../api.js';
 import { MODE_NAMES, MONITOR_MODES, MONITORING_BUTTONS } from '../labels.js';
 import type { Received } from '../store.js';
-import { act, device, formatSeconds, hearing, monitoringCall, refreshHearing, team, ticking, user } from '../store.js';
+import { act, device, formatSeconds, hearing, monitoringCall, refreshHearing, routingPoints, team, ticking, user } from '../store.js';
 import { HearingGraph } from './hearing-graph.js';
 
 const devicePath = () => `/api/v2/me/devices/${encodeURIComponent(String(device.value?.id))}`;
@@ -139,22 +140,46 @@ function MonitoringPanel() {
 }
 
 function RoutingPointPanel({ choice }: { choice: MonitorChoice }) {
-  const [number, setNumber] = useState('');
-  const listen = (e: Event) => {
-    e.preventDefault();
-    const phoneNumber = number.trim();
-    if (phoneNumber) arm('ListenIn', phoneNumber, { span: choice.span, scope: 'Call' }, `Listening on routing point ${phoneNumber}`);
-  };
+  const points = routingPoints.value;
   return (
     <section aria-labelledby="routing-heading" class="routing">
       <h3 id="routing-heading">Routing points</h3>
-      <form onSubmit={listen}>
-        <label>
-          Routing point number
-          <input value={number} onInput={(e) => setNumber((e.currentTarget as HTMLInputElement).value)} inputMode="tel" />
-        </label>
-        <button type="submit">Listen on routing point</button>
-      </form>
+      {points.length === 0 ? (
+        <p>No routing point distributes to your groups.</p>
+      ) : (
+        <table class="routing-table">
+          <caption>Calls waiting at your routing points</caption>
+          <thead>
+            <tr>
+              <th scope="col">Routing point</th>
+              <th scope="col">Calls waiting</th>
+              <th scope="col">Longest wait</th>
+              <th scope="col">Callers</th>
+              <th scope="col">Monitor</th>
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((r) => {
+              const point = r.value;
+              const dn = String(point.phoneNumber);
+              const waiting = (point.calls as Json[]) ?? [];
+              return (
+                <tr key={String(point.id)} data-routing-point={dn}>
+                  <th scope="row">{dn}</th>
+                  <td>{String(point.callsWaiting)}</td>
+                  <td>{waiting.length ? formatSeconds(ticking(point.longestWait, r.at)) : '—'}</td>
+                  <td>{waiting.length ? waiting.map((c) => String(c.ani ?? c.callUuid)).join(', ') : '—'}</td>
+                  <td class="buttons">
+                    <button type="button" onClick={() => arm('ListenIn', dn, { span: choice.span, scope: 'Call' }, `Listening on routing point ${dn}`)}>
+                      Listen
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

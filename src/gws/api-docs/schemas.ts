@@ -262,6 +262,30 @@ export const SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     },
     required: ['id', 'userName', 'userState', 'uri'],
   },
+  SupervisedRoutingPointStateChangeMessage: {
+    type: 'object',
+    description: "on /v2/supervision/routing-points (supervisors only): the queue of a routing point the supervisor may monitor changed; the row equals GET /api/v2/supervision/routing-points",
+    properties: {
+      messageType: { const: 'SupervisedRoutingPointStateChangeMessage' },
+      routingPoints: { type: 'array', items: ref('SupervisedRoutingPoint'), minItems: 1 },
+    },
+    required: ['messageType', 'routingPoints'],
+  },
+  SupervisedRoutingPoint: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      phoneNumber: text("the routing point's DN"),
+      callsWaiting: { type: 'integer' },
+      longestWait: text('seconds, as a string'),
+      calls: {
+        type: 'array',
+        description: 'the calls waiting, oldest first',
+        items: { type: 'object', properties: { callUuid: { type: 'string' }, duration: { type: 'string' }, ani: { type: 'string' }, userData: { type: 'object' } }, required: ['callUuid', 'duration'] },
+      },
+    },
+    required: ['id', 'phoneNumber', 'callsWaiting', 'longestWait', 'calls'],
+  },
 };
 
 /** A CometD channel a client subscribes to, and the message it carries. */
@@ -276,4 +300,5 @@ export const COMETD_CHANNELS: readonly ChannelDoc[] = [
   { channel: '/v2/me/devices', messageType: 'DeviceStateChangeMessage', description: "the user's devices: agent state, Do Not Disturb, forwarding, supervisor monitoring, capabilities" },
   { channel: '/v2/me/channels', messageType: 'ChannelStateChangeMessageV2', description: 'the voice channel: agent state and Do Not Disturb' },
   { channel: '/v2/supervision/agents', messageType: 'SupervisedAgentStateChangeMessage', description: 'supervisors: the agents of the groups they supervise (Switchboard extension)' },
+  { channel: '/v2/supervision/routing-points', messageType: 'SupervisedRoutingPointStateChangeMessage', description: 'supervisors: the queues of the routing points they may monitor (Switchboard extension)' },
 ];

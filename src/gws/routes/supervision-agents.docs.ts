@@ -13,6 +13,13 @@ export const SUPERVISION_AGENT_ROUTE_DOCS: readonly RouteDoc[] = [
   },
   {
     method: 'GET',
+    route: '/api/v2/supervision/routing-points',
+    tag: 'Supervision',
+    summary: 'Supervisors: the routing points they may monitor, with the calls waiting there (oldest first) and the longest wait',
+    answer: answerWith('routingPoints', { type: 'array', items: { $ref: '#/components/schemas/SupervisedRoutingPoint' } }),
+  },
+  {
+    method: 'GET',
     route: '/api/v2/supervision/calls/:callUuid/media',
     tag: 'Supervision',
     summary: "Supervisors: who hears whom on a call of their team's agents",

@@ -31,7 +31,8 @@ export function listeningOf(phone: BaresipPhone, name: string): Listening {
 export function assertHearing(listenings: Listening[], phases: Phase[], parties: TonedParty[], closedAt: Record<string, number>): string {
   const timeline = listenings.map((l) => (closedAt[l.name] !== undefined ? timelineProblem(l, closedAt[l.name]) : undefined)).filter((p) => p !== undefined);
   const results = hearingAll(listenings, phases, parties);
-  const table = describeResults(results);
+  const durations = listenings.map((l) => `${l.name}: recording ${l.audio.durationSec.toFixed(2)} s, call ${closedAt[l.name] === undefined ? '?' : ((closedAt[l.name] - l.establishedAt) / 1000).toFixed(2)} s`);
+  const table = `${describeResults(results)}\ntimelines: ${durations.join('; ')}`;
   assert.ok(results.length > 0, 'no phase was checked');
   assert.deepEqual(timeline, [], `recording timelines:\n${timeline.join('\n')}\n${table}`);
   const failed = results.filter((r) => !r.ok);

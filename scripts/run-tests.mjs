@@ -9,6 +9,9 @@
 //   before any test under CI (env CI set), so such tests are never skipped there; elsewhere it warns.
 // - Files run SWITCHBOARD_TEST_CONCURRENCY at a time (default 2; tests use free ports and temporary
 //   folders, so files do not share state); 1 runs them one after another.
+// - Tests run with SWITCHBOARD_SIP_PORT=0 unless it is set: a server a test starts (the CLI included)
+//   does not take the well-known port 5060, so test files and other servers on the machine never
+//   collide; tests that need SIP ask for free ports (createApp's sipEphemeralPorts) or set the port.
 // - The exit status is the test runner's.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
@@ -93,7 +96,11 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency()}`, '--test-reporter=spec', ...files],
   {
     stdio: 'inherit',
-    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'silent' },
+    env: {
+      ...process.env,
+      SWITCHBOARD_LOG_LEVEL: process.env.SWITCHBOARD_LOG_LEVEL ?? 'silent',
+      SWITCHBOARD_SIP_PORT: process.env.SWITCHBOARD_SIP_PORT ?? '0',
+    },
   },
 );
 process.exit(result.status ?? 1);

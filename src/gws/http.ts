@@ -38,6 +38,7 @@ import { meRoutes } from './routes/me.js';
 import { sessionCookie } from './sessions.js';
 import { simRoutes } from './sim.js';
 import { supervisionAgentRoutes } from './routes/supervision-agents.js';
+import { consoleRoutes } from './routes/console.js';
 
 export const NOTIFICATIONS_PATH = '/api/v2/notifications';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -251,6 +252,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
   auditRoutes(router, deps);
   recordingRoutes(router, deps);
   supervisionAgentRoutes(router, deps);
+  consoleRoutes(router);
   healthRoutes(router, deps);
   resourceRoutes(router, deps);
   apiDocsRoutes(router, deps, routeTable);

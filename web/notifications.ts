@@ -5,7 +5,8 @@
  * listener, so every re-handshake (a server restart, a lost session) subscribes again and calls
  * `onReady` to reload the state; the connection state is reported at each /meta/connect and
  * /meta/handshake answer (so a "reconnecting" banner shows while the server cannot be reached);
- * the back-off is bounded so a restarted server is found again within a few seconds.
+ * the back-off is bounded so a restarted server is found again within a few seconds; a session
+ * the server ended stops the client and says so (no endless retries).
  */
 import { CometD } from 'cometd';
 import type { Message } from 'cometd';
@@ -17,7 +18,14 @@ export interface NotificationHandlers {
   onState(state: ConnectionState): void;
   /** after every successful handshake (the first, and each re-handshake) */
   onReady(): void;
+  /** the server ended this user's session (signed out elsewhere, or expired) */
+  onSessionLost(): void;
+  /** a handshake failed: the server is down, or the session is gone (a websocket refused with 401 says no more) */
+  onHandshakeFailed(): void;
 }
+
+/** the error of the connect that the server answers when the user's HTTP session has ended */
+const SESSION_ENDED = '402::session ended';
 
 /** the longest pause between two attempts to reach the server (ms) */
 const MAX_BACKOFF_MS = 2000;
@@ -35,6 +43,7 @@ export class Notifications {
       if (this.cometd !== cometd) return;
       if (!m.successful) {
         handlers.onState('reconnecting');
+        handlers.onHandshakeFailed();
         return;
       }
       cometd.batch(() => {
@@ -44,6 +53,11 @@ export class Notifications {
     });
     cometd.addListener('/meta/connect', (m: Message) => {
       if (this.cometd !== cometd || cometd.isDisconnected()) return;
+      if (String(m.error ?? '').startsWith(SESSION_ENDED)) {
+        this.stop();
+        handlers.onSessionLost();
+        return;
+      }
       handlers.onState(m.successful ? 'connected' : 'reconnecting');
     });
     handlers.onState('connecting');

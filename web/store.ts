@@ -159,6 +159,19 @@ function connect(): void {
     onReady: () => {
       void act(reload);
     },
+    onSessionLost: sessionLost,
+    onHandshakeFailed: () => {
+      // one REST probe per failed streak: 20 means the session is gone, anything else a server away
+      if (probing) return;
+      probing = true;
+      me()
+        .then(() => undefined, (err: unknown) => {
+          if (err instanceof ApiError && err.statusCode === 20) sessionLost();
+        })
+        .finally(() => {
+          probing = false;
+        });
+    },
   });
   ticker ??= setInterval(() => {
     now.value = Date.now();
@@ -217,6 +230,19 @@ export async function signIn(userName: string, password: string): Promise<boolea
 export async function signOut(): Promise<void> {
   notifications.stop();
   await act(() => post('/api/v2/me', { operationName: 'EndContactCenterSession' }));
+  clearLocalState();
+}
+
+let probing = false;
+
+function sessionLost(): void {
+  clearLocalState();
+  notice.value = { kind: 'error', text: 'Your session has ended: sign in again' };
+}
+
+/** back to the sign-in form: nothing of the last user stays in the page */
+function clearLocalState(): void {
+  notifications.stop();
   forgetSession();
   remember(false);
   if (ticker) clearInterval(ticker);

@@ -267,6 +267,18 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('a session ended elsewhere brings the page back to the sign-in form, with the reason', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await signIn(page, 'agent3');
+    await visible(page.getByRole('button', { name: 'Start voice session' }), 'the agent view of agent3');
+    // the same user ends the contact-center session from another client (Basic reuses its session)
+    await api(server, 'agent3', 'POST', '/api/v2/me', { operationName: 'EndContactCenterSession' });
+    await visible(page.getByRole('alert').filter({ hasText: 'Your session has ended: sign in again' }), 'the reason on the sign-in form');
+    await visible(page.getByLabel('User name'), 'the sign-in form');
+    await page.close();
+  });
+
   test('no browser console errors', () => {
     assert.deepEqual(agentErrors, [], 'agent page');
     assert.deepEqual(supervisorErrors, [], 'supervisor page');

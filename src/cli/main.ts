@@ -117,7 +117,6 @@ async function main(): Promise<void> {
     throw err;
   }
   const demo = !config.contactCenters && app.directory.allCenters().some((c) => c.record.name === DEMO_NAME);
-  process.stdout.write(banner(app, listening.baseUrl, demo, listening.sipPort));
 
   // once serving, an exception that escaped every entry point is logged, not fatal (backstop.ts says why)
   installProcessBackstop(process, app.fastify.log.child({ component: 'process' }));
@@ -137,6 +136,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // the banner last: whoever reads it may signal at once, and a signal before the handlers kills the process
+  process.stdout.write(banner(app, listening.baseUrl, demo, listening.sipPort));
 }
 
 main().catch((err) => {

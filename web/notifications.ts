@@ -1,6 +1,6 @@
 /**
  * The console's CometD connection (the official `cometd` client, as any GWS desktop uses): one
- * handshake to /api/v2/notifications riding on the session cookie, subscriptions to /v2/me/* and,
+ * long-polling handshake to /api/v2/notifications riding on the session cookie, subscriptions to /v2/me/* and,
  * for supervisors, /v2/supervision/agents and /v2/supervision/routing-points. Guarantees: subscriptions are made in the handshake
  * listener, so every re-handshake (a server restart, a lost session) subscribes again and calls
  * `onReady` to reload the state; the connection state is reported at each /meta/connect and
@@ -37,6 +37,9 @@ export class Notifications {
     this.stop();
     const cometd = new CometD('switchboard-console');
     this.cometd = cometd;
+    // long-polling only, as GWS desktops connect: a websocket closed under the client by a restart
+    // or a reload makes Chrome log an error for the client's next send
+    for (const transport of cometd.getTransportTypes()) if (transport !== 'long-polling') cometd.unregisterTransport(transport);
     cometd.configure({ url: `${location.origin}/api/v2/notifications`, logLevel: 'warn', backoffIncrement: 500, maxBackoff: MAX_BACKOFF_MS, maxNetworkDelay: 5000 });
     const deliver = (m: Message) => handlers.onMessage(m.channel, m.data);
     cometd.addListener('/meta/handshake', (m: Message) => {

@@ -2,7 +2,7 @@
  * The web console in Debian's chromium (playwright-core), loaded from the server itself on a free
  * port, as a new user would use it: a refused sign-in shows the server's message; an agent signs
  * in, starts the voice session, goes Ready, answers and hangs up a simulated call from the agent
- * view; a supervisor's Team table and routing-point panel follow the agent and the queue live, the supervisor listens in from it and
+ * view, held and retrieved, and a call dialled from the dial box; a supervisor's Team table and routing-point panel follow the agent and the queue live, the supervisor listens in from it and
  * switches modes, the media API checked after each click and the who-hears-whom list with it; the
  * audit view filters and pages; a server restart shows the "reconnecting" banner and the console
  * comes back on its own with the fresh state; sign-in and a state change with the keyboard alone;
@@ -188,9 +188,23 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await gone(supervisor.getByRole('region', { name: 'Monitoring' }), 'the monitoring panel after Stop monitoring');
     await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'] }, 'after Stop monitoring');
 
+    await card.getByRole('button', { name: 'Hold' }).click();
+    await visible(card.getByText('Held'), 'the call held');
+    await card.getByRole('button', { name: 'Retrieve' }).click();
+    await visible(card.getByText('Established'), 'the call retrieved');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await visible(agent.getByText('No calls.'), 'no call after Hang up');
     await visible(row.filter({ hasNotText: '+15550001111' }), 'the call gone from the Team table');
+  });
+
+  test('the dial box: a call to an external number, answered, then hung up', async () => {
+    await agent.getByLabel('Number to dial').fill('+15557770000');
+    await agent.getByRole('button', { name: 'Dial' }).click();
+    const card = agent.getByRole('article', { name: 'Call with +15557770000' });
+    await visible(card.getByText('Established'), 'the dialled call answered by the external party', 15_000);
+    assert.equal(await agent.getByLabel('Number to dial').inputValue(), '', 'the dial box is cleared');
+    await card.getByRole('button', { name: 'Hang up' }).click();
+    await visible(agent.getByText('No calls.'), 'no call after Hang up');
   });
 
   test('the audit view lists the monitoring, with filters and paging', async () => {

@@ -3,10 +3,10 @@
  * bundle and the one style sheet, both named by their content hash (served as immutable), and
  * index.html pointing at them (served no-cache). Run by `npm install` (postinstall), `npm start`
  * (prestart), `npm run build:console` and the console tests. Guarantees: the output directory
- * holds exactly one build (the old one is removed first); a build error exits non-zero with
+ * holds exactly one build, swapped in whole once it is written; a build error exits non-zero with
  * esbuild's message; `buildConsole()` returns the bundle's sizes for the closing note.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -22,9 +22,31 @@ export interface ConsoleBuild {
 }
 
 export async function buildConsole(outDir = CONSOLE_DIR): Promise<ConsoleBuild> {
-  await rm(outDir, { recursive: true, force: true });
-  const assets = join(outDir, 'assets');
+  // built beside the output and swapped in at the end, so a server serving the old build (another
+  // test file, npm start) sees either build whole, never a half-written one
+  const staging = `${outDir}.building-${process.pid}-${Date.now()}`;
+  const assets = join(staging, 'assets');
   await mkdir(assets, { recursive: true });
+  try {
+    const built = await buildInto(staging, assets);
+    // two builders at once: the later swap wins (both built the same sources)
+    for (let attempt = 0; ; attempt++) {
+      await rm(outDir, { recursive: true, force: true });
+      try {
+        await rename(staging, outDir);
+        break;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+      }
+    }
+    return built;
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function buildInto(outDir: string, assets: string): Promise<ConsoleBuild> {
   const result = await build({
     entryPoints: { console: join(ROOT, 'web', 'main.tsx'), style: join(ROOT, 'web', 'console.css') },
     bundle: true,

@@ -47,3 +47,11 @@ export const MONITOR_MODES: readonly { operationName: string; label: string }[] 
 
 /** how a monitoring state is said in the Team table */
 export const MODE_NAMES: Readonly<Record<string, string>> = { ListenIn: 'listening', Coach: 'coaching', BargeIn: 'barged in' };
+
+/** the system agent states as the state selector names them (custom states keep their displayName) */
+export const STATE_LABELS: Readonly<Record<string, string>> = {
+  Ready: 'Ready',
+  NotReady: 'Not ready',
+  AfterCallWork: 'After-call work',
+  AuxWork: 'Not ready: other work',
+};

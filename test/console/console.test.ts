@@ -133,7 +133,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await supervisor.getByRole('button', { name: 'Team' }).click();
     const row = supervisor.locator('tr[data-agent="agent1"]');
     await visible(row.filter({ hasText: 'Ready' }), 'agent1 Ready in the Team table');
-    await agent.getByLabel('State').selectOption({ label: 'Out to Lunch' });
+    await agent.getByLabel('State').selectOption({ label: 'Not ready: Out to Lunch' });
     await visible(row.filter({ hasText: 'Out to Lunch' }), 'agent1 out to lunch, live');
     // nobody Ready: a call waits at routing point 7000, and the panel shows it live
     const waiting = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550002222', to: '7000' })).callUuid;

@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
 import type { Json } from '../api.js';
-import { CALL_BUTTONS } from '../labels.js';
+import { CALL_BUTTONS, STATE_LABELS } from '../labels.js';
 import type { Received } from '../store.js';
 import { act, agentStates, calls, device, formatSeconds, supervisorNumbers, ticking } from '../store.js';
 
@@ -36,7 +36,7 @@ function StateSelector() {
         {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
         {agentStates.value.map((s) => (
           <option key={String(s.operationName)} value={String(s.operationName)}>
-            {String(s.displayName)}
+            {s.reason ? `Not ready: ${String(s.displayName)}` : (STATE_LABELS[String(s.operationName)] ?? String(s.displayName))}
           </option>
         ))}
       </select>

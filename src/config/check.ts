@@ -4,10 +4,29 @@
  * loader uses them to report every problem of a file at once.
  *
  * Keys starting with "//" are comments: accepted in any object and ignored.
+ *
+ * The same readers describe themselves: given a `Probe` as the value and a Problems with a
+ * `recorder`, each records what it would accept at its path (type, keys, bounds, allowed values)
+ * instead of checking, and hands the caller probes for the values below. Walking the loader with a
+ * probe therefore yields the JSON Schema of exactly what it accepts (src/config/schema.ts).
  */
+
+/** A stand-in value that makes each reader record its rule instead of checking one. */
+export class Probe {}
+
+/** What a reader records about the value at a path (a JSON Schema fragment). */
+export interface SchemaRecorder {
+  field(path: string, rule: Record<string, unknown>): void;
+}
+
+function recording(p: Problems, v: unknown): SchemaRecorder | undefined {
+  return p.recorder && v instanceof Probe ? p.recorder : undefined;
+}
 
 export class Problems {
   readonly list: string[] = [];
+  /** set only when the checker is walked to describe itself (src/config/schema.ts) */
+  recorder?: SchemaRecorder;
   add(path: string, message: string): void {
     this.list.push(`${path}: ${message}`);
   }
@@ -76,6 +95,12 @@ export function object(
   v: unknown,
   keys: { required?: readonly string[]; optional?: readonly string[] },
 ): Record<string, unknown> | undefined {
+  const recorder = recording(p, v);
+  if (recorder) {
+    const names = [...(keys.required ?? []), ...(keys.optional ?? [])];
+    recorder.field(path, { type: 'object', keys: names, ...(keys.required?.length ? { required: [...keys.required] } : {}) });
+    return Object.fromEntries(names.map((name) => [name, new Probe()]));
+  }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     p.add(path || '(top level)', `must be an object, got ${kind(v)}`);
     return undefined;
@@ -93,6 +118,8 @@ export function object(
 }
 
 export function string(p: Problems, path: string, v: unknown, opts: { nonEmpty?: boolean } = {}): string | undefined {
+  const recorder = recording(p, v);
+  if (recorder) return void recorder.field(path, { type: 'string', ...(opts.nonEmpty ? { minLength: 1 } : {}) });
   if (typeof v !== 'string') {
     p.add(path, `must be a string, got ${kind(v)}`);
     return undefined;
@@ -105,6 +132,8 @@ export function string(p: Problems, path: string, v: unknown, opts: { nonEmpty?:
 }
 
 export function integer(p: Problems, path: string, v: unknown, min: number, max: number): number | undefined {
+  const recorder = recording(p, v);
+  if (recorder) return void recorder.field(path, { type: 'integer', minimum: min, maximum: max });
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     p.add(path, `must be an integer from ${min} to ${max}, got ${kind(v)}`);
     return undefined;
@@ -113,6 +142,8 @@ export function integer(p: Problems, path: string, v: unknown, min: number, max:
 }
 
 export function boolean(p: Problems, path: string, v: unknown): boolean | undefined {
+  const recorder = recording(p, v);
+  if (recorder) return void recorder.field(path, { type: 'boolean' });
   if (typeof v !== 'boolean') {
     p.add(path, `must be true or false, got ${kind(v)}`);
     return undefined;
@@ -121,6 +152,8 @@ export function boolean(p: Problems, path: string, v: unknown): boolean | undefi
 }
 
 export function oneOf<T extends string>(p: Problems, path: string, v: unknown, values: readonly T[]): T | undefined {
+  const recorder = recording(p, v);
+  if (recorder) return void recorder.field(path, { type: 'string', enum: [...values] });
   if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
     p.add(path, `must be one of ${values.join(', ')}, got ${kind(v)}`);
     return undefined;
@@ -129,6 +162,11 @@ export function oneOf<T extends string>(p: Problems, path: string, v: unknown, v
 }
 
 export function array(p: Problems, path: string, v: unknown): unknown[] | undefined {
+  const recorder = recording(p, v);
+  if (recorder) {
+    recorder.field(path, { type: 'array' });
+    return [new Probe()];
+  }
   if (!Array.isArray(v)) {
     p.add(path, `must be an array, got ${kind(v)}`);
     return undefined;

@@ -419,8 +419,17 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
 function fileInto(p: Problems, file: string, c: Config): void {
   const json = readJson(p, file);
   if (json === undefined) return;
-  const o = object(p, '', json, { optional: ['server', 'contactCenters'] });
+  jsonInto(p, json, c);
+}
+
+/**
+ * A parsed configuration file applied over `c`. `$schema` (the editors' pointer to config/schema.json)
+ * is accepted and ignored. Walked with a Probe, it describes the file format (src/config/schema.ts).
+ */
+export function jsonInto(p: Problems, json: unknown, c: Config): void {
+  const o = object(p, '', json, { optional: ['$schema', 'server', 'contactCenters'] });
   if (!o) return;
+  if (o.$schema !== undefined) string(p, '$schema', o.$schema);
   if (o.server !== undefined) serverSection(p, o.server, c);
   if (o.contactCenters !== undefined) c.contactCenters = contactCentersFromJson(p, 'contactCenters', o.contactCenters);
 }

@@ -213,7 +213,7 @@ describe('loadConfig', () => {
     });
     const problems = problemsOf({ argv: ['--config', broken] });
     const expected = [
-      'extra: unknown key; known keys: server, contactCenters',
+      'extra: unknown key; known keys: $schema, server, contactCenters',
       'server.hots: unknown key (did you mean "host"?); known keys: host, port, publicBaseUrl, database, logLevel, logFormat, metricsEnabled, csrf, simApi, bodyLimitBytes, sessionTtlSec, cometd, sessionWriteIntervalSec, auth, connections, allowedOrigins, cookieSecure, sip, media, recordings, api',
       'server.port: must be an integer from 0 to 65535, got string "eighty"',
       'server.publicBaseUrl: "ftp://x" must be an http or https URL',

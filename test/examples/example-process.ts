@@ -26,8 +26,8 @@ export class ExampleProcess {
   private waiters: (() => void)[] = [];
   private exited: Promise<void>;
 
-  constructor(script: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(script: string, env: Record<string, string>, args: string[] = []) {
+    this.child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let pending = '';
     const take = (chunk: Buffer) => {
       pending += chunk.toString('utf8');

@@ -44,7 +44,7 @@ test('a body without a content type: 10/415 saying which one to send', async () 
 
 test('unknown route: statusCode 6, HTTP 404; known path with the wrong method: statusCode 6, HTTP 405 with Allow', async () => {
   expectError(await api.get('/api/v2/nothing-here', A), 6, 404, /not found/);
-  expectError(await api.call('GET', '/'), 6, 404);
+  expectError(await api.call('GET', '/no-such-page'), 6, 404);
   const r = await api.call('DELETE', '/api/v2/me', undefined, { auth: A });
   expectError(r, 6, 405, /DELETE is not allowed/);
   assert.match(String(r.headers.allow), /GET/);

@@ -284,6 +284,15 @@ function isJson(text: string): boolean {
   }
 }
 
+/** inject() resolves dot segments before the server sees a URL (/readyz/.. reaches it as /) */
+function resolvedPath(url: string): string {
+  try {
+    return new URL(url, 'http://fuzz.invalid').pathname;
+  } catch {
+    return url;
+  }
+}
+
 /** The web console's pages and assets (src/gws/routes/console.ts): HTML, CSS and JS when served. */
 const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
 
@@ -296,7 +305,7 @@ const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
 function problemOf(url: string, method: string, status: number, contentType: string, body: string): string {
   if (/^\/(api\/v2|sim\/v1)\//.test(url)) return gwsProblem(status, contentType, body, method);
   const json = method === 'HEAD' || isJson(body);
-  if (CONSOLE_PATH.test(url)) {
+  if (CONSOLE_PATH.test(url) || CONSOLE_PATH.test(resolvedPath(url))) {
     if (status >= 500 && !(status === 503 && json)) return `HTTP ${status}`;
     return status >= 400 && !json ? `refusal is not JSON (HTTP ${status})` : '';
   }

@@ -293,6 +293,9 @@ function resolvedPath(url: string): string {
   }
 }
 
+/** GET /api/v2/openapi.json and /api/v2/docs (with a query or a trailing slash) */
+const API_REFERENCE_PATH = /^\/api\/v2\/(?:openapi\.json|docs)\/?(?:[?#]|$)/;
+
 /** The web console's pages and assets (src/gws/routes/console.ts): HTML, CSS and JS when served. */
 const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
 
@@ -303,6 +306,8 @@ const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
  * necessarily the envelope.
  */
 function problemOf(url: string, method: string, status: number, contentType: string, body: string): string {
+  // the API reference (src/gws/api-docs/routes.ts): an OpenAPI document and an HTML page, not envelopes
+  if (API_REFERENCE_PATH.test(url) && status === 200) return '';
   if (/^\/(api\/v2|sim\/v1)\//.test(url)) return gwsProblem(status, contentType, body, method);
   const json = method === 'HEAD' || isJson(body);
   if (CONSOLE_PATH.test(url) || CONSOLE_PATH.test(resolvedPath(url))) {

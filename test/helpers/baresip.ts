@@ -15,9 +15,11 @@
  *   (REGISTER_OK above all) can happen before the test listens;
  * - every wait (ready, registered, an event, a command's reply) has a timeout that fails loudly,
  *   naming the phone, what was awaited, the events seen and the end of baresip's log;
- * - cleanup by PID: `stop()` asks baresip to quit and SIGKILLs it by its PID after 2 s; a phone
- *   still running when the test process exits is SIGKILLed by its PID; the temporary folder is
- *   removed by `PhoneSet.dispose()` unless SWITCHBOARD_KEEP_PHONES=1 (kept for debugging).
+ * - cleanup by PID: `stop()` asks baresip to quit and SIGKILLs it by its PID after 2 s; `PhoneSet`
+ *   stops every phone it started, including those whose start was still running when the test failed;
+ *   a phone still running when the test process exits, or is ended by SIGTERM, SIGINT or SIGHUP, is
+ *   SIGKILLed by its PID; the temporary folder is removed by `PhoneSet.dispose()` unless
+ *   SWITCHBOARD_KEEP_PHONES=1 (kept for debugging).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -74,7 +76,7 @@ const QUIT_GRACE_MS = 2_000;
 const handedOut = new Set<number>();
 const running = new Set<ChildProcess>();
 
-process.once('exit', () => {
+function killRunningPhones(): void {
   for (const child of running) {
     if (child.pid !== undefined) {
       try {
@@ -84,7 +86,17 @@ process.once('exit', () => {
       }
     }
   }
-});
+}
+
+process.once('exit', killRunningPhones);
+// a test process ended by a signal (a timeout, Ctrl-C) emits no 'exit': kill the phones, then let the
+// signal do what it would have done (SIGKILL cannot be caught: phones then outlive the test process)
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killRunningPhones();
+    process.kill(process.pid, signal);
+  });
+}
 
 export function haveBaresip(): boolean {
   return spawnSync('sh', ['-c', 'command -v baresip && command -v sox'], { encoding: 'utf8' }).status === 0;
@@ -245,6 +257,16 @@ export class BaresipPhone {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+  }
+
+  /** the baresip process id */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** whether the baresip process has exited */
+  get hasExited(): boolean {
+    return this.exited;
   }
 
   /** the folder the sndfile module writes the call recordings to */
@@ -424,15 +446,25 @@ export class BaresipPhone {
 export class PhoneSet {
   readonly folder = mkdtempSync(join(tmpdir(), 'switchboard-phones-'));
   private readonly phones: BaresipPhone[] = [];
+  /** starts not yet settled: stopAll waits for them, so a phone still starting is never left behind */
+  private readonly starting = new Set<Promise<BaresipPhone>>();
 
   async start(spec: PhoneSpec): Promise<BaresipPhone> {
-    const phone = await BaresipPhone.start(spec, this.folder);
-    this.phones.push(phone);
-    return phone;
+    const started = BaresipPhone.start(spec, this.folder);
+    this.starting.add(started);
+    try {
+      const phone = await started;
+      this.phones.push(phone);
+      return phone;
+    } finally {
+      this.starting.delete(started);
+    }
   }
 
-  /** Stop every phone (in parallel); their recordings stay until `dispose`. */
+  /** Stop every phone (in parallel), after the starts still running settle; recordings stay until `dispose`. */
   async stopAll(): Promise<void> {
+    // a start that fails stops its own phone; one that succeeds lands in this.phones
+    await Promise.allSettled([...this.starting]);
     await Promise.all(this.phones.map((phone) => phone.stop()));
   }
 

@@ -2,7 +2,8 @@
  * The baresip driver itself (test/helpers/baresip.ts): netstring framing of the control port, the
  * account lines it writes, and a real registration against Switchboard's SipServer on a free port —
  * the good password ends in REGISTER_OK, a wrong one fails at once with the registrar's answer (not
- * after the timeout), and an unregistered customer account never sends REGISTER.
+ * after the timeout), and an unregistered customer account never sends REGISTER; a phone whose start
+ * fails while another is still starting leaves no baresip process behind.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,4 +65,18 @@ test('a real phone registers with the right password and fails at once with a wr
     await phones.dispose();
     await server.close();
   }
+});
+
+test('a start that fails beside one still starting: dispose leaves no baresip process', { timeout: 30_000 }, async () => {
+  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
+  const phones = new PhoneSet();
+  const good = phones.start({ name: 'good', user: 'good', toneHz: 1000, codec: 'PCMU' });
+  // baresip refuses this account line (create_ua: Invalid argument), so this start fails after the spawn
+  const bad = phones.start({ name: 'bad', user: 'bad user>', toneHz: 440, codec: 'PCMU' });
+  await assert.rejects(Promise.all([good, bad]), /phone bad did not start: uanew refused/);
+  await phones.dispose();
+  const phone = await good;
+  assert.ok(phone.pid !== undefined);
+  assert.equal(phone.hasExited, true, 'the phone that was still starting is stopped too');
+  assert.throws(() => process.kill(phone.pid!, 0), /ESRCH/, `baresip ${phone.pid} is gone`);
 });

@@ -297,6 +297,8 @@ function resolvedPath(url: string): string {
 const API_REFERENCE_PATH = /^\/api\/v2\/(?:openapi\.json|docs)\/?(?:[?#]|$)/;
 
 /** The web console's pages and assets (src/gws/routes/console.ts): HTML, CSS and JS when served. */
+/** The Prometheus scrape path, as requested or once its dot segments are resolved. */
+const METRICS_PATH_PATTERN = /^\/metrics(?:[?#]|$)/;
 const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
 
 /**
@@ -308,6 +310,8 @@ const CONSOLE_PATH = /^\/(?:console(?:[/?#]|$)|(?:[?#]|$))/;
 function problemOf(url: string, method: string, status: number, contentType: string, body: string): string {
   // the API reference (src/gws/api-docs/routes.ts): an OpenAPI document and an HTML page, not envelopes
   if (API_REFERENCE_PATH.test(url) && status === 200) return '';
+  // GET /metrics (src/gws/routes/health.ts): the Prometheus text exposition when served; refusals stay JSON
+  if (METRICS_PATH_PATTERN.test(resolvedPath(url)) && status === 200 && /^text\/plain/.test(contentType)) return '';
   if (/^\/(api\/v2|sim\/v1)\//.test(url)) return gwsProblem(status, contentType, body, method);
   const json = method === 'HEAD' || isJson(body);
   if (CONSOLE_PATH.test(url) || CONSOLE_PATH.test(resolvedPath(url))) {

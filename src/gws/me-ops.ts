@@ -57,6 +57,20 @@ const START_PARAMS = [
   { name: 'queue', kind: 'text', description: 'the ACD queue of the login request' },
 ] as const satisfies readonly ParamSpec[];
 
+/**
+ * EndContactCenterSession takes no parameter of its own, but desktops that send the same body as
+ * for StartContactCenterSession (`channels`) must not be refused: GWS ends every channel anyway.
+ */
+const END_PARAMS = [
+  {
+    name: 'channels',
+    kind: 'textList',
+    expects: 'an array of channel names such as ["voice"]',
+    description: 'accepted for symmetry with StartContactCenterSession and ignored: the session ends on every channel',
+    example: ['voice'],
+  },
+] as const satisfies readonly ParamSpec[];
+
 function startParams(v: ParamValues<typeof START_PARAMS>): StartParams {
   return { place: v.place, devicePath: v.devicePath, loginCode: v.loginCode, queue: v.queue };
 }
@@ -157,7 +171,7 @@ export const ME_OPERATIONS: OperationTable<MeCtx> = {
   }),
   EndContactCenterSession: meRow({
     summary: 'Log out everywhere, give borrowed devices back and end the HTTP session (the last request of a session)',
-    params: NO_PARAMS,
+    params: END_PARAMS,
     build: noValues,
     run: (ctx) => end(ctx),
   }),

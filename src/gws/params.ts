@@ -238,7 +238,8 @@ function textValue(b: Body, spec: ParamSpec, name: string): string | undefined {
   return spec.trim ? v?.trim() || undefined : v;
 }
 
-function textListValue(b: Body, spec: ParamSpec, name: string): string[] {
+function textListValue(b: Body, spec: ParamSpec, name: string): string[] | undefined {
+  if (!spec.required && (b[name] === undefined || b[name] === null)) return undefined;
   const list = stringArray(b, name, spec.expects ?? 'an array of strings');
   const must = spec.mustInclude;
   if (must && !list.includes(must.value)) {

@@ -16,7 +16,7 @@ import type { ServerTransaction } from '../../src/sip/transaction.js';
 import type { Dialog } from '../../src/sip/dialog.js';
 import { getHeader, type SipHeader } from '../../src/sip/message.js';
 import { ha1 } from '../../src/sip/digest.js';
-import { InProcessMediaEngine } from '../../src/media/workers.js';
+import { InProcessMediaEngine, type MediaEngine } from '../../src/media/workers.js';
 import { createSipEndpoints, DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsHandle } from '../../src/endpoints/sip/index.js';
 import type { SipRequestHandler } from '../../src/sip/server.js';
 import { Harness, defaultSettings, AGENTS, SUPERVISORS } from '../helpers/switch-harness.js';
@@ -317,7 +317,7 @@ export class Rig {
   /** A new switch (harness) with fresh SIP endpoints on the same server and mixer. */
   static harness(
     server: SipServer,
-    media: InProcessMediaEngine,
+    media: MediaEngine,
     delegate: { current?: SipEndpointsHandle },
     sipSettings: SipContactCenterSettings,
     options: RigOptions,

@@ -14,14 +14,42 @@ import { AGENTS, SUPERVISORS } from '../helpers/switch-harness.js';
 import { systemClock } from '../../src/switch/clock.js';
 import { SipServer } from '../../src/sip/server.js';
 import { ha1 } from '../../src/sip/digest.js';
-import { InProcessMediaEngine } from '../../src/media/workers.js';
+import type { MediaEngine } from '../../src/media/workers.js';
+import type { MediaCommand } from '../../src/media/commands.js';
 import { DEFAULT_SIP_SETTINGS, type SipEndpointsHandle } from '../../src/endpoints/sip/index.js';
 import { FakePhone, PASSWORD, REALM, Rig, waitFor } from './b2bua-rig.js';
 
 const delegate: { current?: SipEndpointsHandle } = {};
-const all: SipEndpointsHandle[] = [];
+/** closing of the endpoints of earlier scenarios (each new harness ends the previous one's dialogs) */
+const closing: Promise<void>[] = [];
 const logs: string[] = [];
-const media = new InProcessMediaEngine({ onDigit: (callId, phoneNumber, digit) => delegate.current?.onDigit(callId, phoneNumber, digit) });
+/**
+ * The mixer is replaced by a recorder of media commands here (the property test opens and drops
+ * thousands of legs; the real mixer with real RTP sockets is exercised by test/sip/b2bua-*.test.ts).
+ * It keeps the mixer's one rule that matters for the B2BUA: at most one leg per party and call.
+ */
+class RecordingMediaEngine implements MediaEngine {
+  private nextPort = 30000;
+  readonly legs = new Set<string>();
+  readonly refused: string[] = [];
+  async execute(command: MediaCommand): Promise<never> {
+    const key = 'phoneNumber' in command ? `${command.callId}|${command.phoneNumber}` : '';
+    if (command.type === 'addLeg') {
+      if (this.legs.has(key)) this.refused.push(`second leg ${key}`);
+      this.legs.add(key);
+      return { port: (this.nextPort += 2) } as never;
+    }
+    if (command.type === 'removeLeg') this.legs.delete(key);
+    if (command.type === 'removeCall') for (const leg of [...this.legs]) if (leg.startsWith(`${command.callId}|`)) this.legs.delete(leg);
+    return undefined as never;
+  }
+  async stats() {
+    return [];
+  }
+  async close() {}
+}
+/** one per scenario: call ids restart with each harness, and mixer calls are named by call id */
+const engines: RecordingMediaEngine[] = [];
 const dns = [...AGENTS, ...SUPERVISORS];
 const server = await SipServer.start({
   host: '127.0.0.1',
@@ -48,16 +76,17 @@ before(async () => {
 });
 
 after(async () => {
-  for (const sip of all) await sip.close();
+  if (delegate.current) closing.push(delegate.current.close());
+  await Promise.all(closing);
   for (const phone of phones) await phone.close();
   await server.close();
-  await media.close();
 });
 
 runSwitchContract('SIP endpoints (fake SIP phones over loopback UDP)', (settings) => {
-  const h = Rig.harness(server, media, delegate, DEFAULT_SIP_SETTINGS, {}, (line) => logs.push(line), settings);
-  all.push(delegate.current!);
-  return h;
+  if (delegate.current) closing.push(delegate.current.close());
+  const media = new RecordingMediaEngine();
+  engines.push(media);
+  return Rig.harness(server, media, delegate, DEFAULT_SIP_SETTINGS, {}, (line) => logs.push(line), settings);
 });
 
 test('the SIP endpoints really served the contract: the phones got auto-answer INVITEs', async () => {
@@ -65,5 +94,6 @@ test('the SIP endpoints really served the contract: the phones got auto-answer I
   await waitFor('5001 got an INVITE', () => phone.log.includes('INVITE'));
   const callInfo = phone.lastInviteHeaders.find((header) => header.name === 'Call-Info')?.value ?? '';
   assert.match(callInfo, /answer-after=0/);
+  assert.deepEqual(engines.flatMap((engine) => engine.refused), [], 'never two legs of one party in one mixer call');
   assert.deepEqual(logs.filter((line) => line.startsWith('warn') && !/did not take|not carried out|vanished/.test(line)), []);
 });

@@ -64,6 +64,8 @@ interface Dialogue {
   calls: string[];
   /** the phone said Allow-Events: talk (remote answer with NOTIFY) */
   allowsTalk: boolean;
+  /** GWS Answer came before the 180: send NOTIFY talk when it arrives */
+  answerWanted?: boolean;
   /** the early dialog of a 180 (for NOTIFY talk) */
   earlyDialog?: Dialog;
   ringingReported: boolean;
@@ -130,6 +132,14 @@ export class SipEndpoints implements Endpoints {
   /** mixer calls we created (legs added, matrix or recording) */
   private readonly mixerCalls = new Set<string>();
   private readonly recording = new Map<string, RecordingState>();
+  /** mixer call|party -> the dialogue whose RTP leg is there */
+  private readonly legOwners = new Map<string, Dialogue>();
+  /** mixer call|party -> the last leg operation queued for it */
+  private readonly legLocks = new Map<string, Promise<void>>();
+  /** mixer calls with an addLeg under way (how many) */
+  private readonly opening = new Map<string, number>();
+  /** mixer calls to remove once their addLegs are done */
+  private readonly dropWhenOpened = new Set<string>();
   private readonly inviteWindows = new Map<string, { start: number; count: number }>();
   private keepaliveTimer?: NodeJS.Timeout;
 
@@ -175,7 +185,6 @@ export class SipEndpoints implements Endpoints {
   // =========================================================================== effects
 
   offer(leg: LegRef, offer: Offer): void {
-    const key = legKey(leg.callUuid, leg.dn);
     if (leg.kind === 'External') {
       const arriving = this.arriving;
       if (arriving && arriving.party === leg.dn) return this.bind(arriving, leg.callUuid, leg.dn);
@@ -199,29 +208,37 @@ export class SipEndpoints implements Endpoints {
       this.follow(nailed);
       return;
     }
-    void key;
     this.invitePhone(leg, offer);
   }
 
   answer(leg: LegRef): AnswerOutcome {
     const dialogue = this.legs.get(legKey(leg.callUuid, leg.dn));
     if (!dialogue || dialogue.role !== 'perCall' || dialogue.dialog) return 'Answered';
-    const early = dialogue.earlyDialog;
-    if (dialogue.allowsTalk && early && this.server) {
-      const server = this.server;
-      this.background('NOTIFY talk', async () => {
-        const response = await server.requestInDialog(early, 'NOTIFY', {
-          headers: [
-            { name: 'Event', value: 'talk' },
-            { name: 'Subscription-State', value: 'terminated;reason=noresource' },
-          ],
-        });
-        if (response.status >= 300) this.log('warn', 'the phone refused NOTIFY talk', { dn: leg.dn, status: response.status });
-      });
-    } else {
-      this.log('info', 'GWS Answer on a phone without Allow-Events talk: the agent picks up on the phone', { dn: leg.dn });
-    }
+    dialogue.answerWanted = true;
+    if (dialogue.earlyDialog) this.sendTalk(dialogue);
+    // else: the 180 is not in yet; provisional() sends the NOTIFY when it comes
     return 'Pending';
+  }
+
+  /** Remote answer (NOTIFY Event: talk in the early dialog) where the phone allows it. */
+  private sendTalk(dialogue: Dialogue): void {
+    const early = dialogue.earlyDialog;
+    const server = this.server;
+    if (!dialogue.answerWanted || !early || !server) return;
+    dialogue.answerWanted = false;
+    if (!dialogue.allowsTalk) {
+      this.log('info', 'GWS Answer on a phone without Allow-Events talk: the agent picks up on the phone', { dn: dialogue.party });
+      return;
+    }
+    this.background('NOTIFY talk', async () => {
+      const response = await server.requestInDialog(early, 'NOTIFY', {
+        headers: [
+          { name: 'Event', value: 'talk' },
+          { name: 'Subscription-State', value: 'terminated;reason=noresource' },
+        ],
+      });
+      if (response.status >= 300) this.log('warn', 'the phone refused NOTIFY talk', { dn: dialogue.party, status: response.status });
+    });
   }
 
   release(leg: LegRef): void {
@@ -337,8 +354,9 @@ export class SipEndpoints implements Endpoints {
       if (dialogue.dialog && server) byes.push(withTimeout(server.requestInDialog(dialogue.dialog, 'BYE'), 1000));
     }
     await Promise.allSettled(byes);
-    await Promise.allSettled([...this.mixerCalls].map((callId) => this.options.media.execute({ type: 'removeCall', callId })));
-    this.mixerCalls.clear();
+    // steps under way (a socket being opened, a re-INVITE) finish, or are abandoned after 2 s
+    await withTimeout(Promise.allSettled(this.allDialogues().map((d) => d.chain)), 2000);
+    for (const callId of [...this.mixerCalls]) this.dropMixerCall(callId);
     this.byCallId.clear();
     this.legs.clear();
     this.nailed.clear();
@@ -684,6 +702,7 @@ export class SipEndpoints implements Endpoints {
     const allowEvents = getHeader(response, 'Allow-Events') ?? '';
     if (/(^|[\s,])talk([\s,;]|$)/i.test(allowEvents)) dialogue.allowsTalk = true;
     dialogue.earlyDialog ??= earlyDialogOf(response);
+    this.sendTalk(dialogue);
     if (dialogue.ringingReported || dialogue.role === 'nailed') return;
     dialogue.ringingReported = true;
     for (const callUuid of dialogue.calls) this.fact({ kind: 'Ringing', leg: { callUuid, dn: dialogue.party } });
@@ -718,27 +737,73 @@ export class SipEndpoints implements Endpoints {
     });
   }
 
-  /** Open the dialogue's RTP leg in `mixerCall`. */
-  private async openMedia(dialogue: Dialogue, mixerCall: string, codec: CodecName, telephoneEvent: number | undefined): Promise<void> {
-    const remote = dialogue.remote;
-    const { port } = await this.options.media.execute({
-      type: 'addLeg',
-      callId: mixerCall,
-      phoneNumber: dialogue.party,
-      request: {
-        codec,
-        ...(telephoneEvent !== undefined ? { telephoneEventPayloadType: telephoneEvent } : {}),
-        ...(remote && !remote.held ? { remote: { address: remote.address, port: remote.port } } : {}),
-      },
+  /**
+   * Open the dialogue's RTP leg in `mixerCall`. The mixer holds one leg per party and call and checks
+   * that before it opens the socket, so two addLegs of one party racing (an ended nailed leg and its
+   * successor) would leave one socket behind: legs of one party in one call are opened one at a time,
+   * and a leg left there by an earlier dialogue is removed first.
+   */
+  private openMedia(dialogue: Dialogue, mixerCall: string, codec: CodecName, telephoneEvent: number | undefined): Promise<void> {
+    const key = legKey(mixerCall, dialogue.party);
+    const previous = this.legLocks.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.openMediaNow(dialogue, mixerCall, codec, telephoneEvent));
+    const settled = next.catch(() => undefined);
+    this.legLocks.set(key, settled);
+    void settled.then(() => {
+      if (this.legLocks.get(key) === settled) this.legLocks.delete(key);
     });
+    return next;
+  }
+
+  private async openMediaNow(dialogue: Dialogue, mixerCall: string, codec: CodecName, telephoneEvent: number | undefined): Promise<void> {
+    const key = legKey(mixerCall, dialogue.party);
+    const remote = dialogue.remote;
+    this.opening.set(mixerCall, (this.opening.get(mixerCall) ?? 0) + 1);
+    let port: number;
+    try {
+      const owner = this.legOwners.get(key);
+      if (owner) {
+        this.legOwners.delete(key);
+        if (owner.media?.mixerCall === mixerCall) owner.media = undefined;
+        await this.options.media.execute({ type: 'removeLeg', callId: mixerCall, phoneNumber: dialogue.party }).catch(() => undefined);
+      }
+      ({ port } = await this.options.media.execute({
+        type: 'addLeg',
+        callId: mixerCall,
+        phoneNumber: dialogue.party,
+        request: {
+          codec,
+          ...(telephoneEvent !== undefined ? { telephoneEventPayloadType: telephoneEvent } : {}),
+          ...(remote && !remote.held ? { remote: { address: remote.address, port: remote.port } } : {}),
+        },
+      }));
+      this.legOwners.set(key, dialogue);
+    } finally {
+      this.openingDone(mixerCall);
+    }
+    if (dialogue.ended || this.closed || !this.mixerCallLive(mixerCall)) {
+      // the dialogue, the call or the endpoints ended while the socket was opening: give it back
+      if (this.closed || !this.mixerCallLive(mixerCall)) this.dropMixerCall(mixerCall, true);
+      else this.removeLeg(mixerCall, dialogue.party);
+      return;
+    }
     this.adoptMixerCall(mixerCall);
     dialogue.codec = codec;
     dialogue.media = { mixerCall, port };
-    if (dialogue.ended || !this.mixerCallLive(mixerCall)) {
-      // the dialogue or the call ended while the socket was opening
-      this.removeLeg(mixerCall, dialogue.party);
-      if (!this.mixerCallLive(mixerCall)) this.dropMixerCall(mixerCall);
+  }
+
+  /**
+   * An addLeg for `mixerCall` finished. A removeCall issued while a leg is being added would leave
+   * that leg's socket behind in the mixer, so a drop waits for the call's openings (see dropMixerCall).
+   */
+  private openingDone(mixerCall: string): void {
+    const left = (this.opening.get(mixerCall) ?? 1) - 1;
+    if (left > 0) {
+      this.opening.set(mixerCall, left);
+      return;
     }
+    this.opening.delete(mixerCall);
+    if (this.dropWhenOpened.delete(mixerCall)) this.mediaCommand({ type: 'removeCall', callId: mixerCall });
   }
 
   /**
@@ -747,10 +812,7 @@ export class SipEndpoints implements Endpoints {
    */
   private async moveMedia(dialogue: Dialogue, mixerCall: string, renew: boolean): Promise<void> {
     const old = dialogue.media;
-    if (old && (old.mixerCall !== mixerCall || renew)) {
-      // the mixer holds one leg per party and call: free the old one first when staying in the same call
-      if (old.mixerCall === mixerCall) await this.options.media.execute({ type: 'removeLeg', callId: old.mixerCall, phoneNumber: dialogue.party }).catch(() => undefined);
-    }
+    void renew; // a leg renewed in the same call replaces the old one there (openMedia removes it first)
     await this.openMedia(dialogue, mixerCall, dialogue.codec, dialogue.telephoneEvent ?? OUR_TELEPHONE_EVENT);
     if (old && old.mixerCall !== mixerCall) this.removeLeg(old.mixerCall, dialogue.party);
     const dialog = dialogue.dialog;
@@ -831,14 +893,18 @@ export class SipEndpoints implements Endpoints {
     return this.matrices.has(callId) || [...this.legs.values()].some((d) => d.calls.includes(callId));
   }
 
-  private dropMixerCall(callId: string): void {
-    if (!this.mixerCalls.delete(callId)) return;
+  /** Remove a mixer call (after the legs being added to it are in: see openingDone). */
+  private dropMixerCall(callId: string, force = false): void {
+    if (!this.mixerCalls.delete(callId) && !force) return;
     for (const dialogue of this.allDialogues()) if (dialogue.media?.mixerCall === callId) dialogue.media = undefined;
-    this.mediaCommand({ type: 'removeCall', callId });
+    for (const key of [...this.legOwners.keys()]) if (key.startsWith(`${callId}|`)) this.legOwners.delete(key);
+    if (this.opening.has(callId)) this.dropWhenOpened.add(callId);
+    else this.mediaCommand({ type: 'removeCall', callId });
   }
 
   private removeLeg(callId: string, phoneNumber: string): void {
-    if (!this.mixerCalls.has(callId)) return;
+    const key = legKey(callId, phoneNumber);
+    if (!this.legOwners.delete(key)) return;
     this.mediaCommand({ type: 'removeLeg', callId, phoneNumber });
   }
 

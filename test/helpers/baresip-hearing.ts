@@ -4,10 +4,13 @@
  * heard with the expected set (shared/spec/media.md section 5).
  *
  * Alignment: a baresip `*-dec.wav` holds one sample per decoded sample, written as packets arrive
- * (the server sends one packet per 20 ms tick), so second s of the recording is about
- * s seconds after the phone's CALL_ESTABLISHED. `checkTimeline` verifies that assumption per phone
- * (the recording is as long as the call lasted, within a tolerance) before any window is trusted;
- * every window is trimmed by TRIM_SEC at both ends to absorb the rest.
+ * (the server sends one packet per 20 ms tick), so second s of the recording is about s seconds
+ * after its first packet (the later of CALL_ESTABLISHED and CALL_RTPESTAB), less the audio the server
+ * skipped meanwhile (a mixer that stalls over 200 ms drops the backlog: those ticks are never sent, and
+ * everything after them moves earlier in the recording; `skippedBy` says how much, from the mixer's
+ * own count). `timelineProblem` verifies that per phone (the recording is as long as the call lasted
+ * less what was skipped, within a tolerance) before any window is trusted; every window is trimmed by
+ * TRIM_SEC at both ends to absorb the rest.
  * Guarantees: a party's own tone counts like any other (hearing yourself is an echo, and a failure);
  * an unclear tone (between -40 and -30 dBFS, or present in part of the window) is always a mismatch;
  * a window the recording does not cover is a failed row (with the reason), never a pass.
@@ -36,8 +39,32 @@ export interface Listening {
   /** the listener's party name */
   name: string;
   audio: PcmAudio;
-  /** Date.now() at the phone's CALL_ESTABLISHED for the recorded call */
+  /** Date.now() when the recording's first sample arrived (the later of CALL_ESTABLISHED and CALL_RTPESTAB) */
   establishedAt: number;
+  /**
+   * seconds of audio the sender had skipped (cumulative) by a wall-clock time; such audio never reaches
+   * the recording, so it is taken out of the recording's timeline. Default: nothing skipped.
+   */
+  skippedBy?: (wallTime: number) => number;
+}
+
+/** Seconds into the recording that correspond to a wall-clock time. */
+export function recordingSecondOf(listening: Listening, wallTime: number): number {
+  const skipped = listening.skippedBy ? listening.skippedBy(wallTime) - listening.skippedBy(listening.establishedAt) : 0;
+  return (wallTime - listening.establishedAt) / 1000 - skipped;
+}
+
+/**
+ * A step function from samples taken over time (Date.now(), cumulative skipped seconds): the value of
+ * the last sample at or before the time asked, 0 before the first.
+ */
+export function skippedTimeline(samples: ReadonlyArray<{ at: number; skippedSec: number }>): (wallTime: number) => number {
+  const sorted = [...samples].sort((a, b) => a.at - b.at);
+  return (wallTime) => {
+    let value = 0;
+    for (const sample of sorted) if (sample.at <= wallTime) value = sample.skippedSec;
+    return value;
+  };
 }
 
 /** A stretch of the scenario during which nothing changes, on the wall clock (Date.now()). */
@@ -67,8 +94,8 @@ function sortedNames(names: Iterable<string>): string[] {
 
 /** What one listener heard in one phase, compared with what it should have heard. */
 export function hearingIn(listening: Listening, phase: Phase, parties: readonly TonedParty[], trimSec = TRIM_SEC): PhaseResult {
-  const startSec = (phase.startedAt - listening.establishedAt) / 1000 + trimSec;
-  const endSec = (phase.endedAt - listening.establishedAt) / 1000 - trimSec;
+  const startSec = recordingSecondOf(listening, phase.startedAt) + trimSec;
+  const endSec = recordingSecondOf(listening, phase.endedAt) - trimSec;
   const expected = sortedNames(phase.expected[listening.name] ?? []);
   let analysis: WindowAnalysis;
   try {
@@ -110,8 +137,8 @@ export function describeResults(results: readonly PhaseResult[]): string {
  * TIMELINE_TOLERANCE_SEC of (closedAt - establishedAt). Returns a problem description, or undefined.
  */
 export function timelineProblem(listening: Listening, closedAt: number): string | undefined {
-  const wallSec = (closedAt - listening.establishedAt) / 1000;
-  const gap = Math.abs(listening.audio.durationSec - wallSec);
+  const expectedSec = recordingSecondOf(listening, closedAt);
+  const gap = Math.abs(listening.audio.durationSec - expectedSec);
   if (gap <= TIMELINE_TOLERANCE_SEC) return undefined;
-  return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s but the call lasted ${wallSec.toFixed(2)} s (lost or missing packets shift the timeline)`;
+  return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s but should hold ${expectedSec.toFixed(2)} s (the call's wall-clock length less the audio the server skipped): lost or missing packets shift the timeline`;
 }

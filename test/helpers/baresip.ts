@@ -8,9 +8,11 @@
  * netstring JSON control port (ctrl_tcp) through which the test dials, hangs up and hears events.
  *
  * Guarantees:
- * - ports: every phone gets a free block from the OS's ephemeral range (SIP on P and the P+1 that
- *   baresip also binds, RTP on P+2..P+9, control on P+10), checked free for UDP and TCP and never
- *   handed out twice by this process; no fixed port anywhere;
+ * - ports: every phone gets a free block (SIP on P and the P+1 that baresip also binds, RTP on
+ *   P+2..P+9, control on P+10) at a random place of 21000-32000 (below the OS's ephemeral ports),
+ *   checked free for UDP and TCP and never handed out twice by this process; when baresip still finds
+ *   a port taken (another process was faster), the phone starts again on a new block (3 attempts);
+ *   no fixed port anywhere;
  * - the account is created over the control port (`uanew`) once the test is connected, so no event
  *   (REGISTER_OK above all) can happen before the test listens;
  * - every wait (ready, registered, an event, a command's reply) has a timeout that fails loudly,
@@ -73,6 +75,9 @@ const LOG_TAIL = 6000;
 const READY_TIMEOUT_MS = 10_000;
 const COMMAND_TIMEOUT_MS = 5_000;
 const QUIT_GRACE_MS = 2_000;
+const START_ATTEMPTS = 3;
+/** phones' port blocks start at random in this range, below the OS's ephemeral ports (32768-60999) and above the default RTP range */
+const PORT_SEARCH = { first: 21_000, last: 32_000 } as const;
 const handedOut = new Set<number>();
 const running = new Set<ChildProcess>();
 
@@ -119,18 +124,16 @@ async function tcpFree(port: number): Promise<boolean> {
 }
 
 /**
- * `count` consecutive ports free for UDP and TCP on 127.0.0.1: the search starts next to a port the
- * OS picks and moves up past blocks already handed out or busy; a failure lists what was busy.
+ * `count` consecutive ports free for UDP and TCP on 127.0.0.1: the search starts at a random port of
+ * PORT_SEARCH (where the OS does not hand out ephemeral ports to other programs meanwhile) and moves up
+ * past blocks already handed out or busy; a failure lists what was busy.
  */
 export async function freePortBlock(count: number): Promise<number> {
-  const probe = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
-  // start just above the probe's port: a just-closed socket's port may not be released at once
-  let first = probe.address().port + 1;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const span = PORT_SEARCH.last - PORT_SEARCH.first - count;
+  let first = PORT_SEARCH.first + Math.floor(Math.random() * span);
   const busy: string[] = [];
   for (let attempt = 0; attempt < 40; attempt++, first += count) {
-    if (first + count > 65535) first = 20000 + ((first * 7) % 20000);
+    if (first + count > PORT_SEARCH.last) first = PORT_SEARCH.first + ((first - PORT_SEARCH.first) % span);
     const block = Array.from({ length: count }, (_, index) => first + index);
     // reserve before the (asynchronous) checks, so that phones started in parallel never share a block
     if (block.some((port) => handedOut.has(port))) {
@@ -281,6 +284,17 @@ export class BaresipPhone {
 
   /** Start baresip in a new folder under `parent`, connect to its control port and create its account. */
   static async start(spec: PhoneSpec, parent: string): Promise<BaresipPhone> {
+    // a port checked free can still be taken by another process before baresip binds it: new block, again
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await BaresipPhone.startOnce(spec, parent);
+      } catch (err) {
+        if (attempt >= START_ATTEMPTS || !/Address already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(spec: PhoneSpec, parent: string): Promise<BaresipPhone> {
     const folder = join(parent, spec.name);
     mkdirSync(join(folder, 'recordings'), { recursive: true });
     const block = await freePortBlock(BLOCK_SIZE);
@@ -472,6 +486,10 @@ export class PhoneSet {
   async dispose(): Promise<void> {
     await this.stopAll();
     if (process.env.SWITCHBOARD_KEEP_PHONES === '1') {
+      for (const phone of this.phones) {
+        writeFileSync(join(phone.folder, 'events.json'), JSON.stringify(phone.events.items, null, 1));
+        writeFileSync(join(phone.folder, 'log.txt'), phone.logTail());
+      }
       console.log(`phones kept in ${this.folder}`);
     } else {
       rmSync(this.folder, { recursive: true, force: true });

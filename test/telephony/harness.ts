@@ -23,15 +23,27 @@ export function establishedOf(phone: BaresipPhone): PhoneEvent {
   return event;
 }
 
-export function listeningOf(phone: BaresipPhone, name: string): Listening {
-  return { name, audio: phone.onlyRecording(), establishedAt: establishedOf(phone).receivedAt };
+/**
+ * A phone's recording and when its first sample arrived: the later of its first CALL_ESTABLISHED and
+ * the first CALL_RTPESTAB (a nailed-up leg may get its first packet later than its 200 OK; a customer
+ * may get early media before it, but sndfile records from the established call on).
+ */
+export function listeningOf(phone: BaresipPhone, name: string, skippedBy?: Listening['skippedBy']): Listening {
+  const established = establishedOf(phone).receivedAt;
+  const [firstRtp] = phone.events.filter((e) => e.type === 'CALL_RTPESTAB');
+  const startedAt = Math.max(established, firstRtp?.receivedAt ?? established);
+  return { name, audio: phone.onlyRecording(), establishedAt: startedAt, ...(skippedBy ? { skippedBy } : {}) };
 }
 
 /** Check every phase for every listener, and every listener's timeline against `closedAt` (per listener). */
 export function assertHearing(listenings: Listening[], phases: Phase[], parties: TonedParty[], closedAt: Record<string, number>): string {
   const timeline = listenings.map((l) => (closedAt[l.name] !== undefined ? timelineProblem(l, closedAt[l.name]) : undefined)).filter((p) => p !== undefined);
   const results = hearingAll(listenings, phases, parties);
-  const durations = listenings.map((l) => `${l.name}: recording ${l.audio.durationSec.toFixed(2)} s, call ${closedAt[l.name] === undefined ? '?' : ((closedAt[l.name] - l.establishedAt) / 1000).toFixed(2)} s`);
+  const durations = listenings.map((l) => {
+    const closed = closedAt[l.name];
+    const skipped = closed !== undefined && l.skippedBy ? l.skippedBy(closed) - l.skippedBy(l.establishedAt) : 0;
+    return `${l.name}: recording ${l.audio.durationSec.toFixed(2)} s, call ${closed === undefined ? '?' : ((closed - l.establishedAt) / 1000).toFixed(2)} s, skipped by the server ${skipped.toFixed(2)} s`;
+  });
   const table = `${describeResults(results)}\ntimelines: ${durations.join('; ')}`;
   assert.ok(results.length > 0, 'no phase was checked');
   assert.deepEqual(timeline, [], `recording timelines:\n${timeline.join('\n')}\n${table}`);

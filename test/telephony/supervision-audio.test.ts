@@ -1,7 +1,7 @@
 /**
  * Supervision with real phones (issue 8 point 6; shared/spec/supervision.md sections 5 and 10, sip.md
- * section 6): Switchboard in this process on free ports (HTTP, SIP, RTP: AppDeps.sipEphemeralPorts), four baresip phones each
- * playing its own tone — customer 440 Hz (PCMU, unregistered, dials routing point 7000 through the
+ * section 6): Switchboard in this process on free ports (HTTP, SIP, RTP: AppDeps.sipEphemeralPorts),
+ * four baresip phones each playing its own tone — customer 440 Hz (PCMU, unregistered, dials routing point 7000 through the
  * demo's loopback trunk), agent1 5001 1000 Hz (PCMU), supervisor1 5101 1800 Hz (PCMA, so the mixer
  * transcodes), agent2 5002 2400 Hz (PCMU) — registered with password demo and auto-answering their
  * nailed-up legs. GWS REST and the official CometD client drive the scenario: agents Ready, the
@@ -11,8 +11,9 @@
  * At every step the test waits for the CometD notification, checks GET /sim/v1/calls/{callUuid}/media
  * against section 5's table, lets the audio flow, and afterwards proves with Goertzel on every
  * phone's recording that in that window each phone heard exactly the parties the server's matrix
- * says (a phone off the call must hear silence; nobody hears their own tone; a party of the call that
- * hears nobody gets the hold audio: silence with the demo's holdAudio, only the 620 Hz hold tone in the
+ * says, each recording's timeline corrected by the ticks the mixer itself reports as skipped (a phone
+ * off the call must hear silence; nobody hears their own tone; a party of the call that hears nobody
+ * gets the hold audio: silence with the demo's holdAudio, only the 620 Hz hold tone in the
  * second, shorter test, where the contact center says holdAudio "tone").
  * Bounded: every wait has a timeout; the phones are killed by PID and the app closed in `finally`.
  */
@@ -27,12 +28,14 @@ import type { UserHandle } from '../helpers/e2e.js';
 import { ADMIN, arm, isCall } from '../helpers/supervision-steps.js';
 import { PhoneSet, haveBaresip } from '../helpers/baresip.js';
 import type { BaresipPhone, PhoneCodec } from '../helpers/baresip.js';
+import { skippedTimeline } from '../helpers/baresip-hearing.js';
 import type { Phase, TonedParty } from '../helpers/baresip-hearing.js';
 import { assertHearing, letAudioFlow, listeningOf } from './harness.js';
 
 /** how long each step's audio flows; the analysed window is this minus 2 × 0.7 s of trim (1.2 s, 12 blocks) */
 const PHASE_MS = 2600;
 const EVENT_TIMEOUT_MS = 10_000;
+const TICK_MS = 20;
 const HOLD_TONE_HZ = 620;
 const HOLD_TONE = 'hold tone';
 
@@ -207,6 +210,15 @@ async function runScenario(scenario: Scenario): Promise<void> {
   try {
     const started = await startSwitchboard(scenario.holdAudio);
     e = started.e;
+    const app = e.app;
+    // the mixer's own count of the ticks it skipped (stalls over 200 ms), sampled along the scenario
+    const skipped: Array<{ at: number; skippedSec: number }> = [];
+    const sampleSkipped = async (at = Date.now()): Promise<void> => {
+      assert.ok(app.telephony, 'the app has telephony');
+      const stats = await app.telephony.media.stats();
+      skipped.push({ at, skippedSec: (stats.reduce((sum, worker) => sum + worker.skippedTicks, 0) * TICK_MS) / 1000 });
+    };
+    await sampleSkipped();
     const registrar = { port: started.sipPort, password: 'demo' };
     const phoneList = await Promise.all(
       roles.map((role) => {
@@ -227,6 +239,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
       users.set(role, await e.user(cast.userName!, cast.login === 'ready' ? { ready: true } : { session: true }));
     }
     await Promise.all(nailed.map((role) => phoneOf.get(role)!.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS)));
+    await sampleSkipped();
     const user = (role: UserRole): UserHandle => {
       const handle = users.get(role);
       assert.ok(handle, `this scenario has no ${role} phone`);
@@ -245,6 +258,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
     await agent.callOp(call, 'Answer');
     await callNotice(agent, call, (m) => m.call.state === 'Established', 'answered');
     await customerPhone.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS);
+    await sampleSkipped();
 
     const number: Record<Role, string> = { C: customerNumber, A, S, B };
     const world: World = { e, call, number, user };
@@ -257,10 +271,13 @@ async function runScenario(scenario: Scenario): Promise<void> {
       for (const handle of users.values()) handle.client.events.drain();
       await step.act(world);
       const startedAt = Date.now();
+      await sampleSkipped(startedAt);
       const media = await mediaOf(world, step);
       await letAudioFlow(PHASE_MS);
+      const endedAt = Date.now();
+      await sampleSkipped(endedAt);
       const expected = Object.fromEntries(roles.map((role) => [number[role], phoneExpectation(media, number[role], scenario.holdAudio)]));
-      phases.push({ name: step.name, startedAt, endedAt: Date.now(), expected });
+      phases.push({ name: step.name, startedAt, endedAt, expected });
     }
 
     await user(scenario.hangsUp).callOp(call, 'Hangup');
@@ -270,10 +287,12 @@ async function runScenario(scenario: Scenario): Promise<void> {
       await phone.hangup();
       closedAt[number[role]] = (await phone.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)).receivedAt;
     }
+    await sampleSkipped();
     await phones.stopAll();
 
+    const skippedBy = skippedTimeline(skipped);
     const table = assertHearing(
-      roles.map((role) => listeningOf(phoneOf.get(role)!, number[role])),
+      roles.map((role) => listeningOf(phoneOf.get(role)!, number[role], skippedBy)),
       phases,
       parties,
       closedAt,

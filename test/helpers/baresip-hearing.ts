@@ -46,12 +46,22 @@ export interface Listening {
    * the recording, so it is taken out of the recording's timeline. Default: nothing skipped.
    */
   skippedBy?: (wallTime: number) => number;
+  /**
+   * Date.now() at the phone's CALL_CLOSED: when given, the recording is aligned on its end (its last
+   * sample is then), which stays right when a leg got no packets for a while after its 200 OK (a
+   * nailed-up leg idle before its first call); the stretch before the first packet is silence.
+   */
+  closedAt?: number;
 }
 
-/** Seconds into the recording that correspond to a wall-clock time. */
+/** Seconds into the recording that correspond to a wall-clock time (negative: before its first packet). */
 export function recordingSecondOf(listening: Listening, wallTime: number): number {
-  const skipped = listening.skippedBy ? listening.skippedBy(wallTime) - listening.skippedBy(listening.establishedAt) : 0;
-  return (wallTime - listening.establishedAt) / 1000 - skipped;
+  const skippedBy = listening.skippedBy ?? (() => 0);
+  if (listening.closedAt !== undefined) {
+    const untilEnd = (listening.closedAt - wallTime) / 1000 - (skippedBy(listening.closedAt) - skippedBy(wallTime));
+    return listening.audio.durationSec - untilEnd;
+  }
+  return (wallTime - listening.establishedAt) / 1000 - (skippedBy(wallTime) - skippedBy(listening.establishedAt));
 }
 
 /**
@@ -97,9 +107,15 @@ export function hearingIn(listening: Listening, phase: Phase, parties: readonly 
   const startSec = recordingSecondOf(listening, phase.startedAt) + trimSec;
   const endSec = recordingSecondOf(listening, phase.endedAt) - trimSec;
   const expected = sortedNames(phase.expected[listening.name] ?? []);
+  if (listening.closedAt !== undefined && endSec <= 0) {
+    // the whole window lies before the phone's first packet: it heard nothing at all
+    const silent: WindowAnalysis = { startSec, endSec, blocks: 0, tones: [] };
+    const ok = expected.length === 0;
+    return { phase: phase.name, listener: listening.name, expected, heard: [], unclear: [], analysis: silent, ok, problem: 'no packet yet: silence' };
+  }
   let analysis: WindowAnalysis;
   try {
-    analysis = analyseWindow(listening.audio.samples, listening.audio.sampleRate, parties.map((party) => party.toneHz), startSec, endSec);
+    analysis = analyseWindow(listening.audio.samples, listening.audio.sampleRate, parties.map((party) => party.toneHz), Math.max(0, startSec), endSec);
   } catch (err) {
     // an empty or missing window is a failed row, reported with the others
     const empty: WindowAnalysis = { startSec, endSec, blocks: 0, tones: [] };
@@ -137,6 +153,12 @@ export function describeResults(results: readonly PhaseResult[]): string {
  * TIMELINE_TOLERANCE_SEC of (closedAt - establishedAt). Returns a problem description, or undefined.
  */
 export function timelineProblem(listening: Listening, closedAt: number): string | undefined {
+  if (listening.closedAt !== undefined) {
+    // aligned on its end: the recording may start late (no packets yet), never before the call did
+    const startSec = recordingSecondOf(listening, listening.establishedAt);
+    if (startSec >= -TIMELINE_TOLERANCE_SEC) return undefined;
+    return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s, ${(-startSec).toFixed(2)} s more than the call lasted (less the audio the server skipped)`;
+  }
   const expectedSec = recordingSecondOf(listening, closedAt);
   const gap = Math.abs(listening.audio.durationSec - expectedSec);
   if (gap <= TIMELINE_TOLERANCE_SEC) return undefined;

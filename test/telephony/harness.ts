@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import type { BaresipPhone, PhoneEvent } from '../helpers/baresip.js';
-import { describeResults, hearingAll, timelineProblem } from '../helpers/baresip-hearing.js';
+import { describeResults, hearingAll, recordingSecondOf, timelineProblem } from '../helpers/baresip-hearing.js';
 import type { Listening, Phase, TonedParty } from '../helpers/baresip-hearing.js';
 
 /** Let `milliseconds` of audio reach the recordings (a media duration, not a synchronisation). */
@@ -35,6 +35,16 @@ export function listeningOf(phone: BaresipPhone, name: string, skippedBy?: Liste
   return { name, audio: phone.onlyRecording(), establishedAt: startedAt, ...(skippedBy ? { skippedBy } : {}) };
 }
 
+/**
+ * The same, aligned on the end of the recording (the phone's first CALL_CLOSED): for nailed-up legs,
+ * which may get no packet for a while after their 200 OK; what came before the first packet is silence.
+ */
+export function listeningByEnd(phone: BaresipPhone, name: string, skippedBy?: Listening['skippedBy']): Listening {
+  const [closed] = phone.events.filter((e) => e.type === 'CALL_CLOSED');
+  assert.ok(closed, `phone ${phone.spec.name} never closed its call: ${phone.events.describe()}`);
+  return { ...listeningOf(phone, name, skippedBy), closedAt: closed.receivedAt };
+}
+
 /** Check every phase for every listener, and every listener's timeline against `closedAt` (per listener). */
 export function assertHearing(listenings: Listening[], phases: Phase[], parties: TonedParty[], closedAt: Record<string, number>): string {
   const timeline = listenings.map((l) => (closedAt[l.name] !== undefined ? timelineProblem(l, closedAt[l.name]) : undefined)).filter((p) => p !== undefined);
@@ -42,7 +52,8 @@ export function assertHearing(listenings: Listening[], phases: Phase[], parties:
   const durations = listenings.map((l) => {
     const closed = closedAt[l.name];
     const skipped = closed !== undefined && l.skippedBy ? l.skippedBy(closed) - l.skippedBy(l.establishedAt) : 0;
-    return `${l.name}: recording ${l.audio.durationSec.toFixed(2)} s, call ${closed === undefined ? '?' : ((closed - l.establishedAt) / 1000).toFixed(2)} s, skipped by the server ${skipped.toFixed(2)} s`;
+    const late = l.closedAt !== undefined ? `, first packet ${recordingSecondOf(l, l.establishedAt) < 0 ? (-recordingSecondOf(l, l.establishedAt)).toFixed(2) : '0.00'} s after the call began` : '';
+    return `${l.name}: recording ${l.audio.durationSec.toFixed(2)} s, call ${closed === undefined ? '?' : ((closed - l.establishedAt) / 1000).toFixed(2)} s, skipped by the server ${skipped.toFixed(2)} s${late}`;
   });
   const table = `${describeResults(results)}\ntimelines: ${durations.join('; ')}`;
   assert.ok(results.length > 0, 'no phase was checked');

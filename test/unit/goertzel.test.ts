@@ -98,7 +98,8 @@ test('the window bounds select the blocks: a tone that starts at 1 s is absent b
 
 test('verdict thresholds: heard above -30 dBFS, not heard below -40 dBFS, unclear between', () => {
   assert.equal(verdictOf(HEARD_ABOVE_DB + 1, 1), Verdict.Heard);
-  assert.equal(verdictOf(HEARD_ABOVE_DB + 1, 0.5), Verdict.Unclear);
+  assert.equal(verdictOf(HEARD_ABOVE_DB + 1, 0.5), Verdict.Heard);
+  assert.equal(verdictOf(HEARD_ABOVE_DB + 1, 0.4), Verdict.Unclear);
   assert.equal(verdictOf(-35, 0), Verdict.Unclear);
   assert.equal(verdictOf(NOT_HEARD_BELOW_DB - 1, 0), Verdict.NotHeard);
   assert.equal(verdictOf(NOT_HEARD_BELOW_DB - 1, 0.3), Verdict.Unclear);

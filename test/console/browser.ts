@@ -47,7 +47,8 @@ export interface Browser {
 /**
  * Chromium with the flags above. Playwright's launch() gives it a fresh temporary user-data
  * directory of its own (and refuses a --user-data-dir argument); every page gets its own context,
- * so two users never share a cookie. CSP is bypassed only so that axe-core can be injected.
+ * so two users never share a cookie. The page's Content-Security-Policy is enforced, as in a user's browser
+ * (axe-core is evaluated through the DevTools protocol, which CSP does not govern).
  */
 export async function launchBrowser(): Promise<Browser> {
   ensureChromium();
@@ -55,7 +56,7 @@ export async function launchBrowser(): Promise<Browser> {
   const contexts: BrowserContext[] = [];
   return {
     async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, bypassCSP: true });
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       contexts.push(context);
       return context.newPage();
     },

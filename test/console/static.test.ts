@@ -45,6 +45,7 @@ test('index.html at / and /console/: no-cache, a CSP that allows only this serve
     assert.equal(r.headers['cache-control'], 'no-cache');
     assert.match(String(r.headers['content-type']), /^text\/html; charset=utf-8/);
     assert.match(String(r.headers['content-security-policy']), /default-src 'self'/);
+    assert.match(String(r.headers['content-security-policy']), /worker-src 'self' blob:/, 'the CometD client schedules its timers in a blob: Worker');
     assert.equal(r.body, '<!doctype html><title>t</title>');
   }
 });

@@ -27,8 +27,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 
-/** what the page may load and connect to: only this server */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/**
+ * What the page may load and connect to: only this server. `worker-src blob:` because the CometD
+ * client runs its timers in a Worker made from a blob URL (useWorkerScheduler, so that a console
+ * in a background tab keeps its long-poll on time); without it no /meta/connect is ever sent.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 async function readOrUndefined(path: string): Promise<Buffer | undefined> {
   try {

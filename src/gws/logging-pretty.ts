@@ -45,11 +45,27 @@ export function prettyLine(json: string): string {
   return parts.join(' ');
 }
 
-/** A write-only stream for pino that turns each JSON line into a pretty one on `target`. */
-export function prettyLogStream(target: { write(text: string): unknown }): { write(chunk: string): boolean } {
+/** What the pretty stream writes to: standard output, or anything with write (tests). */
+interface LineTarget {
+  write(text: string): unknown;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * A write-only stream for pino that turns each JSON line into a pretty one on `target`. When the
+ * target fails (standard output piped into a reader that went away: EPIPE), logging stops quietly:
+ * an unhandled error there would reach the process backstop, whose log line would fail again, in
+ * a loop that keeps the process busy and deaf to SIGTERM.
+ */
+export function prettyLogStream(target: LineTarget): { write(chunk: string): boolean } {
   let pending = '';
+  let broken = false;
+  target.on?.('error', () => {
+    broken = true;
+  });
   return {
     write(chunk: string): boolean {
+      if (broken) return true;
       pending += chunk;
       let newline = pending.indexOf('\n');
       while (newline !== -1) {

@@ -6,6 +6,7 @@
  * cookie or the CSRF token. The pretty formatter is checked on the same records.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { createApp } from '../../src/app/app.js';
 import { demoContactCenter } from '../../src/config/demo.js';
@@ -92,4 +93,16 @@ test('pretty lines: time, level, component, message, then key=value; a line that
   assert.equal(out.length, 0, 'a partial record waits for its newline');
   stream.write('"}\n');
   assert.match(out[0], /WARN  half\n$/);
+});
+
+test('pretty stream: once its target fails (EPIPE), it stops writing instead of failing again', () => {
+  const target = new EventEmitter() as EventEmitter & { write(text: string): boolean };
+  const written: string[] = [];
+  target.write = (text: string) => written.push(text) > 0;
+  const stream = prettyLogStream(target);
+  stream.write('{"level":30,"msg":"before"}\n');
+  target.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+  stream.write('{"level":30,"msg":"after"}\n');
+  assert.equal(written.length, 1);
+  assert.match(written[0], /before/);
 });

@@ -141,3 +141,17 @@ test('INVITE flood: beyond the per-source rate 503 with Retry-After', async () =
     await rig.close(customer);
   }
 });
+
+test('nailed-up phone that only has PCMA: the leg is reopened in A-law (re-INVITE) and RTP reaches the phone, idle and in a call', async () => {
+  const rig = await Rig.start(TRUNK);
+  const supervisor = await rig.phone('5101', { codecs: [8] });
+  try {
+    assert.equal(await supervisor.register(), 200);
+    rig.h.ok(rig.h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+    await waitFor('the nailed leg is up', () => supervisor.dialogs.length === 1);
+    await waitFor('re-INVITEd with PCMA only', () => supervisor.count('INVITE') >= 2);
+    await waitFor('RTP reaches the PCMA phone while idle', () => supervisor.rtpPackets > 10);
+  } finally {
+    await rig.close(supervisor);
+  }
+});

@@ -124,5 +124,5 @@ export function referencePage(input: PageInput): string {
     `<h2 id="schemas">Resource shapes</h2>`,
     ...Object.entries(SCHEMAS).filter(([n]) => !messages.has(n) && n !== 'BayeuxMessage').map(([n, s]) => schemaSection(n, s)),
   ];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Switchboard API reference</title><style>${STYLE}</style></head><body>${body.join('\n')}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>Switchboard API reference</title><style>${STYLE}</style></head><body>${body.join('\n')}</body></html>`;
 }

@@ -155,9 +155,10 @@ export function describeResults(results: readonly PhaseResult[]): string {
 export function timelineProblem(listening: Listening, closedAt: number): string | undefined {
   if (listening.closedAt !== undefined) {
     // aligned on its end: the recording may start late (no packets yet), never before the call did
+    // second of the recording at the call's start: negative when the first packet came late (allowed)
     const startSec = recordingSecondOf(listening, listening.establishedAt);
-    if (startSec >= -TIMELINE_TOLERANCE_SEC) return undefined;
-    return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s, ${(-startSec).toFixed(2)} s more than the call lasted (less the audio the server skipped)`;
+    if (startSec <= TIMELINE_TOLERANCE_SEC) return undefined;
+    return `${listening.name}: the recording holds ${listening.audio.durationSec.toFixed(2)} s, ${startSec.toFixed(2)} s more than the call lasted (less the audio the server skipped)`;
   }
   const expectedSec = recordingSecondOf(listening, closedAt);
   const gap = Math.abs(listening.audio.durationSec - expectedSec);

@@ -68,3 +68,16 @@ test('a listener hearing its own tone fails; a window past the recording is a fa
   assert.equal(late.ok, false);
   assert.match(late.problem ?? '', /no whole 100 ms block/);
 });
+
+test('aligned on the end: a late first packet is silence before it and no timeline problem; a recording longer than its call is one', () => {
+  // the supervisor's leg got its first packet 1 s after the call began, then heard the agent for 2 s
+  const late: Listening = { name: 'supervisor', audio: recording([{ toneHz: 1000, seconds: 2 }]), establishedAt: T0, closedAt: T0 + 3000 };
+  const phases: Phase[] = [
+    { name: 'idle', startedAt: T0, endedAt: T0 + 1000, expected: { supervisor: [] } },
+    { name: 'agent', startedAt: T0 + 1000, endedAt: T0 + 3000, expected: { supervisor: ['agent'] } },
+  ];
+  assert.deepEqual(hearingAll([late], phases, PARTIES).map((r) => [r.phase, r.ok, r.problem]), [['idle', true, 'no packet yet: silence'], ['agent', true, undefined]]);
+  assert.equal(timelineProblem(late, T0 + 3000), undefined);
+  const long: Listening = { ...late, audio: recording([{ toneHz: 1000, seconds: 4 }]) };
+  assert.match(timelineProblem(long, T0 + 3000) ?? '', /holds 4.00 s, 1.00 s more than the call lasted/);
+});

@@ -138,6 +138,16 @@ export class BayeuxEngine {
     return s;
   }
 
+  /**
+   * The session a /meta/connect names. A session being ended after delivery (logout, expiry) is
+   * found by its clientId alone: the request no longer authenticates (its cookie died with the HTTP
+   * session), and the clientId (160 random bits) proves it is that client, come for what was queued
+   * for it before the end and for its `402::session ended` reply.
+   */
+  sessionForConnect(msg: BayeuxMessage, origin: Origin): Session | null {
+    return this.sessionFor(msg, origin) ?? this.registry.ending(msg.clientId);
+  }
+
   createSession(userKey: string, link: WsLink | undefined, ack: boolean): Session {
     const s = this.registry.create(userKey, this.now());
     if (ack) s.ack = new AckState();

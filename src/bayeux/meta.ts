@@ -111,7 +111,7 @@ function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin)
 }
 
 function handleConnect(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin, out: BatchOutput): void {
-  const s = engine.sessionFor(m, origin);
+  const s = engine.sessionForConnect(m, origin);
   if (!s) {
     out.replies.push(sessionUnknown(m));
     return;

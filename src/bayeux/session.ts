@@ -106,6 +106,13 @@ export class SessionRegistry {
     return s && s.userKey === userKey ? s : null;
   }
 
+  /** The session named by `clientId`, whoever asks: only for a session being ended after delivery. */
+  ending(clientId: unknown): Session | null {
+    if (typeof clientId !== 'string') return null;
+    const s = this.byId.get(clientId);
+    return s && s.ending ? s : null;
+  }
+
   remove(s: Session): void {
     if (this.byId.get(s.id) !== s) return;
     this.byId.delete(s.id);

@@ -65,6 +65,19 @@ describe("bayeux disconnectUser 'afterDelivery'", () => {
       assert.match(body[1].error, /^402::session ended/);
     }));
 
+  it('still answers that next connect when it no longer authenticates (its cookie ended with the HTTP session)', () =>
+    withHost(async (host) => {
+      const clientId = await subscribed(host, alice);
+      host.bayeux.publishToUser('alice', '/v2/me/calls', { n: 1 });
+      host.bayeux.disconnectUser('alice', 'afterDelivery');
+      const body = (await rawPost(host.url, [connect(clientId, 'c1')], {})).body;
+      assert.deepEqual(body.map((m: any) => m.data?.n ?? m.id), [1, 'c1']);
+      assert.match(body[1].error, /^402::session ended/);
+      const later = (await rawPost(host.url, [connect(clientId, 'c2')], {})).body;
+      assert.deepEqual(later.map((m: any) => m.id), ['c2'], 'once ended, an unauthenticated connect finds nothing');
+      assert.match(later[0].error, /^402::/);
+    }));
+
   it('sends a websocket the queued deliveries as its last frame, then closes it with 1008', () =>
     withHost(async (host) => {
       const clientId = await subscribed(host, alice);

@@ -16,7 +16,8 @@
  * came in over a trunk); every other leg keeps the simulated endpoints, so with no phone registered
  * the switch behaves exactly as without SIP. Nothing received over SIP or RTP can throw out of here.
  */
-import type { SwitchEvent } from '../../switch/model.js';
+import type { SipSettings, SwitchEvent, TrunkSettings } from '../../switch/model.js';
+import { defaultSipSettings } from '../../config/defaults.js';
 import type { EndpointHost, EndpointRule, EndpointSelector, Endpoints, LegKind } from '../port.js';
 import { selectorOf } from '../port.js';
 import type { SimulatedEndpoints } from '../simulated.js';
@@ -27,29 +28,12 @@ import type { ReceivedDigit } from '../../media/dtmf.js';
 import { SipEndpoints } from './b2bua.js';
 
 /** A trunk of a contact center (sip.md section 2, settings block `sip.trunks`). */
-export interface SipTrunk {
-  name: string;
-  /** an IP address: INVITEs from it are customers; outbound calls go to it when `port` is set */
-  host: string;
-  port?: number;
-  /** digits put before the number on outbound calls */
-  outboundPrefix?: string;
-}
+/** A trunk and the `sip` settings block of a contact center: the call model's types (one source). */
+export type SipTrunk = TrunkSettings;
+export type SipContactCenterSettings = SipSettings;
 
-/** The `sip` settings block of a contact center (sip.md section 2). */
-export interface SipContactCenterSettings {
-  agentPhoneMode: 'nailedUp' | 'perCall';
-  unregisteredDevices: 'simulate' | 'unavailable';
-  holdAudio: 'silence' | 'tone';
-  trunks: SipTrunk[];
-}
-
-export const DEFAULT_SIP_SETTINGS: SipContactCenterSettings = {
-  agentPhoneMode: 'nailedUp',
-  unregisteredDevices: 'simulate',
-  holdAudio: 'silence',
-  trunks: [],
-};
+/** The settings of a contact center that has no `sip` block. */
+export const DEFAULT_SIP_SETTINGS: SipContactCenterSettings = defaultSipSettings();
 
 /** What the SIP endpoints need to know of provisioning. */
 export interface SipEndpointLookup {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:media`: what the media path costs, as a Markdown table.
+ * Bench section `media` (`npm run bench`, or alone `npm run bench:media`): what the media path costs, as a Markdown table.
  *
  * For each size K (monitored 3-party calls: customer, agent, supervisor in Coach), two runs against
  * the same load generator (a child process with one UDP socket per leg, each sending one 20 ms
@@ -23,10 +23,10 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { TickClock } from '../src/media/clock.js';
-import { MU_LAW, encode } from '../src/media/g711.js';
-import { serializeRtp } from '../src/media/rtp.js';
-import { WorkerMediaEngine } from '../src/media/workers.js';
+import { TickClock } from '../../src/media/clock.js';
+import { MU_LAW, encode } from '../../src/media/g711.js';
+import { serializeRtp } from '../../src/media/rtp.js';
+import { WorkerMediaEngine } from '../../src/media/workers.js';
 
 const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const QUICK = process.argv.includes('--quick');

@@ -80,7 +80,7 @@ const CARRIES_EVENTS: Readonly<Record<ConnectOutcome, boolean>> = {
 };
 
 export class BayeuxEngine {
-  readonly registry = new SessionRegistry();
+  readonly registry: SessionRegistry;
   /** open websockets by user, for disconnectUser */
   private readonly linksByUser = new Map<string, Set<WsLink>>();
   /** held long-polls per BAYEUX_BROWSER */
@@ -95,6 +95,7 @@ export class BayeuxEngine {
     readonly log: Log,
     readonly now: () => number = Date.now,
   ) {
+    this.registry = new SessionRegistry(opts.presence);
     this.retryAdvice = { reconnect: 'retry', interval: opts.intervalMs, timeout: opts.timeoutMs };
     this.multipleClientsAdvice = { reconnect: 'retry', interval: opts.multiSessionIntervalMs, timeout: opts.timeoutMs, 'multiple-clients': true };
     const window = opts.intervalMs + opts.maxIntervalMs;

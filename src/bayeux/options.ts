@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   authenticate: BayeuxOptions['authenticate'];
   renderRefusal: RefusalRenderer;
   metrics: BayeuxMetricsHook;
+  presence: (userKey: string, present: boolean) => void;
 }
 
 export interface Log {
@@ -71,6 +72,7 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     authenticate: opts.authenticate,
     renderRefusal: typeof opts.renderRefusal === 'function' ? opts.renderRefusal : defaultRenderRefusal,
     metrics: safeMetrics(opts.metrics),
+    presence: safePresence(opts.presence),
   };
 }
 
@@ -88,6 +90,12 @@ function safeMetrics(hook: BayeuxMetricsHook | undefined): BayeuxMetricsHook {
       if (dropped && count > 0) safely(() => dropped.call(hook, reason, count));
     },
   };
+}
+
+/** The host's presence hook, guarded like the metrics hook. */
+function safePresence(hook: BayeuxOptions['presence']): (userKey: string, present: boolean) => void {
+  if (typeof hook !== 'function') return noop;
+  return (userKey, present) => safely(() => hook(userKey, present));
 }
 
 /** Call one sink method; a sink that throws is ignored (there is nowhere left to report it). */

@@ -37,6 +37,9 @@ export interface BayeuxOptions {
   authenticate: (req: IncomingMessage) => string | null;
   /** counters of the host (its metrics); never called with a count of 0; a hook that throws is ignored */
   metrics?: BayeuxMetricsHook;
+  /** told when a user's first live session opens (present true) and when their last one ends (false),
+   *  synchronously; a cluster node subscribes to the user's notifications only in between; a hook that throws is ignored */
+  presence?: (userKey: string, present: boolean) => void;
   /** log sink (pino-like) */
   log?: { info: (o: object, msg?: string) => void; warn: (o: object, msg?: string) => void; debug?: (o: object, msg?: string) => void };
 }

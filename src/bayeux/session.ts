@@ -90,12 +90,17 @@ export class SessionRegistry {
   private readonly byId = new Map<string, Session>();
   private readonly byUser = new Map<string, Set<Session>>();
 
+  /** onPresence is told when a user's first session is created and when their last one is removed */
+  constructor(private readonly onPresence: (userKey: string, present: boolean) => void = () => {}) {}
+
   create(userKey: string, now: number): Session {
     const s = new Session(newClientId(), userKey, now);
     this.byId.set(s.id, s);
     let set = this.byUser.get(userKey);
+    const first = !set;
     if (!set) this.byUser.set(userKey, (set = new Set()));
     set.add(s);
+    if (first) this.onPresence(userKey, true);
     return s;
   }
 
@@ -119,7 +124,10 @@ export class SessionRegistry {
     const set = this.byUser.get(s.userKey);
     if (set) {
       set.delete(s);
-      if (set.size === 0) this.byUser.delete(s.userKey);
+      if (set.size === 0) {
+        this.byUser.delete(s.userKey);
+        this.onPresence(s.userKey, false);
+      }
     }
   }
 

@@ -17,7 +17,7 @@
  */
 import { resolve } from 'node:path';
 import { createSipEndpoints } from '../endpoints/sip/index.js';
-import type { SipEndpointLookup, SipEndpointsHandle } from '../endpoints/sip/index.js';
+import type { SipEndpointLookup, SipEndpointsHandle, SipEndpointsOptions } from '../endpoints/sip/index.js';
 import type { EndpointHost, EndpointSelector } from '../endpoints/port.js';
 import type { SimulatedEndpoints } from '../endpoints/simulated.js';
 import { InProcessMediaEngine, WorkerMediaEngine } from '../media/workers.js';
@@ -26,7 +26,7 @@ import type { DigestAlgorithm, StoredCredentials } from '../sip/digest.js';
 import type { ExtensionLookup } from '../sip/registrar.js';
 import { SipServer } from '../sip/server.js';
 import type { Config } from '../config/types.js';
-import { sipSettingsOf } from '../config/defaults.js';
+import { SIP_ENDPOINT_DEFAULTS, sipSettingsOf } from '../config/defaults.js';
 import type { ContactCenterSnapshot } from '../store/port.js';
 import type { Clock } from '../switch/port.js';
 import type { SipSettings, SwitchEvent } from '../switch/model.js';
@@ -96,6 +96,15 @@ export interface TelephonyOptions {
   userAgent?: string;
 }
 
+/** The SIP endpoints' server-wide options from the configuration (unset keys: SIP_ENDPOINT_DEFAULTS). */
+export function sipEndpointOptionsOf(sip: Config['sip']): Pick<SipEndpointsOptions, 'invitesPerSecondPerSource' | 'keepaliveMs' | 'inviteTimeoutMs'> {
+  return {
+    invitesPerSecondPerSource: sip.invitesPerSecondPerSource ?? SIP_ENDPOINT_DEFAULTS.invitesPerSecondPerSource,
+    keepaliveMs: sip.keepaliveMs ?? SIP_ENDPOINT_DEFAULTS.keepaliveMs,
+    inviteTimeoutMs: sip.inviteTimeoutMs ?? SIP_ENDPOINT_DEFAULTS.inviteTimeoutMs,
+  };
+}
+
 /** A wildcard listen address cannot be written into Contact or SDP: say the loopback one instead. */
 function advertisable(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -125,7 +134,14 @@ export class Telephony {
       onDigit: (callId, phoneNumber, digit) => this.endpoints.onDigit(callId, phoneNumber, digit),
     };
     this.media = config.media.workers === 0 ? new InProcessMediaEngine(mediaOptions) : new WorkerMediaEngine({ ...mediaOptions, workers: config.media.workers });
-    this.endpoints = createSipEndpoints({ media: this.media, lookup: this.directory, advertisedHost: this.advertisedHost, log: options.log });
+    this.endpoints = createSipEndpoints({
+      media: this.media,
+      lookup: this.directory,
+      advertisedHost: this.advertisedHost,
+      log: options.log,
+      clock: options.clock,
+      ...sipEndpointOptionsOf(config.sip),
+    });
   }
 
   /** the call model's `endpoints` option: SIP where it claims a leg, the simulated endpoints elsewhere */

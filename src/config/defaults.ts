@@ -29,6 +29,16 @@ export function defaultSipSettings(): SipSettings {
   return { agentPhoneMode: 'nailedUp', unregisteredDevices: 'simulate', holdAudio: 'silence', trunks: [] };
 }
 
+/** Defaults of the SIP endpoints' server-wide options (config `sip.*`, docs/telephony.md "B2BUA and GWS mapping"). */
+export const SIP_ENDPOINT_DEFAULTS = Object.freeze({
+  /** new INVITEs one source address may send per second before 503 + Retry-After */
+  invitesPerSecondPerSource: 20,
+  /** how often established dialogs are probed with in-dialog OPTIONS, ms (0 = never) */
+  keepaliveMs: 30_000,
+  /** how long a per-call or trunk INVITE may ring before it is cancelled, ms */
+  inviteTimeoutMs: 60_000,
+});
+
 /** The SIP settings in force for `settings` (stored settings written before SIP existed have none). */
 export function sipSettingsOf(settings: ContactCenterSettings | undefined): SipSettings {
   return settings?.sip ?? defaultSipSettings();

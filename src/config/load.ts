@@ -69,6 +69,9 @@ export const RANGES = {
   lingerBytes: [0, 1024 * 1024 * 1024],
   maxHeaderBytes: [1024, 1024 * 1024],
   sipPort: [0, 65535],
+  invitesPerSecondPerSource: [1, 100_000],
+  keepaliveMs: [0, 3_600_000],
+  inviteTimeoutMs: [1000, 3_600_000],
   mediaWorkers: [0, 64],
 } as const;
 
@@ -76,7 +79,10 @@ export const RANGES = {
 export const SIP_DIGEST_ALGORITHMS = ['SHA-256', 'MD5'] as const;
 
 /** Keys of the "server.sip" section. */
-const SIP_KEYS = ['port', 'host', 'advertisedHost', 'rtpPorts', 'digestAlgorithms'] as const;
+const SIP_KEYS = ['port', 'host', 'advertisedHost', 'rtpPorts', 'digestAlgorithms', 'invitesPerSecondPerSource', 'keepaliveMs', 'inviteTimeoutMs'] as const;
+
+/** Keys of "server.sip" that are plain integers (bounds in RANGES; unset = SIP_ENDPOINT_DEFAULTS). */
+const SIP_INTEGER_KEYS = ['invitesPerSecondPerSource', 'keepaliveMs', 'inviteTimeoutMs'] as const;
 
 /** Keys of the "server.connections" section (all integers, bounds in RANGES). */
 const CONNECTIONS_KEYS = [
@@ -313,6 +319,13 @@ function sipSection(p: Problems, path: string, v: unknown, c: Config): void {
   if (o.host !== undefined) sip.host = ipAddress(p, at(path, 'host'), o.host) ?? sip.host;
   if (o.advertisedHost !== undefined) sip.advertisedHost = ipAddress(p, at(path, 'advertisedHost'), o.advertisedHost) ?? sip.advertisedHost;
   if (o.rtpPorts !== undefined) sip.rtpPorts = rtpPorts(p, at(path, 'rtpPorts'), o.rtpPorts) ?? sip.rtpPorts;
+  for (const key of SIP_INTEGER_KEYS) {
+    if (o[key] === undefined) continue;
+    const [min, max] = RANGES[key];
+    const value = integer(p, at(path, key), o[key], min, max);
+    if (value !== undefined) sip[key] = value;
+  }
+  if (sip.keepaliveMs !== undefined && sip.keepaliveMs > 0 && sip.keepaliveMs < 1000) p.add(at(path, 'keepaliveMs'), `must be 0 (never) or at least 1000, got ${sip.keepaliveMs}`);
   if (o.digestAlgorithms !== undefined) {
     const list = strings(p, at(path, 'digestAlgorithms'), o.digestAlgorithms);
     if (list) {

@@ -89,6 +89,12 @@ export interface SipConfig {
   rtpPorts: { first: number; last: number };
   /** digest challenges offered, in order; default ["SHA-256", "MD5"] (sipp 3.6 needs MD5 first) */
   digestAlgorithms: Array<'SHA-256' | 'MD5'>;
+  /** new INVITEs one source address may send per second before 503 + Retry-After, 1-100000; default (unset) 20 */
+  invitesPerSecondPerSource?: number;
+  /** in-dialog OPTIONS probe of every established dialog, ms, 0 (never) or 1000-3600000; default (unset) 30000 */
+  keepaliveMs?: number;
+  /** how long a per-call or trunk INVITE may ring before it is cancelled, ms, 1000-3600000; default (unset) 60000 */
+  inviteTimeoutMs?: number;
 }
 
 /** The mixers (src/media). */

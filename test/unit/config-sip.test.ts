@@ -103,7 +103,7 @@ describe('server.sip, server.media, server.recordings', () => {
       env: { SWITCHBOARD_SIP_PORT: 'five', SWITCHBOARD_RTP_PORTS: '20000', SWITCHBOARD_SIP_ADVERTISED_HOST: 'pbx', SWITCHBOARD_MEDIA_WORKERS: '65' },
     });
     const expected = [
-      'server.sip.transport: unknown key; known keys: port, host, advertisedHost, rtpPorts, digestAlgorithms',
+      'server.sip.transport: unknown key; known keys: port, host, advertisedHost, rtpPorts, digestAlgorithms, invitesPerSecondPerSource, keepaliveMs, inviteTimeoutMs',
       'server.sip.port: must be an integer from 0 to 65535, got number 70000',
       'server.sip.host: "phones.example" is not an IP address (no DNS names: SIP hosts are written into Via, Contact and SDP as they are)',
       'server.sip.rtpPorts: port range 5-4 must lie within 1024-65535',

@@ -38,6 +38,10 @@ import type { ReceivedDigit } from '../../media/dtmf.js';
 import type { CodecName } from '../../media/g711.js';
 import type { DomainError } from '../../errors.js';
 import { DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsOptions, type SipTrunk } from './index.js';
+import { InviteRateLimiter } from './invite-rate.js';
+import { Keepalive } from './keepalive.js';
+import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
+import { systemClock } from '../../switch/clock.js';
 import { OUR_TELEPHONE_EVENT, answerDirection, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
 
 type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
@@ -140,8 +144,8 @@ export class SipEndpoints implements Endpoints {
   private readonly opening = new Map<string, number>();
   /** mixer calls to remove once their addLegs are done */
   private readonly dropWhenOpened = new Set<string>();
-  private readonly inviteWindows = new Map<string, { start: number; count: number }>();
-  private keepaliveTimer?: NodeJS.Timeout;
+  private readonly inviteLimiter: InviteRateLimiter;
+  private readonly keepalive: Keepalive;
 
   readonly handler: SipRequestHandler = {
     request: (transaction) =>
@@ -159,8 +163,11 @@ export class SipEndpoints implements Endpoints {
   };
 
   constructor(readonly options: SipEndpointsOptions) {
-    const keepalive = options.keepaliveMs ?? 30000;
-    if (keepalive > 0) this.scheduleKeepalive(keepalive);
+    const clock = options.clock ?? systemClock;
+    this.inviteLimiter = new InviteRateLimiter(clock, options.invitesPerSecondPerSource ?? SIP_ENDPOINT_DEFAULTS.invitesPerSecondPerSource);
+    this.keepalive = new Keepalive(clock, options.keepaliveMs ?? SIP_ENDPOINT_DEFAULTS.keepaliveMs, () => this.probeDialogs(), (error) =>
+      this.log('warn', 'SIP endpoint keepalive failed', { error: String(error) }),
+    );
   }
 
   attach(host: EndpointHost): void {
@@ -343,7 +350,7 @@ export class SipEndpoints implements Endpoints {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    this.keepalive.stop();
     const server = this.server;
     const byes: Promise<unknown>[] = [];
     for (const dialogue of this.allDialogues()) {
@@ -398,7 +405,7 @@ export class SipEndpoints implements Endpoints {
 
   private newInvite(transaction: ServerTransaction): void {
     const request = transaction.request;
-    if (!this.admitInvite(transaction.source.address)) {
+    if (!this.inviteLimiter.admit(transaction.source.address)) {
       transaction.reply(503, { reason: 'Service Unavailable (too many INVITEs)', headers: [{ name: 'Retry-After', value: '5' }] });
       return;
     }
@@ -598,7 +605,7 @@ export class SipEndpoints implements Endpoints {
     this.bind(dialogue, leg.callUuid, leg.dn);
     const target = this.phoneTarget(leg.dn, offer.from);
     this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, offer.autoAnswer));
-    const ringMs = this.options.inviteTimeoutMs ?? 60000;
+    const ringMs = this.options.inviteTimeoutMs ?? SIP_ENDPOINT_DEFAULTS.inviteTimeoutMs;
     if (ringMs > 0) dialogue.cancelTimer = this.requireHost().timer(ringMs, 'phone rings too long', () => this.cancelInvite(dialogue));
   }
 
@@ -614,7 +621,7 @@ export class SipEndpoints implements Endpoints {
       destination: { transport: 'udp' as const, address: trunk.host, port: trunk.port },
     };
     this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, false));
-    const ringMs = this.options.inviteTimeoutMs ?? 60000;
+    const ringMs = this.options.inviteTimeoutMs ?? SIP_ENDPOINT_DEFAULTS.inviteTimeoutMs;
     if (ringMs > 0) dialogue.cancelTimer = this.requireHost().timer(ringMs, 'trunk rings too long', () => this.cancelInvite(dialogue));
   }
 
@@ -1021,38 +1028,20 @@ export class SipEndpoints implements Endpoints {
     return undefined;
   }
 
-  /** INVITE flood bound: at most N new INVITEs per source address per second. */
-  private admitInvite(address: string): boolean {
-    const limit = this.options.invitesPerSecondPerSource ?? 20;
-    const now = Date.now();
-    if (this.inviteWindows.size > 10000) this.inviteWindows.clear();
-    const window = this.inviteWindows.get(address);
-    if (!window || now - window.start >= 1000) {
-      this.inviteWindows.set(address, { start: now, count: 1 });
-      return true;
+  /** OPTIONS in each established dialog (a Keepalive round); a phone that does not answer (408) or forgot it (481) is gone. */
+  private probeDialogs(): void {
+    for (const dialogue of this.allDialogues()) {
+      const dialog = dialogue.dialog;
+      const server = this.server;
+      if (!dialog || dialogue.ended || !server) continue;
+      this.background('keepalive', async () => {
+        const response = await server.requestInDialog(dialog, 'OPTIONS');
+        if (response.status === 408 || response.status === 481) {
+          this.log('warn', 'phone or trunk vanished (keepalive)', { party: dialogue.party, status: response.status });
+          this.endDialogue(dialogue, 0, { sendBye: false });
+        }
+      });
     }
-    window.count++;
-    return window.count <= limit;
-  }
-
-  /** OPTIONS in each established dialog; a phone that does not answer (408) or forgot it (481) is gone. */
-  private scheduleKeepalive(everyMs: number): void {
-    this.keepaliveTimer = setTimeout(() => {
-      for (const dialogue of this.allDialogues()) {
-        const dialog = dialogue.dialog;
-        const server = this.server;
-        if (!dialog || dialogue.ended || !server) continue;
-        this.background('keepalive', async () => {
-          const response = await server.requestInDialog(dialog, 'OPTIONS');
-          if (response.status === 408 || response.status === 481) {
-            this.log('warn', 'phone or trunk vanished (keepalive)', { party: dialogue.party, status: response.status });
-            this.endDialogue(dialogue, 0, { sendBye: false });
-          }
-        });
-      }
-      if (!this.closed) this.scheduleKeepalive(everyMs);
-    }, everyMs);
-    this.keepaliveTimer.unref();
   }
 
   private fact(fact: EndpointFact): void {

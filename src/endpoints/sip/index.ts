@@ -17,6 +17,7 @@
  * the switch behaves exactly as without SIP. Nothing received over SIP or RTP can throw out of here.
  */
 import type { SipSettings, SwitchEvent, TrunkSettings } from '../../switch/model.js';
+import type { Clock } from '../../switch/port.js';
 import { defaultSipSettings } from '../../config/defaults.js';
 import type { EndpointHost, EndpointRule, EndpointSelector, Endpoints, LegKind } from '../port.js';
 import { selectorOf } from '../port.js';
@@ -53,13 +54,13 @@ export interface SipEndpointsOptions {
   /** address written into SDP (c=) and used as our host in headers; the SIP server's advertised host */
   advertisedHost: string;
   log?: SipEndpointLog;
-  /** INVITEs accepted per source address per second before 503 + Retry-After (default 20) */
+  /** the clock of the flood limiter and the keepalive (default the system clock) */
+  clock?: Clock;
+  /** INVITEs accepted per source address per second before 503 + Retry-After (config sip.invitesPerSecondPerSource, SIP_ENDPOINT_DEFAULTS) */
   invitesPerSecondPerSource?: number;
-  /** a call leg that sent no RTP for this long is treated as hung up (default 30000; 0 = never) */
-  mediaTimeoutMs?: number;
-  /** how often established dialogs are probed with OPTIONS (default 30000; 0 = never) */
+  /** how often established dialogs are probed with OPTIONS (config sip.keepaliveMs; 0 = never) */
   keepaliveMs?: number;
-  /** ms a per-call INVITE to a phone may ring before the call is treated as unanswered (default 60000) */
+  /** ms a per-call or trunk INVITE may ring before it is cancelled (config sip.inviteTimeoutMs) */
   inviteTimeoutMs?: number;
 }
 

@@ -1,8 +1,16 @@
 /**
  * Store ports: provisioning (contact centers, users, devices, places, agent groups, features,
- * agent-state definitions, settings) and the supervision audit log. Async on purpose, so a
- * PostgreSQL adapter can be added beside SqliteStore without touching callers.
- * Every adapter must pass test/unit/store-contract.test.ts.
+ * agent-state definitions, settings), the supervision audit log and HTTP sessions. Async, so the
+ * SQLite and PostgreSQL stores sit behind the same callers.
+ *
+ * Two layers (docs/notes/h6.md):
+ *   - `Store` is what the rest of the system uses. Its applyContactCenter validates the spec and
+ *     hashes passwords: that is the provisioning service (src/provisioning/service.ts), the same
+ *     code over every database;
+ *   - `StoreStorage` is what a database adapter implements (src/store/sql/*: SQLite, PostgreSQL):
+ *     storage only. It is handed a validated `ContactCenterPlan` whose credentials are already
+ *     hashes, and never sees a plain-text password.
+ * Every Store must pass test/unit/store-contract.test.ts (run on SQLite and on a real PostgreSQL).
  */
 import type { ContactCenterSettings } from '../switch/model.js';
 
@@ -248,5 +256,51 @@ export interface SessionStore {
 }
 
 export interface Store extends ProvisioningStore, AuditStore, SessionStore {
+  close(): Promise<void>;
+}
+
+// ---- storage: what a database adapter implements under the provisioning service ----------------
+
+/** A user's stored credential, as the provisioning service needs it to know what changed. */
+export interface StoredLogin {
+  userName: string;
+  contactCenterId: string;
+  contactCenterName: string;
+  passwordHash: string;
+  /** keyed fingerprint of (passwordHash, password) (src/provisioning/fingerprint.ts); null = none yet */
+  passwordFingerprint: string | null;
+}
+
+/** What a user of a plan stores besides the spec: hashes only. */
+export interface PlannedCredentials {
+  passwordHash: string;
+  passwordFingerprint: string | null;
+  /** the extension's digest hashes; absent = cannot register */
+  sip?: SipCredentials;
+}
+
+/** A validated spec with its credentials computed: what storage writes, in one transaction. */
+export interface ContactCenterPlan {
+  /** validated; its plain-text passwords are not stored (the adapter must not read them) */
+  spec: ContactCenterSpec;
+  /** per spec.users index */
+  credentials: readonly PlannedCredentials[];
+}
+
+export interface ProvisioningStorage {
+  isEmpty(): Promise<boolean>;
+  listContactCenters(): Promise<ContactCenterRecord[]>;
+  snapshot(contactCenterId: string): Promise<ContactCenterSnapshot | undefined>;
+  userByName(userName: string): Promise<UserRecord | undefined>;
+  contactCenterByName(name: string): Promise<ContactCenterRecord | undefined>;
+  /** the stored credentials of those of `userNames` that exist, in any contact center */
+  storedLogins(userNames: readonly string[]): Promise<StoredLogin[]>;
+  /** those of `dns` that belong to a contact center other than `contactCenterId` */
+  devicesElsewhere(dns: readonly string[], contactCenterId: string | undefined): Promise<Array<{ dn: string; contactCenterName: string }>>;
+  /** make the stored contact center (by name) match the plan, in one transaction */
+  writeContactCenter(plan: ContactCenterPlan): Promise<ContactCenterRecord>;
+}
+
+export interface StoreStorage extends ProvisioningStorage, AuditStore, SessionStore {
   close(): Promise<void>;
 }

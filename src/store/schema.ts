@@ -1,5 +1,6 @@
 /**
- * The SQLite schema as numbered migrations. `migrate` applies, each in its own transaction, every
+ * The SQLite schema as numbered migrations (PostgreSQL's, with the same tables and columns, is
+ * sql/postgres-schema.ts). `migrate` applies, each in its own transaction, every
  * migration above the version recorded in `schema_version`, so opening an older database upgrades
  * it and opening a current one changes nothing. Migrations are append-only: never edit one that
  * has shipped, add the next number.
@@ -155,6 +156,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN sip_realm TEXT;      -- the realm the hashes were computed for (the contact center's name)
       ALTER TABLE devices ADD COLUMN sip_ha1_md5 TEXT;    -- hex MD5(dn:realm:password); NULL = cannot register
       ALTER TABLE devices ADD COLUMN sip_ha1_sha256 TEXT; -- hex SHA-256(dn:realm:password)
+    `,
+  },
+  {
+    version: 5,
+    description: 'keyed password fingerprints: a restart knows an unchanged password without scrypt (docs/security.md)',
+    sql: `
+      ALTER TABLE users ADD COLUMN password_fingerprint TEXT; -- HMAC of (password_hash, password) under a key kept outside the database; NULL = none yet
     `,
   },
 ];

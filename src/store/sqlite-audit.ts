@@ -1,120 +1,18 @@
 /**
- * The supervision audit log on SQLite: one prepared insert, and one prepared (count, page) pair per
- * combination of filters, built on first use and reused. Entries come back oldest first, by
- * (at, id); optional fields that were not recorded are absent, not null.
- *
- * Cost guarantee (issue 7): every statement walks one named index (INDEXED BY, chosen from the
- * table below, so the plan never depends on the planner's statistics) in (at, id) order and stops
- * after at most AUDIT_WINDOW entries: the page after offset + limit, the count after AUDIT_WINDOW.
- * The agent filter (target or agent user) is two such walks merged, never an OR that sorts every
- * match. `explain` returns the query plans, so a test can hold the statements to that.
+ * The supervision audit log on one better-sqlite3 connection, synchronously: the statements of
+ * sql/audit.ts (written once for both databases, with their cost guarantee) prepared once per
+ * filter shape, for bulk loads inside a better-sqlite3 transaction, and `explain`, which returns
+ * the query plans so a test can hold the statements to the guarantee.
  */
 import type Database from 'better-sqlite3';
 import { AUDIT_WINDOW } from './port.js';
 import type { AuditEntry, AuditFilter } from './port.js';
-
-interface AuditRow {
-  id: number;
-  at: number;
-  contact_center_id: string;
-  event: string;
-  supervisor_user_id: string;
-  supervisor_dn: string;
-  target_user_id: string | null;
-  target_dn: string;
-  agent_user_id: string | null;
-  agent_dn: string | null;
-  call_uuid: string | null;
-  mode: string;
-  scope: string;
-  span: string;
-  reason: string | null;
-}
-
-/** Columns a branch of a query may pin, besides the contact center ('either': target or agent). */
-type Pinned = 'supervisor' | 'target' | 'agent' | 'either' | 'call';
-
-/** The index each combination of pinned columns walks (call is selective: it wins over the rest). */
-const INDEX_FOR: Readonly<Record<string, string>> = {
-  '': 'audit_cc_at',
-  supervisor: 'audit_supervisor',
-  target: 'audit_target',
-  agent: 'audit_agent',
-  'supervisor,target': 'audit_supervisor_target',
-  'supervisor,agent': 'audit_supervisor_agent',
-};
-const CALL_INDEX = 'audit_call';
-
-/** The SQL condition of each pinned column and of the time range. */
-const CONDITION: Readonly<Record<Pinned | 'from' | 'to', string>> = {
-  supervisor: 'supervisor_user_id = @supervisorUserId',
-  target: 'target_user_id = @agentUserId',
-  agent: 'agent_user_id = @agentUserId',
-  either: '(target_user_id = @agentUserId OR agent_user_id = @agentUserId)',
-  call: 'call_uuid = @callUuid',
-  from: 'at >= @from',
-  to: 'at <= @to',
-};
-
-/** One index walk: `FROM audit INDEXED BY … WHERE …` for the given pinned columns. */
-function branch(pinned: Pinned[], range: ('from' | 'to')[]): string {
-  const index = pinned.includes('call') ? CALL_INDEX : INDEX_FOR[pinned.join(',')];
-  // 'either' is only a filter over the few rows of one call
-  if (!index) throw new Error(`no audit index for ${pinned.join(', ')}`);
-  const where = ['contact_center_id = @contactCenterId', ...pinned.map((p) => CONDITION[p]), ...range.map((r) => CONDITION[r])];
-  return `FROM audit INDEXED BY ${index} WHERE ${where.join(' AND ')}`;
-}
+import { SQLITE } from './sql/dialect.js';
+import { AUDIT_INSERT, auditInsertParams, auditQueryParams, auditQuerySql, auditShapeOf, toAuditEntry, type AuditRow } from './sql/audit.js';
 
 interface Statements {
   count: Database.Statement;
   page: Database.Statement;
-}
-
-/** The (count, page) SQL for a filter shape: one index walk, or two merged for the agent filter. */
-function statementsSql(f: AuditFilter): { count: string; page: string } {
-  const common: Pinned[] = [];
-  if (f.supervisorUserId !== undefined) common.push('supervisor');
-  const range = (['from', 'to'] as const).filter((k) => f[k] !== undefined);
-  if (f.agentUserId === undefined || f.callUuid !== undefined) {
-    const pinned: Pinned[] = [...common, ...(f.agentUserId !== undefined ? (['either'] as const) : []), ...(f.callUuid !== undefined ? (['call'] as const) : [])];
-    const from = branch(pinned, range);
-    return {
-      count: `SELECT COUNT(*) AS n FROM (SELECT 1 ${from} LIMIT @window)`,
-      page: `SELECT * ${from} ORDER BY at, id LIMIT @limit OFFSET @offset`,
-    };
-  }
-  // the agent is either the target or the agent on the call: walk both indexes, merge by id
-  const walks = (['target', 'agent'] as const).map((who) => branch([...common, who], range));
-  const ids = (reach: string) => walks.map((from) => `SELECT id FROM (SELECT id ${from} ORDER BY at, id LIMIT ${reach})`).join(' UNION ');
-  return {
-    count: `SELECT COUNT(*) AS n FROM (${ids('@window')})`,
-    page: `SELECT * FROM audit WHERE id IN (${ids('@reach')}) ORDER BY at, id LIMIT @limit OFFSET @offset`,
-  };
-}
-
-function shapeOf(f: AuditFilter): string {
-  return (['supervisorUserId', 'agentUserId', 'callUuid', 'from', 'to'] as const).filter((k) => f[k] !== undefined).join(',');
-}
-
-function toEntry(r: AuditRow): AuditEntry {
-  const e: AuditEntry = {
-    id: r.id,
-    at: r.at,
-    contactCenterId: r.contact_center_id,
-    event: r.event,
-    supervisorUserId: r.supervisor_user_id,
-    supervisorDn: r.supervisor_dn,
-    targetDn: r.target_dn,
-    mode: r.mode,
-    scope: r.scope,
-    span: r.span,
-  };
-  if (r.target_user_id !== null) e.targetUserId = r.target_user_id;
-  if (r.agent_user_id !== null) e.agentUserId = r.agent_user_id;
-  if (r.agent_dn !== null) e.agentDn = r.agent_dn;
-  if (r.call_uuid !== null) e.callUuid = r.call_uuid;
-  if (r.reason !== null) e.reason = r.reason;
-  return e;
 }
 
 export class SqliteAuditLog {
@@ -122,66 +20,37 @@ export class SqliteAuditLog {
   private readonly queries = new Map<string, Statements>();
 
   constructor(private readonly db: Database.Database) {
-    this.insert = db.prepare(`
-      INSERT INTO audit (at, contact_center_id, event, supervisor_user_id, supervisor_dn, target_user_id, target_dn,
-                         agent_user_id, agent_dn, call_uuid, mode, scope, span, reason)
-      VALUES (@at, @contactCenterId, @event, @supervisorUserId, @supervisorDn, @targetUserId, @targetDn,
-              @agentUserId, @agentDn, @callUuid, @mode, @scope, @span, @reason)`);
+    this.insert = db.prepare(AUDIT_INSERT);
   }
 
   append(e: AuditEntry): number {
-    const r = this.insert.run({
-      at: e.at,
-      contactCenterId: e.contactCenterId,
-      event: e.event,
-      supervisorUserId: e.supervisorUserId,
-      supervisorDn: e.supervisorDn,
-      targetUserId: e.targetUserId ?? null,
-      targetDn: e.targetDn,
-      agentUserId: e.agentUserId ?? null,
-      agentDn: e.agentDn ?? null,
-      callUuid: e.callUuid ?? null,
-      mode: e.mode,
-      scope: e.scope,
-      span: e.span,
-      reason: e.reason ?? null,
-    });
-    return Number(r.lastInsertRowid);
+    return Number(this.insert.run(auditInsertParams(e)).lastInsertRowid);
   }
 
   query(f: AuditFilter): { total: number; entries: AuditEntry[] } {
     const statements = this.statements(f);
-    const offset = Math.min(AUDIT_WINDOW, Math.max(0, Math.floor(f.offset)));
-    const limit = Math.min(AUDIT_WINDOW - offset, Math.max(0, Math.floor(f.limit)));
-    const params = this.params(f);
-    const counted = (statements.count.get({ ...params, window: AUDIT_WINDOW }) as { n: number }).n;
-    const rows = limit === 0 ? [] : (statements.page.all({ ...params, limit, offset, reach: offset + limit }) as AuditRow[]);
-    return { total: Math.min(AUDIT_WINDOW, counted), entries: rows.map(toEntry) };
+    const { limit, params } = auditQueryParams(f);
+    const counted = (statements.count.get(params) as { n: number }).n;
+    const rows = limit === 0 ? [] : (statements.page.all(params) as AuditRow[]);
+    return { total: Math.min(AUDIT_WINDOW, counted), entries: rows.map(toAuditEntry) };
   }
 
   /** EXPLAIN QUERY PLAN of the count and page statements of a filter (one line per plan step). */
   explain(f: AuditFilter): { count: string[]; page: string[] } {
-    const sql = statementsSql(f);
-    const params = { ...this.params(f), window: AUDIT_WINDOW, limit: 1, offset: 0, reach: 1 };
-    const plan = (text: string) =>
-      (this.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
+    const sql = auditQuerySql(SQLITE, f);
+    const { params } = auditQueryParams({ ...f, offset: 0, limit: 1 });
+    const plan = (text: string) => (this.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((r) => r.detail);
     return { count: plan(sql.count), page: plan(sql.page) };
   }
 
   private statements(f: AuditFilter): Statements {
-    const shape = shapeOf(f);
+    const shape = auditShapeOf(f);
     let statements = this.queries.get(shape);
     if (!statements) {
-      const sql = statementsSql(f);
+      const sql = auditQuerySql(SQLITE, f);
       statements = { count: this.db.prepare(sql.count), page: this.db.prepare(sql.page) };
       this.queries.set(shape, statements);
     }
     return statements;
-  }
-
-  private params(f: AuditFilter): Record<string, unknown> {
-    const params: Record<string, unknown> = { contactCenterId: f.contactCenterId };
-    for (const k of ['supervisorUserId', 'agentUserId', 'callUuid', 'from', 'to'] as const) if (f[k] !== undefined) params[k] = f[k];
-    return params;
   }
 }

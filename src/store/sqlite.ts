@@ -1,29 +1,20 @@
 /**
- * SqliteStore: the Store port (provisioning + supervision audit) on better-sqlite3, the embedded
- * default. A file database gets its parent folder created, an exclusive lock (one server per file:
+ * SqliteStore: the Store port (provisioning, supervision audit, HTTP sessions) on better-sqlite3,
+ * the embedded default: SqlStore (the provisioning service over the SQL written once for both
+ * databases) on one SQLite connection. A file database gets its parent folder created, an exclusive lock (one server per file:
  * a second one gets StoreLockedError), the WAL journal and a busy timeout; ':memory:' is private
  * to this store and needs no lock. Foreign keys are on. The schema is migrated on open
- * (schema.ts). Calls are synchronous underneath; the async methods only honour the port, so a
- * PostgreSQL adapter can sit beside this one.
+ * (schema.ts). Calls are synchronous underneath (sql/sqlite-database.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type {
-  AuditEntry,
-  AuditFilter,
-  ContactCenterRecord,
-  ContactCenterSnapshot,
-  ContactCenterSpec,
-  Store,
-  StoredSession,
-  UserRecord,
-} from './port.js';
+import { dirname, join, resolve } from 'node:path';
+import { FingerprintKey } from '../provisioning/fingerprint.js';
+import type { Store } from './port.js';
 import { migrate } from './schema.js';
 import type { PasswordHasher } from './password.js';
-import { SqliteAuditLog } from './sqlite-audit.js';
-import { SqliteProvisioning } from './sqlite-provisioning.js';
-import { SqliteSessions } from './sqlite-sessions.js';
+import { SqlStore, type StoreOptions } from './sql-store.js';
+import { SqliteDatabase } from './sql/sqlite-database.js';
 
 export const MEMORY = ':memory:';
 
@@ -58,102 +49,45 @@ function lockExclusively(db: Database.Database, database: string): void {
   }
 }
 
-export class SqliteStore implements Store {
-  private readonly db: Database.Database;
-  private readonly provisioning: SqliteProvisioning;
-  private readonly audit: SqliteAuditLog;
-  private readonly sessions: SqliteSessions;
+/** Where a file database's fingerprint key lives by default: beside it, never inside it. */
+export function defaultFingerprintKeyFile(database: string): string {
+  return join(dirname(resolve(database)), 'password-fingerprint.key');
+}
 
-  /** `database`: a file path (its folder is created) or ':memory:'; `hasher` hashes provisioned passwords. */
+export class SqliteStore extends SqlStore {
+  /**
+   * `database`: a file path (its folder is created) or ':memory:'; `hasher` hashes provisioned
+   * passwords. The fingerprint key defaults to password-fingerprint.key beside a file database
+   * (created when missing) and to a per-process key for ':memory:'.
+   */
   constructor(
     readonly database: string,
     hasher?: PasswordHasher,
+    options: Omit<StoreOptions, 'hasher'> = {},
   ) {
     if (typeof database !== 'string' || database === '') throw new Error('SqliteStore: database must be a file path or ":memory:"');
     const inMemory = database === MEMORY;
     if (!inMemory) mkdirSync(dirname(resolve(database)), { recursive: true });
-    this.db = new Database(database);
+    const db = new Database(database);
     try {
       if (!inMemory) {
-        lockExclusively(this.db, database);
-        this.db.pragma('journal_mode = WAL');
-        this.db.pragma('synchronous = NORMAL');
-        this.db.pragma('busy_timeout = 5000');
+        lockExclusively(db, database);
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 5000');
       }
-      this.db.pragma('foreign_keys = ON');
-      migrate(this.db);
-      this.provisioning = new SqliteProvisioning(this.db, hasher);
-      this.audit = new SqliteAuditLog(this.db);
-      this.sessions = new SqliteSessions(this.db);
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      const fingerprintKey = options.fingerprintKey ?? (inMemory ? FingerprintKey.ephemeral() : FingerprintKey.fromFile(defaultFingerprintKeyFile(database)));
+      super(new SqliteDatabase(db), Promise.resolve(), { ...options, hasher, fingerprintKey });
     } catch (err) {
-      this.db.close();
+      db.close();
       throw err;
     }
-  }
-
-  // ---- ProvisioningStore
-
-  async isEmpty(): Promise<boolean> {
-    return this.provisioning.isEmpty();
-  }
-
-  async applyContactCenter(spec: ContactCenterSpec): Promise<ContactCenterRecord> {
-    return this.provisioning.apply(spec);
-  }
-
-  async listContactCenters(): Promise<ContactCenterRecord[]> {
-    return this.provisioning.listContactCenters();
-  }
-
-  async snapshot(contactCenterId: string): Promise<ContactCenterSnapshot | undefined> {
-    return this.provisioning.snapshot(contactCenterId);
-  }
-
-  async userByName(userName: string): Promise<UserRecord | undefined> {
-    return this.provisioning.userByName(userName);
-  }
-
-  // ---- AuditStore
-
-  async append(entry: AuditEntry): Promise<void> {
-    this.audit.append(entry);
-  }
-
-  async query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }> {
-    return this.audit.query(filter);
-  }
-
-  // ---- SessionStore
-
-  async saveSession(session: StoredSession): Promise<void> {
-    this.sessions.saveSession(session);
-  }
-
-  async touchSession(idHash: string, lastSeen: number): Promise<void> {
-    this.sessions.touchSession(idHash, lastSeen);
-  }
-
-  async deleteSession(idHash: string): Promise<void> {
-    this.sessions.deleteSession(idHash);
-  }
-
-  async deleteSessionsSeenBefore(cutoff: number): Promise<number> {
-    return this.sessions.deleteSessionsSeenBefore(cutoff);
-  }
-
-  async sessionsSeenSince(since: number): Promise<StoredSession[]> {
-    return this.sessions.sessionsSeenSince(since);
-  }
-
-  // ----
-
-  /** Closes the database; later calls reject. Closing twice is harmless. */
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
   }
 }
 
 /** Open (creating and migrating as needed) the store at `database`: a file path or ':memory:'. */
-export function openStore(database: string, hasher?: PasswordHasher): Store {
-  return new SqliteStore(database, hasher);
+export function openStore(database: string, hasher?: PasswordHasher, options?: Omit<StoreOptions, 'hasher'>): Store {
+  return new SqliteStore(database, hasher, options);
 }

@@ -1,0 +1,137 @@
+/**
+ * SqlStore: the Store port over any SqlDatabase, composed of the provisioning service (validation,
+ * fingerprints, hashing: src/provisioning/service.ts) and the three storage parts written once in
+ * sql/ (provisioning, audit, sessions). SqliteStore and PostgresStore are this class with their
+ * database; every call first awaits `ready` (PostgreSQL connects and migrates asynchronously; a
+ * failure to do so rejects every call with that error).
+ */
+import { ProvisioningService, type ProvisioningStats } from '../provisioning/service.js';
+import { FingerprintKey } from '../provisioning/fingerprint.js';
+import { scryptHasher, type PasswordHasher } from './password.js';
+import type {
+  AuditEntry,
+  AuditFilter,
+  ContactCenterRecord,
+  ContactCenterSnapshot,
+  ContactCenterSpec,
+  Store,
+  StoredSession,
+  UserRecord,
+} from './port.js';
+import { SqlAuditLog } from './sql/audit.js';
+import type { SqlDatabase } from './sql/database.js';
+import { SqlProvisioning } from './sql/provisioning.js';
+import { SqlSessions } from './sql/sessions.js';
+
+/** What every store is built with besides its database. */
+export interface StoreOptions {
+  /** hashes provisioned passwords; default scrypt at SCRYPT_PARAMS */
+  hasher?: PasswordHasher;
+  /** the key of the password fingerprints, kept outside the database; default per store (see each store) */
+  fingerprintKey?: FingerprintKey;
+  /** scrypt calls at once while provisioning; default the machine's cores */
+  hashConcurrency?: number;
+}
+
+export class SqlStore implements Store {
+  protected readonly provisioning: SqlProvisioning;
+  private readonly service: ProvisioningService;
+  private readonly audit: SqlAuditLog;
+  private readonly sessions: SqlSessions;
+
+  constructor(
+    protected readonly db: SqlDatabase,
+    private readonly ready: Promise<void>,
+    options: StoreOptions,
+  ) {
+    // a rejection is reported by every call; do not let it go unhandled in between
+    ready.catch(() => {});
+    this.provisioning = new SqlProvisioning(db);
+    this.service = new ProvisioningService(this.provisioning, {
+      hasher: options.hasher ?? scryptHasher(),
+      fingerprints: options.fingerprintKey ?? FingerprintKey.ephemeral(),
+      hashConcurrency: options.hashConcurrency,
+    });
+    this.audit = new SqlAuditLog(db);
+    this.sessions = new SqlSessions(db);
+  }
+
+  /** what the last applyContactCenter cost (fingerprint matches, scrypt verifications, new hashes) */
+  get lastProvisioningStats(): ProvisioningStats {
+    return this.service.lastStats;
+  }
+
+  // ---- ProvisioningStore
+
+  async isEmpty(): Promise<boolean> {
+    await this.ready;
+    return this.provisioning.isEmpty();
+  }
+
+  async applyContactCenter(spec: ContactCenterSpec): Promise<ContactCenterRecord> {
+    await this.ready;
+    return this.service.apply(spec);
+  }
+
+  async listContactCenters(): Promise<ContactCenterRecord[]> {
+    await this.ready;
+    return this.provisioning.listContactCenters();
+  }
+
+  async snapshot(contactCenterId: string): Promise<ContactCenterSnapshot | undefined> {
+    await this.ready;
+    return this.provisioning.snapshot(contactCenterId);
+  }
+
+  async userByName(userName: string): Promise<UserRecord | undefined> {
+    await this.ready;
+    return this.provisioning.userByName(userName);
+  }
+
+  // ---- AuditStore
+
+  async append(entry: AuditEntry): Promise<void> {
+    await this.ready;
+    return this.audit.append(entry);
+  }
+
+  async query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }> {
+    await this.ready;
+    return this.audit.query(filter);
+  }
+
+  // ---- SessionStore
+
+  async saveSession(session: StoredSession): Promise<void> {
+    await this.ready;
+    return this.sessions.saveSession(session);
+  }
+
+  async touchSession(idHash: string, lastSeen: number): Promise<void> {
+    await this.ready;
+    return this.sessions.touchSession(idHash, lastSeen);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.ready;
+    return this.sessions.deleteSession(idHash);
+  }
+
+  async deleteSessionsSeenBefore(cutoff: number): Promise<number> {
+    await this.ready;
+    return this.sessions.deleteSessionsSeenBefore(cutoff);
+  }
+
+  async sessionsSeenSince(since: number): Promise<StoredSession[]> {
+    await this.ready;
+    return this.sessions.sessionsSeenSince(since);
+  }
+
+  // ----
+
+  /** Closes the database; later calls reject. Closing twice is harmless. */
+  async close(): Promise<void> {
+    await this.ready.catch(() => {});
+    await this.db.close();
+  }
+}

@@ -139,7 +139,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       if (!snap) continue;
       directory.load(snap);
       telephony?.directory.load(snap);
-      sw.configure(topologyOf(snap));
+      await sw.configure(topologyOf(snap));
     }
 
     let base = config.publicBaseUrl?.replace(/\/+$/, '') ?? `http://${urlHost(config.host)}:${config.port}`;

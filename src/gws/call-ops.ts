@@ -7,7 +7,7 @@
  */
 import { Role } from '../store/port.js';
 import type { CallOperation, CallOperationName } from '../switch/port.js';
-import type { SwitchPort } from '../switch/port.js';
+import type { SwitchAccess } from '../switch/port-access.js';
 import type { Gate, Principal } from './gates.js';
 import { filterCapabilities } from './gates.js';
 import type { OperationRow, OperationTable } from './operations.js';
@@ -17,7 +17,7 @@ import type { ParamSpec, ParamValues } from './params.js';
 import { gws, unwrap } from './reply.js';
 
 export interface CallCtx {
-  sw: SwitchPort;
+  sw: SwitchAccess;
   who: Principal;
   /** the caller's DN that has a leg on the call */
   dn: string;
@@ -150,18 +150,18 @@ export function callCapabilitiesFor(caps: readonly string[], who: Principal): st
   return filterCapabilities(caps, CALL_OPERATIONS, who);
 }
 
-function runCallOperation(ctx: CallCtx, op: CallOperation): void {
-  const view = ctx.sw.callView(ctx.callUuid, ctx.dn);
+async function runCallOperation(ctx: CallCtx, op: CallOperation): Promise<void> {
+  const view = await ctx.sw.callView(ctx.callUuid, ctx.dn);
   if (!view) throw gws.notFound(`Call ${ctx.callUuid} is not one of your calls`);
   const caps = callCapabilitiesFor(view.capabilities, ctx.who);
   if (!caps.includes(op.name)) {
     // the switch would refuse too; this answer lists only what this caller may do
-    const mode = view.monitoring ? ctx.sw.device(ctx.dn)?.monitoring?.state : undefined;
+    const mode = view.monitoring ? (await ctx.sw.device(ctx.dn))?.monitoring?.state : undefined;
     throw gws.invalidState(
       `${op.name} is not possible now: your leg of call ${ctx.callUuid} is ${view.state}` +
         (view.monitoring ? ` (monitoring${mode ? ` in ${mode}` : ''})` : '') +
         `; possible now: ${caps.join(', ') || 'nothing'}`,
     );
   }
-  unwrap(ctx.sw.callOperation(ctx.dn, ctx.callUuid, op));
+  unwrap(await ctx.sw.callOperation(ctx.dn, ctx.callUuid, op));
 }

@@ -5,7 +5,7 @@
 import type { BayeuxServer } from '../bayeux/port.js';
 import type { Config } from '../config/types.js';
 import type { Store, UserRecord } from '../store/port.js';
-import type { SwitchPort } from '../switch/port.js';
+import type { SwitchAccess } from '../switch/port-access.js';
 import type { Auth } from './auth.js';
 import type { CenterEntry, Directory } from './directory.js';
 import type { Principal } from './gates.js';
@@ -18,7 +18,7 @@ import type { MetricsExposition, ReadinessChecks } from './routes/health.js';
 export interface GwsDeps {
   config: Config;
   directory: Directory;
-  sw: SwitchPort;
+  sw: SwitchAccess;
   store: Store;
   urls: Urls;
   sessions: Sessions;

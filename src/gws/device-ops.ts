@@ -11,7 +11,7 @@ import { Role } from '../store/port.js';
 import type { DeviceRecord } from '../store/port.js';
 import { MonitorScope, MonitorSpan } from '../switch/model.js';
 import type { MonitorMode } from '../switch/model.js';
-import type { SwitchPort } from '../switch/port.js';
+import type { SwitchAccess, Awaitable } from '../switch/port-access.js';
 import { DomainError, ErrorCode } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { Caller, GwsDeps } from './context.js';
@@ -43,8 +43,8 @@ const NOT_NOW: Readonly<Record<string, string>> = {
   CancelSupervisorMonitoring: 'no supervisor monitoring is configured on this device',
 };
 
-function requireCapability(ctx: DeviceCtx, name: string): void {
-  const view = ctx.deps.sw.device(ctx.device.dn);
+async function requireCapability(ctx: DeviceCtx, name: string): Promise<void> {
+  const view = await ctx.deps.sw.device(ctx.device.dn);
   const caps = deviceCapabilitiesFor(view?.capabilities ?? [], ctx.caller.who);
   if (!caps.includes(name)) {
     throw gws.invalidState(`${name} is not possible now: ${NOT_NOW[name] ?? 'not valid in the current state'}; possible now: ${caps.join(', ') || 'nothing'}`);
@@ -92,9 +92,9 @@ function monitorParams(v: ParamValues<typeof MONITOR_PARAMS>): MonitorParams {
   return { targetDeviceId, phoneNumber: targetDeviceId ? undefined : v.phoneNumber, scope: v.supervisorMonitoringScope, span: v.supervisorMonitoringMode };
 }
 
-function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
+async function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): Promise<void> {
   const { deps, caller, device } = ctx;
-  const view = deps.sw.device(device.dn);
+  const view = await deps.sw.device(device.dn);
   if (!view?.loggedIn) {
     throw gws.invalidState('No contact-center session on this device: POST StartContactCenterSession to /api/v2/me first');
   }
@@ -116,7 +116,7 @@ function arm(ctx: DeviceCtx, p: MonitorParams, mode: MonitorMode): void {
   }
   const auditFault = deps.auditFault?.();
   if (auditFault) throw new DomainError(ErrorCode.AuditUnwritable, `${mode} is refused: ${auditFault}. Supervision resumes once the audit can be written`);
-  unwrap(deps.sw.monitor(device.dn, { mode, scope: p.scope, span: p.span, targetDn: target.dn }));
+  unwrap(await deps.sw.monitor(device.dn, { mode, scope: p.scope, span: p.span, targetDn: target.dn }));
 }
 
 const deviceRow = rowOf<DeviceCtx>();
@@ -126,16 +126,16 @@ function presence<const L extends readonly ParamSpec[], P>(
   summary: string,
   params: L,
   build: (v: ParamValues<L>) => P,
-  apply: (sw: SwitchPort, dn: string, p: P) => Result,
+  apply: (sw: SwitchAccess, dn: string, p: P) => Awaitable<Result>,
 ): OperationRow<DeviceCtx, P> {
   return deviceRow({
     gate: VOICE,
     summary,
     params,
     build,
-    run: (ctx, p, name) => {
-      requireCapability(ctx, name);
-      unwrap(apply(ctx.deps.sw, ctx.device.dn, p));
+    run: async (ctx, p, name) => {
+      await requireCapability(ctx, name);
+      unwrap(await apply(ctx.deps.sw, ctx.device.dn, p));
     },
   });
 }
@@ -166,9 +166,9 @@ export const DEVICE_OPERATIONS: OperationTable<DeviceCtx> = {
     summary: 'Supervisor: end the monitoring configured on this device',
     params: NO_PARAMS,
     build: noValues,
-    run: (ctx, _p, name) => {
-      requireCapability(ctx, name);
-      unwrap(ctx.deps.sw.cancelMonitoring(ctx.device.dn));
+    run: async (ctx, _p, name) => {
+      await requireCapability(ctx, name);
+      unwrap(await ctx.deps.sw.cancelMonitoring(ctx.device.dn));
     },
   }),
 };
@@ -185,7 +185,7 @@ export const DIAL_OPERATIONS: OperationTable<DialCtx> = {
     summary: 'Make a call from this device',
     params: [DESTINATION_PARAM, USER_DATA_OPTIONAL_PARAM, LOCATION_PARAM],
     build: (v) => ({ destination: v.destination, userData: v.userData }),
-    run: (ctx, p) => void unwrap(ctx.deps.sw.dial(ctx.dn, p.destination, p.userData)),
+    run: async (ctx, p) => void unwrap(await ctx.deps.sw.dial(ctx.dn, p.destination, p.userData)),
   }),
 };
 

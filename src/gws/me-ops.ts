@@ -105,10 +105,10 @@ function chooseDevice(ctx: MeCtx, p: StartParams): { device: DeviceRecord; moved
   return { device, moved: device.userId !== caller.user.id && !own.some((d) => d.id === device!.id) };
 }
 
-function start(ctx: MeCtx, p: StartParams): void {
+async function start(ctx: MeCtx, p: StartParams): Promise<void> {
   const { deps, caller } = ctx;
   const { device, moved } = chooseDevice(ctx, p);
-  const current = deps.sw.device(device.dn);
+  const current = await deps.sw.device(device.dn);
   if (current?.loggedIn && current.userId && current.userId !== caller.user.id) {
     throw gws.inUse(`Device ${device.dn} is in use by another user's contact-center session`);
   }
@@ -117,18 +117,18 @@ function start(ctx: MeCtx, p: StartParams): void {
   const takenBack = borrower !== undefined && borrower.id !== caller.user.id;
   // another user's device still carrying calls (its owner ended the session mid-call): taking it
   // would hand those calls, and their user data, to this user
-  if ((moved || takenBack) && deps.sw.callsOf(device.dn).length > 0) {
+  if ((moved || takenBack) && (await deps.sw.callsOf(device.dn)).length > 0) {
     throw gws.inUse(`Device ${device.dn} still has calls in progress; log in there once they have ended`);
   }
   // leaving another device of ours for this one: log out there first
   for (const d of myDevices(deps, caller)) {
-    const v = d.id === device.id ? undefined : deps.sw.device(d.dn);
-    if (v?.loggedIn && v.userId === caller.user.id) unwrap(deps.sw.logout(d.dn));
+    const v = d.id === device.id ? undefined : await deps.sw.device(d.dn);
+    if (v?.loggedIn && v.userId === caller.user.id) unwrap(await deps.sw.logout(d.dn));
   }
   if (takenBack) deps.directory.release(borrower.id);
   if (moved) deps.directory.assign(caller.user.id, [device.id]);
   else if (device.userId === caller.user.id) deps.directory.release(caller.user.id); // back at our own place
-  const r = deps.sw.login(device.dn, {
+  const r = await deps.sw.login(device.dn, {
     userId: caller.user.id,
     isAgent: caller.user.roles.includes(Role.Agent),
     ...(p.loginCode ? { loginCode: p.loginCode } : {}),
@@ -138,11 +138,11 @@ function start(ctx: MeCtx, p: StartParams): void {
   unwrap(r);
 }
 
-function end(ctx: MeCtx): void {
+async function end(ctx: MeCtx): Promise<void> {
   const { deps, caller, reply } = ctx;
   for (const d of myDevices(deps, caller)) {
-    const v = deps.sw.device(d.dn);
-    if (v?.loggedIn && v.userId === caller.user.id) unwrap(deps.sw.logout(d.dn));
+    const v = await deps.sw.device(d.dn);
+    if (v?.loggedIn && v.userId === caller.user.id) unwrap(await deps.sw.logout(d.dn));
   }
   deps.directory.release(caller.user.id);
   deps.sessions.invalidate(caller.session.id);

@@ -120,14 +120,14 @@ export async function dispatch<Ctx>(
   resource: string,
   rawBody: unknown,
   who: Principal,
-  resolve: () => Ctx,
+  resolve: () => Ctx | Promise<Ctx>,
   policy: ParameterPolicy = REFUSE_UNKNOWN,
 ): Promise<Record<string, unknown>> {
   const body = bodyObject(rawBody);
   const { name, row: r } = operationOf(table, resource, body);
   const params = parseOperation(r, name, body, policy);
   checkGate(r.gate, who, name);
-  const ctx = resolve();
+  const ctx = await resolve();
   const extra = await r.run(ctx, params, name);
   return extra ?? {};
 }

@@ -34,8 +34,8 @@ export const SIM_CALL_BODY = [
   },
 ] as const satisfies readonly ParamSpec[];
 
-function callOfCenter(deps: GwsDeps, caller: Caller, callUuid: string): void {
-  if (deps.sw.callContactCenter(callUuid) !== caller.cc.id) throw gws.notFound(`Call ${callUuid} not found`);
+async function callOfCenter(deps: GwsDeps, caller: Caller, callUuid: string): Promise<void> {
+  if ((await deps.sw.callContactCenter(callUuid)) !== caller.cc.id) throw gws.notFound(`Call ${callUuid} not found`);
 }
 
 interface SimCallCtx {
@@ -48,36 +48,36 @@ export const SIM_CALL_OPERATIONS: OperationTable<SimCallCtx> = {
     summary: 'An external party of the call hangs up',
     params: [{ name: 'phoneNumber', kind: 'text', trim: true, description: 'which external party (default: the first one)', example: '+15551234567' }],
     build: (v) => v.phoneNumber,
-    run: (ctx, phoneNumber) => void unwrap(ctx.deps.sw.simulateExternalHangup(ctx.callUuid, phoneNumber)),
+    run: async (ctx, phoneNumber) => void unwrap(await ctx.deps.sw.simulateExternalHangup(ctx.callUuid, phoneNumber)),
   }),
 };
 
 export function simRoutes(r: Router, deps: GwsDeps): void {
-  r.post('/sim/v1/calls', (req, _reply, caller) => {
+  r.post('/sim/v1/calls', async (req, _reply, caller) => {
     const { from, to, userData, tone } = readBody(req.body, SIM_CALL_BODY, 'POST /sim/v1/calls', parameterPolicy(deps.config, req.log));
     requireAdmin(caller);
     if (!deps.directory.deviceByNumber(caller.cc.id, to)) {
       throw gws.notFound(`'to' must be a DN or routing point of your contact center; ${to} is unknown`);
     }
-    const { callUuid } = unwrap(deps.sw.simulateInbound(from, to, userData));
+    const { callUuid } = unwrap(await deps.sw.simulateInbound(from, to, userData));
     if (tone !== undefined) deps.tones?.assignTone(callUuid, from, tone);
     return { callUuid };
   });
 
   r.post('/sim/v1/calls/:callUuid', (req, _reply, caller) => {
     const { callUuid } = req.params as { callUuid: string };
-    return dispatch(SIM_CALL_OPERATIONS, '/sim/v1/calls/{callUuid}', req.body, caller.who, () => {
+    return dispatch(SIM_CALL_OPERATIONS, '/sim/v1/calls/{callUuid}', req.body, caller.who, async () => {
       requireAdmin(caller);
-      callOfCenter(deps, caller, callUuid);
+      await callOfCenter(deps, caller, callUuid);
       return { deps, callUuid };
     }, parameterPolicy(deps.config, req.log));
   });
 
-  r.get('/sim/v1/calls/:callUuid/media', (req, _reply, caller) => {
+  r.get('/sim/v1/calls/:callUuid/media', async (req, _reply, caller) => {
     const { callUuid } = req.params as { callUuid: string };
     requireAdmin(caller);
-    callOfCenter(deps, caller, callUuid);
-    const parties = deps.sw.media(callUuid);
+    await callOfCenter(deps, caller, callUuid);
+    const parties = await deps.sw.media(callUuid);
     if (!parties) throw gws.notFound(`Call ${callUuid} not found`);
     return { parties };
   });

@@ -23,7 +23,8 @@
 import type { DeviceRecord, UserRecord } from '../store/port.js';
 import { Role } from '../store/port.js';
 import type { CallEvent, DeviceEvent, MediaEvent, SwitchEvent } from '../switch/model.js';
-import type { Clock, SwitchPort } from '../switch/port.js';
+import type { Clock } from '../switch/port.js';
+import type { Awaitable, SwitchAccess } from '../switch/port-access.js';
 import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
 import { principalOf } from './context.js';
 import { SUPERVISOR } from './device-ops.js';
@@ -45,7 +46,7 @@ export interface TeamLog {
 
 export interface TeamDeps {
   directory: Directory;
-  sw: SwitchPort;
+  sw: SwitchAccess;
   urls: Urls;
   clock: Clock;
 }
@@ -57,6 +58,15 @@ function only(source: Json, members: readonly string[]): Json {
   const out: Json = {};
   for (const m of members) if (source[m] !== undefined) out[m] = source[m];
   return out;
+}
+
+/**
+ * The event path reads the switch that emitted the event, which answers at once (on a cluster node
+ * it is the contact center's local owner switch); a Promise there is a wiring mistake.
+ */
+function local<T>(v: Awaitable<T>): T {
+  if (v instanceof Promise) throw new Error('team: the event path read a remote switch; give Team the local switch of the events it hears');
+  return v;
 }
 
 export class Team {
@@ -100,11 +110,11 @@ export class Team {
   }
 
   /** one agent as a supervisor sees it */
-  row(cc: CenterEntry, agent: UserRecord, viewer: UserRecord): Json {
+  async row(cc: CenterEntry, agent: UserRecord, viewer: UserRecord): Promise<Json> {
     const { directory, sw, urls, clock } = this.deps;
     const who = principalOf(viewer, cc);
     const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
-    const view = device ? sw.device(device.dn) : undefined;
+    const view = device ? await sw.device(device.dn) : undefined;
     const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
     const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
     out.userState = userState;
@@ -118,27 +128,28 @@ export class Team {
       out.device = d;
     }
     const calls: Json[] = [];
-    for (const uuid of device ? sw.callsOf(device.dn) : []) {
-      const callView = sw.callView(uuid, device!.dn);
+    for (const uuid of device ? await sw.callsOf(device.dn) : []) {
+      const callView = await sw.callView(uuid, device!.dn);
       if (callView && callView.state !== 'Released') calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
     }
     out.calls = calls;
-    out.monitoring = device ? this.monitorsOf(cc, device.dn, calls) : [];
+    out.monitoring = device ? await this.monitorsOf(cc, device.dn, calls) : [];
     out.uri = urls.user(agent.id);
     out.path = `/users/${agent.id}`;
     return out;
   }
 
   /** the supervisors monitoring this agent DN: armed on it, or on a monitoring leg of one of its calls */
-  private monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[]): Json[] {
+  private async monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[]): Promise<Json[]> {
     const { directory, sw } = this.deps;
     const callIds = new Set(calls.map((c) => String(c.callUuid)));
     const out: Json[] = [];
     for (const device of cc.devices) {
       if (device.kind !== 'Extension' || device.dn === agentDn) continue;
-      const view = sw.device(device.dn);
+      const view = await sw.device(device.dn);
       if (!view?.loggedIn) continue;
-      const leg = sw.callsOf(device.dn).map((u) => sw.callView(u, device.dn)).find((c) => c?.monitoring && callIds.has(c.callUuid));
+      const legs = await Promise.all((await sw.callsOf(device.dn)).map((u) => sw.callView(u, device.dn)));
+      const leg = legs.find((c) => c?.monitoring && callIds.has(c.callUuid));
       const armed = view.monitoring?.targetDn === agentDn ? view.monitoring : undefined;
       if (!armed && !leg) continue;
       const supervisor = view.userId ? directory.user(view.userId) : directory.ownerOf(device);
@@ -159,18 +170,20 @@ export class Team {
   }
 
   /** the routing points this supervisor may monitor, each with its waiting calls */
-  routingPointsOf(cc: CenterEntry, supervisorId: string): Json[] {
-    return cc.devices
-      .filter((d) => d.kind === 'RoutingPoint' && this.deps.directory.supervisesRoutingPoint(cc, supervisorId, d.dn))
-      .map((d) => this.routingPoint(cc, d));
+  routingPointsOf(cc: CenterEntry, supervisorId: string): Promise<Json[]> {
+    return Promise.all(
+      cc.devices
+        .filter((d) => d.kind === 'RoutingPoint' && this.deps.directory.supervisesRoutingPoint(cc, supervisorId, d.dn))
+        .map((d) => this.routingPoint(cc, d)),
+    );
   }
 
   /** one routing point: the calls waiting there, oldest first, and the longest wait (seconds) */
-  routingPoint(cc: CenterEntry, point: DeviceRecord): Json {
+  async routingPoint(cc: CenterEntry, point: DeviceRecord): Promise<Json> {
     const { sw } = this.deps;
     const waiting: Json[] = [];
-    for (const uuid of this.liveCalls.get(cc.id) ?? []) {
-      const view = sw.callView(uuid, point.dn);
+    for (const uuid of [...(this.liveCalls.get(cc.id) ?? [])]) {
+      const view = await sw.callView(uuid, point.dn);
       if (!view || view.state === 'Released') continue;
       const call: Json = { callUuid: view.callUuid, duration: String(view.duration) };
       if (view.ani !== undefined) call.ani = view.ani;
@@ -209,7 +222,7 @@ export class Team {
   private media(e: MediaEvent): void {
     const { sw } = this.deps;
     let calls = this.liveCalls.get(e.contactCenterId);
-    if (sw.callContactCenter(e.callUuid) === undefined) calls?.delete(e.callUuid);
+    if (local(sw.callContactCenter(e.callUuid)) === undefined) calls?.delete(e.callUuid);
     else {
       if (!calls) this.liveCalls.set(e.contactCenterId, (calls = new Set()));
       calls.add(e.callUuid);
@@ -222,7 +235,7 @@ export class Team {
     const { sw, directory } = this.deps;
     const before = this.waitingAt.get(callUuid);
     const cc = directory.center(contactCenterId);
-    const now = cc?.devices.find((d) => d.kind === 'RoutingPoint' && (sw.callView(callUuid, d.dn)?.state ?? 'Released') !== 'Released')?.dn;
+    const now = cc?.devices.find((d) => d.kind === 'RoutingPoint' && (local(sw.callView(callUuid, d.dn))?.state ?? 'Released') !== 'Released')?.dn;
     if (now) this.waitingAt.set(callUuid, now);
     else this.waitingAt.delete(callUuid);
     for (const dn of new Set([before, now])) if (dn) this.touchRoutingPoint(dn);
@@ -231,12 +244,12 @@ export class Team {
   private touchRoutingPoint(dn: string): void {
     if (!this.pendingRoutingPoints) {
       this.pendingRoutingPoints = new Set();
-      queueMicrotask(() => this.flushRoutingPoints());
+      queueMicrotask(() => void this.flushRoutingPoints());
     }
     this.pendingRoutingPoints.add(dn);
   }
 
-  private flushRoutingPoints(): void {
+  private async flushRoutingPoints(): Promise<void> {
     const dns = this.pendingRoutingPoints ?? new Set<string>();
     this.pendingRoutingPoints = undefined;
     for (const dn of dns) {
@@ -244,7 +257,7 @@ export class Team {
         const point = this.deps.directory.deviceByDn(dn);
         const cc = point && this.deps.directory.center(point.contactCenterId);
         if (!point || !cc) continue;
-        const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [this.routingPoint(cc, point)] };
+        const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };
         for (const supervisor of cc.users) {
           if (!permitted(SUPERVISOR, principalOf(supervisor, cc)) || !this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn)) continue;
           this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
@@ -257,7 +270,7 @@ export class Team {
 
   private call(e: CallEvent): void {
     this.touch(e.dn);
-    const cc = this.deps.sw.callContactCenter(e.callUuid);
+    const cc = local(this.deps.sw.callContactCenter(e.callUuid));
     if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
     // a supervisor's leg changes what the rows of the agents on that call show
     if (e.view.monitoring) for (const p of e.view.participants) this.touch(p);
@@ -266,12 +279,12 @@ export class Team {
   private touch(dn: string): void {
     if (!this.pending) {
       this.pending = new Set();
-      queueMicrotask(() => this.flush());
+      queueMicrotask(() => void this.flush());
     }
     this.pending.add(dn);
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const dns = this.pending ?? new Set<string>();
     this.pending = undefined;
     const { directory } = this.deps;
@@ -285,7 +298,7 @@ export class Team {
         const cc = directory.center(agent.contactCenterId);
         if (!cc) continue;
         for (const supervisor of this.supervisorsOf(cc, agent)) {
-          this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, { messageType: TEAM_MESSAGE_TYPE, agents: [this.row(cc, agent, supervisor)] });
+          this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, { messageType: TEAM_MESSAGE_TYPE, agents: [await this.row(cc, agent, supervisor)] });
         }
       } catch (err) {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');

@@ -4,7 +4,8 @@
  * AuxWork) plus one row per custom agent state of the contact center, named by its operationName.
  * The table is built once per contact center.
  */
-import type { AgentStateRequest, SwitchPort } from '../switch/port.js';
+import type { AgentStateRequest } from '../switch/port.js';
+import type { SwitchAccess } from '../switch/port-access.js';
 import { requestForDefinition } from './agent-states.js';
 import type { CenterEntry } from './directory.js';
 import type { Gate } from './gates.js';
@@ -14,7 +15,7 @@ import type { ParamSpec, ParamValues } from './params.js';
 import { unwrap } from './reply.js';
 
 export interface VoiceCtx {
-  sw: SwitchPort;
+  sw: SwitchAccess;
   cc: CenterEntry;
   /** the caller's voice DN */
   dn: string;
@@ -30,7 +31,7 @@ function stateRow<const L extends readonly ParamSpec[]>(
   params: L,
   build: (v: ParamValues<L>) => AgentStateRequest,
 ): OperationRow<VoiceCtx, AgentStateRequest> {
-  return voiceRow({ gate: VOICE, summary, params, build, run: (ctx, req) => void unwrap(ctx.sw.setAgentState(ctx.dn, req)) });
+  return voiceRow({ gate: VOICE, summary, params, build, run: async (ctx, req) => void unwrap(await ctx.sw.setAgentState(ctx.dn, req)) });
 }
 
 const WORK_MODE_PARAM = {
@@ -48,11 +49,11 @@ export const SYSTEM_VOICE_OPERATIONS: OperationTable<VoiceCtx> = {
     summary: 'Become NotReady (with a reason: the custom NotReady state that carries it, if any)',
     params: [{ name: 'reason', kind: 'text', trim: true, description: "why; a custom NotReady state's reason selects that state", example: 'Lunch' }],
     build: (v) => v.reason,
-    run: (ctx, reason) => {
+    run: async (ctx, reason) => {
       // a reason that a custom NotReady state carries is that state
       const def = reason ? ctx.cc.agentStates.find((r) => !r.system && r.state === 'NotReady' && r.reason === reason) : undefined;
       const req: AgentStateRequest = def ? requestForDefinition(def) : reason ? { state: 'NotReady', reason } : { state: 'NotReady' };
-      unwrap(ctx.sw.setAgentState(ctx.dn, req));
+      unwrap(await ctx.sw.setAgentState(ctx.dn, req));
     },
   }),
   AfterCallWork: stateRow(

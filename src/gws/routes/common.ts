@@ -38,8 +38,8 @@ export function myVoiceDevice(deps: GwsDeps, caller: Caller): DeviceRecord {
   return d;
 }
 
-export function deviceJson(deps: GwsDeps, caller: Caller, d: DeviceRecord): Json {
-  return presentDevice(deps, caller.cc, d, deps.sw.device(d.dn), caller.who);
+export async function deviceJson(deps: GwsDeps, caller: Caller, d: DeviceRecord): Promise<Json> {
+  return presentDevice(deps, caller.cc, d, await deps.sw.device(d.dn), caller.who);
 }
 
 export interface MyCall {
@@ -47,20 +47,20 @@ export interface MyCall {
   view: CallView;
 }
 
-export function myCalls(deps: GwsDeps, caller: Caller): MyCall[] {
+export async function myCalls(deps: GwsDeps, caller: Caller): Promise<MyCall[]> {
   const out: MyCall[] = [];
   for (const d of myDevices(deps, caller)) {
-    for (const uuid of deps.sw.callsOf(d.dn)) {
-      const view = deps.sw.callView(uuid, d.dn);
+    for (const uuid of await deps.sw.callsOf(d.dn)) {
+      const view = await deps.sw.callView(uuid, d.dn);
       if (view) out.push({ dn: d.dn, view });
     }
   }
   return out;
 }
 
-export function myCall(deps: GwsDeps, caller: Caller, callId: string): MyCall {
+export async function myCall(deps: GwsDeps, caller: Caller, callId: string): Promise<MyCall> {
   for (const d of myDevices(deps, caller)) {
-    const view = deps.sw.callView(callId, d.dn);
+    const view = await deps.sw.callView(callId, d.dn);
     if (view && view.state !== 'Released') return { dn: d.dn, view };
   }
   throw gws.notFound(`Call ${callId} is not one of your calls`);

@@ -11,13 +11,13 @@ import type { Router } from '../router.js';
 import { callJson, collection, deviceJson, myCall, myCalls, myDevice, myDevices } from './common.js';
 
 export function deviceRoutes(r: Router, deps: GwsDeps): void {
-  r.get('/api/v2/me/devices', (req, _reply, caller) =>
-    collection(req, 'devices', myDevices(deps, caller).map((d) => deviceJson(deps, caller, d)), (x) => deps.urls.device(String(x.id))),
+  r.get('/api/v2/me/devices', async (req, _reply, caller) =>
+    collection(req, 'devices', await Promise.all(myDevices(deps, caller).map((d) => deviceJson(deps, caller, d))), (x) => deps.urls.device(String(x.id))),
   );
 
-  r.get('/api/v2/me/devices/:id', (req, _reply, caller) => {
+  r.get('/api/v2/me/devices/:id', async (req, _reply, caller) => {
     const { id } = req.params as { id: string };
-    return { device: deviceJson(deps, caller, myDevice(deps, caller, id)) };
+    return { device: await deviceJson(deps, caller, myDevice(deps, caller, id)) };
   });
 
   r.post('/api/v2/me/devices/:id', (req, _reply, caller) => {
@@ -37,19 +37,19 @@ export function deviceRoutes(r: Router, deps: GwsDeps): void {
     }), parameterPolicy(deps.config, req.log));
   });
 
-  r.get('/api/v2/me/calls', (req, _reply, caller) =>
-    collection(req, 'calls', myCalls(deps, caller).map((c) => callJson(deps, caller, c)), (x) => String(x.uri)),
+  r.get('/api/v2/me/calls', async (req, _reply, caller) =>
+    collection(req, 'calls', (await myCalls(deps, caller)).map((c) => callJson(deps, caller, c)), (x) => String(x.uri)),
   );
 
-  r.get('/api/v2/me/calls/:id', (req, _reply, caller) => {
+  r.get('/api/v2/me/calls/:id', async (req, _reply, caller) => {
     const { id } = req.params as { id: string };
-    return { call: callJson(deps, caller, myCall(deps, caller, id)) };
+    return { call: callJson(deps, caller, await myCall(deps, caller, id)) };
   });
 
   r.post('/api/v2/me/calls/:id', (req, _reply, caller) => {
     const { id } = req.params as { id: string };
-    return dispatch(CALL_OPERATIONS, '/api/v2/me/calls/{id}', req.body, caller.who, () => {
-      const c = myCall(deps, caller, id);
+    return dispatch(CALL_OPERATIONS, '/api/v2/me/calls/{id}', req.body, caller.who, async () => {
+      const c = await myCall(deps, caller, id);
       return { sw: deps.sw, who: caller.who, dn: c.dn, callUuid: id };
     }, parameterPolicy(deps.config, req.log));
   });

@@ -47,7 +47,7 @@ export function directoryRoutes(r: Router, deps: GwsDeps): void {
     return { feature: presentFeature(deps.urls, id) };
   });
 
-  r.get('/api/v2/contacts', (req, _reply, caller) => {
+  r.get('/api/v2/contacts', async (req, _reply, caller) => {
     const q = query(req);
     const roles = listParam(q.roles);
     const types = listParam(q.type);
@@ -67,25 +67,26 @@ export function directoryRoutes(r: Router, deps: GwsDeps): void {
       const devices = deps.directory.devicesOf(user.id);
       const names = [user.userName, user.firstName, user.lastName, `${user.firstName} ${user.lastName}`, ...devices.map((d) => d.dn)];
       if (!names.some(match)) continue;
-      all.push(contactOf(user));
+      all.push(await contactOf(user));
     }
     all.sort((a, b) => String(a.name).localeCompare(String(b.name)) * (order === 'Descending' ? -1 : 1));
     return { totalCount: all.length, contacts: all.slice(offset, offset + limit) };
   });
 
   /** the `uri` of a contact: one user of the caller's contact center */
-  r.get('/api/v2/contacts/:id', (req, _reply, caller) => {
+  r.get('/api/v2/contacts/:id', async (req, _reply, caller) => {
     const { id } = req.params as { id: string };
     const user = caller.cc.users.find((u) => u.id === id && u.enabled);
     if (!user) throw gws.notFound(`Contact ${id} not found in your contact center`);
-    return { contact: contactOf(user) };
+    return { contact: await contactOf(user) };
   });
 
-  function contactOf(user: UserRecord): Json {
+  async function contactOf(user: UserRecord): Promise<Json> {
     const cc = deps.directory.center(user.contactCenterId)!;
     const devices = deps.directory.devicesOf(user.id);
-    const view = devices[0] ? deps.sw.device(devices[0].dn) : undefined;
-    const onCall = devices.some((d) => deps.sw.callsOf(d.dn).length > 0);
+    const view = devices[0] ? await deps.sw.device(devices[0].dn) : undefined;
+    let onCall = false;
+    for (const d of devices) if ((await deps.sw.callsOf(d.dn)).length > 0) onCall = true;
     return presentContact(deps.urls, cc, user, devices, { view, onCall });
   }
 

@@ -30,15 +30,15 @@ function requested(raw: string | string[] | undefined): Set<Subresource | '*'> {
 }
 
 export function meRoutes(r: Router, deps: GwsDeps): void {
-  r.get('/api/v2/me', (req, _reply, caller) => {
+  r.get('/api/v2/me', async (req, _reply, caller) => {
     const subs = requested(query(req).subresources);
     const all = subs.has('*');
     const user: Json = presentUser(deps.urls, caller.user, caller.cc);
     const devices = myDevices(deps, caller);
-    if (all || subs.has('devices')) user.devices = devices.map((d) => deviceJson(deps, caller, d));
-    if (all || subs.has('calls')) user.calls = myCalls(deps, caller).map((c) => callJson(deps, caller, c));
+    if (all || subs.has('devices')) user.devices = await Promise.all(devices.map((d) => deviceJson(deps, caller, d)));
+    if (all || subs.has('calls')) user.calls = (await myCalls(deps, caller)).map((c) => callJson(deps, caller, c));
     if (all || subs.has('channels')) {
-      user.channels = devices.length ? [presentVoiceChannel(caller.cc, deps.sw.device(devices[0].dn))] : [];
+      user.channels = devices.length ? [presentVoiceChannel(caller.cc, await deps.sw.device(devices[0].dn))] : [];
     }
     if (all || subs.has('features')) user.features = [...caller.cc.features].sort().map((id) => presentFeature(deps.urls, id));
     if (all) user.chats = [];

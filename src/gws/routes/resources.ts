@@ -25,19 +25,19 @@ function requireOthers(caller: Caller, what: string): void {
 
 export function resourceRoutes(r: Router, deps: GwsDeps): void {
   const extensions = (caller: Caller): readonly DeviceRecord[] => caller.cc.devices.filter((d) => d.kind === 'Extension');
-  const deviceJson = (caller: Caller, d: DeviceRecord) => presentDevice(deps, caller.cc, d, deps.sw.device(d.dn), caller.who);
+  const deviceJson = async (caller: Caller, d: DeviceRecord) => presentDevice(deps, caller.cc, d, await deps.sw.device(d.dn), caller.who);
 
-  r.get('/api/v2/devices', (req, _reply, caller) => {
+  r.get('/api/v2/devices', async (req, _reply, caller) => {
     requireOthers(caller, 'the devices');
-    return collection(req, 'devices', extensions(caller).map((d) => deviceJson(caller, d)), (x) => deps.urls.device(String(x.id)));
+    return collection(req, 'devices', await Promise.all(extensions(caller).map((d) => deviceJson(caller, d))), (x) => deps.urls.device(String(x.id)));
   });
 
-  r.get('/api/v2/devices/:id', (req, _reply, caller) => {
+  r.get('/api/v2/devices/:id', async (req, _reply, caller) => {
     const { id } = req.params as { id: string };
     const d = extensions(caller).find((x) => x.id === id);
     if (!d) throw gws.notFound(`Device ${id} not found in your contact center`);
     if (d.userId !== caller.user.id) requireOthers(caller, 'the devices');
-    return { device: deviceJson(caller, d) };
+    return { device: await deviceJson(caller, d) };
   });
 
   r.get('/api/v2/users/:id', (req, _reply, caller) => {

@@ -32,28 +32,29 @@ function supervisorOnly(caller: Caller, what: string): void {
 }
 
 export function supervisionAgentRoutes(r: Router, deps: GwsDeps): void {
-  r.get('/api/v2/supervision/agents', (req, _reply, caller) => {
+  r.get('/api/v2/supervision/agents', async (req, _reply, caller) => {
     supervisorOnly(caller, 'GET /api/v2/supervision/agents');
     const team = teamOrFail(deps);
-    const rows = team.teamOf(caller.cc, caller.user.id).map((agent) => team.row(caller.cc, agent, caller.user));
+    const rows = await Promise.all(team.teamOf(caller.cc, caller.user.id).map((agent) => team.row(caller.cc, agent, caller.user)));
     return collection(req, 'agents', rows, (x) => String(x.uri));
   });
 
-  r.get('/api/v2/supervision/routing-points', (_req, _reply, caller) => {
+  r.get('/api/v2/supervision/routing-points', async (_req, _reply, caller) => {
     supervisorOnly(caller, 'GET /api/v2/supervision/routing-points');
-    return { routingPoints: teamOrFail(deps).routingPointsOf(caller.cc, caller.user.id) };
+    return { routingPoints: await teamOrFail(deps).routingPointsOf(caller.cc, caller.user.id) };
   });
 
-  r.get('/api/v2/supervision/calls/:callUuid/media', (req, _reply, caller) => {
+  r.get('/api/v2/supervision/calls/:callUuid/media', async (req, _reply, caller) => {
     const { callUuid } = req.params as { callUuid: string };
     supervisorOnly(caller, 'GET /api/v2/supervision/calls/{callUuid}/media');
     const team = teamOrFail(deps);
-    const parties = deps.sw.callContactCenter(callUuid) === caller.cc.id ? deps.sw.media(callUuid) : undefined;
+    const parties = (await deps.sw.callContactCenter(callUuid)) === caller.cc.id ? await deps.sw.media(callUuid) : undefined;
     if (!parties) throw gws.notFound(`Call ${callUuid} not found`);
     const mine = new Set(deps.directory.devicesOf(caller.user.id).map((d) => d.dn));
     const teamDns = new Set(team.teamOf(caller.cc, caller.user.id).flatMap((u) => deps.directory.devicesOf(u.id).map((d) => d.dn)));
     const party = new Set(parties.map((p) => p.phoneNumber));
-    const allowed = [...mine, ...teamDns].some((dn) => party.has(dn) || deps.sw.callView(callUuid, dn) !== undefined);
+    let allowed = false;
+    for (const dn of [...mine, ...teamDns]) if (party.has(dn) || (await deps.sw.callView(callUuid, dn)) !== undefined) allowed = true;
     if (!allowed) throw gws.noPermission(`Call ${callUuid} has no agent of the groups you supervise on it`);
     return { parties };
   });

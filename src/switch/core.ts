@@ -12,6 +12,11 @@
  *   - flush renders each touched (call, DN) view and emits a CallEvent only when it differs from the
  *     last one sent, so a notification always equals what a GET returns at that moment; after a
  *     call's views comes its MediaEvent, whenever its media matrix differs from the last one sent.
+ *   - Change detection compares fields, never serialised views (emission.ts says how, and which
+ *     notificationType a difference is). A touched call is rendered once per viewer from parts
+ *     shared by all its views (views.ts `callParts`: one sort of the parties, one user-data
+ *     snapshot, reused while its content is unchanged), so a change on a call with N viewers costs
+ *     N renders; the media matrix is recomputed only when the media function's inputs changed.
  *   - Call and device events carry the userId logged in at their DN at that moment.
  */
 import { NotificationType, PartyState } from './model.js';
@@ -35,7 +40,11 @@ import type { EndpointSelector, Endpoints, LegRef, Offer } from '../endpoints/po
 import { CommandDoor } from './door.js';
 import type { SwitchLog } from './door.js';
 import { assertLegalMove } from './moves.js';
-import { callView, deviceView, mediaOf } from './views.js';
+import { RoutingIndex } from './routing.js';
+import { callChange, deviceChange, sameJson, sameMedia } from './emission.js';
+import { mediaMatrix } from './media.js';
+import type { MediaInput } from './media.js';
+import { callParts, callView, callViewFrom, deviceView, mediaInputsOf } from './views.js';
 
 export type PartyKind = 'Extension' | 'External' | 'RoutingPoint';
 
@@ -136,8 +145,10 @@ export class SwitchCore {
   readonly legs = new Map<string, Set<string>>();
   /** target DN (agent or routing point) -> monitoring configurations on it */
   readonly monitorsOf = new Map<string, MonitorConfig[]>();
-  /** routing point DN -> queued call uuids, oldest first */
-  readonly queues = new Map<string, string[]>();
+  /** routing points' waiting calls and Ready agents, indexed (routing.ts) */
+  readonly routing: RoutingIndex = new RoutingIndex(this);
+  /** original call uuid -> its consultation calls' uuids, oldest first (set when a consultation starts) */
+  readonly consultations = new Map<string, Set<string>>();
 
   readonly door: CommandDoor;
   readonly log: SwitchLog;
@@ -147,9 +158,13 @@ export class SwitchCore {
   route: () => void = () => undefined;
 
   private seq = 0;
-  private lastMedia = new Map<string, string>();
-  private lastCall = new Map<string, { key: string; view: CallView }>();
-  private lastDevice = new Map<string, { key: string; view: DeviceView }>();
+  /** call uuid -> the media inputs and matrix last sent */
+  private lastMedia = new Map<string, { inputs: MediaInput[]; parties: MediaParty[] }>();
+  /** `${uuid}|${dn}|${seq}` -> the view last sent to that leg */
+  private lastCall = new Map<string, CallView>();
+  /** call uuid -> the user-data snapshot its views last pointed at (shared by them) */
+  private lastUserData = new Map<string, UserData>();
+  private lastDevice = new Map<string, DeviceView>();
   private dirtyCalls = new Set<string>();
   /** dn -> forced (emit even when the view is unchanged: an explicit request is always confirmed) */
   private dirtyDevices = new Map<string, boolean>();
@@ -236,7 +251,7 @@ export class SwitchCore {
     return call.parties.find((p) => p.dn === dn && p.state !== PartyState.Released);
   }
 
-  /** live legs of dn, oldest call first */
+  /** live legs of dn, oldest call first: O(calls of dn), from the legs index */
   liveCallsOf(dn: string): Call[] {
     const set = this.legs.get(dn);
     if (!set) return [];
@@ -266,6 +281,7 @@ export class SwitchCore {
       let s = this.legs.get(dn);
       if (!s) this.legs.set(dn, (s = new Set()));
       s.add(call.uuid);
+      this.routing.agentChanged(dn);
     }
     this.touch(call);
     return p;
@@ -278,6 +294,7 @@ export class SwitchCore {
   move(call: Call, p: Party, state: PartyState, where: string): void {
     assertLegalMove(p.state, state, where);
     p.state = state;
+    if (p.kind === 'Extension') this.routing.agentChanged(p.dn);
     if (state === PartyState.Established) p.everEstablished = true;
     if (state === PartyState.Released) {
       this.clearTimers(p);
@@ -317,6 +334,13 @@ export class SwitchCore {
     return call;
   }
 
+  /** index a consultation under its original call (so the original's end finds it without a scan) */
+  linkConsultation(originalUuid: string, consultUuid: string): void {
+    let set = this.consultations.get(originalUuid);
+    if (!set) this.consultations.set(originalUuid, (set = new Set()));
+    set.add(consultUuid);
+  }
+
   // ------------------------------------------------------------------ emission
 
   /** Mark a call (and every other call of its DNs, whose capabilities may depend on it) for flush. */
@@ -350,16 +374,17 @@ export class SwitchCore {
   private flushCall(uuid: string): void {
     const call = this.calls.get(uuid);
     if (!call) return;
-    const ordered = [...call.parties].sort((a, b) => a.seq - b.seq);
-    for (const p of ordered) {
+    // every view of this call is rendered from one set of shared parts (one sort, one user-data snapshot)
+    const parts = callParts(this, call, this.lastUserData.get(uuid));
+    this.lastUserData.set(uuid, parts.userData);
+    for (const p of parts.ordered) {
       if (p.kind !== 'Extension') continue;
       const k = `${uuid}|${p.dn}|${p.seq}`;
-      const view = callView(this, call, p);
-      const key = viewKey(view);
+      const view = callViewFrom(this, call, p, parts);
       const last = this.lastCall.get(k);
-      if (!last || last.key !== key) {
-        const type = deriveType(last?.view, view);
-        this.lastCall.set(k, { key, view });
+      const type = callChange(last, view);
+      if (type !== undefined) {
+        this.lastCall.set(k, view);
         this.emit({ kind: 'call', dn: p.dn, ...this.userIdAt(p.dn), callUuid: uuid, notificationType: type, view });
       }
       if (p.state === PartyState.Released) {
@@ -370,20 +395,23 @@ export class SwitchCore {
     }
     call.parties = call.parties.filter((p) => p.state !== PartyState.Released);
     const ending = call.ended || call.parties.length === 0;
-    this.flushMedia(call, ending ? [] : mediaOf(this, call));
+    this.flushMedia(call, ending ? [] : mediaInputsOf(call));
     if (ending) {
       call.ended = true;
       for (const p of call.parties) this.clearTimers(p);
       this.calls.delete(uuid);
       this.lastMedia.delete(uuid);
+      this.lastUserData.delete(uuid);
     }
   }
 
-  /** the media-changed fact: to the endpoints (the mixer) and to listeners */
-  private flushMedia(call: Call, parties: MediaParty[]): void {
-    const key = JSON.stringify(parties);
-    if (this.lastMedia.get(call.uuid) === key) return;
-    this.lastMedia.set(call.uuid, key);
+  /** the media-changed fact: to the endpoints (the mixer) and to listeners; the matrix is recomputed only when its inputs changed */
+  private flushMedia(call: Call, inputs: MediaInput[]): void {
+    const last = this.lastMedia.get(call.uuid);
+    if (last && sameJson(last.inputs, inputs)) return;
+    const parties = mediaMatrix(inputs);
+    this.lastMedia.set(call.uuid, { inputs, parties });
+    if (sameMedia(last?.parties, parties)) return;
     for (const endpoint of this.endpoints.all()) this.effect('setMedia', () => endpoint.setMedia(call.uuid, parties));
     this.emit({ kind: 'media', callUuid: call.uuid, contactCenterId: call.ccId, parties });
   }
@@ -391,11 +419,12 @@ export class SwitchCore {
   private flushDevice(dn: string, force: boolean): void {
     const view = deviceView(this, dn);
     if (!view) return;
-    const key = JSON.stringify(view);
     const last = this.lastDevice.get(dn);
-    if (last && last.key === key && !force) return;
-    const agentStateChanged = force || !last || JSON.stringify(last.view.agentState) !== JSON.stringify(view.agentState) || last.view.dnd !== view.dnd;
-    this.lastDevice.set(dn, { key, view });
+    const change = deviceChange(last, view);
+    if (!change && !force) return;
+    // an explicit request is always confirmed, and counts as an agent-state change
+    const agentStateChanged = force || change!.agentStateChanged;
+    this.lastDevice.set(dn, view);
     this.emit({ kind: 'device', dn, ...this.userIdAt(dn), agentStateChanged, view });
   }
 
@@ -426,19 +455,4 @@ export class SwitchCore {
     return this.liveCallsOf(d.config.number).length === 0;
   }
 
-}
-
-/** The part of a view that a notification is about (duration ticks on its own). */
-function viewKey(v: CallView): string {
-  const { duration: _d, ...rest } = v;
-  return JSON.stringify(rest);
-}
-
-function deriveType(prev: CallView | undefined, next: CallView): NotificationType {
-  if (!prev || prev.state !== next.state) return NotificationType.StatusChange;
-  if (prev.recordingState !== next.recordingState) return NotificationType.CallRecordingStateChange;
-  if (prev.monitoredUserMuted !== next.monitoredUserMuted) return NotificationType.MonitoredUserMutedStateChange;
-  if (prev.participants.join() !== next.participants.join()) return NotificationType.ParticipantsUpdated;
-  if (JSON.stringify(prev.userData) !== JSON.stringify(next.userData)) return NotificationType.AttachedDataChanged;
-  return NotificationType.StatusChange;
 }

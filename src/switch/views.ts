@@ -9,30 +9,84 @@ import type { Call, Party, SwitchCore } from './core.js';
 import { mediaMatrix } from './media.js';
 import type { MediaInput } from './media.js';
 import { MonitorMode, PartyState } from './model.js';
-import type { CallView, DeviceView, MediaParty } from './model.js';
+import type { CallView, DeviceView, MediaParty, SupervisionSettings, UserData } from './model.js';
+import { sameJson } from './emission.js';
 
+/**
+ * What every view of one call shares, computed once per call per flush (so a call with N viewers
+ * costs N renders, not N renders of the whole call each): the parties in join order, the live ones
+ * and their DNs, the members (non-supervisors) and one user-data snapshot that every view of this
+ * render points at (`userData`: views share it and nobody mutates it).
+ */
+export interface CallParts {
+  settings: SupervisionSettings;
+  /** every party, released ones included, in join order */
+  ordered: Party[];
+  /** parties not released, in join order, and their DNs */
+  live: Party[];
+  liveDns: string[];
+  /** party -> its index in live */
+  liveIndex: Map<Party, number>;
+  /** DNs of the members (non-supervisors that are not released) */
+  memberDns: Set<string>;
+  members: Party[];
+  /** agent DNs a connected ListenIn supervisor monitors */
+  listenedTo: Set<string>;
+  userData: UserData;
+}
+
+/** The shared parts of a call's views; `userData` is `previous` when it has the same content (so views compare by reference). */
+export function callParts(core: SwitchCore, call: Call, previous?: UserData): CallParts {
+  const ordered = [...call.parties].sort((a, b) => a.seq - b.seq);
+  const live: Party[] = [];
+  const liveDns: string[] = [];
+  const liveIndex = new Map<Party, number>();
+  const members: Party[] = [];
+  const memberDns = new Set<string>();
+  const listenedTo = new Set<string>();
+  for (const p of ordered) {
+    if (p.state === PartyState.Released) continue;
+    liveIndex.set(p, live.length);
+    live.push(p);
+    liveDns.push(p.dn);
+    if (!p.sup) {
+      members.push(p);
+      memberDns.add(p.dn);
+    } else if (p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn !== undefined && p.state === PartyState.Established) {
+      listenedTo.add(p.sup.monitoredDn);
+    }
+  }
+  const userData = previous !== undefined && sameJson(previous, call.userData) ? previous : { ...call.userData };
+  return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, memberDns, listenedTo, userData };
+}
+
+/** What `me` sees of the call now (a GET, or a refusal check): a render of its own. */
 export function callView(core: SwitchCore, call: Call, me: Party): CallView {
-  const settings = core.cc(call.ccId).settings.supervision;
-  // a released leg still shows the parties that left in the same step (the call as it ended)
-  const others = call.parties
-    .filter((p) => p !== me && (me.state === PartyState.Released || p.state !== PartyState.Released))
-    .sort((a, b) => a.seq - b.seq);
-  let participants: Party[];
+  return callViewFrom(core, call, me, callParts(core, call));
+}
+
+/** What `me` sees of the call, from the call's shared parts. */
+export function callViewFrom(core: SwitchCore, call: Call, me: Party, parts: CallParts): CallView {
+  const settings = parts.settings;
+  let participants: string[];
   let listeningIn = false;
-  if (me.sup) {
-    participants = others;
+  if (me.state === PartyState.Released) {
+    // a released leg still shows the parties that left in the same step (the call as it ended)
+    const others = parts.ordered.filter((p) => p !== me);
+    participants = (me.sup ? others : others.filter((p) => visibleToAgent(settings, p, me))).map((p) => p.dn);
+  } else if (me.sup) {
+    const i = parts.liveIndex.get(me)!;
+    participants = parts.liveDns.slice(0, i).concat(parts.liveDns.slice(i + 1));
   } else {
-    participants = others.filter((p) => {
-      if (!p.sup) return true;
-      if (settings.notifyAgent === 'never') return false;
-      if (p.sup.mode === MonitorMode.BargeIn) return true;
-      return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
-    });
+    participants = [];
+    for (const p of parts.live) if (p !== me && visibleToAgent(settings, p, me)) participants.push(p.dn);
+  }
+  if (!me.sup) {
     // only a connected agent is listened to (not while its leg rings)
     listeningIn =
       settings.notifyAgent === 'always' &&
       (me.state === PartyState.Established || me.state === PartyState.Held) &&
-      others.some((p) => p.sup && p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn === me.dn && p.state === PartyState.Established);
+      parts.listenedTo.has(me.dn);
   }
   const released = me.state === PartyState.Released;
   const view: CallView = {
@@ -41,14 +95,14 @@ export function callView(core: SwitchCore, call: Call, me: Party): CallView {
     state: me.state,
     callType: call.type,
     dnis: me.sup ? (me.sup.monitoredDn ?? me.sup.config.targetDn) : call.dnis,
-    participants: participants.map((p) => p.dn),
-    userData: { ...call.userData },
+    participants,
+    userData: parts.userData,
     duration: Math.max(0, Math.floor((core.clock.now() - call.startedAt) / 1000)),
     muted: me.sup ? me.sup.mode === MonitorMode.ListenIn || me.muted : me.muted,
     supervisorListeningIn: listeningIn,
     monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
     monitoring: !!me.sup,
-    capabilities: released ? [] : callCapabilities(situation(core, call, me)),
+    capabilities: released ? [] : callCapabilities(situation(core, call, me, parts)),
   };
   if (call.ani !== undefined) view.ani = call.ani;
   if (call.recording) view.recordingState = call.recording;
@@ -56,8 +110,16 @@ export function callView(core: SwitchCore, call: Call, me: Party): CallView {
   return view;
 }
 
-function situation(core: SwitchCore, call: Call, me: Party): LegSituation {
-  const members = core.members(call);
+/** an agent sees a supervisor only in BargeIn, or in Coach of this agent, unless notifyAgent is never */
+function visibleToAgent(settings: SupervisionSettings, p: Party, me: Party): boolean {
+  if (!p.sup) return true;
+  if (settings.notifyAgent === 'never') return false;
+  if (p.sup.mode === MonitorMode.BargeIn) return true;
+  return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
+}
+
+function situation(core: SwitchCore, call: Call, me: Party, parts: CallParts): LegSituation {
+  const members = parts.members;
   const s: LegSituation = {
     state: me.state,
     supervisorMode: me.sup?.mode,
@@ -70,7 +132,7 @@ function situation(core: SwitchCore, call: Call, me: Party): LegSituation {
   };
   if (me.sup) {
     const agent = me.sup.monitoredDn;
-    s.hasMonitoredAgent = agent !== undefined && members.some((p) => p.dn === agent);
+    s.hasMonitoredAgent = agent !== undefined && parts.memberDns.has(agent);
     return s;
   }
   const other = core.otherCall(call, me.dn);
@@ -117,17 +179,21 @@ export function deviceView(core: SwitchCore, dn: string): DeviceView | undefined
   return v;
 }
 
-export function mediaOf(core: SwitchCore, call: Call): MediaParty[] {
+/** What the media function needs of each live party, in join order (equal inputs give an equal matrix). */
+export function mediaInputsOf(call: Call): MediaInput[] {
   const live = call.parties.filter((p) => p.state !== PartyState.Released).sort((a, b) => a.seq - b.seq);
   const mutedAgents = new Set(
     live.filter((p) => p.sup?.monitoredUserMuted && p.sup.monitoredDn).map((p) => p.sup!.monitoredDn!),
   );
-  const inputs: MediaInput[] = live.map((p) => ({
+  return live.map((p) => ({
     phoneNumber: p.dn,
     present: p.state === PartyState.Established,
     muted: p.muted,
     supervisor: p.sup ? { mode: p.sup.mode, monitoredPhoneNumber: p.sup.monitoredDn } : undefined,
     mutedByMonitor: !p.sup && mutedAgents.has(p.dn),
   }));
-  return mediaMatrix(inputs);
+}
+
+export function mediaOf(_core: SwitchCore, call: Call): MediaParty[] {
+  return mediaMatrix(mediaInputsOf(call));
 }

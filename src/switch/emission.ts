@@ -1,0 +1,93 @@
+/**
+ * Change detection for emission: whether a view differs from the last one sent, and which
+ * notificationType the difference is, decided by comparing fields, never by serialising views.
+ *
+ * Rules (a change must keep them):
+ *   - Two views are the same notification exactly when their JSON texts would be equal (the
+ *     definition the switch used when it compared JSON.stringify of views): `sameJson` compares
+ *     values recursively, object keys in order, without building any string. The call view's
+ *     `duration` is left out (it ticks on its own).
+ *   - The notificationType is the first row of CALL_VIEW_CHANGES whose field differs, in the
+ *     table's order (state, recording, monitoredUserMuted, participants, user data, then any other
+ *     field as StatusChange). The table lists every CallView field except duration: the compiler
+ *     checks it (`satisfies`), so a new field cannot be forgotten by change detection.
+ *   - Views rendered in one flush share the parts that are the same for every viewer (the user-data
+ *     snapshot of the call, see views.ts `CallParts`), so most comparisons end at `===`.
+ */
+import { NotificationType } from './model.js';
+import type { CallView, DeviceView, MediaParty } from './model.js';
+
+type JsonLike = unknown;
+
+/** Equal JSON texts, without the texts: same types, same array items, same object keys in the same order. */
+export function sameJson(a: JsonLike, b: JsonLike): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = definedKeys(a as Record<string, unknown>);
+  const kb = definedKeys(b as Record<string, unknown>);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!sameJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+/** the keys JSON.stringify writes (an undefined member is left out) */
+function definedKeys(o: Record<string, unknown>): string[] {
+  const keys = Object.keys(o);
+  for (const k of keys) if (o[k] === undefined) return keys.filter((x) => o[x] !== undefined);
+  return keys;
+}
+
+/** Which notification a change of each call-view field is; the order is the order of precedence. */
+const CALL_VIEW_CHANGES = {
+  state: NotificationType.StatusChange,
+  recordingState: NotificationType.CallRecordingStateChange,
+  monitoredUserMuted: NotificationType.MonitoredUserMutedStateChange,
+  participants: NotificationType.ParticipantsUpdated,
+  userData: NotificationType.AttachedDataChanged,
+  callUuid: NotificationType.StatusChange,
+  connId: NotificationType.StatusChange,
+  callType: NotificationType.StatusChange,
+  ani: NotificationType.StatusChange,
+  dnis: NotificationType.StatusChange,
+  muted: NotificationType.StatusChange,
+  supervisorListeningIn: NotificationType.StatusChange,
+  monitoring: NotificationType.StatusChange,
+  parentCallUuid: NotificationType.StatusChange,
+  capabilities: NotificationType.StatusChange,
+} as const satisfies Record<Exclude<keyof CallView, 'duration'>, NotificationType>;
+
+const CALL_VIEW_ROWS = Object.entries(CALL_VIEW_CHANGES) as [Exclude<keyof CallView, 'duration'>, NotificationType][];
+
+/** The notification that `next` is after `prev` (StatusChange for a first view), or undefined when nothing but duration changed. */
+export function callChange(prev: CallView | undefined, next: CallView): NotificationType | undefined {
+  if (!prev) return NotificationType.StatusChange;
+  for (const [field, type] of CALL_VIEW_ROWS) if (!sameJson(prev[field], next[field])) return type;
+  return undefined;
+}
+
+export interface DeviceChange {
+  /** the agent state or DND changed (the voice channel's state message is due too) */
+  agentStateChanged: boolean;
+}
+
+/** What changed on a device since `prev` (a first view counts as an agent-state change), or undefined when nothing did. */
+export function deviceChange(prev: DeviceView | undefined, next: DeviceView): DeviceChange | undefined {
+  if (!prev) return { agentStateChanged: true };
+  const agentStateChanged = prev.dnd !== next.dnd || !sameJson(prev.agentState, next.agentState);
+  if (agentStateChanged || !sameJson(prev, next)) return { agentStateChanged };
+  return undefined;
+}
+
+/** Same media matrix (who hears whom, in order). */
+export function sameMedia(a: readonly MediaParty[] | undefined, b: readonly MediaParty[]): boolean {
+  return a !== undefined && sameJson(a, b);
+}

@@ -12,7 +12,9 @@
  *   - `onUserSessionsEnded(userId)` is called when a user's last live session expires, so the
  *     composition root can end that user's CometD sessions with it (an explicit logout ends them
  *     itself, after a grace: me-ops.ts).
- * Lookups are synchronous (the CometD hook is): every live session is in memory.
+ * Lookups are synchronous (the CometD hook is): every live session is in memory. On a cluster node
+ * the sessions other nodes create, use and end arrive through `adopt`, `touched` and `forget`
+ * (src/cluster/bus/session-relay.ts), which change memory only (the other node wrote the store).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SessionStore, StoredSession } from '../store/port.js';
@@ -127,6 +129,31 @@ export class Sessions {
 
   invalidate(id: string): void {
     this.end(sessionIdHash(id), false);
+  }
+
+  /** a session another node created (cluster): known here from now on; the store is not written */
+  adopt(s: StoredSession): void {
+    if (this.byHash.has(s.idHash)) return;
+    this.add(s.idHash, { userId: s.userId, csrfToken: s.csrfToken, createdAt: s.createdAt, lastSeen: s.lastSeen, written: s.lastSeen });
+  }
+
+  /** another node used a session (cluster): its expiry moves forward here too */
+  touched(idHash: string, lastSeen: number): void {
+    const entry = this.byHash.get(idHash);
+    if (entry && lastSeen > entry.lastSeen) {
+      entry.lastSeen = lastSeen;
+      entry.written = Math.max(entry.written, lastSeen);
+    }
+  }
+
+  /** another node ended a session (logout, cluster): gone here too; the store is not written */
+  forget(idHash: string): void {
+    const entry = this.byHash.get(idHash);
+    if (!entry) return;
+    this.byHash.delete(idHash);
+    const hashes = this.ofUser.get(entry.userId);
+    hashes?.delete(idHash);
+    if (hashes?.size === 0) this.ofUser.delete(entry.userId);
   }
 
   /** true while the user has a live session */

@@ -1,0 +1,75 @@
+/**
+ * HTTP sessions across nodes (src/cluster/bus/session-relay.ts): two nodes' Sessions over one
+ * shared store and the in-process transport. A session created on one node authenticates on the
+ * other, its use there keeps it alive, and a logout on either ends it on both; the store is written
+ * once per change.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sessions, sessionIdHash } from '../../../src/gws/sessions.js';
+import type { SessionStore, StoredSession } from '../../../src/store/port.js';
+import { InProcessTransport } from '../../../src/cluster/bus/transport.js';
+import { SessionRelay } from '../../../src/cluster/bus/session-relay.js';
+
+/** a shared store that counts its writes */
+function memoryStore() {
+  const rows = new Map<string, StoredSession>();
+  const writes: string[] = [];
+  const store: SessionStore = {
+    saveSession: async (s) => void (rows.set(s.idHash, { ...s }), writes.push('save')),
+    touchSession: async (h, t) => {
+      const r = rows.get(h);
+      if (r && t > r.lastSeen) r.lastSeen = t;
+      writes.push('touch');
+    },
+    deleteSession: async (h) => void (rows.delete(h), writes.push('delete')),
+    deleteSessionsSeenBefore: async () => 0,
+    sessionsSeenSince: async (since) => [...rows.values()].filter((r) => r.lastSeen >= since),
+  };
+  return { store, rows, writes };
+}
+
+/** lets the transport's microtask deliveries and the store writes run */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('session relay', () => {
+  it('makes a session of one node valid on the other, alive while used there, and ended by a logout anywhere', async () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const shared = memoryStore();
+    const transport = new InProcessTransport();
+    const make = (node: string) => {
+      const relay = new SessionRelay(node, transport, (err) => assert.fail(String(err)));
+      const sessions = new Sessions(60_000, clock, { store: relay.wrap(shared.store), writeIntervalMs: 10_000 });
+      relay.listen(sessions);
+      return { relay, sessions };
+    };
+    const a = make('a');
+    const b = make('b');
+    try {
+      const s = a.sessions.create('user1');
+      await settle();
+      assert.equal(b.sessions.get(s.id)?.userId, 'user1', 'node b knows the session node a created');
+      assert.equal(b.sessions.get(s.id)?.csrfToken, s.csrfToken);
+      assert.deepEqual(shared.writes, ['save'], 'one store write for the creation');
+
+      // used on b only: b's touch reaches a, so a does not expire it
+      now += 50_000;
+      b.sessions.get(s.id);
+      await settle();
+      now += 50_000;
+      assert.ok(a.sessions.get(s.id), 'still alive on a after 100 s, used on b 50 s ago');
+
+      a.sessions.invalidate(s.id);
+      await settle();
+      assert.equal(b.sessions.get(s.id), undefined, 'the logout on a ended it on b');
+      assert.equal(shared.rows.has(sessionIdHash(s.id)), false);
+      assert.equal(shared.writes.filter((w) => w === 'delete').length, 1);
+    } finally {
+      a.relay.close();
+      b.relay.close();
+      await a.sessions.close();
+      await b.sessions.close();
+    }
+  });
+});

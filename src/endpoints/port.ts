@@ -86,6 +86,8 @@ export type EndpointFact =
   | { kind: 'Busy'; leg: LegKey }
   | { kind: 'NoAnswer'; leg: LegKey }
   | { kind: 'Rejected'; leg: LegKey }
+  /** the leg cannot be reached at all (an extension without a registered phone, sip.unregisteredDevices "unavailable") */
+  | { kind: 'Unavailable'; leg: LegKey }
   | { kind: 'HungUp'; leg: LegKey }
   | { kind: 'Dtmf'; leg: LegKey; digits: string }
   | { kind: 'HoldRequested'; leg: LegKey }

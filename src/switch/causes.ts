@@ -11,6 +11,7 @@ export const FailureCause = {
   Rejected: 'Rejected',
   PartyHungUp: 'PartyHungUp',
   ForwardLoop: 'ForwardLoop',
+  Unavailable: 'Unavailable',
 } as const;
 export type FailureCause = (typeof FailureCause)[keyof typeof FailureCause];
 
@@ -22,4 +23,6 @@ export const FAILURES: Readonly<Record<FailureCause, { errorCode: number; messag
   Rejected: { errorCode: 1005, message: (n) => `Destination ${n} rejected the call` },
   PartyHungUp: { errorCode: 1006, message: (n) => `Party ${n} hung up during the operation` },
   ForwardLoop: { errorCode: 1007, message: (n) => `Forwarding from ${n} loops` },
+  // an extension that can be reached only through a phone, and has none (sip.unregisteredDevices "unavailable")
+  Unavailable: { errorCode: 1008, message: (n) => `Destination ${n} is unavailable (no phone registered)` },
 };

@@ -5,7 +5,8 @@
  * Rules this file guarantees (a change must keep them):
  *   1. One command at a time. A command runs to completion before the next one starts; a fact that
  *      arrives while a command runs (an endpoint answering synchronously inside an effect) waits in
- *      a queue and runs right after the command's own work, inside the same command.
+ *      a queue and runs right after the command's own work, inside the same command (a fact fed
+ *      during the settle runs too, and the command settles again).
  *   2. A port command entered while another command runs is refused (InvalidState), never nested.
  *   3. One emission at the end. Events produced during a command (call views, device views, audit
  *      facts, media changes) are kept in the order they were produced and delivered to listeners
@@ -71,11 +72,15 @@ export class CommandDoor {
     let result: Result<T>;
     try {
       result = this.guard(name, fn);
-      this.drainQueued();
-      this.guard(`${name} (settle)`, () => {
-        this.settle(options.route ?? true);
-        return { ok: true, value: undefined };
-      });
+      // facts fed by effects of the settle itself (routing offers a call to a leg whose endpoint
+      // refuses it at once) run inside this command too, followed by another settle
+      do {
+        this.drainQueued();
+        this.guard(`${name} (settle)`, () => {
+          this.settle(options.route ?? true);
+          return { ok: true, value: undefined };
+        });
+      } while (this.queued.length > 0);
     } finally {
       this.running = false;
     }

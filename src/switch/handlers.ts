@@ -177,7 +177,7 @@ function asOperation(parts: SwitchParts, call: Call, leg: Party, op: CallOperati
   callHandler(CALL_HANDLERS, op)(parts, call, leg, op);
 }
 
-function ringFailedFact(cause: 'DestinationBusy' | 'NoAnswer' | 'Rejected'): (parts: SwitchParts, call: Call, leg: Party) => void {
+function ringFailedFact(cause: 'DestinationBusy' | 'NoAnswer' | 'Rejected' | 'Unavailable'): (parts: SwitchParts, call: Call, leg: Party) => void {
   return (parts, call, leg) => {
     if (leg.state === PartyState.Ringing) parts.lifecycle.ringFailed(call, leg, cause);
   };
@@ -192,6 +192,7 @@ export const FACT_HANDLERS = {
   Busy: ringFailedFact('DestinationBusy'),
   NoAnswer: ringFailedFact('NoAnswer'),
   Rejected: ringFailedFact('Rejected'),
+  Unavailable: ringFailedFact('Unavailable'),
   HungUp: (parts, call, leg) => {
     if (leg.kind === 'External') {
       parts.lifecycle.releaseParty(call, leg);

@@ -201,8 +201,8 @@ export class SipEndpoints implements Endpoints {
     }
     const server = this.server;
     if (!server || !server.registrar.isRegistered(leg.dn)) {
-      // sip.unregisteredDevices "unavailable": the call to this extension fails
-      return this.fact({ kind: 'Rejected', leg });
+      // sip.unregisteredDevices "unavailable": the call to this extension fails as unreachable (GWS errorCode 1008)
+      return this.fact({ kind: 'Unavailable', leg });
     }
     const dialling = this.dialling.get(leg.dn);
     if (dialling) {

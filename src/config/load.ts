@@ -5,7 +5,8 @@
  *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_LOG_FORMAT,
  *      SWITCHBOARD_METRICS, SWITCHBOARD_CSRF,
  *      SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_ADVERTISED_HOST,
- *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR.
+ *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR, and the cluster
+ *      node's SWITCHBOARD_NATS_URL and SWITCHBOARD_NODE_ID (environment only).
  * It checks everything, throws one ConfigError listing every problem (each with its JSON path, or
  * `env NAME` / `argv`), and returns a deep-frozen Config. Nothing else in the project reads
  * process.env or process.argv: callers pass them in.
@@ -515,6 +516,13 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
     const policy = oneOf(p, 'env SWITCHBOARD_UNKNOWN_PARAMETERS', unknownParameters.trim().toLowerCase(), UNKNOWN_PARAMETER_POLICIES);
     if (policy !== undefined) c.api = { unknownParameters: policy };
   }
+  const natsUrl = get('SWITCHBOARD_NATS_URL');
+  const nodeId = get('SWITCHBOARD_NODE_ID');
+  if (natsUrl !== undefined) {
+    if (/^(nats|tls):\/\/[^\s/]+$/.test(natsUrl.trim())) c.cluster = { natsUrl: natsUrl.trim(), ...(nodeId ? { nodeId: nodeId.trim() } : {}) };
+    else p.add('env SWITCHBOARD_NATS_URL', `must be nats://host:port, got ${show(natsUrl)}`);
+  }
+  if (nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId.trim())) p.add('env SWITCHBOARD_NODE_ID', `must be 1 to 64 letters, digits, - or _, got ${show(nodeId)}`);
 }
 
 /** An integer from the environment within [min, max], or a problem. */

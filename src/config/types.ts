@@ -151,8 +151,18 @@ export interface Config {
   media: MediaConfig;
   recordings: RecordingsConfig;
   api: ApiConfig;
+  /** cluster node mode (docs/scale-out.md): present when env SWITCHBOARD_NATS_URL is set; absent = one node, as always */
+  cluster?: ClusterConfig;
   /** path of the configuration file that was read, if any */
   configFile?: string;
   /** contact centers described by the file; when absent and the database is empty, the demo is provisioned */
   contactCenters?: ContactCenterSpec[];
+}
+
+/** A cluster node's settings (environment only; docs/scale-out.md). */
+export interface ClusterConfig {
+  /** nats://host:port of the NATS server (JetStream on); env SWITCHBOARD_NATS_URL */
+  natsUrl: string;
+  /** this node's name in leases and logs; env SWITCHBOARD_NODE_ID; default generated at start */
+  nodeId?: string;
 }

@@ -53,6 +53,7 @@ export class CallControl {
     const t = this.lc.resolve(call.ccId, to);
     const consult = this.core.newCall(call.ccId, CallType.Consult, to);
     consult.parentUuid = call.uuid;
+    this.core.linkConsultation(call.uuid, consult.uuid);
     consult.consultOwner = me.dn;
     consult.consultKind = kind;
     consult.userData = { ...call.userData, ...(userData ?? {}) };
@@ -93,9 +94,7 @@ export class CallControl {
     p.endpoint = endpoint;
     this.core.touch(from);
     if (p.kind === 'RoutingPoint') {
-      const q = this.core.queues.get(p.dn)!;
-      const i = q.indexOf(from.uuid);
-      if (i >= 0) q[i] = to.uuid;
+      this.core.routing.replace(p.dn, from.uuid, to.uuid);
       this.sup.routingPointArrival(to, p.dn); // the original call now waits at the routing point
     }
     this.core.moveLeg(from, p, to, moved);

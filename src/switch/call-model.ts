@@ -138,8 +138,8 @@ export class CallModel implements SwitchPort {
           dnd: false,
           idleSince: this.core.clock.now(),
         });
-        if (cfg.kind === 'RoutingPoint') this.core.queues.set(cfg.number, []);
       }
+      this.core.routing.configure();
       return okVoid;
     }, { route: false });
   }
@@ -162,6 +162,7 @@ export class CallModel implements SwitchPort {
         d.userId = req.userId;
         d.isAgent = req.isAgent;
         d.agentState = { state: AgentStateName.NotReady };
+        this.core.routing.agentChanged(dn);
         this.core.touchDevice(dn);
       }
       return okVoid;
@@ -178,6 +179,7 @@ export class CallModel implements SwitchPort {
       d.cancelWrapUp = undefined;
       d.loggedIn = false;
       d.agentState = { state: AgentStateName.LoggedOut };
+      this.core.routing.agentChanged(dn);
       this.core.touchDevice(dn);
       return okVoid;
     });
@@ -200,7 +202,7 @@ export class CallModel implements SwitchPort {
         d.agentState = { state: AgentStateName.Ready, ...(req.workMode ? { workMode: req.workMode } : {}) };
         d.idleSince = this.core.clock.now();
         // Ready again: calls this agent rejected earlier may be offered to it again, oldest first
-        for (const call of this.core.calls.values()) call.rejectedBy.delete(dn);
+        this.core.routing.forgetRejections(dn);
       } else {
         d.agentState = { state: AgentStateName.NotReady };
         if (req.workMode) d.agentState.workMode = req.workMode;
@@ -210,6 +212,7 @@ export class CallModel implements SwitchPort {
           this.lc.scheduleWrapUpEnd(d, req.wrapUpTime);
         }
       }
+      this.core.routing.agentChanged(dn);
       this.core.touchDevice(dn, true); // every agent-state request is confirmed, changed or not
       return okVoid;
     });
@@ -220,6 +223,7 @@ export class CallModel implements SwitchPort {
       const d = this.extension(dn);
       if (!d) return notAnExtension(dn);
       d.dnd = on;
+      this.core.routing.agentChanged(dn);
       this.core.touchDevice(dn);
       return okVoid;
     });

@@ -4,6 +4,12 @@
  * longest-idle Ready agent, releasing parties and ending calls, failures reported as Error events,
  * and after-call work. Commands in call-model.ts and call-control.ts are built from these steps;
  * ringing legs are offered to their endpoints here (connect), answer delays are the endpoints'.
+ *
+ * Distribution reads the indexes of routing.ts (their invariants are written there): it visits only
+ * the routing points marked dirty since the last settle, and for each waiting call asks the index
+ * for the longest-idle eligible agent, so a settle costs O(log n) per call routed instead of a scan
+ * of every waiting call against every agent. Whatever here changes an agent's standing (idleSince,
+ * agent state) tells the index (agentChanged).
  */
 import { FAILURES } from './causes.js';
 import type { FailureCause } from './causes.js';
@@ -37,6 +43,7 @@ export class CallLifecycle {
       if (!d.loggedIn || d.agentState.workMode !== WorkMode.AfterCallWork) return;
       d.agentState = cc.settings.afterWrapUp === 'Ready' ? { state: AgentStateName.Ready } : { state: AgentStateName.NotReady };
       d.idleSince = this.core.clock.now();
+      this.core.routing.agentChanged(d.config.number);
       this.core.touchDevice(d.config.number);
     });
   }
@@ -53,6 +60,7 @@ export class CallLifecycle {
     const s = d.agentState;
     const eligible = s.state === AgentStateName.Ready || s.workMode === WorkMode.AfterCallWork;
     d.idleSince = this.core.clock.now();
+    this.core.routing.agentChanged(dn);
     if (wrap > 0 && eligible) {
       d.cancelWrapUp?.();
       d.agentState = { state: AgentStateName.NotReady, workMode: WorkMode.AfterCallWork };
@@ -90,7 +98,7 @@ export class CallLifecycle {
   connect(call: Call, t: Exclude<Target, { kind: 'Fail' }>): Party {
     if (t.kind === 'RoutingPoint') {
       const p = this.core.addParty(call, t.dn, 'RoutingPoint', PartyState.Ringing);
-      this.core.queues.get(t.dn)!.push(call.uuid);
+      this.core.routing.enqueue(t.dn, call.uuid);
       this.sup.routingPointArrival(call, t.dn);
       return p;
     }
@@ -113,50 +121,53 @@ export class CallLifecycle {
     }
   }
 
-  /** Offer queued calls to idle Ready agents, longest idle first. */
+  /**
+   * Offer waiting calls to idle Ready agents, longest idle first: the dirty routing points in
+   * configuration order, each one's calls oldest first (a call every agent has rejected waits on
+   * while the calls behind it are offered). An agent reached through forwarding that cannot take
+   * the call counts as having rejected it, and the call keeps its place.
+   */
   distribute(): void {
-    for (const [rp, queue] of this.core.queues) {
-      let i = 0;
-      while (i < queue.length) {
-        const call = this.core.calls.get(queue[i]);
-        const rpParty = call && call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === rp && p.state !== PartyState.Released);
-        if (!call || !rpParty) {
-          queue.splice(i, 1);
+    const routing = this.core.routing;
+    routing.refresh();
+    for (let rp = routing.nextDirty(); rp !== undefined; rp = routing.nextDirty(rp)) {
+      const queue = routing.queue(rp);
+      for (const uuid of queue) {
+        if (!routing.hasReady(rp)) break; // nobody to offer to: the rest waits, untouched
+        const call = this.core.calls.get(uuid);
+        if (!call || !this.waitingAt(call, rp)) {
+          queue.remove(uuid);
           continue;
         }
-        const agent = this.pickAgent(rp, call);
-        if (!agent) {
-          i++;
-          continue;
-        }
-        queue.splice(i, 1);
-        this.core.move(call, rpParty, PartyState.Released, 'distribute');
-        const target = this.resolve(call.ccId, agent);
-        if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
-          call.rejectedBy.add(agent);
-          this.core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
-          queue.splice(i, 0, call.uuid);
-          continue;
-        }
-        const p = this.connect(call, target);
-        p.routedBy = rp;
+        this.offerToAgent(call, rp);
+        routing.refresh();
       }
     }
   }
 
-  pickAgent(rp: string, call: Call): string | undefined {
-    const cfg = this.core.dns.get(rp)!.config;
-    const candidates: DnState[] = [];
-    const pool = cfg.targets && cfg.targets.length ? cfg.targets : [...this.core.dns.keys()];
-    for (const dn of pool) {
-      const d = this.core.dns.get(dn);
-      if (!d || d.config.kind !== 'Extension' || d.config.contactCenterId !== call.ccId) continue;
-      if (!d.loggedIn || !d.isAgent || d.agentState.state !== AgentStateName.Ready || d.dnd) continue;
-      if (call.rejectedBy.has(dn) || !this.core.agentIdle(d)) continue;
-      candidates.push(d);
+  /** the call's live party at routing point rp, if it waits there */
+  private waitingAt(call: Call, rp: string): Party | undefined {
+    return call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === rp && p.state !== PartyState.Released);
+  }
+
+  /** Offer one waiting call to the longest-idle agent that may take it, if any. */
+  private offerToAgent(call: Call, rp: string): void {
+    const routing = this.core.routing;
+    for (let rpParty = this.waitingAt(call, rp)!; ; ) {
+      const agent = routing.pick(rp, call);
+      if (!agent) return;
+      this.core.move(call, rpParty, PartyState.Released, 'distribute');
+      const target = this.resolve(call.ccId, agent);
+      if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
+        routing.reject(call, agent);
+        rpParty = this.core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
+        continue;
+      }
+      routing.dequeue(rp, call.uuid);
+      const p = this.connect(call, target);
+      p.routedBy = rp;
+      return;
     }
-    candidates.sort((a, b) => a.idleSince - b.idleSince || a.config.number.localeCompare(b.config.number));
-    return candidates[0]?.config.number;
   }
 
   // =================================================================== call lifecycle
@@ -178,13 +189,7 @@ export class CallLifecycle {
     if (p.state === PartyState.Released) return;
     this.core.clearTimers(p);
     this.core.setState(call, p, PartyState.Released);
-    if (p.kind === 'RoutingPoint') {
-      const q = this.core.queues.get(p.dn);
-      if (q) {
-        const i = q.indexOf(call.uuid);
-        if (i >= 0) q.splice(i, 1);
-      }
-    }
+    if (p.kind === 'RoutingPoint') this.core.routing.dequeue(p.dn, call.uuid);
     if (!p.sup && p.kind === 'Extension') this.sup.partyLeft(call, p);
   }
 
@@ -204,8 +209,11 @@ export class CallLifecycle {
     this.core.touch(call);
     this.core.flush();
     // a consultation whose original call just ended: tell its owner
-    for (const other of this.core.calls.values()) {
-      if (other.parentUuid === call.uuid && other.consultOwner && !other.ended) {
+    const consultations = this.core.consultations.get(call.uuid) ?? [];
+    this.core.consultations.delete(call.uuid);
+    for (const uuid of consultations) {
+      const other = this.core.calls.get(uuid);
+      if (other && other.parentUuid === call.uuid && other.consultOwner && !other.ended) {
         const gone = call.parties.find((p) => p.kind !== 'Extension')?.dn ?? call.dnis;
         const f = FAILURES.PartyHungUp;
         this.core.emitCallEvent(other, other.consultOwner, NotificationType.Error, {
@@ -242,11 +250,11 @@ export class CallLifecycle {
   ringFailed(call: Call, p: Party, cause: FailureCause): void {
     if (p.routedBy) {
       this.releaseParty(call, p);
-      call.rejectedBy.add(p.dn);
+      this.core.routing.reject(call, p.dn);
       // back to the routing point, unless the call is already queued there again
       if (!this.core.partyOf(call, p.routedBy)) {
         this.core.addParty(call, p.routedBy, 'RoutingPoint', PartyState.Ringing);
-        this.core.queues.get(p.routedBy)!.unshift(call.uuid);
+        this.core.routing.requeueFirst(p.routedBy, call.uuid);
       }
       this.endCallIfDone(call);
       return;

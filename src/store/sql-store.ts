@@ -41,7 +41,8 @@ export class SqlStore implements Store {
 
   constructor(
     protected readonly db: SqlDatabase,
-    private readonly ready: Promise<void>,
+    /** settles when the database is open and migrated (at once for SQLite) */
+    readonly ready: Promise<void>,
     options: StoreOptions,
   ) {
     // a rejection is reported by every call; do not let it go unhandled in between

@@ -1,8 +1,9 @@
 /**
  * The Store contract: every adapter of src/store/port.ts must pass `runStoreContract`. It is run
- * here against SqliteStore in memory and on a temporary file; a PostgreSQL adapter adds one line.
+ * here against SqliteStore in memory and on a temporary file, and against PostgresStore on a real
+ * PostgreSQL server started for this file (test/helpers/postgres.ts; a fresh database per test).
  */
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,9 @@ import { ALL_FEATURES, Role } from '../../src/store/port.js';
 import { SYSTEM_AGENT_STATES } from '../../src/store/ids.js';
 import { verifyPassword } from '../../src/store/password.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { defaultContactCenterSettings } from '../../src/config/defaults.js';
 
 const DASHED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -476,3 +480,10 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
 let n = 0;
 runStoreContract('SqliteStore file', () => new SqliteStore(join(dir, `nested/store-${++n}.db`)));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+let postgres: PostgresServer;
+before(async () => {
+  postgres = await startPostgres();
+});
+after(() => postgres?.stop());
+runStoreContract('PostgresStore', async () => new PostgresStore(await postgres.createDatabase(), { fingerprintKey: FingerprintKey.ephemeral() }));

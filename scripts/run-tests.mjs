@@ -7,6 +7,9 @@
 //   sox) get their tools first: when one is missing, scripts/install-test-tools.sh installs them
 //   (apt-get; as root directly, otherwise through sudo). When a tool is still missing, the run fails
 //   before any test under CI (env CI set), so such tests are never skipped there; elsewhere it warns.
+// - Test files that use a real PostgreSQL (they import test/helpers/postgres.ts) get its server programs
+//   first: scripts/install-postgres.sh installs Debian's postgresql when initdb/pg_ctl are missing; when
+//   that fails the run fails before any test (the helper would fail each such file anyway).
 // - Files run SWITCHBOARD_TEST_CONCURRENCY at a time (tests use free ports and temporary folders, so
 //   files do not share state). The default is node's own, one fewer than the CPUs (at least 1): on the
 //   2-core development machine, shared, 2 at a time was slower than 1 (api+e2e+unit, 681 tests: 254 s
@@ -102,6 +105,17 @@ if (files.some(needsTools) && !ensureTestTools()) {
     process.exit(1);
   }
   console.error('run-tests: the tests that need these tools will skip');
+}
+const needsPostgres = (file) => {
+  try {
+    return /helpers\/postgres\.js/.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+if (files.some(needsPostgres) && spawnSync('sh', [join('scripts', 'install-postgres.sh')], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) {
+  console.error('run-tests: PostgreSQL could not be installed (scripts/install-postgres.sh): failing before the tests');
+  process.exit(1);
 }
 const result = spawnSync(
   process.execPath,

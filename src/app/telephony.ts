@@ -174,6 +174,8 @@ export class Telephony {
         events: this.endpoints.registrarEvents,
         log,
         digestAlgorithms: [...config.sip.digestAlgorithms] as DigestAlgorithm[],
+        // INVITE with Replaces (RFC 3891) is understood, so `Require: replaces` is accepted
+        supportedExtensions: ['replaces'],
         ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
       });
     } catch (error) {

@@ -100,7 +100,7 @@ export class CallModel implements SwitchPort {
     return {
       fact: (f) => core.door.submit(`fact ${f.kind}`, () => this.applyFact(f)),
       incoming: (call, by) => core.door.run('incoming call', () => this.incoming(call, by)),
-      dial: (dn, destination) => this.dial(dn, { phoneNumber: destination }),
+      dial: (dn, destination) => this.phoneDial(dn, destination),
       timer: (ms, name, fn) => core.timer(ms, name, fn),
       settings: (id) => core.ccs.get(id)?.settings,
       externalLegs: (callUuid) => {
@@ -275,6 +275,21 @@ export class CallModel implements SwitchPort {
       else this.lc.connect(call, t);
       return ok({ callUuid: call.uuid });
     });
+  }
+
+  /**
+   * A phone dialled by itself (host.dial). With exactly one call, held, that is a consultation of it
+   * (InitiateTransfer), so the phone's own attended transfer (REFER with Replaces) completes it as a
+   * GWS CompleteTransfer; otherwise a Dial. Returns the new call.
+   */
+  private phoneDial(dn: string, to: string): Result<{ callUuid: string }> {
+    const live = this.core.liveCallsOf(dn);
+    const held = live.length === 1 && this.core.partyOf(live[0]!, dn)?.state === PartyState.Held ? live[0]! : undefined;
+    if (!held) return this.dial(dn, { phoneNumber: to });
+    const consulted = this.callOperation(dn, held.uuid, { name: 'InitiateTransfer', destination: { phoneNumber: to } });
+    if (!consulted.ok) return consulted;
+    const consult = this.core.liveCallsOf(dn).find((call) => call !== held);
+    return consult ? ok({ callUuid: consult.uuid }) : fail(ErrorCode.NotFound, `${to} cannot be reached`);
   }
 
   /** a call from outside (trunk, simulation): the caller's leg is served by `by` */

@@ -294,6 +294,7 @@ export class Rig {
       defaultRealm: REALM,
       digestAlgorithms: ['MD5'],
       timers: FAST_TIMERS,
+      supportedExtensions: ['replaces'],
       lookup: {
         lookupExtension: (dn) =>
           dns.includes(dn) ? { realm: REALM, ha1: { MD5: ha1('MD5', dn, REALM, PASSWORD), 'SHA-256': ha1('SHA-256', dn, REALM, PASSWORD) } } : undefined,

@@ -39,6 +39,7 @@ import type { CodecName } from '../../media/g711.js';
 import type { DomainError } from '../../errors.js';
 import { DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsOptions, type SipTrunk } from './index.js';
 import { InviteRateLimiter } from './invite-rate.js';
+import { parseReferTo, parseReplaces, replacesDialog, type ReplacesTarget } from './replaces.js';
 import { Keepalive } from './keepalive.js';
 import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
 import { systemClock } from '../../switch/clock.js';
@@ -409,6 +410,8 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(503, { reason: 'Service Unavailable (too many INVITEs)', headers: [{ name: 'Retry-After', value: '5' }] });
       return;
     }
+    const replaces = getHeader(request, 'Replaces');
+    if (replaces !== undefined) return this.replacingInvite(transaction, replaces);
     const called = parseUri(request.uri)?.user;
     const caller = parseNameAddr(getHeader(request, 'From') ?? '')?.uri.user;
     const callerPlace = caller ? this.options.lookup.dn(caller) : undefined;
@@ -424,6 +427,47 @@ export class SipEndpoints implements Endpoints {
       return;
     }
     this.trunkInvite(transaction, caller ?? 'anonymous', called, trunkCenter);
+  }
+
+  /** The live, confirmed dialogue whose dialog a Replaces names. */
+  private dialogueReplacedBy(target: ReplacesTarget): Dialogue | undefined {
+    return this.allDialogues().find((d) => !d.ended && d.dialog !== undefined && replacesDialog(d.dialog, target));
+  }
+
+  /**
+   * INVITE with Replaces (RFC 3891): the party of a confirmed dialogue takes it over with a new dialog
+   * (authenticated as that DN, or from its trunk); the media leg stays, the old dialog gets BYE, GWS
+   * sees nothing. Another party's dialog, an early one or an unknown one: 403 / 481.
+   */
+  private replacingInvite(transaction: ServerTransaction, value: string): void {
+    const target = parseReplaces(value);
+    if (!target) return void transaction.reply(400, { reason: 'Bad Request (Replaces)' });
+    const old = this.dialogueReplacedBy(target);
+    const oldDialog = old?.dialog;
+    if (!old || !oldDialog || target.earlyOnly) return void transaction.reply(481, { reason: 'Call/Transaction Does Not Exist (Replaces)' });
+    const server = this.requireServer();
+    if (this.options.lookup.dn(old.party)?.kind === 'Extension') {
+      const outcome = server.authenticate(transaction, old.party);
+      if (!outcome.ok) return void transaction.respond(outcome.response);
+    } else if (this.trunkCenterOf(transaction.source.address, old.contactCenterId) !== old.contactCenterId) {
+      return void transaction.reply(403, { reason: "Forbidden (Replaces from neither the dialog's party nor its trunk)" });
+    }
+    const remote = transaction.request.body.length > 0 ? readSdp(transaction.request.body) : old.remote;
+    if (!remote) return void transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+    const renew = remote.codec !== old.codec;
+    old.codec = remote.codec;
+    const dialog = server.acceptInvite(transaction, { body: this.localSdp(old, [old.codec], answerDirection(remote.direction)) });
+    if (!dialog) return;
+    this.byCallId.delete(oldDialog.callId);
+    old.dialog = dialog;
+    old.remote = remote;
+    this.byCallId.set(dialog.callId, old);
+    this.log('info', 'SIP dialog replaced (INVITE with Replaces)', { party: old.party, role: old.role, callId: dialog.callId });
+    this.background('BYE of the replaced dialog', () => server.requestInDialog(oldDialog, 'BYE'));
+    if (!old.media) return;
+    const media = old.media;
+    if (renew) this.queue(old, () => this.moveMedia(old, media.mixerCall, true));
+    else this.mediaCommand({ type: 'setLegRemote', callId: media.mixerCall, phoneNumber: old.party, remote: { address: remote.address, port: remote.port } });
   }
 
   /** A customer calls in over a trunk (sip.md 4). */
@@ -542,13 +586,18 @@ export class SipEndpoints implements Endpoints {
     }
     transaction.reply(202);
     const leg = { callUuid: current, dn: dialogue.party };
-    if (target.replacesCallId) {
-      const other = this.byCallId.get(target.replacesCallId);
-      const consult = other?.calls.at(-1);
-      if (consult) this.fact({ kind: 'CompleteTransferRequested', leg, consultCallUuid: consult });
+    // the fact runs through the door at once: the transfer happened when the REFER's leg was released
+    let outcome = 'SIP/2.0 603 Declined';
+    if (target.replaces || target.malformedReplaces) {
+      const other = target.replaces && this.dialogueReplacedBy(target.replaces);
+      const consult = other && other !== dialogue ? other.calls.at(-1) : undefined;
+      if (!consult) outcome = 'SIP/2.0 481 Call/Transaction Does Not Exist';
+      else this.fact({ kind: 'CompleteTransferRequested', leg, consultCallUuid: consult });
     } else if (target.user) {
       this.fact({ kind: 'TransferRequested', leg, destination: target.user });
     }
+    if (!this.legs.has(legKey(current, dialogue.party))) outcome = 'SIP/2.0 200 OK';
+    this.log('info', 'SIP REFER', { party: dialogue.party, callUuid: current, attended: !!target.replaces, outcome });
     const dialog = dialogue.dialog;
     const server = this.server;
     if (dialog && server) {
@@ -559,7 +608,7 @@ export class SipEndpoints implements Endpoints {
             { name: 'Subscription-State', value: 'terminated;reason=noresource' },
             { name: 'Content-Type', value: 'message/sipfrag;version=2.0' },
           ],
-          body: Buffer.from('SIP/2.0 200 OK\r\n'),
+          body: Buffer.from(`${outcome}\r\n`),
         }),
       );
     }
@@ -1119,31 +1168,6 @@ function earlyDialogOf(response: SipResponse): Dialog | undefined {
     body: Buffer.alloc(0),
   };
   return Dialog.asUac(invite, response);
-}
-
-/** Refer-To: the target user, and the Call-ID of a Replaces header parameter (attended transfer). */
-export function parseReferTo(value: string): { user?: string; replacesCallId?: string } | undefined {
-  const open = value.indexOf('<');
-  const close = value.indexOf('>', open + 1);
-  const inner = open >= 0 && close > open ? value.slice(open + 1, close) : value.trim();
-  const question = inner.indexOf('?');
-  const uriText = question >= 0 ? inner.slice(0, question) : inner;
-  const uri = parseUri(uriText);
-  if (!uri) return undefined;
-  let replacesCallId: string | undefined;
-  if (question >= 0) {
-    for (const pair of inner.slice(question + 1).split('&')) {
-      const [name, raw] = pair.split('=', 2);
-      if (name?.toLowerCase() === 'replaces' && raw) {
-        try {
-          replacesCallId = decodeURIComponent(raw).split(';')[0];
-        } catch {
-          return undefined;
-        }
-      }
-    }
-  }
-  return { ...(uri.user ? { user: uri.user } : {}), ...(replacesCallId ? { replacesCallId } : {}) };
 }
 
 function oneLine(text: string): string {

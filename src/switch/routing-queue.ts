@@ -60,7 +60,7 @@ export class CallQueue {
   /** `to` takes `from`'s place (unless `to` already waits ahead of it; finding out is O(n), a rare case) */
   replace(from: string, to: string): void {
     const node = this.nodes.get(from);
-    if (!node) return;
+    if (!node || from === to) return;
     const existing = this.nodes.get(to);
     if (existing) {
       if (this.before(existing, node)) return this.remove(from);

@@ -27,7 +27,7 @@ import { makeUrls } from '../gws/urls.js';
 import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provision } from '../store/provision.js';
-import { openStore } from '../store/sqlite.js';
+import { openConfiguredStore } from '../store/open.js';
 import { randomIds, systemClock } from '../switch/clock.js';
 import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
 import { SimulatedSwitch } from '../switch/simulated.js';
@@ -130,7 +130,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const sw = deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
   const metrics = new Metrics();
-  const store = metrics.instrumentStore(deps.store ?? openStore(config.database, hasher));
+  const store = metrics.instrumentStore(deps.store ?? openConfiguredStore(config, hasher));
   try {
     await provision(store, config);
     const directory = new Directory();

@@ -14,6 +14,7 @@ import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { StoreLockedError } from '../store/sqlite.js';
+import { describeDatabase } from '../store/open.js';
 import { SipBindError } from '../app/telephony.js';
 
 function fail(lines: string[]): never {
@@ -73,7 +74,7 @@ function banner(app: App, baseUrl: string, demo: boolean, sipPort: number | unde
     `  REST    ${baseUrl}/api/v2/me`,
     `  CometD  ${baseUrl}/api/v2/notifications`,
     sipLine(app, sipPort),
-    `  store   ${app.config.database}`,
+    `  store   ${describeDatabase(app.config.database)}`,
   ];
   if (demo) {
     lines.push('', `Demo contact center (password for everyone: ${DEMO_LOGINS[0]?.password ?? 'demo'}):`);

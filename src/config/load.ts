@@ -2,7 +2,8 @@
  * The one configuration reader. `loadConfig` reads, in this order, each overriding the one before:
  *   1. the defaults (documented in types.ts and docs/configuration.md);
  *   2. the optional JSON file named by `--config FILE` / `--config=FILE`, or env SWITCHBOARD_CONFIG;
- *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_LOG_FORMAT,
+ *   3. the environment: HOST, PORT, SWITCHBOARD_DB, SWITCHBOARD_DATABASE_URL, SWITCHBOARD_DATABASE_POOL_SIZE,
+ *      SWITCHBOARD_PASSWORD_KEY_FILE, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_LOG_FORMAT,
  *      SWITCHBOARD_METRICS, SWITCHBOARD_CSRF,
  *      SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_ADVERTISED_HOST,
  *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR, and the cluster
@@ -74,6 +75,7 @@ export const RANGES = {
   keepaliveMs: [0, 3_600_000],
   inviteTimeoutMs: [1000, 3_600_000],
   mediaWorkers: [0, 64],
+  databasePoolSize: [1, 1000],
 } as const;
 
 /** The digest algorithms a SIP challenge may offer (src/sip/digest.ts). */
@@ -470,6 +472,19 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
   }
   const db = get('SWITCHBOARD_DB');
   if (db !== undefined) c.database = db;
+  const databaseUrl = get('SWITCHBOARD_DATABASE_URL')?.trim();
+  if (databaseUrl !== undefined) {
+    // never echoed: a connection string may hold a password
+    if (/^postgres(ql)?:\/\//i.test(databaseUrl)) c.database = databaseUrl;
+    else p.add('env SWITCHBOARD_DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  const poolSize = get('SWITCHBOARD_DATABASE_POOL_SIZE');
+  if (poolSize !== undefined) {
+    const n = envInteger(p, 'SWITCHBOARD_DATABASE_POOL_SIZE', poolSize, ...RANGES.databasePoolSize);
+    if (n !== undefined) c.databasePoolSize = n;
+  }
+  const keyFile = get('SWITCHBOARD_PASSWORD_KEY_FILE');
+  if (keyFile !== undefined) c.passwordKeyFile = keyFile;
   const level = get('SWITCHBOARD_LOG_LEVEL');
   if (level !== undefined) {
     const l = level.trim().toLowerCase();

@@ -122,8 +122,12 @@ export interface Config {
   port: number;
   /** base of every uri field, e.g. http://127.0.0.1:8080; default derived from host and port */
   publicBaseUrl?: string;
-  /** SQLite file, or ":memory:"; env SWITCHBOARD_DB; default ./data/switchboard.db */
+  /** SQLite file, ":memory:", or a postgres:// URL (PostgresStore); env SWITCHBOARD_DB, or SWITCHBOARD_DATABASE_URL (wins); default ./data/switchboard.db */
   database: string;
+  /** PostgreSQL only: connections in the pool; env SWITCHBOARD_DATABASE_POOL_SIZE; default 10 */
+  databasePoolSize?: number;
+  /** the password fingerprint key's file (docs/security.md "Password fingerprints"); env SWITCHBOARD_PASSWORD_KEY_FILE; default password-fingerprint.key beside a SQLite file, ./data/password-fingerprint.key for PostgreSQL, none (a per-process key) for ":memory:" */
+  passwordKeyFile?: string;
   /** pino level; env SWITCHBOARD_LOG_LEVEL; default info */
   logLevel: string;
   /** "json" (one pino record per line) or "pretty" (readable lines); env SWITCHBOARD_LOG_FORMAT, argv --log-format; default json */

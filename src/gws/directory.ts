@@ -8,6 +8,12 @@
  * to right now. By default that is the provisioned owner; StartContactCenterSession at another
  * place assigns that place's device to the caller until EndContactCenterSession. It holds no
  * telephony state: agent state, calls and monitoring live in the switch.
+ *
+ * Cost rule: no lookup a request makes scans a whole contact center. Every question about one
+ * user, device, DN, supervisor or routing point is answered from an index built in `load` (the
+ * only place provisioning enters the directory; loading a center again replaces its indexes), so a
+ * request costs the same with 200 agents as with 10,000. Only listings (contacts, the team view)
+ * walk a center, and they are proportional to what they return.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -57,10 +63,16 @@ export class Directory {
   private readonly ownerOverride = new Map<string, string>();
   /** user id -> device ids while the user's session uses another place's devices */
   private readonly userOverride = new Map<string, string[]>();
+  /** user id -> the devices provisioned to the user (every kind), in provisioning order */
+  private readonly provisionedByUser = new Map<string, DeviceRecord[]>();
+  /** contact center id -> its supervision indexes */
+  private readonly supervision = new Map<string, SupervisionIndex>();
 
   /** Add (or replace) one contact center from its provisioning snapshot. */
   load(s: ContactCenterSnapshot): CenterEntry {
     const cc = s.contactCenter;
+    const previous = this.centers.get(cc.id);
+    if (previous) for (const u of previous.users) this.provisionedByUser.delete(u.id);
     const states = [...s.agentStates].sort((a, b) => Number(b.system) - Number(a.system));
     const entry: CenterEntry = {
       record: cc,
@@ -84,7 +96,12 @@ export class Directory {
     for (const d of s.devices) {
       this.devices.set(d.id, d);
       this.devicesByDn.set(d.dn, d);
+      if (!d.userId) continue;
+      const list = this.provisionedByUser.get(d.userId);
+      if (list) list.push(d);
+      else this.provisionedByUser.set(d.userId, [d]);
     }
+    this.supervision.set(cc.id, supervisionIndexOf(s.agentGroups));
     return entry;
   }
 
@@ -146,28 +163,24 @@ export class Directory {
   devicesOf(userId: string): DeviceRecord[] {
     const o = this.userOverride.get(userId);
     if (o) return o.map((id) => this.devices.get(id)!).filter(Boolean);
-    const u = this.users.get(userId);
-    const cc = u && this.centers.get(u.contactCenterId);
-    if (!cc) return [];
-    return cc.devices.filter((d) => d.kind === 'Extension' && d.userId === userId && this.ownerOf(d)?.id === userId);
+    const own = this.provisionedByUser.get(userId);
+    if (!own) return [];
+    return own.filter((d) => d.kind === 'Extension' && this.ownerOf(d)?.id === userId);
   }
 
   /** Assign these devices to the user for the length of a session (another place than the default). */
   assign(userId: string, deviceIds: string[]): void {
     this.release(userId);
     const u = this.users.get(userId);
-    const cc = u && this.centers.get(u.contactCenterId);
-    if (!cc) return;
-    for (const d of cc.devices) if (d.userId === userId && !deviceIds.includes(d.id)) this.ownerOverride.set(d.id, '');
+    if (!u || !this.centers.has(u.contactCenterId)) return;
+    for (const d of this.provisionedByUser.get(userId) ?? []) if (!deviceIds.includes(d.id)) this.ownerOverride.set(d.id, '');
     for (const id of deviceIds) this.ownerOverride.set(id, userId);
     this.userOverride.set(userId, [...deviceIds]);
   }
 
   /** the user's provisioned extensions, whoever holds them now */
   provisionedExtensionsOf(userId: string): DeviceRecord[] {
-    const u = this.users.get(userId);
-    const cc = u && this.centers.get(u.contactCenterId);
-    return cc ? cc.devices.filter((d) => d.kind === 'Extension' && d.userId === userId) : [];
+    return (this.provisionedByUser.get(userId) ?? []).filter((d) => d.kind === 'Extension');
   }
 
   /** the user who holds this device by a session at another place than their own, if any */
@@ -181,9 +194,7 @@ export class Directory {
     const o = this.userOverride.get(userId);
     if (!o) return;
     for (const id of o) if (this.ownerOverride.get(id) === userId) this.ownerOverride.delete(id);
-    const u = this.users.get(userId);
-    const cc = u && this.centers.get(u.contactCenterId);
-    for (const d of cc?.devices ?? []) if (d.userId === userId && this.ownerOverride.get(d.id) === '') this.ownerOverride.delete(d.id);
+    for (const d of this.provisionedByUser.get(userId) ?? []) if (this.ownerOverride.get(d.id) === '') this.ownerOverride.delete(d.id);
     this.userOverride.delete(userId);
   }
 
@@ -191,13 +202,35 @@ export class Directory {
   supervisesAgent(cc: CenterEntry, supervisorId: string, agentUserId: string | undefined): boolean {
     if (cc.agentGroups.length === 0) return true;
     if (!agentUserId) return false;
-    return cc.agentGroups.some((g) => g.supervisorUserIds.includes(supervisorId) && g.agentUserIds.includes(agentUserId));
+    return this.supervision.get(cc.id)?.agentsOf.get(supervisorId)?.has(agentUserId) ?? false;
   }
 
   /** the supervisor supervises the group a routing point distributes to (true when it has none) */
   supervisesRoutingPoint(cc: CenterEntry, supervisorId: string, dn: string): boolean {
-    const groups = cc.agentGroups.filter((g) => g.routingPoints.includes(dn));
-    if (groups.length === 0) return true;
-    return groups.some((g) => g.supervisorUserIds.includes(supervisorId));
+    const supervisors = this.supervision.get(cc.id)?.supervisorsOfRoutingPoint.get(dn);
+    return supervisors === undefined || supervisors.has(supervisorId);
   }
+}
+
+/** Who supervises whom in one contact center, from its agent groups. */
+interface SupervisionIndex {
+  /** supervisor user id -> the agents of every group they supervise */
+  agentsOf: Map<string, Set<string>>;
+  /** routing point DN -> the supervisors of the groups it distributes to (absent: no group) */
+  supervisorsOfRoutingPoint: Map<string, Set<string>>;
+}
+
+function supervisionIndexOf(groups: readonly AgentGroupRecord[]): SupervisionIndex {
+  const agentsOf = new Map<string, Set<string>>();
+  const supervisorsOfRoutingPoint = new Map<string, Set<string>>();
+  const add = <K, V>(map: Map<K, Set<V>>, key: K, values: Iterable<V>): void => {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    for (const v of values) set.add(v);
+  };
+  for (const g of groups) {
+    for (const supervisorId of g.supervisorUserIds) add(agentsOf, supervisorId, g.agentUserIds);
+    for (const dn of g.routingPoints) add(supervisorsOfRoutingPoint, dn, g.supervisorUserIds);
+  }
+  return { agentsOf, supervisorsOfRoutingPoint };
 }

@@ -6,10 +6,16 @@
  * - at most one held connect per session; a newer one completes the older;
  * - a connect answer carries the queued deliveries FIRST and the connect reply LAST (CometD's
  *   order: a client that starts its next connect on reading the reply has read the batch already);
- * - a delivery is serialised once by the publisher and the same string is queued for every
- *   matching session; queued deliveries leave through the session's websocket (one frame per flush)
- *   or its held connect, flushed in a microtask so that a burst becomes one response; with the ack
- *   extension they leave only through connect replies (see ack.ts);
+ * - a delivery is serialised once and the same string is queued for every matching session; and
+ *   one delivery round (everything published in one synchronous run, up to the next microtask)
+ *   serialises a given data object once per channel however many users it is published to: the
+ *   serialised message is cached per (data object, channel) until the round's microtask clears
+ *   the cache. Rule for publishers: an object handed to `deliver` must not be changed in the same
+ *   round (a change would not be seen by later recipients of that round); publish a new object;
+ * - queued deliveries leave through the session's websocket (one frame per flush) or its held
+ *   connect, flushed in one microtask per round for every session that received something, so that
+ *   a burst becomes one response per session; with the ack extension they leave only through
+ *   connect replies (see ack.ts);
  * - a session with nothing to carry its queue that exceeds `maxQueue` is dropped (its next connect
  *   gets 402 + handshake advice); a session with a carrier is flushed at once when it reaches the cap;
  * - a session with no held connect for `intervalMs + maxIntervalMs` after it was last answered is
@@ -67,6 +73,9 @@ export type ConnectOutcome =
   /** the user's presence was ended (logout): the queued deliveries, then 402 + handshake advice */
   | 'ended';
 
+/** distinct published channels whose wildcard patterns are remembered (the cache is emptied beyond) */
+const WILDCARD_CACHE_SIZE = 1024;
+
 export type DropReason = 'disconnect' | 'expired' | 'queue_full' | 'user_disconnected' | 'server_closing';
 
 /** Outcomes whose answer carries the queued deliveries. */
@@ -89,6 +98,13 @@ export class BayeuxEngine {
   private readonly sweeper: NodeJS.Timeout;
   private readonly retryAdvice: { reconnect: 'retry'; interval: number; timeout: number };
   private readonly multipleClientsAdvice: object;
+  /** this round's serialised messages, by data object and channel (see the rule above) */
+  private round = new Map<object, Map<string, string>>();
+  /** sessions to flush at the end of this round, in the order they got their first delivery */
+  private toFlush: Session[] = [];
+  private roundEndScheduled = false;
+  /** channel -> the wildcard patterns that match it */
+  private readonly wildcards = new Map<string, readonly string[]>();
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -298,26 +314,53 @@ export class BayeuxEngine {
     link.sessions.clear();
   }
 
-  /** Queue one pre-serialised delivery for every session of `userKey` subscribed to `channel`. */
+  /** Queue one delivery for every session of `userKey` subscribed to `channel`; how many were queued. */
   deliver(userKey: string, channel: string, data: unknown): number {
     if (this.closed) return 0;
     const sessions = this.registry.ofUser(userKey);
     if (!sessions) return 0;
-    let wildcards: string[] | null = null;
+    let wildcards: readonly string[] | null = null;
     let message: string | null = null;
     let count = 0;
-    for (const s of [...sessions]) {
-      guarded(this.log, 'delivery', () => {
-        if (s.subscriptions.size === 0 || s.ending) return;
-        wildcards ??= patternsMatching(channel);
-        if (!s.wants(channel, wildcards)) return;
-        message ??= JSON.stringify({ channel, data });
+    // iterating the live set is safe: a session dropped on the way (queue overflow) is deleted from it
+    for (const s of sessions) {
+      if (s.subscriptions.size === 0 || s.ending) continue;
+      try {
+        wildcards ??= this.wildcardsOf(channel);
+        if (!s.wants(channel, wildcards)) continue;
+        message ??= this.serialised(channel, data);
         this.enqueue(s, message);
         count++;
-      });
+      } catch (err) {
+        this.log.warn({ err, entryPoint: 'delivery' }, 'bayeux: delivery failed');
+      }
     }
-    this.opts.metrics.queued?.(count);
+    if (count > 0) this.opts.metrics.queued?.(count);
     return count;
+  }
+
+  /** `{channel, data}` as JSON, once per (data object, channel) in this delivery round */
+  private serialised(channel: string, data: unknown): string {
+    if (data === null || typeof data !== 'object') return JSON.stringify({ channel, data });
+    let byChannel = this.round.get(data);
+    const hit = byChannel?.get(channel);
+    if (hit !== undefined) return hit;
+    const message = JSON.stringify({ channel, data });
+    if (!byChannel) this.round.set(data, (byChannel = new Map()));
+    byChannel.set(channel, message);
+    this.scheduleRoundEnd();
+    return message;
+  }
+
+  /** the wildcard patterns matching a channel (a bounded cache: published channels are few) */
+  private wildcardsOf(channel: string): readonly string[] {
+    let found = this.wildcards.get(channel);
+    if (found === undefined) {
+      if (this.wildcards.size >= WILDCARD_CACHE_SIZE) this.wildcards.clear();
+      found = patternsMatching(channel);
+      this.wildcards.set(channel, found);
+    }
+    return found;
   }
 
   /** Is something there to carry the queue out soon (an open websocket, without ack; a held connect)? */
@@ -340,13 +383,31 @@ export class BayeuxEngine {
   private scheduleFlush(s: Session): void {
     if (s.flushScheduled) return;
     s.flushScheduled = true;
-    queueMicrotask(() =>
-      guarded(this.log, 'queue flush', () => {
-        s.flushScheduled = false;
-        this.flush(s);
-      }),
-    );
+    this.toFlush.push(s);
+    this.scheduleRoundEnd();
   }
+
+  /** One microtask ends the round: every session that got something is flushed, the serialisation cache is cleared. */
+  private scheduleRoundEnd(): void {
+    if (this.roundEndScheduled) return;
+    this.roundEndScheduled = true;
+    queueMicrotask(this.endRound);
+  }
+
+  private readonly endRound = (): void => {
+    this.roundEndScheduled = false;
+    this.round = new Map();
+    const sessions = this.toFlush;
+    this.toFlush = [];
+    for (const s of sessions) {
+      s.flushScheduled = false;
+      try {
+        this.flush(s);
+      } catch (err) {
+        this.log.warn({ err, entryPoint: 'queue flush' }, 'bayeux: queue flush failed');
+      }
+    }
+  };
 
   /** Send the queue out through the websocket (not with ack), else through the held connect. */
   flush(s: Session): void {

@@ -22,6 +22,31 @@ const FAULT_REASONS: Readonly<Record<string, string>> = {
   SQLITE_AUTH: 'access to the database was denied',
 };
 
+/** SQLSTATE prefix (class or condition) or socket errno → what it means to an operator */
+const POSTGRES_FAULT_REASONS: Readonly<Record<string, string>> = {
+  '08': 'the connection to the database server failed',
+  '53': 'the database server is out of resources (disk full, memory or connections)',
+  '57P': 'the database server is shutting down or restarting',
+  '58': 'the database server reported an I/O error',
+  XX: 'the database server reported corrupt data or an internal error',
+  '25006': 'the database is read-only (a standby server?)',
+  '28': 'the database server refused the credentials',
+  '3D000': 'the database does not exist',
+  ECONNREFUSED: 'the database server cannot be reached (connection refused)',
+  ENOENT: 'the database server cannot be reached (no such socket)',
+  ECONNRESET: 'the connection to the database server was reset',
+  ETIMEDOUT: 'the database server did not answer in time',
+  EHOSTUNREACH: 'the database server cannot be reached',
+};
+
+function postgresReason(code: string): string | undefined {
+  for (let n = code.length; n >= 2; n--) {
+    const reason = POSTGRES_FAULT_REASONS[code.slice(0, n)];
+    if (reason) return reason;
+  }
+  return undefined;
+}
+
 export interface StoreFault {
   /** the store's own error code, e.g. SQLITE_FULL or SQLITE_IOERR_WRITE */
   code: string;
@@ -34,6 +59,6 @@ export function storeFaultOf(err: unknown): StoreFault | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   const primary = code.match(/^SQLITE_[A-Z]+/)?.[0];
-  const reason = primary ? FAULT_REASONS[primary] : undefined;
+  const reason = primary ? FAULT_REASONS[primary] : /^([0-9A-Z]{5}|E[A-Z]+)$/.test(code) ? postgresReason(code) : undefined;
   return reason ? { code, reason } : undefined;
 }

@@ -27,6 +27,11 @@ export interface Dialect {
   readonly distinctFrom: string;
   /** the placeholder of the n-th (1-based) bound value */
   placeholder(n: number): string;
+  /**
+   * a statement that makes concurrent transactions naming the same text parameter wait for each
+   * other until commit; undefined where a writing transaction already excludes every other (SQLite)
+   */
+  serializeOn?(param: string): string;
 }
 
 const PG_TYPE: Readonly<Record<JsonColumnType, string>> = { text: 'text', integer: 'integer', bigint: 'bigint' };
@@ -55,6 +60,7 @@ export const POSTGRES: Dialect = Object.freeze({
   indexHint: () => '',
   distinctFrom: 'IS DISTINCT FROM',
   placeholder: (n: number) => `$${n}`,
+  serializeOn: (param: string) => `SELECT pg_advisory_xact_lock(hashtext(@${param}))`,
 });
 
 export type Params = Readonly<Record<string, unknown>>;

@@ -312,6 +312,9 @@ export class SqlProvisioning implements ProvisioningStorage {
 
   private async write(tx: SqlExecutor, { spec, credentials }: ContactCenterPlan): Promise<ContactCenterRecord> {
     const s = this.s;
+    // two nodes applying one contact center at once: one after the other, each whole
+    const serialize = this.db.dialect.serializeOn?.('name');
+    if (serialize) await tx.get(serialize, { name: `switchboard/contact-center/${spec.name}` });
     const again = await tx.get<CcRow>(s.ccByName, { name: spec.name });
     const cc = again?.id ?? newContactCenterId();
     const features = json(spec.features);

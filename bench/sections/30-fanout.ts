@@ -1,0 +1,299 @@
+/**
+ * Bench section (run by `npm run bench`, or alone with `npx tsx bench/sections/30-fanout.ts`):
+ * the CPU cost of one delivered notification, in process (issue 12 points 2 and 5).
+ *
+ * For each count of supervisors (1, 10, 100; BENCH_FANOUT_SUPERVISORS to change) one app is built
+ * with createApp (in-memory store, cheap password hashing, no SIP), every user gets one long-polling
+ * CometD session opened with fastify.inject (no sockets), and the supervisors ListenIn on the agent
+ * of one established inbound call. Three rows are then measured in the same process, each with
+ * process.cpuUsage() around the measured work only (queues are drained by /meta/connect between
+ * batches, outside the measurement):
+ *   - fan-out: UpdateUserData on the watched call, through the SwitchPort (no REST), which costs
+ *     the switch's flush, the notifier, the team notifier and Bayeux's queueing; per delivery =
+ *     CPU / deliveries counted in the drained queues (CallStateChangeMessage to the agent and to
+ *     every supervisor, plus the team rows on /v2/supervision/agents);
+ *   - agent state: NotReady/Ready of an agent nobody supervises (DeviceStateChangeMessage and
+ *     ChannelStateChangeMessageV2 to that agent);
+ *   - Bayeux alone: publishToUser of ready objects, copies of what the two rows above delivered
+ *     (a fresh copy each time, so nothing is served from a serialisation cache), to the same users.
+ * Each row stops after BENCH_FANOUT_CPU_MS of measured CPU (default 1000) or four times that in
+ * wall-clock time, whichever comes first (and after at least one batch).
+ */
+import os from 'node:os';
+import { createApp } from '../../src/app/app.js';
+import type { App } from '../../src/app/app.js';
+import { demoContactCenter } from '../../src/config/demo.js';
+import { testConfig } from '../../src/config/load.js';
+import { Role } from '../../src/store/port.js';
+import type { ContactCenterSpec } from '../../src/store/port.js';
+import { cheapHasher } from '../../test/helpers/cheap-hasher.js';
+
+const SUPERVISOR_COUNTS = (process.env.BENCH_FANOUT_SUPERVISORS ?? '1,10,100').split(',').map(Number);
+const CPU_BUDGET_MS = Number(process.env.BENCH_FANOUT_CPU_MS ?? 1000);
+const MONITORED_DN = '5001';
+const SOLO_DN = '5002';
+
+interface UserSession {
+  userName: string;
+  dn: string;
+  auth: string;
+  cookie: string;
+  clientId: string;
+  userId: string;
+  deviceId: string;
+}
+
+interface Delivered {
+  channel: string;
+  data: any;
+  userId: string;
+}
+
+const basic = (u: string) => 'Basic ' + Buffer.from(`${u}:bench`).toString('base64');
+
+function spec(supervisors: number): ContactCenterSpec {
+  const sups = Array.from({ length: supervisors }, (_, i) => ({
+    userName: `sup${i + 1}`, password: 'bench', firstName: 'S', lastName: String(i + 1), roles: [Role.Agent, Role.Supervisor], dn: String(5101 + i),
+  }));
+  const demo = demoContactCenter();
+  return {
+    ...demo,
+    name: 'Fanout',
+    settings: { ...demo.settings, supervision: { ...demo.settings.supervision, maxSupervisorsPerAgent: supervisors } },
+    routingPoints: [],
+    users: [
+      { userName: 'watched', password: 'bench', firstName: 'W', lastName: 'A', roles: ['ROLE_AGENT'], dn: MONITORED_DN },
+      { userName: 'solo', password: 'bench', firstName: 'S', lastName: 'A', roles: ['ROLE_AGENT'], dn: SOLO_DN },
+      ...sups,
+    ],
+    agentGroups: [{ name: 'Watched', agents: ['watched'], supervisors: sups.map((s) => s.userName) }],
+  } as ContactCenterSpec;
+}
+
+async function inject(app: App, method: 'GET' | 'POST', url: string, auth: string, cookie: string, body?: unknown): Promise<any> {
+  const res = await app.fastify.inject({ method, url, headers: { authorization: auth, ...(cookie ? { cookie } : {}) }, ...(body === undefined ? {} : { payload: body as object }) });
+  return { json: JSON.parse(res.body || 'null'), cookie: res.headers['set-cookie'] };
+}
+
+async function ok(app: App, u: UserSession, url: string, body: unknown): Promise<any> {
+  const r = await inject(app, 'POST', url, u.auth, u.cookie, body);
+  if (r.json?.statusCode !== 0) throw new Error(`${u.userName} POST ${url} ${JSON.stringify(body)} -> ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+async function openSession(app: App, userName: string): Promise<UserSession> {
+  const auth = basic(userName);
+  const me = await inject(app, 'GET', '/api/v2/me?subresources=*', auth, '');
+  if (me.json?.statusCode !== 0) throw new Error(`GET /me ${userName}: ${JSON.stringify(me.json)}`);
+  const setCookie = [me.cookie].flat().filter(Boolean).map((c: string) => c.split(';')[0]);
+  const cookie = setCookie.join('; ');
+  const hs = await inject(app, 'POST', '/api/v2/notifications/handshake', auth, cookie, [
+    { channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] },
+  ]);
+  const clientId = hs.json?.[0]?.clientId;
+  if (!clientId) throw new Error(`handshake ${userName}: ${JSON.stringify(hs.json)}`);
+  for (const subscription of ['/v2/me/*', '/v2/supervision/*']) {
+    const sub = await inject(app, 'POST', '/api/v2/notifications', auth, cookie, [{ channel: '/meta/subscribe', clientId, subscription }]);
+    if (sub.json?.[0]?.successful !== true) throw new Error(`subscribe ${userName} ${subscription}: ${JSON.stringify(sub.json)}`);
+  }
+  return { userName, dn: me.json.user.devices?.[0]?.phoneNumber, auth, cookie, clientId, userId: me.json.user.id, deviceId: me.json.user.devices?.[0]?.id };
+}
+
+/** What the drained queues held: counts by messageType, and the messages themselves when kept. */
+interface Drained {
+  count: number;
+  byType: Map<string, number>;
+  kept: Delivered[];
+}
+
+const MESSAGE_TYPE = /"messageType":"([A-Za-z0-9]+)"/g;
+
+/**
+ * Take every session's queue (one /meta/connect each, answered at once). Messages are counted in
+ * the answer's text (each carries one messageType); only `keep` of them are parsed and kept.
+ */
+async function drain(app: App, users: UserSession[], into: Drained, keep = 0): Promise<void> {
+  for (const u of users) {
+    const res = await app.fastify.inject({
+      method: 'POST',
+      url: '/api/v2/notifications/connect',
+      headers: { authorization: u.auth, cookie: u.cookie },
+      payload: [{ channel: '/meta/connect', clientId: u.clientId, connectionType: 'long-polling', advice: { timeout: 0 } }],
+    });
+    if (!res.body.includes('"successful":true')) throw new Error(`connect ${u.userName}: ${res.body.slice(0, 300)}`);
+    for (const m of res.body.matchAll(MESSAGE_TYPE)) {
+      into.count++;
+      into.byType.set(m[1], (into.byType.get(m[1]) ?? 0) + 1);
+    }
+    if (into.kept.length < keep && res.body.length > 200) {
+      for (const m of JSON.parse(res.body) as any[]) {
+        if (!m.channel.startsWith('/meta/') && into.kept.length < keep) into.kept.push({ channel: m.channel, data: m.data, userId: u.userId });
+      }
+    }
+  }
+}
+
+const drained = (): Drained => ({ count: 0, byType: new Map(), kept: [] });
+
+const cpuMicros = (): number => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+interface Measured {
+  cpuUs: number;
+  ops: number;
+  deliveries: Drained;
+}
+
+/** deliveries kept per row: the Bayeux-alone rows publish copies of these, and their sizes are reported */
+const KEEP = 2000;
+/** deliveries between two drains (the queues are emptied outside the measure) */
+const DRAIN_EVERY = 4000;
+
+/** Run op in batches until the CPU budget is spent; only the ops (and the microtasks they queue) are measured. */
+async function measure(app: App, users: UserSession[], perOp: number, op: (i: number) => void): Promise<Measured> {
+  let cpuUs = 0;
+  let ops = 0;
+  const deliveries = drained();
+  const batch = Math.max(1, Math.min(50, Math.floor(DRAIN_EVERY / perOp)));
+  // warm-up batch, not counted
+  for (let i = 0; i < batch; i++) {
+    op(i);
+    await null;
+  }
+  await new Promise((r) => setImmediate(r));
+  await drain(app, users, drained());
+  const wallEnd = Date.now() + CPU_BUDGET_MS * 4;
+  while (cpuUs < CPU_BUDGET_MS * 1000 && (Date.now() < wallEnd || ops === 0)) {
+    const t = cpuMicros();
+    for (let i = 0; i < batch; i++, ops++) {
+      op(ops);
+      await null;
+    }
+    // what the last op queued (the team's rows are rendered in microtasks) is part of the measure
+    await new Promise((r) => setImmediate(r));
+    cpuUs += cpuMicros() - t;
+    await drain(app, users, deliveries, KEEP);
+  }
+  return { cpuUs, ops, deliveries };
+}
+
+/** Bayeux alone: publishToUser of fresh copies of what was delivered, to the same users, same channels. */
+async function bayeuxAlone(app: App, users: UserSession[], sample: Delivered[]): Promise<Measured> {
+  let cpuUs = 0;
+  let count = 0;
+  const deliveries = drained();
+  let k = 0;
+  const wallEnd = Date.now() + CPU_BUDGET_MS * 4;
+  while (cpuUs < CPU_BUDGET_MS * 1000 && (Date.now() < wallEnd || count === 0)) {
+    const batch = Array.from({ length: Math.min(DRAIN_EVERY, 500) }, () => sample[k++ % sample.length]);
+    const copies = batch.map((d) => structuredClone(d.data));
+    const t = cpuMicros();
+    for (let i = 0; i < batch.length; i++) app.bayeux.publishToUser(batch[i].userId, batch[i].channel, copies[i]);
+    cpuUs += cpuMicros() - t;
+    count += batch.length;
+    await drain(app, users, deliveries);
+  }
+  if (deliveries.count !== count) throw new Error(`Bayeux alone: ${count} published, ${deliveries.count} delivered`);
+  return { cpuUs, ops: count, deliveries };
+}
+
+interface Row {
+  supervisors: number;
+  fanout: Measured;
+  agentState: Measured;
+  bayeuxFanout: Measured;
+  bayeuxAgentState: Measured;
+}
+
+async function scenario(supervisors: number): Promise<Row> {
+  const config = testConfig({
+    contactCenters: [spec(supervisors)],
+    cometd: { timeoutMs: 30_000, intervalMs: 0, maxIntervalMs: 3_600_000, maxQueue: 1_000_000 },
+  });
+  const app = await createApp(config, { passwordHasher: cheapHasher });
+  try {
+    const names = ['watched', 'solo', ...Array.from({ length: supervisors }, (_, i) => `sup${i + 1}`)];
+    const users: UserSession[] = [];
+    for (const n of names) users.push(await openSession(app, n));
+    for (const u of users) await ok(app, u, '/api/v2/me', { operationName: 'StartContactCenterSession', channels: ['voice'] });
+    const watched = users[0];
+    const solo = users[1];
+    for (const u of [watched, solo]) await ok(app, u, '/api/v2/me/channels/voice', { operationName: 'Ready' });
+    for (const u of users.slice(2)) {
+      await ok(app, u, `/api/v2/me/devices/${u.deviceId}`, { operationName: 'ListenIn', phoneNumber: MONITORED_DN, supervisorMonitoringMode: 'AllCalls' });
+    }
+    const sw = app.switch;
+    const call = sw.simulateInbound('+15550100001', MONITORED_DN);
+    if (!call.ok) throw new Error(`inbound call: ${JSON.stringify(call)}`);
+    const uuid = call.value.callUuid;
+    const answered = sw.callOperation(MONITORED_DN, uuid, { name: 'Answer' });
+    if (!answered.ok) throw new Error(`Answer: ${JSON.stringify(answered)}`);
+    await new Promise((r) => setImmediate(r));
+    const joined = sw.callsOf('5101').length;
+    if (joined !== 1) throw new Error(`supervisor 1 is on ${joined} calls, not on the watched one`);
+    await drain(app, users, drained());
+
+    const fanout = await measure(app, users, 2 * supervisors + 1, (i) => {
+      const r = sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i, Note: `update ${i}` } });
+      if (!r.ok) throw new Error(`UpdateUserData: ${JSON.stringify(r)}`);
+    });
+    const expected = supervisors + 1;
+    const callMessages = fanout.deliveries.byType.get('CallStateChangeMessage') ?? 0;
+    if (callMessages !== fanout.ops * expected) throw new Error(`fan-out: ${callMessages} call notifications for ${fanout.ops} ops × ${expected} viewers`);
+    const agentState = await measure(app, users, 2, (i) => {
+      const r = sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' });
+      if (!r.ok) throw new Error(`agent state: ${JSON.stringify(r)}`);
+    });
+    if (agentState.deliveries.count !== agentState.ops * 2) throw new Error(`agent state: ${agentState.deliveries.count} deliveries for ${agentState.ops} ops`);
+    const bayeuxFanout = await bayeuxAlone(app, users, fanout.deliveries.kept);
+    const bayeuxAgentState = await bayeuxAlone(app, users, agentState.deliveries.kept);
+    return { supervisors, fanout, agentState, bayeuxFanout, bayeuxAgentState };
+  } finally {
+    await app.close();
+  }
+}
+
+const perDelivery = (m: Measured): number => m.cpuUs / m.deliveries.count;
+const f1 = (x: number): string => x.toFixed(1);
+const f2 = (x: number): string => x.toFixed(2);
+
+/** mean size of the kept deliveries as JSON text */
+function bytesPerDelivery(m: Measured): number {
+  let total = 0;
+  for (const d of m.deliveries.kept) total += JSON.stringify({ channel: d.channel, data: d.data }).length;
+  return m.deliveries.kept.length ? total / m.deliveries.kept.length : NaN;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const rows: Row[] = [];
+  for (const n of SUPERVISOR_COUNTS) {
+    console.error(`fan-out: ${n} supervisor(s)...`);
+    rows.push(await scenario(n));
+  }
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${os.platform()} ${os.release()}; CPU per row ≈ ${CPU_BUDGET_MS} ms (process.cpuUsage), in process, no sockets\n`);
+  console.log('| supervisors | row | ops | deliveries per op | bytes per delivery | µs CPU per op | µs CPU per delivery |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const line = (name: string, m: Measured) =>
+      `| ${r.supervisors} | ${name} | ${m.ops} | ${f1(m.deliveries.count / m.ops)} | ${Math.round(bytesPerDelivery(m))} | ${f1(m.cpuUs / m.ops)} | ${f2(perDelivery(m))} |`;
+    console.log(line('UpdateUserData fan-out (switch + notifiers + Bayeux)', r.fanout));
+    console.log(line('Bayeux alone, the same payloads', r.bayeuxFanout));
+    console.log(line('agent state (switch + notifiers + Bayeux)', r.agentState));
+    console.log(line('Bayeux alone, the same payloads', r.bayeuxAgentState));
+  }
+  console.log('\n| supervisors | fan-out per delivery ÷ agent-state per delivery (target ≤ 2) | agent state ÷ Bayeux alone (target ≤ 1.5) | fan-out ÷ Bayeux alone, same payloads |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.supervisors} | ${f2(perDelivery(r.fanout) / perDelivery(r.agentState))} | ${f2(perDelivery(r.agentState) / perDelivery(r.bayeuxAgentState))} | ${f2(perDelivery(r.fanout) / perDelivery(r.bayeuxFanout))} |`);
+  }
+  const machine = rows.map((r) => `n${r.supervisors}:fanout=${f2(perDelivery(r.fanout))},agent=${f2(perDelivery(r.agentState))},bayeux=${f2(perDelivery(r.bayeuxAgentState))}`).join(' ');
+  console.log(`\nBENCH fanout ${machine} seconds=${((Date.now() - started) / 1000).toFixed(0)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+/**
+ * The top functions of a V8 CPU profile (`node --cpu-prof`, or BENCH_PROFILE with the bench
+ * section): self time per function (name, file:line), as a Markdown table, and the share of
+ * samples whose stack goes through each of the given words (`--through auth,present`).
+ * Usage: npx tsx bench/rest-bayeux/profile-top.ts FILE.cpuprofile [--top 25] [--through a,b]
+ */
+import { readFileSync } from 'node:fs';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+const file = process.argv[2];
+const arg = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const top = Number(arg('--top') ?? 25);
+const through = (arg('--through') ?? '').split(',').filter(Boolean);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const label = (n: Node): string => {
+  const url = n.callFrame.url.replace(/^.*\/(node_modules\/)?/, (m, nm) => (nm ? 'node_modules/' : '')).replace(/^file:\/\//, '');
+  return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
+};
+const self = new Map<string, number>();
+const via = new Map<string, number>(through.map((w) => [w, 0]));
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0;
+  total += dt;
+  const n = byId.get(id)!;
+  const key = label(n);
+  self.set(key, (self.get(key) ?? 0) + dt);
+  if (through.length) {
+    const stack: string[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) stack.push(label(byId.get(cur)!));
+    for (const w of through) if (stack.some((s) => s.includes(w))) via.set(w, via.get(w)! + dt);
+  }
+});
+const busy = total - (self.get('(idle) :0') ?? 0);
+console.log(`| self % of busy | function |\n|--:|---|`);
+for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle) :0').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  console.log(`| ${((100 * v) / busy).toFixed(1)} | ${k.replace(/\|/g, '\\|')} |`);
+}
+if (through.length) {
+  console.log(`\n| stack through | % of busy |\n|---|--:|`);
+  for (const [w, v] of via) console.log(`| ${w} | ${((100 * v) / busy).toFixed(1)} |`);
+}

@@ -1,0 +1,234 @@
+/**
+ * Bench section (run by `npm run bench`, or alone with `npx tsx bench/sections/40-rest-bayeux.ts`):
+ * the cost of the REST path and of our Bayeux server against baselines measured in the same run.
+ *   1. REST: a bare fastify route (the same JSON body as a GET /api/v2/me, bench/rest-bayeux/
+ *      bare-server.ts), GET /api/v2/me, and POST /api/v2/me/channels/voice Ready/NotReady with
+ *      its DeviceStateChangeMessage delivered over the agent's websocket CometD session, with a
+ *      contact center of 200 and of 10,000 agents: requests per second, server CPU µs per request,
+ *      and both as % of the bare route (req/s, and per CPU-second).
+ *   2. Bayeux: deliveries per server CPU-second, our server against Faye 1.4, 200 users with one
+ *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts).
+ *   3. Memory: RSS of the 10,000-agent server before and with 10,000 websocket sessions.
+ * Every server and the load generator are separate processes (bench/rest-bayeux/child.ts); CPU is
+ * each server's own process.cpuUsage() around the measured window. The bare route is measured at
+ * the start and at the end (drift on a shared machine shows as a difference) and the % use their
+ * mean. 10,000 users are provisioned with the test hasher's scrypt cost (switchboard-server.ts).
+ * Options: BENCH_SECONDS (5 per REST row), BENCH_CONCURRENCY (16), BENCH_BIG (10000 agents),
+ * BENCH_ROUNDS (1000 rounds of 200 deliveries for ours; Faye gets a quarter), BENCH_REPEATS (3
+ * passes), BENCH_PARTS (rest,memory,bayeux: which tables), BENCH_PROFILE=<word> (children whose
+ * name holds the word run under --cpu-prof; see bench/rest-bayeux/profile-top.ts).
+ */
+import os from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child } from '../rest-bayeux/child.js';
+import type { RequestTemplate } from '../rest-bayeux/http-load.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const BIG = Number(process.env.BENCH_BIG ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rest,memory,bayeux').split(','));
+const BAYEUX_USERS = 200;
+const WINDOW = 20;
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'rest-bayeux');
+const basic = (u: string): string => 'Basic ' + Buffer.from(`${u}:bench`).toString('base64');
+const agentName = (i: number): string => `bench${i + 1}`;
+
+interface Row {
+  name: string;
+  agents: number | '';
+  reqPerSec: number;
+  cpuMicros: number;
+  extra?: string;
+}
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function post(base: string, path: string, auth: string, body: unknown): Promise<any> {
+  const r = await fetch(base + path, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await r.json();
+  if (json.statusCode !== 0) throw new Error(`POST ${path} -> ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** a REST row: the load generator runs `op`; the server's CPU is read around it */
+async function restRow(name: string, agents: number | '', server: Child, load: Child, op: string, args: object): Promise<Row> {
+  const before = await server.usage();
+  const r = await load.request(op, args);
+  const after = await server.usage();
+  if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
+  if (r.count === 0) throw new Error(`${name}: no request completed`);
+  const extra = r.deliveries !== undefined ? `${r.deliveries} notifications delivered` : undefined;
+  return { name, agents, reqPerSec: r.count / r.seconds, cpuMicros: (after.cpuMicros - before.cpuMicros) / r.count, extra };
+}
+
+/** the workers' agents, spread over the whole contact center */
+const workerAgents = (agents: number): number[] => Array.from({ length: CONCURRENCY }, (_, w) => Math.floor((w * agents) / CONCURRENCY));
+
+/** A running server and the rows it is measured by (each row a load-generator op and its arguments). */
+interface Measured {
+  server: Child;
+  rows: { name: string; agents: number | ''; op: string; args: object }[];
+}
+
+async function startSwitchboard(agents: number, load: Child): Promise<Measured & { base: string; startMs: number; meBody: string }> {
+  const { child: server, ready } = await Child.start(`switchboard (${agents} agents)`, join(here, 'switchboard-server.ts'), ['--agents', String(agents)]);
+  const base: string = ready.baseUrl;
+  const port = Number(new URL(base).port);
+  const chosen = workerAgents(agents);
+  for (const i of chosen) {
+    await post(base, '/api/v2/me', basic(agentName(i)), { operationName: 'StartContactCenterSession', channels: ['voice'] });
+    await post(base, '/api/v2/me/channels/voice', basic(agentName(i)), { operationName: 'NotReady' });
+  }
+  const meBody = await (await fetch(base + '/api/v2/me', { headers: { Authorization: basic(agentName(chosen[0])) } })).text();
+  const getMe: RequestTemplate[] = chosen.map((i) => ({ method: 'GET', path: '/api/v2/me', auth: basic(agentName(i)) }));
+  const states: RequestTemplate[] = chosen.map((i) => ({
+    method: 'POST',
+    path: '/api/v2/me/channels/voice',
+    auth: basic(agentName(i)),
+    bodies: [JSON.stringify({ operationName: 'Ready' }), JSON.stringify({ operationName: 'NotReady' })],
+  }));
+  // each worker's websocket CometD session, held by the load generator under this server's name
+  await load.request('openNotified', { key: base, baseUrl: base, auths: states.map((t) => t.auth), subscription: '/v2/me/**' });
+  return {
+    server,
+    base,
+    startMs: ready.startMs,
+    meBody,
+    rows: [
+      { name: 'GET /api/v2/me', agents, op: 'rest', args: { port, templates: getMe, concurrency: CONCURRENCY, seconds: SECONDS } },
+      { name: 'POST channels/voice Ready/NotReady + notification', agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS } },
+    ],
+  };
+}
+
+async function startBare(body: string): Promise<Measured> {
+  process.env.BENCH_BARE_BODY = body;
+  const { child: server, ready } = await Child.start('bare fastify', join(here, 'bare-server.ts'));
+  const port = Number(new URL(ready.baseUrl).port);
+  return { server, rows: [{ name: 'bare fastify GET (same body)', agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS } }] };
+}
+
+/** RSS of the big server before and with one websocket session per agent */
+async function memoryRows(big: { server: Child; base: string }, agents: number, load: Child): Promise<string[]> {
+  const idle = await big.server.usage();
+  const auths = Array.from({ length: agents }, (_, i) => basic(agentName(i)));
+  // 8 at a time: the first Basic login of each user is verified through the per-source queue (8)
+  const opened = await load.request('openMany', { baseUrl: big.base, auths, subscription: '/v2/me/**', batch: 8 }, 900_000);
+  const full = await big.server.usage();
+  await load.request('closeMany', {}, 600_000);
+  return [
+    `| ${agents}-agent server, ${CONCURRENCY} CometD sessions | ${idle.rssMiB.toFixed(0)} |`,
+    `| same, ${opened.opened} more websocket sessions (one per agent, subscribed to /v2/me/**) | ${full.rssMiB.toFixed(0)} |`,
+    `| per websocket session | ${(((full.rssMiB - idle.rssMiB) * 1024) / opened.opened).toFixed(1)} KiB |`,
+  ];
+}
+
+/** deliveries per CPU-second of one Bayeux server with BAYEUX_USERS websocket sessions */
+async function bayeuxRow(kind: 'ours' | 'faye', rounds: number): Promise<{ perCpuSecond: number; perSecond: number; deliveries: number }> {
+  const { child: server, ready } = await Child.start(`bayeux ${kind}`, join(here, 'bayeux-server.ts'), ['--kind', kind, '--users', String(BAYEUX_USERS)]);
+  const { child: clients } = await Child.start(`bayeux clients (${kind})`, join(here, 'bayeux-load.ts'));
+  try {
+    await clients.request('open', { kind, baseUrl: ready.baseUrl, users: BAYEUX_USERS });
+    // a warm-up of a tenth of the rounds, then the measured rounds
+    let firstRound = 0;
+    const pass = async (n: number): Promise<{ cpu: number; seconds: number; total: number }> => {
+      const total = n * BAYEUX_USERS;
+      await clients.request('expect', { total, firstRound });
+      const done = new Promise<void>((resolve) => clients.on('done', () => resolve()));
+      clients.on('progress', (m) => server.send('delivered', { round: m.round }));
+      const before = await server.usage();
+      const t0 = performance.now();
+      await server.request('publish', { rounds: n, window: WINDOW, firstRound });
+      await done;
+      const seconds = (performance.now() - t0) / 1000;
+      const after = await server.usage();
+      firstRound += n;
+      server.send('delivered', { round: firstRound - 1 });
+      return { cpu: (after.cpuMicros - before.cpuMicros) / 1e6, seconds, total };
+    };
+    await pass(Math.max(1, Math.floor(rounds / 10)));
+    const m = await pass(rounds);
+    return { perCpuSecond: m.total / m.cpu, perSecond: m.total / m.seconds, deliveries: m.total };
+  } finally {
+    await clients.request('close').catch(() => undefined);
+    await clients.stop();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`REST and Bayeux against baselines: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start; ${SECONDS} s per REST row, ${CONCURRENCY} connections, best of ${REPEATS} interleaved passes\n`);
+  const { child: load } = await Child.start('load generator', join(here, 'http-load.ts'));
+  const running: Child[] = [];
+  try {
+    const small = await startSwitchboard(200, load);
+    running.push(small.server);
+    const big = await startSwitchboard(BIG, load);
+    running.push(big.server);
+    const bare = await startBare(small.meBody);
+    running.push(bare.server);
+    const measured = [bare, small, big];
+    // every row once per pass, passes interleaved: a slow moment of the shared machine hits one pass
+    const passes = new Map<string, Row[]>();
+    for (let pass = 0; pass < (PARTS.has('rest') ? REPEATS : 0); pass++) {
+      for (const m of measured) {
+        for (const r of m.rows) {
+          const row = await restRow(r.name, r.agents, m.server, load, r.op, r.args);
+          const key = `${r.name}|${r.agents}`;
+          passes.set(key, [...(passes.get(key) ?? []), row]);
+        }
+      }
+    }
+    const best = (key: string): Row & { spread: string } => {
+      const all = passes.get(key)!;
+      const cheapest = all.reduce((a, b) => (b.cpuMicros < a.cpuMicros ? b : a));
+      const fastest = Math.max(...all.map((r) => r.reqPerSec));
+      const spread = `CPU µs ${all.map((r) => fmt(r.cpuMicros, 0)).join(' / ')}; req/s ${all.map((r) => fmt(r.reqPerSec, 0)).join(' / ')}`;
+      return { ...cheapest, reqPerSec: fastest, spread };
+    };
+    const bareBest = PARTS.has('rest') ? best('bare fastify GET (same body)|') : undefined!;
+    if (PARTS.has('rest')) console.log('| REST | agents | req/s (best) | server CPU µs/req (best) | % of bare req/s | % of bare per CPU-second | every pass |\n|---|--:|--:|--:|--:|--:|---|');
+    const line = (r: Row & { spread: string }) =>
+      `| ${r.name} | ${r.agents} | ${fmt(r.reqPerSec)} | ${fmt(r.cpuMicros, 1)} | ${fmt((100 * r.reqPerSec) / bareBest.reqPerSec)} % | ${fmt((100 * bareBest.cpuMicros) / r.cpuMicros)} % | ${r.spread}${r.extra ? `; ${r.extra} (last pass)` : ''} |`;
+    for (const key of passes.keys()) console.log(line(best(key)));
+    for (const name of PARTS.has('rest') ? ['GET /api/v2/me', 'POST channels/voice Ready/NotReady + notification'] : []) {
+      const a = best(`${name}|200`);
+      const b = best(`${name}|${BIG}`);
+      console.log(`\n${name}: ${BIG} agents cost ${fmt(b.cpuMicros / a.cpuMicros, 2)}× the CPU per request of 200 agents (target ≤ 1.2×)`);
+    }
+    await load.request('closeNotified', { key: small.base });
+    await load.request('closeNotified', { key: big.base });
+    await small.server.stop();
+    await bare.server.stop();
+
+    if (PARTS.has('memory')) {
+      console.log('\n| server memory | RSS MiB |\n|---|--:|');
+      for (const m of await memoryRows(big, BIG, load)) console.log(m);
+    }
+    await big.server.stop();
+    console.log(`\n| server start-up, agents | seconds (test hasher cost) |\n|--:|--:|\n| 200 | ${fmt(small.startMs / 1000, 1)} |\n| ${BIG} | ${fmt(big.startMs / 1000, 1)} |`);
+
+    if (PARTS.has('bayeux')) {
+      console.log('\n| Bayeux, 200 users × 1 websocket session | deliveries | deliveries / CPU-second | deliveries / s | vs Faye per CPU-second |\n|---|--:|--:|--:|--:|');
+      const ours = await bayeuxRow('ours', ROUNDS);
+      const faye = await bayeuxRow('faye', Math.max(10, Math.floor(ROUNDS / 4)));
+      console.log(`| Switchboard src/bayeux | ${fmt(ours.deliveries)} | ${fmt(ours.perCpuSecond)} | ${fmt(ours.perSecond)} | ${fmt(ours.perCpuSecond / faye.perCpuSecond, 2)}× |`);
+      console.log(`| Faye 1.4 (memory engine) | ${fmt(faye.deliveries)} | ${fmt(faye.perCpuSecond)} | ${fmt(faye.perSecond)} | 1× |`);
+    }
+    console.log(`\nmachine: ${os.cpus().length} cpu, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+  } finally {
+    for (const c of running) await c.stop();
+    await load.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error('benchmark failed:', e);
+    process.exit(1);
+  },
+);

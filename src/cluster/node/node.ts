@@ -1,0 +1,120 @@
+/**
+ * A cluster node (docs/scale-out.md): what `SWITCHBOARD_NATS_URL` turns on. It connects to NATS,
+ * and gives the composition root (src/app/app.ts) four things, everything else being the
+ * single-node app unchanged:
+ *   - `router`, the switch the GWS layer uses: each contact center served by its owned logged
+ *     switch or by the forwarding port to its owner (switch-router.ts), with `ownership` deciding
+ *     which, from the leases (ownership.ts);
+ *   - `bus`, the per-user notification subjects: the notifier, the team and logout publish there,
+ *     and the Bayeux presence hook subscribes this node to the users it holds sessions of
+ *     (../bus/user-bus.ts);
+ *   - `sessions`, the relay that keeps every node's in-memory HTTP sessions in step through the
+ *     shared store and `switchboard.sessions` (../bus/session-relay.ts);
+ *   - `start` (after the topologies are configured) and `close`.
+ * The cluster core (log, lease, command server, forwarding port) comes in through `ClusterCore`,
+ * built over the same NATS connection (core.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
+import type { ClusterConfig } from '../../config/types.js';
+import type { Clock } from '../../switch/port.js';
+import type { SwitchAccess } from '../../switch/port-access.js';
+import type { SwitchLog } from '../../switch/door.js';
+import type { CommandLog, OwnershipLease } from '../contract.js';
+import { LoggedSwitch } from '../logged-switch.js';
+import { SessionRelay } from '../bus/session-relay.js';
+import { natsTransport } from '../bus/transport.js';
+import { UserBus } from '../bus/user-bus.js';
+import { Ownership } from './ownership.js';
+import { SwitchRouter } from './switch-router.js';
+
+/** What the cluster core offers a node over its NATS connection. */
+export interface ClusterCore {
+  log: CommandLog;
+  lease: OwnershipLease;
+  /** answer ccId's command subject from `port`; returns its stop function */
+  serveCommands(ccId: string, port: SwitchAccess): () => Promise<void> | void;
+  /** the forwarding port to ccId's owner */
+  forwarder(ccId: string): SwitchAccess;
+  close(): Promise<void>;
+}
+
+export type ClusterCoreFactory = (nc: NatsConnection, node: string) => Promise<ClusterCore>;
+
+export interface NodeLog {
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+}
+
+export interface NodeOptions {
+  config: ClusterConfig;
+  clock: Clock;
+  core: ClusterCoreFactory;
+  /** which contact center a DN belongs to (the GWS directory, filled once the store is read) */
+  contactCenterOfDn(dn: string): string | undefined;
+  /** the switch's failure log and the audit check, as for a single-node switch */
+  switchLog: SwitchLog;
+  auditAvailable: () => boolean;
+  /** where the node's own lines go (fastify's logger exists only later: a late-bound sink) */
+  log: () => NodeLog | undefined;
+}
+
+export interface ClusterNode {
+  readonly node: string;
+  readonly nc: NatsConnection;
+  readonly router: SwitchRouter;
+  readonly bus: UserBus;
+  readonly sessions: SessionRelay;
+  readonly ownership: Ownership;
+  /** take or watch every configured contact center (after router.configure for each) */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** a node id when none is configured: readable in logs, unique enough for a lease */
+export function generatedNodeId(): string {
+  return `node-${randomBytes(4).toString('hex')}`;
+}
+
+export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
+  const node = opts.config.nodeId ?? generatedNodeId();
+  const log = (level: keyof NodeLog, o: object, m: string) => opts.log()?.[level]({ component: 'cluster', node, ...o }, m);
+  const nc = await connect({ servers: opts.config.natsUrl, name: `switchboard ${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const transport = natsTransport(nc, (err, what) => log('warn', { err }, `cluster bus: ${what} failed`));
+  const core = await opts.core(nc, node);
+  const router = new SwitchRouter(opts.contactCenterOfDn);
+  const bus = new UserBus(transport, (err, what) => log('warn', { err }, `cluster bus: ${what} failed`));
+  const sessions = new SessionRelay(node, transport, (err, what) => log('warn', { err }, `${what} failed`));
+  const ownership = new Ownership({
+    node,
+    lease: core.lease,
+    router,
+    openSwitch: async (ccId, onLost) =>
+      LoggedSwitch.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost }),
+    serveCommands: core.serveCommands,
+    forwarder: core.forwarder,
+    log: { info: (o, m) => log('info', o, m), warn: (o, m) => log('warn', o, m) },
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    node,
+    nc,
+    router,
+    bus,
+    sessions,
+    ownership,
+    start: () => ownership.start(),
+    close() {
+      closing ??= (async () => {
+        await ownership.stop();
+        router.stop();
+        bus.close();
+        sessions.close();
+        await core.close();
+        await nc.drain().catch(() => nc.close());
+      })();
+      return closing;
+    },
+  };
+}

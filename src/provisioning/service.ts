@@ -9,9 +9,11 @@
  *      yet, or made under another key) is verified once with scrypt and kept if it matches; every
  *      other password is hashed anew. Hashing and verifying run at most `hashConcurrency` at once
  *      on libuv's threads (parallel.ts), off the main thread. A sipPassword becomes its HA1 hashes;
- *   3. hand storage the plan (hashes only), written in one transaction.
+ *   3. hand storage the plan (hashes only, and a digest of it: storage skips a plan it last wrote),
+ *      written in one transaction.
  * Storage (ProvisioningStorage) therefore never sees a plain-text password and checks nothing.
  */
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ha1 } from '../sip/digest.js';
 import type { PasswordHasher } from '../store/password.js';
@@ -46,6 +48,12 @@ export function sipCredentials(dn: string, realm: string, password: string): Sip
   return { realm, ha1Md5: ha1('MD5', dn, realm, password), ha1Sha256: ha1('SHA-256', dn, realm, password) };
 }
 
+/** SHA-256 of what a plan writes: the spec without its plain passwords, and the credentials. */
+export function planDigest(spec: ContactCenterSpec, credentials: readonly PlannedCredentials[]): string {
+  const users = spec.users.map(({ password: _password, sipPassword: _sip, ...kept }) => kept);
+  return createHash('sha256').update(JSON.stringify({ v: 1, spec: { ...spec, users }, credentials })).digest('hex');
+}
+
 export class ProvisioningService {
   private readonly concurrency: number;
   /** what the last apply cost */
@@ -68,7 +76,7 @@ export class ProvisioningService {
       const mine = stored && stored.contactCenterId === existing?.id ? stored : undefined;
       return this.credentialsOf(spec, u, mine, stats);
     });
-    const written = await this.storage.writeContactCenter({ spec, credentials });
+    const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials) });
     this.lastStats = stats;
     return written;
   }

@@ -285,6 +285,11 @@ export interface ContactCenterPlan {
   spec: ContactCenterSpec;
   /** per spec.users index */
   credentials: readonly PlannedCredentials[];
+  /**
+   * digest of everything the plan writes (spec without its plain passwords, and the credentials): a
+   * contact center last written from a plan with this digest is left as it is (a restart writes nothing)
+   */
+  digest: string;
 }
 
 export interface ProvisioningStorage {

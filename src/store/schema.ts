@@ -165,6 +165,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN password_fingerprint TEXT; -- HMAC of (password_hash, password) under a key kept outside the database; NULL = none yet
     `,
   },
+  {
+    version: 6,
+    description: 'digest of the plan a contact center was last written from (re-applying the same one writes nothing)',
+    sql: `
+      ALTER TABLE contact_centers ADD COLUMN applied_digest TEXT; -- SHA-256 of the applied plan, no secrets in it; NULL = write
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
 import { storeFaultOf } from '../../src/store/faults.js';
 import { PostgresStore } from '../../src/store/postgres.js';
-import { POSTGRES_SCHEMA_VERSION } from '../../src/store/sql/postgres-schema.js';
+import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../src/store/sql/postgres-schema.js';
 import { provision } from '../../src/store/provision.js';
 import { verifyPassword } from '../../src/store/password.js';
 import { describeDatabase } from '../../src/store/open.js';
@@ -57,7 +57,7 @@ describe('PostgresStore', () => {
     await client.connect();
     const versions = await client.query('SELECT version FROM schema_version ORDER BY version');
     await client.end();
-    assert.deepEqual(versions.rows.map((r) => r.version), [POSTGRES_SCHEMA_VERSION]);
+    assert.deepEqual(versions.rows.map((r) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version), 'each migration once');
 
     await Promise.all(nodes.map((n) => provision(n, {})));
     assert.equal((await nodes[2].listContactCenters()).length, 1, 'the demo once, whichever node came first');

@@ -144,6 +144,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX sessions_last_seen ON sessions(last_seen);
     `,
   },
+  {
+    version: 2,
+    description: 'digest of the plan a contact center was last written from (SQLite version 6)',
+    sql: `
+      ALTER TABLE contact_centers ADD COLUMN applied_digest TEXT;
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1].version;

@@ -3,7 +3,8 @@
  * contact center back, and writing a validated ContactCenterPlan. Storage only: validation and
  * hashing happened above (src/provisioning/service.ts); this file never sees a plain password.
  *
- * `writeContactCenter` makes the stored contact center match the plan in one transaction: rows are
+ * `writeContactCenter` makes the stored contact center match the plan in one transaction (nothing at
+ * all when it was last written from a plan with the same digest: a restart writes nothing): rows are
  * matched by their natural key (userName, DN, place name, group name, operationName), so everything
  * that stays keeps its id, and rows the plan no longer names are deleted (audit rows keep the old
  * ids as plain text). Users, devices, places and memberships are written with one statement per
@@ -137,6 +138,8 @@ function statements(d: Dialect) {
     ccAll: `SELECT id, name, features, settings FROM contact_centers ORDER BY ${d.insertionOrder}`,
     ccInsert: 'INSERT INTO contact_centers (id, name, features, settings) VALUES (@id, @name, @features, @settings)',
     ccUpdate: 'UPDATE contact_centers SET features = @features, settings = @settings WHERE id = @id',
+    ccDigest: 'SELECT applied_digest FROM contact_centers WHERE id = @id',
+    ccSetDigest: 'UPDATE contact_centers SET applied_digest = @digest WHERE id = @id',
 
     userByName: 'SELECT * FROM users WHERE user_name = @userName',
     usersOfCc: `SELECT * FROM users WHERE contact_center_id = @cc ORDER BY position, ${d.insertionOrder}`,
@@ -310,12 +313,14 @@ export class SqlProvisioning implements ProvisioningStorage {
     return this.db.transaction((tx) => this.write(tx, plan));
   }
 
-  private async write(tx: SqlExecutor, { spec, credentials }: ContactCenterPlan): Promise<ContactCenterRecord> {
+  private async write(tx: SqlExecutor, { spec, credentials, digest }: ContactCenterPlan): Promise<ContactCenterRecord> {
     const s = this.s;
     // two nodes applying one contact center at once: one after the other, each whole
     const serialize = this.db.dialect.serializeOn?.('name');
     if (serialize) await tx.get(serialize, { name: `switchboard/contact-center/${spec.name}` });
     const again = await tx.get<CcRow>(s.ccByName, { name: spec.name });
+    // written from this very plan last time: nothing to do (a restart with the same configuration)
+    if (again && (await tx.get<{ applied_digest: string | null }>(s.ccDigest, { id: again.id }))?.applied_digest === digest) return toCc(again);
     const cc = again?.id ?? newContactCenterId();
     const features = json(spec.features);
     const settings = json(spec.settings);
@@ -417,6 +422,7 @@ export class SqlProvisioning implements ProvisioningStorage {
       });
     }
 
+    await tx.run(s.ccSetDigest, { id: cc, digest });
     return toCc((await tx.get<CcRow>(s.ccById, { id: cc }))!);
   }
 }

@@ -18,6 +18,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Store } from '../store/port.js';
 import type { SwitchEvent } from '../switch/model.js';
 import type { RequestDone } from '../gws/logging.js';
+import { telephonyMetrics, type TelephonySink, type TelephonySource } from './telephony-metrics.js';
 
 /** What the metrics read from the Bayeux server when scraped. */
 export interface CometdGauges {
@@ -175,6 +176,11 @@ export class Metrics {
       else this.monitoring.delete(view.dn);
     }
   };
+
+  /** the telephony's metrics in this registry (src/app/telephony-metrics.ts); src/app/telephony.ts feeds the sink */
+  telephony(source: TelephonySource): TelephonySink {
+    return telephonyMetrics(this.registry, source);
+  }
 
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {

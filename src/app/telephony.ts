@@ -29,6 +29,8 @@ import type { Config } from '../config/types.js';
 import { SIP_ENDPOINT_DEFAULTS, sipSettingsOf } from '../config/defaults.js';
 import type { ContactCenterSnapshot } from '../store/port.js';
 import type { Clock } from '../switch/port.js';
+import type { Metrics } from './metrics.js';
+import type { TelephonySink } from './telephony-metrics.js';
 import type { SipSettings, SwitchEvent } from '../switch/model.js';
 
 /** The SIP port could not be bound (in use, not allowed, address not on this machine). */
@@ -120,6 +122,8 @@ export class Telephony {
   readonly advertisedHost: string;
   private server?: SipServer;
   private closing?: Promise<void>;
+  /** the metrics' sink (observeMetrics), fed by the SIP server */
+  private metricsSink?: TelephonySink;
   /** calls given a test tone, for removal when their media ends */
   private readonly tonedCalls = new Set<string>();
 
@@ -146,6 +150,16 @@ export class Telephony {
 
   /** the call model's `endpoints` option: SIP where it claims a leg, the simulated endpoints elsewhere */
   readonly install = (host: EndpointHost, simulated: SimulatedEndpoints): EndpointSelector => this.endpoints.install(host, simulated);
+
+  /** Register the telephony's metrics in the app's registry (before start). */
+  observeMetrics(metrics: Metrics): void {
+    this.metricsSink = metrics.telephony({
+      registrations: () => this.server?.registrar.registeredCount ?? 0,
+      activeDialogs: () => this.endpoints.activeDialogs(),
+      rtpLegs: () => this.endpoints.mediaLegs(),
+      mixerStats: (reset) => this.media.stats(reset),
+    });
+  }
 
   /** the SIP port actually bound (after start) */
   get port(): number | undefined {
@@ -176,6 +190,10 @@ export class Telephony {
         digestAlgorithms: [...config.sip.digestAlgorithms] as DigestAlgorithm[],
         // INVITE with Replaces (RFC 3891) is understood, so `Require: replaces` is accepted
         supportedExtensions: ['replaces'],
+        observer: {
+          answered: (method, status) => this.metricsSink?.answered(method, status),
+          dropped: (reason) => this.metricsSink?.dropped(reason),
+        },
         ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
       });
     } catch (error) {

@@ -289,6 +289,11 @@ export class Registrar {
     return this.bindings(dn)[0];
   }
 
+  /** DNs with at least one live binding */
+  get registeredCount(): number {
+    return this.bindingsByDn.size;
+  }
+
   isRegistered(dn: string): boolean {
     return this.bindingsByDn.has(dn);
   }

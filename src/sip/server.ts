@@ -80,7 +80,18 @@ export interface SipServerOptions {
   userAgent?: string;
   /** digest challenges offered, in order (see DigestServerOptions.algorithms) */
   digestAlgorithms?: readonly DigestAlgorithm[];
+  /** counts for the metrics (src/app/telephony-metrics.ts) */
+  observer?: SipObserver;
 }
+
+/** What the server reports for metrics: each final answer once, and what it refused before handling. */
+export interface SipObserver {
+  answered(method: string, status: number): void;
+  dropped(reason: 'malformed_answered' | 'malformed_dropped' | 'blocked'): void;
+}
+
+/** at most one "malformed SIP" log line per source address per this many ms (never one per packet) */
+const MALFORMED_LOG_EVERY_MS = 60_000;
 
 export interface OutgoingRequest {
   method: string;
@@ -110,6 +121,14 @@ function localFailure(request: SipRequest, reason: 'timeout' | 'transport'): Sip
   return buildResponse(request, reason === 'timeout' ? 408 : 503);
 }
 
+/** the user part of a name-addr or URI, for log lines (undefined when there is none) */
+function parseUserOf(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const open = text.indexOf('<');
+  const uri = open >= 0 ? text.slice(open + 1, text.indexOf('>', open) >>> 0) : text;
+  return /^(?:sips?|tel):([^@;>]+)/i.exec(uri.trim())?.[1];
+}
+
 export class SipServer {
   private transport!: SipTransport;
   readonly layer: TransactionLayer;
@@ -121,6 +140,10 @@ export class SipServer {
   private readonly acksByDialog = new Map<string, { ack: SipRequest; destination: Destination }>();
   /** counters for tests and metrics */
   readonly stats = { malformedAnswered: 0, malformedDropped: 0, handlerErrors: 0 };
+  /** final responses already counted (a retransmission sends the same object again) */
+  private readonly counted = new WeakSet<SipResponse>();
+  /** source address -> when its last malformed message was logged */
+  private readonly malformedLogged = new Map<string, number>();
 
   private constructor(private readonly options: SipServerOptions) {
     this.advertisedHost = options.advertisedHost ?? options.host;
@@ -136,7 +159,13 @@ export class SipServer {
     });
     this.layer = new TransactionLayer(
       options.clock,
-      (message, destination) => this.transport.send(message, destination),
+      (message, destination) => {
+        if (message.kind === 'response' && message.status >= 200 && !this.counted.has(message)) {
+          this.counted.add(message);
+          this.options.observer?.answered(getHeader(message, 'CSeq')?.trim().split(/\s+/)[1] ?? 'other', message.status);
+        }
+        return this.transport.send(message, destination);
+      },
       {
         request: (transaction) => this.onRequest(transaction),
         ack: (request, source) => this.options.handler?.ack?.(request, source),
@@ -171,14 +200,19 @@ export class SipServer {
   private onMessage(result: ParseResult, source: Destination): void {
     if (!result.ok) {
       const partial = result.partial;
+      this.logMalformed(source, result.status, result.error);
       if (partial?.kind === 'request' && partial.method !== 'ACK' && parseVia(getHeader(partial, 'Via') ?? '')) {
         this.stats.malformedAnswered++;
+        this.options.observer?.dropped('malformed_answered');
         const response = buildResponse(partial, result.status, {
           reason: `${result.status === 513 ? 'Message Too Large' : 'Bad Request'} (${result.error})`,
           toTag: newTag(),
         });
         this.transport.send(response, responseDestination(partial, source));
-      } else this.stats.malformedDropped++;
+      } else {
+        this.stats.malformedDropped++;
+        this.options.observer?.dropped('malformed_dropped');
+      }
       return;
     }
     const message = result.message;
@@ -190,6 +224,7 @@ export class SipServer {
     const request = transaction.request;
     try {
       if (this.registrar.isBlocked(transaction.source.address)) {
+        this.options.observer?.dropped('blocked');
         transaction.reply(403, { reason: 'Forbidden (blocked)' });
         return;
       }
@@ -203,7 +238,12 @@ export class SipServer {
         return;
       }
       if (request.method === 'REGISTER') {
-        transaction.respond(this.registrar.handleRegister(request, transaction.source));
+        const dn = parseUserOf(getHeader(request, 'To'));
+        const before = new Set(dn ? this.registrar.bindings(dn).map((b) => b.uri) : []);
+        const response = this.registrar.handleRegister(request, transaction.source);
+        if (response.status === 403) this.logAuthenticationFailed(request, transaction.source);
+        if (response.status === 200 && dn) this.logBindingChanges(dn, before, transaction.source);
+        transaction.respond(response);
         return;
       }
       if (request.method === 'OPTIONS') {
@@ -215,12 +255,52 @@ export class SipServer {
         transaction.reply(NO_HANDLER_STATUS[request.method] ?? 501);
         return;
       }
+      this.logRequestIn(request, transaction.source);
       handler.request(transaction, this);
     } catch (error) {
       this.stats.handlerErrors++;
       this.options.log?.('warn', 'SIP request handler failed', { method: request.method, error: String(error) });
       transaction.reply(500);
     }
+  }
+
+  /** INVITE (new calls) and BYE in, one info line each (transactions absorb retransmissions before this). */
+  private logRequestIn(request: SipRequest, source: Destination): void {
+    if (request.method !== 'INVITE' && request.method !== 'BYE') return;
+    const inDialog = /;\s*tag=/i.test(getHeader(request, 'To') ?? '');
+    if (request.method === 'INVITE' && inDialog) return;
+    this.options.log?.('info', `SIP ${request.method} in`, {
+      callId: getHeader(request, 'Call-ID'),
+      from: parseUserOf(getHeader(request, 'From')),
+      to: parseUserOf(request.uri),
+      source: `${source.address}:${source.port}`,
+    });
+  }
+
+  /** New and removed bindings of a REGISTER, one info line each (a refresh of a known contact logs nothing). */
+  private logBindingChanges(dn: string, before: Set<string>, source: Destination): void {
+    const after = new Set(this.registrar.bindings(dn).map((b) => b.uri));
+    for (const uri of after) if (!before.has(uri)) this.options.log?.('info', 'SIP registration', { dn, contact: uri, source: `${source.address}:${source.port}` });
+    for (const uri of before) if (!after.has(uri)) this.options.log?.('info', 'SIP registration removed', { dn, contact: uri });
+  }
+
+  /** A refused REGISTER or INVITE (wrong credentials, or from a blocked address): one warn line. */
+  private logAuthenticationFailed(request: SipRequest, source: Destination): void {
+    this.options.log?.('warn', 'SIP authentication failed', {
+      method: request.method,
+      dn: parseUserOf(request.method === 'REGISTER' ? getHeader(request, 'To') : getHeader(request, 'From')),
+      source: `${source.address}:${source.port}`,
+    });
+  }
+
+  /** Malformed SIP is logged (warn) at most once per source address per minute, with the first reason. */
+  private logMalformed(source: Destination, status: number, error: string): void {
+    const now = this.options.clock.now();
+    const last = this.malformedLogged.get(source.address);
+    if (last !== undefined && now - last < MALFORMED_LOG_EVERY_MS) return;
+    if (this.malformedLogged.size >= 10_000) this.malformedLogged.clear();
+    this.malformedLogged.set(source.address, now);
+    this.options.log?.('warn', 'malformed SIP dropped or refused (logged once a minute per source)', { source: source.address, status, error: error.slice(0, 200) });
   }
 
   private capabilityHeaders(): SipHeader[] {
@@ -236,7 +316,9 @@ export class SipServer {
 
   /** Challenge or verify a request as coming from a DN (phones dialling out). */
   authenticate(transaction: ServerTransaction, dn: string) {
-    return this.registrar.authenticate(transaction.request, transaction.source, dn);
+    const outcome = this.registrar.authenticate(transaction.request, transaction.source, dn);
+    if (!outcome.ok && outcome.response.status === 403) this.logAuthenticationFailed(transaction.request, transaction.source);
+    return outcome;
   }
 
   /**
@@ -338,11 +420,13 @@ export class SipServer {
           timeout: (reason) => {
             if (settled) return;
             settled = true;
+            this.options.log?.('warn', `SIP ${outgoing.method} out ${reason === 'timeout' ? 'timed out' : 'could not be sent'}`, { callId, uri: outgoing.uri });
             resolve({ response: localFailure(request, reason) });
           },
         });
         this.pendingInvites.set(callId, transaction);
       };
+      if (outgoing.method === 'INVITE') this.options.log?.('info', 'SIP INVITE out', { callId, to: parseUserOf(outgoing.uri), uri: outgoing.uri });
       attempt(1);
     }).finally(() => this.pendingInvites.delete(callId)) as Promise<InviteResult>;
   }
@@ -395,6 +479,7 @@ export class SipServer {
     const request = dialog.createRequest(method, { ...options, contact: this.contact() });
     const destination = dialog.nextHop();
     if (!destination) return Promise.resolve(localFailure(request, 'transport'));
+    if (method === 'BYE') this.options.log?.('info', 'SIP BYE out', { callId: dialog.callId });
     return new Promise((resolve) => {
       this.sendRequest(request, destination, {
         response: (response) => {
@@ -409,7 +494,10 @@ export class SipServer {
           }
           resolve(response);
         },
-        timeout: (reason) => resolve(localFailure(request, reason)),
+        timeout: (reason) => {
+          this.options.log?.('warn', `SIP ${method} in dialog ${reason === 'timeout' ? 'timed out' : 'could not be sent'}`, { callId: dialog.callId });
+          resolve(localFailure(request, reason));
+        },
       });
     });
   }

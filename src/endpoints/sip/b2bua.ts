@@ -179,6 +179,15 @@ export class SipEndpoints implements Endpoints {
     this.server = server;
   }
 
+  /** for the metrics: SIP dialogs that are up, and RTP legs we opened */
+  get activeDialogs(): number {
+    return this.allDialogues().filter((d) => d.dialog && !d.ended).length;
+  }
+
+  get mediaLegs(): number {
+    return this.legOwners.size;
+  }
+
   // =========================================================================== selector rule
 
   claims(leg: { dn: string; kind: LegKind; contactCenterId: string }): boolean {
@@ -407,6 +416,7 @@ export class SipEndpoints implements Endpoints {
   private newInvite(transaction: ServerTransaction): void {
     const request = transaction.request;
     if (!this.inviteLimiter.admit(transaction.source.address)) {
+      if (this.inviteLimiter.firstRefusal(transaction.source.address)) this.log('warn', 'SIP INVITE flood: 503 to this source for the rest of the second', { source: transaction.source.address });
       transaction.reply(503, { reason: 'Service Unavailable (too many INVITEs)', headers: [{ name: 'Retry-After', value: '5' }] });
       return;
     }

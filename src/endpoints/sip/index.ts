@@ -87,6 +87,9 @@ export interface SipEndpointsHandle {
   onDigit(callId: string, phoneNumber: string, digit: ReceivedDigit): void;
   /** BYE every dialog, drop every media leg */
   close(): Promise<void>;
+  /** for the metrics: SIP dialogs that are up, RTP legs open */
+  activeDialogs(): number;
+  mediaLegs(): number;
 }
 
 export function createSipEndpoints(options: SipEndpointsOptions): SipEndpointsHandle {
@@ -108,5 +111,7 @@ export function createSipEndpoints(options: SipEndpointsOptions): SipEndpointsHa
     onSwitchEvent: (event) => endpoints.onSwitchEvent(event),
     onDigit: (callId, phoneNumber, digit) => endpoints.onDigit(callId, phoneNumber, digit),
     close: () => endpoints.close(),
+    activeDialogs: () => endpoints.activeDialogs,
+    mediaLegs: () => endpoints.mediaLegs,
   };
 }

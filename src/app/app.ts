@@ -6,6 +6,9 @@
  * With SIP on (sip.port != 0, or AppDeps.sipEphemeralPorts) it also builds the telephony
  * (src/app/telephony.ts: mixers, SIP endpoints under the switch's endpoint selector, the SIP server
  * bound in listen()); with SIP off, or no phone registered, the switch behaves as the simulated one.
+ * With config.cluster (SWITCHBOARD_NATS_URL) the process is a cluster node (src/cluster/node/node.ts,
+ * docs/scale-out.md): the node's router replaces the one switch, notifications and logout travel the
+ * per-user bus, HTTP sessions are relayed between nodes, and SIP is off; without it nothing changes.
  * Nothing else constructs these objects.
  */
 import { readFileSync } from 'node:fs';
@@ -39,6 +42,8 @@ import { ReadinessChecks, cachedCheck } from '../gws/routes/health.js';
 import { switchEventLogger } from '../gws/logging-events.js';
 import { Telephony } from './telephony.js';
 import { topologyOf } from './topology.js';
+import { joinCluster, type ClusterCoreFactory, type ClusterNode } from '../cluster/node/node.js';
+import { natsClusterCore } from '../cluster/node/core.js';
 
 export interface App {
   config: Config;
@@ -55,6 +60,8 @@ export interface App {
   readiness: ReadinessChecks;
   /** the Prometheus metrics of GET /metrics */
   metrics: Metrics;
+  /** present on a cluster node: its router (the `switch` above: methods may answer with Promises), bus, relay and ownership */
+  cluster?: ClusterNode;
   /**
    * bind SIP (when on; a failure rejects with a SipBindError) on sip.host:sip.port, then listen on
    * config.host:config.port (0 = ephemeral); baseUrl is the local URL actually bound
@@ -75,6 +82,8 @@ export interface AppDeps {
   passwordHasher?: PasswordHasher;
   /** turn SIP on with free SIP and RTP ports, whatever sip.port says (tests that drive real phones) */
   sipEphemeralPorts?: boolean;
+  /** the cluster core of a cluster node (config.cluster); default the NATS one (JetStream log, KV lease) */
+  clusterCore?: ClusterCoreFactory;
 }
 
 export const PACKAGE_VERSION: string = (() => {
@@ -116,8 +125,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const auditAvailable = () => audit?.available() ?? true;
   // SIP endpoints go under the switch the app builds (a switch given by a test is used as it is)
   let telephonyLog: FastifyInstance['log'] | undefined;
+  // a cluster node serves no SIP (docs/scale-out.md "SIP"): its phones would be bound to one node
   const telephony =
-    !deps.switch && (config.sip.port !== 0 || deps.sipEphemeralPorts)
+    !deps.switch && !config.cluster && (config.sip.port !== 0 || deps.sipEphemeralPorts)
       ? new Telephony({
           config,
           clock,
@@ -127,7 +137,23 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         })
       : undefined;
   const switchOptions = { clock, ids: deps.ids ?? randomIds(), log: { error: (o: object, m?: string) => switchLog?.error(o, m) }, auditAvailable };
-  const sw = deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
+  // a cluster node: the router serves each contact center by its owned switch or the owner's forwarding port
+  let clusterDirectory: Directory | undefined;
+  let clusterLog: FastifyInstance['log'] | undefined;
+  const cluster =
+    config.cluster && !deps.switch
+      ? await joinCluster({
+          config: config.cluster,
+          clock,
+          core: deps.clusterCore ?? natsClusterCore,
+          contactCenterOfDn: (dn) => clusterDirectory?.deviceByDn(dn)?.contactCenterId,
+          switchLog: switchOptions.log,
+          auditAvailable,
+          log: () => clusterLog,
+        })
+      : undefined;
+  // the router is the switch of a cluster node; its methods may answer with Promises (the GWS layer awaits them)
+  const sw = cluster ? (cluster.router as unknown as SwitchPort) : deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
   const metrics = new Metrics();
   telephony?.observeMetrics(metrics);
@@ -135,6 +161,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   try {
     await provision(store, config);
     const directory = new Directory();
+    clusterDirectory = directory;
     for (const cc of await store.listContactCenters()) {
       const snap = await store.snapshot(cc.id);
       if (!snap) continue;
@@ -148,11 +175,12 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // a user whose last HTTP session ended (expiry, logout) loses their CometD sessions with it
     let sessionLog: FastifyInstance['log'] | undefined;
     const sessions = new Sessions(config.sessionTtlSec * 1000, Date.now, {
-      store,
+      store: cluster ? cluster.sessions.wrap(store) : store,
       writeIntervalMs: config.sessionWriteIntervalSec * 1000,
       onError: (err, what) => sessionLog?.warn({ err }, `${what} failed`),
       onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId, 'afterDelivery'),
     });
+    cluster?.sessions.listen(sessions);
     await sessions.restore();
     const auth = new Auth(directory, sessions, hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
 
@@ -163,6 +191,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       authenticate: (req) => auth.authenticateSync(req),
       renderRefusal: gwsRefusal,
       metrics: metrics.bayeuxHook,
+      ...(cluster ? { presence: cluster.bus.presence } : {}),
       log: {
         info: (o, m) => bayeuxLog?.info(o, m),
         warn: (o, m) => bayeuxLog?.warn(o, m),
@@ -170,16 +199,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       },
     });
     metrics.readCometd(bayeux);
+    // what publishes to users and ends their sessions: on a cluster node, through the per-user bus
+    const publisher = cluster ? cluster.bus.attach(bayeux) : bayeux;
     // GET /readyz: each part that can stop serving says why (docs/operations.md)
     const readiness = new ReadinessChecks();
     readiness.add('audit', () => audit?.fault());
     readiness.add('store', cachedCheck(() => storeWritable(store), STORE_PROBE_MAX_AGE_MS));
     readiness.add('cometd', () => (bayeux.serving() ? undefined : 'CometD is shut down'));
+    if (cluster) readiness.add('cluster', () => (cluster.nc.isClosed() ? 'the NATS connection is closed' : undefined));
     if (telephony) readiness.add('sip', () => (telephony.port === undefined ? 'SIP is not listening (its sockets are not bound)' : undefined));
     // the supervision team extension: its rows for GET /api/v2/supervision/agents and its channel
     const team = new Team({ directory, sw, urls, clock });
     const gwsDeps: GwsDeps = {
-      config, directory, sw, store, urls, sessions, auth, bayeux,
+      config, directory, sw, store, urls, sessions, auth, bayeux: publisher,
       version: PACKAGE_VERSION,
       auditWritten: () => audit?.drain() ?? Promise.resolve(),
       auditFault: () => audit?.fault(),
@@ -202,9 +234,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     sessionLog = fastify.log.child({ component: 'sessions' });
     telephonyLog = fastify.log.child({ component: 'sip' });
 
-    const notifier = new Notifier({ urls, directory }, bayeux, fastify.log.child({ component: 'notifier' }));
+    clusterLog = fastify.log;
+    const notifier = new Notifier({ urls, directory }, publisher, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
-    team.attach(bayeux, fastify.log.child({ component: 'team' }));
+    team.attach(publisher, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];
     if (telephony) unsubscribe.push(sw.onEvent(telephony.onSwitchEvent));
     unsubscribe.push(sw.onEvent(metrics.onEvent), sw.onEvent(switchEventLogger(fastify.log.child({ component: 'events' }))));
@@ -213,6 +246,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       'upgrade',
       upgradeHandler({ bayeux, auth, front, limits: earlyErrorLimits(config), log: fastify.log.child({ component: 'upgrade' }) }),
     );
+
+    // take or watch each contact center only now: the listeners above hear the owned switches from the start
+    await cluster?.start();
 
     let closing: Promise<void> | undefined;
     return {
@@ -226,6 +262,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       ...(telephony ? { telephony } : {}),
       readiness,
       metrics,
+      ...(cluster ? { cluster } : {}),
       async listen() {
         const sip = telephony ? await telephony.start() : undefined;
         await fastify.listen({ host: config.host, port: config.port });
@@ -242,6 +279,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           await front.connections.shutdown(SHUTDOWN_GRACE_MS);
           await http;
           for (const off of unsubscribe) off();
+          await cluster?.close();
           sw.stop();
           await telephony?.close();
           await sessions.close();
@@ -253,6 +291,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     };
   } catch (err) {
     await telephony?.close().catch(() => undefined);
+    await cluster?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }

@@ -76,13 +76,18 @@ export class E2E {
     return { status: res.status, json: await res.json() };
   }
 
+  /** where `name`'s CometD client connects (a cluster harness puts users on different nodes) */
+  notificationsUrl(_name: string): string {
+    return this.baseUrl + '/api/v2/notifications';
+  }
+
   /** GET /me, find the device, connect the official client, subscribe /v2/me/*; optionally start a session and go Ready */
   async user(name: string, opts: { session?: boolean; ready?: boolean; password?: string } = {}): Promise<UserHandle> {
     const auth = 'Basic ' + Buffer.from(`${name}:${opts.password ?? 'demo'}`).toString('base64');
     const me = await this.fetchJson('GET', '/api/v2/me?subresources=*', auth);
     assert.equal(me.json.statusCode, 0, `GET /me for ${name}: ${JSON.stringify(me.json)}`);
     const dev = me.json.user.devices?.[0];
-    const client = await connectClient({ url: this.baseUrl + '/api/v2/notifications', transport: this.transport, headers: { Authorization: auth }, name });
+    const client = await connectClient({ url: this.notificationsUrl(name), transport: this.transport, headers: { Authorization: auth }, name });
     await client.subscribe('/v2/me/*');
     const self = this;
     const h: UserHandle = {

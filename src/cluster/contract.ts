@@ -25,12 +25,15 @@
  *     `observed` entry right after the input that produced it; the replay reads it back.
  *
  * Every type here is plain JSON (an entry goes on the wire as JSON), and `seq` is the log's own
- * sequence number (JetStream's stream sequence): opaque, increasing, 0 = empty log.
+ * sequence number (JetStream's stream sequence): opaque, increasing, 0 = empty log. A log may
+ * answer synchronously (the in-memory one): the logged switch is then as synchronous as the call
+ * model, which is what the replay property test relies on.
  */
 import { ErrorCode, fail } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { AnswerOutcome, EndpointFact, IncomingCall } from '../endpoints/port.js';
 import type { SwitchPort } from '../switch/port.js';
+import type { Awaitable } from '../switch/port-access.js';
 
 // ====================================================================== the async port
 
@@ -95,10 +98,25 @@ export type LogEntry =
   | { kind: 'fact'; at: number; fact: EndpointFact }
   /** a call from outside fed from outside any command (a trunk INVITE), served by endpoints `by` */
   | { kind: 'incoming'; at: number; call: IncomingCall; by: string }
-  /** what the endpoints decided while entry `of` was applied, in call order */
-  | { kind: 'observed'; of: number; selected: string[]; answers: AnswerOutcome[] };
+  /** what the endpoints decided while entry `of` was applied, in order (only when not the replay's default) */
+  | { kind: 'observed'; of: number; tape: TapeItem[] };
 
 export type LogEntryKind = LogEntry['kind'];
+
+/** A leg effect whose call and outcome the tape records (call-wide effects are not taped). */
+export type TapedEffect = 'offer' | 'answer' | 'release' | 'moveLeg' | 'sendDtmf';
+
+/**
+ * One thing the world below the switch decided while an entry was applied, in the order it
+ * happened: which endpoints serve a leg (every selection), a leg effect on endpoints that are not
+ * the simulated ones (with Answer's outcome), a fact those endpoints fed from inside an effect, and
+ * whether the supervision audit could be written. The replay's default: simulated, audit true.
+ */
+export type TapeItem =
+  | { k: 'select'; name: string }
+  | { k: 'effect'; name: string; effect: TapedEffect; outcome?: AnswerOutcome }
+  | { k: 'fact'; fact: EndpointFact }
+  | { k: 'audit'; ok: boolean };
 
 /** An entry with its sequence number. */
 export interface LoggedEntry {
@@ -115,11 +133,11 @@ export interface CommandLog {
    * Append `entry` if the contact center's last sequence is `expectedLastSeq` (0: empty log);
    * otherwise refuse and say what the last sequence is. Never appends on refusal.
    */
-  append(ccId: string, entry: LogEntry, expectedLastSeq: number): Promise<AppendOutcome>;
+  append(ccId: string, entry: LogEntry, expectedLastSeq: number): Awaitable<AppendOutcome>;
   /** every entry with seq > afterSeq, oldest first, up to the last one at the time of the call */
-  read(ccId: string, afterSeq?: number): Promise<LoggedEntry[]>;
+  read(ccId: string, afterSeq?: number): Awaitable<LoggedEntry[]>;
   /** the last sequence of the contact center's log (0 when empty) */
-  lastSeq(ccId: string): Promise<number>;
+  lastSeq(ccId: string): Awaitable<number>;
   close(): Promise<void>;
 }
 

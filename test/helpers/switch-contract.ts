@@ -17,6 +17,7 @@ import type { AnswerOutcome, EndpointHost, Endpoints, LegRef, Offer } from '../.
 import { selectorOf } from '../../src/endpoints/port.js';
 import type { CallEvent, ContactCenterSettings, DeviceEvent, MediaParty, RecordingState, SwitchEvent } from '../../src/switch/model.js';
 import type { CallOperation, SwitchPort } from '../../src/switch/port.js';
+import type { VirtualClock } from '../../src/switch/clock.js';
 import { AGENTS, Harness, SUPERVISORS, defaultSettings } from './switch-harness.js';
 
 export type MakeHarness = (settings?: ContactCenterSettings) => Harness;
@@ -236,13 +237,14 @@ const USER_DATA = new Set(['AttachUserData', 'UpdateUserData', 'DeleteUserData',
 const NUMBERS = [...AGENTS, ...SUPERVISORS, '7000', '+15550100', '+15550200', '123', '9001'];
 const ALL_DNS = [...AGENTS, ...SUPERVISORS];
 
-const intent = fc.record({
+/** one random step's intent (also the replay property's, test/cluster/unit/replay.test.ts) */
+export const intent = fc.record({
   kind: fc.constantFrom('inbound', 'inbound', 'inbound', 'agentOp', 'agentOp', 'agentOp', 'agentOp', 'agentOp', 'dial', 'extHangup', 'state', 'arm', 'arm', 'cancel', 'supOp', 'supOp', 'tick', 'tick', 'logout'),
   a: fc.nat(1000),
   b: fc.nat(1000),
   c: fc.nat(1000),
 });
-type Intent = { kind: string; a: number; b: number; c: number };
+export type Intent = { kind: string; a: number; b: number; c: number };
 
 const pick = <T>(xs: readonly T[], n: number): T | undefined => (xs.length ? xs[n % xs.length] : undefined);
 
@@ -261,7 +263,7 @@ function operationFor(name: string, i: Intent, sw: SwitchPort, dn: string, callU
 }
 
 /** one random step; `known` collects the call uuids the port has told about */
-function step(h: Harness, i: Intent, known: Set<string>): void {
+export function step(h: { sw: SwitchPort; clock: VirtualClock }, i: Intent, known: Set<string>): void {
   const sw: SwitchPort = h.sw;
   switch (i.kind) {
     case 'inbound': {

@@ -1,0 +1,395 @@
+/**
+ * The logged switch: one contact center's call model on its owner node, with every input that can
+ * change its state appended to the contact center's CommandLog before it is applied (contract.ts
+ * explains the design). Guarantees:
+ *   - inputs are applied one at a time in log order: port commands (with their arguments), timer
+ *     firings (by creation number, skipped when cancelled meanwhile), endpoint facts and incoming
+ *     calls that arrive from outside any command; each with the clock pinned to its logged time;
+ *   - append before apply: a refused append is not applied; the switch is then lost (every later
+ *     command answers `ownerUnavailable`, timers stop, `onLost` is told once) — that is fencing;
+ *   - exception, written down: a phone's own INVITE (host.incoming / host.dial outside a command)
+ *     needs its answer synchronously, so it is applied first and appended right after, and only
+ *     when no other input is in flight (otherwise refused: the phone retries). If that append is
+ *     refused the switch is lost as above; the phone's call never existed for the new owner;
+ *   - `replayLog` builds a fresh call model from entries alone (virtual time, logged ids, the
+ *     endpoint tape for what phones decided): the same log gives the same state, which the replay
+ *     property test checks after every step; `open` takes ownership (owner entry), replays, then
+ *     goes live: timers still pending are re-armed for what remains, and legs whose phones were on
+ *     the old owner (stand-ins) are hung up through the log;
+ *   - over a synchronous log (MemoryCommandLog) every method answers synchronously, as the call
+ *     model does; over JetStream commands answer with Promises. Queries never touch the log.
+ *   - replay is silent: listeners added after `open` hear only what happens live.
+ */
+import type { Result } from '../errors.js';
+import type { EndpointFact, EndpointHost, Endpoints, IncomingCall } from '../endpoints/port.js';
+import { selectorOf } from '../endpoints/port.js';
+import { CallModel } from '../switch/call-model.js';
+import type { SwitchOptions } from '../switch/call-model.js';
+import { silentLog } from '../switch/door.js';
+import type { SwitchLog } from '../switch/door.js';
+import type { CallView, ContactCenterTopology, DeviceView, MediaParty, SwitchEvent, UserData } from '../switch/model.js';
+import { PartyState } from '../switch/model.js';
+import type { AgentStateRequest, CallOperation, Clock, Destination, LoginRequest, MonitorRequest } from '../switch/port.js';
+import type { SwitchAccess } from '../switch/port-access.js';
+import type { UserDataLimits } from '../switch/user-data.js';
+import { SerialQueue, then } from './awaitable.js';
+import type { Awaitable } from './awaitable.js';
+import { ownerUnavailable } from './contract.js';
+import type { CommandCall, CommandLog, CommandMethod, LogEntry, LoggedEntry, TapeItem } from './contract.js';
+import { EndpointTape, tapedHost } from './endpoint-tape.js';
+import { LogClock } from './log-clock.js';
+import { loggedIds, newIdSeed } from './log-ids.js';
+
+export interface LoggedSwitchOptions {
+  ccId: string;
+  /** this node's id (written in the owner entry) */
+  node: string;
+  log: CommandLog;
+  /** the real clock (a VirtualClock in tests) */
+  clock: Clock;
+  switchLog?: SwitchLog;
+  /** the live endpoints under the call model (SIP); default simulated only */
+  endpoints?: SwitchOptions['endpoints'];
+  auditAvailable?: () => boolean;
+  userDataLimits?: UserDataLimits;
+  /** told once when this node has lost the contact center (a refused append, or `relinquish`) */
+  onLost?: (why: string) => void;
+}
+
+type Entry<K extends LogEntry['kind']> = Extract<LogEntry, { kind: K }>;
+
+const jsonCopy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** How each kind of entry changes the switch (genesis, owner and observed change nothing). */
+const APPLY: { [K in LogEntry['kind']]: (s: LoggedSwitch, e: Entry<K>) => unknown } = {
+  genesis: () => undefined,
+  owner: () => undefined,
+  observed: () => undefined,
+  command: (s, e) => s.callModel(e.call),
+  timer: (s, e) => {
+    if (!s.clock.fire(e.timer)) throw new Error(`replay diverged: timer ${e.timer} is not pending`);
+  },
+  fact: (s, e) => s.host.fact(e.fact),
+  incoming: (s, e) => s.host.incoming(e.call, s.endpointsFor(e.by)),
+};
+
+export class LoggedSwitch implements SwitchAccess {
+  readonly model: CallModel;
+  readonly clock: LogClock;
+  readonly tape: EndpointTape;
+  /** the call model's own endpoint host (the door for facts) */
+  host!: EndpointHost;
+  private readonly queue = new SerialQueue();
+  private lastSeq = 0;
+  private lastAt = 0;
+  private lost: string | undefined;
+  private live = false;
+  /** endpoints that served an outside incoming call, by name, while it is applied */
+  private arrivingBy: Endpoints | undefined;
+
+  private constructor(
+    private readonly options: LoggedSwitchOptions,
+    idSeed: string,
+  ) {
+    this.clock = new LogClock(options.clock, (n) => void this.timerDue(n));
+    let tape: EndpointTape | undefined;
+    this.model = new CallModel({
+      clock: this.clock,
+      ids: loggedIds(options.ccId, idSeed),
+      log: options.switchLog ?? silentLog,
+      auditAvailable: () => tape!.audit(options.auditAvailable)(),
+      ...(options.userDataLimits ? { userDataLimits: options.userDataLimits } : {}),
+      endpoints: (host, simulated) => {
+        this.host = host;
+        tape = new EndpointTape(simulated, (f) => host.fact(f));
+        const outside = {
+          fact: (f: EndpointFact) => void this.outsideFact(f),
+          incoming: (call: IncomingCall, by: Endpoints) => this.outsideIncoming(call, by),
+          dial: (dn: string, destination: string) => this.outsideDial(dn, destination),
+          timer: (ms: number, name: string, fn: () => void) =>
+            options.clock.setTimer(ms, () => {
+              try {
+                fn();
+              } catch (err) {
+                (options.switchLog ?? silentLog).error({ err, timer: name }, 'endpoint timer failed');
+              }
+            }),
+        };
+        const live = options.endpoints ? options.endpoints(tapedHost(host, tape, outside), simulated) : selectorOf(simulated);
+        return tape.selector(live);
+      },
+    });
+    this.tape = tape!;
+  }
+
+  // ================================================================ building
+
+  /**
+   * A fresh call model rebuilt from entries alone, not live (timers not armed, no ownership).
+   * Throws when the entries do not replay (no genesis, or a tape that does not match).
+   */
+  static replayLog(entries: readonly LoggedEntry[], options: Omit<LoggedSwitchOptions, 'log' | 'node'> & Partial<LoggedSwitchOptions>): LoggedSwitch {
+    const genesis = entries[0]?.entry;
+    if (!genesis || genesis.kind !== 'genesis') throw new Error(`the log of ${options.ccId} does not start with its genesis entry`);
+    const s = new LoggedSwitch({ log: nullLog, node: '', ...options }, genesis.idSeed);
+    const tapes = new Map<number, TapeItem[]>();
+    for (const { entry } of entries) if (entry.kind === 'observed') tapes.set(entry.of, entry.tape);
+    for (const { seq, entry } of entries) {
+      if (entry.kind === 'observed') continue;
+      s.tape.play(tapes.get(seq));
+      s.applyEntry(jsonCopy(entry));
+      s.tape.finish();
+      s.lastAt = Math.max(s.lastAt, entry.at);
+    }
+    s.lastSeq = entries.length ? entries[entries.length - 1].seq : 0;
+    return s;
+  }
+
+  /**
+   * Take ownership of the contact center: write the genesis entry when the log is empty, then an
+   * owner entry after the last entry read (retried when someone else wrote meanwhile), replay
+   * everything before it and go live.
+   */
+  static open(options: LoggedSwitchOptions, attempts = 5): Awaitable<LoggedSwitch> {
+    const { log, ccId } = options;
+    const at = () => options.clock.now();
+    const attempt = (left: number): Awaitable<LoggedSwitch> =>
+      then(log.read(ccId), (entries) => {
+        if (left <= 0) throw new Error(`could not take the log of ${ccId}: other writers kept appending`);
+        const last = entries.length ? entries[entries.length - 1].seq : 0;
+        if (!entries.length) {
+          return then(log.append(ccId, { kind: 'genesis', at: at(), idSeed: newIdSeed() }, 0), () => attempt(left - 1));
+        }
+        const owner: LogEntry = { kind: 'owner', at: Math.max(at(), lastTime(entries)), node: options.node };
+        return then(log.append(ccId, owner, last), (out) => {
+          if (!out.ok) return attempt(left - 1);
+          const s = LoggedSwitch.replayLog([...entries, { seq: out.seq, entry: owner }], options);
+          s.goLive();
+          return s;
+        });
+      });
+    return attempt(attempts);
+  }
+
+  private goLive(): void {
+    this.live = true;
+    this.tape.goLive();
+    this.clock.goLive();
+    // the phones of the old owner's SIP legs are gone: hang those legs up, through the log
+    for (const call of this.model.core.calls.values()) {
+      if (call.ended) continue;
+      for (const p of call.parties) {
+        if (p.state !== PartyState.Released && this.tape.isStandIn(p.endpoint)) void this.outsideFact({ kind: 'HungUp', leg: { callUuid: call.uuid, dn: p.dn } });
+      }
+    }
+  }
+
+  // ================================================================ the log
+
+  /** the last sequence this switch wrote or replayed */
+  get sequence(): number {
+    return this.lastSeq;
+  }
+
+  /** why this node no longer owns the contact center, or undefined while it does */
+  get lostBecause(): string | undefined {
+    return this.lost;
+  }
+
+  /** stop applying anything (the lease was lost or given up); the state stays readable */
+  relinquish(why: string): void {
+    this.lose(why);
+  }
+
+  private lose(why: string): void {
+    if (this.lost) return;
+    this.lost = why;
+    this.clock.stop();
+    this.options.onLost?.(why);
+  }
+
+  private nextAt(): number {
+    this.lastAt = Math.max(this.lastAt, this.options.clock.now());
+    return this.lastAt;
+  }
+
+  /** apply one entry with the clock pinned to its time */
+  private applyEntry(entry: LogEntry): unknown {
+    const at = entry.kind === 'observed' ? this.clock.now() : entry.at;
+    return this.clock.at(at, () => (APPLY[entry.kind] as (s: LoggedSwitch, e: LogEntry) => unknown)(this, entry));
+  }
+
+  /** apply live, taping what the endpoints decide; the tape is appended right after */
+  private applyLive(entry: LogEntry, seq: number): Awaitable<unknown> {
+    this.tape.begin();
+    let result: unknown;
+    try {
+      result = this.applyEntry(entry);
+    } catch (err) {
+      this.tape.end();
+      throw err;
+    }
+    const tape = this.tape.end();
+    return tape ? then(this.append({ kind: 'observed', of: seq, tape }), () => result) : result;
+  }
+
+  /** append after the last sequence; false (and lost) when refused */
+  private append(entry: LogEntry): Awaitable<boolean> {
+    if (this.lost) return false;
+    return then(this.options.log.append(this.options.ccId, entry, this.lastSeq), (out) => {
+      if (!out.ok) {
+        this.lose(`the log of ${this.options.ccId} moved on to sequence ${out.lastSeq} (another node owns it now)`);
+        return false;
+      }
+      this.lastSeq = out.seq;
+      return true;
+    });
+  }
+
+  /** one input through the queue: append, then apply; `unavailable` answers when it cannot be */
+  private input<T>(make: (at: number) => LogEntry | undefined, unavailable: () => T): Awaitable<T> {
+    return this.queue.run(() => {
+      if (this.lost || !this.live) return unavailable();
+      const made = make(this.nextAt());
+      if (!made) return unavailable();
+      const entry = jsonCopy(made);
+      return then(this.append(entry), (ok) => (ok ? (this.applyLive(entry, this.lastSeq) as Awaitable<T>) : unavailable()));
+    });
+  }
+
+  private command<T>(call: CommandCall): Awaitable<Result<T>> {
+    return this.input<Result<T>>(
+      (at) => ({ kind: 'command', at, call }),
+      () => ownerUnavailable(this.options.ccId, this.lost ?? 'this node does not own it yet'),
+    );
+  }
+
+  /** a logged command applied to the call model */
+  callModel(call: CommandCall): unknown {
+    const method = this.model[call.method as CommandMethod] as (...args: unknown[]) => unknown;
+    return method.apply(this.model, call.args);
+  }
+
+  private timerDue(n: number): Awaitable<void> {
+    return this.input<void>(
+      (at) => (this.clock.isPending(n) ? { kind: 'timer', at, timer: n } : undefined),
+      () => undefined,
+    );
+  }
+
+  private outsideFact(f: EndpointFact): Awaitable<void> {
+    return this.input<void>((at) => ({ kind: 'fact', at, fact: f }), () => undefined);
+  }
+
+  /** a phone's own INVITE: applied now (it needs the answer now), appended right after */
+  private outsideNow(entry: LogEntry): Result<{ callUuid: string }> {
+    const refused = (why: string) => ownerUnavailable(this.options.ccId, why);
+    if (this.lost || !this.live) return refused(this.lost ?? 'this node does not own it yet');
+    if (!this.queue.idle) return refused('another input is being logged');
+    let result: Result<{ callUuid: string }> = refused('not applied');
+    void this.queue.run(() => {
+      const copy = jsonCopy(entry);
+      this.tape.begin();
+      try {
+        result = this.applyEntry(copy) as Result<{ callUuid: string }>;
+      } finally {
+        this.arrivingBy = undefined;
+      }
+      const tape = this.tape.end();
+      return then(this.append(copy), (ok) => (ok && tape ? then(this.append({ kind: 'observed', of: this.lastSeq, tape }), () => undefined) : undefined));
+    });
+    return result;
+  }
+
+  private outsideIncoming(call: IncomingCall, by: Endpoints): Result<{ callUuid: string }> {
+    this.arrivingBy = by;
+    return this.outsideNow({ kind: 'incoming', at: this.nextAt(), call, by: by.name });
+  }
+
+  private outsideDial(dn: string, destination: string): Result<{ callUuid: string }> {
+    return this.outsideNow({ kind: 'command', at: this.nextAt(), call: { method: 'dial', args: [dn, { phoneNumber: destination }] } });
+  }
+
+  /** the endpoints an incoming entry names: live, the ones that brought the call */
+  endpointsFor(name: string): Endpoints {
+    return this.tape.endpointsNamed(name, this.arrivingBy);
+  }
+
+  // ================================================================ the port: commands
+
+  configure(cc: ContactCenterTopology): Awaitable<void> {
+    return then(this.command<void>({ method: 'configure', args: [cc] }), () => undefined);
+  }
+  login(dn: string, req: LoginRequest): Awaitable<Result> {
+    return this.command({ method: 'login', args: [dn, req] });
+  }
+  logout(dn: string): Awaitable<Result> {
+    return this.command({ method: 'logout', args: [dn] });
+  }
+  setAgentState(dn: string, req: AgentStateRequest): Awaitable<Result> {
+    return this.command({ method: 'setAgentState', args: [dn, req] });
+  }
+  setDoNotDisturb(dn: string, on: boolean): Awaitable<Result> {
+    return this.command({ method: 'setDoNotDisturb', args: [dn, on] });
+  }
+  setForward(dn: string, destination: string | null): Awaitable<Result> {
+    return this.command({ method: 'setForward', args: [dn, destination] });
+  }
+  dial(dn: string, destination: Destination, userData?: UserData): Awaitable<Result<{ callUuid: string }>> {
+    return this.command({ method: 'dial', args: userData === undefined ? [dn, destination] : [dn, destination, userData] });
+  }
+  callOperation(dn: string, callUuid: string, op: CallOperation): Awaitable<Result> {
+    return this.command({ method: 'callOperation', args: [dn, callUuid, op] });
+  }
+  monitor(supervisorDn: string, req: MonitorRequest): Awaitable<Result> {
+    return this.command({ method: 'monitor', args: [supervisorDn, req] });
+  }
+  cancelMonitoring(supervisorDn: string): Awaitable<Result> {
+    return this.command({ method: 'cancelMonitoring', args: [supervisorDn] });
+  }
+  simulateInbound(from: string, to: string, userData?: UserData): Awaitable<Result<{ callUuid: string }>> {
+    return this.command({ method: 'simulateInbound', args: userData === undefined ? [from, to] : [from, to, userData] });
+  }
+  simulateExternalHangup(callUuid: string, phoneNumber?: string): Awaitable<Result> {
+    return this.command({ method: 'simulateExternalHangup', args: phoneNumber === undefined ? [callUuid] : [callUuid, phoneNumber] });
+  }
+
+  // ================================================================ the port: queries
+
+  media(callUuid: string): MediaParty[] | undefined {
+    return this.model.media(callUuid);
+  }
+  device(dn: string): DeviceView | undefined {
+    return this.model.device(dn);
+  }
+  callsOf(dn: string): string[] {
+    return this.model.callsOf(dn);
+  }
+  callView(callUuid: string, dn: string): CallView | undefined {
+    return this.model.callView(callUuid, dn);
+  }
+  callContactCenter(callUuid: string): string | undefined {
+    return this.model.callContactCenter(callUuid);
+  }
+  onEvent(listener: (e: SwitchEvent) => void): () => void {
+    return this.model.onEvent(listener);
+  }
+  stop(): void {
+    this.clock.stop();
+    this.model.stop();
+  }
+}
+
+function lastTime(entries: readonly LoggedEntry[]): number {
+  let t = 0;
+  for (const { entry } of entries) if (entry.kind !== 'observed') t = Math.max(t, entry.at);
+  return t;
+}
+
+/** the log of a switch that only replays: it never appends */
+const nullLog: CommandLog = {
+  append: (_cc, _e, expected) => ({ ok: false, lastSeq: expected }),
+  read: () => [],
+  lastSeq: () => 0,
+  close: async () => undefined,
+};

@@ -1,0 +1,56 @@
+/**
+ * Helpers for the cluster unit tests: the contact center of the switch harness as one topology, a
+ * synchronous SwitchPort view of a logged switch over a synchronous log (a Promise there fails the
+ * test), and the whole observable state of a switch, to compare a live switch with its replay.
+ */
+import assert from 'node:assert/strict';
+import type { ContactCenterSettings, ContactCenterTopology } from '../../../src/switch/model.js';
+import type { SwitchPort } from '../../../src/switch/port.js';
+import type { SwitchAccess } from '../../../src/switch/port-access.js';
+import { AGENTS, SUPERVISORS } from '../../helpers/switch-harness.js';
+
+export const EVERY_DN = [...AGENTS, ...SUPERVISORS, '7000', '9001'];
+
+/** the switch harness's contact center (test/helpers/switch-harness.ts), as one topology */
+export function ccTopology(id: string, settings: ContactCenterSettings): ContactCenterTopology {
+  return {
+    id,
+    settings,
+    dns: [
+      ...AGENTS.map((number) => ({ number, kind: 'Extension' as const, contactCenterId: id })),
+      ...SUPERVISORS.map((number) => ({ number, kind: 'Extension' as const, contactCenterId: id })),
+      { number: '7000', kind: 'RoutingPoint' as const, contactCenterId: id, targets: AGENTS },
+      { number: '9001', kind: 'Extension' as const, contactCenterId: 'cc2' },
+    ],
+  };
+}
+
+/** the port of a switch that must answer synchronously */
+export function syncPort(sw: SwitchAccess): SwitchPort {
+  const now = <T>(v: T | Promise<T>, what: string): T => {
+    assert.ok(!(v instanceof Promise), `${what} answered with a Promise over a synchronous log`);
+    return v as T;
+  };
+  const port = {} as Record<string, unknown>;
+  for (const name of ['configure', 'login', 'logout', 'setAgentState', 'setDoNotDisturb', 'setForward', 'dial', 'callOperation', 'monitor', 'cancelMonitoring', 'simulateInbound', 'simulateExternalHangup', 'media', 'device', 'callsOf', 'callView', 'callContactCenter'] as const) {
+    port[name] = (...args: unknown[]) => now((sw[name] as (...a: unknown[]) => unknown)(...args), name);
+  }
+  port.onEvent = sw.onEvent.bind(sw);
+  port.stop = sw.stop.bind(sw);
+  return port as unknown as SwitchPort;
+}
+
+/** everything a client can see of the switch: devices, calls per DN, call views, media */
+export function stateOf(sw: SwitchAccess, known: ReadonlySet<string>): unknown {
+  const port = syncPort(sw);
+  const uuids = new Set(known);
+  for (const dn of EVERY_DN) for (const u of port.callsOf(dn)) uuids.add(u);
+  const sorted = [...uuids].sort();
+  return {
+    devices: EVERY_DN.map((dn) => port.device(dn)),
+    calls: EVERY_DN.map((dn) => port.callsOf(dn)),
+    views: sorted.map((u) => EVERY_DN.map((dn) => port.callView(u, dn))),
+    media: sorted.map((u) => port.media(u)),
+    contactCenters: sorted.map((u) => port.callContactCenter(u)),
+  };
+}

@@ -158,6 +158,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const metrics = new Metrics();
   telephony?.observeMetrics(metrics);
   const store = metrics.instrumentStore(deps.store ?? openConfiguredStore(config, hasher));
+  telephony?.useBindingStore(store.registrations?.());
   try {
     await provision(store, config);
     const directory = new Directory();

@@ -31,6 +31,7 @@ import type { ContactCenterSnapshot } from '../store/port.js';
 import type { Clock } from '../switch/port.js';
 import type { Metrics } from './metrics.js';
 import type { TelephonySink } from './telephony-metrics.js';
+import type { BindingStore } from '../sip/bindings.js';
 import type { SipSettings, SwitchEvent } from '../switch/model.js';
 
 /** The SIP port could not be bound (in use, not allowed, address not on this machine). */
@@ -122,6 +123,10 @@ export class Telephony {
   readonly advertisedHost: string;
   private server?: SipServer;
   private closing?: Promise<void>;
+  /** where the registrar's bindings are kept across restarts (useBindingStore) */
+  private bindingStore?: BindingStore;
+  /** binding writes, one after the other (a removal never overtakes the save before it) */
+  private bindingWrites: Promise<void> = Promise.resolve();
   /** the metrics' sink (observeMetrics), fed by the SIP server */
   private metricsSink?: TelephonySink;
   /** calls given a test tone, for removal when their media ends */
@@ -151,6 +156,15 @@ export class Telephony {
   /** the call model's `endpoints` option: SIP where it claims a leg, the simulated endpoints elsewhere */
   readonly install = (host: EndpointHost, simulated: SimulatedEndpoints): EndpointSelector => this.endpoints.install(host, simulated);
 
+  /** Keep the registrar's bindings in `store` and take the live ones back at start (before start). */
+  useBindingStore(store: BindingStore | undefined): void {
+    this.bindingStore = store;
+  }
+
+  private writeBinding(what: string, write: () => Promise<void>): void {
+    this.bindingWrites = this.bindingWrites.then(write).catch((error: unknown) => this.options.log('warn', `${what} failed`, { error: String(error) }));
+  }
+
   /** Register the telephony's metrics in the app's registry (before start). */
   observeMetrics(metrics: Metrics): void {
     this.metricsSink = metrics.telephony({
@@ -176,6 +190,13 @@ export class Telephony {
     if (this.server) return { host: this.host, port: this.server.port };
     const { config, clock, log } = this.options;
     const port = this.options.ephemeralPorts ? 0 : config.sip.port;
+    const store = this.bindingStore;
+    const kept = store
+      ? await store.liveBindings(clock.now()).catch((error: unknown) => {
+          log('warn', 'reading the kept SIP registrations failed: phones register again', { error: String(error) });
+          return [];
+        })
+      : [];
     try {
       this.server = await SipServer.start({
         host: this.host,
@@ -190,6 +211,14 @@ export class Telephony {
         digestAlgorithms: [...config.sip.digestAlgorithms] as DigestAlgorithm[],
         // INVITE with Replaces (RFC 3891) is understood, so `Require: replaces` is accepted
         supportedExtensions: ['replaces'],
+        ...(store
+          ? {
+              bindings: {
+                saved: (binding) => this.writeBinding('saving a SIP registration', () => store.saveBinding(binding)),
+                removed: (dn, uri) => this.writeBinding('removing a SIP registration', () => store.deleteBinding(dn, uri)),
+              },
+            }
+          : {}),
         observer: {
           answered: (method, status) => this.metricsSink?.answered(method, status),
           dropped: (reason) => this.metricsSink?.dropped(reason),
@@ -200,6 +229,7 @@ export class Telephony {
       throw new SipBindError(this.host, port, error);
     }
     this.endpoints.attachServer(this.server);
+    if (kept.length > 0) log('info', 'SIP registrations kept from before the restart', { restored: this.server.registrar.restore(kept), stored: kept.length });
     return { host: this.host, port: this.server.port };
   }
 
@@ -225,6 +255,7 @@ export class Telephony {
     this.closing ??= (async () => {
       await this.endpoints.close().catch((error: unknown) => this.options.log('warn', 'closing the SIP endpoints failed', { error: String(error) }));
       await this.server?.close();
+      await this.bindingWrites;
       await this.media.close();
     })();
     return this.closing;

@@ -20,6 +20,8 @@ import { parseNameAddr, formatUri } from './uri.js';
 import { parseCSeq } from './headers.js';
 import type { DigestServer, StoredCredentials } from './digest.js';
 import type { Destination, SipClock } from './transaction.js';
+import type { BindingPersistence, StoredBinding } from './bindings.js';
+import { destinationOfUri } from './dialog.js';
 
 /** The injected port to the provisioning data: the credentials of an extension DN, if it may register. */
 export interface ExtensionLookup {
@@ -51,6 +53,8 @@ export interface RegistrarOptions {
   maxTrackedAddresses?: number;
   /** User-Agent patterns that get an MD5-only challenge (default MD5_ONLY_USER_AGENTS) */
   md5OnlyUserAgents?: readonly RegExp[];
+  /** told of every binding saved (new or refreshed) and removed (unregistered or expired); not of close() */
+  persistence?: BindingPersistence;
 }
 
 /**
@@ -255,10 +259,46 @@ export class Registrar {
       order: ++this.order,
       cancelExpiry: this.options.clock.setTimer(seconds * 1000, () => this.remove(dn, uri)),
     };
-    const next = list.filter((candidate) => candidate !== previous);
+    this.keep(binding, previous, wasEmpty);
+    this.options.persistence?.saved({ dn, uri, expiresAt: binding.expiresAt, callId, cseq, source });
+  }
+
+  private keep(binding: Binding, previous: Binding | undefined, wasEmpty: boolean): void {
+    const next = (this.bindingsByDn.get(binding.dn) ?? []).filter((candidate) => candidate !== previous);
     next.push(binding);
-    this.bindingsByDn.set(dn, next);
-    if (wasEmpty) this.options.events?.registered?.(dn);
+    this.bindingsByDn.set(binding.dn, next);
+    if (wasEmpty) this.options.events?.registered?.(binding.dn);
+  }
+
+  /**
+   * Bindings kept from before a restart: each one still live is taken back with the rest of its
+   * expiry (an expired one is ignored). A TCP binding's connection died with the old process, so it
+   * is reached at its contact URI instead of its old source port. Returns how many were taken.
+   */
+  restore(stored: readonly StoredBinding[]): number {
+    const now = this.options.clock.now();
+    let taken = 0;
+    for (const s of stored) {
+      if (s.expiresAt <= now || this.bindings(s.dn).some((b) => b.uri === s.uri)) continue;
+      const source = s.source.transport === 'tcp' ? (destinationOfUri(s.uri) ?? s.source) : s.source;
+      const wasEmpty = !this.bindingsByDn.has(s.dn);
+      this.keep(
+        {
+          dn: s.dn,
+          uri: s.uri,
+          expiresAt: s.expiresAt,
+          callId: s.callId,
+          cseq: s.cseq,
+          source,
+          order: ++this.order,
+          cancelExpiry: this.options.clock.setTimer(s.expiresAt - now, () => this.remove(s.dn, s.uri)),
+        },
+        undefined,
+        wasEmpty,
+      );
+      taken++;
+    }
+    return taken;
   }
 
   private remove(dn: string, uri: string): void {
@@ -267,6 +307,7 @@ export class Registrar {
     const binding = list.find((candidate) => candidate.uri === uri);
     if (!binding) return;
     binding.cancelExpiry();
+    this.options.persistence?.removed(dn, uri);
     const next = list.filter((candidate) => candidate !== binding);
     if (next.length > 0) this.bindingsByDn.set(dn, next);
     else {

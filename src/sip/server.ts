@@ -40,6 +40,7 @@ import { parseVia } from './headers.js';
 import { DigestServer, chooseChallenge, answerChallenge, type DigestAlgorithm } from './digest.js';
 import { Registrar, type ExtensionLookup, type RegistrarEvents, type SipLog } from './registrar.js';
 import { Dialog, destinationOfUri } from './dialog.js';
+import type { BindingPersistence } from './bindings.js';
 
 /** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'INFO'];
@@ -82,6 +83,8 @@ export interface SipServerOptions {
   digestAlgorithms?: readonly DigestAlgorithm[];
   /** counts for the metrics (src/app/telephony-metrics.ts) */
   observer?: SipObserver;
+  /** the registrar's bindings are saved and removed through this (registrations across restarts) */
+  bindings?: BindingPersistence;
 }
 
 /** What the server reports for metrics: each final answer once, and what it refused before handling. */
@@ -156,6 +159,7 @@ export class SipServer {
       defaultRealm: options.defaultRealm,
       ...(options.events ? { events: options.events } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.bindings ? { persistence: options.bindings } : {}),
     });
     this.layer = new TransactionLayer(
       options.clock,

@@ -13,6 +13,7 @@
  * Every Store must pass test/unit/store-contract.test.ts (run on SQLite and on a real PostgreSQL).
  */
 import type { ContactCenterSettings } from '../switch/model.js';
+import type { BindingStore } from '../sip/bindings.js';
 
 export const Role = {
   Agent: 'ROLE_AGENT',
@@ -257,6 +258,8 @@ export interface SessionStore {
 
 export interface Store extends ProvisioningStore, AuditStore, SessionStore {
   close(): Promise<void>;
+  /** SIP registrations kept across restarts (src/sip/bindings.ts); a store without it keeps none */
+  registrations?(): BindingStore;
 }
 
 // ---- storage: what a database adapter implements under the provisioning service ----------------

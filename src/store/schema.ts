@@ -172,6 +172,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE contact_centers ADD COLUMN applied_digest TEXT; -- SHA-256 of the applied plan, no secrets in it; NULL = write
     `,
   },
+  {
+    version: 7,
+    description: 'SIP registrations kept across restarts (src/store/sql/registrations.ts; owner: the SIP registrar)',
+    sql: `
+      CREATE TABLE sip_registrations (
+        dn               TEXT NOT NULL,   -- no foreign key: a binding of a removed DN is simply never used
+        contact          TEXT NOT NULL,   -- the contact URI as the phone wrote it
+        expires_at       BIGINT NOT NULL, -- epoch ms
+        call_id          TEXT NOT NULL,
+        cseq             INTEGER NOT NULL,
+        source_transport TEXT NOT NULL,   -- udp | tcp
+        source_address   TEXT NOT NULL,
+        source_port      INTEGER NOT NULL,
+        PRIMARY KEY (dn, contact)
+      );
+      CREATE INDEX sip_registrations_expiry ON sip_registrations(expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -22,6 +22,8 @@ import { SqlAuditLog } from './sql/audit.js';
 import type { SqlDatabase } from './sql/database.js';
 import { SqlProvisioning } from './sql/provisioning.js';
 import { SqlSessions } from './sql/sessions.js';
+import { SqlRegistrations } from './sql/registrations.js';
+import type { BindingStore } from '../sip/bindings.js';
 
 /** What every store is built with besides its database. */
 export interface StoreOptions {
@@ -60,6 +62,11 @@ export class SqlStore implements Store {
   /** what the last applyContactCenter cost (fingerprint matches, scrypt verifications, new hashes) */
   get lastProvisioningStats(): ProvisioningStats {
     return this.service.lastStats;
+  }
+
+  /** the SIP registrar's bindings in this database (src/sip/bindings.ts; table sip_registrations) */
+  registrations(): BindingStore {
+    return new SqlRegistrations(this.db, this.ready);
   }
 
   // ---- ProvisioningStore

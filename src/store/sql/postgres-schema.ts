@@ -151,6 +151,24 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE contact_centers ADD COLUMN applied_digest TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'SIP registrations kept across restarts (SQLite version 7)',
+    sql: `
+      CREATE TABLE sip_registrations (
+        dn               TEXT NOT NULL,   -- no foreign key: a binding of a removed DN is simply never used
+        contact          TEXT NOT NULL,   -- the contact URI as the phone wrote it
+        expires_at       BIGINT NOT NULL, -- epoch ms
+        call_id          TEXT NOT NULL,
+        cseq             INTEGER NOT NULL,
+        source_transport TEXT NOT NULL,   -- udp | tcp
+        source_address   TEXT NOT NULL,
+        source_port      INTEGER NOT NULL,
+        PRIMARY KEY (dn, contact)
+      );
+      CREATE INDEX sip_registrations_expiry ON sip_registrations(expires_at);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1].version;

@@ -19,7 +19,10 @@
  * Each row stops after BENCH_FANOUT_CPU_MS of measured CPU (default 1000) or four times that in
  * wall-clock time, whichever comes first (and after at least one batch).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import os from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app/app.js';
 import type { App } from '../../src/app/app.js';
 import { demoContactCenter } from '../../src/config/demo.js';
@@ -135,6 +138,32 @@ async function drain(app: App, users: UserSession[], into: Drained, keep = 0): P
 
 const drained = (): Drained => ({ count: 0, byType: new Map(), kept: [] });
 
+/**
+ * BENCH_FANOUT_PROFILE=dir: after each scenario's rows, a CPU profile of `ops` operations alone
+ * (no drains in between, so the profile holds only the switch, the notifiers and Bayeux's
+ * queueing), written to dir/name.cpuprofile.
+ */
+const PROFILE_DIR = process.env.BENCH_FANOUT_PROFILE;
+
+async function profile(name: string, ops: number, op: (i: number) => void): Promise<void> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<any> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  for (let i = 0; i < ops; i++) {
+    op(i);
+    await null;
+  }
+  await new Promise((r) => setImmediate(r));
+  const { profile: result } = await post('Profiler.stop');
+  session.disconnect();
+  mkdirSync(PROFILE_DIR!, { recursive: true });
+  writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(result));
+}
+
 const cpuMicros = (): number => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -196,6 +225,7 @@ async function bayeuxAlone(app: App, users: UserSession[], sample: Delivered[]):
     await drain(app, users, deliveries);
   }
   if (deliveries.count !== count) throw new Error(`Bayeux alone: ${count} published, ${deliveries.count} delivered`);
+  deliveries.kept = sample;
   return { cpuUs, ops: count, deliveries };
 }
 
@@ -249,6 +279,12 @@ async function scenario(supervisors: number): Promise<Row> {
     if (agentState.deliveries.count !== agentState.ops * 2) throw new Error(`agent state: ${agentState.deliveries.count} deliveries for ${agentState.ops} ops`);
     const bayeuxFanout = await bayeuxAlone(app, users, fanout.deliveries.kept);
     const bayeuxAgentState = await bayeuxAlone(app, users, agentState.deliveries.kept);
+    if (PROFILE_DIR) {
+      await profile(`fanout-${supervisors}`, Math.floor(8000 / (2 * supervisors + 1)), (i) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i } }));
+      await drain(app, users, drained());
+      await profile(`agent-state-${supervisors}`, 2000, (i) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' }));
+      await drain(app, users, drained());
+    }
     return { supervisors, fanout, agentState, bayeuxFanout, bayeuxAgentState };
   } finally {
     await app.close();

@@ -3,7 +3,9 @@
  * DeviceEvent → DeviceStateChangeMessage on /v2/me/devices (and ChannelStateChangeMessageV2 on
  * /v2/me/channels when the agent state or DND changed); CallEvent → CallStateChangeMessage on
  * /v2/me/calls. Each message is rendered from the view the event carries (computed at emit time),
- * never re-queried. The recipient is the user the event names (its userId: who was logged in at the
+ * never re-queried; each message is built once for its one recipient, and the participant
+ * objects of one emission are shared by all its messages (built once per number, not once per
+ * viewer). The recipient is the user the event names (its userId: who was logged in at the
  * DN when it happened), else the device's owner (a DN with no session still rings). A failure here
  * is logged and never reaches the switch.
  */
@@ -11,7 +13,7 @@ import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
 import { principalOf } from './context.js';
 import type { Directory } from './directory.js';
 import type { Json, PresentDeps } from './present.js';
-import { presentCall, presentDevice, presentVoiceChannel } from './present.js';
+import { presentCall, presentDevice, presentParticipant, presentVoiceChannel } from './present.js';
 
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
@@ -24,6 +26,9 @@ export interface NotifierLog {
 export const CHANNELS = { devices: '/v2/me/devices', channels: '/v2/me/channels', calls: '/v2/me/calls' } as const;
 
 export class Notifier {
+  /** participant objects of the current emission (one per number; forgotten in the next microtask) */
+  private participants: Map<string, Json> | undefined;
+
   constructor(
     private readonly deps: PresentDeps & { directory: Directory },
     private readonly out: Publisher,
@@ -61,6 +66,23 @@ export class Notifier {
     }
   }
 
+  /**
+   * One participant object per number for all the messages of one emission (the door emits a
+   * command's events synchronously; the directory does not change in between). Messages share these
+   * objects and nobody mutates them: Bayeux serialises a message when it is published.
+   */
+  private readonly participantOf = (n: string): Json => {
+    if (!this.participants) {
+      const current = (this.participants = new Map());
+      queueMicrotask(() => {
+        if (this.participants === current) this.participants = undefined;
+      });
+    }
+    let p = this.participants.get(n);
+    if (!p) this.participants.set(n, (p = presentParticipant(this.deps.directory, n)));
+    return p;
+  };
+
   private call(e: CallEvent): void {
     const t = this.target(e.dn, e.userId);
     if (!t) return;
@@ -68,7 +90,7 @@ export class Notifier {
       messageType: 'CallStateChangeMessage',
       notificationType: e.notificationType,
       phoneNumber: e.dn,
-      call: presentCall(this.deps, e.dn, e.view, t.who),
+      call: presentCall(this.deps, e.dn, e.view, t.who, this.participantOf),
     };
     if (e.extensions && Object.keys(e.extensions).length) data.extensions = e.extensions;
     if (e.notificationType === 'Error') {

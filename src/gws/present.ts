@@ -47,11 +47,22 @@ export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: Device
 }
 
 /** A participant as GWS shows it: e164Number is "" for internal DNs, the number for external ones. */
-function participant(directory: Directory, n: string): Json {
+export function presentParticipant(directory: Directory, n: string): Json {
   return { phoneNumber: n, digits: n, formattedPhoneNumber: n, e164Number: directory.deviceByDn(n) ? '' : n };
 }
 
-export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: Principal): Json {
+/**
+ * A call as `dn` sees it. `participantOf` renders one participant (default: presentParticipant); the
+ * notifier passes one that gives the same object for the same number within one emission, so the
+ * views of a call with N viewers share N participant objects instead of building N².
+ */
+export function presentCall(
+  deps: PresentDeps,
+  dn: string,
+  view: CallView,
+  who: Principal,
+  participantOf: (n: string) => Json = (n) => presentParticipant(deps.directory, n),
+): Json {
   const device = deps.directory.deviceByDn(dn);
   const id = view.callUuid;
   const out: Json = {
@@ -60,7 +71,7 @@ export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: 
     callUuid: view.callUuid,
     connId: view.connId,
     deviceUri: device ? deps.urls.device(device.id) : undefined,
-    participants: view.participants.map((n) => participant(deps.directory, n)),
+    participants: view.participants.map(participantOf),
   };
   if (view.ani !== undefined) out.ani = view.ani;
   out.dnis = view.dnis;

@@ -10,7 +10,11 @@
  *   `supervisorsOf` is its inverse, and the GET route and the channel both use them;
  * - a row is published with `bayeux.publishToUser` to each supervisor of the agent, never to
  *   anyone else (per-user isolation as on /v2/me/*), and only to supervisors whose contact center
- *   has the supervisor features;
+ *   has the supervisor features; a row does not depend on its viewer, so one object goes to all of
+ *   them (the Bayeux layer serialises one object once);
+ * - the cost of a change does not grow with the contact center: the supervisors of an agent come
+ *   from the groups that hold it, and the monitoring list of a row from what the events said
+ *   (monitoring legs by call, armed targets), not from reading every device and call;
  * - the switch's events of one command are coalesced: the rows they touch are rendered once, in a
  *   microtask after the command, from the switch's state at that moment;
  * - the routing points a supervisor may monitor (Directory.supervisesRoutingPoint) are listed with
@@ -74,6 +78,8 @@ export class Team {
   private readonly stateSince = new Map<string, number>();
   /** supervisor DN -> the DN it was last seen monitoring (so a cancel also refreshes the old target) */
   private readonly lastTarget = new Map<string, string>();
+  /** call uuid -> DNs with a live monitoring leg on it (from the call events) */
+  private readonly monitoringLegs = new Map<string, Set<string>>();
   private readonly startedAt: number;
   private pending: Set<string> | undefined;
   /** contact center id -> the uuids of its live calls (learnt from events) */
@@ -102,14 +108,25 @@ export class Team {
     return cc.users.filter((u) => ids.has(u.id));
   }
 
-  /** the supervisors who have this agent in their team and may use the supervisor API */
+  /**
+   * The supervisors who have this agent in their team and may use the supervisor API: the inverse of
+   * teamOf, computed from the groups that hold the agent (not by building every supervisor's team).
+   */
   supervisorsOf(cc: CenterEntry, agent: UserRecord): UserRecord[] {
-    return cc.users.filter(
-      (s) => s.id !== agent.id && permitted(SUPERVISOR, principalOf(s, cc)) && this.teamOf(cc, s.id).some((u) => u.id === agent.id),
-    );
+    if (cc.agentGroups.length === 0) {
+      if (!agent.roles.includes(Role.Agent)) return [];
+      return cc.users.filter((s) => s.id !== agent.id && permitted(SUPERVISOR, principalOf(s, cc)));
+    }
+    const ids = new Set(cc.agentGroups.filter((g) => g.agentUserIds.includes(agent.id)).flatMap((g) => g.supervisorUserIds));
+    ids.delete(agent.id);
+    if (ids.size === 0) return [];
+    return cc.users.filter((s) => ids.has(s.id) && permitted(SUPERVISOR, principalOf(s, cc)));
   }
 
-  /** one agent as a supervisor sees it */
+  /**
+   * One agent as a supervisor sees it. The viewer only decides capabilities, which a row leaves out,
+   * so every supervisor's row of an agent is the same (the channel sends one object to all of them).
+   */
   async row(cc: CenterEntry, agent: UserRecord, viewer: UserRecord): Promise<Json> {
     const { directory, sw, urls, clock } = this.deps;
     const who = principalOf(viewer, cc);
@@ -139,19 +156,26 @@ export class Team {
     return out;
   }
 
-  /** the supervisors monitoring this agent DN: armed on it, or on a monitoring leg of one of its calls */
+  /**
+   * The supervisors monitoring this agent DN: armed on it, or on a monitoring leg of one of its calls.
+   * Found through what the switch's events said (monitoring legs by call, armed targets by
+   * supervisor DN), so only those supervisors' devices are read, in provisioning order.
+   */
   private async monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[]): Promise<Json[]> {
     const { directory, sw } = this.deps;
     const callIds = new Set(calls.map((c) => String(c.callUuid)));
+    const candidates = new Set<string>();
+    for (const uuid of callIds) for (const dn of this.monitoringLegs.get(uuid) ?? []) candidates.add(dn);
+    for (const [supervisorDn, target] of this.lastTarget) if (target === agentDn) candidates.add(supervisorDn);
     const out: Json[] = [];
+    if (candidates.size === 0) return out;
     for (const device of cc.devices) {
-      if (device.kind !== 'Extension' || device.dn === agentDn) continue;
+      if (device.kind !== 'Extension' || device.dn === agentDn || !candidates.has(device.dn)) continue;
       const view = await sw.device(device.dn);
       if (!view?.loggedIn) continue;
-      const legs = await Promise.all((await sw.callsOf(device.dn)).map((u) => sw.callView(u, device.dn)));
-      const leg = legs.find((c) => c?.monitoring && callIds.has(c.callUuid));
+      const legCall = (await sw.callsOf(device.dn)).find((u) => callIds.has(u) && this.monitoringLegs.get(u)?.has(device.dn));
       const armed = view.monitoring?.targetDn === agentDn ? view.monitoring : undefined;
-      if (!armed && !leg) continue;
+      if (!armed && legCall === undefined) continue;
       const supervisor = view.userId ? directory.user(view.userId) : directory.ownerOf(device);
       const entry: Json = { supervisor: supervisor ? { id: supervisor.id, userName: supervisor.userName, phoneNumber: device.dn } : { phoneNumber: device.dn } };
       const m = view.monitoring;
@@ -161,8 +185,8 @@ export class Team {
         entry.scope = m.scope;
         if (m.targetIsRoutingPoint) entry.targetPhoneNumber = m.targetDn;
       }
-      if (leg) {
-        entry.callUuid = leg.callUuid;
+      if (legCall !== undefined) {
+        entry.callUuid = legCall;
       }
       out.push(entry);
     }
@@ -269,11 +293,25 @@ export class Team {
   }
 
   private call(e: CallEvent): void {
+    this.noteMonitoringLeg(e);
     this.touch(e.dn);
     const cc = local(this.deps.sw.callContactCenter(e.callUuid));
     if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
     // a supervisor's leg changes what the rows of the agents on that call show
     if (e.view.monitoring) for (const p of e.view.participants) this.touch(p);
+  }
+
+  /** keep monitoringLegs as the events say: a supervisor's leg is there until its view is Released */
+  private noteMonitoringLeg(e: CallEvent): void {
+    if (!e.view.monitoring) return;
+    let legs = this.monitoringLegs.get(e.callUuid);
+    if (e.view.state === 'Released') {
+      legs?.delete(e.dn);
+      if (legs?.size === 0) this.monitoringLegs.delete(e.callUuid);
+      return;
+    }
+    if (!legs) this.monitoringLegs.set(e.callUuid, (legs = new Set()));
+    legs.add(e.dn);
   }
 
   private touch(dn: string): void {
@@ -297,9 +335,11 @@ export class Team {
       try {
         const cc = directory.center(agent.contactCenterId);
         if (!cc) continue;
-        for (const supervisor of this.supervisorsOf(cc, agent)) {
-          this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, { messageType: TEAM_MESSAGE_TYPE, agents: [await this.row(cc, agent, supervisor)] });
-        }
+        const supervisors = this.supervisorsOf(cc, agent);
+        if (supervisors.length === 0) continue;
+        // a row does not depend on who views it: one object for every supervisor (serialised once)
+        const data = { messageType: TEAM_MESSAGE_TYPE, agents: [await this.row(cc, agent, supervisors[0])] };
+        for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, data);
       } catch (err) {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');
       }

@@ -1,0 +1,211 @@
+/**
+ * Bench section `startup` (run by `npm run bench`, or alone with `npx tsx bench/sections/60-startup.ts`):
+ * how long a server with 200 and 10,000 provisioned users takes to start and restart, and how fast a
+ * storm of first logins is served, beside the raw scrypt rate of this machine measured in the same
+ * run (issue 12 point 4). Every app is the real createApp (production scrypt hasher, no SIP) on a
+ * file SQLite database in a temporary folder, and on PostgreSQL (a throwaway server from
+ * test/helpers/postgres.ts) when its programs are installed.
+ *
+ * Rows:
+ *   - raw scrypt: hashes per second at SCRYPT_PARAMS, with 1 and with the verify queue's
+ *     concurrency (config auth.verifyConcurrency, default 2) in flight: the ceiling of any login
+ *     storm and of a first provisioning;
+ *   - first start: createApp on an empty database: every password is hashed (bounded by scrypt);
+ *     measured for 200 users; for 10,000 only with --full (else the bound N / scrypt rate is shown);
+ *   - start: a new process (`node --import tsx`, module loading included) running createApp on a
+ *     database provisioned before with the same configuration: fingerprints match, no scrypt;
+ *   - restart: app.close() and createApp again in that process.
+ *   The 10,000-user database is seeded with the cheap test hasher (N=16): start and restart never
+ *   verify a hash whose fingerprint matches, so the cost written in the seeded hashes cannot show.
+ *   - login storm: GET /api/v2/me with Basic credentials of users never logged in (each from its own
+ *     source address, 64 in flight), on the 200-user app whose hashes are production ones (--full:
+ *     10,000); logins per second beside the raw scrypt rate at the queue's concurrency.
+ * Prints a Markdown table, the machine line and a `BENCH startup` line. Bounded: about a minute;
+ * --full adds the 10,000-user first start and storm (about 2 × 10,000 / scrypt rate seconds).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes, scrypt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp, type App } from '../../src/app/app.js';
+import { defaultContactCenterSettings } from '../../src/config/defaults.js';
+import { testConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { SCRYPT_PARAMS, scryptHasher } from '../../src/store/password.js';
+import { ALL_FEATURES, Role, type ContactCenterSpec } from '../../src/store/port.js';
+import { startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
+
+const FULL = process.argv.includes('--full');
+const SIZES = [200, 10_000];
+const STORM_IN_FLIGHT = 64;
+const here = fileURLToPath(import.meta.url);
+
+/** one contact center of n agents (one group, one routing point, one supervisor) */
+function contactCenter(n: number): ContactCenterSpec {
+  const agents = Array.from({ length: n }, (_, i) => ({ userName: `agent${i}`, password: `pw-agent${i}`, roles: [Role.Agent], dn: String(100_000 + i) }));
+  return {
+    name: 'Bench',
+    features: [...ALL_FEATURES],
+    settings: defaultContactCenterSettings(),
+    agentStates: [],
+    users: [...agents, { userName: 'sup', password: 'pw-sup', roles: [Role.Agent, Role.Supervisor], dn: '99999' }],
+    routingPoints: [{ number: '7000', agentGroup: 'All' }],
+    agentGroups: [{ name: 'All', agents: agents.map((a) => a.userName), supervisors: ['sup'] }],
+  };
+}
+
+function configFor(database: string, n: number, passwordKeyFile: string): Config {
+  return testConfig({ database, contactCenters: [contactCenter(n)], passwordKeyFile });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+// ---- child: a new process starting on a provisioned database
+
+if (process.argv[2] === '--child-start') {
+  const { database, n, keyFile } = JSON.parse(process.argv[3]) as { database: string; n: number; keyFile: string };
+  const config = configFor(database, n, keyFile);
+  const start = await timed(() => createApp(config, { passwordHasher: scryptHasher() }));
+  const sinceProcess = performance.now();
+  await start.value.close();
+  const restart = await timed(() => createApp(config, { passwordHasher: scryptHasher() }));
+  await restart.value.close();
+  process.stdout.write(JSON.stringify({ startMs: start.ms, processMs: sinceProcess, restartMs: restart.ms }));
+  process.exit(0);
+}
+
+// ---- raw scrypt
+
+async function scryptRate(inFlight: number, seconds: number): Promise<number> {
+  const salt = randomBytes(16);
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  const one = () => new Promise<void>((resolve, reject) => scrypt('password', salt, 32, { ...SCRYPT_PARAMS, maxmem: 64 * 1024 * 1024 }, (e) => (e ? reject(e) : resolve())));
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < until) {
+        await one();
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t) / 1000);
+}
+
+// ---- login storm
+
+async function storm(app: App, users: number): Promise<{ ms: number; ok: number; failed: number }> {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: STORM_IN_FLIGHT }, async () => {
+      while (next < users) {
+        const i = next++;
+        const authorization = `Basic ${Buffer.from(`agent${i}:pw-agent${i}`).toString('base64')}`;
+        const remoteAddress = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+        const r = await app.fastify.inject({ method: 'GET', url: '/api/v2/me', headers: { authorization }, remoteAddress });
+        if (r.statusCode === 200) ok++;
+        else failed++;
+      }
+    }),
+  );
+  return { ms: performance.now() - t, ok, failed };
+}
+
+// ---- the run
+
+const tmp = mkdtempSync(join(os.tmpdir(), 'switchboard-bench-startup-'));
+let postgres: PostgresServer | undefined;
+try {
+  postgres = await startPostgres();
+} catch (err) {
+  console.log(`(PostgreSQL rows skipped: ${(err as Error).message.split('\n')[0]})`);
+}
+
+interface Row {
+  store: string;
+  users: number;
+  firstMs?: number;
+  firstBoundMs?: number;
+  startMs: number;
+  processMs: number;
+  restartMs: number;
+  storm?: { users: number; perSecond: number; failed: number };
+}
+
+try {
+  const verifyConcurrency = testConfig().auth.verifyConcurrency;
+  const raw1 = await scryptRate(1, 2);
+  const rawQueue = await scryptRate(verifyConcurrency, 3);
+  // provisioning hashes with one scrypt in flight per core
+  const cores = os.availableParallelism();
+  const rawCores = cores === verifyConcurrency ? rawQueue : await scryptRate(cores, 3);
+  const rows: Row[] = [];
+  const backends: Array<{ store: string; database: (n: number) => Promise<string> }> = [
+    { store: 'SQLite file', database: async (n) => join(tmp, `sqlite-${n}-${Date.now()}.db`) },
+  ];
+  if (postgres) backends.push({ store: 'PostgreSQL', database: async () => postgres!.createDatabase() });
+
+  for (const backend of backends) {
+    for (const n of SIZES) {
+      const database = await backend.database(n);
+      const keyFile = join(tmp, `key-${rows.length}`);
+      const config = configFor(database, n, keyFile);
+      const row: Partial<Row> = { store: backend.store, users: n + 1 };
+      const measureFirst = n <= 200 || FULL;
+      if (measureFirst) {
+        const first = await timed(() => createApp(config, { passwordHasher: scryptHasher() }));
+        row.firstMs = first.ms;
+        if (backend.store === 'SQLite file') {
+          const stormUsers = n;
+          const s = await storm(first.value, stormUsers);
+          row.storm = { users: stormUsers, perSecond: s.ok / (s.ms / 1000), failed: s.failed };
+        }
+        await first.value.close();
+      } else {
+        row.firstBoundMs = ((n + 1) / rawCores) * 1000;
+        // seed: the cheap hasher (start and restart never verify a hash whose fingerprint matches)
+        const seeded = await createApp(config, { passwordHasher: scryptHasher({ N: 16, r: 1, p: 1 }) });
+        await seeded.close();
+      }
+      const child = spawnSync(process.execPath, ['--import', 'tsx', here, '--child-start', JSON.stringify({ database, n, keyFile })], { encoding: 'utf8', timeout: 600_000 });
+      if (child.status !== 0) throw new Error(`the start child failed: ${child.stderr}`);
+      Object.assign(row, JSON.parse(child.stdout));
+      rows.push(row as Row);
+    }
+  }
+
+  const s = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}; ` +
+      `scrypt N=${SCRYPT_PARAMS.N} r=${SCRYPT_PARAMS.r} p=${SCRYPT_PARAMS.p}; verify queue concurrency ${verifyConcurrency}\n`,
+  );
+  console.log(`| raw scrypt (this run) | hashes/s |\n|---|---:|\n| 1 in flight | ${raw1.toFixed(1)} |\n| ${verifyConcurrency} in flight (the verify queue's) | ${rawQueue.toFixed(1)} |\n${cores === verifyConcurrency ? '' : `| ${cores} in flight (one per core: provisioning) | ${rawCores.toFixed(1)} |\n`}`);
+  console.log('| store | users | first start (empty database: every password hashed) | start (new process, provisioned) | of which createApp | restart (close + createApp) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const first = r.firstMs !== undefined ? s(r.firstMs) : `≈ ${s(r.firstBoundMs)} (bound: users / scrypt rate; --full measures it)`;
+    console.log(`| ${r.store} | ${r.users} | ${first} | ${s(r.processMs)} | ${s(r.startMs)} | ${s(r.restartMs)} |`);
+  }
+  const stormRows = rows.filter((r) => r.storm);
+  console.log('\n| login storm (first logins, 64 in flight, one source address each) | logins | logins/s | raw scrypt/s at the queue\'s concurrency | ratio | refused |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of stormRows) {
+    console.log(`| ${r.store}, ${r.users} users | ${r.storm!.users} | ${r.storm!.perSecond.toFixed(1)} | ${rawQueue.toFixed(1)} | ${(r.storm!.perSecond / rawQueue).toFixed(2)} | ${r.storm!.failed} |`);
+  }
+  const machine = rows.map((r) => `${r.store.split(' ')[0].toLowerCase()}${r.users}:start=${(r.processMs / 1000).toFixed(2)},restart=${(r.restartMs / 1000).toFixed(2)}${r.firstMs !== undefined ? `,first=${(r.firstMs / 1000).toFixed(2)}` : ''}`);
+  const stormLine = stormRows.map((r) => `storm${r.storm!.users}=${r.storm!.perSecond.toFixed(1)}/s`);
+  console.log(`\nBENCH startup scrypt1=${raw1.toFixed(1)}/s scrypt${verifyConcurrency}=${rawQueue.toFixed(1)}/s ${[...machine, ...stormLine].join(' ')}`);
+} finally {
+  await postgres?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -81,7 +81,8 @@ export interface LegKey {
 
 /** Facts: what the outside world did. */
 export type EndpointFact =
-  | { kind: 'Ringing'; leg: LegKey }
+  /** `answerable: false`: the device rings but cannot be answered from GWS (a SIP phone without Allow-Events: talk) */
+  | { kind: 'Ringing'; leg: LegKey; answerable?: boolean }
   | { kind: 'Answered'; leg: LegKey }
   | { kind: 'Busy'; leg: LegKey }
   | { kind: 'NoAnswer'; leg: LegKey }

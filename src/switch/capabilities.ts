@@ -35,6 +35,8 @@ export interface LegSituation {
   consultPair: boolean;
   /** far end of the consult call: its state (for CompleteTransfer / CompleteConference) */
   consultTarget?: PartyState;
+  /** false: the leg's device rings but cannot be answered from GWS (a SIP phone without Allow-Events: talk) */
+  answerable?: boolean;
 }
 
 const NORMAL_BASE: Readonly<Record<PartyState, Ops>> = {
@@ -97,6 +99,8 @@ const NORMAL_RULES: readonly Rule[] = [
   },
   // one consultation at a time: a DN with two live calls initiates no third
   { when: (s) => s.otherLeg !== undefined, remove: ['InitiateTransfer', 'InitiateConference'] },
+  // a phone that cannot be answered remotely: the agent picks up on the phone
+  { when: (s) => s.state === 'Ringing' && s.answerable === false, remove: ['Answer'] },
   // one connected call per DN: no Retrieve while the other call talks, rings or dials
   { when: (s) => s.state === 'Held' && s.otherLeg !== undefined && s.otherLeg !== 'Held', remove: ['Retrieve'] },
   { when: (s) => s.state === 'Held' && s.otherLeg === 'Established', add: () => ['SwapCalls'] },

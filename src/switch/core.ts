@@ -88,6 +88,8 @@ export interface Party {
   everEstablished: boolean;
   /** delivered by this routing point (re-queued there if rejected) */
   routedBy?: string;
+  /** its device rings but cannot be answered from GWS (Ringing fact with answerable: false): no Answer capability */
+  notAnswerable?: boolean;
   /** the number this party originally dialled (for Error messages) */
 }
 

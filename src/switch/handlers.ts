@@ -184,8 +184,13 @@ function ringFailedFact(cause: 'DestinationBusy' | 'NoAnswer' | 'Rejected' | 'Un
 }
 
 export const FACT_HANDLERS = {
-  // the model shows an offered leg Ringing at once; the device's confirmation changes nothing
-  Ringing: () => undefined,
+  // the model shows an offered leg Ringing at once; the device's confirmation changes nothing, unless
+  // it says GWS cannot answer it (then Answer leaves the leg's capabilities)
+  Ringing: (parts, call, leg, fact) => {
+    if (fact.answerable !== false || leg.state !== PartyState.Ringing || leg.notAnswerable) return;
+    leg.notAnswerable = true;
+    parts.core.touch(call);
+  },
   Answered: (parts, call, leg) => {
     if (leg.state === PartyState.Ringing) connectAnswered(parts, call, leg);
   },

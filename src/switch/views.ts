@@ -129,6 +129,7 @@ function situation(core: SwitchCore, call: Call, me: Party, parts: CallParts): L
     conference: members.length >= 3,
     conferenceOwner: call.conferenceOwner === me.dn,
     consultPair: false,
+    ...(me.notAnswerable ? { answerable: false } : {}),
   };
   if (me.sup) {
     const agent = me.sup.monitoredDn;

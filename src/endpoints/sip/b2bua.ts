@@ -771,7 +771,9 @@ export class SipEndpoints implements Endpoints {
     this.sendTalk(dialogue);
     if (dialogue.ringingReported || dialogue.role === 'nailed') return;
     dialogue.ringingReported = true;
-    for (const callUuid of dialogue.calls) this.fact({ kind: 'Ringing', leg: { callUuid, dn: dialogue.party } });
+    // a per-call phone without Allow-Events: talk cannot be answered from GWS (no Answer capability)
+    const answerable = dialogue.role !== 'perCall' || dialogue.allowsTalk;
+    for (const callUuid of dialogue.calls) this.fact({ kind: 'Ringing', leg: { callUuid, dn: dialogue.party }, ...(answerable ? {} : { answerable: false }) });
   }
 
   private cancelInvite(dialogue: Dialogue): void {

@@ -17,6 +17,14 @@
  *   - the same wrong credentials repeated within a few seconds are refused from a short negative
  *     cache, without another scrypt and without counting again.
  * The Bayeux hook is synchronous: `prepare` verifies before each CometD request and upgrade.
+ *
+ * Request path (cost rule): a request whose credentials are cached is authenticated synchronously
+ * (`authenticateNow`: no Promise, no scrypt). A keep-alive connection remembers the last
+ * Authorization header it presented and that header's credential key, so a client that sends the
+ * same header on every request costs one comparison and one cache lookup instead of a base64
+ * decode and an HMAC; the memo lives on the connection (a WeakMap keyed by the socket) and goes
+ * with it, and the credential cache itself still holds only HMACs. The cache's TTL, LRU order and
+ * the user's `enabled` flag are checked on every request, memo or not.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -111,11 +119,14 @@ const BASIC_ONLY = 'Only HTTP Basic authentication is supported: Authorization: 
 const MALFORMED = 'Malformed Basic credentials: expected base64 of "user:password"';
 const UNKNOWN_SOURCE = 'unknown';
 
-interface Credentials {
+interface CredentialKey {
   userName: string;
-  password: string;
   /** HMAC of the normalised pair: the cache key */
   key: string;
+}
+
+interface Credentials extends CredentialKey {
+  password: string;
 }
 
 function sourceOf(address: string | undefined): string {
@@ -133,6 +144,8 @@ export class Auth {
   private readonly rejected: LruMap<string, number>;
   /** HMAC of (user name, source) that logged in before */
   private readonly knownGood: LruMap<string, true>;
+  /** per keep-alive connection: the last Authorization header seen on it, and its parsed credentials */
+  private readonly perConnection = new WeakMap<object, { authorization: string; credentials: CredentialKey }>();
   /** verifications under way, by credential key */
   private readonly verifying = new Map<string, Promise<UserRecord>>();
   private readonly userBackoff: Backoff;
@@ -164,19 +177,53 @@ export class Auth {
   }
 
   /** REST: who is calling, or a statusCode 20 error (a RetryLaterError during a back-off). */
-  async authenticate(headers: IncomingHttpHeaders, sourceAddress?: string): Promise<Authenticated> {
+  async authenticate(headers: IncomingHttpHeaders, sourceAddress?: string, connection?: object): Promise<Authenticated> {
+    const now = this.authenticateNow(headers, connection);
+    if (now) return now;
+    const user = await this.basicUser(headers.authorization!, sourceOf(sourceAddress));
+    return this.withSession(user, headers);
+  }
+
+  /**
+   * REST, synchronously: the caller when the request carries cached Basic credentials or only a
+   * live session cookie; undefined when its Basic credentials need a verification (then
+   * `authenticate`); throws the statusCode 20 error of a request with neither.
+   */
+  authenticateNow(headers: IncomingHttpHeaders, connection?: object): Authenticated | undefined {
     const authorization = headers.authorization;
     if (authorization) {
-      const user = await this.basicUser(authorization, sourceOf(sourceAddress));
-      const own = this.cookieSessions(headers).find((s) => s.userId === user.id);
-      if (own) return { user, session: own, byAuthorization: true, setCookie: false };
-      return { user, session: this.sessions.forUser(user.id), byAuthorization: true, setCookie: true };
+      const credentials = this.credentialsOf(authorization, connection);
+      const userId = credentials && this.cached(credentials.key);
+      const user = userId ? this.directory.user(userId) : undefined;
+      return user?.enabled ? this.withSession(user, headers) : undefined;
     }
     for (const s of this.cookieSessions(headers)) {
       const user = this.directory.user(s.userId);
       if (user?.enabled) return { user, session: s, byAuthorization: false, setCookie: false };
     }
     throw gws.notAuthenticated(NO_CREDENTIALS);
+  }
+
+  /** a user authenticated by Basic: the session of the cookie sent along, else the user's latest */
+  private withSession(user: UserRecord, headers: IncomingHttpHeaders): Authenticated {
+    const own = this.cookieSessions(headers).find((s) => s.userId === user.id);
+    if (own) return { user, session: own, byAuthorization: true, setCookie: false };
+    return { user, session: this.sessions.forUser(user.id), byAuthorization: true, setCookie: true };
+  }
+
+  /** the credential key of a Basic header (remembered per connection), or undefined when malformed */
+  private credentialsOf(authorization: string, connection: object | undefined): CredentialKey | undefined {
+    const memo = connection && this.perConnection.get(connection);
+    if (memo && memo.authorization === authorization) return memo.credentials;
+    let credentials: Credentials;
+    try {
+      credentials = this.parse(authorization);
+    } catch {
+      return undefined;
+    }
+    const kept = { userName: credentials.userName, key: credentials.key };
+    if (connection) this.perConnection.set(connection, { authorization, credentials: kept });
+    return kept;
   }
 
   /**
@@ -200,7 +247,8 @@ export class Auth {
   authenticateSync(req: IncomingMessage): string | null {
     const authorization = req.headers.authorization;
     if (authorization) {
-      const hit = this.cachedHeader(authorization);
+      const credentials = this.credentialsOf(authorization, req.socket ?? undefined);
+      const hit = credentials && this.cached(credentials.key);
       if (hit) return hit;
       this.basicUser(authorization, sourceOf(req.socket?.remoteAddress)).catch(() => undefined);
       return null;

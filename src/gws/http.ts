@@ -17,7 +17,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BayeuxServer } from '../bayeux/port.js';
 import { ERROR_TABLE } from '../errors.js';
-import { retryAfterOf } from './auth.js';
+import { retryAfterOf, type Authenticated } from './auth.js';
 import type { GwsDeps } from './context.js';
 import { principalOf } from './context.js';
 import { ConnectionGuard, connectionLimits, serverTimeoutOptions } from './connections.js';
@@ -119,12 +119,25 @@ function preflight(origins: OriginPolicy, req: FastifyRequest, reply: FastifyRep
   return sendOk(reply);
 }
 
-async function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply, connections?: ConnectionGuard): Promise<void> {
-  const a = await deps.auth.authenticate(req.headers, req.ip).catch((err: unknown) => {
-    const retryAfter = retryAfterOf(err);
-    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
-    throw err;
-  });
+/**
+ * Authenticate the request and set request.caller and the session/CSRF headers: synchronously
+ * when the credentials are cached or a live cookie is sent (no Promise on the common path), else
+ * a Promise of the verification.
+ */
+function authenticate(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply, connections?: ConnectionGuard): void | Promise<void> {
+  const now = deps.auth.authenticateNow(req.headers, req.raw.socket);
+  if (now) return admit(deps, req, reply, now, connections);
+  return deps.auth.authenticate(req.headers, req.ip, req.raw.socket).then(
+    (a) => admit(deps, req, reply, a, connections),
+    (err: unknown) => {
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+      throw err;
+    },
+  );
+}
+
+function admit(deps: GwsDeps, req: FastifyRequest, reply: FastifyReply, a: Authenticated, connections?: ConnectionGuard): void {
   const cc = deps.directory.center(a.user.contactCenterId);
   if (!cc) throw gws.notAuthenticated(`User ${a.user.userName} has no contact center`);
   connections?.markAuthenticated(req.raw.socket);
@@ -194,27 +207,43 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
     }
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // callback-style hooks: no Promise per request unless authentication has to wait for a verification
+  app.addHook('onRequest', (req, reply, done) => {
     reply.raw.setHeader('X-Request-Id', req.id);
     if (req.raw.httpVersion === '1.1' && req.headers.host === undefined) {
       // RFC 9112 section 3.2: an HTTP/1.1 request without Host is answered 400
-      return sendStatus(reply, ERROR_TABLE.InvalidValue.statusCode, 'An HTTP/1.1 request needs a Host header', 400);
+      sendStatus(reply, ERROR_TABLE.InvalidValue.statusCode, 'An HTTP/1.1 request needs a Host header', 400);
+      return;
     }
     if (closing || connections.refused(req.raw.socket)) {
       reply.header('Connection', 'close');
       const why = closing ? 'Server is shutting down; try again shortly' : 'Server is at its connection limit; try again shortly';
-      return sendStatus(reply, ERROR_TABLE.Internal.statusCode, why, 503);
+      sendStatus(reply, ERROR_TABLE.Internal.statusCode, why, 503);
+      return;
     }
-    cors(origins, req, reply.raw);
-    if (req.url.startsWith(NOTIFICATIONS_PATH)) {
-      // CometD is exempt from CSRF (cometd.md): a foreign browser origin is refused instead
-      const foreign = foreignOrigin(origins, req.headers);
-      if (foreign !== undefined) return sendStatus(reply, ERROR_TABLE.Forbidden.statusCode, FOREIGN_ORIGIN_MESSAGE(foreign), 403);
+    if (req.headers.origin !== undefined) {
+      cors(origins, req, reply.raw);
+      if (req.url.startsWith(NOTIFICATIONS_PATH)) {
+        // CometD is exempt from CSRF (cometd.md): a foreign browser origin is refused instead
+        const foreign = foreignOrigin(origins, req.headers);
+        if (foreign !== undefined) {
+          sendStatus(reply, ERROR_TABLE.Forbidden.statusCode, FOREIGN_ORIGIN_MESSAGE(foreign), 403);
+          return;
+        }
+      }
     }
-    if (req.routeOptions.config?.auth) await authenticate(deps, req, reply, connections);
+    if (!req.routeOptions.config?.auth) return done();
+    let waiting: void | Promise<void>;
+    try {
+      waiting = authenticate(deps, req, reply, connections);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (waiting) waiting.then(() => done(), (err: Error) => done(err));
+    else done();
   });
 
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (secureCookie) {
       const cookies = reply.getHeader('set-cookie');
       if (cookies !== undefined) {
@@ -228,6 +257,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
       reply.removeHeader('connection');
       lingerAfterAnswer(req.raw, reply.raw, limits);
     }
+    done(null, payload);
   });
 
   app.setErrorHandler(errorHandler);
@@ -265,7 +295,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
       // handshakes before any REST call, as the C# SDK does) so the Bayeux server's synchronous
       // hook finds them, and, like any first authenticated request, hands out the session cookie
       // (and the CSRF headers) so later CometD requests may carry the cookie alone.
-      const a = await deps.auth.authenticate(req.headers, req.ip).catch((err: unknown) => {
+      const a = await deps.auth.authenticate(req.headers, req.ip, req.raw.socket).catch((err: unknown) => {
         // a back-off refuses the handshake too (the Bayeux hook finds no credentials): say when to retry
         const retryAfter = retryAfterOf(err);
         if (retryAfter !== undefined) reply.raw.setHeader('Retry-After', String(retryAfter));

@@ -7,7 +7,9 @@
  *   line is built from named fields only (no headers, no body, no query string) and pino redacts
  *   those names anywhere else a caller might log them;
  * - the same fields go to the request observer (the metrics), so the log and /metrics agree;
- * - a hijacked reply (a CometD POST) is not logged here: the Bayeux server logs its own sessions.
+ * - a hijacked reply (a CometD POST) is not logged here: the Bayeux server logs its own sessions;
+ * - cost rule: at a level where the line is not written (info off) nothing of it is built; the
+ *   hooks are callback-style (no Promise per request); what the observer needs is built once.
  */
 import { LogController } from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -106,23 +108,38 @@ function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
  * Hooks of the request line: onSend notes the GWS statusCode of the payload, onResponse writes the
  * line (info; warn for HTTP 5xx) and hands the same fields to `observe`.
  */
+/** pino's level numbers ('silent' above them all) */
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** would a logger at `current` write a line at `level`? (an unknown level writes, as a safe default) */
+function levelEnabled(current: string, level: 'info' | 'warn'): boolean {
+  return (LEVEL_VALUES[current] ?? 0) <= LEVEL_VALUES[level];
+}
+
 export function installRequestLog(app: FastifyInstance, observe?: RequestObserver): void {
-  app.addHook('onSend', async (req, _reply, payload) => {
+  app.addHook('onSend', (req, _reply, payload, done) => {
     const code = gwsStatusOf(payload);
     if (code !== undefined) gwsStatusOfRequest.set(req, code);
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
-    const done = describe(req, reply);
-    const line = { ...done, path: req.url.split('?', 1)[0].slice(0, 256) };
-    if (done.statusCode >= 500) req.log.warn(line, 'request completed');
-    else req.log.info(line, 'request completed');
-    if (observe) {
-      try {
-        observe(done);
-      } catch (err) {
-        req.log.warn({ err }, 'request observer failed');
+  app.addHook('onResponse', (req, reply, done) => {
+    const serverError = reply.statusCode >= 500;
+    const logged = levelEnabled(req.log.level, serverError ? 'warn' : 'info');
+    if (logged || observe) {
+      const described = describe(req, reply);
+      if (logged) {
+        const line = { ...described, path: req.url.split('?', 1)[0].slice(0, 256) };
+        if (serverError) req.log.warn(line, 'request completed');
+        else req.log.info(line, 'request completed');
+      }
+      if (observe) {
+        try {
+          observe(described);
+        } catch (err) {
+          req.log.warn({ err }, 'request observer failed');
+        }
       }
     }
+    done();
   });
 }

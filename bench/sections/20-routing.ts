@@ -320,6 +320,14 @@ class Bench {
     await inParallel(AGENTS, 64, (i) => post(this.base, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'NotReady' }, agentPool));
     floor.answering = false;
     floor.forgetRinging();
+    // server CPU ms since the last call (each row prints as soon as it is measured: a bounded run shows how far it got)
+    let cpuMark = cpuSeconds(this.server.pid!);
+    const cpuMs = () => {
+      const now = cpuSeconds(this.server.pid!);
+      const used = (now - cpuMark) * 1000;
+      cpuMark = now;
+      return used;
+    };
     const first = this.seq;
     const enqueueStart = performance.now();
     for (let k = 0; k < WAITING; k++) {
@@ -328,6 +336,7 @@ class Bench {
       await post(this.base, '/sim/v1/calls', ADMIN, { from: customerOf(seq), to: ROUTING_POINT }, arrivalPool);
     }
     const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
+    console.log(`| ${WAITING} calls queued at ${ROUTING_POINT}, one at a time (every agent NotReady) | ${f1(WAITING / enqueueSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
     // the first agents, made Ready one at a time, must each get the oldest waiting call
     const sweep = Math.min(AGENTS, WAITING);
     let outOfOrder = 0;
@@ -338,14 +347,17 @@ class Bench {
       if (floor.ringingCallOf(i) !== first + i) outOfOrder++;
     }
     const sweepSeconds = (performance.now() - sweepStart) / 1000;
+    console.log(`| ${sweep} agents made Ready one at a time: each rang with the oldest waiting call | ${sweep - outOfOrder} of ${sweep} in arrival order (${f1(sweep / sweepSeconds)} Ready/s, server CPU ${f2(cpuMs() / sweep)} ms each) |`);
     // then everyone answers at full speed; each freed agent takes the oldest waiting call
     const completedBefore = floor.completed;
     floor.answering = true;
     const serveStart = performance.now();
     for (let i = 0; i < sweep; i++) floor.answer(i, floor.ringingCallOf(i)!);
-    await inParallel(AGENTS - sweep, 64, (k) => post(this.base, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }, agentPool));
     await until(() => floor.completed - completedBefore >= WAITING || floor.errors.length > 0, DRAIN_MS * 2, `all ${WAITING} waiting calls served`);
     const serveSeconds = (performance.now() - serveStart) / 1000;
+    console.log(`| all ${WAITING} served (answer, hang up, next call) | ${f1(WAITING / serveSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
+    // the agents the sweep did not reach are Ready again for what follows
+    await inParallel(AGENTS - sweep, 64, (k) => post(this.base, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }, agentPool));
     // service rank (order of Ringing) against arrival rank, for the calls after the exact sweep
     const rest = floor.calls.slice(first + sweep, first + WAITING).filter((c) => c.ringing !== undefined);
     const byRing = [...rest].sort((a, b) => a.ringing! - b.ringing!);
@@ -357,9 +369,6 @@ class Bench {
     const dropped = (await metric(this.base, 'switchboard_notifications_dropped_total')) - before.dropped;
     checkDelivery('backlog', delivered, received, dropped);
     return [
-      `| ${WAITING} calls queued at ${ROUTING_POINT}, one at a time (every agent NotReady) | ${f1(WAITING / enqueueSeconds)} calls/s |`,
-      `| ${sweep} agents made Ready one at a time: each rang with the oldest waiting call | ${sweep - outOfOrder} of ${sweep} in arrival order (${f1(sweep / sweepSeconds)} Ready/s) |`,
-      `| all ${WAITING} served (answer, hang up, next call) | ${f1(WAITING / serveSeconds)} calls/s |`,
       `| last ${rest.length} calls: largest distance between arrival rank and Ringing rank (${clients} websockets deliver concurrently) | ${displacement} |`,
       `| notifications handed out / received / dropped | ${delivered} / ${received} / ${dropped} |`,
     ];

@@ -215,7 +215,7 @@ function apply(s: Side, st: Step, customers: { n: number }): string {
 test('routing order: same agent for every call, in the same order, as the algorithm before the indexes', () => {
   fc.assert(
     fc.property(
-      fc.array(step, { minLength: 30, maxLength: 150 }),
+      fc.array(step, { minLength: 30, maxLength: 150, size: 'max' }),
       fc.constantFrom(0, 0, 2),
       fc.constantFrom('Ready' as const, 'NotReady' as const),
       fc.constantFrom(0, 3000),

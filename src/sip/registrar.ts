@@ -64,15 +64,8 @@ export interface RegistrarOptions {
  */
 export const MD5_ONLY_USER_AGENTS: readonly RegExp[] = [/^baresip v?[01]\./i];
 
-export interface Binding {
-  dn: string;
-  /** the contact URI, as written by the phone */
-  uri: string;
-  expiresAt: number;
-  callId: string;
-  cseq: number;
-  /** where the REGISTER came from (for reaching a phone behind NAT) */
-  source: Destination;
+/** A live binding: what is stored (bindings.ts), plus its place in time order and its expiry timer. */
+export interface Binding extends StoredBinding {
   /** increasing with each registration or refresh: the highest is the newest */
   order: number;
   cancelExpiry: () => void;

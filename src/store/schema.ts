@@ -6,6 +6,7 @@
  * has shipped, add the next number.
  */
 import type Database from 'better-sqlite3';
+import { SIP_REGISTRATIONS_DDL } from './sql/registrations.js';
 
 export interface Migration {
   version: number;
@@ -175,20 +176,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 7,
     description: 'SIP registrations kept across restarts (src/store/sql/registrations.ts; owner: the SIP registrar)',
-    sql: `
-      CREATE TABLE sip_registrations (
-        dn               TEXT NOT NULL,   -- no foreign key: a binding of a removed DN is simply never used
-        contact          TEXT NOT NULL,   -- the contact URI as the phone wrote it
-        expires_at       BIGINT NOT NULL, -- epoch ms
-        call_id          TEXT NOT NULL,
-        cseq             INTEGER NOT NULL,
-        source_transport TEXT NOT NULL,   -- udp | tcp
-        source_address   TEXT NOT NULL,
-        source_port      INTEGER NOT NULL,
-        PRIMARY KEY (dn, contact)
-      );
-      CREATE INDEX sip_registrations_expiry ON sip_registrations(expires_at);
-    `,
+    sql: SIP_REGISTRATIONS_DDL,
   },
 ];
 

@@ -2,7 +2,7 @@
  * Registrations survive a restart (docs/telephony.md "Registrations across restarts"): the registrar
  * tells its persistence of every binding saved and removed, and takes stored ones back with the rest
  * of their expiry (expired ones dropped) on the virtual clock; the SQL store keeps them in
- * sip_registrations and deletes expired rows when read; and end to end, a phone registered with one
+ * sip_registrations (SQLite and PostgreSQL) and deletes expired rows when read; and end to end, a phone registered with one
  * app is still INVITEd (its nailed-up leg at login) by the next app started on the same database.
  */
 import { test } from 'node:test';
@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registrar } from '../../src/sip/registrar.js';
 import { DigestServer } from '../../src/sip/digest.js';
-import type { StoredBinding } from '../../src/sip/bindings.js';
+import type { BindingStore, StoredBinding } from '../../src/sip/bindings.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
+import { startPostgres } from '../helpers/postgres.js';
 import { VirtualClock } from '../../src/switch/clock.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { createApp } from '../../src/app/app.js';
@@ -64,8 +67,8 @@ test('registrar: restore takes live bindings back with the rest of their expiry,
   assert.equal(registrar.registeredCount, 0);
 });
 
-test('SQL store: bindings saved, replaced, removed; expired ones deleted when read', async () => {
-  const store = new SqliteStore(':memory:', cheapHasher);
+/** The BindingStore contract, on any store that has registrations(). */
+async function bindingStoreContract(store: { registrations(): BindingStore; close(): Promise<void> }): Promise<void> {
   try {
     const registrations = store.registrations();
     await registrations.saveBinding(binding('5001', 'sip:5001@192.0.2.7:5062', 1000));
@@ -81,6 +84,18 @@ test('SQL store: bindings saved, replaced, removed; expired ones deleted when re
     assert.deepEqual(await registrations.liveBindings(0), [binding('5001', 'sip:5001@192.0.2.7:5062', 5000)], 'the 500 ms row was deleted when read at 1000');
   } finally {
     await store.close();
+  }
+}
+
+test('SQL store (SQLite): bindings saved, replaced, removed; expired ones deleted when read', () =>
+  bindingStoreContract(new SqliteStore(':memory:', cheapHasher)));
+
+test('SQL store (PostgreSQL): the same', async () => {
+  const server = await startPostgres();
+  try {
+    await bindingStoreContract(new PostgresStore(await server.createDatabase(), { hasher: cheapHasher, fingerprintKey: FingerprintKey.ephemeral(), pool: { max: 2 } }));
+  } finally {
+    await server.stop();
   }
 });
 

@@ -9,6 +9,7 @@
  * newer Switchboard is refused. Migrations are append-only.
  */
 import type { SqlDatabase } from './database.js';
+import { SIP_REGISTRATIONS_DDL } from './registrations.js';
 
 export interface PostgresMigration {
   version: number;
@@ -154,20 +155,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 3,
     description: 'SIP registrations kept across restarts (SQLite version 7)',
-    sql: `
-      CREATE TABLE sip_registrations (
-        dn               TEXT NOT NULL,   -- no foreign key: a binding of a removed DN is simply never used
-        contact          TEXT NOT NULL,   -- the contact URI as the phone wrote it
-        expires_at       BIGINT NOT NULL, -- epoch ms
-        call_id          TEXT NOT NULL,
-        cseq             INTEGER NOT NULL,
-        source_transport TEXT NOT NULL,   -- udp | tcp
-        source_address   TEXT NOT NULL,
-        source_port      INTEGER NOT NULL,
-        PRIMARY KEY (dn, contact)
-      );
-      CREATE INDEX sip_registrations_expiry ON sip_registrations(expires_at);
-    `,
+    sql: SIP_REGISTRATIONS_DDL,
   },
 ];
 

@@ -7,6 +7,22 @@
 import type { BindingStore, StoredBinding } from '../../sip/bindings.js';
 import type { SqlDatabase } from './database.js';
 
+/** The table, in SQL both databases take (a migration of each: never edit it once shipped, add the next). */
+export const SIP_REGISTRATIONS_DDL = `
+      CREATE TABLE sip_registrations (
+        dn               TEXT NOT NULL,   -- no foreign key: a binding of a removed DN is simply never used
+        contact          TEXT NOT NULL,   -- the contact URI as the phone wrote it
+        expires_at       BIGINT NOT NULL, -- epoch ms
+        call_id          TEXT NOT NULL,
+        cseq             INTEGER NOT NULL,
+        source_transport TEXT NOT NULL,   -- udp | tcp
+        source_address   TEXT NOT NULL,
+        source_port      INTEGER NOT NULL,
+        PRIMARY KEY (dn, contact)
+      );
+      CREATE INDEX sip_registrations_expiry ON sip_registrations(expires_at);
+`;
+
 interface Row {
   dn: string;
   contact: string;

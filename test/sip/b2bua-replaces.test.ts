@@ -4,7 +4,8 @@
  * the held call in GWS) and sends REFER with Refer-To ...?Replaces=<the consultation's dialog>; GWS
  * sees exactly what a GWS CompleteTransfer produces (the same event lines), and the phone gets the
  * outcome as a 200 sipfrag. An INVITE with Replaces from the dialog's own phone takes the dialog
- * over (old one BYEd, nothing in GWS); an unknown dialog is 481, another DN's phone 403.
+ * over (old one BYEd, nothing in GWS), and so does the trunk side of a customer's dialog; an unknown
+ * dialog is 481, another DN's phone 403.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,6 +137,54 @@ test('INVITE with Replaces: the own phone takes its dialog over (old one BYEd, G
     await waitFor('BYE on the new dialog hangs the call up', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {
     await rig.close(agent, other);
+  }
+});
+
+test("INVITE with Replaces from the trunk: the customer's side takes its dialog over (GWS unchanged); an unknown dialog is 481 even where no trunk is configured", async () => {
+  const rig = await Rig.start(TRUNK);
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001');
+    await waitFor('the nailed leg is up', () => agent.dialogs.length === 1);
+    const calling = customer.call('7000', { credentials: false });
+    await waitFor('the call rings 5001', () => rig.h.sw.callsOf('5001').length === 1);
+    const callUuid = rig.h.callOf('5001');
+    rig.h.op('5001', callUuid, { name: 'Answer' });
+    const first = (await calling).dialog!;
+    rig.h.take();
+    const replacing = await customer.server.request({
+      method: 'INVITE',
+      uri: `sip:7000@127.0.0.1:${rig.server.port}`,
+      from: '<sip:+15551234@127.0.0.1>',
+      headers: [
+        { name: 'Content-Type', value: 'application/sdp' },
+        { name: 'Replaces', value: replacesOf(first) },
+      ],
+      body: sdpOf(customer.rtpPort),
+    });
+    assert.equal(replacing.response.status, 200);
+    await waitFor('the replaced dialog gets BYE', () => customer.count('BYE') === 1);
+    assert.deepEqual(rig.h.take(), [], 'GWS sees nothing');
+    assert.equal((await customer.hangUp(replacing.dialog!)).status, 200);
+    await waitFor('BYE on the new dialog releases the call', () => rig.h.sw.callsOf('5001').length === 0);
+  } finally {
+    await rig.close(agent, customer);
+  }
+  const closed = await Rig.start(); // no trunk: the same request from 127.0.0.1 is not from the party's trunk
+  const stranger = await closed.phone('cust', { user: '+15551234' });
+  try {
+    const refused = await stranger.server.request({
+      method: 'INVITE',
+      uri: `sip:7000@127.0.0.1:${closed.server.port}`,
+      from: '<sip:+15551234@127.0.0.1>',
+      headers: [{ name: 'Replaces', value: 'x@127.0.0.1;to-tag=a;from-tag=b' }],
+      body: sdpOf(stranger.rtpPort),
+    });
+    assert.equal(refused.response.status, 481, 'an unknown dialog is 481 before anything else is said about it');
+  } finally {
+    await closed.close(stranger);
   }
 });
 

@@ -4,6 +4,7 @@
  * test), and the whole observable state of a switch, to compare a live switch with its replay.
  */
 import assert from 'node:assert/strict';
+import { COMMAND_METHODS, QUERY_METHODS } from '../../../src/cluster/contract.js';
 import type { ContactCenterSettings, ContactCenterTopology } from '../../../src/switch/model.js';
 import type { SwitchPort } from '../../../src/switch/port.js';
 import type { SwitchAccess } from '../../../src/switch/port-access.js';
@@ -32,7 +33,7 @@ export function syncPort(sw: SwitchAccess): SwitchPort {
     return v as T;
   };
   const port = {} as Record<string, unknown>;
-  for (const name of ['configure', 'login', 'logout', 'setAgentState', 'setDoNotDisturb', 'setForward', 'dial', 'callOperation', 'monitor', 'cancelMonitoring', 'simulateInbound', 'simulateExternalHangup', 'media', 'device', 'callsOf', 'callView', 'callContactCenter'] as const) {
+  for (const name of [...COMMAND_METHODS, ...QUERY_METHODS]) {
     port[name] = (...args: unknown[]) => now((sw[name] as (...a: unknown[]) => unknown)(...args), name);
   }
   port.onEvent = sw.onEvent.bind(sw);

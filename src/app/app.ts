@@ -214,7 +214,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     const gwsDeps: GwsDeps = {
       config, directory, sw, store, urls, sessions, auth, bayeux: publisher,
       version: PACKAGE_VERSION,
-      auditWritten: () => audit?.drain() ?? Promise.resolve(),
+      // on a cluster node the owners write the audit: the listing waits for theirs too (src/cluster/node/audit-drain.ts)
+      auditWritten: () => Promise.all([audit?.drain(), cluster?.auditDrained()]).then(() => undefined),
       auditFault: () => audit?.fault(),
       team,
       recordings: new RecordingCatalog(config.recordings.dir, (dn) => directory.deviceByDn(dn)?.contactCenterId, (message, fields) =>
@@ -238,6 +239,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clusterLog = fastify.log;
     const notifier = new Notifier({ urls, directory }, publisher, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
+    cluster?.serveAuditDrain(() => audit?.drain() ?? Promise.resolve());
     team.attach(publisher, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];
     if (telephony) unsubscribe.push(sw.onEvent(telephony.onSwitchEvent));

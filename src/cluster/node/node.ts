@@ -25,6 +25,7 @@ import { LoggedSwitch } from '../logged-switch.js';
 import { SessionRelay } from '../bus/session-relay.js';
 import { natsTransport } from '../bus/transport.js';
 import { UserBus } from '../bus/user-bus.js';
+import { auditDrained, serveAuditDrain } from './audit-drain.js';
 import { Ownership } from './ownership.js';
 import { SwitchRouter } from './switch-router.js';
 
@@ -69,6 +70,10 @@ export interface ClusterNode {
   readonly ownership: Ownership;
   /** take or watch every configured contact center (after router.configure for each) */
   start(): Promise<void>;
+  /** how the owner finishes its audit writes (the app's AuditWriter.drain), served while owning */
+  serveAuditDrain(drain: () => Promise<void>): void;
+  /** wait until every contact center's owner has written the audit entries it queued (audit-drain.ts) */
+  auditDrained(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,13 +91,21 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   const router = new SwitchRouter(opts.contactCenterOfDn);
   const bus = new UserBus(transport, (err, what) => log('warn', { err }, `cluster bus: ${what} failed`));
   const sessions = new SessionRelay(node, transport, (err, what) => log('warn', { err }, `${what} failed`));
+  let drainAudit: () => Promise<void> = async () => {};
   const ownership = new Ownership({
     node,
     lease: core.lease,
     router,
     openSwitch: async (ccId, onLost) =>
       LoggedSwitch.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost }),
-    serveCommands: core.serveCommands,
+    serveCommands: (ccId, port) => {
+      const stopCommands = core.serveCommands(ccId, port);
+      const stopDrain = serveAuditDrain(nc, ccId, () => drainAudit());
+      return async () => {
+        stopDrain();
+        await stopCommands();
+      };
+    },
     forwarder: core.forwarder,
     log: { info: (o, m) => log('info', o, m), warn: (o, m) => log('warn', o, m) },
   });
@@ -105,6 +118,10 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     sessions,
     ownership,
     start: () => ownership.start(),
+    serveAuditDrain: (drain) => {
+      drainAudit = drain;
+    },
+    auditDrained: () => auditDrained(nc, router.contactCenters().filter((ccId) => !ownership.owns(ccId))),
     close() {
       closing ??= (async () => {
         await ownership.stop();

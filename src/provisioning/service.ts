@@ -4,29 +4,41 @@
  *   1. validate the spec: its own rules (store/spec-check.ts) and, against what is stored, one login
  *      namespace and one dial plan across contact centers; every problem is reported at once
  *      (SpecError) and nothing is written;
- *   2. credentials: a configured password whose keyed fingerprint matches the stored one keeps its
- *      hash without any scrypt (fingerprint.ts); a stored hash without a usable fingerprint (none
- *      yet, or made under another key) is verified once with scrypt and kept if it matches; every
- *      other password is hashed anew. Hashing and verifying run at most `hashConcurrency` at once
- *      on libuv's threads (parallel.ts), off the main thread. A sipPassword becomes its HA1 hashes;
+ *   2. credentials, per user, without scrypt where it can be known otherwise:
+ *        - the keyed fingerprint matches the stored one: the stored hash is kept (fingerprint.ts);
+ *        - a pending credential of this password is stored: kept, and queued again for hashing;
+ *        - a stored hash without a usable fingerprint (none yet, another key): verified once with
+ *          scrypt, kept if it matches;
+ *        - else: hashed anew.
+ *      When more than `deferHashingAbove` passwords would need scrypt (a first start of a large
+ *      contact center), they get pending credentials instead (pending.ts) and the backfill hashes
+ *      them after the start; below it (or without a backfill) they are verified or hashed now, at
+ *      most `hashConcurrency` at once, on libuv's threads (off the main thread). A sipPassword
+ *      becomes its HA1 hashes;
  *   3. hand storage the plan (hashes only, and a digest of it: storage skips a plan it last wrote),
- *      written in one transaction.
+ *      written in one transaction; then queue the pending credentials for the backfill.
  * Storage (ProvisioningStorage) therefore never sees a plain-text password and checks nothing.
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ha1 } from '../sip/digest.js';
 import type { PasswordHasher } from '../store/password.js';
-import type { ContactCenterRecord, ContactCenterSpec, PlannedCredentials, ProvisioningStorage, SipCredentials, StoredLogin, UserSpec } from '../store/port.js';
+import type { ContactCenterRecord, ContactCenterSpec, PlannedCredentials, ProvisioningStorage, SipCredentials, StoredLogin } from '../store/port.js';
 import { SpecError, contactCenterSpecProblems, specDns } from '../store/spec-check.js';
+import type { HashBackfill, PendingHash } from './backfill.js';
 import type { FingerprintKey } from './fingerprint.js';
 import { mapBounded } from './parallel.js';
+import { comparePending, isPending, pendingCredential } from './pending.js';
 
 export interface ProvisioningOptions {
   hasher: PasswordHasher;
   fingerprints: FingerprintKey;
   /** scrypt calls in flight at once while provisioning; default: the machine's cores */
   hashConcurrency?: number;
+  /** hashes pending credentials after the start; without one nothing is deferred */
+  backfill?: HashBackfill;
+  /** more passwords than this needing scrypt in one apply are deferred to the backfill; default: never */
+  deferHashingAbove?: number;
 }
 
 /** What one apply cost, for the start-up bench and the log. */
@@ -38,7 +50,16 @@ export interface ProvisioningStats {
   verified: number;
   /** passwords hashed anew */
   hashed: number;
+  /** passwords given a pending credential, hashed later by the backfill */
+  deferred: number;
 }
+
+/** What to do for one user's password, decided without scrypt. */
+type Decision =
+  | { kind: 'keep'; credentials: PlannedCredentials }
+  | { kind: 'still-pending'; credentials: PlannedCredentials }
+  | { kind: 'verify'; stored: StoredLogin }
+  | { kind: 'hash' };
 
 /**
  * The stored form of an extension's sipPassword: its HA1 per digest algorithm for realm = the contact
@@ -57,7 +78,7 @@ export function planDigest(spec: ContactCenterSpec, credentials: readonly Planne
 export class ProvisioningService {
   private readonly concurrency: number;
   /** what the last apply cost */
-  lastStats: ProvisioningStats = { users: 0, fingerprintMatches: 0, verified: 0, hashed: 0 };
+  lastStats: ProvisioningStats = { users: 0, fingerprintMatches: 0, verified: 0, hashed: 0, deferred: 0 };
 
   constructor(
     private readonly storage: ProvisioningStorage,
@@ -70,15 +91,61 @@ export class ProvisioningService {
     const existing = await this.storage.contactCenterByName(spec.name);
     const logins = new Map((await this.storage.storedLogins(spec.users.map((u) => u.userName))).map((l) => [l.userName, l]));
     await this.check(spec, existing?.id, logins);
-    const stats: ProvisioningStats = { users: spec.users.length, fingerprintMatches: 0, verified: 0, hashed: 0 };
-    const credentials = await mapBounded(spec.users, this.concurrency, async (u) => {
+
+    const { hasher, fingerprints, backfill, deferHashingAbove } = this.options;
+    const decisions = spec.users.map((u) => {
       const stored = logins.get(u.userName);
-      const mine = stored && stored.contactCenterId === existing?.id ? stored : undefined;
-      return this.credentialsOf(spec, u, mine, stats);
+      return this.decide(u.password, stored && stored.contactCenterId === existing?.id ? stored : undefined);
+    });
+    const costly = decisions.filter((d) => d.kind === 'verify' || d.kind === 'hash').length;
+    const defer = backfill !== undefined && deferHashingAbove !== undefined && costly > deferHashingAbove;
+    const stats: ProvisioningStats = { users: spec.users.length, fingerprintMatches: 0, verified: 0, hashed: 0, deferred: 0 };
+    const queued: PendingHash[] = [];
+
+    const credentials = await mapBounded(spec.users, this.concurrency, async (u, i): Promise<PlannedCredentials> => {
+      const d = decisions[i];
+      const sip = u.sipPassword !== undefined && u.dn !== undefined ? { sip: sipCredentials(u.dn, spec.name, u.sipPassword) } : {};
+      if (d.kind === 'keep') {
+        stats.fingerprintMatches++;
+        return { ...d.credentials, ...sip };
+      }
+      if (d.kind === 'still-pending') {
+        stats.deferred++;
+        queued.push({ pending: d.credentials.passwordHash, password: u.password });
+        return { ...d.credentials, ...sip };
+      }
+      if (defer) {
+        stats.deferred++;
+        const pending = pendingCredential(fingerprints, u.password);
+        queued.push({ pending, password: u.password });
+        return { passwordHash: pending, passwordFingerprint: null, ...sip };
+      }
+      if (d.kind === 'verify') {
+        stats.verified++;
+        if (await hasher.verify(u.password, d.stored.passwordHash)) {
+          return { passwordHash: d.stored.passwordHash, passwordFingerprint: fingerprints.of(d.stored.passwordHash, u.password), ...sip };
+        }
+      }
+      stats.hashed++;
+      const passwordHash = await hasher.hash(u.password);
+      return { passwordHash, passwordFingerprint: fingerprints.of(passwordHash, u.password), ...sip };
     });
     const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials) });
+    if (queued.length) backfill?.add(queued);
     this.lastStats = stats;
     return written;
+  }
+
+  private decide(password: string, stored: StoredLogin | undefined): Decision {
+    if (!stored) return { kind: 'hash' };
+    const { fingerprints } = this.options;
+    const kept = { passwordHash: stored.passwordHash, passwordFingerprint: stored.passwordFingerprint };
+    if (isPending(stored.passwordHash)) {
+      return comparePending(fingerprints, stored.passwordHash, password) === 'same' ? { kind: 'still-pending', credentials: kept } : { kind: 'hash' };
+    }
+    const known = fingerprints.compare(stored.passwordFingerprint, stored.passwordHash, password);
+    if (known === 'same') return { kind: 'keep', credentials: kept };
+    return known === 'unknown' ? { kind: 'verify', stored } : { kind: 'hash' };
   }
 
   private async check(spec: ContactCenterSpec, contactCenterId: string | undefined, logins: Map<string, StoredLogin>): Promise<void> {
@@ -96,26 +163,5 @@ export class ProvisioningService {
       if (owner !== undefined) problems.push(`${path}: DN ${JSON.stringify(dn)} already belongs to contact center ${JSON.stringify(owner)}`);
     }
     if (problems.length) throw new SpecError(`cannot apply contact center ${JSON.stringify(spec.name)}`, problems);
-  }
-
-  private async credentialsOf(spec: ContactCenterSpec, u: UserSpec, stored: StoredLogin | undefined, stats: ProvisioningStats): Promise<PlannedCredentials> {
-    const { hasher, fingerprints } = this.options;
-    const sip = u.sipPassword !== undefined && u.dn !== undefined ? { sip: sipCredentials(u.dn, spec.name, u.sipPassword) } : {};
-    if (stored) {
-      const known = fingerprints.compare(stored.passwordFingerprint, stored.passwordHash, u.password);
-      if (known === 'same') {
-        stats.fingerprintMatches++;
-        return { passwordHash: stored.passwordHash, passwordFingerprint: stored.passwordFingerprint, ...sip };
-      }
-      if (known === 'unknown') {
-        stats.verified++;
-        if (await hasher.verify(u.password, stored.passwordHash)) {
-          return { passwordHash: stored.passwordHash, passwordFingerprint: fingerprints.of(stored.passwordHash, u.password), ...sip };
-        }
-      }
-    }
-    stats.hashed++;
-    const passwordHash = await hasher.hash(u.password);
-    return { passwordHash, passwordFingerprint: fingerprints.of(passwordHash, u.password), ...sip };
   }
 }

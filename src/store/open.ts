@@ -13,10 +13,18 @@ import { SqliteStore } from './sqlite.js';
 
 export type StoreConfig = Pick<Config, 'database' | 'databasePoolSize' | 'passwordKeyFile'>;
 
-export function openConfiguredStore(config: StoreConfig, hasher: PasswordHasher): Store {
+/**
+ * A first provisioning with more passwords than this to hash defers them to the background backfill
+ * (the server starts without waiting for scrypt; docs/security.md); the demo and small contact
+ * centers are hashed before the start, as before.
+ */
+export const DEFER_HASHING_ABOVE = 64;
+
+export function openConfiguredStore(config: StoreConfig, hasher: PasswordHasher, onBackgroundError?: (err: unknown) => void): Store {
   const fingerprintKey = config.passwordKeyFile !== undefined ? FingerprintKey.fromFile(config.passwordKeyFile) : undefined;
-  if (isPostgresUrl(config.database)) return new PostgresStore(config.database, { hasher, fingerprintKey, pool: { max: config.databasePoolSize ?? 10 } });
-  return new SqliteStore(config.database, hasher, { fingerprintKey });
+  const common = { fingerprintKey, deferHashingAbove: DEFER_HASHING_ABOVE, onBackgroundError };
+  if (isPostgresUrl(config.database)) return new PostgresStore(config.database, { hasher, ...common, pool: { max: config.databasePoolSize ?? 10 } });
+  return new SqliteStore(config.database, hasher, common);
 }
 
 /** The database for a log line or banner: a connection string's password replaced by "***". */

@@ -258,6 +258,11 @@ export interface SessionStore {
 
 export interface Store extends ProvisioningStore, AuditStore, SessionStore {
   close(): Promise<void>;
+  /**
+   * the password verifier Auth must use with this store's hashes (it also accepts the pending
+   * credentials of a large first provisioning: src/provisioning/pending.ts); absent = the hasher's
+   */
+  verifyPassword?(plain: string, stored: string): Promise<boolean>;
   /** SIP registrations kept across restarts (src/sip/bindings.ts); a store without it keeps none */
   registrations?(): BindingStore;
 }
@@ -307,6 +312,8 @@ export interface ProvisioningStorage {
   devicesElsewhere(dns: readonly string[], contactCenterId: string | undefined): Promise<Array<{ dn: string; contactCenterName: string }>>;
   /** make the stored contact center (by name) match the plan, in one transaction */
   writeContactCenter(plan: ContactCenterPlan): Promise<ContactCenterRecord>;
+  /** replace the user's pending credential `pending` by its hash; nothing when it is no longer stored */
+  completePendingHash(pending: string, passwordHash: string, passwordFingerprint: string): Promise<void>;
 }
 
 export interface StoreStorage extends ProvisioningStorage, AuditStore, SessionStore {

@@ -2,11 +2,13 @@
  * SqlStore: the Store port over any SqlDatabase, composed of the provisioning service (validation,
  * fingerprints, hashing: src/provisioning/service.ts) and the three storage parts written once in
  * sql/ (provisioning, audit, sessions). SqliteStore and PostgresStore are this class with their
- * database; every call first awaits `ready` (PostgreSQL connects and migrates asynchronously; a
+ * database (and the hash backfill of pending credentials, when deferring is on); every call first awaits `ready` (PostgreSQL connects and migrates asynchronously; a
  * failure to do so rejects every call with that error).
  */
-import { ProvisioningService, type ProvisioningStats } from '../provisioning/service.js';
+import { HashBackfill } from '../provisioning/backfill.js';
 import { FingerprintKey } from '../provisioning/fingerprint.js';
+import { pendingAwareVerify } from '../provisioning/pending.js';
+import { ProvisioningService, type ProvisioningStats } from '../provisioning/service.js';
 import { scryptHasher, type PasswordHasher } from './password.js';
 import type {
   AuditEntry,
@@ -33,6 +35,13 @@ export interface StoreOptions {
   fingerprintKey?: FingerprintKey;
   /** scrypt calls at once while provisioning; default the machine's cores */
   hashConcurrency?: number;
+  /**
+   * an apply with more passwords than this to hash stores pending credentials and hashes them in
+   * the background after it (src/provisioning/pending.ts); default: never (every hash before apply returns)
+   */
+  deferHashingAbove?: number;
+  /** failures of background work (the hash backfill); default: ignored */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 export class SqlStore implements Store {
@@ -40,6 +49,10 @@ export class SqlStore implements Store {
   private readonly service: ProvisioningService;
   private readonly audit: SqlAuditLog;
   private readonly sessions: SqlSessions;
+  /** hashes the pending credentials of large applies; undefined when nothing is ever deferred */
+  readonly hashBackfill: HashBackfill | undefined;
+  /** the verifier Auth must use: scrypt hashes, and pending credentials (hashed at their first login) */
+  readonly verifyPassword: (plain: string, stored: string) => Promise<boolean>;
 
   constructor(
     protected readonly db: SqlDatabase,
@@ -50,11 +63,18 @@ export class SqlStore implements Store {
     // a rejection is reported by every call; do not let it go unhandled in between
     ready.catch(() => {});
     this.provisioning = new SqlProvisioning(db);
+    const hasher = options.hasher ?? scryptHasher();
+    const fingerprints = options.fingerprintKey ?? FingerprintKey.ephemeral();
+    const complete = (pending: string, hash: string, fingerprint: string) => this.provisioning.completePendingHash(pending, hash, fingerprint);
+    this.hashBackfill = options.deferHashingAbove === undefined ? undefined : new HashBackfill(hasher, fingerprints, complete, options.onBackgroundError);
     this.service = new ProvisioningService(this.provisioning, {
-      hasher: options.hasher ?? scryptHasher(),
-      fingerprints: options.fingerprintKey ?? FingerprintKey.ephemeral(),
+      hasher,
+      fingerprints,
       hashConcurrency: options.hashConcurrency,
+      backfill: this.hashBackfill,
+      deferHashingAbove: options.deferHashingAbove,
     });
+    this.verifyPassword = pendingAwareVerify(hasher, fingerprints, complete, options.onBackgroundError);
     this.audit = new SqlAuditLog(db);
     this.sessions = new SqlSessions(db);
   }
@@ -139,6 +159,7 @@ export class SqlStore implements Store {
 
   /** Closes the database; later calls reject. Closing twice is harmless. */
   async close(): Promise<void> {
+    await this.hashBackfill?.close();
     await this.ready.catch(() => {});
     await this.db.close();
   }

@@ -158,6 +158,7 @@ function statements(d: Dialect) {
         first_name = excluded.first_name, last_name = excluded.last_name, email = excluded.email, roles = excluded.roles,
         enabled = 1, wrap_up_time = excluded.wrap_up_time, position = excluded.position
       RETURNING id, user_name`,
+    completePending: 'UPDATE users SET password_hash = @hash, password_fingerprint = @fingerprint WHERE password_hash = @pending',
     usersPrune: `DELETE FROM users WHERE contact_center_id = @cc AND user_name NOT IN (${d.jsonTextList('names')})`,
 
     devicesElsewhere: `
@@ -307,6 +308,10 @@ export class SqlProvisioning implements ProvisioningStorage {
         agentStates: (await tx.all<StateRow>(s.statesOfCc, p)).map(toState),
       };
     });
+  }
+
+  async completePendingHash(pending: string, passwordHash: string, passwordFingerprint: string): Promise<void> {
+    await this.db.run(this.s.completePending, { pending, hash: passwordHash, fingerprint: passwordFingerprint });
   }
 
   writeContactCenter(plan: ContactCenterPlan): Promise<ContactCenterRecord> {

@@ -183,7 +183,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     });
     cluster?.sessions.listen(sessions);
     await sessions.restore();
-    const auth = new Auth(directory, sessions, hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
+    const auth = new Auth(directory, sessions, store.verifyPassword ?? hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
 
     // the Bayeux server logs through fastify's logger, which exists only once fastify is built
     let bayeuxLog: FastifyInstance['log'] | undefined;

@@ -1,0 +1,118 @@
+/**
+ * Bench section `replay` (cluster: `npm run bench -- --cluster`, or alone with
+ * `npx tsx bench/sections/71-replay.cluster.ts`): what the cluster core's log costs, and how fast a
+ * new owner rebuilds a contact center (issue 11: takeover within 5 s), beside the plain call model
+ * measured in the same run.
+ *
+ * Workload: one contact center (3 agents, a routing point); each call is 4 commands — a customer
+ * calls the routing point, the agent who rings answers, hangs up, becomes Ready again.
+ * Rows:
+ *   - call model: the commands on a plain CallModel (the baseline);
+ *   - logged, in-memory log: the same through LoggedSwitch over MemoryCommandLog (JSON copies,
+ *     tape, clock pinning: the logging machinery without I/O);
+ *   - logged, JetStream: the same over a real nats-server (one acknowledged publish per command);
+ *   - replay: LoggedSwitch.replayLog of the in-memory log's entries (entries per second, and the
+ *     log length a 5 s takeover can replay at that rate);
+ *   - takeover, JetStream: LoggedSwitch.open on the JetStream log (read + owner entry + replay).
+ * Prints a Markdown table, the machine line and a `BENCH replay` line. Bounded: well under a minute.
+ */
+import os from 'node:os';
+import { connect } from 'nats';
+import { JetStreamCommandLog } from '../../src/cluster/jetstream-log.js';
+import { LoggedSwitch } from '../../src/cluster/logged-switch.js';
+import { MemoryCommandLog } from '../../src/cluster/memory-log.js';
+import { CallModel } from '../../src/switch/call-model.js';
+import { VirtualClock, countingIds } from '../../src/switch/clock.js';
+import type { SwitchAccess } from '../../src/switch/port-access.js';
+import { ccTopology } from '../../test/cluster/unit/logged-helpers.js';
+import { AGENTS, defaultSettings } from '../../test/helpers/switch-harness.js';
+import { startTestNats } from '../../test/helpers/nats.js';
+
+const CALLS_IN_MEMORY = 3000;
+const CALLS_JETSTREAM = 600;
+const CC = 'bench-cc';
+
+async function prepare(sw: SwitchAccess): Promise<void> {
+  await sw.configure(ccTopology(CC, defaultSettings()));
+  for (const dn of AGENTS) {
+    await sw.login(dn, { userId: 'u' + dn, isAgent: true });
+    await sw.setAgentState(dn, { state: 'Ready' });
+  }
+}
+
+/** runs `calls` calls; answers the commands run per second */
+async function calls(sw: SwitchAccess, calls: number): Promise<{ commands: number; perSecond: number }> {
+  let commands = 0;
+  const t = performance.now();
+  for (let i = 0; i < calls; i++) {
+    const inbound = await sw.simulateInbound('+1555' + String(i).padStart(6, '0'), '7000');
+    commands++;
+    if (!inbound.ok) throw new Error(`inbound refused: ${inbound.error.message}`);
+    let agent: string | undefined;
+    for (const dn of AGENTS) if ((await sw.callView(inbound.value.callUuid, dn))?.state === 'Ringing') agent = dn;
+    if (!agent) throw new Error('no agent rang');
+    for (const name of ['Answer', 'Hangup'] as const) {
+      const r = await sw.callOperation(agent, inbound.value.callUuid, { name });
+      commands++;
+      if (!r.ok) throw new Error(`${name} refused: ${r.error.message}`);
+    }
+    await sw.setAgentState(agent, { state: 'Ready' });
+    commands++;
+  }
+  return { commands, perSecond: commands / ((performance.now() - t) / 1000) };
+}
+
+function timedSync<T>(fn: () => T): { ms: number; value: T } {
+  const t = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t, value };
+}
+
+const plain = new CallModel({ clock: new VirtualClock(), ids: countingIds() });
+await prepare(plain);
+const baseline = await calls(plain, CALLS_IN_MEMORY);
+
+const memoryLog = new MemoryCommandLog();
+const memoryClock = new VirtualClock();
+const inMemory = (await LoggedSwitch.open({ ccId: CC, node: 'bench', log: memoryLog, clock: memoryClock })) as LoggedSwitch;
+await prepare(inMemory);
+const logged = await calls(inMemory, CALLS_IN_MEMORY);
+const entries = memoryLog.read(CC);
+const replay = timedSync(() => LoggedSwitch.replayLog(entries, { ccId: CC, clock: memoryClock }));
+const replayPerSecond = entries.length / (replay.ms / 1000);
+
+const nats = await startTestNats();
+const nc = await connect({ servers: nats.url });
+let jetstream: { commands: number; perSecond: number };
+let takeoverMs: number;
+let jetstreamEntries: number;
+try {
+  const log = await JetStreamCommandLog.open(nc);
+  const owner = await LoggedSwitch.open({ ccId: CC, node: 'first', log, clock: new VirtualClock() });
+  await prepare(owner);
+  jetstream = await calls(owner, CALLS_JETSTREAM);
+  jetstreamEntries = await log.read(CC).then((e) => e.length);
+  const t = performance.now();
+  await LoggedSwitch.open({ ccId: CC, node: 'second', log, clock: new VirtualClock() });
+  takeoverMs = performance.now() - t;
+} finally {
+  await nc.close();
+  await nats.stop();
+}
+
+const rows: [string, string, string][] = [
+  ['call model (baseline)', `${Math.round(baseline.perSecond)} commands/s`, '1.00'],
+  ['logged, in-memory log', `${Math.round(logged.perSecond)} commands/s`, (logged.perSecond / baseline.perSecond).toFixed(2)],
+  ['logged, JetStream (1 node, local nats-server)', `${Math.round(jetstream.perSecond)} commands/s`, (jetstream.perSecond / baseline.perSecond).toFixed(3)],
+  [`replay of ${entries.length} entries`, `${Math.round(replayPerSecond)} entries/s (${replay.ms.toFixed(0)} ms); 5 s replays ≈ ${Math.round(replayPerSecond * 5)} entries`, (replayPerSecond / baseline.perSecond).toFixed(2)],
+  [`takeover from JetStream, ${jetstreamEntries} entries`, `${takeoverMs.toFixed(0)} ms (read + owner entry + replay)`, '—'],
+];
+console.log('| what | rate | ratio to the call model |');
+console.log('| --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `\nBENCH replay baseline=${baseline.perSecond.toFixed(0)}/s memory=${logged.perSecond.toFixed(0)}/s jetstream=${jetstream.perSecond.toFixed(0)}/s ` +
+    `replay=${replayPerSecond.toFixed(0)}entries/s takeover${jetstreamEntries}=${takeoverMs.toFixed(0)}ms`,
+);
+process.exit(0);

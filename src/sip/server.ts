@@ -430,7 +430,6 @@ export class SipServer {
         });
         this.pendingInvites.set(callId, transaction);
       };
-      if (outgoing.method === 'INVITE') this.options.log?.('info', 'SIP INVITE out', { callId, to: parseUserOf(outgoing.uri), uri: outgoing.uri });
       attempt(1);
     }).finally(() => this.pendingInvites.delete(callId)) as Promise<InviteResult>;
   }

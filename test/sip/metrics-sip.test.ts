@@ -15,8 +15,8 @@ import { createApp } from '../../src/app/app.js';
 import { SipServer } from '../../src/sip/server.js';
 import { systemClock } from '../../src/switch/clock.js';
 import { cheapHasher } from '../helpers/cheap-hasher.js';
-import { apiConfig } from '../api/harness.js';
-import { waitFor } from './b2bua-rig.js';
+import { apiConfig, basic } from '../api/harness.js';
+import { FakePhone, waitFor } from './b2bua-rig.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'switchboard-sip-metrics-'));
 test.after(() => rmSync(folder, { recursive: true, force: true }));
@@ -66,6 +66,30 @@ test('GET /metrics has the SIP and mixer metrics; registration, failed authentic
     assert.ok(dropped !== undefined && dropped >= 1, `malformed_dropped ${dropped}`);
     assert.ok(sample(text, 'switchboard_mixer_tick_lateness_seconds', 'worker="0",quantile="0.99"') !== undefined, 'mixer lateness per worker');
     assert.equal(sample(text, 'switchboard_mixer_skipped_ticks', 'worker="0"') !== undefined, true);
+
+    // agent1 logs in: the nailed-up INVITE goes out (logged with its Call-ID), the phone answers it
+    const agentPhone = await FakePhone.start('5001', sipPort!);
+    try {
+      assert.equal(await agentPhone.register('demo', 120), 200);
+      const login = await app.fastify.inject({
+        method: 'POST',
+        url: '/api/v2/me',
+        payload: { operationName: 'StartContactCenterSession', channels: ['voice'] },
+        headers: { authorization: basic('agent1') },
+      });
+      assert.equal(login.json().statusCode, 0);
+      await waitFor('the nailed leg is up on both sides', () => agentPhone.dialogs.length === 1 && app.telephony!.endpoints.activeDialogs() === 1);
+      const during = (await app.fastify.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.equal(sample(during, 'switchboard_sip_active_dialogs'), 1);
+      assert.equal(sample(during, 'switchboard_rtp_legs'), 1);
+      const inviteOut = logs.find((l) => l.component === 'sip' && l.msg === 'SIP INVITE out');
+      assert.equal(inviteOut?.level, 30);
+      assert.equal(inviteOut?.dn, '5001');
+      assert.equal(inviteOut?.role, 'nailed');
+      assert.match(String(inviteOut?.callId), /@/);
+    } finally {
+      await agentPhone.close();
+    }
 
     const sipLines = logs.filter((l) => l.component === 'sip');
     const registered = sipLines.find((l) => l.msg === 'SIP registration');

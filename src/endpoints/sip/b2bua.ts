@@ -724,6 +724,7 @@ export class SipEndpoints implements Endpoints {
       provisional: (response) => this.guard('provisional', () => this.provisional(dialogue, response)),
     });
     dialogue.pendingCallId = server.pendingInviteCallIds.find((id) => !before.has(id));
+    this.log('info', 'SIP INVITE out', { callId: dialogue.pendingCallId, dn: dialogue.party, role: dialogue.role, uri: target.uri });
     if (dialogue.pendingCallId) this.byCallId.set(dialogue.pendingCallId, dialogue);
     const { response, dialog } = await pending;
     dialogue.pendingCallId = undefined;

@@ -11,9 +11,10 @@
  *       Ready that routes the oldest waiting call, per answer + hang-up that routes the next one;
  *   (a) capacity: offered call cycles per second stepping up until completed/s stops rising;
  *   (b) BENCH_ROUTING_WAITING calls (10,000) waiting at once with every agent NotReady, then served:
- *       the first BENCH_ROUTING_AGENTS agents made Ready one at a time must each get the next call in
- *       arrival order (exact check), the rest are served by agents answering at full speed (the
- *       largest distance between arrival rank and service rank is printed);
+ *       the first BENCH_ROUTING_EXACT_SWEEP agents (1,000) made Ready one at a time must each get the
+ *       next call in arrival order (exact check), the rest are served by agents answering at full
+ *       speed while the other agents join (the largest distance between arrival rank and service
+ *       rank is printed: CometD deliveries on thousands of websockets are not ordered among them);
  *   (c) offered load 2 x capacity for BENCH_ROUTING_OVERLOAD_SECONDS (20): completed calls per
  *       second, p50/p99 of arrival -> Ringing and Answer -> Established, server CPU per call.
  * Every phase counts the notifications the server handed to sessions (/metrics) against those the
@@ -23,7 +24,7 @@
  * deadline that fails loudly; traffic stays on 127.0.0.1.
  * Options: BENCH_ROUTING_AGENTS, BENCH_ROUTING_WAITING, BENCH_ROUTING_RATES (comma list),
  * BENCH_ROUTING_STEP_SECONDS (5), BENCH_ROUTING_OVERLOAD_SECONDS, BENCH_ROUTING_DRAIN_MS (60000),
- * BENCH_ROUTING_PHASES (m,a,b,c), BENCH_ROUTING_CAPACITY (the overload's base when a is not run),
+ * BENCH_ROUTING_PHASES (m,a,b,c), BENCH_ROUTING_EXACT_SWEEP, BENCH_ROUTING_CAPACITY (the overload's base when a is not run),
  * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server).
  */
 import { spawn } from 'node:child_process';
@@ -44,6 +45,8 @@ const OVERLOAD_SECONDS = Number(process.env.BENCH_ROUTING_OVERLOAD_SECONDS ?? 20
 const RATES = (process.env.BENCH_ROUTING_RATES ?? '250,500,750,1000,1250,1500,2000,2500,3000').split(',').map(Number);
 /** which tables to print: a, b, c (through the server), m (the call model alone, in this process) */
 const PHASES = new Set((process.env.BENCH_ROUTING_PHASES ?? 'm,a,b,c').split(','));
+/** how many agents of (b) are made Ready one at a time, each checked to ring with the oldest call */
+const EXACT_SWEEP = Number(process.env.BENCH_ROUTING_EXACT_SWEEP ?? 1000);
 /** the overload of (c) when (a) is not run */
 const GIVEN_CAPACITY = Number(process.env.BENCH_ROUTING_CAPACITY ?? 0);
 /** how long a phase may take to drain (all its calls released, all notifications received) */
@@ -338,7 +341,7 @@ class Bench {
     const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
     console.log(`| ${WAITING} calls queued at ${ROUTING_POINT}, one at a time (every agent NotReady) | ${f1(WAITING / enqueueSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
     // the first agents, made Ready one at a time, must each get the oldest waiting call
-    const sweep = Math.min(AGENTS, WAITING);
+    const sweep = Math.min(AGENTS, WAITING, EXACT_SWEEP);
     let outOfOrder = 0;
     const sweepStart = performance.now();
     for (let i = 0; i < sweep; i++) {
@@ -348,16 +351,15 @@ class Bench {
     }
     const sweepSeconds = (performance.now() - sweepStart) / 1000;
     console.log(`| ${sweep} agents made Ready one at a time: each rang with the oldest waiting call | ${sweep - outOfOrder} of ${sweep} in arrival order (${f1(sweep / sweepSeconds)} Ready/s, server CPU ${f2(cpuMs() / sweep)} ms each) |`);
-    // then everyone answers at full speed; each freed agent takes the oldest waiting call
+    // then everyone answers at full speed, the other agents join (Ready), each freed agent takes the oldest waiting call
     const completedBefore = floor.completed;
     floor.answering = true;
     const serveStart = performance.now();
     for (let i = 0; i < sweep; i++) floor.answer(i, floor.ringingCallOf(i)!);
+    await inParallel(AGENTS - sweep, 64, (k) => post(this.base, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }, agentPool));
     await until(() => floor.completed - completedBefore >= WAITING || floor.errors.length > 0, DRAIN_MS * 2, `all ${WAITING} waiting calls served`);
     const serveSeconds = (performance.now() - serveStart) / 1000;
-    console.log(`| all ${WAITING} served (answer, hang up, next call) | ${f1(WAITING / serveSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
-    // the agents the sweep did not reach are Ready again for what follows
-    await inParallel(AGENTS - sweep, 64, (k) => post(this.base, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }, agentPool));
+    console.log(`| all ${WAITING} served (answer, hang up, next call; the other ${AGENTS - sweep} agents made Ready meanwhile) | ${f1(WAITING / serveSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
     // service rank (order of Ringing) against arrival rank, for the calls after the exact sweep
     const rest = floor.calls.slice(first + sweep, first + WAITING).filter((c) => c.ringing !== undefined);
     const byRing = [...rest].sort((a, b) => a.ringing! - b.ringing!);

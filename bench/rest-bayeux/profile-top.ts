@@ -2,7 +2,8 @@
  * The top functions of a V8 CPU profile (`node --cpu-prof`, or BENCH_PROFILE with the bench
  * section): self time per function (name, file:line), as a Markdown table, and the share of
  * samples whose stack goes through each of the given words (`--through auth,present`).
- * Usage: npx tsx bench/rest-bayeux/profile-top.ts FILE.cpuprofile [--top 25] [--through a,b]
+ * With --by-file, self time is summed per file instead of per function.
+ * Usage: npx tsx bench/rest-bayeux/profile-top.ts FILE.cpuprofile [--top 25] [--through a,b] [--by-file]
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,7 +34,7 @@ profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
   total += dt;
   const n = byId.get(id)!;
-  const key = label(n);
+  const key = process.argv.includes('--by-file') ? label(n).replace(/^.* /, '').replace(/:\d+$/, '') : label(n);
   self.set(key, (self.get(key) ?? 0) + dt);
   if (through.length) {
     const stack: string[] = [];
@@ -41,9 +42,9 @@ profile.samples.forEach((id, i) => {
     for (const w of through) if (stack.some((s) => s.includes(w))) via.set(w, via.get(w)! + dt);
   }
 });
-const busy = total - (self.get('(idle) :0') ?? 0);
+const busy = total - (self.get('(idle) :0') ?? 0) - (self.get('(idle)') ?? 0);
 console.log(`| self % of busy | function |\n|--:|---|`);
-for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle) :0').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle) :0' && k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`| ${((100 * v) / busy).toFixed(1)} | ${k.replace(/\|/g, '\\|')} |`);
 }
 if (through.length) {

@@ -15,7 +15,7 @@
  * mean. 10,000 users are provisioned with the test hasher's scrypt cost (switchboard-server.ts).
  * Options: BENCH_SECONDS (5 per REST row), BENCH_CONCURRENCY (16), BENCH_BIG (10000 agents),
  * BENCH_ROUNDS (1000 rounds of 200 deliveries for ours; Faye gets a quarter), BENCH_REPEATS (3
- * passes), BENCH_PARTS (rest,memory,bayeux: which tables), BENCH_PROFILE=<word> (children whose
+ * passes), BENCH_PARTS (rest,memory,bayeux: which tables), BENCH_ROWS=<text> (only the REST rows whose name holds it), BENCH_PROFILE=<word> (children whose
  * name holds the word run under --cpu-prof; see bench/rest-bayeux/profile-top.ts).
  */
 import os from 'node:os';
@@ -29,6 +29,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BIG = Number(process.env.BENCH_BIG ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** only the REST rows whose name holds this text (and the bare route); for profiling one row */
+const ROWS = process.env.BENCH_ROWS;
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rest,memory,bayeux').split(','));
 const BAYEUX_USERS = 200;
 const WINDOW = 20;
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     const passes = new Map<string, Row[]>();
     for (let pass = 0; pass < (PARTS.has('rest') ? REPEATS : 0); pass++) {
       for (const m of measured) {
-        for (const r of m.rows) {
+        for (const r of m.rows.filter((row) => !ROWS || row.name.includes(ROWS) || row.agents === '')) {
           const row = await restRow(r.name, r.agents, m.server, load, r.op, r.args);
           const key = `${r.name}|${r.agents}`;
           passes.set(key, [...(passes.get(key) ?? []), row]);
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
     const line = (r: Row & { spread: string }) =>
       `| ${r.name} | ${r.agents} | ${fmt(r.reqPerSec)} | ${fmt(r.cpuMicros, 1)} | ${fmt((100 * r.reqPerSec) / bareBest.reqPerSec)} % | ${fmt((100 * bareBest.cpuMicros) / r.cpuMicros)} % | ${r.spread}${r.extra ? `; ${r.extra} (last pass)` : ''} |`;
     for (const key of passes.keys()) console.log(line(best(key)));
-    for (const name of PARTS.has('rest') ? ['GET /api/v2/me', 'POST channels/voice Ready/NotReady + notification'] : []) {
+    for (const name of PARTS.has('rest') ? ['GET /api/v2/me', 'POST channels/voice Ready/NotReady + notification'].filter((n) => !ROWS || n.includes(ROWS)) : []) {
       const a = best(`${name}|200`);
       const b = best(`${name}|${BIG}`);
       console.log(`\n${name}: ${BIG} agents cost ${fmt(b.cpuMicros / a.cpuMicros, 2)}× the CPU per request of 200 agents (target ≤ 1.2×)`);

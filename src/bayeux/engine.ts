@@ -76,6 +76,12 @@ export type ConnectOutcome =
 /** distinct published channels whose wildcard patterns are remembered (the cache is emptied beyond) */
 const WILDCARD_CACHE_SIZE = 1024;
 
+/** queued messages out through a websocket, as one frame */
+function sendQueue(link: WsLink, messages: string[]): void {
+  if (link.sendMessages) link.sendMessages(messages);
+  else link.send(frame(messages));
+}
+
 export type DropReason = 'disconnect' | 'expired' | 'queue_full' | 'user_disconnected' | 'server_closing';
 
 /** Outcomes whose answer carries the queued deliveries. */
@@ -412,7 +418,7 @@ export class BayeuxEngine {
   /** Send the queue out through the websocket (not with ack), else through the held connect. */
   flush(s: Session): void {
     if (!s.alive || s.queue.length === 0) return;
-    if (s.ack === null && s.ws && s.ws.isOpen()) s.ws.send(frame(s.takeQueue()));
+    if (s.ack === null && s.ws && s.ws.isOpen()) sendQueue(s.ws, s.takeQueue());
     else if (s.held) this.completeHeld(s, 'events');
   }
 
@@ -453,7 +459,7 @@ export class BayeuxEngine {
             this.completeHeld(s, 'ended');
             this.drop(s, 'user_disconnected', 'gone');
           } else if (s.ack === null && s.ws && s.ws.isOpen()) {
-            if (s.queue.length > 0) s.ws.send(frame(s.takeQueue()));
+            if (s.queue.length > 0) sendQueue(s.ws, s.takeQueue());
             this.drop(s, 'user_disconnected', 'gone');
           }
         });

@@ -16,6 +16,9 @@ export interface WsLink {
   isOpen(): boolean;
   /** send one frame (a JSON array); a no-op once the socket is closing */
   send(frame: string): void;
+  /** send pre-serialised messages as one frame (their JSON array); a no-op once the socket is closing;
+   *  when absent, `send(frame(messages))` is used */
+  sendMessages?(messages: readonly string[]): void;
   close(code: number, reason: string): void;
 }
 

@@ -11,6 +11,14 @@
  * failure) is answered by this module, never by `ws`, with the body of the `renderRefusal` option
  * (default: JSON {statusCode, statusMessage}, Content-Type application/json). The message, close
  * and error callbacks of a socket are guarded: an exception is logged and the server carries on.
+ *
+ * Deliveries (the hot path) are written as whole frames by this module: the frame header and the
+ * JSON array of the queued messages in one buffer, one socket write (`ws.send` would write the
+ * header and the payload as two chunks, a writev, after converting the string). This is safe
+ * because compression is off (`perMessageDeflate: false`, so `ws` never holds frames back) and
+ * every frame is written whole and synchronously, so our frames and `ws`'s own (replies, pings,
+ * close) never interleave; nothing is written once the socket is no longer OPEN, and the bytes
+ * count in `bufferedAmount` like any other (the slow-consumer cut still sees them).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -71,11 +79,40 @@ function malformedUpgrade(req: IncomingMessage): [number, string] | null {
   return null;
 }
 
+/** One unmasked text frame (RFC 6455 5.2) whose payload is the JSON array of `messages`, header included. */
+export function textFrame(messages: readonly string[]): Buffer {
+  // "[" + "]" and one "," between messages
+  let length = messages.length + 1;
+  for (const m of messages) length += Buffer.byteLength(m);
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(headerLength + length);
+  out[0] = 0x81; // FIN, text
+  if (headerLength === 2) out[1] = length;
+  else if (headerLength === 4) {
+    out[1] = 126;
+    out.writeUInt16BE(length, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt16BE(0, 2);
+    out.writeUIntBE(length, 4, 6);
+  }
+  let at = headerLength;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += out.write(messages[i], at, 'utf8');
+  }
+  out[at] = 0x5d; // ]
+  return out;
+}
+
 class Link implements WsLink {
   readonly sessions = new Set<Session>();
   constructor(
     readonly userKey: string,
     readonly ws: WebSocket,
+    /** the upgraded socket `ws` writes to: deliveries are written here as whole frames */
+    private readonly socket: Duplex,
     private readonly maxBuffered: number,
     private readonly log: BayeuxEngine['log'],
   ) {}
@@ -85,8 +122,18 @@ class Link implements WsLink {
   send(data: string): void {
     if (!this.isOpen()) return;
     this.ws.send(data);
-    // a consumer that stopped reading must not make the server buffer without bound: cut it (its
-    // sessions lose the socket; the client reconnects, or its sessions expire)
+    this.cutIfSlow();
+  }
+  sendMessages(messages: readonly string[]): void {
+    if (!this.isOpen() || messages.length === 0) return;
+    this.socket.write(textFrame(messages));
+    this.cutIfSlow();
+  }
+  /**
+   * A consumer that stopped reading must not make the server buffer without bound: cut it (its
+   * sessions lose the socket; the client reconnects, or its sessions expire).
+   */
+  private cutIfSlow(): void {
     if (this.ws.bufferedAmount > this.maxBuffered) {
       this.log.warn({ user: this.userKey, buffered: this.ws.bufferedAmount }, 'bayeux websocket consumer too slow; socket cut');
       this.ws.terminate();
@@ -120,19 +167,19 @@ export class WebSocketTransport {
           this.engine.log.debug({ url: req.url?.slice(0, 256) }, 'bayeux websocket upgrade refused: not authenticated');
           return refuse(socket, render, 401, 'not authenticated');
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, userKey)));
+        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, socket, userKey)));
       },
       () => refuse(socket, render, 500, 'internal error'),
     );
   }
 
-  private attach(ws: WebSocket, userKey: string): void {
+  private attach(ws: WebSocket, socket: Duplex, userKey: string): void {
     if (this.engine.closed) {
       ws.close(1001, 'server closing');
       return;
     }
     const log = this.engine.log;
-    const link = new Link(userKey, ws, this.engine.opts.maxWsBufferedBytes, log);
+    const link = new Link(userKey, ws, socket, this.engine.opts.maxWsBufferedBytes, log);
     this.sockets.add(ws);
     // close is registered first so that the socket is forgotten even if a later step fails
     ws.on('close', () => {

@@ -11,7 +11,8 @@
  * - switchboard_rtp_legs: RTP legs open in the mixers (read at scrape time);
  * - switchboard_mixer_tick_lateness_seconds{worker,quantile}: p50, p99 and max lateness of the
  *   mixer clocks since the previous scrape (each scrape resets the workers' windows), and
- *   switchboard_mixer_skipped_ticks{worker}: ticks dropped after stalls since the start.
+ *   switchboard_mixer_skipped_ticks{worker}: ticks dropped after stalls since the start;
+ * - switchboard_rtp_packets_dropped{worker}: RTP packets the legs dropped on receive since the start.
  * Guarantees: label values come from closed sets (SIP method names are limited to the methods we
  * accept; anything else is "other"); a failing source makes the scrape skip that metric, never fail.
  */
@@ -77,6 +78,16 @@ export function telephonyMetrics(registry: Registry, source: TelephonySource): T
     async collect() {
       const stats = await source.mixerStats(false).catch(() => undefined);
       stats?.forEach((s, index) => this.set({ worker: String(index) }, s.skippedTicks));
+    },
+  });
+  new Gauge({
+    name: 'switchboard_rtp_packets_dropped',
+    help: 'RTP packets the mixers dropped on receive since start (malformed, from a foreign source, unknown payload type, late), by worker',
+    labelNames: ['worker'],
+    registers,
+    async collect() {
+      const stats = await source.mixerStats(false).catch(() => undefined);
+      stats?.forEach((s, index) => this.set({ worker: String(index) }, s.rtpDropped));
     },
   });
   const requests = new Counter({

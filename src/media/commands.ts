@@ -59,6 +59,8 @@ export interface MixerStats {
   latenessMax: number;
   /** mixing work per tick since the last reset, ms */
   workP50: number;
+  /** RTP packets the legs dropped on receive since start (malformed, foreign source, unknown payload, late) */
+  rtpDropped: number;
 }
 
 export interface MediaEvents {
@@ -91,6 +93,7 @@ export class TickStatistics {
       latenessP99: this.percentile(this.lateness, 0.99),
       latenessMax: this.maxLateness,
       workP50: this.percentile(this.work, 0.5),
+      rtpDropped: mixer.rtpDropped,
     };
     if (reset) {
       this.lateness.fill(0);

@@ -22,7 +22,7 @@ import { DtmfSender, checkDtmfDigits } from './dtmf.js';
 import type { ReceivedDigit } from './dtmf.js';
 import { FRAME_SAMPLES } from './jitter.js';
 import { RtpLeg } from './leg.js';
-import type { RemoteAddress, RtpLegOptions } from './leg.js';
+import type { RemoteAddress, RtpLegOptions, RtpLegStats } from './leg.js';
 import type { OutgoingEventPacket } from './dtmf.js';
 import { SILENT_FRAME, fillFromTable, mixSpeakers, mixTick, planMix, sineTable } from './mix.js';
 import type { MixPlan } from './mix.js';
@@ -31,6 +31,8 @@ import { WavRecorder } from './recorder.js';
 import type { RecordingSummary } from './recorder.js';
 import { PayloadType } from './g711.js';
 import type { CodecName } from './g711.js';
+import { checkRtpStream } from './rtp-stream.js';
+import type { RtpStreamIdentity } from './rtp-stream.js';
 
 export const HoldAudio = { Silence: 'silence', Tone: 'tone' } as const;
 export type HoldAudio = (typeof HoldAudio)[keyof typeof HoldAudio];
@@ -57,12 +59,22 @@ export interface MixerLeg {
   timestampOf(tick: number): number;
   setRemote(remote: RemoteAddress | undefined): void;
   close(): Promise<void>;
+  /** what the leg dropped on receive (RtpLeg has these; test legs may not) */
+  readonly stats?: Readonly<Pick<RtpLegStats, 'malformedDropped' | 'foreignDropped' | 'unknownPayloadDropped' | 'lateDropped'>>;
+}
+
+/** RTP packets a leg dropped on receive: malformed, from a foreign source, unknown payload type, late. */
+function droppedBy(leg: MixerLeg): number {
+  const s = leg.stats;
+  return s ? s.malformedDropped + s.foreignDropped + s.unknownPayloadDropped + s.lateDropped : 0;
 }
 
 export interface AddLegRequest {
   codec: CodecName;
   telephoneEventPayloadType?: number;
   remote?: RemoteAddress;
+  /** the party's outgoing RTP stream this leg continues (rtp-stream.ts); default: a new stream */
+  stream?: RtpStreamIdentity;
 }
 
 /** Why a leg request (plain data, perhaps from another thread) cannot be served, or undefined. */
@@ -72,6 +84,10 @@ export function checkAddLegRequest(request: AddLegRequest): string | undefined {
   const eventType = request.telephoneEventPayloadType;
   if (eventType !== undefined && (!Number.isInteger(eventType) || eventType < 96 || eventType > 127)) {
     return `telephone-event payload type ${String(eventType)} is not a dynamic payload type (96-127)`;
+  }
+  if (request.stream !== undefined) {
+    const streamProblem = checkRtpStream(request.stream);
+    if (streamProblem) return streamProblem;
   }
   const remote = request.remote;
   if (remote !== undefined) {
@@ -144,6 +160,8 @@ export class Mixer {
   private tick = 0;
   /** call-ticks abandoned because of a defect (each played silence); should stay 0 */
   faultyCallTicks = 0;
+  /** RTP packets dropped by legs already closed (their counts outlive them here) */
+  private droppedByClosedLegs = 0;
 
   constructor(private readonly options: MixerOptions = {}) {
     this.clock = new TickClock({
@@ -166,6 +184,13 @@ export class Mixer {
 
   get callCount(): number {
     return this.calls.size;
+  }
+
+  /** RTP packets dropped on receive by every leg since start (open legs and closed ones) */
+  get rtpDropped(): number {
+    let dropped = this.droppedByClosedLegs;
+    for (const call of this.calls.values()) for (const p of call.participants) if (p.leg) dropped += droppedBy(p.leg);
+    return dropped;
   }
 
   async addLeg(callId: string, phoneNumber: string, request: AddLegRequest): Promise<{ port: number }> {
@@ -204,6 +229,7 @@ export class Mixer {
     participant.dtmfSender = undefined;
     if (!participant.toneTable) this.removeParticipant(call, participant);
     call.plan = undefined;
+    if (leg) this.droppedByClosedLegs += droppedBy(leg);
     await leg?.close();
   }
 
@@ -300,6 +326,7 @@ export class Mixer {
     if (!call) return undefined;
     this.calls.delete(callId);
     const summary = call.recorder?.stop();
+    for (const p of call.participants) if (p.leg) this.droppedByClosedLegs += droppedBy(p.leg);
     await Promise.all(call.participants.map((p) => p.leg?.close()));
     return summary;
   }
@@ -367,6 +394,7 @@ export class Mixer {
       codec: request.codec,
       telephoneEventPayloadType: request.telephoneEventPayloadType,
       remote: request.remote,
+      ...(request.stream ? { stream: request.stream } : {}),
       bindAddress: this.options.bindAddress,
       relatchAfterMs: this.options.relatchAfterMs,
       onDigit,

@@ -1,7 +1,8 @@
 /**
  * Operability of SIP (docs/telephony.md "Operability"): the app with SIP on answers GET /metrics with
  * the telephony's metrics in the one registry (registrations, active dialogs, RTP legs, answered
- * requests by method and status class, messages dropped before handling, mixer tick lateness), and
+ * requests by method and status class, messages dropped before handling, mixer tick lateness, RTP
+ * packets dropped), and
  * logs registration, failed authentication and malformed SIP as structured lines through the app's
  * logger, at info / warn, with malformed SIP logged once per source however many packets come.
  */
@@ -82,6 +83,14 @@ test('GET /metrics has the SIP and mixer metrics; registration, failed authentic
       const during = (await app.fastify.inject({ method: 'GET', url: '/metrics' })).body;
       assert.equal(sample(during, 'switchboard_sip_active_dialogs'), 1);
       assert.equal(sample(during, 'switchboard_rtp_legs'), 1);
+      // a malformed RTP packet to the nailed leg's port is dropped and counted
+      assert.equal(sample(during, 'switchboard_rtp_packets_dropped', 'worker="0"'), 0);
+      agentPhone.rtp.send(Buffer.from([0x12, 0x34]), agentPhone.switchboardMedia!.port, '127.0.0.1');
+      let dropped = 0;
+      await waitFor('the RTP drop is counted', () => {
+        void app.fastify.inject({ method: 'GET', url: '/metrics' }).then((r) => (dropped = sample(r.body, 'switchboard_rtp_packets_dropped', 'worker="0"') ?? 0));
+        return dropped >= 1;
+      });
       const inviteOut = logs.find((l) => l.component === 'sip' && l.msg === 'SIP INVITE out');
       assert.equal(inviteOut?.level, 30);
       assert.equal(inviteOut?.dn, '5001');

@@ -20,14 +20,15 @@
  * frame is dropped and the stream is followed. Duplicates and packets up to 100 behind the newest
  * are dropped as late. Payloads of any length are re-chunked into 160-sample frames (jitter.ts).
  * Both G.711 laws are decoded by the packet's payload type, so a phone that switches law still plays.
- * Sending: one packet per mixer tick, payload encoded in the leg's own codec, timestamp = a random
- * base + 160 × tick, sequence +1 per packet, one random SSRC per leg. Nothing allocates per packet
+ * Sending: one packet per mixer tick, payload encoded in the leg's own codec, in the RTP stream the
+ * leg carries (rtp-stream.ts: the stream's SSRC; sequence +1 per packet and timestamp +160 per tick,
+ * continuing where the party's previous leg left off; a stream of its own, with a random SSRC and
+ * bases, when none is given). Nothing allocates per packet
  * on the send path (16 send buffers per leg, used in turn, so a packet dgram has not sent yet is
  * never overwritten). Malformed input is counted, never thrown.
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { randomInt } from 'node:crypto';
 import { encodeInto, lawForCodec, lawForPayloadType } from './g711.js';
 import type { CodecName, G711Law } from './g711.js';
 import { FRAME_SAMPLES, JitterQueue } from './jitter.js';
@@ -35,6 +36,8 @@ import { DtmfReceiver } from './dtmf.js';
 import type { OutgoingEventPacket, ReceivedDigit } from './dtmf.js';
 import { RTP_FIXED_HEADER_BYTES, emptyRtpFields, readRtpFields, sequenceDistance, writeRtpFixedHeader } from './rtp.js';
 import type { RtpPortAllocator } from './ports.js';
+import { RtpStreamCursor, newRtpStream } from './rtp-stream.js';
+import type { RtpStreamIdentity } from './rtp-stream.js';
 
 export interface RemoteAddress {
   address: string;
@@ -55,6 +58,10 @@ export interface RtpLegOptions {
   bindAddress?: string;
   /** monotonic milliseconds (injectable for tests); default performance.now */
   now?: () => number;
+  /** the outgoing stream this leg carries (rtp-stream.ts); default: a stream of its own, starting now */
+  stream?: RtpStreamIdentity;
+  /** wall-clock milliseconds, for the stream position (injectable for tests); default Date.now */
+  wallNow?: () => number;
   onDigit?: (digit: ReceivedDigit) => void;
   onLatched?: (source: RemoteAddress) => void;
   /** called after every datagram the leg has handled, accepted or dropped (tests, statistics) */
@@ -100,9 +107,7 @@ export class RtpLeg {
   private readonly sendBuffers = Array.from({ length: SEND_BUFFERS }, () => Buffer.alloc(RTP_FIXED_HEADER_BYTES + FRAME_SAMPLES));
   private nextSendBuffer = 0;
   private readonly fields = emptyRtpFields();
-  private readonly ssrc = randomInt(0, 2 ** 32);
-  private readonly timestampBase = randomInt(0, 2 ** 32);
-  private sequence = randomInt(0, 65536);
+  private readonly stream: RtpStreamCursor;
   private readonly dtmf = new DtmfReceiver();
   private readonly now: () => number;
   private readonly relatchAfterMs: number;
@@ -131,6 +136,8 @@ export class RtpLeg {
     this.relatchAfterMs = options.relatchAfterMs ?? 2000;
     this.remote = options.remote;
     this.bindAddress = options.bindAddress ?? '127.0.0.1';
+    const wallNow = options.wallNow ?? Date.now;
+    this.stream = new RtpStreamCursor(options.stream ?? newRtpStream(wallNow()), wallNow);
     this.attach(socket);
   }
 
@@ -227,7 +234,7 @@ export class RtpLeg {
 
   /** The RTP timestamp of mixer tick `tick` on this leg. */
   timestampOf(tick: number): number {
-    return (this.timestampBase + tick * FRAME_SAMPLES) >>> 0;
+    return this.stream.timestampOf(tick);
   }
 
   get canSendEvents(): boolean {
@@ -256,8 +263,7 @@ export class RtpLeg {
   }
 
   private writeHeader(buffer: Buffer, marker: boolean, payloadType: number, timestamp: number): number {
-    this.sequence = (this.sequence + 1) & 0xffff;
-    return writeRtpFixedHeader(buffer, 0, marker, payloadType, this.sequence, timestamp, this.ssrc);
+    return writeRtpFixedHeader(buffer, 0, marker, payloadType, this.stream.nextSequence(), timestamp, this.stream.ssrc);
   }
 
   private transmit(bytes: Uint8Array): void {

@@ -31,6 +31,8 @@ import { WavRecorder } from './recorder.js';
 import type { RecordingSummary } from './recorder.js';
 import { PayloadType } from './g711.js';
 import type { CodecName } from './g711.js';
+import { checkRtpStream } from './rtp-stream.js';
+import type { RtpStreamIdentity } from './rtp-stream.js';
 
 export const HoldAudio = { Silence: 'silence', Tone: 'tone' } as const;
 export type HoldAudio = (typeof HoldAudio)[keyof typeof HoldAudio];
@@ -71,6 +73,8 @@ export interface AddLegRequest {
   codec: CodecName;
   telephoneEventPayloadType?: number;
   remote?: RemoteAddress;
+  /** the party's outgoing RTP stream this leg continues (rtp-stream.ts); default: a new stream */
+  stream?: RtpStreamIdentity;
 }
 
 /** Why a leg request (plain data, perhaps from another thread) cannot be served, or undefined. */
@@ -80,6 +84,10 @@ export function checkAddLegRequest(request: AddLegRequest): string | undefined {
   const eventType = request.telephoneEventPayloadType;
   if (eventType !== undefined && (!Number.isInteger(eventType) || eventType < 96 || eventType > 127)) {
     return `telephone-event payload type ${String(eventType)} is not a dynamic payload type (96-127)`;
+  }
+  if (request.stream !== undefined) {
+    const streamProblem = checkRtpStream(request.stream);
+    if (streamProblem) return streamProblem;
   }
   const remote = request.remote;
   if (remote !== undefined) {
@@ -386,6 +394,7 @@ export class Mixer {
       codec: request.codec,
       telephoneEventPayloadType: request.telephoneEventPayloadType,
       remote: request.remote,
+      ...(request.stream ? { stream: request.stream } : {}),
       bindAddress: this.options.bindAddress,
       relatchAfterMs: this.options.relatchAfterMs,
       onDigit,

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dialog } from '../../src/sip/dialog.js';
 import { FakePhone, Rig, sdpOf, waitFor, PASSWORD } from './b2bua-rig.js';
+import fc from 'fast-check';
 import { parseReferTo, parseReplaces, replacesDialog } from '../../src/endpoints/sip/replaces.js';
 
 const TRUNK = { sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } };
@@ -205,4 +206,18 @@ test('Replaces values: parsing, both tag orders, Refer-To parameter', () => {
   assert.deepEqual(parseReferTo('<sip:5002@127.0.0.1?Replaces=abc>'), { user: '5002', malformedReplaces: true });
   assert.equal(parseReferTo('<sip:5002@127.0.0.1?Replaces=%E0%A4%A>'), undefined);
   assert.deepEqual(parseReferTo('sip:5003@127.0.0.1'), { user: '5003' });
+});
+
+test('Replaces and Refer-To parsing never throw, and a parsed Replaces always has a Call-ID and both tags (fast-check, fixed seed)', () => {
+  const pieces = fc.constantFrom('abc@h', ';', '=', 'to-tag', 'from-tag', 'early-only', '%', '%3B', '%3D', '?', '&', 'Replaces', '<', '>', 'sip:', '5002@127.0.0.1', ' ', '');
+  const text = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 16 }).map((parts) => parts.join('')));
+  fc.assert(
+    fc.property(text, (value) => {
+      const replaces = parseReplaces(value);
+      if (replaces) assert.ok(replaces.callId && replaces.toTag && replaces.fromTag);
+      const referTo = parseReferTo(value);
+      if (referTo?.replaces) assert.ok(referTo.replaces.callId && referTo.replaces.toTag && referTo.replaces.fromTag);
+    }),
+    { seed: Number(process.env.FC_SEED ?? 20261202), numRuns: Number(process.env.FC_RUNS ?? 2000) },
+  );
 });

@@ -14,6 +14,9 @@
  * serves, and moving a dialogue to another call opens a leg there and re-INVITEs the phone with it.
  *
  * Guarantees:
+ *   - a phone or trunk gets one RTP stream per dialogue (one SSRC, sequence numbers that only go
+ *     forward), whichever RTP legs carry it in turn: each leg a dialogue opens continues the
+ *     dialogue's stream (media/rtp-stream.ts), so a move or a codec renewal never restarts it;
  *   - the call model stays the only authority: effects only start SIP/RTP work, and everything the
  *     outside world does comes back as facts through the host; a fact about a leg that moved on is
  *     ignored by the model, so races between a phone and GWS need no bookkeeping here;
@@ -36,6 +39,8 @@ import { parseNameAddr, parseUri } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
 import type { CodecName } from '../../media/g711.js';
+import { newRtpStream, successorOf } from '../../media/rtp-stream.js';
+import type { RtpStreamIdentity } from '../../media/rtp-stream.js';
 import type { DomainError } from '../../errors.js';
 import { DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsOptions, type SipTrunk } from './index.js';
 import { InviteRateLimiter } from './invite-rate.js';
@@ -62,6 +67,11 @@ interface Dialogue {
   telephoneEvent?: number;
   /** the mixer call and local port of the RTP leg */
   media?: { mixerCall: string; port: number };
+  /**
+   * the RTP stream the phone gets from us, for the whole dialogue: every RTP leg this dialogue opens
+   * (a move to another call, a renewal in the phone's codec) continues it (media/rtp-stream.ts)
+   */
+  rtpStream: RtpStreamIdentity;
   /** o= of our SDP */
   sessionId: number;
   version: number;
@@ -836,6 +846,8 @@ export class SipEndpoints implements Endpoints {
         if (owner.media?.mixerCall === mixerCall) owner.media = undefined;
         await this.options.media.execute({ type: 'removeLeg', callId: mixerCall, phoneNumber: dialogue.party }).catch(() => undefined);
       }
+      const stream = dialogue.rtpStream;
+      dialogue.rtpStream = successorOf(stream);
       ({ port } = await this.options.media.execute({
         type: 'addLeg',
         callId: mixerCall,
@@ -844,6 +856,7 @@ export class SipEndpoints implements Endpoints {
           codec,
           ...(telephoneEvent !== undefined ? { telephoneEventPayloadType: telephoneEvent } : {}),
           ...(remote && !remote.held ? { remote: { address: remote.address, port: remote.port } } : {}),
+          stream,
         },
       }));
       this.legOwners.set(key, dialogue);
@@ -996,6 +1009,7 @@ export class SipEndpoints implements Endpoints {
       ...(remote?.telephoneEvent !== undefined ? { telephoneEvent: remote.telephoneEvent } : {}),
       sessionId: Math.floor(Math.random() * 1e9),
       version: 0,
+      rtpStream: newRtpStream(),
       calls: [],
       allowsTalk: false,
       ringingReported: false,

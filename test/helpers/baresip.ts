@@ -154,13 +154,30 @@ export async function freePortBlock(count: number): Promise<number> {
   throw new Error(`no block of ${count} free ports on 127.0.0.1; busy: ${busy.join(', ')}`);
 }
 
-/** A tone WAV in the codec's format (16-bit mono 8000 Hz), -12 dBFS, made by sox once per folder. */
-function toneFile(folder: string, toneHz: number): string {
+/** tone files being made, by path: phones of one folder started in parallel share one sox run */
+const makingTones = new Map<string, Promise<string>>();
+
+/**
+ * A tone WAV in the codec's format (16-bit mono 8000 Hz), -12 dBFS, made by sox once per folder.
+ * Asynchronous: sox takes seconds on a loaded machine, and a synchronous run blocked the event loop
+ * long enough for a phone started just before to miss its ready timeout although baresip was ready.
+ */
+function toneFile(folder: string, toneHz: number): Promise<string> {
   const path = join(folder, `tone${toneHz}.wav`);
-  if (existsSync(path)) return path;
-  const result = spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', path, 'synth', String(TONE_SECONDS), 'sine', String(toneHz), 'vol', '0.25'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`sox could not make ${path}: ${result.stderr || result.error}`);
-  return path;
+  if (existsSync(path) && !makingTones.has(path)) return Promise.resolve(path);
+  let making = makingTones.get(path);
+  if (!making) {
+    making = new Promise<string>((resolve, reject) => {
+      const args = ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed-integer', path, 'synth', String(TONE_SECONDS), 'sine', String(toneHz), 'vol', '0.25'];
+      const sox = spawn('sox', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      sox.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      sox.once('error', (error) => reject(new Error(`sox could not make ${path}: ${error.message}`)));
+      sox.once('exit', (code) => (code === 0 ? resolve(path) : reject(new Error(`sox could not make ${path}: ${stderr || `exit ${code}`}`))));
+    }).finally(() => makingTones.delete(path));
+    makingTones.set(path, making);
+  }
+  return making;
 }
 
 /** The account line of shared/spec/media.md 1.1 and the brief: registered (digest, auto-answer) or not. */
@@ -297,9 +314,10 @@ export class BaresipPhone {
   private static async startOnce(spec: PhoneSpec, parent: string): Promise<BaresipPhone> {
     const folder = join(parent, spec.name);
     mkdirSync(join(folder, 'recordings'), { recursive: true });
+    const tone = await toneFile(parent, spec.toneHz);
     const block = await freePortBlock(BLOCK_SIZE);
     const controlPort = block + BLOCK_SIZE - 1;
-    writeFileSync(join(folder, 'config'), configText(folder, block, controlPort, toneFile(parent, spec.toneHz), join(folder, 'recordings')));
+    writeFileSync(join(folder, 'config'), configText(folder, block, controlPort, tone, join(folder, 'recordings')));
     writeFileSync(join(folder, 'accounts'), '');
     writeFileSync(join(folder, 'contacts'), '');
     const child = spawn('baresip', ['-f', folder], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -85,16 +85,7 @@ function concurrency() {
 }
 
 const only = process.argv.slice(2);
-/**
- * The real-phone files run first. Known issue (issue 8's closing note): the PCMA supervisor phone of
- * test/telephony/supervision-audio.test.ts sometimes receives no audio at all when the test/sip files
- * have run before it in the same suite (seen in 3 of about 12 runs; never when it runs first or
- * alone). Until that race is found and fixed, the order keeps CI honest about everything else; the
- * test itself is unchanged and still fails loudly when it happens.
- */
-const RUN_FIRST = [join('test', 'telephony') + sep];
-const first = (file) => (RUN_FIRST.some((folder) => join(file).startsWith(folder)) ? 0 : 1);
-const files = only.length ? only : find('test').sort((a, b) => first(a) - first(b));
+const files = only.length ? only : find('test');
 if (files.length === 0) {
   console.error('no test files found under test/');
   process.exit(1);

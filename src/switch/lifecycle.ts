@@ -206,6 +206,7 @@ export class CallLifecycle {
     const leaving = call.parties.filter((p) => p.state !== PartyState.Released && !p.sup);
     this.sup.callEnding(call);
     for (const p of call.parties) if (p.state !== PartyState.Released && !p.sup) this.releaseParty(call, p);
+    this.core.routing.callEnded(call);
     this.core.touch(call);
     this.core.flush();
     // a consultation whose original call just ended: tell its owner

@@ -136,6 +136,15 @@ export class RoutingIndex {
     this.dirtyAgents.add(dn);
   }
 
+  /** the call has ended: its rejections are forgotten (no agent's Ready needs to clear them) */
+  callEnded(call: Call): void {
+    for (const dn of call.rejectedBy) {
+      const set = this.rejections.get(dn);
+      set?.delete(call.uuid);
+      if (set?.size === 0) this.rejections.delete(dn);
+    }
+  }
+
   /** re-evaluate the agents marked since the last refresh (invariant 2) */
   refresh(): void {
     if (this.dirtyAgents.size === 0) return;

@@ -89,6 +89,9 @@ interface Rule {
 }
 
 /** Rule rows for ordinary (non-supervisor) legs, applied in order. */
+/** a phone that cannot be answered remotely (SIP without Allow-Events: talk): its user picks up on the phone */
+const NOT_ANSWERABLE: Rule = { when: (s) => s.state === 'Ringing' && s.answerable === false, remove: ['Answer'] };
+
 const NORMAL_RULES: readonly Rule[] = [
   { when: (s) => s.state === 'Established', add: (s) => RECORDING_OPS[s.recording ?? 'None'] },
   { when: (s) => s.state === 'Established', add: (s) => [s.muted ? 'UnmuteCall' : 'MuteCall'] },
@@ -99,8 +102,7 @@ const NORMAL_RULES: readonly Rule[] = [
   },
   // one consultation at a time: a DN with two live calls initiates no third
   { when: (s) => s.otherLeg !== undefined, remove: ['InitiateTransfer', 'InitiateConference'] },
-  // a phone that cannot be answered remotely: the agent picks up on the phone
-  { when: (s) => s.state === 'Ringing' && s.answerable === false, remove: ['Answer'] },
+  NOT_ANSWERABLE,
   // one connected call per DN: no Retrieve while the other call talks, rings or dials
   { when: (s) => s.state === 'Held' && s.otherLeg !== undefined && s.otherLeg !== 'Held', remove: ['Retrieve'] },
   { when: (s) => s.state === 'Held' && s.otherLeg === 'Established', add: () => ['SwapCalls'] },
@@ -118,6 +120,7 @@ const NORMAL_RULES: readonly Rule[] = [
 ];
 
 const SUPERVISOR_RULES: readonly Rule[] = [
+  NOT_ANSWERABLE,
   { when: (s) => s.state === 'Established', add: (s) => MODE_SWITCHES[s.supervisorMode!] },
   {
     when: (s) => s.state === 'Established' && s.hasMonitoredAgent === true,

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rig, waitFor } from './b2bua-rig.js';
+import { callCapabilities } from '../../src/switch/capabilities.js';
 
 const PER_CALL = { sip: { agentPhoneMode: 'perCall' as const } };
 
@@ -41,4 +42,14 @@ test('per-call: Answer is offered only while the ringing phone allows talk', asy
       await rig.close(agent);
     }
   }
+});
+
+test('the capability rule: a ringing leg that is not answerable has no Answer, an agent leg and a supervisor leg alike', () => {
+  const base = { state: 'Ringing' as const, monitoredUserMuted: false, muted: false, conference: false, conferenceOwner: false, consultPair: false };
+  assert.ok(callCapabilities(base).includes('Answer'));
+  assert.deepEqual(callCapabilities({ ...base, answerable: false }), callCapabilities(base).filter((op) => op !== 'Answer'));
+  const supervisor = { ...base, supervisorMode: 'ListenIn' as const };
+  assert.ok(callCapabilities(supervisor).includes('Answer'));
+  assert.deepEqual(callCapabilities({ ...supervisor, answerable: false }), callCapabilities(supervisor).filter((op) => op !== 'Answer'));
+  assert.deepEqual(callCapabilities({ ...base, state: 'Established', answerable: false }), callCapabilities({ ...base, state: 'Established' }), 'only while ringing');
 });

@@ -56,6 +56,8 @@ export class Sessions {
   private readonly byHash = new Map<string, Entry>();
   /** user id -> hashes of the user's live sessions, latest created last */
   private readonly ofUser = new Map<string, Set<string>>();
+  /** id -> hash of the live sessions presented here (request path memo; dropped when the session ends) */
+  private readonly hashOfId = new Map<string, string>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly store?: SessionStore;
   private readonly writeIntervalMs: number;
@@ -98,9 +100,14 @@ export class Sessions {
   /** a live session (touched), or undefined when unknown or idle for too long */
   get(id: string): Session | undefined {
     if (typeof id !== 'string' || id.length === 0 || id.length > 128) return undefined;
-    const hash = sessionIdHash(id);
+    // the hash of an id already presented is remembered (no SHA-256 per request); only live ids are
+    const hash = this.hashOfId.get(id) ?? sessionIdHash(id);
     const entry = this.byHash.get(hash);
-    if (!entry) return undefined;
+    if (!entry) {
+      this.hashOfId.delete(id);
+      return undefined;
+    }
+    this.hashOfId.set(id, hash);
     const now = this.now();
     if (now - entry.lastSeen > this.ttlMs) {
       this.end(hash, true);
@@ -151,6 +158,7 @@ export class Sessions {
     const entry = this.byHash.get(idHash);
     if (!entry) return;
     this.byHash.delete(idHash);
+    if (entry.session) this.hashOfId.delete(entry.session.id);
     const hashes = this.ofUser.get(entry.userId);
     hashes?.delete(idHash);
     if (hashes?.size === 0) this.ofUser.delete(entry.userId);
@@ -195,6 +203,7 @@ export class Sessions {
     const entry = this.byHash.get(hash);
     if (!entry) return;
     this.byHash.delete(hash);
+    if (entry.session) this.hashOfId.delete(entry.session.id);
     const hashes = this.ofUser.get(entry.userId);
     hashes?.delete(hash);
     this.write('delete', (store) => store.deleteSession(hash));

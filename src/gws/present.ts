@@ -93,6 +93,13 @@ export function presentCall(
   return out;
 }
 
+/** a copy of user settings (objects of flat values), cheaper than structuredClone on every GET /api/v2/me */
+function copySettings(settings: CenterEntry['userSettings']): CenterEntry['userSettings'] {
+  const out: CenterEntry['userSettings'] = {};
+  for (const [section, values] of Object.entries(settings)) out[section] = { ...values };
+  return out;
+}
+
 export function presentUser(urls: Urls, user: UserRecord, cc: CenterEntry): Json {
   return {
     id: user.id,
@@ -104,7 +111,7 @@ export function presentUser(urls: Urls, user: UserRecord, cc: CenterEntry): Json
     enabled: user.enabled,
     changePasswordOnFirstLogin: false,
     contactCenterId: cc.id,
-    settings: structuredClone(cc.userSettings),
+    settings: copySettings(cc.userSettings),
     uri: urls.user(user.id),
     path: `/users/${user.id}`,
   };

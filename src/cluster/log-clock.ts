@@ -74,7 +74,17 @@ export class LogClock implements Clock {
   goLive(): void {
     if (this.live || this.stopped) return;
     this.live = true;
-    for (const [n, timer] of this.pending) this.arm(n, timer);
+    // overdue ones fire in the order they were due
+    const byDue = [...this.pending].sort(([a, x], [b, y]) => x.due - y.due || a - b);
+    for (const [n, timer] of byDue) this.arm(n, timer);
+  }
+
+  /** hand timer n to onDue again after `ms` (its firing could not be logged) */
+  retry(n: number, ms: number): void {
+    const timer = this.pending.get(n);
+    if (!timer || !this.live) return;
+    timer.cancelReal?.();
+    this.arm(n, timer, ms);
   }
 
   /** no timer reaches onDue any more (the switch stopped or lost ownership) */
@@ -88,8 +98,8 @@ export class LogClock implements Clock {
     return this.pending.size;
   }
 
-  private arm(n: number, timer: NumberedTimer): void {
-    timer.cancelReal = this.real.setTimer(Math.max(0, timer.due - this.real.now()), () => {
+  private arm(n: number, timer: NumberedTimer, ms = Math.max(0, timer.due - this.real.now())): void {
+    timer.cancelReal = this.real.setTimer(ms, () => {
       timer.cancelReal = undefined;
       if (!this.stopped && this.pending.has(n)) this.onDue(n);
     });

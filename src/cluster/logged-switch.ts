@@ -16,6 +16,10 @@
  *     property test checks after every step; `open` takes ownership (owner entry), replays, then
  *     goes live: timers still pending are re-armed for what remains, and legs whose phones were on
  *     the old owner (stand-ins) are hung up through the log;
+ *   - a log that cannot be written (NATS down) stores nothing and applies nothing: a command
+ *     answers `ownerUnavailable` (retry), a timer's firing is tried again every TIMER_RETRY_MS,
+ *     the switch stays the owner; only what was applied without being stored (an incoming call,
+ *     an `observed` tape) makes it lost, since its state can no longer be vouched for;
  *   - over a synchronous log (MemoryCommandLog) every method answers synchronously, as the call
  *     model does; over JetStream commands answer with Promises. Queries never touch the log.
  *   - replay is silent: listeners added after `open` hear only what happens live.
@@ -32,10 +36,10 @@ import { PartyState } from '../switch/model.js';
 import type { AgentStateRequest, CallOperation, Clock, Destination, LoginRequest, MonitorRequest } from '../switch/port.js';
 import type { SwitchAccess } from '../switch/port-access.js';
 import type { UserDataLimits } from '../switch/user-data.js';
-import { SerialQueue, then } from './awaitable.js';
+import { SerialQueue, isPromise, then } from './awaitable.js';
 import type { Awaitable } from './awaitable.js';
 import { ownerUnavailable } from './contract.js';
-import type { CommandCall, CommandLog, CommandMethod, LogEntry, LoggedEntry, TapeItem } from './contract.js';
+import type { AppendOutcome, CommandCall, CommandLog, CommandMethod, LogEntry, LoggedEntry, TapeItem } from './contract.js';
 import { EndpointTape, tapedHost } from './endpoint-tape.js';
 import { LogClock } from './log-clock.js';
 import { loggedIds, newIdSeed } from './log-ids.js';
@@ -55,6 +59,9 @@ export interface LoggedSwitchOptions {
   /** told once when this node has lost the contact center (a refused append, or `relinquish`) */
   onLost?: (why: string) => void;
 }
+
+/** how long a timer whose firing the log could not take waits before it is tried again */
+const TIMER_RETRY_MS = 500;
 
 type Entry<K extends LogEntry['kind']> = Extract<LogEntry, { kind: K }>;
 
@@ -230,37 +237,61 @@ export class LoggedSwitch implements SwitchAccess {
       throw err;
     }
     const tape = this.tape.end();
-    return tape ? then(this.append({ kind: 'observed', of: seq, tape }), () => result) : result;
+    if (!tape) return result;
+    return then(this.append({ kind: 'observed', of: seq, tape }), (stored) => {
+      // the input is in the log but what the phones decided is not: a replay would differ
+      if (stored === 'unwritten') this.lose('what the endpoints decided could not be written to the command log');
+      return result;
+    });
   }
 
-  /** append after the last sequence; false (and lost) when refused */
-  private append(entry: LogEntry): Awaitable<boolean> {
+  /**
+   * append after the last sequence: true when stored; false (and lost) when refused; 'unwritten'
+   * when the log could not be reached (nothing stored, nothing applied, still the owner)
+   */
+  private append(entry: LogEntry): Awaitable<boolean | 'unwritten'> {
     if (this.lost) return false;
-    return then(this.options.log.append(this.options.ccId, entry, this.lastSeq), (out) => {
+    const unwritten = (err: unknown): 'unwritten' => {
+      (this.options.switchLog ?? silentLog).error({ err, contactCenterId: this.options.ccId, entry: entry.kind }, 'cluster: the command log could not be written');
+      return 'unwritten';
+    };
+    let appended: Awaitable<AppendOutcome>;
+    try {
+      appended = this.options.log.append(this.options.ccId, entry, this.lastSeq);
+    } catch (err) {
+      return unwritten(err);
+    }
+    const settle = (out: AppendOutcome): boolean => {
       if (!out.ok) {
         this.lose(`the log of ${this.options.ccId} moved on to sequence ${out.lastSeq} (another node owns it now)`);
         return false;
       }
       this.lastSeq = out.seq;
       return true;
-    });
+    };
+    return isPromise(appended) ? appended.then(settle, unwritten) : settle(appended);
   }
 
-  /** one input through the queue: append, then apply; `unavailable` answers when it cannot be */
-  private input<T>(make: (at: number) => LogEntry | undefined, unavailable: () => T): Awaitable<T> {
+  /**
+   * one input through the queue: append, then apply; `unavailable` answers when it cannot be
+   * (why: the switch is lost or not live yet, or the log could not be written)
+   */
+  private input<T>(make: (at: number) => LogEntry | undefined, unavailable: (why: string) => T): Awaitable<T> {
     return this.queue.run(() => {
-      if (this.lost || !this.live) return unavailable();
+      if (this.lost || !this.live) return unavailable(this.lost ?? 'this node does not own it yet');
       const made = make(this.nextAt());
-      if (!made) return unavailable();
+      if (!made) return unavailable('nothing to do');
       const entry = jsonCopy(made);
-      return then(this.append(entry), (ok) => (ok ? (this.applyLive(entry, this.lastSeq) as Awaitable<T>) : unavailable()));
+      return then(this.append(entry), (stored) =>
+        stored === true ? (this.applyLive(entry, this.lastSeq) as Awaitable<T>) : unavailable(stored === 'unwritten' ? 'its command log cannot be written now' : this.lost!),
+      );
     });
   }
 
   private command<T>(call: CommandCall): Awaitable<Result<T>> {
     return this.input<Result<T>>(
       (at) => ({ kind: 'command', at, call }),
-      () => ownerUnavailable(this.options.ccId, this.lost ?? 'this node does not own it yet'),
+      (why) => ownerUnavailable(this.options.ccId, why),
     );
   }
 
@@ -273,12 +304,16 @@ export class LoggedSwitch implements SwitchAccess {
   private timerDue(n: number): Awaitable<void> {
     return this.input<void>(
       (at) => (this.clock.isPending(n) ? { kind: 'timer', at, timer: n } : undefined),
-      () => undefined,
+      // a firing the log could not take is tried again (a lost switch's clock is stopped)
+      () => this.clock.retry(n, TIMER_RETRY_MS),
     );
   }
 
   private outsideFact(f: EndpointFact): Awaitable<void> {
-    return this.input<void>((at) => ({ kind: 'fact', at, fact: f }), () => undefined);
+    return this.input<void>(
+      (at) => ({ kind: 'fact', at, fact: f }),
+      (why) => (this.options.switchLog ?? silentLog).error({ fact: f.kind, contactCenterId: this.options.ccId, why }, 'cluster: an endpoint fact was not applied'),
+    );
   }
 
   /** a phone's own INVITE: applied now (it needs the answer now), appended right after */
@@ -296,7 +331,11 @@ export class LoggedSwitch implements SwitchAccess {
         this.arrivingBy = undefined;
       }
       const tape = this.tape.end();
-      return then(this.append(copy), (ok) => (ok && tape ? then(this.append({ kind: 'observed', of: this.lastSeq, tape }), () => undefined) : undefined));
+      return then(this.append(copy), (stored) => {
+        // applied but not stored: this node can no longer vouch for its state
+        if (stored === 'unwritten') this.lose('an incoming call could not be written to the command log');
+        return stored === true && tape ? then(this.append({ kind: 'observed', of: this.lastSeq, tape }), () => undefined) : undefined;
+      });
     });
     return result;
   }

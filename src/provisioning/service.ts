@@ -69,10 +69,14 @@ export function sipCredentials(dn: string, realm: string, password: string): Sip
   return { realm, ha1Md5: ha1('MD5', dn, realm, password), ha1Sha256: ha1('SHA-256', dn, realm, password) };
 }
 
-/** SHA-256 of what a plan writes: the spec without its plain passwords, and the credentials. */
+/**
+ * SHA-256 of what a plan writes besides the password credentials: the spec without its plain
+ * passwords, and the SIP credentials (the password credentials change on their own while the hash
+ * backfill runs, and are compared one by one: PlannedCredentials vs StoredLogin).
+ */
 export function planDigest(spec: ContactCenterSpec, credentials: readonly PlannedCredentials[]): string {
   const users = spec.users.map(({ password: _password, sipPassword: _sip, ...kept }) => kept);
-  return createHash('sha256').update(JSON.stringify({ v: 1, spec: { ...spec, users }, credentials })).digest('hex');
+  return createHash('sha256').update(JSON.stringify({ v: 2, spec: { ...spec, users }, sip: credentials.map((c) => c.sip ?? null) })).digest('hex');
 }
 
 export class ProvisioningService {
@@ -130,7 +134,11 @@ export class ProvisioningService {
       const passwordHash = await hasher.hash(u.password);
       return { passwordHash, passwordFingerprint: fingerprints.of(passwordHash, u.password), ...sip };
     });
-    const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials) });
+    const credentialsChanged = spec.users.map((u, i) => {
+      const stored = logins.get(u.userName);
+      return !stored || stored.passwordHash !== credentials[i].passwordHash || stored.passwordFingerprint !== credentials[i].passwordFingerprint;
+    });
+    const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials), credentialsChanged });
     if (queued.length) backfill?.add(queued);
     this.lastStats = stats;
     return written;

@@ -294,10 +294,13 @@ export interface ContactCenterPlan {
   /** per spec.users index */
   credentials: readonly PlannedCredentials[];
   /**
-   * digest of everything the plan writes (spec without its plain passwords, and the credentials): a
-   * contact center last written from a plan with this digest is left as it is (a restart writes nothing)
+   * digest of everything the plan writes except the password credentials (the spec without its
+   * plain passwords, the SIP credentials): a contact center last written from a plan with this
+   * digest only gets the password credentials that changed (a restart writes nothing)
    */
   digest: string;
+  /** per spec.users index: the password credentials differ from the stored ones (or none are stored) */
+  credentialsChanged: readonly boolean[];
 }
 
 export interface ProvisioningStorage {

@@ -3,8 +3,9 @@
  * contact center back, and writing a validated ContactCenterPlan. Storage only: validation and
  * hashing happened above (src/provisioning/service.ts); this file never sees a plain password.
  *
- * `writeContactCenter` makes the stored contact center match the plan in one transaction (nothing at
- * all when it was last written from a plan with the same digest: a restart writes nothing): rows are
+ * `writeContactCenter` makes the stored contact center match the plan in one transaction (when it
+ * was last written from a plan with the same digest, only the changed password credentials: a
+ * restart writes nothing): rows are
  * matched by their natural key (userName, DN, place name, group name, operationName), so everything
  * that stays keeps its id, and rows the plan no longer names are deleted (audit rows keep the old
  * ids as plain text). Users, devices, places and memberships are written with one statement per
@@ -159,6 +160,10 @@ function statements(d: Dialect) {
         enabled = 1, wrap_up_time = excluded.wrap_up_time, position = excluded.position
       RETURNING id, user_name`,
     completePending: 'UPDATE users SET password_hash = @hash, password_fingerprint = @fingerprint WHERE password_hash = @pending',
+    credentialsUpdate: `
+      UPDATE users SET password_hash = x.hash, password_fingerprint = x.fingerprint
+      FROM (${rows('users', { uname: 'text', hash: 'text', fingerprint: 'text' })}) AS x
+      WHERE users.user_name = x.uname AND users.contact_center_id = @cc`,
     usersPrune: `DELETE FROM users WHERE contact_center_id = @cc AND user_name NOT IN (${d.jsonTextList('names')})`,
 
     devicesElsewhere: `
@@ -318,14 +323,21 @@ export class SqlProvisioning implements ProvisioningStorage {
     return this.db.transaction((tx) => this.write(tx, plan));
   }
 
-  private async write(tx: SqlExecutor, { spec, credentials, digest }: ContactCenterPlan): Promise<ContactCenterRecord> {
+  private async write(tx: SqlExecutor, { spec, credentials, digest, credentialsChanged }: ContactCenterPlan): Promise<ContactCenterRecord> {
     const s = this.s;
     // two nodes applying one contact center at once: one after the other, each whole
     const serialize = this.db.dialect.serializeOn?.('name');
     if (serialize) await tx.get(serialize, { name: `switchboard/contact-center/${spec.name}` });
     const again = await tx.get<CcRow>(s.ccByName, { name: spec.name });
-    // written from this very plan last time: nothing to do (a restart with the same configuration)
-    if (again && (await tx.get<{ applied_digest: string | null }>(s.ccDigest, { id: again.id }))?.applied_digest === digest) return toCc(again);
+    // written from this very plan last time: only the password credentials that changed (a restart
+    // with the same configuration writes nothing; one while the hash backfill runs, its hashes)
+    if (again && (await tx.get<{ applied_digest: string | null }>(s.ccDigest, { id: again.id }))?.applied_digest === digest) {
+      const changed = spec.users.flatMap((u, i) =>
+        credentialsChanged[i] ? [{ uname: u.userName, hash: credentials[i].passwordHash, fingerprint: credentials[i].passwordFingerprint }] : [],
+      );
+      if (changed.length) await tx.run(s.credentialsUpdate, { cc: again.id, users: json(changed) });
+      return toCc(again);
+    }
     const cc = again?.id ?? newContactCenterId();
     const features = json(spec.features);
     const settings = json(spec.settings);

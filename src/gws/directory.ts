@@ -67,6 +67,8 @@ export class Directory {
   private readonly provisionedByUser = new Map<string, DeviceRecord[]>();
   /** contact center id -> its supervision indexes */
   private readonly supervision = new Map<string, SupervisionIndex>();
+  /** contact center id -> role -> its users holding the role, in provisioning order */
+  private readonly byRole = new Map<string, Map<string, UserRecord[]>>();
 
   /** Add (or replace) one contact center from its provisioning snapshot. */
   load(s: ContactCenterSnapshot): CenterEntry {
@@ -102,6 +104,15 @@ export class Directory {
       else this.provisionedByUser.set(d.userId, [d]);
     }
     this.supervision.set(cc.id, supervisionIndexOf(s.agentGroups));
+    const roles = new Map<string, UserRecord[]>();
+    for (const u of s.users) {
+      for (const role of u.roles) {
+        const list = roles.get(role);
+        if (list) list.push(u);
+        else roles.set(role, [u]);
+      }
+    }
+    this.byRole.set(cc.id, roles);
     return entry;
   }
 
@@ -198,11 +209,21 @@ export class Directory {
     this.userOverride.delete(userId);
   }
 
+  /** the users of a contact center holding a role, in provisioning order (do not modify) */
+  usersWithRole(ccId: string, role: string): readonly UserRecord[] {
+    return this.byRole.get(ccId)?.get(role) ?? [];
+  }
+
   /** the supervisor supervises a group that holds this agent (true when the center has no groups) */
   supervisesAgent(cc: CenterEntry, supervisorId: string, agentUserId: string | undefined): boolean {
     if (cc.agentGroups.length === 0) return true;
     if (!agentUserId) return false;
     return this.supervision.get(cc.id)?.agentsOf.get(supervisorId)?.has(agentUserId) ?? false;
+  }
+
+  /** the supervisors of the groups that hold this agent (ids; empty when none or no groups; do not modify) */
+  groupSupervisorsOf(cc: CenterEntry, agentUserId: string): ReadonlySet<string> {
+    return this.supervision.get(cc.id)?.supervisorsOfAgent.get(agentUserId) ?? NO_IDS;
   }
 
   /** the supervisor supervises the group a routing point distributes to (true when it has none) */
@@ -212,16 +233,21 @@ export class Directory {
   }
 }
 
+const NO_IDS: ReadonlySet<string> = new Set();
+
 /** Who supervises whom in one contact center, from its agent groups. */
 interface SupervisionIndex {
   /** supervisor user id -> the agents of every group they supervise */
   agentsOf: Map<string, Set<string>>;
+  /** agent user id -> the supervisors of every group that holds the agent */
+  supervisorsOfAgent: Map<string, Set<string>>;
   /** routing point DN -> the supervisors of the groups it distributes to (absent: no group) */
   supervisorsOfRoutingPoint: Map<string, Set<string>>;
 }
 
 function supervisionIndexOf(groups: readonly AgentGroupRecord[]): SupervisionIndex {
   const agentsOf = new Map<string, Set<string>>();
+  const supervisorsOfAgent = new Map<string, Set<string>>();
   const supervisorsOfRoutingPoint = new Map<string, Set<string>>();
   const add = <K, V>(map: Map<K, Set<V>>, key: K, values: Iterable<V>): void => {
     let set = map.get(key);
@@ -230,7 +256,8 @@ function supervisionIndexOf(groups: readonly AgentGroupRecord[]): SupervisionInd
   };
   for (const g of groups) {
     for (const supervisorId of g.supervisorUserIds) add(agentsOf, supervisorId, g.agentUserIds);
+    for (const agentId of g.agentUserIds) add(supervisorsOfAgent, agentId, g.supervisorUserIds);
     for (const dn of g.routingPoints) add(supervisorsOfRoutingPoint, dn, g.supervisorUserIds);
   }
-  return { agentsOf, supervisorsOfRoutingPoint };
+  return { agentsOf, supervisorsOfAgent, supervisorsOfRoutingPoint };
 }

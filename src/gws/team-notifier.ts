@@ -113,14 +113,15 @@ export class Team {
    * teamOf, computed from the groups that hold the agent (not by building every supervisor's team).
    */
   supervisorsOf(cc: CenterEntry, agent: UserRecord): UserRecord[] {
+    // SUPERVISOR needs the role: only the center's supervisors are candidates (no scan of every user)
+    const candidates = this.deps.directory.usersWithRole(cc.id, Role.Supervisor);
     if (cc.agentGroups.length === 0) {
       if (!agent.roles.includes(Role.Agent)) return [];
-      return cc.users.filter((s) => s.id !== agent.id && permitted(SUPERVISOR, principalOf(s, cc)));
+      return candidates.filter((s) => s.id !== agent.id && permitted(SUPERVISOR, principalOf(s, cc)));
     }
-    const ids = new Set(cc.agentGroups.filter((g) => g.agentUserIds.includes(agent.id)).flatMap((g) => g.supervisorUserIds));
-    ids.delete(agent.id);
+    const ids = this.deps.directory.groupSupervisorsOf(cc, agent.id);
     if (ids.size === 0) return [];
-    return cc.users.filter((s) => ids.has(s.id) && permitted(SUPERVISOR, principalOf(s, cc)));
+    return candidates.filter((s) => s.id !== agent.id && ids.has(s.id) && permitted(SUPERVISOR, principalOf(s, cc)));
   }
 
   /**

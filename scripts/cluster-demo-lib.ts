@@ -129,8 +129,10 @@ export interface NodeProcess {
 
 export interface NodeSpec {
   id: string;
-  natsUrl: string;
-  databaseUrl: string;
+  /** absent: a single node as `npm start` runs it (no cluster; the baseline of the bench) */
+  natsUrl?: string;
+  /** absent: an in-memory SQLite store */
+  databaseUrl?: string;
   /** a file all nodes share (password fingerprints: docs/security.md) */
   passwordKeyFile: string;
   port?: number;
@@ -149,9 +151,8 @@ export async function startNode(spec: NodeSpec): Promise<NodeProcess> {
     ...(process.env as Record<string, string>),
     HOST: '127.0.0.1',
     PORT: String(port),
-    SWITCHBOARD_NATS_URL: spec.natsUrl,
-    SWITCHBOARD_NODE_ID: spec.id,
-    SWITCHBOARD_DATABASE_URL: spec.databaseUrl,
+    ...(spec.natsUrl ? { SWITCHBOARD_NATS_URL: spec.natsUrl, SWITCHBOARD_NODE_ID: spec.id } : {}),
+    ...(spec.databaseUrl ? { SWITCHBOARD_DATABASE_URL: spec.databaseUrl } : { SWITCHBOARD_DB: ':memory:' }),
     SWITCHBOARD_PASSWORD_KEY_FILE: spec.passwordKeyFile,
     SWITCHBOARD_SIP_PORT: '0',
     SWITCHBOARD_LOG_LEVEL: spec.logLevel ?? 'info',

@@ -9,54 +9,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createApp } from '../../src/app/app.js';
-import { defaultContactCenterSettings } from '../../src/config/defaults.js';
 import { testConfig } from '../../src/config/load.js';
 import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
 import { verifyPassword, type PasswordHasher } from '../../src/store/password.js';
-import type { ContactCenterSpec } from '../../src/store/port.js';
-import { Role } from '../../src/store/port.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { cheapHasher } from '../helpers/cheap-hasher.js';
-
-/** the cheap test hasher, counting its calls; `hold()` makes hash calls wait until `release()`, except `pass` of them */
-function countingHasher() {
-  const calls = { hash: 0, verify: 0 };
-  let held: Array<() => void> | undefined;
-  let pass = 0;
-  const hasher: PasswordHasher = {
-    hash: async (plain) => {
-      calls.hash++;
-      if (held && pass === 0) await new Promise<void>((resolve) => held!.push(resolve));
-      else if (pass > 0) pass--;
-      return cheapHasher.hash(plain);
-    },
-    verify: (plain, stored) => (calls.verify++, cheapHasher.verify(plain, stored)),
-    unmatchable: () => cheapHasher.unmatchable(),
-  };
-  return {
-    hasher,
-    calls,
-    hold: () => (held = []),
-    passOne: () => (pass = 1),
-    release: () => {
-      const waiting = held ?? [];
-      held = undefined;
-      for (const w of waiting) w();
-    },
-  };
-}
-
-function spec(users: number, password = (i: number) => `pw-${i}`): ContactCenterSpec {
-  return {
-    name: 'Big',
-    features: ['api-voice'],
-    settings: defaultContactCenterSettings(),
-    agentStates: [],
-    users: Array.from({ length: users }, (_, i) => ({ userName: `u${i}`, password: password(i), roles: [Role.Agent], dn: String(10000 + i) })),
-    routingPoints: [],
-    agentGroups: [],
-  };
-}
+import { agentsSpec as spec, countingHasher } from './fixtures.js';
 
 describe('deferred hashing', () => {
   it('pending credentials at apply, verified at once, replaced by scrypt hashes in the background', async () => {

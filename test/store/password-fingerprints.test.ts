@@ -14,37 +14,12 @@ import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
 import { verifyPassword, type PasswordHasher } from '../../src/store/password.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { ContactCenterSpec, Store } from '../../src/store/port.js';
-import { Role } from '../../src/store/port.js';
-import { defaultContactCenterSettings } from '../../src/config/defaults.js';
-import { cheapHasher } from '../helpers/cheap-hasher.js';
+import type { Store } from '../../src/store/port.js';
+import { agentsSpec as spec, countingHasher } from './fixtures.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-fingerprints-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** the cheap test hasher, counting its calls */
-function countingHasher() {
-  const calls = { hash: 0, verify: 0 };
-  const hasher: PasswordHasher = {
-    hash: (plain) => (calls.hash++, cheapHasher.hash(plain)),
-    verify: (plain, stored) => (calls.verify++, cheapHasher.verify(plain, stored)),
-    unmatchable: () => cheapHasher.unmatchable(),
-  };
-  return { hasher, calls, reset: () => Object.assign(calls, { hash: 0, verify: 0 }) };
-}
-
-function spec(users: number, password = (i: number) => `pw-${i}`): ContactCenterSpec {
-  return {
-    name: 'Big',
-    features: ['api-voice'],
-    settings: defaultContactCenterSettings(),
-    agentStates: [],
-    users: Array.from({ length: users }, (_, i) => ({ userName: `u${i}`, password: password(i), roles: [Role.Agent], dn: String(10000 + i) })),
-    routingPoints: [{ number: '9000' }],
-    agentGroups: [],
-  };
-}
 
 interface Backend {
   name: string;

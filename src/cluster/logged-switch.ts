@@ -98,7 +98,7 @@ export class LoggedSwitch implements SwitchAccess {
     private readonly options: LoggedSwitchOptions,
     idSeed: string,
   ) {
-    this.clock = new LogClock(options.clock, (n) => void this.timerDue(n));
+    this.clock = new LogClock(options.clock, (n) => this.background('timer', this.timerDue(n)));
     let tape: EndpointTape | undefined;
     this.model = new CallModel({
       clock: this.clock,
@@ -110,7 +110,7 @@ export class LoggedSwitch implements SwitchAccess {
         this.host = host;
         tape = new EndpointTape(simulated, (f) => host.fact(f));
         const outside = {
-          fact: (f: EndpointFact) => void this.outsideFact(f),
+          fact: (f: EndpointFact) => this.background('fact', this.outsideFact(f)),
           incoming: (call: IncomingCall, by: Endpoints) => this.outsideIncoming(call, by),
           dial: (dn: string, destination: string) => this.outsideDial(dn, destination),
           timer: (ms: number, name: string, fn: () => void) =>
@@ -186,7 +186,7 @@ export class LoggedSwitch implements SwitchAccess {
     for (const call of this.model.core.calls.values()) {
       if (call.ended) continue;
       for (const p of call.parties) {
-        if (p.state !== PartyState.Released && this.tape.isStandIn(p.endpoint)) void this.outsideFact({ kind: 'HungUp', leg: { callUuid: call.uuid, dn: p.dn } });
+        if (p.state !== PartyState.Released && this.tape.isStandIn(p.endpoint)) this.background('fact', this.outsideFact({ kind: 'HungUp', leg: { callUuid: call.uuid, dn: p.dn } }));
       }
     }
   }
@@ -213,6 +213,11 @@ export class LoggedSwitch implements SwitchAccess {
     this.lost = why;
     this.clock.stop();
     this.options.onLost?.(why);
+  }
+
+  /** an input nobody waits for: a failure is logged, never an unhandled rejection */
+  private background(what: string, r: Awaitable<unknown>): void {
+    if (isPromise(r)) r.catch((err: unknown) => (this.options.switchLog ?? silentLog).error({ err, contactCenterId: this.options.ccId, input: what }, 'cluster: an input failed'));
   }
 
   private nextAt(): number {
@@ -322,7 +327,7 @@ export class LoggedSwitch implements SwitchAccess {
     if (this.lost || !this.live) return refused(this.lost ?? 'this node does not own it yet');
     if (!this.queue.idle) return refused('another input is being logged');
     let result: Result<{ callUuid: string }> = refused('not applied');
-    void this.queue.run(() => {
+    this.background('incoming', this.queue.run(() => {
       const copy = jsonCopy(entry);
       this.tape.begin();
       try {
@@ -336,7 +341,7 @@ export class LoggedSwitch implements SwitchAccess {
         if (stored === 'unwritten') this.lose('an incoming call could not be written to the command log');
         return stored === true && tape ? then(this.append({ kind: 'observed', of: this.lastSeq, tape }), () => undefined) : undefined;
       });
-    });
+    }));
     return result;
   }
 

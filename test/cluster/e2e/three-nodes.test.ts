@@ -8,13 +8,15 @@
  * within 5 s and lists the same calls, and the surviving clients hear what happens next. Last, the
  * new owner is paused (SIGSTOP) until a third node takes over, then resumed: what it still tries
  * is refused by the log and it gives the contact center up, so the state never diverges.
- * The nodes start once for the file; each scenario ends the sessions it started.
+ * The nodes start once for the file; each scenario ends the sessions it started. PostgreSQL comes
+ * from ../../helpers/postgres.js (through the harness), nats-server from scripts/install-nats.sh.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { disconnectAllClients } from '../../helpers/cometd-client.js';
+import { connectClient, disconnectAllClients } from '../../helpers/cometd-client.js';
+import { STICKY_COOKIE, startStickyProxy } from '../../../src/cluster/node/sticky-proxy.js';
 import type { UserHandle } from '../../helpers/e2e.js';
 import {
   A, C, RP, S,
@@ -139,6 +141,12 @@ describe('three nodes', { timeout: 240_000 }, () => {
       await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
       await expectLeg(s, leg('ListenIn', [C, A], A));
       const before = { agent: await a.get('/api/v2/me/calls?fields=*'), supervisor: await s.get('/api/v2/me/calls?fields=*') };
+      // a second client of the agent, through the sticky proxy, pinned to the owner that is about to die
+      const proxy = await startStickyProxy({ backends: [n1, n2, n3].map((n) => ({ host: '127.0.0.1', port: Number(new URL(n.url).port) })) });
+      t.after(() => proxy.close());
+      const pinned = await connectClient({ url: proxy.url + '/api/v2/notifications', transport: 'long-polling', headers: { Authorization: a.auth, Cookie: `${STICKY_COOKIE}=0` }, name: 'agent1 via the proxy on n1' });
+      await pinned.subscribe('/v2/me/*');
+      pinned.meta.drain();
 
       const killedAt = Date.now();
       n1.signal('SIGKILL');
@@ -154,8 +162,14 @@ describe('three nodes', { timeout: 240_000 }, () => {
       assert.deepEqual(strip(await calls(a)), strip(before.agent), 'the agent\'s calls after the takeover');
       assert.deepEqual(strip(await calls(s)), strip(before.supervisor), 'the supervisor\'s calls after the takeover');
 
-      // the clients on the surviving nodes kept their sessions and hear what happens next
+      // the dead node's client is refused (402) by the next node, handshakes again there and subscribes again
+      await pinned.meta.next((m) => m.channel === '/meta/handshake' && m.successful === true, 15_000, 'the re-handshake on a surviving node');
+      await pinned.meta.next((m) => m.channel === '/meta/subscribe' && m.successful === true, 5000, 'the subscription again');
+      assert.ok(pinned.meta.filter((m) => m.channel === '/meta/connect' && m.successful === false).length > 0, 'its old session was refused');
+      // the clients on the surviving nodes kept their sessions and hear what happens next; the re-handshaken one too
       await e.simHangup(call);
+      const released = await pinned.events.next((d) => d.data?.messageType === 'CallStateChangeMessage' && d.data.call?.id === call && d.data.call.state === 'Released', 5000, 'the release on the re-handshaken client');
+      assert.equal(released.data.call.state, 'Released');
       await expectCall(a, call, { state: 'Released', participants: [C] }, 'released after the takeover');
       await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' }, 'released after the takeover');
     } finally {

@@ -332,8 +332,9 @@ export class LoggedSwitch implements SwitchAccess {
       this.tape.begin();
       try {
         result = this.applyEntry(copy) as Result<{ callUuid: string }>;
-      } finally {
-        this.arrivingBy = undefined;
+      } catch (err) {
+        this.tape.end();
+        throw err;
       }
       const tape = this.tape.end();
       return then(this.append(copy), (stored) => {
@@ -347,7 +348,11 @@ export class LoggedSwitch implements SwitchAccess {
 
   private outsideIncoming(call: IncomingCall, by: Endpoints): Result<{ callUuid: string }> {
     this.arrivingBy = by;
-    return this.outsideNow({ kind: 'incoming', at: this.nextAt(), call, by: by.name });
+    try {
+      return this.outsideNow({ kind: 'incoming', at: this.nextAt(), call, by: by.name });
+    } finally {
+      this.arrivingBy = undefined;
+    }
   }
 
   private outsideDial(dn: string, destination: string): Result<{ callUuid: string }> {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startStickyProxy } from '../src/cluster/node/sticky-proxy.js';
-import { OWNS, startNatsServer, startNode, type NodeProcess } from './cluster-demo-lib.js';
+import { OWNS, freePort, startNatsServer, startNode, type NodeProcess } from './cluster-demo-lib.js';
 
 function proxyPort(): number {
   const i = process.argv.indexOf('--port');
@@ -27,7 +27,8 @@ function proxyPort(): number {
 }
 
 async function main(): Promise<void> {
-  const port = proxyPort();
+  // the nodes render the proxy's URL, so a port of 0 is chosen now, before they start
+  const port = proxyPort() || (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-cluster-demo-'));
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;

@@ -30,11 +30,6 @@ export function openConfiguredStore(config: StoreConfig, hasher: PasswordHasher,
 /** The database for a log line or banner: a connection string's password replaced by "***". */
 export function describeDatabase(database: string): string {
   if (!isPostgresUrl(database)) return database;
-  try {
-    const url = new URL(database);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
+  // user:password@ of the authority (a socket URL such as postgres://me@/db?host=/run has no host to parse)
+  return database.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
 }

@@ -97,5 +97,7 @@ describe('PostgresStore', () => {
   it('the banner never shows a connection string\'s password', () => {
     assert.equal(describeDatabase('postgres://sw:s3cret@db.example:5432/switchboard'), 'postgres://sw:***@db.example:5432/switchboard');
     assert.equal(describeDatabase('./data/switchboard.db'), './data/switchboard.db');
+    assert.equal(describeDatabase('postgres://me@/db?host=/run/pg&password=x&port=5'), 'postgres://me@/db?host=/run/pg&password=***&port=5');
+    assert.equal(describeDatabase('postgresql://me:pw@/db?host=/run/pg'), 'postgresql://me:***@/db?host=/run/pg');
   });
 });

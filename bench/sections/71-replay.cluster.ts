@@ -11,13 +11,17 @@
  *   - logged, in-memory log: the same through LoggedSwitch over MemoryCommandLog (JSON copies,
  *     tape, clock pinning: the logging machinery without I/O);
  *   - logged, JetStream: the same over a real nats-server (one acknowledged publish per command);
+ *   - forwarded: the same from another connection through the forwarding port and the owner's
+ *     command server (request/reply per command and per query, then the JetStream append);
  *   - replay: LoggedSwitch.replayLog of the in-memory log's entries (entries per second, and the
  *     log length a 5 s takeover can replay at that rate);
  *   - takeover, JetStream: LoggedSwitch.open on the JetStream log (read + owner entry + replay).
- * Prints a Markdown table, the machine line and a `BENCH replay` line. Bounded: well under a minute.
+ * Each path is warmed up first (500 calls). Prints a Markdown table, the machine line and a `BENCH replay` line. Bounded: well under a minute.
  */
 import os from 'node:os';
 import { connect } from 'nats';
+import { serveCommands } from '../../src/cluster/command-server.js';
+import { forwardingPort } from '../../src/cluster/forwarding-port.js';
 import { JetStreamCommandLog } from '../../src/cluster/jetstream-log.js';
 import { LoggedSwitch } from '../../src/cluster/logged-switch.js';
 import { MemoryCommandLog } from '../../src/cluster/memory-log.js';
@@ -30,6 +34,7 @@ import { startTestNats } from '../../test/helpers/nats.js';
 
 const CALLS_IN_MEMORY = 3000;
 const CALLS_JETSTREAM = 600;
+const WARM_UP_CALLS = 500;
 const CC = 'bench-cc';
 
 async function prepare(sw: SwitchAccess): Promise<void> {
@@ -68,6 +73,19 @@ function timedSync<T>(fn: () => T): { ms: number; value: T } {
   return { ms: performance.now() - t, value };
 }
 
+// warm-up (JIT): a short run of each path first, so the order of the rows does not decide the ratios
+{
+  const warmModel = new CallModel({ clock: new VirtualClock(), ids: countingIds() });
+  await prepare(warmModel);
+  await calls(warmModel, WARM_UP_CALLS);
+  const warmLog = new MemoryCommandLog();
+  const warmClock = new VirtualClock();
+  const warmLogged = (await LoggedSwitch.open({ ccId: CC, node: 'warm', log: warmLog, clock: warmClock })) as LoggedSwitch;
+  await prepare(warmLogged);
+  await calls(warmLogged, WARM_UP_CALLS);
+  LoggedSwitch.replayLog(warmLog.read(CC), { ccId: CC, clock: warmClock });
+}
+
 const plain = new CallModel({ clock: new VirtualClock(), ids: countingIds() });
 await prepare(plain);
 const baseline = await calls(plain, CALLS_IN_MEMORY);
@@ -83,7 +101,9 @@ const replayPerSecond = entries.length / (replay.ms / 1000);
 
 const nats = await startTestNats();
 const nc = await connect({ servers: nats.url });
+const client = await connect({ servers: nats.url });
 let jetstream: { commands: number; perSecond: number };
+let forwarded: { commands: number; perSecond: number };
 let takeoverMs: number;
 let jetstreamEntries: number;
 try {
@@ -91,11 +111,15 @@ try {
   const owner = await LoggedSwitch.open({ ccId: CC, node: 'first', log, clock: new VirtualClock() });
   await prepare(owner);
   jetstream = await calls(owner, CALLS_JETSTREAM);
+  const stopServer = serveCommands(nc, CC, owner);
+  forwarded = await calls(forwardingPort(client, CC), CALLS_JETSTREAM / 2);
+  await stopServer();
   jetstreamEntries = await log.read(CC).then((e) => e.length);
   const t = performance.now();
   await LoggedSwitch.open({ ccId: CC, node: 'second', log, clock: new VirtualClock() });
   takeoverMs = performance.now() - t;
 } finally {
+  await client.close();
   await nc.close();
   await nats.stop();
 }
@@ -104,6 +128,7 @@ const rows: [string, string, string][] = [
   ['call model (baseline)', `${Math.round(baseline.perSecond)} commands/s`, '1.00'],
   ['logged, in-memory log', `${Math.round(logged.perSecond)} commands/s`, (logged.perSecond / baseline.perSecond).toFixed(2)],
   ['logged, JetStream (1 node, local nats-server)', `${Math.round(jetstream.perSecond)} commands/s`, (jetstream.perSecond / baseline.perSecond).toFixed(3)],
+  ['forwarded from another connection (request/reply + JetStream)', `${Math.round(forwarded.perSecond)} commands/s`, (forwarded.perSecond / baseline.perSecond).toFixed(3)],
   [`replay of ${entries.length} entries`, `${Math.round(replayPerSecond)} entries/s (${replay.ms.toFixed(0)} ms); 5 s replays ≈ ${Math.round(replayPerSecond * 5)} entries`, (replayPerSecond / baseline.perSecond).toFixed(2)],
   [`takeover from JetStream, ${jetstreamEntries} entries`, `${takeoverMs.toFixed(0)} ms (read + owner entry + replay)`, '—'],
 ];
@@ -112,7 +137,7 @@ console.log('| --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(
-  `\nBENCH replay baseline=${baseline.perSecond.toFixed(0)}/s memory=${logged.perSecond.toFixed(0)}/s jetstream=${jetstream.perSecond.toFixed(0)}/s ` +
+  `\nBENCH replay baseline=${baseline.perSecond.toFixed(0)}/s memory=${logged.perSecond.toFixed(0)}/s jetstream=${jetstream.perSecond.toFixed(0)}/s forwarded=${forwarded.perSecond.toFixed(0)}/s ` +
     `replay=${replayPerSecond.toFixed(0)}entries/s takeover${jetstreamEntries}=${takeoverMs.toFixed(0)}ms`,
 );
 process.exit(0);

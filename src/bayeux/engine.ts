@@ -7,15 +7,17 @@
  * - a connect answer carries the queued deliveries FIRST and the connect reply LAST (CometD's
  *   order: a client that starts its next connect on reading the reply has read the batch already);
  * - a delivery is serialised once and the same string is queued for every matching session; and
- *   one delivery round (everything published in one synchronous run, up to the next microtask)
+ *   one delivery round (everything published from the first delivery until the event loop's next
+ *   check phase: the command, and the microtasks after it, such as a notifier's coalesced pass)
  *   serialises a given data object once per channel however many users it is published to: the
- *   serialised message is cached per (data object, channel) until the round's microtask clears
- *   the cache. Rule for publishers: an object handed to `deliver` must not be changed in the same
- *   round (a change would not be seen by later recipients of that round); publish a new object;
+ *   serialised message is cached per (data object, channel) until the round ends. Rule for
+ *   publishers: an object handed to `deliver` must not be changed in the same round (a change
+ *   would not be seen by later recipients of that round); publish a new object;
  * - queued deliveries leave through the session's websocket (one frame per flush) or its held
- *   connect, flushed in one microtask per round for every session that received something, so that
- *   a burst becomes one response per session; with the ack extension they leave only through
- *   connect replies (see ack.ts);
+ *   connect, flushed once per round (setImmediate) for every session that received something, so
+ *   that everything one command causes for a session (device, channel, team rows) becomes one frame
+ *   or one response, one socket write; with the ack extension they leave only through connect
+ *   replies (see ack.ts);
  * - a session with nothing to carry its queue that exceeds `maxQueue` is dropped (its next connect
  *   gets 402 + handshake advice); a session with a carrier is flushed at once when it reaches the cap;
  * - a session with no held connect for `intervalMs + maxIntervalMs` after it was last answered is
@@ -25,7 +27,7 @@
  *   `maxSessionsPerWebSocket`, a session at most `maxSubscriptionsPerSession` subscriptions (meta.ts
  *   refuses beyond); per-user work (delivery, disconnectUser) touches only that user's sessions and
  *   websockets, through per-user indexes;
- * - every entry point from the event loop (sweep timer, hold timer, flush microtask, delivery)
+ * - every entry point from the event loop (sweep timer, hold timer, round end, delivery)
  *   runs `guarded`: an exception is logged, what can be answered is answered, the server carries on.
  */
 import type { IncomingMessage } from 'node:http';
@@ -393,11 +395,11 @@ export class BayeuxEngine {
     this.scheduleRoundEnd();
   }
 
-  /** One microtask ends the round: every session that got something is flushed, the serialisation cache is cleared. */
+  /** The round ends in the next check phase: every session that got something is flushed, the serialisation cache is cleared. */
   private scheduleRoundEnd(): void {
     if (this.roundEndScheduled) return;
     this.roundEndScheduled = true;
-    queueMicrotask(this.endRound);
+    setImmediate(this.endRound);
   }
 
   private readonly endRound = (): void => {

@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Receiver } from 'ws';
+import * as wsModule from 'ws';
 import { textFrame } from '../../src/bayeux/websocket.js';
 
+/** ws's frame parser (exported by its ES module, not declared by @types/ws) */
+const Receiver = (wsModule as unknown as { Receiver: new (options: object) => NodeJS.EventEmitter & { write(chunk: Buffer): void } }).Receiver;
+
 function decode(frame: Buffer): Promise<string> {
-  const receiver = new (Receiver as any)({ isServer: false, maxPayload: 0, skipUTF8Validation: false });
+  const receiver = new Receiver({ isServer: false, maxPayload: 0, skipUTF8Validation: false });
   return new Promise((resolve, reject) => {
     receiver.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) reject(new Error('decoded as binary'));

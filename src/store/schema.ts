@@ -8,6 +8,9 @@
 import type Database from 'better-sqlite3';
 import { SIP_REGISTRATIONS_DDL } from './sql/registrations.js';
 
+/** shared with the PostgreSQL schema (its version 4) */
+export const PASSWORD_HASH_INDEX_DDL = 'CREATE INDEX users_password_hash ON users(password_hash);';
+
 export interface Migration {
   version: number;
   description: string;
@@ -177,6 +180,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description: 'SIP registrations kept across restarts (src/store/sql/registrations.ts; owner: the SIP registrar)',
     sql: SIP_REGISTRATIONS_DDL,
+  },
+  {
+    version: 8,
+    description: 'index of password hashes: the hash backfill finds a pending credential without a scan of users',
+    sql: PASSWORD_HASH_INDEX_DDL,
   },
 ];
 

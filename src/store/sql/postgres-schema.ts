@@ -9,6 +9,7 @@
  * newer Switchboard is refused. Migrations are append-only.
  */
 import type { SqlDatabase } from './database.js';
+import { PASSWORD_HASH_INDEX_DDL } from '../schema.js';
 import { SIP_REGISTRATIONS_DDL } from './registrations.js';
 
 export interface PostgresMigration {
@@ -156,6 +157,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     version: 3,
     description: 'SIP registrations kept across restarts (SQLite version 7)',
     sql: SIP_REGISTRATIONS_DDL,
+  },
+  {
+    version: 4,
+    description: 'index of password hashes (SQLite version 8)',
+    sql: PASSWORD_HASH_INDEX_DDL,
   },
 ];
 

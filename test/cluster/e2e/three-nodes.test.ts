@@ -46,6 +46,18 @@ async function finish(e: ClusterE2E): Promise<void> {
   await e.close();
 }
 
+/** supervisor1 arms ListenIn on agent1, a customer calls, agent1 answers: the monitored call (row 5's start) */
+async function listenedInCall(e: ClusterE2E): Promise<{ s: UserHandle; a: UserHandle; call: string }> {
+  const s = await e.user('supervisor1', { session: true });
+  const a = await e.user('agent1', { ready: true });
+  await arm(e, s, 'ListenIn', { phoneNumber: A });
+  await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
+  const call = await ringAndAnswer(e, a, C, RP);
+  await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
+  await expectLeg(s, leg('ListenIn', [C, A], A));
+  return { s, a, call };
+}
+
 describe('three nodes', { timeout: 240_000 }, () => {
   before(async () => {
     cluster = await startCluster();
@@ -91,13 +103,7 @@ describe('three nodes', { timeout: 240_000 }, () => {
     const from = Date.now();
     const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
     try {
-      const s = await e.user('supervisor1', { session: true });
-      const a = await e.user('agent1', { ready: true });
-      await arm(e, s, 'ListenIn', { phoneNumber: A });
-      await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-      const call = await ringAndAnswer(e, a, C, RP);
-      await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
-      await expectLeg(s, leg('ListenIn', [C, A], A));
+      const { s, a, call } = await listenedInCall(e);
       const switches: Array<[string, 'ListenIn' | 'Coach' | 'BargeIn', CallExpect | undefined]> = [
         ['SwitchToBargeIn', 'BargeIn', { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false }],
         ['SwitchToCoach', 'Coach', undefined],
@@ -133,13 +139,7 @@ describe('three nodes', { timeout: 240_000 }, () => {
     // both clients on nodes that survive; REST through n2
     const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n2 : n3));
     try {
-      const s = await e.user('supervisor1', { session: true });
-      const a = await e.user('agent1', { ready: true });
-      await arm(e, s, 'ListenIn', { phoneNumber: A });
-      await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-      const call = await ringAndAnswer(e, a, C, RP);
-      await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
-      await expectLeg(s, leg('ListenIn', [C, A], A));
+      const { s, a, call } = await listenedInCall(e);
       const before = { agent: await a.get('/api/v2/me/calls?fields=*'), supervisor: await s.get('/api/v2/me/calls?fields=*') };
       // a second client of the agent, through the sticky proxy, pinned to the owner that is about to die
       const proxy = await startStickyProxy({ backends: [n1, n2, n3].map((n) => ({ host: '127.0.0.1', port: Number(new URL(n.url).port) })) });

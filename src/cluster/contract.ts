@@ -98,8 +98,13 @@ export type LogEntry =
   | { kind: 'fact'; at: number; fact: EndpointFact }
   /** a call from outside fed from outside any command (a trunk INVITE), served by endpoints `by` */
   | { kind: 'incoming'; at: number; call: IncomingCall; by: string }
-  /** what the endpoints decided while entry `of` was applied, in order (only when not the replay's default) */
-  | { kind: 'observed'; of: number; tape: TapeItem[] };
+  /** inputs gathered while the previous append was in flight, applied in this order (group commit) */
+  | { kind: 'batch'; at: number; entries: LogEntry[] }
+  /**
+   * what the endpoints decided while entry `of` (input `index` of a batch) was applied, in order
+   * (only when not the replay's default)
+   */
+  | { kind: 'observed'; of: number; index?: number; tape: TapeItem[] };
 
 export type LogEntryKind = LogEntry['kind'];
 

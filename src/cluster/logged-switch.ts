@@ -73,12 +73,26 @@ const APPLY: { [K in LogEntry['kind']]: (s: LoggedSwitch, e: Entry<K>) => unknow
   owner: () => undefined,
   observed: () => undefined,
   command: (s, e) => s.callModel(e.call),
-  timer: (s, e) => {
-    if (!s.clock.fire(e.timer)) throw new Error(`replay diverged: timer ${e.timer} is not pending`);
-  },
+  // a timer cancelled by an earlier input of the same batch is skipped, live and in replay alike
+  timer: (s, e) => void s.clock.fire(e.timer),
   fact: (s, e) => s.host.fact(e.fact),
   incoming: (s, e) => s.host.incoming(e.call, s.endpointsFor(e.by)),
+  batch: () => {
+    throw new Error('a batch is applied input by input (applyInputs)');
+  },
 };
+
+/** an input waiting for its group's append */
+interface Pending {
+  make: (at: number) => LogEntry | undefined;
+  unavailable: (why: string) => unknown;
+  settled?: boolean;
+  result?: unknown;
+  resolve?: (v: unknown) => void;
+  reject?: (err: unknown) => void;
+}
+
+const tapeKey = (seq: number, index: number | undefined) => (index === undefined ? `${seq}` : `${seq}:${index}`);
 
 export class LoggedSwitch implements SwitchAccess {
   readonly model: CallModel;
@@ -87,6 +101,9 @@ export class LoggedSwitch implements SwitchAccess {
   /** the call model's own endpoint host (the door for facts) */
   host!: EndpointHost;
   private readonly queue = new SerialQueue();
+  /** inputs waiting for the next group commit, and whether one is queued */
+  private readonly gathered: Pending[] = [];
+  private groupScheduled = false;
   private lastSeq = 0;
   private lastAt = 0;
   private lost: string | undefined;
@@ -139,13 +156,16 @@ export class LoggedSwitch implements SwitchAccess {
     const genesis = entries[0]?.entry;
     if (!genesis || genesis.kind !== 'genesis') throw new Error(`the log of ${options.ccId} does not start with its genesis entry`);
     const s = new LoggedSwitch({ log: nullLog, node: '', ...options }, genesis.idSeed);
-    const tapes = new Map<number, TapeItem[]>();
-    for (const { entry } of entries) if (entry.kind === 'observed') tapes.set(entry.of, entry.tape);
+    const tapes = new Map<string, TapeItem[]>();
+    for (const { entry } of entries) if (entry.kind === 'observed') tapes.set(tapeKey(entry.of, entry.index), entry.tape);
     for (const { seq, entry } of entries) {
       if (entry.kind === 'observed') continue;
-      s.tape.play(tapes.get(seq));
-      s.applyEntry(jsonCopy(entry));
-      s.tape.finish();
+      const inputs = entry.kind === 'batch' ? entry.entries : [entry];
+      inputs.forEach((input, i) => {
+        s.tape.play(tapes.get(tapeKey(seq, entry.kind === 'batch' ? i : undefined)));
+        s.applyEntry(jsonCopy(input));
+        s.tape.finish();
+      });
       s.lastAt = Math.max(s.lastAt, entry.at);
     }
     s.lastSeq = entries.length ? entries[entries.length - 1].seq : 0;
@@ -231,23 +251,32 @@ export class LoggedSwitch implements SwitchAccess {
     return this.clock.at(at, () => (APPLY[entry.kind] as (s: LoggedSwitch, e: LogEntry) => unknown)(this, entry));
   }
 
-  /** apply live, taping what the endpoints decide; the tape is appended right after */
-  private applyLive(entry: LogEntry, seq: number): Awaitable<unknown> {
-    this.tape.begin();
-    let result: unknown;
-    try {
-      result = this.applyEntry(entry);
-    } catch (err) {
-      this.tape.end();
-      throw err;
-    }
-    const tape = this.tape.end();
-    if (!tape) return result;
-    return then(this.append({ kind: 'observed', of: seq, tape }), (stored) => {
-      // the input is in the log but what the phones decided is not: a replay would differ
-      if (stored === 'unwritten') this.lose('what the endpoints decided could not be written to the command log');
-      return result;
+  /**
+   * apply the inputs of the entry stored at `seq` live, one by one, taping what the endpoints
+   * decide; the tapes (if any) are appended right after, each naming its input
+   */
+  private applyInputs(inputs: readonly LogEntry[], seq: number, batched: boolean): Awaitable<unknown[]> {
+    const results: unknown[] = [];
+    const tapes: { index: number; tape: TapeItem[] }[] = [];
+    inputs.forEach((input, index) => {
+      this.tape.begin();
+      try {
+        results.push(this.applyEntry(input));
+      } finally {
+        const tape = this.tape.end();
+        if (tape) tapes.push({ index, tape });
+      }
     });
+    const appendTapes = (i: number): Awaitable<unknown[]> => {
+      if (i >= tapes.length) return results;
+      const { index, tape } = tapes[i];
+      return then(this.append({ kind: 'observed', of: seq, tape, ...(batched ? { index } : {}) }), (stored) => {
+        // the input is in the log but what the phones decided is not: a replay would differ
+        if (stored === 'unwritten') this.lose('what the endpoints decided could not be written to the command log');
+        return stored === true ? appendTapes(i + 1) : results;
+      });
+    };
+    return appendTapes(0);
   }
 
   /**
@@ -282,15 +311,55 @@ export class LoggedSwitch implements SwitchAccess {
    * (why: the switch is lost or not live yet, or the log could not be written)
    */
   private input<T>(make: (at: number) => LogEntry | undefined, unavailable: (why: string) => T): Awaitable<T> {
-    return this.queue.run(() => {
-      if (this.lost || !this.live) return unavailable(this.lost ?? 'this node does not own it yet');
-      const made = make(this.nextAt());
-      if (!made) return unavailable('nothing to do');
-      const entry = jsonCopy(made);
-      return then(this.append(entry), (stored) =>
-        stored === true ? (this.applyLive(entry, this.lastSeq) as Awaitable<T>) : unavailable(stored === 'unwritten' ? 'its command log cannot be written now' : this.lost!),
-      );
+    const p: Pending = { make, unavailable };
+    this.gathered.push(p);
+    if (!this.groupScheduled) {
+      this.groupScheduled = true;
+      this.background('group', this.queue.run(() => this.commitGroup()));
+    }
+    if (p.settled) return p.result as T;
+    return new Promise<T>((resolve, reject) => {
+      p.resolve = resolve as (v: unknown) => void;
+      p.reject = reject;
     });
+  }
+
+  /**
+   * Group commit: every input gathered while the previous append was in flight goes into one
+   * entry (a `batch` when there are several), appended once, then applied in arrival order.
+   */
+  private commitGroup(): Awaitable<void> {
+    this.groupScheduled = false;
+    const group = this.gathered.splice(0);
+    const settle = (p: Pending, v: unknown) => {
+      p.settled = true;
+      p.result = v;
+      p.resolve?.(v);
+    };
+    const refuseAll = (members: readonly Pending[], why: string) => members.forEach((p) => settle(p, p.unavailable(why)));
+    if (this.lost || !this.live) return refuseAll(group, this.lost ?? 'this node does not own it yet');
+    const members: { p: Pending; entry: LogEntry }[] = [];
+    for (const p of group) {
+      const made = p.make(this.nextAt());
+      if (made) members.push({ p, entry: jsonCopy(made) });
+      else settle(p, p.unavailable('nothing to do'));
+    }
+    if (!members.length) return;
+    const inputs = members.map((m) => m.entry);
+    const batched = inputs.length > 1;
+    const entry: LogEntry = batched ? { kind: 'batch', at: this.lastAt, entries: inputs } : inputs[0];
+    const fail = (err: unknown) => {
+      for (const m of members) if (!m.p.settled) (m.p.reject ?? ((e: unknown) => { throw e; }))(err);
+    };
+    try {
+      const done = then(this.append(entry), (stored) => {
+        if (stored !== true) return refuseAll(members.map((m) => m.p), stored === 'unwritten' ? 'its command log cannot be written now' : this.lost!);
+        return then(this.applyInputs(inputs, this.lastSeq, batched), (results) => members.forEach((m, i) => settle(m.p, results[i])));
+      });
+      return isPromise(done) ? done.catch(fail) : done;
+    } catch (err) {
+      fail(err);
+    }
   }
 
   private command<T>(call: CommandCall): Awaitable<Result<T>> {

@@ -109,3 +109,29 @@ test('KV lease: one holder, renewal by revision, release, and expiry after the T
   stop();
   await lease.close();
 });
+
+test('group commit: commands sent together share one append, replay the same, and a stale owner’s whole batch is refused', async () => {
+  const log = await JetStreamCommandLog.open(nc);
+  const sw = await LoggedSwitch.open({ ccId: 'grouped', node: 'n1', log, clock: systemClock });
+  await sw.configure(ccTopology('grouped', defaultSettings()));
+  for (const dn of ['5001', '5002', '5003']) assert.ok((await sw.login(dn, { userId: 'u' + dn, isAgent: true })).ok);
+  const before = await log.lastSeq('grouped');
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => sw.setDoNotDisturb(['5001', '5002', '5003'][i % 3], i % 2 === 0)),
+  );
+  assert.deepEqual(answers.map((a) => a.ok), answers.map(() => true));
+  const written = await log.read('grouped', before);
+  assert.ok(written.some((e) => e.entry.kind === 'batch'), `commands sent together were not grouped: ${written.map((e) => e.entry.kind).join(' ')}`);
+  assert.ok(written.length < 30, `30 commands took ${written.length} appends`);
+  const known = new Set<string>();
+  assert.deepEqual(stateOf(LoggedSwitch.replayLog(await log.read('grouped'), { ccId: 'grouped', clock: systemClock }), known), stateOf(sw, known));
+
+  const next = await LoggedSwitch.open({ ccId: 'grouped', node: 'n2', log, clock: systemClock });
+  const stale = stateOf(sw, known);
+  const refused = await Promise.all(Array.from({ length: 10 }, () => sw.setForward('5001', '5002')));
+  assert.ok(refused.every((r) => !r.ok), 'a command of the stale batch was accepted');
+  assert.deepEqual(stateOf(sw, known), stale);
+  assert.deepEqual(stateOf(next, known), stale);
+  sw.stop();
+  next.stop();
+});

@@ -71,8 +71,6 @@ export class Ownership {
   private stopWatch: (() => void) | undefined;
   private stopObserve: (() => void) | undefined;
   private stopped = false;
-  /** every change of owner this node saw or made, for tests and the bench: [ccId, owner, at ms] */
-  readonly changes: Array<{ ccId: string; owner: string | undefined; at: number }> = [];
 
   constructor(private readonly deps: OwnershipDeps) {
     this.timers = deps.timers ?? realTimers;
@@ -84,7 +82,6 @@ export class Ownership {
       this.deps.router.serve(ccId, this.deps.forwarder(ccId), false);
     }
     this.stopObserve = this.deps.lease.observe((ccId, owner) => {
-      this.changes.push({ ccId, owner, at: Date.now() });
       if (owner === undefined && !this.stopped) void this.tryTake(ccId);
     });
     await Promise.all(this.deps.router.contactCenters().map((ccId) => this.tryTake(ccId)));
@@ -149,7 +146,6 @@ export class Ownership {
       this.deps.router.serve(ccId, sw, true);
       owned.stopServer = this.deps.serveCommands(ccId, sw);
       owned.stopRenewing = this.renew(ccId);
-      this.changes.push({ ccId, owner: this.deps.node, at: Date.now() });
       this.deps.log.info({ ccId, node: this.deps.node, tookMs: Date.now() - started }, 'cluster: this node owns the contact center');
     } catch (err) {
       this.deps.log.warn({ err, ccId }, 'cluster: could not take the contact center');
@@ -187,7 +183,6 @@ export class Ownership {
     owned.sw.relinquish(why);
     this.deps.router.withdraw(ccId);
     if (!this.stopped) this.deps.router.serve(ccId, this.deps.forwarder(ccId), false);
-    this.changes.push({ ccId, owner: undefined, at: Date.now() });
     this.deps.log.warn({ ccId, node: this.deps.node, why }, 'cluster: this node no longer owns the contact center');
     try {
       await owned.stopServer();

@@ -198,7 +198,8 @@ describe('three nodes', { timeout: 240_000 }, () => {
       const attempt = rest(stale, 'POST', '/api/v2/me/channels/voice', { operationName: 'NotReady' });
       stale.signal('SIGCONT');
       const answer = await attempt;
-      await stale.waitForLog((l) => l.msg === LOST && l.node === stale.id, 5000, `${stale.id} to give the contact center up`);
+      const lost = await stale.waitForLog((l) => l.msg === LOST && l.node === stale.id, 5000, `${stale.id} to give the contact center up`);
+      t.diagnostic(`${stale.id} gave the contact center up: ${String(lost.why)}`);
       const now = await stateOn(other);
       t.diagnostic(`the request held by the paused owner was answered ${JSON.stringify(answer)}`);
       // refused by the log (fencing), or forwarded to the new owner once the stale node knew: never applied on the stale node alone

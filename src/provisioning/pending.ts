@@ -2,7 +2,7 @@
  * Pending credentials: how a first start of a large contact center is not bounded by scrypt
  * (issue 12 point 4; docs/security.md "Password fingerprints" weighs it). A password that must be
  * hashed while a contact center is provisioned with more than `deferHashingAbove` such passwords is
- * stored first as a pending credential, and hashed with scrypt after the start (backfill.ts), or at
+ * (and whose hashing would take longer than `deferHashingOverMs`) is stored first as a pending credential, and hashed with scrypt after the start (backfill.ts), or at
  * once when its user logs in first (`verifyPending`).
  *
  *   pending = "pending$" salt "$" fingerprint(key, "pending$" salt, password)

@@ -11,7 +11,8 @@
  *          scrypt, kept if it matches;
  *        - else: hashed anew.
  *      When more than `deferHashingAbove` passwords would need scrypt (a first start of a large
- *      contact center), they get pending credentials instead (pending.ts) and the backfill hashes
+ *      contact center) and hashing them would take longer than `deferHashingOverMs` (one hash timed
+ *      then: a cheap test hasher never defers), they get pending credentials instead (pending.ts) and the backfill hashes
  *      them after the start; below it (or without a backfill) they are verified or hashed now, at
  *      most `hashConcurrency` at once, on libuv's threads (off the main thread). A sipPassword
  *      becomes its HA1 hashes;
@@ -19,7 +20,7 @@
  *      written in one transaction; then queue the pending credentials for the backfill.
  * Storage (ProvisioningStorage) therefore never sees a plain-text password and checks nothing.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ha1 } from '../sip/digest.js';
 import type { PasswordHasher } from '../store/password.js';
@@ -39,6 +40,11 @@ export interface ProvisioningOptions {
   backfill?: HashBackfill;
   /** more passwords than this needing scrypt in one apply are deferred to the backfill; default: never */
   deferHashingAbove?: number;
+  /**
+   * and only when hashing them now would take longer than this, ms, estimated from one hash timed
+   * at that moment (a cheap hasher never defers); default: the count alone decides
+   */
+  deferHashingOverMs?: number;
 }
 
 /** What one apply cost, for the start-up bench and the log. */
@@ -96,13 +102,13 @@ export class ProvisioningService {
     const logins = new Map((await this.storage.storedLogins(spec.users.map((u) => u.userName))).map((l) => [l.userName, l]));
     await this.check(spec, existing?.id, logins);
 
-    const { hasher, fingerprints, backfill, deferHashingAbove } = this.options;
+    const { hasher, fingerprints, backfill } = this.options;
     const decisions = spec.users.map((u) => {
       const stored = logins.get(u.userName);
       return this.decide(u.password, stored && stored.contactCenterId === existing?.id ? stored : undefined);
     });
     const costly = decisions.filter((d) => d.kind === 'verify' || d.kind === 'hash').length;
-    const defer = backfill !== undefined && deferHashingAbove !== undefined && costly > deferHashingAbove;
+    const defer = await this.shouldDefer(costly);
     const stats: ProvisioningStats = { users: spec.users.length, fingerprintMatches: 0, verified: 0, hashed: 0, deferred: 0 };
     const queued: PendingHash[] = [];
 
@@ -142,6 +148,16 @@ export class ProvisioningService {
     if (queued.length) backfill?.add(queued);
     this.lastStats = stats;
     return written;
+  }
+
+  /** defer `costly` scrypt calls: more than deferHashingAbove, and (when set) longer than deferHashingOverMs */
+  private async shouldDefer(costly: number): Promise<boolean> {
+    const { backfill, deferHashingAbove, deferHashingOverMs, hasher } = this.options;
+    if (backfill === undefined || deferHashingAbove === undefined || costly <= deferHashingAbove) return false;
+    if (deferHashingOverMs === undefined) return true;
+    const t = performance.now();
+    await hasher.hash(randomBytes(12).toString('base64'));
+    return ((performance.now() - t) * costly) / this.concurrency > deferHashingOverMs;
   }
 
   private decide(password: string, stored: StoredLogin | undefined): Decision {

@@ -14,15 +14,17 @@ import { SqliteStore } from './sqlite.js';
 export type StoreConfig = Pick<Config, 'database' | 'databasePoolSize' | 'passwordKeyFile'>;
 
 /**
- * A first provisioning with more passwords than this to hash defers them to the background backfill
- * (the server starts without waiting for scrypt; docs/security.md); the demo and small contact
- * centers are hashed before the start, as before.
+ * A provisioning with more passwords than DEFER_HASHING_ABOVE to hash, which would take longer than
+ * DEFER_HASHING_OVER_MS to hash at once, defers them to the background backfill (the server starts
+ * without waiting for scrypt; docs/security.md section 9). The demo, small contact centers and a
+ * cheap hasher (tests, benches) hash before the start, as before.
  */
 export const DEFER_HASHING_ABOVE = 64;
+export const DEFER_HASHING_OVER_MS = 2000;
 
 export function openConfiguredStore(config: StoreConfig, hasher: PasswordHasher, onBackgroundError?: (err: unknown) => void): Store {
   const fingerprintKey = config.passwordKeyFile !== undefined ? FingerprintKey.fromFile(config.passwordKeyFile) : undefined;
-  const common = { fingerprintKey, deferHashingAbove: DEFER_HASHING_ABOVE, onBackgroundError };
+  const common = { fingerprintKey, deferHashingAbove: DEFER_HASHING_ABOVE, deferHashingOverMs: DEFER_HASHING_OVER_MS, onBackgroundError };
   if (isPostgresUrl(config.database)) return new PostgresStore(config.database, { hasher, ...common, pool: { max: config.databasePoolSize ?? 10 } });
   return new SqliteStore(config.database, hasher, common);
 }

@@ -40,6 +40,8 @@ export interface StoreOptions {
    * the background after it (src/provisioning/pending.ts); default: never (every hash before apply returns)
    */
   deferHashingAbove?: number;
+  /** and only when hashing them at once would take longer than this, ms (estimated from one hash); default: the count decides */
+  deferHashingOverMs?: number;
   /** failures of background work (the hash backfill); default: ignored */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -73,6 +75,7 @@ export class SqlStore implements Store {
       hashConcurrency: options.hashConcurrency,
       backfill: this.hashBackfill,
       deferHashingAbove: options.deferHashingAbove,
+      deferHashingOverMs: options.deferHashingOverMs,
     });
     this.verifyPassword = pendingAwareVerify(hasher, fingerprints, complete, options.onBackgroundError);
     this.audit = new SqlAuditLog(db);

@@ -1,6 +1,6 @@
 /**
  * A large first provisioning does not wait for scrypt (issue 12 point 4): above deferHashingAbove
- * passwords to hash, applyContactCenter stores pending credentials and returns; they verify at once
+ * passwords to hash (and, in production, more than DEFER_HASHING_OVER_MS of hashing), applyContactCenter stores pending credentials and returns; they verify at once
  * (the right password is hashed then, one scrypt; a wrong one costs one scrypt against an
  * unmatchable hash); the backfill replaces every pending credential by its scrypt hash, never the
  * one of a password changed meanwhile; a restart before the backfill ended re-queues them without
@@ -49,6 +49,13 @@ describe('deferred hashing', () => {
     await store.close();
   });
 
+  it('a cheap hasher does not defer when a time budget is set (hashing now is faster than deferring)', async () => {
+    const store = new SqliteStore(':memory:', cheapHasher, { deferHashingAbove: 5, deferHashingOverMs: 2000 });
+    await store.applyContactCenter(spec(100));
+    assert.deepEqual({ ...store.lastProvisioningStats }, { users: 100, fingerprintMatches: 0, verified: 0, hashed: 100, deferred: 0 });
+    await store.close();
+  });
+
   it('a pending credential replaced meanwhile is not overwritten; a restart re-queues pending ones without scrypt', async () => {
     const { hasher, calls } = countingHasher();
     const key = FingerprintKey.ephemeral();
@@ -77,12 +84,15 @@ describe('deferred hashing', () => {
 
   it('through the app: a user of a deferred first start logs in at once', async () => {
     const config = testConfig({ contactCenters: [{ ...spec(100), features: ['api-voice'] }] });
-    const app = await createApp(config, { passwordHasher: cheapHasher });
+    // the app's own store would not defer with the cheap hasher (hashing 100 of its hashes takes no time): ask for it
+    const store = new SqliteStore(':memory:', cheapHasher, { deferHashingAbove: 5 });
+    const app = await createApp(config, { passwordHasher: cheapHasher, store });
     try {
       const r = await app.fastify.inject({ method: 'GET', url: '/api/v2/me', headers: { authorization: `Basic ${Buffer.from('u42:pw-42').toString('base64')}` } });
       assert.equal(r.statusCode, 200, r.body);
       const wrong = await app.fastify.inject({ method: 'GET', url: '/api/v2/me', headers: { authorization: `Basic ${Buffer.from('u43:nope').toString('base64')}` } });
       assert.equal(wrong.statusCode, 401);
+      assert.equal(store.lastProvisioningStats.deferred, 100, 'the start did defer');
     } finally {
       await app.close();
     }

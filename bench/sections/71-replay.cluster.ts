@@ -11,6 +11,8 @@
  *   - logged, in-memory log: the same through LoggedSwitch over MemoryCommandLog (JSON copies,
  *     tape, clock pinning: the logging machinery without I/O);
  *   - logged, JetStream: the same over a real nats-server (one acknowledged publish per command);
+ *   - DND toggles on JetStream, one at a time and 16 in flight (group commit: the inputs that
+ *     arrive while an append is in flight share the next one);
  *   - forwarded: the same from another connection through the forwarding port and the owner's
  *     command server (request/reply per command and per query, then the JetStream append);
  *   - replay: LoggedSwitch.replayLog of the in-memory log's entries (entries per second, and the
@@ -35,6 +37,24 @@ import { startTestNats } from '../../test/helpers/nats.js';
 const CALLS_IN_MEMORY = 3000;
 const CALLS_JETSTREAM = 600;
 const WARM_UP_CALLS = 500;
+const DND_TOGGLES = 800;
+const DND_IN_FLIGHT = 16;
+
+/** `total` DND toggles by `inFlight` workers at once; answers toggles per second */
+async function toggles(sw: SwitchAccess, inFlight: number, total: number): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        const i = next++;
+        const r = await sw.setDoNotDisturb(AGENTS[i % AGENTS.length], i % 2 === 0);
+        if (!r.ok) throw new Error(`DND refused: ${r.error.message}`);
+      }
+    }),
+  );
+  return total / ((performance.now() - t) / 1000);
+}
 const CC = 'bench-cc';
 
 async function prepare(sw: SwitchAccess): Promise<void> {
@@ -104,6 +124,8 @@ const nc = await connect({ servers: nats.url });
 const client = await connect({ servers: nats.url });
 let jetstream: { commands: number; perSecond: number };
 let forwarded: { commands: number; perSecond: number };
+let dndOne = 0;
+let dndMany = 0;
 let takeoverMs: number;
 let jetstreamEntries: number;
 try {
@@ -111,6 +133,8 @@ try {
   const owner = await LoggedSwitch.open({ ccId: CC, node: 'first', log, clock: new VirtualClock() });
   await prepare(owner);
   jetstream = await calls(owner, CALLS_JETSTREAM);
+  dndOne = await toggles(owner, 1, DND_TOGGLES);
+  dndMany = await toggles(owner, DND_IN_FLIGHT, DND_TOGGLES);
   const stopServer = serveCommands(nc, CC, owner);
   forwarded = await calls(forwardingPort(client, CC), CALLS_JETSTREAM / 2);
   await stopServer();
@@ -128,6 +152,8 @@ const rows: [string, string, string][] = [
   ['call model (baseline)', `${Math.round(baseline.perSecond)} commands/s`, '1.00'],
   ['logged, in-memory log', `${Math.round(logged.perSecond)} commands/s`, (logged.perSecond / baseline.perSecond).toFixed(2)],
   ['logged, JetStream (1 node, local nats-server)', `${Math.round(jetstream.perSecond)} commands/s`, (jetstream.perSecond / baseline.perSecond).toFixed(3)],
+  ['DND on JetStream, 1 in flight', `${Math.round(dndOne)} commands/s`, (dndOne / baseline.perSecond).toFixed(3)],
+  [`DND on JetStream, ${DND_IN_FLIGHT} in flight (group commit)`, `${Math.round(dndMany)} commands/s`, (dndMany / baseline.perSecond).toFixed(3)],
   ['forwarded from another connection (request/reply + JetStream)', `${Math.round(forwarded.perSecond)} commands/s`, (forwarded.perSecond / baseline.perSecond).toFixed(3)],
   [`replay of ${entries.length} entries`, `${Math.round(replayPerSecond)} entries/s (${replay.ms.toFixed(0)} ms); 5 s replays ≈ ${Math.round(replayPerSecond * 5)} entries`, (replayPerSecond / baseline.perSecond).toFixed(2)],
   [`takeover from JetStream, ${jetstreamEntries} entries`, `${takeoverMs.toFixed(0)} ms (read + owner entry + replay)`, '—'],
@@ -137,7 +163,7 @@ console.log('| --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(
-  `\nBENCH replay baseline=${baseline.perSecond.toFixed(0)}/s memory=${logged.perSecond.toFixed(0)}/s jetstream=${jetstream.perSecond.toFixed(0)}/s forwarded=${forwarded.perSecond.toFixed(0)}/s ` +
+  `\nBENCH replay baseline=${baseline.perSecond.toFixed(0)}/s memory=${logged.perSecond.toFixed(0)}/s jetstream=${jetstream.perSecond.toFixed(0)}/s forwarded=${forwarded.perSecond.toFixed(0)}/s dnd1=${dndOne.toFixed(0)}/s dnd${DND_IN_FLIGHT}=${dndMany.toFixed(0)}/s ` +
     `replay=${replayPerSecond.toFixed(0)}entries/s takeover${jetstreamEntries}=${takeoverMs.toFixed(0)}ms`,
 );
 process.exit(0);

@@ -5,6 +5,8 @@
  *   - inputs are applied one at a time in log order: port commands (with their arguments), timer
  *     firings (by creation number, skipped when cancelled meanwhile), endpoint facts and incoming
  *     calls that arrive from outside any command; each with the clock pinned to its logged time;
+ *   - group commit: inputs that arrive while an append is in flight are appended together as one
+ *     `batch` entry and then applied in arrival order (each with its own time and tape);
  *   - append before apply: a refused append is not applied; the switch is then lost (every later
  *     command answers `ownerUnavailable`, timers stop, `onLost` is told once) — that is fencing;
  *   - exception, written down: a phone's own INVITE (host.incoming / host.dial outside a command)

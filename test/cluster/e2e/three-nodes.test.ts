@@ -58,7 +58,7 @@ async function listenedInCall(e: ClusterE2E): Promise<{ s: UserHandle; a: UserHa
   return { s, a, call };
 }
 
-describe('three nodes', { timeout: 240_000 }, () => {
+describe('three nodes', { timeout: 360_000 }, () => {
   before(async () => {
     cluster = await startCluster();
     [n1, n2, n3] = cluster.nodes as [NodeProcess, NodeProcess, NodeProcess];

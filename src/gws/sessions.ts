@@ -155,13 +155,7 @@ export class Sessions {
 
   /** another node ended a session (logout, cluster): gone here too; the store is not written */
   forget(idHash: string): void {
-    const entry = this.byHash.get(idHash);
-    if (!entry) return;
-    this.byHash.delete(idHash);
-    if (entry.session) this.hashOfId.delete(entry.session.id);
-    const hashes = this.ofUser.get(entry.userId);
-    hashes?.delete(idHash);
-    if (hashes?.size === 0) this.ofUser.delete(entry.userId);
+    this.remove(idHash);
   }
 
   /** true while the user has a live session */
@@ -199,16 +193,23 @@ export class Sessions {
     hashes.add(hash);
   }
 
-  private end(hash: string, expired: boolean): void {
+  /** forget a session in memory (its user's set and the id memo too); the entry, if it was known */
+  private remove(hash: string): Entry | undefined {
     const entry = this.byHash.get(hash);
-    if (!entry) return;
+    if (!entry) return undefined;
     this.byHash.delete(hash);
     if (entry.session) this.hashOfId.delete(entry.session.id);
     const hashes = this.ofUser.get(entry.userId);
     hashes?.delete(hash);
+    if (!hashes || hashes.size === 0) this.ofUser.delete(entry.userId);
+    return entry;
+  }
+
+  private end(hash: string, expired: boolean): void {
+    const entry = this.remove(hash);
+    if (!entry) return;
     this.write('delete', (store) => store.deleteSession(hash));
-    if (!hashes || hashes.size === 0) {
-      this.ofUser.delete(entry.userId);
+    if (!this.ofUser.has(entry.userId)) {
       if (!expired) return;
       try {
         this.options.onUserSessionsEnded?.(entry.userId);

@@ -5,7 +5,7 @@
  * renews its leg in another codec (a phone that answered PCMA), each time with a new leg on a new
  * port and a re-INVITE; the phone still hears one stream.
  *
- * Why (docs/notes/h1.md): a phone keeps one jitter buffer for the stream it is playing. When each
+ * Why (docs/telephony.md, "One RTP stream per dialogue"): a phone keeps one jitter buffer for the stream it is playing. When each
  * new leg started a stream of its own (a new SSRC and a random first sequence number), baresip 1.0
  * dropped every packet of the new stream as too late whenever its random sequence number was behind
  * the old stream's (log: "dropping 172 bytes ... (Connection timed out)"), for the rest of the call:

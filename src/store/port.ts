@@ -3,7 +3,7 @@
  * agent-state definitions, settings), the supervision audit log and HTTP sessions. Async, so the
  * SQLite and PostgreSQL stores sit behind the same callers.
  *
- * Two layers (docs/notes/h6.md):
+ * Two layers (docs/architecture.md, "The store"):
  *   - `Store` is what the rest of the system uses. Its applyContactCenter validates the spec and
  *     hashes passwords: that is the provisioning service (src/provisioning/service.ts), the same
  *     code over every database;

@@ -1,6 +1,6 @@
 /**
  * One RTP stream per dialogue (regression test of the PCMA supervisor that heard nothing; cause and
- * fix in docs/notes/h1.md): a phone that answers its nailed-up leg in PCMA gets the leg renewed in
+ * fix in docs/telephony.md, "One RTP stream per dialogue"): a phone that answers its nailed-up leg in PCMA gets the leg renewed in
  * A-law on a new port (re-INVITE). When the first leg had already sent it a packet, the renewed leg
  * used to start a new stream (another SSRC, a random sequence number), and baresip 1.0 then dropped
  * every packet as late whenever that number was behind the first stream's. Here a fake phone (real SIP

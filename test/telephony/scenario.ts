@@ -222,7 +222,7 @@ export async function runScenario(scenario: Scenario): Promise<void> {
 
     // the call moves the nailed-up legs (a re-INVITE); within about a second of their 200 OK, baresip's
     // recording of the agent's leg sometimes ended up empty (a new RTP stream behind the old one: fixed
-    // by one stream per dialogue, docs/notes/h1.md); the wait stays until runs without it are shown clean
+    // by one stream per dialogue, docs/telephony.md, "Tests with real phones"); the wait stays until runs without it are shown clean
     await letAudioFlow(1200);
     await customerPhone.dial(`sip:7000@127.0.0.1:${started.sipPort}`);
     const agent = user('A');

@@ -1,5 +1,5 @@
 /**
- * The thin dialect layer under both SQL stores (docs/notes/h6.md says why it is ours and not a query
+ * The thin dialect layer under both SQL stores (docs/architecture.md, "The store" says why it is ours and not a query
  * builder). Every statement of the stores is written once, as SQL text with named parameters
  * (`@name`), plus the few fragments that differ between SQLite and PostgreSQL, taken from the
  * `Dialect` table below. Guarantees:

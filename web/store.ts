@@ -91,7 +91,11 @@ const MESSAGE_HANDLERS: Record<string, (data: Json) => void> = {
   CallStateChangeMessage: (data) => {
     if (data.call) upsertCall(data.call);
     const hear = hearing.value;
-    if (hear && data.call?.id === hear.callUuid) void refreshHearing(hear.callUuid);
+    // the graph follows the call it shows, and starts with the first notification of a monitoring
+    // call: that notification may arrive before or after the REST answer that started monitoring
+    const startsMonitoring = data.call?.monitoring === true && data.call.state !== 'Released' && hear?.callUuid !== data.call.id;
+    if (startsMonitoring) void refreshHearing(String(data.call.id));
+    else if (hear && data.call?.id === hear.callUuid) void refreshHearing(hear.callUuid);
   },
   SupervisedAgentStateChangeMessage: (data) => {
     for (const row of (data.agents as Json[] | undefined) ?? []) upsertAgent(row);

@@ -3,50 +3,33 @@
  * agent is idle or on a call, NextCall, BargeIn by intrusion, Coach, the mode switches, and
  * intrusion off. Every step checks each party's notifications (REST + the official CometD client),
  * the media matrix of section 5, and the audit steps (row 19). Rows 1 and 5 also keep the
- * supervisor's and the agent's whole streams as golden files (the same file for both transports).
+ * supervisor's and the agent's whole streams as golden files (the same file for both transports);
+ * their bodies are in ../helpers/supervision-scenarios.ts, shared with the three-node test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertGolden } from '../helpers/golden.js';
 import {
   A, C, C2, RP, S,
-  arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectDisarmed, expectLeg, expectMedia, expectNoCall,
-  getDevice, leg, nothingElse, ref, refused, ringAndAnswer, withE2E,
+  arm, expectArmed, expectAudit, expectCall, expectDisarmed, expectLeg, expectMedia,
+  getDevice, leg, nothingElse, ref, ringAndAnswer, withE2E,
 } from '../helpers/supervision-steps.js';
+import { GOLDEN_SUPERVISION_SCENARIOS, listenedInCall, type GoldenScenario } from '../helpers/supervision-scenarios.js';
+import type { E2E } from '../helpers/e2e.js';
 
 const TRANSPORTS = ['long-polling', 'websocket'] as const;
+const { row1, row5 } = GOLDEN_SUPERVISION_SCENARIOS;
+
+/** the scenario's streams, byte for byte as in test/golden/e2e/ */
+function assertGoldenStreams(e: E2E, scenario: GoldenScenario): void {
+  for (const [user, file] of Object.entries(scenario.golden)) assertGolden(`e2e/${file}`, e.streamOf(user));
+}
 
 for (const transport of TRANSPORTS) {
   test(`row 1 (${transport}): ListenIn armed while A is idle joins when A answers; C hangs up; S stays armed`, () =>
     withE2E({ transport }, async (e) => {
-      const s = await e.user('supervisor1', { session: true });
-      const a = await e.user('agent1', { ready: true });
-      await arm(e, s, 'ListenIn', { phoneNumber: A }, { scope: 'Call', mode: 'AllCalls' });
-      await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-
-      // S does not join while A rings (S's first call message is the Established leg)
-      const call = await ringAndAnswer(e, a, C, RP);
-      await expectCall(a, call, { state: 'Established', callType: 'Inbound', participants: [C], supervisorListeningIn: true, monitoring: false, mute: 'Off', has: ['Hangup', 'Hold'] }, 'answered, listened in');
-      const joined = await expectLeg(s, { ...leg('ListenIn', [C, A], A), callType: 'Inbound' }, 'S joins at answer');
-      assert.equal(joined.call.id, call);
-      assert.deepEqual((await s.get(`/api/v2/me/calls/${call}`)).call, joined.call, 'GET shows the leg as notified');
-      await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
-
-      await e.simHangup(call);
-      await expectCall(a, call, { state: 'Released', participants: [C], supervisorListeningIn: false }, 'C hung up');
-      await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' }, 'monitored call ended');
-      await expectNoCall(e, call);
-      // AllCalls: still armed (no DeviceStateChangeMessage, the GET still shows it)
-      checkArmedDevice(e, s, await getDevice(e, s), { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a }, 'GET after the call');
-      await nothingElse(s, a);
-
-      await expectAudit(e, s, [
-        `Armed ListenIn/AllCalls/Call 5101->5001`,
-        `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
-      ]);
-      assertGolden('e2e/supervision-1-supervisor.json', e.streamOf('supervisor1'));
-      assertGolden('e2e/supervision-1-agent.json', e.streamOf('agent1'));
+      await row1.run(e);
+      assertGoldenStreams(e, row1);
     }));
 }
 
@@ -137,53 +120,10 @@ test('row 4: Coach: A hears S, C does not', () =>
     ]);
   }));
 
-test('row 5: ListenIn -> SwitchToBargeIn -> SwitchToCoach -> SwitchToListenIn on one call', () =>
+test(row5.title, () =>
   withE2E({}, async (e) => {
-    const s = await e.user('supervisor1', { session: true });
-    const a = await e.user('agent1', { ready: true });
-    await arm(e, s, 'ListenIn', { phoneNumber: A });
-    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-    const call = await ringAndAnswer(e, a, C, RP);
-    await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
-    await expectLeg(s, leg('ListenIn', [C, A], A));
-    await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
-
-    await s.callOp(call, 'SwitchToBargeIn');
-    await expectCall(s, call, leg('BargeIn', [C, A], A), 'SwitchToBargeIn');
-    await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a }, 'SwitchToBargeIn');
-    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false }, 'S barged in');
-    await expectMedia(e, call, { [C]: [A, S], [A]: [C, S], [S]: [C, A] }, 'BargeIn');
-
-    await s.callOp(call, 'SwitchToCoach');
-    await expectCall(s, call, leg('Coach', [C, A], A), 'SwitchToCoach');
-    await expectArmed(e, s, { state: 'Coach', mode: 'AllCalls', scope: 'Call', target: a }, 'SwitchToCoach');
-    // A's view does not change from BargeIn to Coach (S still listed, not listening in): no message
-    await expectMedia(e, call, { [C]: [A], [A]: [C, S], [S]: [C, A] }, 'Coach');
-
-    await s.callOp(call, 'SwitchToListenIn');
-    await expectCall(s, call, leg('ListenIn', [C, A], A), 'SwitchToListenIn');
-    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a }, 'SwitchToListenIn');
-    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C], supervisorListeningIn: true }, 'S silent again');
-    await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn again');
-
-    // a switch to the current mode is not offered; the agent may not switch at all
-    await refused(e, s, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToListenIn' }, 2, 400, /SwitchToBargeIn/);
-    await refused(e, a, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToBargeIn' }, 5, 403, /ROLE_SUPERVISOR/);
-
-    await e.simHangup(call);
-    await expectCall(a, call, { state: 'Released', participants: [C] });
-    await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' });
-    await nothingElse(s, a);
-    await expectAudit(e, s, [
-      `Armed ListenIn/AllCalls/Call 5101->5001`,
-      `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `ModeChanged BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `ModeChanged Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `ModeChanged ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
-    ]);
-    assertGolden('e2e/supervision-5-supervisor.json', e.streamOf('supervisor1'));
-    assertGolden('e2e/supervision-5-agent.json', e.streamOf('agent1'));
+    await row5.run(e);
+    assertGoldenStreams(e, row5);
   }));
 
 test('row 18: intrusion off: ListenIn while A is on a call waits for the next call', () =>
@@ -214,13 +154,7 @@ test('row 18: intrusion off: ListenIn while A is on a call waits for the next ca
 
 test('section 1: re-arming the same target while on its call switches the mode on that call; NextCall then ends with it', () =>
   withE2E({}, async (e) => {
-    const s = await e.user('supervisor1', { session: true });
-    const a = await e.user('agent1', { ready: true });
-    await arm(e, s, 'ListenIn', { phoneNumber: A });
-    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-    const call = await ringAndAnswer(e, a, C, RP);
-    await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
-    await expectLeg(s, leg('ListenIn', [C, A], A));
+    const { s, a, call } = await listenedInCall(e);
 
     await arm(e, s, 'BargeIn', { agent: a });
     await expectCall(s, call, leg('BargeIn', [C, A], A), 'the same call, now barged in');

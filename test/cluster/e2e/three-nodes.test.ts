@@ -1,7 +1,8 @@
 /**
  * Three Switchboard nodes (separate processes) over a real nats-server and PostgreSQL (issue 11
  * point 4). The supervision scenarios whose single-node streams are golden files (supervision.md
- * section 10, rows 1 and 5) run with the agent's CometD client on the owner (n1), the
+ * section 10, rows 1 and 5; their bodies are ../../helpers/supervision-scenarios.ts, the same code
+ * the single-node test/e2e/supervision-arming.test.ts runs) run with the agent's CometD client on the owner (n1), the
  * supervisor's on n3 and every REST request through n2, and give the same notification streams as
  * test/golden/e2e/supervision-{1,5}-*.json, modulo CallUUIDs, ConnIDs and durations. Then the
  * owner is killed with SIGKILL during a monitored call: another node owns the contact center
@@ -18,11 +19,8 @@ import { join } from 'node:path';
 import { connectClient, disconnectAllClients } from '../../helpers/cometd-client.js';
 import { STICKY_COOKIE, startStickyProxy } from '../../../src/cluster/node/sticky-proxy.js';
 import type { UserHandle } from '../../helpers/e2e.js';
-import {
-  A, C, RP, S,
-  arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectLeg, expectMedia, expectNoCall,
-  getDevice, leg, nothingElse, ref, ringAndAnswer, type CallExpect,
-} from '../../helpers/supervision-steps.js';
+import { A, C, expectCall } from '../../helpers/supervision-steps.js';
+import { GOLDEN_SUPERVISION_SCENARIOS, listenedInCall } from '../../helpers/supervision-scenarios.js';
 import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { ClusterE2E, normaliseIds, startCluster, type Cluster } from './cluster-harness.js';
 
@@ -46,18 +44,6 @@ async function finish(e: ClusterE2E): Promise<void> {
   await e.close();
 }
 
-/** supervisor1 arms ListenIn on agent1, a customer calls, agent1 answers: the monitored call (row 5's start) */
-async function listenedInCall(e: ClusterE2E): Promise<{ s: UserHandle; a: UserHandle; call: string }> {
-  const s = await e.user('supervisor1', { session: true });
-  const a = await e.user('agent1', { ready: true });
-  await arm(e, s, 'ListenIn', { phoneNumber: A });
-  await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-  const call = await ringAndAnswer(e, a, C, RP);
-  await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
-  await expectLeg(s, leg('ListenIn', [C, A], A));
-  return { s, a, call };
-}
-
 describe('three nodes', { timeout: 360_000 }, () => {
   before(async () => {
     cluster = await startCluster();
@@ -68,71 +54,18 @@ describe('three nodes', { timeout: 360_000 }, () => {
     await cluster?.stop();
   });
 
-  it('row 1 (agent on the owner, supervisor on n3, REST through n2) gives the single-node golden streams', async () => {
-    const from = Date.now();
-    const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
-    try {
-      const s = await e.user('supervisor1', { session: true });
-      const a = await e.user('agent1', { ready: true });
-      await arm(e, s, 'ListenIn', { phoneNumber: A }, { scope: 'Call', mode: 'AllCalls' });
-      await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-      const call = await ringAndAnswer(e, a, C, RP);
-      await expectCall(a, call, { state: 'Established', callType: 'Inbound', participants: [C], supervisorListeningIn: true, monitoring: false, mute: 'Off', has: ['Hangup', 'Hold'] }, 'answered, listened in');
-      const joined = await expectLeg(s, { ...leg('ListenIn', [C, A], A), callType: 'Inbound' }, 'S joins at answer');
-      assert.deepEqual((await s.get(`/api/v2/me/calls/${call}`)).call, joined.call, 'GET on n2 shows the leg as notified through n3');
-      await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
-      await e.simHangup(call);
-      await expectCall(a, call, { state: 'Released', participants: [C], supervisorListeningIn: false }, 'C hung up');
-      await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' }, 'monitored call ended');
-      await expectNoCall(e, call);
-      checkArmedDevice(e, s, await getDevice(e, s), { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a }, 'GET after the call');
-      await nothingElse(s, a);
-      await expectAudit(e, s, [
-        `Armed ListenIn/AllCalls/Call 5101->5001`,
-        `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
-      ], `from=${from}`);
-      assertSameStream(e, 'supervisor1', 'supervision-1-supervisor.json');
-      assertSameStream(e, 'agent1', 'supervision-1-agent.json');
-    } finally {
-      await finish(e);
-    }
-  });
-
-  it('row 5 (mode switches on one call) gives the single-node golden streams', async () => {
-    const from = Date.now();
-    const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
-    try {
-      const { s, a, call } = await listenedInCall(e);
-      const switches: Array<[string, 'ListenIn' | 'Coach' | 'BargeIn', CallExpect | undefined]> = [
-        ['SwitchToBargeIn', 'BargeIn', { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false }],
-        ['SwitchToCoach', 'Coach', undefined],
-        ['SwitchToListenIn', 'ListenIn', { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C], supervisorListeningIn: true }],
-      ];
-      for (const [op, mode, agentSees] of switches) {
-        await s.callOp(call, op);
-        await expectCall(s, call, leg(mode, [C, A], A), op);
-        await expectArmed(e, s, { state: mode, mode: 'AllCalls', scope: 'Call', target: a }, op);
-        if (agentSees) await expectCall(a, call, agentSees, `${op}: the agent's view`);
+  // every supervision scenario with golden streams: agent's CometD on the owner (n1), supervisor's on n3, REST through n2
+  for (const scenario of Object.values(GOLDEN_SUPERVISION_SCENARIOS)) {
+    it(`${scenario.title}: the single-node golden streams across three nodes`, async () => {
+      const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
+      try {
+        await scenario.run(e, { auditQuery: `from=${Date.now()}` });
+        for (const [user, file] of Object.entries(scenario.golden)) assertSameStream(e, user, file);
+      } finally {
+        await finish(e);
       }
-      await e.simHangup(call);
-      await expectCall(a, call, { state: 'Released', participants: [C] });
-      await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' });
-      await nothingElse(s, a);
-      await expectAudit(e, s, [
-        `Armed ListenIn/AllCalls/Call 5101->5001`,
-        `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `ModeChanged BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `ModeChanged Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `ModeChanged ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-        `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
-      ], `from=${from}`);
-      assertSameStream(e, 'supervisor1', 'supervision-5-supervisor.json');
-      assertSameStream(e, 'agent1', 'supervision-5-agent.json');
-    } finally {
-      await finish(e);
-    }
-  });
+    });
+  }
 
   it('kill -9 of the owner during a monitored call: another node owns it within 5 s, with the same calls', async (t) => {
     assert.equal(cluster.owner(), n1, 'n1 owns the contact center before the kill');

@@ -1,0 +1,133 @@
+/**
+ * The supervision scenarios whose notification streams are golden files (shared/spec/supervision.md
+ * section 10, rows 1 and 5), written once and run on any E2E harness: the single-node one
+ * (test/e2e/supervision-arming.test.ts, which compares with test/golden/e2e/ byte for byte) and
+ * the three-node one (test/cluster/e2e/, which compares the same files modulo ids). A scenario
+ * starts from logged-out supervisor1 and agent1, checks every step, the media matrix and the audit,
+ * and leaves the streams to compare in `golden` (user -> file under test/golden/e2e/, in the order
+ * they are compared). Adding a golden supervision scenario here runs it on both harnesses.
+ *
+ * `auditQuery` narrows the audit listing to this scenario where the store outlives it (a cluster's
+ * PostgreSQL is shared by every scenario of a file); the single-node harness starts a fresh store.
+ */
+import assert from 'node:assert/strict';
+import type { E2E, UserHandle } from './e2e.js';
+import {
+  A, C, RP, S,
+  arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectLeg, expectMedia, expectNoCall,
+  getDevice, leg, nothingElse, ref, refused, ringAndAnswer, type CallExpect,
+} from './supervision-steps.js';
+
+export interface ScenarioOptions {
+  /** appended to the audit request (e.g. `from=<ms>`); none by default */
+  auditQuery?: string;
+}
+
+export interface GoldenScenario {
+  /** what the test is called, after its transport or harness */
+  readonly title: string;
+  /** user -> golden file name under test/golden/e2e/, compared in this order */
+  readonly golden: Readonly<Record<string, string>>;
+  run(e: E2E, opts?: ScenarioOptions): Promise<void>;
+}
+
+type Mode = 'ListenIn' | 'Coach' | 'BargeIn';
+
+/** supervisor1 has ListenIn armed on agent1's DN, a customer calls, agent1 answers: the monitored call */
+export async function listenedInCall(e: E2E): Promise<{ s: UserHandle; a: UserHandle; call: string }> {
+  const s = await e.user('supervisor1', { session: true });
+  const a = await e.user('agent1', { ready: true });
+  await arm(e, s, 'ListenIn', { phoneNumber: A });
+  await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
+  const call = await ringAndAnswer(e, a, C, RP);
+  await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: true });
+  await expectLeg(s, leg('ListenIn', [C, A], A));
+  await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
+  return { s, a, call };
+}
+
+const row1: GoldenScenario = {
+  title: 'row 1: ListenIn armed while A is idle joins when A answers; C hangs up; S stays armed',
+  golden: { supervisor1: 'supervision-1-supervisor.json', agent1: 'supervision-1-agent.json' },
+  async run(e, opts = {}) {
+    const s = await e.user('supervisor1', { session: true });
+    const a = await e.user('agent1', { ready: true });
+    await arm(e, s, 'ListenIn', { phoneNumber: A }, { scope: 'Call', mode: 'AllCalls' });
+    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
+
+    // S does not join while A rings (S's first call message is the Established leg)
+    const call = await ringAndAnswer(e, a, C, RP);
+    await expectCall(a, call, { state: 'Established', callType: 'Inbound', participants: [C], supervisorListeningIn: true, monitoring: false, mute: 'Off', has: ['Hangup', 'Hold'] }, 'answered, listened in');
+    const joined = await expectLeg(s, { ...leg('ListenIn', [C, A], A), callType: 'Inbound' }, 'S joins at answer');
+    assert.equal(joined.call.id, call);
+    assert.deepEqual((await s.get(`/api/v2/me/calls/${call}`)).call, joined.call, 'GET shows the leg as notified');
+    await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
+
+    await e.simHangup(call);
+    await expectCall(a, call, { state: 'Released', participants: [C], supervisorListeningIn: false }, 'C hung up');
+    await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' }, 'monitored call ended');
+    await expectNoCall(e, call);
+    // AllCalls: still armed (no DeviceStateChangeMessage, the GET still shows it)
+    checkArmedDevice(e, s, await getDevice(e, s), { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a }, 'GET after the call');
+    await nothingElse(s, a);
+
+    await expectAudit(e, s, [
+      `Armed ListenIn/AllCalls/Call 5101->5001`,
+      `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
+/** row 5's switches in order: the operation, the mode it leads to, the agent's message (none from BargeIn to Coach) and the media */
+const ROW5_SWITCHES: ReadonlyArray<{ op: string; mode: Mode; agentSees?: CallExpect; hears: Record<string, string[]> }> = [
+  {
+    op: 'SwitchToBargeIn',
+    mode: 'BargeIn',
+    agentSees: { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false },
+    hears: { [C]: [A, S], [A]: [C, S], [S]: [C, A] },
+  },
+  // A's view does not change from BargeIn to Coach (S still listed, not listening in): no message
+  { op: 'SwitchToCoach', mode: 'Coach', hears: { [C]: [A], [A]: [C, S], [S]: [C, A] } },
+  {
+    op: 'SwitchToListenIn',
+    mode: 'ListenIn',
+    agentSees: { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C], supervisorListeningIn: true },
+    hears: { [C]: [A], [A]: [C], [S]: [C, A] },
+  },
+];
+
+const row5: GoldenScenario = {
+  title: 'row 5: ListenIn -> SwitchToBargeIn -> SwitchToCoach -> SwitchToListenIn on one call',
+  golden: { supervisor1: 'supervision-5-supervisor.json', agent1: 'supervision-5-agent.json' },
+  async run(e, opts = {}) {
+    const { s, a, call } = await listenedInCall(e);
+    for (const { op, mode, agentSees, hears } of ROW5_SWITCHES) {
+      await s.callOp(call, op);
+      await expectCall(s, call, leg(mode, [C, A], A), op);
+      await expectArmed(e, s, { state: mode, mode: 'AllCalls', scope: 'Call', target: a }, op);
+      if (agentSees) await expectCall(a, call, agentSees, `${op}: the agent's view`);
+      await expectMedia(e, call, hears, op);
+    }
+
+    // a switch to the current mode is not offered; the agent may not switch at all
+    await refused(e, s, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToListenIn' }, 2, 400, /SwitchToBargeIn/);
+    await refused(e, a, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToBargeIn' }, 5, 403, /ROLE_SUPERVISOR/);
+
+    await e.simHangup(call);
+    await expectCall(a, call, { state: 'Released', participants: [C] });
+    await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'On' });
+    await nothingElse(s, a);
+    await expectAudit(e, s, [
+      `Armed ListenIn/AllCalls/Call 5101->5001`,
+      `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `ModeChanged BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `ModeChanged Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `ModeChanged ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
+/** every supervision scenario with golden streams, by row */
+export const GOLDEN_SUPERVISION_SCENARIOS = { row1, row5 } as const;

@@ -3,65 +3,13 @@
  * free ports: a phone (sipp as 5001, digest-challenged) dials 5002, plays RFC 4733 DTMF from
  * /usr/share/sip-tester/dtmf_2833_1.pcap, holds and retrieves with re-INVITEs and hangs up with BYE, and
  * each step shows up in GWS as the operation would (Dialing, Established, DtmfSent 1, Held, Established,
- * Released); an INVITE from neither a DN nor a trunk gets 403. Skipped only when sipp is missing (the
+ * Released); an INVITE from neither a DN nor a trunk gets 403. Fails when sipp is missing (the
  * project's install script installs it; CI has it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rig, waitFor } from './b2bua-rig.js';
-
-const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
-// the tool is installed by npm test (scripts/install-test-tools.sh); missing, the file fails instead of skipping
-if (spawnSync('sh', ['-c', 'command -v sipp'], { encoding: 'utf8' }).status !== 0) throw new Error('sipp is missing: run bash scripts/install-test-tools.sh (npm test does it when run as root)');
-const DTMF_PCAP = '/usr/share/sip-tester/dtmf_2833_1.pcap';
-
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-async function runSipp(serverPort: number, scenario: string, service: string): Promise<{ code: number | null; errors: string }> {
-  const work = mkdtempSync(join(tmpdir(), 'switchboard-b2bua-sipp-'));
-  try {
-    const localPort = await freeUdpPort();
-    const mediaPort = await freeUdpPort();
-    const errorFile = join(work, 'errors.log');
-    const child = spawn(
-      'sipp',
-      [
-        `127.0.0.1:${serverPort}`,
-        '-sf', join(SCENARIOS, `${scenario}.xml`),
-        '-s', service,
-        '-i', '127.0.0.1',
-        '-mi', '127.0.0.1',
-        '-p', String(localPort),
-        '-mp', String(mediaPort),
-        '-m', '1',
-        '-nostdin',
-        '-timeout', '20s',
-        '-timeout_error',
-        '-trace_err',
-        '-error_file', errorFile,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], cwd: work },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-    return { code, errors: (existsSync(errorFile) ? readFileSync(errorFile, 'utf8') : '') + stderr };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+import { runSipp } from './sipp.js';
 
 test('sipp phone 5001: digest, Dial 5002, DTMF, hold, retrieve, BYE show up in GWS', async () => {
   const rig = await Rig.start({ sip: { agentPhoneMode: 'perCall' } });

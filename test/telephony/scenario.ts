@@ -86,6 +86,16 @@ export function callNotice(user: UserHandle, call: string, test: (message: any) 
   return user.client.events.next((d) => isCall(call)(d) && test(d.data), EVENT_TIMEOUT_MS, `${user.name}: ${what}`);
 }
 
+/** The customer's inbound call ringing agent1 (its CometD notification): its id and the customer's number. */
+export async function inboundRinging(agent: UserHandle): Promise<{ call: string; customerNumber: string }> {
+  const ringing = (await agent.client.events.next(
+    (d) => isCall()(d) && d.data.call.state === 'Ringing' && d.data.call.callType === 'Inbound',
+    EVENT_TIMEOUT_MS,
+    'agent1: the customer call rings',
+  )) as { data: { call: { id: string; participants: { phoneNumber: string }[] } } };
+  return { call: ringing.data.call.id, customerNumber: ringing.data.call.participants[0]!.phoneNumber };
+}
+
 export function supervisorOp(operationName: string, role: 'S' | 'S2' = 'S'): Step['act'] {
   return async ({ user, call }) => {
     const supervisor = user(role);
@@ -226,13 +236,7 @@ export async function runScenario(scenario: Scenario): Promise<void> {
     await letAudioFlow(1200);
     await customerPhone.dial(`sip:7000@127.0.0.1:${started.sipPort}`);
     const agent = user('A');
-    const ringing = (await agent.client.events.next(
-      (d) => isCall()(d) && d.data.call.state === 'Ringing' && d.data.call.callType === 'Inbound',
-      EVENT_TIMEOUT_MS,
-      'agent1: the customer call rings',
-    )) as { data: { call: { id: string; participants: { phoneNumber: string }[] } } };
-    const call = ringing.data.call.id;
-    const customerNumber = ringing.data.call.participants[0].phoneNumber;
+    const { call, customerNumber } = await inboundRinging(agent);
     await agent.callOp(call, 'Answer');
     await callNotice(agent, call, (m) => m.call.state === 'Established', 'answered');
     await customerPhone.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS);

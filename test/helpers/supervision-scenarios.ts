@@ -1,6 +1,6 @@
 /**
- * The supervision scenarios whose notification streams are golden files (shared/spec/supervision.md
- * section 10, rows 1 and 5), written once and run on any E2E harness: the single-node one
+ * The supervision scenarios of shared/spec/supervision.md section 10 that run on the default
+ * settings, written once and run on any E2E harness. Rows 1 and 5 have golden streams: the single-node one
  * (test/e2e/supervision-arming.test.ts, which compares with test/golden/e2e/ byte for byte) and
  * the three-node one (test/cluster/e2e/, which compares the same files modulo ids). A scenario
  * starts from logged-out supervisor1 and agent1, checks every step, the media matrix and the audit,
@@ -13,8 +13,8 @@
 import assert from 'node:assert/strict';
 import type { E2E, UserHandle } from './e2e.js';
 import {
-  A, C, RP, S,
-  arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectLeg, expectMedia, expectNoCall,
+  A, C, C2, RP, S,
+  arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectDisarmed, expectLeg, expectMedia, expectNoCall,
   getDevice, leg, nothingElse, ref, refused, ringAndAnswer, type CallExpect,
 } from './supervision-steps.js';
 
@@ -23,12 +23,15 @@ export interface ScenarioOptions {
   auditQuery?: string;
 }
 
-export interface GoldenScenario {
-  /** what the test is called, after its transport or harness */
+export interface Scenario {
+  /** what the test is called (`row N: ...`) */
   readonly title: string;
+  run(e: E2E, opts?: ScenarioOptions): Promise<void>;
+}
+
+export interface GoldenScenario extends Scenario {
   /** user -> golden file name under test/golden/e2e/, compared in this order */
   readonly golden: Readonly<Record<string, string>>;
-  run(e: E2E, opts?: ScenarioOptions): Promise<void>;
 }
 
 type Mode = 'ListenIn' | 'Coach' | 'BargeIn';
@@ -129,5 +132,138 @@ const row5: GoldenScenario = {
   },
 };
 
+const row2: Scenario = {
+  title: 'row 2: NextCall: after the first monitored call the configuration is gone; the second call is not monitored',
+  async run(e, opts = {}) {
+    const s = await e.user('supervisor1', { session: true });
+    const a = await e.user('agent1', { ready: true });
+    await arm(e, s, 'ListenIn', { agent: a }, { mode: 'NextCall' });
+    await expectArmed(e, s, { state: 'ListenIn', mode: 'NextCall', scope: 'Call', target: a });
+
+    const first = await ringAndAnswer(e, a, C, RP);
+    await expectCall(a, first, { state: 'Established', participants: [C], supervisorListeningIn: true });
+    await expectLeg(s, leg('ListenIn', [C, A], A), 'joins the next call');
+    await expectMedia(e, first, { [C]: [A], [A]: [C], [S]: [C, A] }, 'ListenIn');
+
+    await e.simHangup(first);
+    await expectCall(a, first, { state: 'Released', participants: [C] });
+    await expectCall(s, first, { state: 'Released', participants: [C, A], monitoring: true });
+    await expectDisarmed(s, 'NextCall finished');
+    assert.ok(!('supervisorMonitoringState' in (await getDevice(e, s))), 'GET: no supervisorMonitoringState');
+
+    const second = await ringAndAnswer(e, a, C2, RP);
+    await expectCall(a, second, { state: 'Established', participants: [C2], supervisorListeningIn: false }, 'not monitored');
+    await expectMedia(e, second, { [C2]: [A], [A]: [C2] }, 'no supervisor on the second call');
+    await nothingElse(s, a); // S got nothing about the second call
+    await expectAudit(e, s, [
+      `Armed ListenIn/NextCall/Call 5101->5001`,
+      `Joined ListenIn/NextCall/Call 5101->5001 agent=5001 ${ref(first)}`,
+      `Left ListenIn/NextCall/Call 5101->5001 agent=5001 ${ref(first)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
+const row3: Scenario = {
+  title: 'row 3: BargeIn while A is on a call joins at once; everyone hears everyone',
+  async run(e, opts = {}) {
+    const s = await e.user('supervisor1', { session: true });
+    const a = await e.user('agent1', { ready: true });
+    const call = await ringAndAnswer(e, a, C, RP);
+    await expectCall(a, call, { state: 'Established', participants: [C], supervisorListeningIn: false });
+    await expectMedia(e, call, { [C]: [A], [A]: [C] }, 'A and C, no supervisor');
+
+    await arm(e, s, 'BargeIn', { phoneNumber: A });
+    await expectLeg(s, { ...leg('BargeIn', [C, A], A), callType: 'Inbound' }, 'joins at once');
+    await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a });
+    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false }, 'S barged in');
+    await expectMedia(e, call, { [C]: [A, S], [A]: [C, S], [S]: [C, A] }, 'BargeIn');
+
+    await e.simHangup(call);
+    await expectCall(a, call, { state: 'Released', participants: [C, S] });
+    await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true, mute: 'Off' });
+    await nothingElse(s, a);
+    await expectAudit(e, s, [
+      `Armed BargeIn/AllCalls/Call 5101->5001`,
+      `Joined BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Left BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
+const row4: Scenario = {
+  title: 'row 4: Coach: A hears S, C does not',
+  async run(e, opts = {}) {
+    const s = await e.user('supervisor1', { session: true });
+    const a = await e.user('agent1', { ready: true });
+    await arm(e, s, 'Coach', { agent: a }, { scope: 'Call' });
+    await expectArmed(e, s, { state: 'Coach', mode: 'AllCalls', scope: 'Call', target: a });
+
+    const call = await ringAndAnswer(e, a, C, RP);
+    await expectCall(a, call, { state: 'Established', participants: [C, S], supervisorListeningIn: false }, 'the coach is listed for A');
+    await expectLeg(s, leg('Coach', [C, A], A), 'coaching');
+    await expectMedia(e, call, { [C]: [A], [A]: [C, S], [S]: [C, A] }, 'Coach');
+
+    // S mutes itself in Coach: A no longer hears S
+    await s.callOp(call, 'MuteCall');
+    await expectCall(s, call, leg('Coach', [C, A], A, { mute: 'On', has: ['UnmuteCall', 'SwitchToListenIn'], lacks: ['MuteCall'] }), 'S muted');
+    await expectMedia(e, call, { [C]: [A], [A]: [C], [S]: [C, A] }, 'Coach, S muted');
+    await s.callOp(call, 'UnmuteCall');
+    await expectCall(s, call, leg('Coach', [C, A], A), 'S unmuted');
+    await expectMedia(e, call, { [C]: [A], [A]: [C, S], [S]: [C, A] }, 'Coach again');
+
+    await e.simHangup(call);
+    await expectCall(a, call, { state: 'Released', participants: [C, S] });
+    await expectCall(s, call, { state: 'Released', participants: [C, A], monitoring: true });
+    await nothingElse(s, a);
+    await expectAudit(e, s, [
+      `Armed Coach/AllCalls/Call 5101->5001`,
+      `Joined Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Left Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
+const section1: Scenario = {
+  title: 'section 1: re-arming the same target while on its call switches the mode on that call; NextCall then ends with it',
+  async run(e, opts = {}) {
+    const { s, a, call } = await listenedInCall(e);
+
+    await arm(e, s, 'BargeIn', { agent: a });
+    await expectCall(s, call, leg('BargeIn', [C, A], A), 'the same call, now barged in');
+    await expectArmed(e, s, { state: 'BargeIn', mode: 'AllCalls', scope: 'Call', target: a });
+    await expectCall(a, call, { notificationType: 'ParticipantsUpdated', state: 'Established', participants: [C, S], supervisorListeningIn: false });
+    await expectMedia(e, call, { [C]: [A, S], [A]: [C, S], [S]: [C, A] }, 'BargeIn by re-arming');
+
+    await arm(e, s, 'Coach', { phoneNumber: A }, { mode: 'NextCall' });
+    await expectCall(s, call, leg('Coach', [C, A], A), 'the same call, now coaching');
+    await expectArmed(e, s, { state: 'Coach', mode: 'NextCall', scope: 'Call', target: a });
+    await expectMedia(e, call, { [C]: [A], [A]: [C, S], [S]: [C, A] }, 'Coach by re-arming');
+
+    await e.simHangup(call);
+    await expectCall(a, call, { state: 'Released', participants: [C, S] });
+    await expectCall(s, call, { state: 'Released', monitoring: true });
+    await expectDisarmed(s, 'NextCall: this call was the one');
+    await nothingElse(s, a);
+    await expectAudit(e, s, [
+      `Armed ListenIn/AllCalls/Call 5101->5001`,
+      `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `ModeChanged BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Armed BargeIn/AllCalls/Call 5101->5001`,
+      `ModeChanged Coach/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
+      `Armed Coach/NextCall/Call 5101->5001`,
+      `Left Coach/NextCall/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+    ], opts.auditQuery);
+  },
+};
+
 /** every supervision scenario with golden streams, by row */
 export const GOLDEN_SUPERVISION_SCENARIOS = { row1, row5 } as const;
+
+/**
+ * The other scenarios that run on the default settings, without golden files: the three-node test
+ * compares each user's stream with a single-node run of the same body (supervisor1 and agent1).
+ */
+export const CROSS_CHECKED_SUPERVISION_SCENARIOS = { row2, row3, row4, section1 } as const;
+
+/** the users whose streams a scenario's comparison covers */
+export const SCENARIO_USERS = ['supervisor1', 'agent1'] as const;

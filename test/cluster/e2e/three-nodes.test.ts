@@ -1,16 +1,18 @@
 /**
  * Three Switchboard nodes (separate processes) over a real nats-server and PostgreSQL (issue 11
- * point 4). The supervision scenarios whose single-node streams are golden files (supervision.md
- * section 10, rows 1 and 5; their bodies are ../../helpers/supervision-scenarios.ts, the same code
- * the single-node test/e2e/supervision-arming.test.ts runs) run with the agent's CometD client on the owner (n1), the
- * supervisor's on n3 and every REST request through n2, and give the same notification streams as
- * test/golden/e2e/supervision-{1,5}-*.json, modulo CallUUIDs, ConnIDs and durations. Then the
+ * point 4). The supervision scenarios of supervision.md section 10 that run on the default settings
+ * (../../helpers/supervision-scenarios.ts, the same bodies test/e2e/supervision-arming.test.ts runs)
+ * run with the agent's CometD client on the owner (n1), the supervisor's on n3 and every REST
+ * request through n2. Rows 1 and 5 give the same notification streams as the single-node golden
+ * files test/golden/e2e/supervision-{1,5}-*.json; rows 2-4 and section 1 the same streams as an
+ * in-process single-node run of the same body; all modulo CallUUIDs, ConnIDs and durations. Then the
  * owner is killed with SIGKILL during a monitored call: another node owns the contact center
  * within 5 s and lists the same calls, and the surviving clients hear what happens next. Last, the
  * new owner is paused (SIGSTOP) until a third node takes over, then resumed: what it still tries
  * is refused by the log and it gives the contact center up, so the state never diverges.
- * The nodes start once for the file; each scenario ends the sessions it started. PostgreSQL comes
- * from ../../helpers/postgres.js (through the harness), nats-server from scripts/install-nats.sh.
+ * The nodes start once for the file; each scenario releases the calls it left and ends the sessions
+ * it started. PostgreSQL comes from ../../helpers/postgres.js (through the harness), nats-server
+ * from scripts/install-nats.sh.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +21,10 @@ import { join } from 'node:path';
 import { connectClient, disconnectAllClients } from '../../helpers/cometd-client.js';
 import { STICKY_COOKIE, startStickyProxy } from '../../../src/cluster/node/sticky-proxy.js';
 import type { UserHandle } from '../../helpers/e2e.js';
-import { A, C, expectCall } from '../../helpers/supervision-steps.js';
-import { GOLDEN_SUPERVISION_SCENARIOS, listenedInCall } from '../../helpers/supervision-scenarios.js';
+import { A, C, expectCall, withE2E } from '../../helpers/supervision-steps.js';
+import {
+  CROSS_CHECKED_SUPERVISION_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, SCENARIO_USERS, listenedInCall, type GoldenScenario, type Scenario,
+} from '../../helpers/supervision-scenarios.js';
 import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { ClusterE2E, normaliseIds, startCluster, type Cluster } from './cluster-harness.js';
 
@@ -33,13 +37,42 @@ let n1: NodeProcess;
 let n2: NodeProcess;
 let n3: NodeProcess;
 
-function assertSameStream(e: ClusterE2E, user: string, golden: string): void {
-  const expected = normaliseIds(readFileSync(join(GOLDEN, golden), 'utf8'));
-  assert.equal(normaliseIds(e.streamOf(user)), expected, `${user}'s stream across three nodes differs from test/golden/e2e/${golden}`);
+/** what a user's stream must be (modulo ids), and where that comes from */
+type ExpectedStreams = Record<string, { text: string; of: string }>;
+
+function goldenStreams(scenario: GoldenScenario): ExpectedStreams {
+  return Object.fromEntries(Object.entries(scenario.golden).map(([user, file]) => [user, { text: readFileSync(join(GOLDEN, file), 'utf8'), of: `test/golden/e2e/${file}` }]));
 }
 
-/** end the contact-center sessions a scenario started, and its clients (the next one starts from logged out) */
+/** each user's stream of the same scenario run on one in-process node */
+async function singleNodeStreams(scenario: Scenario): Promise<ExpectedStreams> {
+  const streams: ExpectedStreams = {};
+  await withE2E({}, async (e) => {
+    await scenario.run(e);
+    for (const user of SCENARIO_USERS) streams[user] = { text: e.streamOf(user), of: 'a single-node run of the same scenario' };
+  });
+  return streams;
+}
+
+/** the scenario with agent1's CometD client on the owner (n1), supervisor1's on n3 and REST through n2: the expected streams */
+async function acrossThreeNodes(scenario: Scenario, expected: ExpectedStreams): Promise<void> {
+  const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
+  try {
+    await scenario.run(e, { auditQuery: `from=${Date.now()}` });
+    for (const [user, { text, of }] of Object.entries(expected)) {
+      assert.equal(normaliseIds(e.streamOf(user)), normaliseIds(text), `${user}'s stream across three nodes differs from ${of}`);
+    }
+  } finally {
+    await finish(e);
+  }
+}
+
+/** release the calls a scenario left up, end its contact-center sessions and close its clients (the next one starts from logged out) */
 async function finish(e: ClusterE2E): Promise<void> {
+  for (const h of e.users.values()) {
+    const left = await h.get('/api/v2/me/calls?fields=id').catch(() => ({ calls: [] }));
+    for (const call of left.calls ?? []) await e.simHangup(call.id).catch(() => undefined);
+  }
   for (const h of e.users.values()) await h.post('/api/v2/me', { operationName: 'EndContactCenterSession' }).catch(() => undefined);
   await e.close();
 }
@@ -54,17 +87,12 @@ describe('three nodes', { timeout: 360_000 }, () => {
     await cluster?.stop();
   });
 
-  // every supervision scenario with golden streams: agent's CometD on the owner (n1), supervisor's on n3, REST through n2
   for (const scenario of Object.values(GOLDEN_SUPERVISION_SCENARIOS)) {
-    it(`${scenario.title}: the single-node golden streams across three nodes`, async () => {
-      const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
-      try {
-        await scenario.run(e, { auditQuery: `from=${Date.now()}` });
-        for (const [user, file] of Object.entries(scenario.golden)) assertSameStream(e, user, file);
-      } finally {
-        await finish(e);
-      }
-    });
+    it(`${scenario.title}: the single-node golden streams across three nodes`, () => acrossThreeNodes(scenario, goldenStreams(scenario)));
+  }
+  // the other scenarios on the default settings: the same streams as the same body on one node
+  for (const scenario of Object.values(CROSS_CHECKED_SUPERVISION_SCENARIOS)) {
+    it(`${scenario.title}: the same streams across three nodes as on one`, async () => acrossThreeNodes(scenario, await singleNodeStreams(scenario)));
   }
 
   it('kill -9 of the owner during a monitored call: another node owns it within 5 s, with the same calls', async (t) => {

@@ -11,8 +11,11 @@ const alice = { 'x-user': 'alice' };
 const bob = { 'x-user': 'bob' };
 
 const connect = (clientId: string, id: string, extra: object = {}) => ({ id, channel: '/meta/connect', clientId, connectionType: 'long-polling', ...extra });
+// maxInterval is 1 s in the expiry tests: long enough that a loaded machine still sends the connect
+// before the fresh session expires (100 ms failed about one run in two at load average 15), short
+// enough that the expiry itself is awaited well within the wait.
 const removed = (host: BayeuxHost, clientId: string, reason: string) =>
-  host.logs.next((l) => l.msg === 'bayeux session removed' && l.session === clientId.slice(0, 8) && l.reason === reason, 3000, `session ${clientId.slice(0, 8)} removed (${reason})`);
+  host.logs.next((l) => l.msg === 'bayeux session removed' && l.session === clientId.slice(0, 8) && l.reason === reason, 6000, `session ${clientId.slice(0, 8)} removed (${reason})`);
 const held = (host: BayeuxHost, clientId: string) =>
   host.logs.next((l) => l.msg === 'bayeux connect held' && l.session === clientId.slice(0, 8), 3000, `a held connect of ${clientId.slice(0, 8)}`);
 
@@ -27,7 +30,7 @@ async function withHost(opts: Parameters<typeof startBayeuxHost>[0], body: (host
 
 describe('bayeux session expiry', () => {
   it('drops a session that does not come back within interval + maxInterval, but not one holding a connect', () =>
-    withHost({ timeoutMs: 5000, maxIntervalMs: 150 }, async (host) => {
+    withHost({ timeoutMs: 5000, maxIntervalMs: 1000 }, async (host) => {
       const idle = await rawHandshake(host.url, alice);
       const waiting = await rawHandshake(host.url, alice);
       const pending = rawPost(host.url, [connect(waiting, 'w')], alice);
@@ -41,7 +44,7 @@ describe('bayeux session expiry', () => {
     }));
 
   it('starts the expiry clock when a held long-poll is abandoned by the client', () =>
-    withHost({ timeoutMs: 5000, maxIntervalMs: 100 }, async (host) => {
+    withHost({ timeoutMs: 5000, maxIntervalMs: 1000 }, async (host) => {
       const id = await rawHandshake(host.url, alice);
       const ac = new AbortController();
       const req = fetch(host.url + '/connect', {

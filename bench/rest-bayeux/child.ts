@@ -2,7 +2,9 @@
  * The processes of the REST/Bayeux bench section and how they talk: every server and the load
  * generator is a child process run through tsx with an IPC channel. A child answers requests
  * `{id, op, ...}` with `{id, ...}` (or `{id, error}`); it measures itself (`process.cpuUsage()`,
- * VmRSS) so the parent reads CPU in microseconds, not in /proc clock ticks. `serve(handlers)` is
+ * VmRSS) so the parent reads CPU in microseconds, not in /proc clock ticks; `memory` reads the
+ * heap after a full garbage collection when the child runs with --expose-gc (`Child.start`'s
+ * nodeArgs), so a memory row compares live objects, not whatever garbage a GC left. `serve(handlers)` is
  * the child's side, `Child` the parent's. A child that exits before answering fails the pending
  * request loudly; no request waits longer than its timeout.
  */
@@ -19,9 +21,28 @@ export function usage(): { cpuMicros: number; rssMiB: number } {
   return { cpuMicros: c.user + c.system, rssMiB: rssKb / 1024 };
 }
 
-/** The child's side: answer requests from the parent with these handlers (plus `usage`). */
+/** A child's memory in MiB: after a full GC when `gc` is exposed (`collected` says whether it was). */
+export interface MemoryUsage {
+  collected: boolean;
+  rssMiB: number;
+  heapUsedMiB: number;
+  /** memory of C++ objects bound to JS ones (Buffers and ArrayBuffers among them) */
+  externalMiB: number;
+}
+
+export function memory(): MemoryUsage {
+  const gc = (globalThis as { gc?: (options?: object) => void }).gc;
+  // two passes: the first may leave objects that only a finalizer or weak callback freed
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  const mib = (bytes: number): number => bytes / 2 ** 20;
+  return { collected: gc !== undefined, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external) };
+}
+
+/** The child's side: answer requests from the parent with these handlers (plus `usage` and `memory`). */
 export function serve(handlers: Handlers): void {
-  const all: Handlers = { usage: () => usage(), ...handlers };
+  const all: Handlers = { usage: () => usage(), memory: () => memory(), ...handlers };
   process.on('message', async (msg: any) => {
     if (!msg || typeof msg.op !== 'string') return;
     const handler = all[msg.op];
@@ -69,12 +90,13 @@ export class Child {
   /**
    * Start `file` (a TypeScript module that calls serve) and wait for its `ready` event. With
    * BENCH_PROFILE=<word>, a child whose name contains the word runs under `--cpu-prof` (the profile
-   * is written to BENCH_PROFILE_DIR, default the working directory, when it stops).
+   * is written to BENCH_PROFILE_DIR, default the working directory, when it stops). `nodeArgs` are
+   * Node's own options for the child (e.g. --expose-gc).
    */
-  static async start(name: string, file: string, args: string[] = [], readyTimeoutMs = 180_000): Promise<{ child: Child; ready: any }> {
+  static async start(name: string, file: string, args: string[] = [], readyTimeoutMs = 180_000, nodeArgs: string[] = []): Promise<{ child: Child; ready: any }> {
     const word = process.env.BENCH_PROFILE;
     const profile = word && name.includes(word) ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR ?? '.'] : [];
-    const proc = spawn(process.execPath, [...profile, '--import', 'tsx', file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = spawn(process.execPath, [...profile, ...nodeArgs, '--import', 'tsx', file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const child = new Child(name, proc);
     const ready = await new Promise<any>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
@@ -121,6 +143,10 @@ export class Child {
 
   usage(): Promise<{ cpuMicros: number; rssMiB: number }> {
     return this.request('usage');
+  }
+
+  memory(): Promise<MemoryUsage> {
+    return this.request('memory');
   }
 
   async stop(): Promise<void> {

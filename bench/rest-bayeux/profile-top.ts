@@ -2,8 +2,9 @@
  * The top functions of a V8 CPU profile (`node --cpu-prof`, or BENCH_PROFILE with the bench
  * section): self time per function (name, file:line), as a Markdown table, and the share of
  * samples whose stack goes through each of the given words (`--through auth,present`).
- * With --by-file, self time is summed per file instead of per function.
- * Usage: npx tsx bench/rest-bayeux/profile-top.ts FILE.cpuprofile [--top 25] [--through a,b] [--by-file]
+ * With --by-file, self time is summed per file instead of per function; with --inclusive, a second
+ * table gives each function's inclusive time (samples with the function anywhere on their stack).
+ * Usage: npx tsx bench/rest-bayeux/profile-top.ts FILE.cpuprofile [--top 25] [--through a,b] [--by-file] [--inclusive]
  */
 import { readFileSync } from 'node:fs';
 
@@ -29,6 +30,8 @@ const label = (n: Node): string => {
 };
 const self = new Map<string, number>();
 const via = new Map<string, number>(through.map((w) => [w, 0]));
+const inclusive = new Map<string, number>();
+const wantInclusive = process.argv.includes('--inclusive');
 let total = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
@@ -36,10 +39,11 @@ profile.samples.forEach((id, i) => {
   const n = byId.get(id)!;
   const key = process.argv.includes('--by-file') ? label(n).replace(/^.* /, '').replace(/:\d+$/, '') : label(n);
   self.set(key, (self.get(key) ?? 0) + dt);
-  if (through.length) {
+  if (through.length || wantInclusive) {
     const stack: string[] = [];
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) stack.push(label(byId.get(cur)!));
     for (const w of through) if (stack.some((s) => s.includes(w))) via.set(w, via.get(w)! + dt);
+    if (n.callFrame.functionName !== '(idle)') for (const k of new Set(stack)) inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
   }
 });
 const busy = total - (self.get('(idle) :0') ?? 0) - (self.get('(idle)') ?? 0);
@@ -50,4 +54,8 @@ for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle) :0' && k 
 if (through.length) {
   console.log(`\n| stack through | % of busy |\n|---|--:|`);
   for (const [w, v] of via) console.log(`| ${w} | ${((100 * v) / busy).toFixed(1)} |`);
+}
+if (wantInclusive) {
+  console.log(`\n| inclusive % of busy | function |\n|--:|---|`);
+  for (const [k, v] of [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`| ${((100 * v) / busy).toFixed(1)} | ${k.replace(/\|/g, '\\|')} |`);
 }

@@ -8,7 +8,8 @@
  *      and both as % of the bare route (req/s, and per CPU-second).
  *   2. Bayeux: deliveries per server CPU-second, our server against Faye 1.4, 200 users with one
  *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts).
- *   3. Memory: RSS of the 10,000-agent server before and with 10,000 websocket sessions.
+ *   3. Memory: RSS, JS heap and external memory of the 10,000-agent server after a full GC, before
+ *      and with 10,000 websocket sessions, and per session.
  * Every server and the load generator are separate processes (bench/rest-bayeux/child.ts); CPU is
  * each server's own process.cpuUsage() around the measured window. All servers stay up; every
  * REST row is warmed up once (2 s, not reported), then measured in REPEATS interleaved passes
@@ -23,7 +24,7 @@
 import os from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child } from '../rest-bayeux/child.js';
+import { Child, type MemoryUsage } from '../rest-bayeux/child.js';
 import type { RequestTemplate } from '../rest-bayeux/http-load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -78,7 +79,8 @@ interface Measured {
 }
 
 async function startSwitchboard(agents: number, load: Child): Promise<Measured & { base: string; startMs: number; meBody: string }> {
-  const { child: server, ready } = await Child.start(`switchboard (${agents} agents)`, join(here, 'switchboard-server.ts'), ['--agents', String(agents)]);
+  // --expose-gc: the memory row reads the heap after a full collection (it changes nothing else)
+  const { child: server, ready } = await Child.start(`switchboard (${agents} agents)`, join(here, 'switchboard-server.ts'), ['--agents', String(agents)], undefined, ['--expose-gc']);
   const base: string = ready.baseUrl;
   const port = Number(new URL(base).port);
   const chosen = workerAgents(agents);
@@ -115,18 +117,28 @@ async function startBare(body: string): Promise<Measured> {
   return { server, rows: [{ name: 'bare fastify GET (same body)', agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS } }] };
 }
 
-/** RSS of the big server before and with one websocket session per agent */
+/**
+ * Memory of the big server before and with one websocket session per agent, each read after a full
+ * GC (the server runs with --expose-gc): RSS, and the live JS heap plus external memory (Buffers),
+ * whose difference is what the sessions hold. RSS alone misleads: pages freed by a GC are not
+ * always given back, so the start-up's garbage can make the "before" RSS larger than "after".
+ */
 async function memoryRows(big: { server: Child; base: string }, agents: number, load: Child): Promise<string[]> {
-  const idle = await big.server.usage();
+  const idle = await big.server.memory();
+  if (!idle.collected) throw new Error('memory row: the server was not started with --expose-gc');
   const auths = Array.from({ length: agents }, (_, i) => basic(agentName(i)));
   // 8 at a time: the first Basic login of each user is verified through the per-source queue (8)
   const opened = await load.request('openMany', { baseUrl: big.base, auths, subscription: '/v2/me/**', batch: 8 }, 900_000);
-  const full = await big.server.usage();
+  const full = await big.server.memory();
   await load.request('closeMany', {}, 600_000);
+  const live = (m: MemoryUsage): number => m.heapUsedMiB + m.externalMiB;
+  const perSession = (mib: number): string => `${((mib * 1024) / opened.opened).toFixed(1)} KiB`;
+  const cells = (m: MemoryUsage): string => `${m.rssMiB.toFixed(0)} | ${m.heapUsedMiB.toFixed(1)} | ${m.externalMiB.toFixed(1)}`;
   return [
-    `| ${agents}-agent server, ${CONCURRENCY} CometD sessions | ${idle.rssMiB.toFixed(0)} |`,
-    `| same, ${opened.opened} more websocket sessions (one per agent, subscribed to /v2/me/**) | ${full.rssMiB.toFixed(0)} |`,
-    `| per websocket session | ${(((full.rssMiB - idle.rssMiB) * 1024) / opened.opened).toFixed(1)} KiB |`,
+    `| ${agents}-agent server, ${CONCURRENCY} CometD sessions | ${cells(idle)} |`,
+    `| same, ${opened.opened} more websocket sessions (one per agent, subscribed to /v2/me/**) | ${cells(full)} |`,
+    `| per websocket session (difference / ${opened.opened}) | ${perSession(full.rssMiB - idle.rssMiB)} | ${perSession(full.heapUsedMiB - idle.heapUsedMiB)} | ${perSession(full.externalMiB - idle.externalMiB)} |`,
+    `| per websocket session, heap + external | | ${perSession(live(full) - live(idle))} | |`,
   ];
 }
 
@@ -245,7 +257,7 @@ async function main(): Promise<void> {
     await bare.server.stop();
 
     if (PARTS.has('memory')) {
-      console.log('\n| server memory | RSS MiB |\n|---|--:|');
+      console.log('\n| server memory (after a full GC) | RSS MiB | JS heap used MiB | external MiB |\n|---|--:|--:|--:|');
       for (const m of await memoryRows(big, BIG, load)) console.log(m);
     }
     await big.server.stop();

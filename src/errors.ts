@@ -1,6 +1,7 @@
 /**
  * The one error catalogue. Domain code raises `DomainError`s carrying a code from `ErrorCode`;
- * this table maps each code to the GWS statusCode and the HTTP status that accompanies it.
+ * this table maps each code to the GWS statusCode and the HTTP status that accompanies it (and,
+ * for a refusal that passes, the Retry-After seconds).
  * Nothing else in the project decides an HTTP status for a failure.
  */
 
@@ -29,12 +30,20 @@ export const ErrorCode = {
   StoreUnreadable: 'StoreUnreadable',
   /** The supervision audit cannot be written, so nothing it must record may start (GWS 13). */
   AuditUnwritable: 'AuditUnwritable',
+  /**
+   * A backend cannot apply the request now and nothing was changed, e.g. a cluster node whose
+   * contact center's owner is moving or whose NATS is unreachable (GWS 4, "a backend": HTTP 503
+   * with a Retry-After header).
+   */
+  Unavailable: 'Unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface ErrorMapping {
   statusCode: number;
   httpStatus: number;
+  /** sent as the Retry-After header (seconds): the client may try again after this */
+  retryAfterSec?: number;
 }
 
 /** GWS statusCode and HTTP status for each domain error code. */
@@ -52,6 +61,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorMapping>> = Object.fre
   // storage faults: the server is sound, the store is not (yet) usable: 503, see docs/security.md 7
   StoreUnreadable: { statusCode: 12, httpStatus: 503 },
   AuditUnwritable: { statusCode: 13, httpStatus: 503 },
+  // a cluster takeover takes the 3 s lease TTL plus a fraction of a second (docs/scale-out.md)
+  Unavailable: { statusCode: 4, httpStatus: 503, retryAfterSec: 3 },
 });
 
 /** HTTP status for any GWS statusCode (also codes not raised today, for completeness). */

@@ -29,7 +29,7 @@
  * answer synchronously (the in-memory one): the logged switch is then as synchronous as the call
  * model, which is what the replay property test relies on.
  */
-import { ErrorCode, fail } from '../errors.js';
+import { ERROR_TABLE, ErrorCode, fail } from '../errors.js';
 import type { Result } from '../errors.js';
 import type { AnswerOutcome, EndpointFact, IncomingCall } from '../endpoints/port.js';
 import type { SwitchPort } from '../switch/port.js';
@@ -199,7 +199,20 @@ export type RemoteRequest = PortCall;
  */
 export type RemoteReply = { value: unknown } | { unavailable: string };
 
-/** The answer to a command the node cannot apply now (not owner, lost ownership, owner silent). */
+const RETRY_AFTER_SEC = ERROR_TABLE.Unavailable.retryAfterSec;
+
+/**
+ * The answer to a command the node cannot apply now (not the owner, lost ownership, no owner
+ * reachable): nothing was applied. GWS statusCode 4, HTTP 503 with Retry-After (src/errors.ts).
+ */
 export function ownerUnavailable(ccId: string, why: string): Result<never> {
-  return fail(ErrorCode.InvalidState, `The switch of contact center ${ccId} is moving to another node (${why}); retry in a few seconds`);
+  return fail(ErrorCode.Unavailable, `The switch of contact center ${ccId} is moving to another node or out of reach (${why}): nothing was changed; retry in ${RETRY_AFTER_SEC} seconds`);
+}
+
+/** The answer to a command the owner received but did not answer in time: it may have been applied. */
+export function ownerSilent(ccId: string, method: string, timeoutMs: number): Result<never> {
+  return fail(
+    ErrorCode.Unavailable,
+    `The owner of contact center ${ccId} did not answer ${method} within ${timeoutMs} ms: it may have been applied; look (GET) before retrying, in ${RETRY_AFTER_SEC} seconds`,
+  );
 }

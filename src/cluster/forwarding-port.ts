@@ -7,15 +7,16 @@
  *     passed: neither was applied, so a retry cannot apply anything twice. A takeover within that
  *     time is invisible to the client apart from the delay;
  *   - a request that reached an owner who did not answer within `timeoutMs` is not retried (it may
- *     have been applied): a command answers `ownerUnavailable` saying so;
- *   - when the owner cannot be reached, a command answers `ownerUnavailable` (GWS statusCode 2,
- *     "retry in a few seconds"); a query throws that DomainError (a "not found" would be a lie);
+ *     have been applied): a command answers `ownerSilent` saying so;
+ *   - when the owner cannot be reached, a command answers `ownerUnavailable` (GWS statusCode 4,
+ *     HTTP 503 with Retry-After, "nothing was changed"); a query throws that DomainError (a "not
+ *     found" would be a lie);
  *   - onEvent hears nothing (notifications come on the bus); stop does nothing.
  */
-import type { DomainError } from '../errors.js';
+import type { DomainError, Result } from '../errors.js';
 import type { NatsConnection } from 'nats';
 import type { SwitchEvent } from '../switch/model.js';
-import { COMMAND_METHODS, QUERY_METHODS, ownerUnavailable, subjects } from './contract.js';
+import { COMMAND_METHODS, QUERY_METHODS, ownerSilent, ownerUnavailable, subjects } from './contract.js';
 import type { AsyncSwitchPort, RemoteMethod } from './contract.js';
 import type { SwitchPort } from '../switch/port.js';
 import { decodeReply, encodeRequest, isCommand } from './wire.js';
@@ -49,8 +50,8 @@ export function forwardingPort(nc: NatsConnection, ccId: string, options: Forwar
   const retryEveryMs = options.retryEveryMs ?? 100;
   const subject = subjects.command(ccId);
 
-  const unavailable = <K extends RemoteMethod>(method: K, why: string): Answer<K> => {
-    const refusal = ownerUnavailable(ccId, why);
+  /** a command answers the refusal; a query throws it */
+  const refuse = <K extends RemoteMethod>(method: K, refusal: Result<never>): Answer<K> => {
     if (isCommand(method) && method !== 'configure') return refusal as Answer<K>;
     throw (refusal as { ok: false; error: DomainError }).error;
   };
@@ -66,12 +67,12 @@ export function forwardingPort(nc: NatsConnection, ccId: string, options: Forwar
         why = reply.unavailable;
       } catch (err) {
         const code = natsCode(err);
-        if (code === 'TIMEOUT') return unavailable(method, `its owner did not answer ${method} within ${timeoutMs} ms; it may have been applied, look before retrying`);
-        if (code !== '503') return unavailable(method, `the cluster could not be reached (${(err as Error).message})`);
+        if (code === 'TIMEOUT') return refuse(method, ownerSilent(ccId, method, timeoutMs));
+        if (code !== '503') return refuse(method, ownerUnavailable(ccId, `the cluster could not be reached (${(err as Error).message})`));
         why = 'no node owns it';
       }
       options.onNoOwner?.(method, why);
-      if (Date.now() + retryEveryMs > deadline) return unavailable(method, `${why}, after ${retryForMs} ms`);
+      if (Date.now() + retryEveryMs > deadline) return refuse(method, ownerUnavailable(ccId, `${why}, after ${retryForMs} ms`));
       await pause(retryEveryMs);
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The GWS response envelope: every body is JSON `{statusCode, ...}`; an error carries only
  * statusCode and statusMessage. Domain errors map through ERROR_TABLE (src/errors.ts, the one
- * table); the few framework failures (oversized or unparsable bodies, wrong content type) map
+ * table, with the Retry-After header of the codes that name one); the few framework failures (oversized or unparsable bodies, wrong content type) map
  * through FRAMEWORK_ERRORS below onto the same codes; anything else is statusCode 4, logged
  * with the request id, never a stack trace in the body.
  */
@@ -50,6 +50,7 @@ export function sendStatus(reply: FastifyReply, statusCode: number, message: str
 
 export function sendDomainError(reply: FastifyReply, e: DomainError): FastifyReply {
   const m = ERROR_TABLE[e.code] ?? ERROR_TABLE.Internal;
+  if (m.retryAfterSec !== undefined) reply.header('Retry-After', String(m.retryAfterSec));
   return sendStatus(reply, m.statusCode, e.message, m.httpStatus);
 }
 

@@ -32,7 +32,7 @@ export const SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     type: 'object',
     description: `A refusal. statusCode → HTTP status: ${STATUS_CODES.filter((c) => c !== 0)
       .map((c) => `${c} → ${HTTP_STATUS_BY_STATUS_CODE[c]}`)
-      .join(', ')} (storage faults 12 and 13 with 503, see docs/compatibility.md)`,
+      .join(', ')} (storage faults 12 and 13 with 503; 4 with 503 and Retry-After when a cluster node cannot reach its contact center's owner; see docs/compatibility.md)`,
     properties: {
       statusCode: { type: 'integer', enum: STATUS_CODES.filter((c) => c !== 0) },
       statusMessage: text('what went wrong and what to send instead'),

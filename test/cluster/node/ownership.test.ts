@@ -46,7 +46,7 @@ function cluster() {
       get: (_t, method: string) => async (...args: unknown[]) => {
         const owner = await lease.owner(CC);
         const port = owner === undefined ? undefined : servers.get(owner);
-        if (!port) return { ok: false, error: { code: 'InvalidState', message: 'no owner' } };
+        if (!port) return { ok: false, error: { code: 'Unavailable', message: 'no owner' } };
         return (port[method as keyof SwitchAccess] as (...a: unknown[]) => unknown)(...args);
       },
     });

@@ -8,7 +8,9 @@
  * bound in listen()); with SIP off, or no phone registered, the switch behaves as the simulated one.
  * With config.cluster (SWITCHBOARD_NATS_URL) the process is a cluster node (src/cluster/node/node.ts,
  * docs/scale-out.md): the node's router replaces the one switch, notifications and logout travel the
- * per-user bus, HTTP sessions are relayed between nodes, and SIP is off; without it nothing changes.
+ * per-user bus, HTTP sessions are relayed between nodes, and SIP follows the owner (with sip.port != 0:
+ * src/app/owner-telephony.ts binds the contact center's SIP address only while this node owns it);
+ * without it nothing changes.
  * Nothing else constructs these objects.
  */
 import { readFileSync } from 'node:fs';
@@ -41,6 +43,8 @@ import { Metrics } from './metrics.js';
 import { ReadinessChecks, cachedCheck } from '../gws/routes/health.js';
 import { switchEventLogger } from '../gws/logging-events.js';
 import { Telephony } from './telephony.js';
+import { OwnerTelephony } from './owner-telephony.js';
+import { KvDialogRecords } from '../cluster/kv-dialog-records.js';
 import { topologyOf } from './topology.js';
 import { joinCluster, type ClusterCoreFactory, type ClusterNode } from '../cluster/node/node.js';
 import { natsClusterCore } from '../cluster/node/core.js';
@@ -125,7 +129,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const auditAvailable = () => audit?.available() ?? true;
   // SIP endpoints go under the switch the app builds (a switch given by a test is used as it is)
   let telephonyLog: FastifyInstance['log'] | undefined;
-  // a cluster node serves no SIP (docs/scale-out.md "SIP"): its phones would be bound to one node
+  // a cluster node's SIP follows the owner (docs/scale-out.md "SIP on cluster nodes"): built per takeover
+  const ownerTelephony =
+    !deps.switch && config.cluster && config.sip.port !== 0
+      ? new OwnerTelephony({ config, clock, userAgent: `Switchboard/${PACKAGE_VERSION}`, log: (level, message, fields) => telephonyLog?.[level](fields ?? {}, message) })
+      : undefined;
   const telephony =
     !deps.switch && !config.cluster && (config.sip.port !== 0 || deps.sipEphemeralPorts)
       ? new Telephony({
@@ -150,8 +158,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           switchLog: switchOptions.log,
           auditAvailable,
           log: () => clusterLog,
+          ...(ownerTelephony ? { owned: ownerTelephony } : {}),
         })
       : undefined;
+  if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
   // the router is the switch of a cluster node; its methods may answer with Promises (the GWS layer awaits them)
   const sw = cluster ? (cluster.router as unknown as SwitchPort) : deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
@@ -159,6 +169,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   telephony?.observeMetrics(metrics);
   const store = metrics.instrumentStore(deps.store ?? openConfiguredStore(config, hasher));
   telephony?.useBindingStore(store.registrations?.());
+  ownerTelephony?.useBindingStore(store.registrations?.());
   try {
     await provision(store, config);
     const directory = new Directory();
@@ -168,6 +179,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       if (!snap) continue;
       directory.load(snap);
       telephony?.directory.load(snap);
+      ownerTelephony?.load(snap);
       await sw.configure(topologyOf(snap));
     }
 
@@ -283,6 +295,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           await http;
           for (const off of unsubscribe) off();
           await cluster?.close();
+          await ownerTelephony?.close();
           sw.stop();
           await telephony?.close();
           await sessions.close();
@@ -295,6 +308,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   } catch (err) {
     await telephony?.close().catch(() => undefined);
     await cluster?.close().catch(() => undefined);
+    await ownerTelephony?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }

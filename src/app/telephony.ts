@@ -33,6 +33,7 @@ import type { Metrics } from './metrics.js';
 import type { TelephonySink } from './telephony-metrics.js';
 import type { BindingStore } from '../sip/bindings.js';
 import type { SipSettings, SwitchEvent } from '../switch/model.js';
+import { byeRecorded, type ByeOutcome, type DialogJournal, type SipDialogRecord } from '../endpoints/sip/dialog-records.js';
 
 /** The SIP port could not be bound (in use, not allowed, address not on this machine). */
 export class SipBindError extends Error {
@@ -97,6 +98,8 @@ export interface TelephonyOptions {
   /** bind SIP (and RTP) to free ports instead of sip.port and sip.rtpPorts (tests) */
   ephemeralPorts?: boolean;
   userAgent?: string;
+  /** told of every confirmed and ended SIP dialog (a cluster node keeps them for the next owner) */
+  dialogs?: DialogJournal;
 }
 
 /** The SIP endpoints' server-wide options from the configuration (unset keys: SIP_ENDPOINT_DEFAULTS). */
@@ -150,6 +153,7 @@ export class Telephony {
       log: options.log,
       clock: options.clock,
       ...sipEndpointOptionsOf(config.sip),
+      ...(options.dialogs ? { dialogs: options.dialogs } : {}),
     });
   }
 
@@ -231,6 +235,12 @@ export class Telephony {
     this.endpoints.attachServer(this.server);
     if (kept.length > 0) log('info', 'SIP registrations kept from before the restart', { restored: this.server.registrar.restore(kept), stored: kept.length });
     return { host: this.host, port: this.server.port };
+  }
+
+  /** BYE dialogs another process had (a dead owner's: dialog-records.ts) from this SIP server; after start */
+  endRecordedDialogs(records: readonly SipDialogRecord[]): Promise<ByeOutcome[]> {
+    if (!this.server) return Promise.reject(new Error('SIP is not started'));
+    return byeRecorded(this.server, records);
   }
 
   /** The switch's events: logins and logouts to the SIP endpoints; the end of a toned call's media. */

@@ -69,6 +69,8 @@ export class Directory {
   private readonly supervision = new Map<string, SupervisionIndex>();
   /** contact center id -> role -> its users holding the role, in provisioning order */
   private readonly byRole = new Map<string, Map<string, UserRecord[]>>();
+  /** contact center id -> its routing points, in provisioning order */
+  private readonly routingPointsByCenter = new Map<string, DeviceRecord[]>();
 
   /** Add (or replace) one contact center from its provisioning snapshot. */
   load(s: ContactCenterSnapshot): CenterEntry {
@@ -113,6 +115,7 @@ export class Directory {
       }
     }
     this.byRole.set(cc.id, roles);
+    this.routingPointsByCenter.set(cc.id, s.devices.filter((d) => d.kind === 'RoutingPoint'));
     return entry;
   }
 
@@ -212,6 +215,11 @@ export class Directory {
   /** the users of a contact center holding a role, in provisioning order (do not modify) */
   usersWithRole(ccId: string, role: string): readonly UserRecord[] {
     return this.byRole.get(ccId)?.get(role) ?? [];
+  }
+
+  /** the routing points of a contact center, in provisioning order (do not modify) */
+  routingPointsOf(ccId: string): readonly DeviceRecord[] {
+    return this.routingPointsByCenter.get(ccId) ?? [];
   }
 
   /** the supervisor supervises a group that holds this agent (true when the center has no groups) */

@@ -197,8 +197,9 @@ export class Team {
   /** the routing points this supervisor may monitor, each with its waiting calls */
   routingPointsOf(cc: CenterEntry, supervisorId: string): Promise<Json[]> {
     return Promise.all(
-      cc.devices
-        .filter((d) => d.kind === 'RoutingPoint' && this.deps.directory.supervisesRoutingPoint(cc, supervisorId, d.dn))
+      this.deps.directory
+        .routingPointsOf(cc.id)
+        .filter((d) => this.deps.directory.supervisesRoutingPoint(cc, supervisorId, d.dn))
         .map((d) => this.routingPoint(cc, d)),
     );
   }
@@ -259,8 +260,7 @@ export class Team {
   private queueChanged(contactCenterId: string, callUuid: string): void {
     const { sw, directory } = this.deps;
     const before = this.waitingAt.get(callUuid);
-    const cc = directory.center(contactCenterId);
-    const now = cc?.devices.find((d) => d.kind === 'RoutingPoint' && (local(sw.callView(callUuid, d.dn))?.state ?? 'Released') !== 'Released')?.dn;
+    const now = directory.routingPointsOf(contactCenterId).find((d) => (local(sw.callView(callUuid, d.dn))?.state ?? 'Released') !== 'Released')?.dn;
     if (now) this.waitingAt.set(callUuid, now);
     else this.waitingAt.delete(callUuid);
     for (const dn of new Set([before, now])) if (dn) this.touchRoutingPoint(dn);
@@ -282,11 +282,14 @@ export class Team {
         const point = this.deps.directory.deviceByDn(dn);
         const cc = point && this.deps.directory.center(point.contactCenterId);
         if (!point || !cc) continue;
+        // SUPERVISOR needs the role: only the center's supervisors are candidates (no scan of every user)
+        const recipients = this.deps.directory
+          .usersWithRole(cc.id, Role.Supervisor)
+          .filter((supervisor) => permitted(SUPERVISOR, principalOf(supervisor, cc)) && this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn));
+        // a panel walks every live call of the center: rendered only when someone watches the routing point
+        if (recipients.length === 0) continue;
         const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };
-        for (const supervisor of cc.users) {
-          if (!permitted(SUPERVISOR, principalOf(supervisor, cc)) || !this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn)) continue;
-          this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
-        }
+        for (const supervisor of recipients) this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
       } catch (err) {
         this.log?.error({ err, routingPoint: dn }, 'routing-point notification failed');
       }

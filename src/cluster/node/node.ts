@@ -21,7 +21,7 @@ import type { Clock } from '../../switch/port.js';
 import type { SwitchAccess } from '../../switch/port-access.js';
 import type { SwitchLog } from '../../switch/door.js';
 import type { CommandLog, OwnershipLease } from '../contract.js';
-import { LoggedSwitch } from '../logged-switch.js';
+import { LoggedSwitch, type LoggedSwitchOptions } from '../logged-switch.js';
 import { SessionRelay } from '../bus/session-relay.js';
 import { natsTransport } from '../bus/transport.js';
 import { UserBus } from '../bus/user-bus.js';
@@ -59,6 +59,19 @@ export interface NodeOptions {
   auditAvailable: () => boolean;
   /** where the node's own lines go (fastify's logger exists only later: a late-bound sink) */
   log: () => NodeLog | undefined;
+  /** told around each owned switch (SIP follows the owner: src/app/owner-telephony.ts) */
+  owned?: OwnedSwitchHooks;
+}
+
+/**
+ * What follows the ownership of a contact center besides its switch: the live endpoints under the
+ * logged switch (asked before it is opened), then `opened` once it is live, and `lost` once when it
+ * stops being owned (lease lost or given up, fenced out, or the switch could not be opened).
+ */
+export interface OwnedSwitchHooks {
+  endpointsFor(ccId: string): LoggedSwitchOptions['endpoints'] | undefined;
+  opened(ccId: string, sw: LoggedSwitch): void;
+  lost(ccId: string): void;
 }
 
 export interface ClusterNode {
@@ -96,8 +109,22 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     node,
     lease: core.lease,
     router,
-    openSwitch: async (ccId, onLost) =>
-      LoggedSwitch.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost }),
+    openSwitch: async (ccId, onLost) => {
+      const hooks = opts.owned;
+      const endpoints = hooks?.endpointsFor(ccId);
+      const lost = (why: string) => {
+        hooks?.lost(ccId);
+        onLost(why);
+      };
+      try {
+        const sw = await LoggedSwitch.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost: lost, ...(endpoints ? { endpoints } : {}) });
+        hooks?.opened(ccId, sw);
+        return sw;
+      } catch (err) {
+        hooks?.lost(ccId);
+        throw err;
+      }
+    },
     serveCommands: (ccId, port) => {
       const stopCommands = core.serveCommands(ccId, port);
       const stopDrain = serveAuditDrain(nc, ccId, () => drainAudit());

@@ -126,24 +126,32 @@ export class Ownership {
       const grant = await this.deps.lease.acquire(ccId, this.deps.node);
       if (!grant) return;
       const started = Date.now();
-      let sw: OwnedSwitch;
+      let sw: OwnedSwitch | undefined;
+      // back to forwarding when the switch cannot be kept (open or configure failed, shutting down)
+      const abandon = async (why: string) => {
+        sw?.relinquish(why);
+        if (!this.stopped) this.deps.router.serve(ccId, this.deps.forwarder(ccId), false);
+        else this.deps.router.withdraw(ccId);
+        await this.deps.lease.release(grant).catch(() => undefined);
+      };
       try {
         sw = await this.deps.openSwitch(ccId, (why) => void this.giveUp(ccId, why, false));
+        // the router's listeners hear the switch from the moment it is live: its first events may be
+        // the takeover's hang-ups of the old owner's SIP legs (logged-switch.ts goLive)
+        this.deps.router.serve(ccId, sw, true);
         const topology = this.deps.router.topology(ccId);
         if (topology) await sw.configure(topology);
       } catch (err) {
         this.deps.log.warn({ err, ccId }, 'cluster: took the lease but could not open the switch; giving the lease back');
-        await this.deps.lease.release(grant).catch(() => undefined);
+        await abandon('the switch could not be opened');
         return;
       }
       if (this.stopped) {
-        sw.relinquish('this node is shutting down');
-        await this.deps.lease.release(grant).catch(() => undefined);
+        await abandon('this node is shutting down');
         return;
       }
       const owned: Owned = { grant, sw, stopServer: () => undefined, stopRenewing: () => undefined };
       this.owned.set(ccId, owned);
-      this.deps.router.serve(ccId, sw, true);
       owned.stopServer = this.deps.serveCommands(ccId, sw);
       owned.stopRenewing = this.renew(ccId);
       this.deps.log.info({ ccId, node: this.deps.node, tookMs: Date.now() - started }, 'cluster: this node owns the contact center');

@@ -379,6 +379,7 @@ export class SipEndpoints implements Endpoints {
       if (dialogue.invite && !dialogue.invite.finished) dialogue.invite.reply(503);
       if (dialogue.pendingCallId) server?.cancel(dialogue.pendingCallId);
       if (dialogue.dialog && server) byes.push(withTimeout(server.requestInDialog(dialogue.dialog, 'BYE'), 1000));
+      if (dialogue.dialog) this.options.dialogs?.ended(dialogue.contactCenterId, dialogue.dialog.callId);
     }
     await Promise.allSettled(byes);
     // steps under way (a socket being opened, a re-INVITE) finish, or are abandoned after 2 s
@@ -479,9 +480,9 @@ export class SipEndpoints implements Endpoints {
     const dialog = server.acceptInvite(transaction, { body: this.localSdp(old, [old.codec], answerDirection(remote.direction)) });
     if (!dialog) return;
     this.byCallId.delete(oldDialog.callId);
-    old.dialog = dialog;
+    this.options.dialogs?.ended(old.contactCenterId, oldDialog.callId);
     old.remote = remote;
-    this.byCallId.set(dialog.callId, old);
+    this.confirm(old, dialog);
     this.log('info', 'SIP dialog replaced (INVITE with Replaces)', { party: old.party, role: old.role, callId: dialog.callId });
     this.background('BYE of the replaced dialog', () => server.requestInDialog(oldDialog, 'BYE'));
     if (!old.media) return;
@@ -741,8 +742,7 @@ export class SipEndpoints implements Endpoints {
     dialogue.cancelTimer?.();
     dialogue.cancelTimer = undefined;
     if (response.status >= 200 && response.status < 300 && dialog) {
-      dialogue.dialog = dialog;
-      this.byCallId.set(dialog.callId, dialogue);
+      this.confirm(dialogue, dialog);
       const remote = readSdp(response.body);
       if (dialogue.ended || !remote) {
         if (!remote) this.log('warn', 'answer without usable SDP: hanging up', { party: dialogue.party });
@@ -933,8 +933,7 @@ export class SipEndpoints implements Endpoints {
         });
         dialogue.invite = undefined;
         if (!dialog) return this.endDialogue(dialogue, 0, { sendBye: false });
-        dialogue.dialog = dialog;
-        this.byCallId.set(dialog.callId, dialogue);
+        this.confirm(dialogue, dialog);
       });
     }
   }
@@ -1058,7 +1057,22 @@ export class SipEndpoints implements Endpoints {
     for (const callUuid of calls) this.fact({ kind: 'HungUp', leg: { callUuid, dn: dialogue.party } });
   }
 
+  /** A dialog of `dialogue` is confirmed: it is found by Call-ID from now on, and recorded (dialog-records.ts). */
+  private confirm(dialogue: Dialogue, dialog: Dialog): void {
+    dialogue.dialog = dialog;
+    this.byCallId.set(dialog.callId, dialogue);
+    this.options.dialogs?.confirmed({
+      contactCenterId: dialogue.contactCenterId,
+      party: dialogue.party,
+      role: dialogue.role,
+      legs: dialogue.calls.map((callUuid) => ({ callUuid, dn: dialogue.party })),
+      dialog: { ...dialog },
+      recordedAt: (this.options.clock ?? systemClock).now(),
+    });
+  }
+
   private forget(dialogue: Dialogue): void {
+    if (dialogue.dialog) this.options.dialogs?.ended(dialogue.contactCenterId, dialogue.dialog.callId);
     for (const [callId, d] of this.byCallId) if (d === dialogue) this.byCallId.delete(callId);
     if (this.nailed.get(dialogue.party) === dialogue) this.nailed.delete(dialogue.party);
   }

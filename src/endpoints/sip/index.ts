@@ -27,6 +27,7 @@ import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { MediaEngine } from '../../media/workers.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
 import { SipEndpoints } from './b2bua.js';
+import type { DialogJournal } from './dialog-records.js';
 
 /** A trunk of a contact center (sip.md section 2, settings block `sip.trunks`). */
 /** A trunk and the `sip` settings block of a contact center: the call model's types (one source). */
@@ -62,6 +63,8 @@ export interface SipEndpointsOptions {
   keepaliveMs?: number;
   /** ms a per-call or trunk INVITE may ring before it is cancelled (config sip.inviteTimeoutMs) */
   inviteTimeoutMs?: number;
+  /** told of every confirmed and ended dialog (cluster nodes keep them for the next owner: dialog-records.ts) */
+  dialogs?: DialogJournal;
 }
 
 export interface SipEndpointsHandle {

@@ -32,18 +32,27 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(opts: { nodes?: number; logLevel?: string } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  nodes?: number;
+  logLevel?: string;
+  /** environment every node gets besides the harness's (e.g. SWITCHBOARD_SIP_PORT for SIP on the cluster) */
+  env?: Record<string, string>;
+  /** the configuration file's contents (its `server` section gets the public base URL added) */
+  config?: Record<string, unknown>;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-cluster-'));
   const pg = await startPostgres();
   const nats = await startNatsServer(join(dir, 'jetstream'));
   const databaseUrl = await pg.createDatabase();
   const configFile = join(dir, 'node.json');
-  writeFileSync(configFile, JSON.stringify({ server: { publicBaseUrl: PUBLIC_BASE } }));
+  writeFileSync(configFile, JSON.stringify({ ...opts.config, server: { ...(opts.config?.server as object | undefined), publicBaseUrl: PUBLIC_BASE } }));
   const passwordKeyFile = join(dir, 'password.key');
   const nodes: NodeProcess[] = [];
   const dead = new Set<NodeProcess>();
   const addNode = async (id: string) => {
-    const n = await startNode({ id, natsUrl: nats.url, databaseUrl, passwordKeyFile, env: { SWITCHBOARD_CONFIG: configFile }, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+    const n = await startNode({ id, natsUrl: nats.url, databaseUrl, passwordKeyFile, env: { ...opts.env, SWITCHBOARD_CONFIG: configFile }, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
     void n.exited.then(() => dead.add(n));
     nodes.push(n);
     return n;

@@ -1,0 +1,160 @@
+/**
+ * SIP follows the owner (docs/scale-out.md "SIP on cluster nodes"), end to end: two node processes
+ * over a real nats-server and PostgreSQL (cluster-harness.ts), every node configured with the same
+ * SIP address 127.0.0.1:<free port> (the cluster's, as a floating IP would be), and two real baresip
+ * phones, agent1's 5001 (1000 Hz) and agent2's 5002 (2400 Hz), in per-call mode:
+ *   1. only the owner binds the SIP address; both phones register there (the bindings go to the
+ *      shared store); agent1 and agent2 log in over REST and CometD on the other node;
+ *   2. phone 5001 dials 5002 by itself; 5002 rings and auto-answers; GWS shows the call Established
+ *      for both agents; Goertzel on both recordings shows each phone hears the other;
+ *   3. the owner is kill -9'd: the survivor owns the contact center within 5 s, binds the SIP address,
+ *      sends a BYE for each dialog the dead owner recorded (both phones report the call closed), the
+ *      agents' CometD clients get EventReleased, and GET /api/v2/me/calls is empty for both;
+ *   4. without registering again, phone 5001 dials 5002 once more through the new owner (5002 rings
+ *      from the registration kept in the store): Established in GWS, each phone hears the other.
+ * Guarantees: free ports only, every wait has a timeout that fails loudly, the phones and the node
+ * processes are killed by PID in `finally`; the only timers are the audio windows of the recordings.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoContactCenter } from '../../../src/config/demo.js';
+import { SIP_BOUND, SIP_DIALOGS_ENDED } from '../../../src/app/owner-telephony.js';
+import { OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
+import { PhoneSet, freePortBlock, haveBaresip, type BaresipPhone } from '../../helpers/baresip.js';
+import { describeResults, hearingAll, type Listening } from '../../helpers/baresip-hearing.js';
+import { readWav } from '../../helpers/wav.js';
+import { isCall } from '../../helpers/supervision-steps.js';
+import type { UserHandle } from '../../helpers/e2e.js';
+import { letAudioFlow } from '../../telephony/harness.js';
+import { ClusterE2E, startCluster, type Cluster } from './cluster-harness.js';
+
+const AGENT1 = { user: 'agent1', dn: '5001', toneHz: 1000 };
+const AGENT2 = { user: 'agent2', dn: '5002', toneHz: 2400 };
+const PHASE_MS = 2600;
+const EVENT_TIMEOUT_MS = 15_000;
+const TAKEOVER_LIMIT_MS = 5000;
+const TONES = [
+  { name: AGENT1.dn, toneHz: AGENT1.toneHz },
+  { name: AGENT2.dn, toneHz: AGENT2.toneHz },
+];
+
+/** the n-th call (0-based) of a phone: its recording and when its audio began */
+function listening(phone: BaresipPhone, name: string, index: number): Listening {
+  const established = phone.events.filter((e) => e.type === 'CALL_ESTABLISHED')[index];
+  assert.ok(established, `phone ${name} has no call #${index + 1}: ${phone.events.describe()}`);
+  const rtp = phone.events.filter((e) => e.type === 'CALL_RTPESTAB' && e.receivedAt >= established.receivedAt - 1000)[0];
+  const files = phone.recordings();
+  assert.ok(files[index], `phone ${name} has no recording #${index + 1}: ${files.join(', ')}`);
+  return { name, audio: readWav(files[index]), establishedAt: Math.max(established.receivedAt, rtp?.receivedAt ?? established.receivedAt) };
+}
+
+/** phone 5001 dials 5002; 5002 auto-answers; both agents see the call Established; returns its id */
+async function phoneCall(phones: { a: BaresipPhone; b: BaresipPhone }, users: { a: UserHandle; b: UserHandle }, sipPort: number, index: number): Promise<string> {
+  const established = (user: UserHandle) =>
+    user.client.events.next((d) => isCall()(d) && d.data.call.state === 'Established', EVENT_TIMEOUT_MS, `${user.name}: call #${index + 1} Established`);
+  const seen = Promise.all([established(users.a), established(users.b)]);
+  await phones.a.dial(`sip:${AGENT2.dn}@127.0.0.1:${sipPort}`);
+  const [a] = (await seen) as Array<{ data: { call: { id: string } } }>;
+  await Promise.all([
+    phones.a.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS),
+    phones.b.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS),
+  ]);
+  return a.data.call.id;
+}
+
+/** a window of audio both ways (checked afterwards from the recordings: checkHearing) */
+async function audioWindow(): Promise<{ startedAt: number; endedAt: number }> {
+  const startedAt = Date.now();
+  await letAudioFlow(PHASE_MS);
+  return { startedAt, endedAt: Date.now() };
+}
+
+/** Goertzel on call #index of both phones: each hears the other, nobody hears itself */
+function checkHearing(phones: { a: BaresipPhone; b: BaresipPhone }, index: number, window: { startedAt: number; endedAt: number }): string {
+  const results = hearingAll(
+    [listening(phones.a, AGENT1.dn, index), listening(phones.b, AGENT2.dn, index)],
+    [{ name: `call #${index + 1}`, ...window, expected: { [AGENT1.dn]: [AGENT2.dn], [AGENT2.dn]: [AGENT1.dn] } }],
+    TONES,
+  );
+  const table = describeResults(results);
+  assert.equal(results.filter((r) => !r.ok).length, 0, `what the phones heard on call #${index + 1}:\n${table}`);
+  return table;
+}
+
+test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, releases them in GWS, and the new owner carries the registrations', { timeout: 240_000 }, async () => {
+  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
+  const sipPort = await freePortBlock(1);
+  const rtpFirst = await freePortBlock(24);
+  const demo = demoContactCenter();
+  const perCall = { ...demo, settings: { ...demo.settings, sip: { ...demo.settings.sip!, agentPhoneMode: 'perCall' as const } } };
+  const phoneSet = new PhoneSet();
+  let cluster: Cluster | undefined;
+  let e: ClusterE2E | undefined;
+  try {
+    cluster = await startCluster({
+      nodes: 2,
+      env: { SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_SIP_HOST: '127.0.0.1', SWITCHBOARD_RTP_PORTS: `${rtpFirst}-${rtpFirst + 23}`, SWITCHBOARD_MEDIA_WORKERS: '1' },
+      // baresip 1.0 refuses SHA-256 digest challenges: MD5 only
+      config: { server: { sip: { digestAlgorithms: ['MD5'] } }, contactCenters: [perCall] },
+    });
+    const owner = cluster.owner();
+    assert.ok(owner, 'a node owns the contact center');
+    const survivor = cluster.nodes.find((n) => n !== owner) as NodeProcess;
+    await owner.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the owner to bind the SIP address');
+    assert.equal(survivor.logs.filter((l) => l.msg === SIP_BOUND).length, 0, 'a node that does not own the contact center binds no SIP');
+
+    const registrar = { port: sipPort, password: 'demo' };
+    const [a, b] = await Promise.all([
+      phoneSet.start({ name: AGENT1.user, user: AGENT1.dn, toneHz: AGENT1.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
+      phoneSet.start({ name: AGENT2.user, user: AGENT2.dn, toneHz: AGENT2.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
+    ]);
+    const phones = { a, b };
+    await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+
+    // REST and CometD through the node that survives
+    e = new ClusterE2E(survivor, () => survivor);
+    const users = { a: await e.user(AGENT1.user, { ready: true }), b: await e.user(AGENT2.user, { ready: true }) };
+
+    const first = await phoneCall(phones, users, sipPort, 0);
+    const firstWindow = await audioWindow();
+
+    // the owner dies: the survivor takes the lease, binds SIP, BYEs the dead owner's dialogs
+    const released = (user: UserHandle) =>
+      user.client.events.next((d) => isCall(first)(d) && d.data.call.state === 'Released', EVENT_TIMEOUT_MS, `${user.name}: EventReleased of the first call`);
+    const releases = Promise.all([released(users.a), released(users.b)]);
+    const killedAt = Date.now();
+    owner.signal('SIGKILL');
+    const owns = await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= killedAt - 1000, TAKEOVER_LIMIT_MS + 2000, 'the survivor to own the contact center');
+    const takeoverMs = Number(owns.time) - killedAt;
+    console.log(`takeover by ${survivor.id} ${takeoverMs} ms after kill -9`);
+    assert.ok(takeoverMs <= TAKEOVER_LIMIT_MS, `the survivor owns the contact center within ${TAKEOVER_LIMIT_MS} ms (took ${takeoverMs})`);
+    const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the survivor to bind the SIP address');
+    const ended = await survivor.waitForLog((l) => l.msg === SIP_DIALOGS_ENDED, EVENT_TIMEOUT_MS, "the survivor to BYE the dead owner's dialogs");
+    console.log(`SIP bound ${Number(bound.time) - killedAt} ms after kill -9; BYEs answered ${Number(ended.time) - killedAt} ms after: ${JSON.stringify(ended.dialogs)}`);
+    const byes = ended.dialogs as Array<{ party: string; status?: number }>;
+    assert.deepEqual(byes.map((d) => d.party).sort(), [AGENT1.dn, AGENT2.dn], 'a BYE for the dialog of each phone');
+    assert.ok(byes.every((d) => d.status === 200), `each phone answers its BYE with 200: ${JSON.stringify(byes)}`);
+    await Promise.all([a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await releases;
+    for (const user of [users.a, users.b]) {
+      const calls = await e.fetchJson('GET', '/api/v2/me/calls', user.auth);
+      assert.equal(calls.json.statusCode, 0, JSON.stringify(calls.json));
+      assert.deepEqual(calls.json.calls ?? calls.json.uris ?? [], [], `${user.name} has no call after the takeover: ${JSON.stringify(calls.json)}`);
+    }
+
+    // a new call through the new owner, from the registrations it read from the store
+    const registersBefore = [a, b].map((p) => p.events.filter((ev) => ev.type === 'REGISTER_OK').length);
+    await phoneCall(phones, users, sipPort, 1);
+    const secondWindow = await audioWindow();
+    const hangup = a.hangup();
+    await Promise.all([hangup, a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await phoneSet.stopAll();
+    console.log(checkHearing(phones, 0, firstWindow));
+    console.log(checkHearing(phones, 1, secondWindow));
+    assert.deepEqual(registersBefore, [1, 1], 'each phone registered once, before the takeover: the new owner rang 5002 from the registration in the store');
+  } finally {
+    await phoneSet.dispose();
+    await e?.close();
+    await cluster?.stop();
+  }
+});

@@ -14,7 +14,8 @@ import { systemClock } from '../../src/switch/clock.js';
 import { SipServer, type InviteResult } from '../../src/sip/server.js';
 import type { ServerTransaction } from '../../src/sip/transaction.js';
 import type { Dialog } from '../../src/sip/dialog.js';
-import { getHeader, type SipHeader } from '../../src/sip/message.js';
+import { getHeader, type SipHeader, type SipRequest } from '../../src/sip/message.js';
+import type { DialogJournal } from '../../src/endpoints/sip/dialog-records.js';
 import { ha1 } from '../../src/sip/digest.js';
 import { InProcessMediaEngine, type MediaEngine } from '../../src/media/workers.js';
 import { createSipEndpoints, DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsHandle } from '../../src/endpoints/sip/index.js';
@@ -72,6 +73,8 @@ export interface PhoneOptions {
 
 export class FakePhone {
   readonly log: string[] = [];
+  /** every request the phone received, oldest first */
+  readonly requests: SipRequest[] = [];
   /** dialogs the phone has, newest last */
   readonly dialogs: Dialog[] = [];
   readonly ringing: ServerTransaction[] = [];
@@ -190,6 +193,7 @@ export class FakePhone {
   private onRequest(transaction: ServerTransaction): void {
     const request = transaction.request;
     this.log.push(`${request.method}`);
+    this.requests.push(request);
     const hasTag = /;\s*tag=/i.test(getHeader(request, 'To') ?? '');
     this.noteSdp(request.body);
     if (request.method === 'INVITE' && !hasTag) {
@@ -267,6 +271,8 @@ export interface RigOptions {
   settings?: Partial<ContactCenterSettings>;
   invitesPerSecondPerSource?: number;
   keepaliveMs?: number;
+  /** the SIP endpoints' dialog journal (dialog-records.ts) */
+  dialogs?: DialogJournal;
 }
 
 /** Switchboard: a SipServer with the SIP endpoints under a call model (the contract Harness). */
@@ -341,6 +347,7 @@ export class Rig {
       log: (level, message, fields) => log(`${level} ${message} ${JSON.stringify(fields ?? {})}`),
       ...(options.invitesPerSecondPerSource !== undefined ? { invitesPerSecondPerSource: options.invitesPerSecondPerSource } : {}),
       keepaliveMs: options.keepaliveMs ?? 0,
+      ...(options.dialogs ? { dialogs: options.dialogs } : {}),
     });
     sip.attachServer(server);
     delegate.current = sip;

@@ -24,6 +24,8 @@
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
  *     outside a known dialog 481; unusable SDP 488;
+ *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
+ *     dialog-records.ts) and its end too, once;
  *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp
  *     for its legs once, and its RTP leg is removed; nothing here throws into the SIP server or the
  *     media engine (every async step catches and logs).

@@ -58,7 +58,8 @@ export type ByeOutcome = { record: SipDialogRecord; status: number } | { record:
 export async function byeRecorded(server: SipServer, records: readonly SipDialogRecord[]): Promise<ByeOutcome[]> {
   return Promise.all(
     records.map(async (record): Promise<ByeOutcome> => {
-      const dialog = new Dialog({ ...record.dialog, localSequence: record.dialog.localSequence + BYE_CSEQ_STEP });
+      // the BYE takes the next local sequence: recorded + BYE_CSEQ_STEP
+      const dialog = new Dialog({ ...record.dialog, localSequence: record.dialog.localSequence + BYE_CSEQ_STEP - 1 });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${BYE_TIMEOUT_MS} ms`)), BYE_TIMEOUT_MS);

@@ -60,6 +60,8 @@ export interface App {
   recordings: RecordingCatalog;
   /** present when SIP is on: the SIP server, the SIP endpoints and the mixers */
   telephony?: Telephony;
+  /** present on a cluster node with SIP on: the telephony of the contact center while this node owns it */
+  ownerTelephony?: OwnerTelephony;
   /** the checks of GET /readyz: a part of the server that can stop serving adds its own */
   readiness: ReadinessChecks;
   /** the Prometheus metrics of GET /metrics */
@@ -275,6 +277,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       directory,
       recordings: gwsDeps.recordings!,
       ...(telephony ? { telephony } : {}),
+      ...(ownerTelephony ? { ownerTelephony } : {}),
       readiness,
       metrics,
       ...(cluster ? { cluster } : {}),

@@ -61,6 +61,9 @@ function readConfig(): Config {
 /** The SIP line of the banner: where phones register, or how to turn SIP on. */
 function sipLine(app: App, sipPort: number | undefined): string {
   const { sip } = app.config;
+  if (app.ownerTelephony) {
+    return `  SIP     ${sip.host ?? app.config.host}:${sip.port}, bound only while this node owns contact center ${app.ownerTelephony.sipContactCenter ?? '-'} (SIP follows the owner, docs/scale-out.md)`;
+  }
   if (!app.telephony || sipPort === undefined) return '  SIP     off (SWITCHBOARD_SIP_PORT=0); set SWITCHBOARD_SIP_PORT=5060 to connect phones';
   const host = app.telephony.advertisedHost;
   const shown = host.includes(':') ? `[${host}]` : host;

@@ -7,7 +7,7 @@
  * CometD session opened with fastify.inject (no sockets), and the supervisors ListenIn on the agent
  * of one established inbound call. Three rows are then measured in the same process, each with
  * process.cpuUsage() around the measured work only (queues are drained by /meta/connect between
- * batches, outside the measurement):
+ * batches, outside the measurement; only the sessions a row delivers to are drained):
  *   - fan-out: UpdateUserData on the watched call, through the SwitchPort (no REST), which costs
  *     the switch's flush, the notifier, the team notifier and Bayeux's queueing; per delivery =
  *     CPU / deliveries counted in the drained queues (CallStateChangeMessage to the agent and to
@@ -18,6 +18,9 @@
  *     (a fresh copy each time, so nothing is served from a serialisation cache), to the same users.
  * Each row stops after BENCH_FANOUT_CPU_MS of measured CPU (default 1000) or four times that in
  * wall-clock time, whichever comes first (and after at least one batch).
+ * BENCH_FANOUT_ROWS=fanout,agent,bayeux (the default: all three) runs only the rows named, e.g. for
+ * `node --cpu-prof --import tsx bench/sections/30-fanout.ts` with BENCH_FANOUT_ROWS=agent; the
+ * ratios are printed only when both of their rows ran.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
@@ -33,6 +36,7 @@ import { cheapHasher } from '../../test/helpers/cheap-hasher.js';
 
 const SUPERVISOR_COUNTS = (process.env.BENCH_FANOUT_SUPERVISORS ?? '1,10,100').split(',').map(Number);
 const CPU_BUDGET_MS = Number(process.env.BENCH_FANOUT_CPU_MS ?? 1000);
+const ROWS = new Set((process.env.BENCH_FANOUT_ROWS ?? 'fanout,agent,bayeux').split(','));
 const MONITORED_DN = '5001';
 const SOLO_DN = '5002';
 
@@ -182,7 +186,12 @@ const KEEP = 2000;
 /** deliveries between two drains (the queues are emptied outside the measure) */
 const DRAIN_EVERY = 4000;
 
-/** Run op in batches until the CPU budget is spent; only the ops (and the microtasks they queue) are measured. */
+/**
+ * Run op in batches until the CPU budget is spent; only the ops (and the microtasks they queue) are
+ * measured. `users` are the sessions the op delivers to, drained between batches: draining sessions
+ * that received nothing (100 supervisors on an agent-state row) made garbage whose collection ran
+ * during the next batch (process.cpuUsage counts the GC threads too) and was charged to the ops.
+ */
 async function measure(app: App, users: UserSession[], perOp: number, op: (i: number) => void): Promise<Measured> {
   let cpuUs = 0;
   let ops = 0;
@@ -215,7 +224,9 @@ async function measure(app: App, users: UserSession[], perOp: number, op: (i: nu
 }
 
 /** Bayeux alone: publishToUser of fresh copies of what was delivered, to the same users, same channels. */
-async function bayeuxAlone(app: App, users: UserSession[], sample: Delivered[]): Promise<Measured> {
+async function bayeuxAlone(app: App, allUsers: UserSession[], sample: Delivered[]): Promise<Measured> {
+  const recipients = new Set(sample.map((d) => d.userId));
+  const users = allUsers.filter((u) => recipients.has(u.userId));
   let cpuUs = 0;
   let count = 0;
   const deliveries = drained();
@@ -235,12 +246,13 @@ async function bayeuxAlone(app: App, users: UserSession[], sample: Delivered[]):
   return { cpuUs, ops: count, deliveries };
 }
 
+/** a row left out by BENCH_FANOUT_ROWS is undefined (the Bayeux-alone rows need the row whose payloads they publish) */
 interface Row {
   supervisors: number;
-  fanout: Measured;
-  agentState: Measured;
-  bayeuxFanout: Measured;
-  bayeuxAgentState: Measured;
+  fanout?: Measured;
+  agentState?: Measured;
+  bayeuxFanout?: Measured;
+  bayeuxAgentState?: Measured;
 }
 
 async function scenario(supervisors: number): Promise<Row> {
@@ -271,27 +283,40 @@ async function scenario(supervisors: number): Promise<Row> {
     if (joined !== 1) throw new Error(`supervisor 1 is on ${joined} calls, not on the watched one`);
     await drain(app, users, drained());
 
-    const fanout = await measure(app, users, 2 * supervisors + 1, (i) => {
-      const r = sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i, Note: `update ${i}` } });
-      if (!r.ok) throw new Error(`UpdateUserData: ${JSON.stringify(r)}`);
-    });
-    const expected = supervisors + 1;
-    const callMessages = fanout.deliveries.byType.get('CallStateChangeMessage') ?? 0;
-    if (callMessages !== fanout.ops * expected) throw new Error(`fan-out: ${callMessages} call notifications for ${fanout.ops} ops × ${expected} viewers`);
-    const agentState = await measure(app, users, 2, (i) => {
-      const r = sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' });
-      if (!r.ok) throw new Error(`agent state: ${JSON.stringify(r)}`);
-    });
-    if (agentState.deliveries.count !== agentState.ops * 2) throw new Error(`agent state: ${agentState.deliveries.count} deliveries for ${agentState.ops} ops`);
-    const bayeuxFanout = await bayeuxAlone(app, users, fanout.deliveries.kept);
-    const bayeuxAgentState = await bayeuxAlone(app, users, agentState.deliveries.kept);
+    const row: Row = { supervisors };
+    if (ROWS.has('fanout')) {
+      const fanout = await measure(app, users, 2 * supervisors + 1, (i) => {
+        const r = sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i, Note: `update ${i}` } });
+        if (!r.ok) throw new Error(`UpdateUserData: ${JSON.stringify(r)}`);
+      });
+      const expected = supervisors + 1;
+      const callMessages = fanout.deliveries.byType.get('CallStateChangeMessage') ?? 0;
+      if (callMessages !== fanout.ops * expected) throw new Error(`fan-out: ${callMessages} call notifications for ${fanout.ops} ops × ${expected} viewers`);
+      row.fanout = fanout;
+    }
+    if (ROWS.has('agent')) {
+      // only the solo agent's session receives anything: it alone is drained between batches (see measure)
+      const agentState = await measure(app, [solo], 2, (i) => {
+        const r = sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' });
+        if (!r.ok) throw new Error(`agent state: ${JSON.stringify(r)}`);
+      });
+      if (agentState.deliveries.count !== agentState.ops * 2) throw new Error(`agent state: ${agentState.deliveries.count} deliveries for ${agentState.ops} ops`);
+      const stray = drained();
+      await drain(app, users, stray);
+      if (stray.count !== 0) throw new Error(`agent state: ${stray.count} deliveries to other users than the solo agent`);
+      row.agentState = agentState;
+    }
+    if (ROWS.has('bayeux')) {
+      if (row.fanout) row.bayeuxFanout = await bayeuxAlone(app, users, row.fanout.deliveries.kept);
+      if (row.agentState) row.bayeuxAgentState = await bayeuxAlone(app, users, row.agentState.deliveries.kept);
+    }
     if (PROFILE_DIR) {
       await profile(`fanout-${supervisors}`, Math.floor(8000 / (2 * supervisors + 1)), (i) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i } }));
       await drain(app, users, drained());
       await profile(`agent-state-${supervisors}`, 2000, (i) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' }));
       await drain(app, users, drained());
     }
-    return { supervisors, fanout, agentState, bayeuxFanout, bayeuxAgentState };
+    return row;
   } finally {
     await app.close();
   }
@@ -319,19 +344,23 @@ async function main(): Promise<void> {
   console.log('| supervisors | row | ops | deliveries per op | bytes per delivery | µs CPU per op | µs CPU per delivery |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const line = (name: string, m: Measured) =>
-      `| ${r.supervisors} | ${name} | ${m.ops} | ${f1(m.deliveries.count / m.ops)} | ${Math.round(bytesPerDelivery(m))} | ${f1(m.cpuUs / m.ops)} | ${f2(perDelivery(m))} |`;
-    console.log(line('UpdateUserData fan-out (switch + notifiers + Bayeux)', r.fanout));
-    console.log(line('Bayeux alone, the same payloads', r.bayeuxFanout));
-    console.log(line('agent state (switch + notifiers + Bayeux)', r.agentState));
-    console.log(line('Bayeux alone, the same payloads', r.bayeuxAgentState));
+    const line = (name: string, m: Measured | undefined) => {
+      if (m) console.log(`| ${r.supervisors} | ${name} | ${m.ops} | ${f1(m.deliveries.count / m.ops)} | ${Math.round(bytesPerDelivery(m))} | ${f1(m.cpuUs / m.ops)} | ${f2(perDelivery(m))} |`);
+    };
+    line('UpdateUserData fan-out (switch + notifiers + Bayeux)', r.fanout);
+    line('Bayeux alone, the same payloads', r.bayeuxFanout);
+    line('agent state (switch + notifiers + Bayeux)', r.agentState);
+    line('Bayeux alone, the same payloads', r.bayeuxAgentState);
   }
+  /** a ÷ b per delivery, '–' when one of the rows did not run */
+  const ratio = (a: Measured | undefined, b: Measured | undefined): string => (a && b ? f2(perDelivery(a) / perDelivery(b)) : '–');
+  const each = (m: Measured | undefined): string => (m ? f2(perDelivery(m)) : '–');
   console.log('\n| supervisors | fan-out per delivery ÷ agent-state per delivery (target ≤ 2) | agent state ÷ Bayeux alone (target ≤ 1.5) | fan-out ÷ Bayeux alone, same payloads |');
   console.log('|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.supervisors} | ${f2(perDelivery(r.fanout) / perDelivery(r.agentState))} | ${f2(perDelivery(r.agentState) / perDelivery(r.bayeuxAgentState))} | ${f2(perDelivery(r.fanout) / perDelivery(r.bayeuxFanout))} |`);
+    console.log(`| ${r.supervisors} | ${ratio(r.fanout, r.agentState)} | ${ratio(r.agentState, r.bayeuxAgentState)} | ${ratio(r.fanout, r.bayeuxFanout)} |`);
   }
-  const machine = rows.map((r) => `n${r.supervisors}:fanout=${f2(perDelivery(r.fanout))},agent=${f2(perDelivery(r.agentState))},bayeux=${f2(perDelivery(r.bayeuxAgentState))}`).join(' ');
+  const machine = rows.map((r) => `n${r.supervisors}:fanout=${each(r.fanout)},agent=${each(r.agentState)},bayeux=${each(r.bayeuxAgentState)}`).join(' ');
   console.log(`\nBENCH fanout ${machine} seconds=${((Date.now() - started) / 1000).toFixed(0)}`);
 }
 

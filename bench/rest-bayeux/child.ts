@@ -49,9 +49,13 @@ export function serve(handlers: Handlers): void {
     try {
       if (!handler) throw new Error(`unknown op ${msg.op}`);
       const result = await handler(msg);
-      process.send!({ id: msg.id, ...(result as object) });
+      // a message without an id (Child.send) is not answered: an answer nobody waits for would be
+      // CPU of the measured server (one IPC write per delivered-rounds report in the Bayeux rows)
+      if (msg.id !== undefined) process.send!({ id: msg.id, ...(result as object) });
     } catch (err) {
-      process.send!({ id: msg.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      const error = err instanceof Error ? err.stack ?? err.message : String(err);
+      if (msg.id !== undefined) process.send!({ id: msg.id, error });
+      else console.error(`${msg.op} failed: ${error}`);
     }
   });
   // the parent went away: so does the child

@@ -11,6 +11,9 @@
  *   - `sessions`, the relay that keeps every node's in-memory HTTP sessions in step through the
  *     shared store and `switchboard.sessions` (../bus/session-relay.ts);
  *   - `start` (after the topologies are configured) and `close`.
+ * What else follows the ownership of a contact center (SIP: src/app/owner-telephony.ts) comes in
+ * through `OwnedSwitchHooks`: its endpoints go under the logged switch, it hears when the switch is
+ * live and, once, when it is no longer owned.
  * The cluster core (log, lease, command server, forwarding port) comes in through `ClusterCore`,
  * built over the same NATS connection (core.ts).
  */

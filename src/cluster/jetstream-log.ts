@@ -7,19 +7,23 @@
  *   - the publish waits for the stream's acknowledgement (the entry is stored) before answering;
  *   - read delivers the subject's entries after a sequence, in order, up to the last one at the
  *     time of the call (an ordered consumer, stopped once nothing is pending);
+ *   - follow (log-tail.ts, for a hot standby) keeps one ordered consumer per follower, from the
+ *     sequence asked, delivering as entries are stored until stopped (the client library recreates
+ *     an ordered consumer that missed a message or its heartbeats, from the last one delivered);
  *   - the stream is created when missing with file storage and no age limit: the log is the
  *     state; it is never trimmed (no snapshots yet: the replay time grows with the log).
  */
 import { headers as natsHeaders, JSONCodec, type JetStreamClient, type JetStreamManager, type NatsConnection, DeliverPolicy, StorageType, RetentionPolicy, DiscardPolicy } from 'nats';
 import type { AppendOutcome, CommandLog, LogEntry, LoggedEntry } from './contract.js';
 import { subjects } from './contract.js';
+import type { LogTail } from './log-tail.js';
 
 /** JetStream's error code for a failed expected-last-sequence check */
 const WRONG_LAST_SEQUENCE = 10071;
 
 const codec = JSONCodec<LogEntry>();
 
-export class JetStreamCommandLog implements CommandLog {
+export class JetStreamCommandLog implements CommandLog, LogTail {
   private constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
@@ -79,6 +83,32 @@ export class JetStreamCommandLog implements CommandLog {
       await messages.close();
     }
     return out;
+  }
+
+  follow(ccId: string, afterSeq: number, deliver: (entry: LoggedEntry) => void, failed: (err: unknown) => void): () => void {
+    let following = true;
+    let close: (() => Promise<void>) | undefined;
+    void (async () => {
+      const consumer = await this.js.consumers.get(subjects.logStream, {
+        filterSubjects: subjects.log(ccId),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: afterSeq + 1,
+      });
+      const messages = await consumer.consume();
+      close = () => messages.close().then(() => undefined);
+      if (!following) return void (await close());
+      for await (const m of messages) {
+        if (!following) break;
+        deliver({ seq: m.seq, entry: codec.decode(m.data) });
+      }
+    })().catch((err: unknown) => {
+      if (following) failed(err);
+      following = false;
+    });
+    return () => {
+      following = false;
+      void close?.().catch(() => undefined);
+    };
   }
 
   async lastSeq(ccId: string): Promise<number> {

@@ -18,6 +18,9 @@
  *     property test checks after every step; `open` takes ownership (owner entry), replays, then
  *     goes live: timers still pending are re-armed for what remains, and legs whose phones were on
  *     the old owner (stand-ins) are hung up through the log;
+ *   - `replayMore` continues a replay from where it stopped (a hot standby's replica, standby.ts),
+ *     and `open` with such a replica replays only the entries after it; the live endpoints are
+ *     built only when the switch goes live, from the owner's options;
  *   - a log that cannot be written (NATS down) stores nothing and applies nothing: a command
  *     answers `ownerUnavailable` (retry), a timer's firing is tried again every TIMER_RETRY_MS,
  *     the switch stays the owner; only what was applied without being stored (an incoming call,
@@ -27,7 +30,7 @@
  *   - replay is silent: listeners added after `open` hear only what happens live.
  */
 import type { Result } from '../errors.js';
-import type { EndpointFact, EndpointHost, Endpoints, IncomingCall } from '../endpoints/port.js';
+import type { EndpointFact, EndpointHost, EndpointSelector, Endpoints, IncomingCall } from '../endpoints/port.js';
 import { selectorOf } from '../endpoints/port.js';
 import { CallModel } from '../switch/call-model.js';
 import type { SwitchOptions } from '../switch/call-model.js';
@@ -112,9 +115,15 @@ export class LoggedSwitch implements SwitchAccess {
   private live = false;
   /** endpoints that served an outside incoming call, by name, while it is applied */
   private arrivingBy: Endpoints | undefined;
+  /** the live endpoints, built by goLive (a replica built long before its takeover has none) */
+  private liveSelector: EndpointSelector | undefined;
+  private bindLive: (() => EndpointSelector) | undefined;
+  /** how many entries the takeover that made this switch live replayed (its owner entry included) */
+  replayedAtTakeover = 0;
 
   private constructor(
-    private readonly options: LoggedSwitchOptions,
+    /** replaced by the owner's options when a standby's replica takes over (`open` with a replica) */
+    private options: LoggedSwitchOptions,
     idSeed: string,
   ) {
     this.clock = new LogClock(options.clock, (n) => this.background('timer', this.timerDue(n)));
@@ -127,22 +136,23 @@ export class LoggedSwitch implements SwitchAccess {
       ...(options.userDataLimits ? { userDataLimits: options.userDataLimits } : {}),
       endpoints: (host, simulated) => {
         this.host = host;
-        tape = new EndpointTape(simulated, (f) => host.fact(f));
+        const taping = (tape = new EndpointTape(simulated, (f) => host.fact(f)));
         const outside = {
           fact: (f: EndpointFact) => this.background('fact', this.outsideFact(f)),
           incoming: (call: IncomingCall, by: Endpoints) => this.outsideIncoming(call, by),
           dial: (dn: string, destination: string) => this.outsideDial(dn, destination),
           timer: (ms: number, name: string, fn: () => void) =>
-            options.clock.setTimer(ms, () => {
+            this.options.clock.setTimer(ms, () => {
               try {
                 fn();
               } catch (err) {
-                (options.switchLog ?? silentLog).error({ err, timer: name }, 'endpoint timer failed');
+                (this.options.switchLog ?? silentLog).error({ err, timer: name }, 'endpoint timer failed');
               }
             }),
         };
-        const live = options.endpoints ? options.endpoints(tapedHost(host, tape, outside), simulated) : selectorOf(simulated);
-        return tape.selector(live);
+        // the live endpoints are the owner's: built when going live, from the options then in force
+        this.bindLive = () => (this.options.endpoints ? this.options.endpoints(tapedHost(host, taping, outside), simulated) : selectorOf(simulated));
+        return taping.selector({ select: (leg) => this.liveSelector!.select(leg), all: () => this.liveSelector!.all() });
       },
     });
     this.tape = tape!;
@@ -158,41 +168,65 @@ export class LoggedSwitch implements SwitchAccess {
     const genesis = entries[0]?.entry;
     if (!genesis || genesis.kind !== 'genesis') throw new Error(`the log of ${options.ccId} does not start with its genesis entry`);
     const s = new LoggedSwitch({ log: nullLog, node: '', ...options }, genesis.idSeed);
+    s.replayMore(entries);
+    return s;
+  }
+
+  /**
+   * Apply more entries in replay mode, after the last one applied (a standby following the log):
+   * each input's `observed` tapes must be among `entries` (they follow their input in the log).
+   * Throws, leaving the switch unusable, when the entries do not continue this replay: a sequence
+   * not after the last one, a tape for an input applied already, or a tape that does not match.
+   */
+  replayMore(entries: readonly LoggedEntry[]): void {
+    if (this.live) throw new Error(`the switch of ${this.options.ccId} is live: it replays nothing more`);
+    const before = this.lastSeq;
     const tapes = new Map<string, TapeItem[]>();
-    for (const { entry } of entries) if (entry.kind === 'observed') tapes.set(tapeKey(entry.of, entry.index), entry.tape);
+    for (const { entry } of entries) {
+      if (entry.kind !== 'observed') continue;
+      if (entry.of <= before) throw new Error(`replay diverged: a tape for entry ${entry.of}, which was applied already without it`);
+      tapes.set(tapeKey(entry.of, entry.index), entry.tape);
+    }
     for (const { seq, entry } of entries) {
+      if (seq <= this.lastSeq) throw new Error(`replay diverged: entry ${seq} does not come after ${this.lastSeq}`);
+      this.lastSeq = seq;
       if (entry.kind === 'observed') continue;
       const inputs = entry.kind === 'batch' ? entry.entries : [entry];
       inputs.forEach((input, i) => {
-        s.tape.play(tapes.get(tapeKey(seq, entry.kind === 'batch' ? i : undefined)));
-        s.applyEntry(jsonCopy(input));
-        s.tape.finish();
+        this.tape.play(tapes.get(tapeKey(seq, entry.kind === 'batch' ? i : undefined)));
+        this.applyEntry(jsonCopy(input));
+        this.tape.finish();
       });
-      s.lastAt = Math.max(s.lastAt, entry.at);
+      this.lastAt = Math.max(this.lastAt, entry.at);
     }
-    s.lastSeq = entries.length ? entries[entries.length - 1].seq : 0;
-    return s;
   }
 
   /**
    * Take ownership of the contact center: write the genesis entry when the log is empty, then an
    * owner entry after the last entry read (retried when someone else wrote meanwhile), replay
    * everything before it and go live.
+   * With `replica` (a standby's switch, replayed up to its `sequence`, never live, built with the
+   * same clock, switch log and audit check): only the entries after that sequence are read and
+   * replayed into it, and it goes live with `options`. A replica that does not continue (see
+   * replayMore) throws: the caller drops it and opens again without one (a full replay).
    */
-  static open(options: LoggedSwitchOptions, attempts = 5): Awaitable<LoggedSwitch> {
+  static open(options: LoggedSwitchOptions, attempts = 5, replica?: LoggedSwitch): Awaitable<LoggedSwitch> {
     const { log, ccId } = options;
     const at = () => options.clock.now();
+    const from = replica?.lastSeq ?? 0;
     const attempt = (left: number): Awaitable<LoggedSwitch> =>
-      then(log.read(ccId), (entries) => {
+      then(log.read(ccId, from), (entries) => {
         if (left <= 0) throw new Error(`could not take the log of ${ccId}: other writers kept appending`);
-        const last = entries.length ? entries[entries.length - 1].seq : 0;
-        if (!entries.length) {
+        const last = entries.length ? entries[entries.length - 1].seq : from;
+        if (!last) {
           return then(log.append(ccId, { kind: 'genesis', at: at(), idSeed: newIdSeed() }, 0), () => attempt(left - 1));
         }
-        const owner: LogEntry = { kind: 'owner', at: Math.max(at(), lastTime(entries)), node: options.node };
+        const owner: LogEntry = { kind: 'owner', at: Math.max(at(), lastTime(entries), replica?.lastAt ?? 0), node: options.node };
         return then(log.append(ccId, owner, last), (out) => {
           if (!out.ok) return attempt(left - 1);
-          const s = LoggedSwitch.replayLog([...entries, { seq: out.seq, entry: owner }], options);
+          const tail = [...entries, { seq: out.seq, entry: owner }];
+          const s = replica ? replica.adopt(options, tail) : LoggedSwitch.replayLog(tail, options);
+          s.replayedAtTakeover = tail.length;
           s.goLive();
           return s;
         });
@@ -200,7 +234,15 @@ export class LoggedSwitch implements SwitchAccess {
     return attempt(attempts);
   }
 
+  /** a replica becomes the owner's switch: the owner's options, then the tail of the log */
+  private adopt(options: LoggedSwitchOptions, tail: readonly LoggedEntry[]): this {
+    this.options = options;
+    this.replayMore(tail);
+    return this;
+  }
+
   private goLive(): void {
+    this.liveSelector = this.bindLive!();
     this.live = true;
     this.tape.goLive();
     this.clock.goLive();

@@ -11,48 +11,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { selectorOf } from '../../../src/endpoints/port.js';
-import type { EndpointHost } from '../../../src/endpoints/port.js';
 import { LoggedSwitch } from '../../../src/cluster/logged-switch.js';
-import type { LoggedSwitchOptions } from '../../../src/cluster/logged-switch.js';
 import { MemoryCommandLog } from '../../../src/cluster/memory-log.js';
 import { VirtualClock } from '../../../src/switch/clock.js';
-import type { SwitchOptions } from '../../../src/switch/call-model.js';
-import { FakePhones, intent, step } from '../../helpers/switch-contract.js';
-import { AGENTS, SUPERVISORS, defaultSettings } from '../../helpers/switch-harness.js';
-import { ccTopology, stateOf, syncPort } from './logged-helpers.js';
+import { intent, step } from '../../helpers/switch-contract.js';
+import { defaultSettings } from '../../helpers/switch-harness.js';
+import { ccTopology, configuredOwner, fakePhones, stateOf, syncPort } from './logged-helpers.js';
+import type { LiveEndpoints } from './logged-helpers.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 const RUNS = Number(process.env.FC_RUNS ?? 30);
 const CC = 'cc1';
 
-type Endpoints = SwitchOptions['endpoints'];
-const fakePhones: Endpoints = (host: EndpointHost, simulated) => selectorOf(simulated, [{ endpoints: new FakePhones(host), serves: (leg) => leg.kind === 'Extension' }]);
+type Endpoints = LiveEndpoints;
 
 function property(endpoints: Endpoints | undefined): void {
   fc.assert(
     fc.property(fc.array(intent, { minLength: 10, maxLength: 80, size: 'max' }), fc.boolean(), (intents, autoAnswer) => {
-      const clock = new VirtualClock();
-      const log = new MemoryCommandLog();
-      const errors: unknown[] = [];
-      const options: LoggedSwitchOptions = {
-        ccId: CC,
-        node: 'n1',
-        log,
-        clock,
-        switchLog: { error: (o) => errors.push(o) },
-        ...(endpoints ? { endpoints } : {}),
-      };
-      const live = LoggedSwitch.open(options);
-      assert.ok(live instanceof LoggedSwitch, 'over the in-memory log the switch opens synchronously');
-      const sw = syncPort(live);
-      sw.configure(ccTopology(CC, defaultSettings({ wrapUpTime: 0, externalAnswerDelayMs: 500, supervision: { intrusion: true, autoAnswer, maxSupervisorsPerAgent: 2, notifyAgent: 'always' } })));
-      for (const dn of AGENTS) {
-        sw.login(dn, { userId: 'u' + dn, isAgent: true });
-        sw.setAgentState(dn, { state: 'Ready' });
-        clock.advance(1000);
-      }
-      for (const s of SUPERVISORS) sw.login(s, { userId: 'u' + s, isAgent: false });
+      const { clock, log, errors, options, live, sw } = configuredOwner(CC, endpoints, autoAnswer);
       const known = new Set<string>();
       const replayed = () => LoggedSwitch.replayLog(log.read(CC), { ccId: CC, clock, ...(endpoints ? { endpoints } : {}) });
       for (const [n, i] of intents.entries()) {

@@ -30,13 +30,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { CallModel } from '../../src/switch/call-model.js';
 import { VirtualClock, countingIds } from '../../src/switch/clock.js';
-import { connectWebSocket } from '../bayeux-client.js';
-import type { BenchClient, Delivery } from '../bayeux-client.js';
+import { HttpConnection, HttpPool, connectBayeuxWebSocket, countDeliveries, deliveriesWith, inParallel } from '../load-kit.js';
+import type { RawBayeuxClient } from '../load-kit.js';
 
 const AGENTS = Number(process.env.BENCH_ROUTING_AGENTS ?? 5000);
 const WAITING = Number(process.env.BENCH_ROUTING_WAITING ?? 10000);
@@ -47,6 +46,8 @@ const RATES = (process.env.BENCH_ROUTING_RATES ?? '250,500,750,1000,1250,1500,20
 const PHASES = new Set((process.env.BENCH_ROUTING_PHASES ?? 'm,a,b,c').split(','));
 /** how many agents of (b) are made Ready one at a time, each checked to ring with the oldest call */
 const EXACT_SWEEP = Number(process.env.BENCH_ROUTING_EXACT_SWEEP ?? 1000);
+/** how many of (b)'s arrivals are in flight at once on its one pipelined connection */
+const BACKLOG_PIPELINE = Number(process.env.BENCH_ROUTING_PIPELINE ?? 128);
 /** the overload of (c) when (a) is not run */
 const GIVEN_CAPACITY = Number(process.env.BENCH_ROUTING_CAPACITY ?? 0);
 /** how long a phase may take to drain (all its calls released, all notifications received) */
@@ -62,49 +63,34 @@ const agentAuth = Array.from({ length: AGENTS }, (_, i) => basic(agentName(i)));
 const customerOf = (seq: number) => `+1555${String(seq).padStart(7, '0')}`;
 const seqOf = (ani: string) => Number(ani.slice(5));
 
-// ---------------------------------------------------------------- HTTP (arrivals and agents on separate pools)
+// ---------------------------------------------------------------- HTTP (lean: raw keep-alive connections, bench/load-kit.ts)
 
-const arrivalPool = new http.Agent({ keepAlive: true, maxSockets: 8 });
-const agentPool = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function post(base: string, path: string, auth: string, body: unknown, pool: http.Agent): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(path, base);
-    const data = JSON.stringify(body);
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: pool, headers: { Authorization: auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const json = JSON.parse(Buffer.concat(chunks).toString() || '{}');
-          if (json.statusCode !== 0) reject(new Error(`POST ${path} -> HTTP ${res.statusCode} ${JSON.stringify(json)}`));
-          else resolve(json);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+/** a POST whose answer must be GWS statusCode 0; the answer's JSON */
+async function post(via: HttpPool | HttpConnection, path: string, auth: string, body: unknown): Promise<any> {
+  const answer = await via.request('POST', path, auth, JSON.stringify(body));
+  const json = JSON.parse(answer.body || '{}');
+  if (json.statusCode !== 0) throw new Error(`POST ${path} -> HTTP ${answer.status} ${answer.body}`);
+  return json;
 }
 
-function get(base: string, path: string, auth: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(new URL(path, base), { agent: agentPool, headers: { Authorization: auth } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-  });
+/** the generator's connections: arrivals (open loop), the agents' commands, and the in-order backlog's one */
+interface Wire {
+  arrivals: HttpPool;
+  agents: HttpPool;
+  /** one connection, requests pipelined: the server takes them in the order they were sent */
+  ordered: HttpConnection;
 }
 
-/** run fn for 0..n-1 with at most `width` in flight */
-async function inParallel(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, n) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+function openWire(base: string): Wire {
+  const u = new URL(base);
+  // open-loop arrivals as a trunk with 8 calls being set up at a time (the rest wait in the generator)
+  return { arrivals: new HttpPool(base, 8, 1), agents: new HttpPool(base, 64), ordered: new HttpConnection(u.hostname, Number(u.port)) };
+}
+
+function closeWire(w: Wire): void {
+  w.arrivals.close();
+  w.agents.close();
+  w.ordered.close();
 }
 
 // ---------------------------------------------------------------- measurements
@@ -124,12 +110,22 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function metric(base: string, name: string): Promise<number> {
-  const { text } = await get(base, '/metrics', ADMIN);
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+/** the sums of the named counters in one /metrics scrape */
+async function metrics<K extends string>(via: HttpPool, names: readonly K[]): Promise<Record<K, number>> {
+  const { body } = await via.request('GET', '/metrics', ADMIN);
+  const sums = Object.fromEntries(names.map((n) => [n, 0])) as Record<K, number>;
+  for (const line of body.split('\n')) for (const n of names) if (line.startsWith(n)) sums[n] += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sums;
 }
+const DELIVERED = 'switchboard_notifications_delivered_total';
+const DROPPED = 'switchboard_notifications_dropped_total';
+const NOTIFICATION_COUNTERS = [DELIVERED, DROPPED] as const;
+
+/** CPU seconds this process (the load generator) has used */
+const generatorCpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** resolves when cond() holds, polled on the event loop; rejects loudly at the deadline */
 function until(cond: () => boolean, ms: number, what: string): Promise<void> {
@@ -163,6 +159,8 @@ interface CallRecord {
   released?: number;
 }
 
+const CALL_MESSAGE = '"CallStateChangeMessage"';
+
 /** What every agent does with its notifications; `answering` off = calls ring and wait. */
 class Floor {
   readonly calls: CallRecord[] = [];
@@ -172,8 +170,8 @@ class Floor {
   errors: string[] = [];
   private readonly ringingAt = new Map<number, number>();
 
-  constructor(private readonly base: string, clients: BenchClient[]) {
-    clients.forEach((c, i) => (c.onEvent = (m) => this.onEvent(i, m)));
+  constructor(private readonly agents: HttpPool, clients: RawBayeuxClient[]) {
+    clients.forEach((c, i) => (c.onFrame = (frame) => this.onFrame(i, frame)));
   }
 
   arrive(seq: number): CallRecord {
@@ -195,11 +193,16 @@ class Floor {
   answer(i: number, seq: number): void {
     const rec = this.calls[seq];
     rec.answerSent = performance.now();
-    post(this.base, `/api/v2/me/calls/${rec.uuid}`, agentAuth[i], { operationName: 'Answer' }, agentPool).catch((e) => this.errors.push(String(e)));
+    post(this.agents, `/api/v2/me/calls/${rec.uuid}`, agentAuth[i], { operationName: 'Answer' }).catch((e) => this.errors.push(String(e)));
   }
 
-  private onEvent(i: number, m: Delivery): void {
-    this.received++;
+  /** every delivery is counted; only the call messages are parsed (the device messages are not needed) */
+  private onFrame(i: number, frame: string): void {
+    this.received += countDeliveries(frame);
+    for (const m of deliveriesWith(frame, CALL_MESSAGE)) this.onCallMessage(i, m);
+  }
+
+  private onCallMessage(i: number, m: { data?: any }): void {
     const call = m.data?.call;
     if (m.data?.messageType !== 'CallStateChangeMessage' || !call?.ani) return;
     const seq = seqOf(call.ani);
@@ -215,7 +218,7 @@ class Floor {
     } else if (call.state === 'Established' && rec.established === undefined) {
       rec.established = now;
       this.ringingAt.delete(i);
-      post(this.base, `/api/v2/me/calls/${call.id}`, agentAuth[i], { operationName: 'Hangup' }, agentPool).catch((e) => this.errors.push(String(e)));
+      post(this.agents, `/api/v2/me/calls/${call.id}`, agentAuth[i], { operationName: 'Hangup' }).catch((e) => this.errors.push(String(e)));
     } else if (call.state === 'Released' && rec.released === undefined) {
       rec.released = now;
       this.completed++;
@@ -225,6 +228,15 @@ class Floor {
 
 // ---------------------------------------------------------------- phases
 
+/** CPU seconds of both processes and the notification counts, at one moment */
+interface Counters {
+  cpu: number;
+  generatorCpu: number;
+  delivered: number;
+  received: number;
+  dropped: number;
+}
+
 interface Phase {
   name: string;
   completed: number;
@@ -233,6 +245,7 @@ interface Phase {
   ring: number[];
   answer: number[];
   cpuPerCall: number;
+  generatorCpuPerCall: number;
   delivered: number;
   received: number;
   dropped: number;
@@ -240,12 +253,12 @@ interface Phase {
 
 class Bench {
   private seq = 0;
-  constructor(private readonly base: string, private readonly server: ChildProcess, readonly floor: Floor) {}
+  constructor(private readonly wire: Wire, private readonly server: ChildProcess, readonly floor: Floor) {}
 
   private arrival(): void {
     const seq = this.seq++;
     this.floor.arrive(seq);
-    post(this.base, '/sim/v1/calls', ADMIN, { from: customerOf(seq), to: ROUTING_POINT }, arrivalPool).catch((e) => this.floor.errors.push(String(e)));
+    post(this.wire.arrivals, '/sim/v1/calls', ADMIN, { from: customerOf(seq), to: ROUTING_POINT }).catch((e) => this.floor.errors.push(String(e)));
   }
 
   /** Offer `rate` calls/s for `seconds` (open loop: arrivals do not wait for completions), then drain. */
@@ -283,25 +296,26 @@ class Bench {
     return this.phaseResult(name, first, inWindow, windowSeconds, perSecond, before);
   }
 
-  private async counters(): Promise<{ cpu: number; delivered: number; received: number; dropped: number }> {
-    return {
-      cpu: cpuSeconds(this.server.pid!),
-      delivered: await metric(this.base, 'switchboard_notifications_delivered_total'),
-      received: this.floor.received,
-      dropped: await metric(this.base, 'switchboard_notifications_dropped_total'),
-    };
+  async counters(): Promise<Counters> {
+    const server = await metrics(this.wire.agents, NOTIFICATION_COUNTERS);
+    return { cpu: cpuSeconds(this.server.pid!), generatorCpu: generatorCpuSeconds(), delivered: server[DELIVERED], received: this.floor.received, dropped: server[DROPPED] };
   }
 
-  private async phaseResult(name: string, first: number, completed: number, seconds: number, perSecond: number[], before: { cpu: number; delivered: number; received: number; dropped: number }): Promise<Phase> {
-    // every notification the server handed out must reach its client
-    const delivered = (await metric(this.base, 'switchboard_notifications_delivered_total')) - before.delivered;
-    await until(() => this.floor.received - before.received >= delivered, DRAIN_MS, `${name}: ${delivered} notifications received`).catch(() => undefined);
+  /** waits until every notification the server handed out since `before` was received (or the drain bound), then counts */
+  async settled(name: string, before: Counters): Promise<Counters> {
+    const { [DELIVERED]: delivered } = await metrics(this.wire.agents, NOTIFICATION_COUNTERS);
+    await until(() => this.floor.received - before.received >= delivered - before.delivered, DRAIN_MS, `${name}: ${delivered - before.delivered} notifications received`).catch(() => undefined);
     const after = await this.counters();
+    checkDelivery(name, after.delivered - before.delivered, after.received - before.received, after.dropped - before.dropped);
+    return after;
+  }
+
+  private async phaseResult(name: string, first: number, completed: number, seconds: number, perSecond: number[], before: Counters): Promise<Phase> {
+    const after = await this.settled(name, before);
     const calls = this.floor.calls.slice(first, this.seq);
     const ring = calls.filter((c) => c.ringing !== undefined).map((c) => c.ringing! - c.arrival);
     const answer = calls.filter((c) => c.established !== undefined && c.answerSent !== undefined).map((c) => c.established! - c.answerSent!);
-    const all = calls.filter((c) => c.released !== undefined).length;
-    checkDelivery(name, after.delivered - before.delivered, after.received - before.received, after.dropped - before.dropped);
+    const all = Math.max(1, calls.filter((c) => c.released !== undefined).length);
     return {
       name,
       completed,
@@ -309,7 +323,8 @@ class Bench {
       perSecond,
       ring,
       answer,
-      cpuPerCall: ((after.cpu - before.cpu) * 1000) / Math.max(1, all),
+      cpuPerCall: ((after.cpu - before.cpu) * 1000) / all,
+      generatorCpuPerCall: ((after.generatorCpu - before.generatorCpu) * 1000) / all,
       delivered: after.delivered - before.delivered,
       received: after.received - before.received,
       dropped: after.dropped - before.dropped,
@@ -320,7 +335,7 @@ class Bench {
   async backlog(clients: number): Promise<string[]> {
     const floor = this.floor;
     const before = await this.counters();
-    await inParallel(AGENTS, 64, (i) => post(this.base, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'NotReady' }, agentPool));
+    await inParallel(AGENTS, 64, (i) => post(this.wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'NotReady' }));
     floor.answering = false;
     floor.forgetRinging();
     // server CPU ms since the last call (each row prints as soon as it is measured: a bounded run shows how far it got)
@@ -333,19 +348,21 @@ class Bench {
     };
     const first = this.seq;
     const enqueueStart = performance.now();
-    for (let k = 0; k < WAITING; k++) {
+    // pipelined on one connection: the server takes the requests in the order they were written, so
+    // arrival rank = the order the calls join the queue, with BACKLOG_PIPELINE of them in flight
+    await inParallel(WAITING, BACKLOG_PIPELINE, () => {
       const seq = this.seq++;
       floor.arrive(seq);
-      await post(this.base, '/sim/v1/calls', ADMIN, { from: customerOf(seq), to: ROUTING_POINT }, arrivalPool);
-    }
+      return post(this.wire.ordered, '/sim/v1/calls', ADMIN, { from: customerOf(seq), to: ROUTING_POINT });
+    });
     const enqueueSeconds = (performance.now() - enqueueStart) / 1000;
-    console.log(`| ${WAITING} calls queued at ${ROUTING_POINT}, one at a time (every agent NotReady) | ${f1(WAITING / enqueueSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
+    console.log(`| ${WAITING} calls queued at ${ROUTING_POINT}, pipelined on one connection (${BACKLOG_PIPELINE} in flight; every agent NotReady) | ${f1(WAITING / enqueueSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
     // the first agents, made Ready one at a time, must each get the oldest waiting call
     const sweep = Math.min(AGENTS, WAITING, EXACT_SWEEP);
     let outOfOrder = 0;
     const sweepStart = performance.now();
     for (let i = 0; i < sweep; i++) {
-      await post(this.base, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' }, agentPool);
+      await post(this.wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' });
       await until(() => floor.ringingCallOf(i) !== undefined, 10_000, `agent ${i} ringing`);
       if (floor.ringingCallOf(i) !== first + i) outOfOrder++;
     }
@@ -356,7 +373,7 @@ class Bench {
     floor.answering = true;
     const serveStart = performance.now();
     for (let i = 0; i < sweep; i++) floor.answer(i, floor.ringingCallOf(i)!);
-    await inParallel(AGENTS - sweep, 64, (k) => post(this.base, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }, agentPool));
+    await inParallel(AGENTS - sweep, 64, (k) => post(this.wire.agents, '/api/v2/me/channels/voice', agentAuth[sweep + k], { operationName: 'Ready' }));
     await until(() => floor.completed - completedBefore >= WAITING || floor.errors.length > 0, DRAIN_MS * 2, `all ${WAITING} waiting calls served`);
     const serveSeconds = (performance.now() - serveStart) / 1000;
     console.log(`| all ${WAITING} served (answer, hang up, next call; the other ${AGENTS - sweep} agents made Ready meanwhile) | ${f1(WAITING / serveSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
@@ -365,11 +382,8 @@ class Bench {
     const byRing = [...rest].sort((a, b) => a.ringing! - b.ringing!);
     let displacement = 0;
     byRing.forEach((c, rank) => (displacement = Math.max(displacement, Math.abs(c.seq - (first + sweep) - rank))));
-    const delivered = (await metric(this.base, 'switchboard_notifications_delivered_total')) - before.delivered;
-    await until(() => floor.received - before.received >= delivered, DRAIN_MS, `backlog: ${delivered} notifications received`).catch(() => undefined);
-    const received = floor.received - before.received;
-    const dropped = (await metric(this.base, 'switchboard_notifications_dropped_total')) - before.dropped;
-    checkDelivery('backlog', delivered, received, dropped);
+    const after = await this.settled('backlog', before);
+    const [delivered, received, dropped] = [after.delivered - before.delivered, after.received - before.received, after.dropped - before.dropped];
     return [
       `| last ${rest.length} calls: largest distance between arrival rank and Ringing rank (${clients} websockets deliver concurrently) | ${displacement} |`,
       `| notifications handed out / received / dropped | ${delivered} / ${received} / ${dropped} |`,
@@ -380,10 +394,10 @@ class Bench {
 
 function phaseRow(p: Phase, offered: number): string {
   const steady = p.perSecond.slice(1);
-  return `| ${p.name} | ${offered} | ${f1(p.completed / p.seconds)} | ${steady.length ? Math.min(...steady) : 'n/a'} | ${f2(pct(p.ring, 50))} | ${f2(pct(p.ring, 99))} | ${f2(pct(p.answer, 50))} | ${f2(pct(p.answer, 99))} | ${f2(p.cpuPerCall)} | ${p.delivered} / ${p.received} / ${p.dropped} |`;
+  return `| ${p.name} | ${offered} | ${f1(p.completed / p.seconds)} | ${steady.length ? Math.min(...steady) : 'n/a'} | ${f2(pct(p.ring, 50))} | ${f2(pct(p.ring, 99))} | ${f2(pct(p.answer, 50))} | ${f2(pct(p.answer, 99))} | ${f2(p.cpuPerCall)} | ${f2(p.generatorCpuPerCall)} | ${p.delivered} / ${p.received} / ${p.dropped} |`;
 }
 const PHASE_HEADER =
-  '| run | offered/s | completed/s | worst second | ring p50 ms | ring p99 ms | answer p50 ms | answer p99 ms | server CPU ms/call | notifications out / in / dropped |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|';
+  '| run | offered/s | completed/s | worst second | ring p50 ms | ring p99 ms | answer p50 ms | answer p99 ms | server CPU ms/call | generator CPU ms/call | notifications out / in / dropped |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
 
 // ---------------------------------------------------------------- main
 
@@ -486,15 +500,16 @@ async function main(): Promise<void> {
   if (!['a', 'b', 'c'].some((p) => PHASES.has(p))) return;
   console.log(`starting a server with ${AGENTS} agents...`);
   const { base, child } = await startServer();
+  const wire = openWire(base);
   try {
-    await inParallel(AGENTS, 32, (i) => post(base, '/api/v2/me', agentAuth[i], { operationName: 'StartContactCenterSession', channels: ['voice'] }, agentPool));
-    const clients: BenchClient[] = new Array(AGENTS);
+    await inParallel(AGENTS, 32, (i) => post(wire.agents, '/api/v2/me', agentAuth[i], { operationName: 'StartContactCenterSession', channels: ['voice'] }));
+    const clients: RawBayeuxClient[] = new Array(AGENTS);
     await inParallel(AGENTS, 32, async (i) => {
-      clients[i] = await connectWebSocket(base, agentAuth[i]);
+      clients[i] = await connectBayeuxWebSocket(base, agentAuth[i]);
     });
-    await inParallel(AGENTS, 32, (i) => post(base, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' }, agentPool));
-    const floor = new Floor(base, clients);
-    const bench = new Bench(base, child, floor);
+    await inParallel(AGENTS, 32, (i) => post(wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' }));
+    const floor = new Floor(wire.agents, clients);
+    const bench = new Bench(wire, child, floor);
 
     let capacity = GIVEN_CAPACITY;
     if (PHASES.has('a')) {
@@ -530,11 +545,10 @@ async function main(): Promise<void> {
     }
     if (deliveryProblems.length) throw new Error(`notifications lost: ${deliveryProblems.join('; ')}`);
     if (floor.errors.length) throw new Error(`${floor.errors.length} requests failed; first: ${floor.errors[0]}`);
-    await Promise.all(clients.map((c) => c.close()));
+    for (const c of clients) c.close();
   } finally {
     child.kill('SIGTERM');
-    arrivalPool.destroy();
-    agentPool.destroy();
+    closeWire(wire);
   }
 }
 

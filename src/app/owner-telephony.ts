@@ -31,6 +31,8 @@ export const BIND_RETRY_MS = 300;
 
 /** the log line of a node that bound its contact center's SIP address (tests wait for it) */
 export const SIP_BOUND = 'SIP: this node serves the contact center\'s SIP address';
+/** the start of the log line of a new owner that finds the SIP address held (it retries) */
+export const SIP_HELD = 'SIP: the SIP address is held';
 /** the log line after the previous owner's dialogs were sent their BYE */
 export const SIP_DIALOGS_ENDED = 'SIP: the previous owner\'s dialogs were ended';
 
@@ -173,7 +175,7 @@ export class OwnerTelephony {
         break;
       } catch (error) {
         if (!(error instanceof SipBindError)) throw error;
-        if (attempts === 1) log('info', `SIP: the SIP address is held (by the previous owner?): retrying every ${retryMs} ms`, { ccId, error: error.message });
+        if (attempts === 1) log('info', `${SIP_HELD} (by the previous owner?): retrying every ${retryMs} ms`, { ccId, error: error.message });
         await new Promise((resolve) => setTimeout(resolve, retryMs));
       }
     }

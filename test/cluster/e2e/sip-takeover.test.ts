@@ -18,8 +18,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoContactCenter } from '../../../src/config/demo.js';
-import { SIP_BOUND, SIP_DIALOGS_ENDED } from '../../../src/app/owner-telephony.js';
-import { OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
+import { SIP_BOUND, SIP_DIALOGS_ENDED, SIP_HELD } from '../../../src/app/owner-telephony.js';
+import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { PhoneSet, freePortBlock, haveBaresip, type BaresipPhone } from '../../helpers/baresip.js';
 import { describeResults, hearingAll, type Listening } from '../../helpers/baresip-hearing.js';
 import { readWav } from '../../helpers/wav.js';
@@ -81,47 +81,92 @@ function checkHearing(phones: { a: BaresipPhone; b: BaresipPhone }, index: numbe
   return table;
 }
 
-test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, releases them in GWS, and the new owner carries the registrations', { timeout: 240_000 }, async () => {
-  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
+interface SipCluster {
+  cluster: Cluster;
+  sipPort: number;
+  owner: NodeProcess;
+  survivor: NodeProcess;
+  phones: { a: BaresipPhone; b: BaresipPhone };
+  users: { a: UserHandle; b: UserHandle };
+  e: ClusterE2E;
+}
+
+/**
+ * Two nodes sharing one SIP address, the owner bound (the other not), both phones registered, both
+ * agents logged in (Ready) with REST and CometD through the node that is not the owner.
+ */
+async function startSipCluster(phoneSet: PhoneSet, keep: { cluster?: Cluster; e?: ClusterE2E }): Promise<SipCluster> {
   const sipPort = await freePortBlock(1);
   const rtpFirst = await freePortBlock(24);
   const demo = demoContactCenter();
   const perCall = { ...demo, settings: { ...demo.settings, sip: { ...demo.settings.sip!, agentPhoneMode: 'perCall' as const } } };
+  const cluster = await startCluster({
+    nodes: 2,
+    env: { SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_SIP_HOST: '127.0.0.1', SWITCHBOARD_RTP_PORTS: `${rtpFirst}-${rtpFirst + 23}`, SWITCHBOARD_MEDIA_WORKERS: '1' },
+    // baresip 1.0 refuses SHA-256 digest challenges: MD5 only
+    config: { server: { sip: { digestAlgorithms: ['MD5'] } }, contactCenters: [perCall] },
+  });
+  keep.cluster = cluster;
+  const owner = cluster.owner();
+  assert.ok(owner, 'a node owns the contact center');
+  const survivor = cluster.nodes.find((n) => n !== owner) as NodeProcess;
+  await owner.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the owner to bind the SIP address');
+  assert.equal(survivor.logs.filter((l) => l.msg === SIP_BOUND).length, 0, 'a node that does not own the contact center binds no SIP');
+
+  const registrar = { port: sipPort, password: 'demo' };
+  const [a, b] = await Promise.all([
+    phoneSet.start({ name: AGENT1.user, user: AGENT1.dn, toneHz: AGENT1.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
+    phoneSet.start({ name: AGENT2.user, user: AGENT2.dn, toneHz: AGENT2.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
+  ]);
+  await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+  const e = new ClusterE2E(survivor, () => survivor);
+  keep.e = e;
+  const users = { a: await e.user(AGENT1.user, { ready: true }), b: await e.user(AGENT2.user, { ready: true }) };
+  return { cluster, sipPort, owner, survivor, phones: { a, b }, users, e };
+}
+
+/** both agents get EventReleased of `call` */
+function releasesOf(users: SipCluster['users'], call: string): Promise<unknown> {
+  const released = (user: UserHandle) =>
+    user.client.events.next((d) => isCall(call)(d) && d.data.call.state === 'Released', EVENT_TIMEOUT_MS, `${user.name}: EventReleased of the first call`);
+  return Promise.all([released(users.a), released(users.b)]);
+}
+
+/** neither agent has a call in GET /api/v2/me/calls */
+async function noCallsLeft({ e, users }: SipCluster): Promise<void> {
+  for (const user of [users.a, users.b]) {
+    const calls = await e.fetchJson('GET', '/api/v2/me/calls', user.auth);
+    assert.equal(calls.json.statusCode, 0, JSON.stringify(calls.json));
+    assert.deepEqual(calls.json.uris, [], `${user.name} has no call after the takeover: ${JSON.stringify(calls.json)}`);
+  }
+}
+
+/** a second call through the new owner (no REGISTER since the first), with audio both ways, then both recordings checked */
+async function secondCallAndHearing({ phones, users, sipPort }: SipCluster, phoneSet: PhoneSet, firstWindow: { startedAt: number; endedAt: number }): Promise<void> {
+  const { a, b } = phones;
+  const registersBefore = [a, b].map((p) => p.events.filter((ev) => ev.type === 'REGISTER_OK').length);
+  await phoneCall(phones, users, sipPort, 1);
+  const secondWindow = await audioWindow();
+  const hangup = a.hangup();
+  await Promise.all([hangup, a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+  await phoneSet.stopAll();
+  console.log(checkHearing(phones, 0, firstWindow));
+  console.log(checkHearing(phones, 1, secondWindow));
+  assert.deepEqual(registersBefore, [1, 1], 'each phone registered once, before the takeover: the new owner rang 5002 from the registration in the store');
+}
+
+test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, releases them in GWS, and the new owner carries the registrations', { timeout: 240_000 }, async () => {
+  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
   const phoneSet = new PhoneSet();
-  let cluster: Cluster | undefined;
-  let e: ClusterE2E | undefined;
+  const keep: { cluster?: Cluster; e?: ClusterE2E } = {};
   try {
-    cluster = await startCluster({
-      nodes: 2,
-      env: { SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_SIP_HOST: '127.0.0.1', SWITCHBOARD_RTP_PORTS: `${rtpFirst}-${rtpFirst + 23}`, SWITCHBOARD_MEDIA_WORKERS: '1' },
-      // baresip 1.0 refuses SHA-256 digest challenges: MD5 only
-      config: { server: { sip: { digestAlgorithms: ['MD5'] } }, contactCenters: [perCall] },
-    });
-    const owner = cluster.owner();
-    assert.ok(owner, 'a node owns the contact center');
-    const survivor = cluster.nodes.find((n) => n !== owner) as NodeProcess;
-    await owner.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the owner to bind the SIP address');
-    assert.equal(survivor.logs.filter((l) => l.msg === SIP_BOUND).length, 0, 'a node that does not own the contact center binds no SIP');
-
-    const registrar = { port: sipPort, password: 'demo' };
-    const [a, b] = await Promise.all([
-      phoneSet.start({ name: AGENT1.user, user: AGENT1.dn, toneHz: AGENT1.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
-      phoneSet.start({ name: AGENT2.user, user: AGENT2.dn, toneHz: AGENT2.toneHz, codec: 'PCMU', registrar, autoAnswer: true }),
-    ]);
-    const phones = { a, b };
-    await Promise.all([a.waitRegistered(), b.waitRegistered()]);
-
-    // REST and CometD through the node that survives
-    e = new ClusterE2E(survivor, () => survivor);
-    const users = { a: await e.user(AGENT1.user, { ready: true }), b: await e.user(AGENT2.user, { ready: true }) };
-
-    const first = await phoneCall(phones, users, sipPort, 0);
+    const world = await startSipCluster(phoneSet, keep);
+    const { owner, survivor, phones, users } = world;
+    const first = await phoneCall(phones, users, world.sipPort, 0);
     const firstWindow = await audioWindow();
 
     // the owner dies: the survivor takes the lease, binds SIP, BYEs the dead owner's dialogs
-    const released = (user: UserHandle) =>
-      user.client.events.next((d) => isCall(first)(d) && d.data.call.state === 'Released', EVENT_TIMEOUT_MS, `${user.name}: EventReleased of the first call`);
-    const releases = Promise.all([released(users.a), released(users.b)]);
+    const releases = releasesOf(users, first);
     const killedAt = Date.now();
     owner.signal('SIGKILL');
     const owns = await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= killedAt - 1000, TAKEOVER_LIMIT_MS + 2000, 'the survivor to own the contact center');
@@ -130,31 +175,52 @@ test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, r
     assert.ok(takeoverMs <= TAKEOVER_LIMIT_MS, `the survivor owns the contact center within ${TAKEOVER_LIMIT_MS} ms (took ${takeoverMs})`);
     const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the survivor to bind the SIP address');
     const ended = await survivor.waitForLog((l) => l.msg === SIP_DIALOGS_ENDED, EVENT_TIMEOUT_MS, "the survivor to BYE the dead owner's dialogs");
-    console.log(`SIP bound ${Number(bound.time) - killedAt} ms after kill -9; BYEs answered ${Number(ended.time) - killedAt} ms after: ${JSON.stringify(ended.dialogs)}`);
+    console.log(`SIP bound ${Number(bound.time) - killedAt} ms after kill -9 (attempt ${String(bound.attempts)}); BYEs answered ${Number(ended.time) - killedAt} ms after: ${JSON.stringify(ended.dialogs)}`);
     const byes = ended.dialogs as Array<{ party: string; status?: number }>;
     assert.deepEqual(byes.map((d) => d.party).sort(), [AGENT1.dn, AGENT2.dn], 'a BYE for the dialog of each phone');
     assert.ok(byes.every((d) => d.status === 200), `each phone answers its BYE with 200: ${JSON.stringify(byes)}`);
-    await Promise.all([a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await Promise.all([phones.a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), phones.b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
     await releases;
-    for (const user of [users.a, users.b]) {
-      const calls = await e.fetchJson('GET', '/api/v2/me/calls', user.auth);
-      assert.equal(calls.json.statusCode, 0, JSON.stringify(calls.json));
-      assert.deepEqual(calls.json.calls ?? calls.json.uris ?? [], [], `${user.name} has no call after the takeover: ${JSON.stringify(calls.json)}`);
-    }
-
-    // a new call through the new owner, from the registrations it read from the store
-    const registersBefore = [a, b].map((p) => p.events.filter((ev) => ev.type === 'REGISTER_OK').length);
-    await phoneCall(phones, users, sipPort, 1);
-    const secondWindow = await audioWindow();
-    const hangup = a.hangup();
-    await Promise.all([hangup, a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
-    await phoneSet.stopAll();
-    console.log(checkHearing(phones, 0, firstWindow));
-    console.log(checkHearing(phones, 1, secondWindow));
-    assert.deepEqual(registersBefore, [1, 1], 'each phone registered once, before the takeover: the new owner rang 5002 from the registration in the store');
+    await noCallsLeft(world);
+    await secondCallAndHearing(world, phoneSet, firstWindow);
   } finally {
     await phoneSet.dispose();
-    await e?.close();
-    await cluster?.stop();
+    await keep.e?.close();
+    await keep.cluster?.stop();
+  }
+});
+
+test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new owner binds it once the resumed one gives up', { timeout: 240_000 }, async () => {
+  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
+  const phoneSet = new PhoneSet();
+  const keep: { cluster?: Cluster; e?: ClusterE2E } = {};
+  try {
+    const world = await startSipCluster(phoneSet, keep);
+    const { owner, survivor, phones, users } = world;
+    const first = await phoneCall(phones, users, world.sipPort, 0);
+    const firstWindow = await audioWindow();
+
+    const releases = releasesOf(users, first);
+    const stoppedAt = Date.now();
+    owner.signal('SIGSTOP');
+    await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= stoppedAt, TAKEOVER_LIMIT_MS + 2000, 'the survivor to own the contact center');
+    // the paused owner still holds the SIP address: the new owner keeps trying
+    await survivor.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith(SIP_HELD), EVENT_TIMEOUT_MS, 'the survivor to find the SIP address held');
+    await releases;
+    assert.equal(survivor.logs.filter((l) => l.msg === SIP_BOUND).length, 0, 'the new owner cannot bind while the paused owner holds the address');
+    const resumedAt = Date.now();
+    owner.signal('SIGCONT');
+    // the resumed owner gives the contact center up and closes its SIP (its own BYEs end the phones' call)
+    await owner.waitForLog((l) => l.msg === LOST && Number(l.time) >= resumedAt, EVENT_TIMEOUT_MS, 'the resumed owner to give the contact center up');
+    const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the new owner to bind the SIP address');
+    console.log(`SIGSTOP: the new owner bound SIP ${Number(bound.time) - resumedAt} ms after SIGCONT, attempt ${String(bound.attempts)}`);
+    assert.ok(Number(bound.attempts) > 1, 'the bind was retried');
+    await Promise.all([phones.a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), phones.b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await noCallsLeft(world);
+    await secondCallAndHearing(world, phoneSet, firstWindow);
+  } finally {
+    await phoneSet.dispose();
+    await keep.e?.close();
+    await keep.cluster?.stop();
   }
 });

@@ -65,6 +65,9 @@ export interface LoggedSwitchOptions {
   onLost?: (why: string) => void;
 }
 
+/** the log line of an append the log refused (another node wrote first: fencing); the input was not applied */
+export const REFUSED_APPEND = 'cluster: the command log refused an append (another node wrote first); the input was not applied';
+
 /** how long a timer whose firing the log could not take waits before it is tried again */
 const TIMER_RETRY_MS = 500;
 
@@ -341,6 +344,11 @@ export class LoggedSwitch implements SwitchAccess {
     }
     const settle = (out: AppendOutcome): boolean => {
       if (!out.ok) {
+        // logged even when the switch was already given up (e.g. its lease renewal failed first): the refusal is the fencing at work
+        (this.options.switchLog ?? silentLog).error(
+          { contactCenterId: this.options.ccId, entry: entry.kind, expectedLastSeq: this.lastSeq, lastSeq: out.lastSeq },
+          REFUSED_APPEND,
+        );
         this.lose(`the log of ${this.options.ccId} moved on to sequence ${out.lastSeq} (another node owns it now)`);
         return false;
       }

@@ -15,12 +15,12 @@ import {
   arm, expectArmed, expectAudit, expectCall, expectLeg, expectMedia,
   leg, nothingElse, ref, ringAndAnswer, withE2E,
 } from '../helpers/supervision-steps.js';
-import { CROSS_CHECKED_SUPERVISION_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, type GoldenScenario } from '../helpers/supervision-scenarios.js';
+import { ARMING_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, type GoldenScenario } from '../helpers/supervision-scenarios.js';
 import type { E2E } from '../helpers/e2e.js';
 
 const TRANSPORTS = ['long-polling', 'websocket'] as const;
 const { row1, row5 } = GOLDEN_SUPERVISION_SCENARIOS;
-const { row2, row3, row4, section1 } = CROSS_CHECKED_SUPERVISION_SCENARIOS;
+const { row2, row3, row4, section1 } = ARMING_SCENARIOS;
 
 /** `row N (transport): ...` */
 const withTransport = (title: string, transport: string): string => title.replace(':', ` (${transport}):`);

@@ -1,22 +1,29 @@
 /**
- * The supervision scenarios of shared/spec/supervision.md section 10 that run on the default
- * settings, written once and run on any E2E harness. Rows 1 and 5 have golden streams: the single-node one
- * (test/e2e/supervision-arming.test.ts, which compares with test/golden/e2e/ byte for byte) and
- * the three-node one (test/cluster/e2e/, which compares the same files modulo ids). A scenario
- * starts from logged-out supervisor1 and agent1, checks every step, the media matrix and the audit,
- * and leaves the streams to compare in `golden` (user -> file under test/golden/e2e/, in the order
- * they are compared). Adding a golden supervision scenario here runs it on both harnesses.
+ * The supervision scenarios of shared/spec/supervision.md section 10, written once and run on any
+ * E2E harness: the single-node e2e tests (test/e2e/supervision-*.test.ts) and the three-node test
+ * (test/cluster/e2e/three-nodes.test.ts) run the same bodies. Rows 1-5 and section 1's re-arming
+ * are here; rows 6-9 in ./supervision-scenarios-transfers.ts, rows 10, 11, 14-16 in
+ * ./supervision-scenarios-control.ts, rows 12, 13, 17 and section 1's refusals in
+ * ./supervision-scenarios-limits.ts. Rows 1 and 5 have golden streams: the single-node test compares
+ * them with test/golden/e2e/ byte for byte, the three-node one modulo ids. A scenario starts from
+ * logged-out users, checks every step, the media matrix and the audit, and leaves the users'
+ * streams to compare (`golden`: user -> file under test/golden/e2e/, in the order compared).
+ * `start` says what the single-node harness must start with (other settings, features, more
+ * contact centers); none: the demo contact center as it is.
  *
  * `auditQuery` narrows the audit listing to this scenario where the store outlives it (a cluster's
  * PostgreSQL is shared by every scenario of a file); the single-node harness starts a fresh store.
  */
 import assert from 'node:assert/strict';
-import type { E2E, UserHandle } from './e2e.js';
+import type { E2E, StartOptions, UserHandle } from './e2e.js';
 import {
   A, C, C2, RP, S,
   arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectDisarmed, expectLeg, expectMedia, expectNoCall,
   getDevice, leg, nothingElse, ref, refused, ringAndAnswer, type CallExpect,
 } from './supervision-steps.js';
+import { TRANSFER_SCENARIOS } from './supervision-scenarios-transfers.js';
+import { CONTROL_SCENARIOS } from './supervision-scenarios-control.js';
+import { LIMIT_SCENARIOS } from './supervision-scenarios-limits.js';
 
 export interface ScenarioOptions {
   /** appended to the audit request (e.g. `from=<ms>`); none by default */
@@ -26,6 +33,8 @@ export interface ScenarioOptions {
 export interface Scenario {
   /** what the test is called (`row N: ...`) */
   readonly title: string;
+  /** what the single-node harness starts with for this scenario; absent: the demo as it is */
+  readonly start?: StartOptions;
   run(e: E2E, opts?: ScenarioOptions): Promise<void>;
 }
 
@@ -259,11 +268,16 @@ const section1: Scenario = {
 /** every supervision scenario with golden streams, by row */
 export const GOLDEN_SUPERVISION_SCENARIOS = { row1, row5 } as const;
 
-/**
- * The other scenarios that run on the default settings, without golden files: the three-node test
- * compares each user's stream with a single-node run of the same body (supervisor1 and agent1).
- */
-export const CROSS_CHECKED_SUPERVISION_SCENARIOS = { row2, row3, row4, section1 } as const;
+/** the other scenarios of rows 2-4 and section 1 (the three-node test compares each with a single-node run of the same body) */
+export const ARMING_SCENARIOS = { row2, row3, row4, section1 } as const;
 
-/** the users whose streams a scenario's comparison covers */
-export const SCENARIO_USERS = ['supervisor1', 'agent1'] as const;
+/**
+ * Every other scenario, without golden files: the three-node test compares each user's stream with
+ * a single-node run of the same body.
+ */
+export const CROSS_CHECKED_SUPERVISION_SCENARIOS: Readonly<Record<string, Scenario>> = {
+  ...ARMING_SCENARIOS,
+  ...TRANSFER_SCENARIOS,
+  ...CONTROL_SCENARIOS,
+  ...LIMIT_SCENARIOS,
+};

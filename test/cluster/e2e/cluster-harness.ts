@@ -27,8 +27,8 @@ export interface Cluster {
   readonly nodes: NodeProcess[];
   /** start another node (e.g. to replace a killed one) */
   addNode(id: string): Promise<NodeProcess>;
-  /** the node that logged owning a contact center most recently, among those still running */
-  owner(): NodeProcess | undefined;
+  /** the node that logged owning a contact center (this one, when given) most recently, among those still running */
+  owner(ccId?: string): NodeProcess | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,12 +75,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     databaseUrl,
     nodes,
     addNode,
-    owner: () => {
+    owner: (ccId) => {
       let best: { node: NodeProcess; at: number } | undefined;
       for (const node of nodes) {
         if (dead.has(node)) continue;
         node.logs.forEach((l, at) => {
-          if (l.msg === OWNS && (!best || Number(l.time) > best.at)) best = { node, at: Number(l.time ?? at) };
+          if (l.msg === OWNS && (ccId === undefined || l.ccId === ccId) && (!best || Number(l.time) > best.at)) best = { node, at: Number(l.time ?? at) };
         });
       }
       return best?.node;

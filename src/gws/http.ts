@@ -30,7 +30,7 @@ import { apiDocsRoutes, recordRoutes } from './api-docs/routes.js';
 import { auditRoutes } from './routes/audit.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { healthRoutes } from './routes/health.js';
-import { installRequestLog, loggerOptions, quietRequestLogs, type RequestObserver } from './logging.js';
+import { installRequestLog, lazyRequestLoggers, loggerOptions, noteAnswer, quietRequestLogs, type RequestObserver } from './logging.js';
 import { resourceRoutes } from './routes/resources.js';
 import { deviceRoutes } from './routes/devices.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -179,6 +179,8 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
     logger: loggerOptions(config.logLevel, options.logStream),
     // one line per request, with the user, operationName and GWS statusCode (logging.ts)
     logController: quietRequestLogs(),
+    // request.log is built when something is logged through it (logging.ts, cost rule)
+    childLoggerFactory: lazyRequestLoggers,
     genReqId: requestIds(),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
@@ -243,7 +245,9 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
     else done();
   });
 
+  // the one onSend hook: the request line's GWS statusCode, the Secure cookie, the lingering close
   app.addHook('onSend', (req, reply, payload, done) => {
+    noteAnswer(req, payload);
     if (secureCookie) {
       const cookies = reply.getHeader('set-cookie');
       if (cookies !== undefined) {

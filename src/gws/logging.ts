@@ -9,10 +9,13 @@
  * - the same fields go to the request observer (the metrics), so the log and /metrics agree;
  * - a hijacked reply (a CometD POST) is not logged here: the Bayeux server logs its own sessions;
  * - cost rule: at a level where the line is not written (info off) nothing of it is built; the
- *   hooks are callback-style (no Promise per request); what the observer needs is built once.
+ *   hooks are callback-style (no Promise per request); what the observer needs is built once;
+ *   a request's child logger (request.log, bound to its request id) is only built when something
+ *   is logged through it (`lazyRequestLoggers`): pino's child() costs about 2 µs, most requests
+ *   log nothing, and the lines are those of the same child built on first use.
  */
 import { LogController } from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /** What one answered request was, for the request log line and the HTTP metrics. */
 export interface RequestDone {
@@ -60,6 +63,44 @@ export function quietRequestLogs(): LogController {
   return new LogController({ disableRequestLogging: true });
 }
 
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+type LogMethod = 'info' | 'error' | 'debug' | 'fatal' | 'warn' | 'trace' | 'silent';
+
+/** request.log: the pino child of the request, built when first used (its level without building it). */
+class RequestLogger {
+  private built: FastifyBaseLogger | undefined;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildOptions,
+  ) {}
+  private get logger(): FastifyBaseLogger {
+    return (this.built ??= this.parent.child(this.bindings, this.options));
+  }
+  /** a child has its options' level, else its parent's */
+  get level(): string {
+    return this.built?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+}
+for (const method of ['info', 'error', 'debug', 'fatal', 'warn', 'trace', 'silent'] as const satisfies readonly LogMethod[]) {
+  Object.defineProperty(RequestLogger.prototype, method, {
+    value: function (this: { logger: FastifyBaseLogger }, ...args: unknown[]) {
+      return (this.logger[method] as (...a: unknown[]) => void)(...args);
+    },
+  });
+}
+
+/** fastify's childLoggerFactory: request.log as a RequestLogger (see the cost rule above) */
+export const lazyRequestLoggers: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
+  new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+
 const MAX_NAME = 64;
 const GWS_STATUS = /^\{"statusCode":(\d{1,4})[,}]/;
 
@@ -86,7 +127,21 @@ function gwsStatusOf(payload: unknown): number | undefined {
   }
 }
 
-const gwsStatusOfRequest = new WeakMap<FastifyRequest, number>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the GWS statusCode of the answer sent (noteAnswer), for the request line */
+    answeredGwsStatus: number | undefined;
+  }
+}
+
+/**
+ * Note the GWS statusCode of an answer's payload for its request line: called from the one onSend
+ * hook of the HTTP layer (http.ts), which holds every onSend step so a request runs one hook.
+ */
+export function noteAnswer(req: FastifyRequest, payload: unknown): void {
+  const code = gwsStatusOf(payload);
+  if (code !== undefined) req.answeredGwsStatus = code;
+}
 
 function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
   const caller = (req as FastifyRequest & { caller?: { user?: { userName?: string } } | null }).caller;
@@ -96,7 +151,7 @@ function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
     statusCode: reply.statusCode,
     responseTimeMs: Math.round(reply.elapsedTime * 1000) / 1000,
   };
-  const gwsStatusCode = gwsStatusOfRequest.get(req);
+  const gwsStatusCode = req.answeredGwsStatus;
   if (gwsStatusCode !== undefined) done.gwsStatusCode = gwsStatusCode;
   if (caller?.user?.userName) done.user = caller.user.userName;
   const operationName = operationNameOf(req.body);
@@ -105,8 +160,8 @@ function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
 }
 
 /**
- * Hooks of the request line: onSend notes the GWS statusCode of the payload, onResponse writes the
- * line (info; warn for HTTP 5xx) and hands the same fields to `observe`.
+ * The hook of the request line: onResponse writes the line (info; warn for HTTP 5xx) and hands the
+ * same fields to `observe`; the GWS statusCode comes from `noteAnswer` (the HTTP layer's onSend).
  */
 /** pino's level numbers ('silent' above them all) */
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
@@ -117,11 +172,7 @@ function levelEnabled(current: string, level: 'info' | 'warn'): boolean {
 }
 
 export function installRequestLog(app: FastifyInstance, observe?: RequestObserver): void {
-  app.addHook('onSend', (req, _reply, payload, done) => {
-    const code = gwsStatusOf(payload);
-    if (code !== undefined) gwsStatusOfRequest.set(req, code);
-    done(null, payload);
-  });
+  app.decorateRequest('answeredGwsStatus', undefined);
   app.addHook('onResponse', (req, reply, done) => {
     const serverError = reply.statusCode >= 500;
     const logged = levelEnabled(req.log.level, serverError ? 'warn' : 'info');

@@ -36,6 +36,7 @@ export class Standby {
   private dropped: string | undefined;
   private following = true;
   private readonly stopFollowing: () => void;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly log: FollowableLog,
@@ -73,6 +74,12 @@ export class Standby {
     this.guard(() => this.applyHeld());
   }
 
+  /** hear each entry received, after it is applied or held (tests wait on it); returns a stop function */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** stop following and hand the replica over for a takeover; undefined when there is none sound */
   take(): LoggedSwitch | undefined {
     this.halt();
@@ -99,6 +106,7 @@ export class Standby {
       if (e.entry.kind !== 'observed') this.applyHeld();
       this.held.push(e);
     });
+    for (const listener of [...this.listeners]) listener();
   }
 
   private applyHeld(): void {

@@ -10,6 +10,9 @@
  *     (../bus/user-bus.ts);
  *   - `sessions`, the relay that keeps every node's in-memory HTTP sessions in step through the
  *     shared store and `switchboard.sessions` (../bus/session-relay.ts);
+ *   - `standbys`, a hot standby of each contact center this node does not own (../standby.ts, on
+ *     unless `standby: false`): a takeover replays only what its replica has not applied; a new
+ *     standby starts whenever this node stops owning a contact center;
  *   - `start` (after the topologies are configured) and `close`.
  * What else follows the ownership of a contact center (SIP: src/app/owner-telephony.ts) comes in
  * through `OwnedSwitchHooks`: its endpoints go under the logged switch, it hears when the switch is
@@ -24,7 +27,8 @@ import type { Clock } from '../../switch/port.js';
 import type { SwitchAccess } from '../../switch/port-access.js';
 import type { SwitchLog } from '../../switch/door.js';
 import type { CommandLog, OwnershipLease } from '../contract.js';
-import { LoggedSwitch, type LoggedSwitchOptions } from '../logged-switch.js';
+import type { LoggedSwitch, LoggedSwitchOptions } from '../logged-switch.js';
+import { Standbys } from '../standby.js';
 import { SessionRelay } from '../bus/session-relay.js';
 import { natsTransport } from '../bus/transport.js';
 import { UserBus } from '../bus/user-bus.js';
@@ -64,6 +68,8 @@ export interface NodeOptions {
   log: () => NodeLog | undefined;
   /** told around each owned switch (SIP follows the owner: src/app/owner-telephony.ts) */
   owned?: OwnedSwitchHooks;
+  /** keep a hot standby of each contact center this node does not own (../standby.ts); default true */
+  standby?: boolean;
 }
 
 /**
@@ -84,6 +90,8 @@ export interface ClusterNode {
   readonly bus: UserBus;
   readonly sessions: SessionRelay;
   readonly ownership: Ownership;
+  /** the replicas of the contact centers this node watches (hot standby) */
+  readonly standbys: Standbys;
   /** take or watch every configured contact center (after router.configure for each) */
   start(): Promise<void>;
   /** how the owner finishes its audit writes (the app's AuditWriter.drain), served while owning */
@@ -108,6 +116,13 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   const bus = new UserBus(transport, (err, what) => log('warn', { err }, `cluster bus: ${what} failed`));
   const sessions = new SessionRelay(node, transport, (err, what) => log('warn', { err }, `${what} failed`));
   let drainAudit: () => Promise<void> = async () => {};
+  const nodeLog = { info: (o: object, m: string) => log('info', o, m), warn: (o: object, m: string) => log('warn', o, m) };
+  const standbys = new Standbys({
+    log: core.log,
+    enabled: opts.standby ?? true,
+    replica: (ccId) => ({ ccId, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable }),
+    logger: nodeLog,
+  });
   const ownership = new Ownership({
     node,
     lease: core.lease,
@@ -118,13 +133,15 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
       const lost = (why: string) => {
         hooks?.lost(ccId);
         onLost(why);
+        standbys.watch(ccId);
       };
       try {
-        const sw = await LoggedSwitch.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost: lost, ...(endpoints ? { endpoints } : {}) });
+        const sw = await standbys.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost: lost, ...(endpoints ? { endpoints } : {}) });
         hooks?.opened(ccId, sw);
         return sw;
       } catch (err) {
         hooks?.lost(ccId);
+        standbys.watch(ccId);
         throw err;
       }
     },
@@ -137,7 +154,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
       };
     },
     forwarder: core.forwarder,
-    log: { info: (o, m) => log('info', o, m), warn: (o, m) => log('warn', o, m) },
+    log: nodeLog,
   });
   let closing: Promise<void> | undefined;
   return {
@@ -147,13 +164,18 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     bus,
     sessions,
     ownership,
-    start: () => ownership.start(),
+    standbys,
+    start: () => {
+      for (const ccId of router.contactCenters()) standbys.watch(ccId);
+      return ownership.start();
+    },
     serveAuditDrain: (drain) => {
       drainAudit = drain;
     },
     auditDrained: () => auditDrained(nc, router.contactCenters().filter((ccId) => !ownership.owns(ccId))),
     close() {
       closing ??= (async () => {
+        standbys.close();
         await ownership.stop();
         router.stop();
         bus.close();

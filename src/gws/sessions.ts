@@ -228,17 +228,26 @@ export class Sessions {
   }
 }
 
-/** every value of one cookie name in a Cookie header (a shared jar may hold several) */
+/**
+ * Every value of one cookie name in a Cookie header (a shared jar may hold several): each
+ * ";"-separated part with an "=", whose trimmed name is `name`, gives its trimmed value without
+ * one pair of surrounding double quotes. Scanned in place (no split array, no regular expression:
+ * it runs on every cookie-carrying request).
+ */
 export function cookieValues(header: string | undefined, name: string): string[] {
   if (!header) return [];
   const out: string[] = [];
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i < 0) continue;
-    if (part.slice(0, i).trim() === name) out.push(part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1'));
+  for (let start = 0; start <= header.length; ) {
+    const semicolon = header.indexOf(';', start);
+    const end = semicolon < 0 ? header.length : semicolon;
+    const equals = header.indexOf('=', start);
+    if (equals >= 0 && equals < end && header.slice(start, equals).trim() === name) out.push(unquoted(header.slice(equals + 1, end).trim()));
+    start = end + 1;
   }
   return out;
 }
+
+const unquoted = (value: string): string => (value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
 
 export function sessionCookie(id: string): string {
   return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`;

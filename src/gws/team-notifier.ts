@@ -26,7 +26,7 @@
  */
 import type { DeviceRecord, UserRecord } from '../store/port.js';
 import { Role } from '../store/port.js';
-import type { CallEvent, DeviceEvent, MediaEvent, SwitchEvent } from '../switch/model.js';
+import type { CallEvent, CallView, DeviceEvent, DeviceView, MediaEvent, SwitchEvent } from '../switch/model.js';
 import type { Clock } from '../switch/port.js';
 import type { Awaitable, SwitchAccess } from '../switch/port-access.js';
 import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
@@ -74,14 +74,16 @@ function local<T>(v: Awaitable<T>): T {
 }
 
 export class Team {
-  /** agent DN -> when its agent state last changed (clock ms) */
-  private readonly stateSince = new Map<string, number>();
+  /** agent DN -> when its agent state last changed (clock ms, and as the row's ISO text, formatted once) */
+  private readonly stateSince = new Map<string, Since>();
   /** supervisor DN -> the DN it was last seen monitoring (so a cancel also refreshes the old target) */
   private readonly lastTarget = new Map<string, string>();
   /** call uuid -> DNs with a live monitoring leg on it (from the call events) */
   private readonly monitoringLegs = new Map<string, Set<string>>();
-  private readonly startedAt: number;
+  private readonly startedAt: Since;
   private pending: Set<string> | undefined;
+  /** the views the events since the last flush carried (the rows of the next flush read them first) */
+  private heard: Heard = { devices: new Map(), calls: new Map() };
   /** contact center id -> the uuids of its live calls (learnt from events) */
   private readonly liveCalls = new Map<string, Set<string>>();
   /** call uuid -> the routing point it was last seen waiting at */
@@ -91,7 +93,7 @@ export class Team {
   private log: TeamLog | undefined;
 
   constructor(private readonly deps: TeamDeps) {
-    this.startedAt = deps.clock.now();
+    this.startedAt = since(deps.clock.now());
   }
 
   /** where rows go and where failures are logged (both exist only once the Bayeux server and fastify do) */
@@ -129,16 +131,21 @@ export class Team {
    * so every supervisor's row of an agent is the same (the channel sends one object to all of them).
    */
   async row(cc: CenterEntry, agent: UserRecord, viewer: UserRecord): Promise<Json> {
-    const { directory, sw, urls, clock } = this.deps;
+    return drive(this.rowReading(cc, agent, viewer, this.deps.sw));
+  }
+
+  /** the row, reading the switch through `source` (the switch itself, or this flush's events first) */
+  private *rowReading(cc: CenterEntry, agent: UserRecord, viewer: UserRecord, source: RowSource): Reading<Json> {
+    const { directory, urls, clock } = this.deps;
     const who = principalOf(viewer, cc);
     const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
-    const view = device ? await sw.device(device.dn) : undefined;
+    const view = device ? ((yield source.device(device.dn)) as DeviceView | undefined) : undefined;
     const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
     const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
     out.userState = userState;
-    const since = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
-    out.userStateSince = new Date(since).toISOString();
-    out.timeInState = Math.max(0, Math.floor((clock.now() - since) / 1000));
+    const stateSince = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
+    out.userStateSince = stateSince.iso;
+    out.timeInState = Math.max(0, Math.floor((clock.now() - stateSince.at) / 1000));
     if (device) {
       const d = presentDevice(this.deps, cc, device, view, who);
       delete d.capabilities;
@@ -146,12 +153,12 @@ export class Team {
       out.device = d;
     }
     const calls: Json[] = [];
-    for (const uuid of device ? await sw.callsOf(device.dn) : []) {
-      const callView = await sw.callView(uuid, device!.dn);
+    for (const uuid of device ? ((yield source.callsOf(device.dn)) as string[]) : []) {
+      const callView = (yield source.callView(uuid, device!.dn)) as CallView | undefined;
       if (callView && callView.state !== 'Released') calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
     }
     out.calls = calls;
-    out.monitoring = device ? await this.monitorsOf(cc, device.dn, calls) : [];
+    out.monitoring = device ? yield* this.monitorsOf(cc, device.dn, calls, source) : [];
     out.uri = urls.user(agent.id);
     out.path = `/users/${agent.id}`;
     return out;
@@ -162,19 +169,19 @@ export class Team {
    * Found through what the switch's events said (monitoring legs by call, armed targets by
    * supervisor DN), so only those supervisors' devices are read, in provisioning order.
    */
-  private async monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[]): Promise<Json[]> {
-    const { directory, sw } = this.deps;
+  private *monitorsOf(cc: CenterEntry, agentDn: string, calls: Json[], source: RowSource): Reading<Json[]> {
+    const { directory } = this.deps;
     const callIds = new Set(calls.map((c) => String(c.callUuid)));
     const candidates = new Set<string>();
     for (const uuid of callIds) for (const dn of this.monitoringLegs.get(uuid) ?? []) candidates.add(dn);
     for (const [supervisorDn, target] of this.lastTarget) if (target === agentDn) candidates.add(supervisorDn);
     const out: Json[] = [];
     if (candidates.size === 0) return out;
-    for (const device of cc.devices) {
-      if (device.kind !== 'Extension' || device.dn === agentDn || !candidates.has(device.dn)) continue;
-      const view = await sw.device(device.dn);
+    candidates.delete(agentDn);
+    for (const device of inProvisioningOrder(cc, candidates)) {
+      const view = (yield source.device(device.dn)) as DeviceView | undefined;
       if (!view?.loggedIn) continue;
-      const legCall = (await sw.callsOf(device.dn)).find((u) => callIds.has(u) && this.monitoringLegs.get(u)?.has(device.dn));
+      const legCall = ((yield source.callsOf(device.dn)) as string[]).find((u) => callIds.has(u) && this.monitoringLegs.get(u)?.has(device.dn));
       const armed = view.monitoring?.targetDn === agentDn ? view.monitoring : undefined;
       if (!armed && legCall === undefined) continue;
       const supervisor = view.userId ? directory.user(view.userId) : directory.ownerOf(device);
@@ -233,7 +240,8 @@ export class Team {
   };
 
   private device(e: DeviceEvent): void {
-    if (e.agentStateChanged) this.stateSince.set(e.dn, this.deps.clock.now());
+    if (e.agentStateChanged) this.stateSince.set(e.dn, since(this.deps.clock.now()));
+    this.heard.devices.set(e.dn, e.view);
     this.touch(e.dn);
     const before = this.lastTarget.get(e.dn);
     const now = e.view.monitoring?.targetDn;
@@ -298,6 +306,7 @@ export class Team {
 
   private call(e: CallEvent): void {
     this.noteMonitoringLeg(e);
+    this.heard.calls.set(legKey(e.callUuid, e.dn), e.view);
     this.touch(e.dn);
     const cc = local(this.deps.sw.callContactCenter(e.callUuid));
     if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
@@ -329,6 +338,8 @@ export class Team {
   private async flush(): Promise<void> {
     const dns = this.pending ?? new Set<string>();
     this.pending = undefined;
+    const source = this.eventSource(this.heard);
+    this.heard = { devices: new Map(), calls: new Map() };
     const { directory } = this.deps;
     const agents = new Map<string, UserRecord>();
     for (const dn of dns) {
@@ -342,11 +353,101 @@ export class Team {
         const supervisors = this.supervisorsOf(cc, agent);
         if (supervisors.length === 0) continue;
         // a row does not depend on who views it: one object for every supervisor (serialised once)
-        const data = { messageType: TEAM_MESSAGE_TYPE, agents: [await this.row(cc, agent, supervisors[0])] };
+        const row = drive(this.rowReading(cc, agent, supervisors[0], source));
+        const data = { messageType: TEAM_MESSAGE_TYPE, agents: [row instanceof Promise ? await row : row] };
         for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, data);
       } catch (err) {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');
       }
     }
   }
+
+  /**
+   * The switch as the rows of one flush read it: a device or a call leg an event of these commands
+   * carried is that event's view (the switch emits a view whenever it changes, so the last one heard
+   * is the current one; a call's duration is the one of its event), anything else is read from the
+   * switch. So a row does not render again what the switch has just rendered.
+   */
+  private eventSource(heard: Heard): RowSource {
+    return new HeardFirst(heard, this.deps.sw);
+  }
+}
+
+class HeardFirst implements RowSource {
+  constructor(
+    private readonly heard: Heard,
+    private readonly sw: SwitchAccess,
+  ) {}
+
+  device(dn: string): Awaitable<DeviceView | undefined> {
+    return this.heard.devices.get(dn) ?? this.sw.device(dn);
+  }
+
+  callsOf(dn: string): Awaitable<string[]> {
+    return this.sw.callsOf(dn);
+  }
+
+  callView(callUuid: string, dn: string): Awaitable<CallView | undefined> {
+    return this.heard.calls.get(legKey(callUuid, dn)) ?? this.sw.callView(callUuid, dn);
+  }
+}
+
+/** a moment a row shows: clock ms and its ISO text */
+interface Since {
+  at: number;
+  iso: string;
+}
+
+const since = (at: number): Since => ({ at, iso: new Date(at).toISOString() });
+
+/** the reads a row makes (the switch's own methods, or a source that answers from events first) */
+type RowSource = Pick<SwitchAccess, 'device' | 'callsOf' | 'callView'>;
+
+/** the last views the events of the commands since the last flush carried */
+interface Heard {
+  devices: Map<string, DeviceView>;
+  calls: Map<string, CallView>;
+}
+
+const legKey = (callUuid: string, dn: string): string => `${callUuid}|${dn}`;
+
+/**
+ * A computation that yields each read of the switch (`(yield source.device(dn)) as DeviceView`: the
+ * answer's type is the read's) and is resumed with its answer: `drive` runs it synchronously while
+ * the switch answers at once (the local switch of the event path) and awaits from the first answer
+ * that is a Promise (a remote switch), so one row builder serves both.
+ */
+type Reading<T> = Generator<Awaitable<unknown>, T, unknown>;
+
+function drive<T>(reading: Reading<T>, step: IteratorResult<Awaitable<unknown>, T> = reading.next()): Awaitable<T> {
+  while (!step.done) {
+    const answer = step.value;
+    if (answer instanceof Promise) {
+      return answer.then(
+        (value) => drive(reading, reading.next(value)),
+        (err) => drive(reading, reading.throw(err)),
+      );
+    }
+    step = reading.next(answer);
+  }
+  return step.value;
+}
+
+/** device list -> the position of each extension DN in it (provisioning order) */
+const extensionPositions = new WeakMap<readonly DeviceRecord[], Map<string, number>>();
+
+/** the extensions of the contact center among `dns`, in provisioning order (no walk over every device) */
+function inProvisioningOrder(cc: CenterEntry, dns: Set<string>): DeviceRecord[] {
+  let positions = extensionPositions.get(cc.devices);
+  if (!positions) {
+    positions = new Map();
+    cc.devices.forEach((d, i) => d.kind === 'Extension' && positions!.set(d.dn, i));
+    extensionPositions.set(cc.devices, positions);
+  }
+  const found: number[] = [];
+  for (const dn of dns) {
+    const at = positions.get(dn);
+    if (at !== undefined) found.push(at);
+  }
+  return found.sort((a, b) => a - b).map((i) => cc.devices[i]);
 }

@@ -169,6 +169,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   const hasher = deps.passwordHasher ?? scryptHasher();
   const metrics = new Metrics();
   telephony?.observeMetrics(metrics);
+  ownerTelephony?.observeMetrics(metrics);
   const store = metrics.instrumentStore(deps.store ?? openConfiguredStore(config, hasher));
   telephony?.useBindingStore(store.registrations?.());
   ownerTelephony?.useBindingStore(store.registrations?.());

@@ -14,7 +14,8 @@
  *     the Telephony is closed (its dialogs are BYEd, its sockets freed).
  * Guarantees: only the contact center named by `sipContactCenter` (the first one provisioned) gets
  * SIP (one address per contact center is not built: the others stay simulated, logged at start);
- * nothing here throws into the cluster node; `close` waits until every Telephony is closed.
+ * nothing here throws into the cluster node; `close` waits until every Telephony is closed; the SIP
+ * metrics are registered once and read whichever Telephony is live.
  */
 import type { Config } from '../config/types.js';
 import type { EndpointSelector, EndpointHost } from '../endpoints/port.js';
@@ -25,6 +26,8 @@ import type { ContactCenterSnapshot } from '../store/port.js';
 import type { SwitchEvent } from '../switch/model.js';
 import type { Clock } from '../switch/port.js';
 import { SipBindError, Telephony, type TelephonyLog } from './telephony.js';
+import type { Metrics } from './metrics.js';
+import type { TelephonySink } from './telephony-metrics.js';
 
 /** how often a new owner tries to bind the SIP address while it is held */
 export const BIND_RETRY_MS = 300;
@@ -63,6 +66,7 @@ export class OwnerTelephony {
   private records?: DialogRecordStore;
   private readonly running = new Map<string, Running>();
   private readonly closing = new Set<Promise<void>>();
+  private metricsSink?: TelephonySink;
 
   constructor(private readonly options: OwnerTelephonyOptions) {}
 
@@ -87,15 +91,18 @@ export class OwnerTelephony {
     this.records = store;
   }
 
-  /** is ccId's SIP address bound by this node now */
-  serving(ccId: string): boolean {
-    const running = this.running.get(ccId);
-    return running !== undefined && !running.stopped && running.telephony.port !== undefined;
-  }
-
-  /** the live telephony of an owned contact center (tests, readiness) */
-  telephonyOf(ccId: string): Telephony | undefined {
-    return this.running.get(ccId)?.telephony;
+  /**
+   * Register the SIP metrics once (before start): they read the telephony of the owned contact center,
+   * zero (no worker) while this node owns none.
+   */
+  observeMetrics(metrics: Metrics): void {
+    const current = () => [...this.running.values()][0]?.telephony.metricsSource;
+    this.metricsSink = metrics.telephony({
+      registrations: () => current()?.registrations() ?? 0,
+      activeDialogs: () => current()?.activeDialogs() ?? 0,
+      rtpLegs: () => current()?.rtpLegs() ?? 0,
+      mixerStats: (reset) => current()?.mixerStats(reset) ?? Promise.resolve([]),
+    });
   }
 
   // ---------------------------------------------------------------- the cluster node's hooks
@@ -126,6 +133,7 @@ export class OwnerTelephony {
     });
     for (const snapshot of this.snapshots) if (snapshot.contactCenter.id === ccId) telephony.directory.load(snapshot);
     telephony.useBindingStore(this.bindings);
+    if (this.metricsSink) telephony.feedMetrics(this.metricsSink);
     this.running.set(ccId, { telephony, ours, stopped: false, ...(journal ? { journal } : {}) });
     return telephony.install;
   }

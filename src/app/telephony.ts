@@ -30,7 +30,7 @@ import { SIP_ENDPOINT_DEFAULTS, sipSettingsOf } from '../config/defaults.js';
 import type { ContactCenterSnapshot } from '../store/port.js';
 import type { Clock } from '../switch/port.js';
 import type { Metrics } from './metrics.js';
-import type { TelephonySink } from './telephony-metrics.js';
+import type { TelephonySink, TelephonySource } from './telephony-metrics.js';
 import type { BindingStore } from '../sip/bindings.js';
 import type { SipSettings, SwitchEvent } from '../switch/model.js';
 import { byeRecorded, type ByeOutcome, type DialogJournal, type SipDialogRecord } from '../endpoints/sip/dialog-records.js';
@@ -171,12 +171,20 @@ export class Telephony {
 
   /** Register the telephony's metrics in the app's registry (before start). */
   observeMetrics(metrics: Metrics): void {
-    this.metricsSink = metrics.telephony({
-      registrations: () => this.server?.registrar.registeredCount ?? 0,
-      activeDialogs: () => this.endpoints.activeDialogs(),
-      rtpLegs: () => this.endpoints.mediaLegs(),
-      mixerStats: (reset) => this.media.stats(reset),
-    });
+    this.feedMetrics(metrics.telephony(this.metricsSource));
+  }
+
+  /** what the SIP metrics read from this telephony */
+  readonly metricsSource: TelephonySource = {
+    registrations: () => this.server?.registrar.registeredCount ?? 0,
+    activeDialogs: () => this.endpoints.activeDialogs(),
+    rtpLegs: () => this.endpoints.mediaLegs(),
+    mixerStats: (reset) => this.media.stats(reset),
+  };
+
+  /** where the SIP server's answers and drops are counted (a sink registered once for several telephonies: owner-telephony.ts) */
+  feedMetrics(sink: TelephonySink): void {
+    this.metricsSink = sink;
   }
 
   /** the SIP port actually bound (after start) */

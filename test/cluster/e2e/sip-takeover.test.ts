@@ -142,11 +142,15 @@ async function noCallsLeft({ e, users }: SipCluster): Promise<void> {
 }
 
 /** a second call through the new owner (no REGISTER since the first), with audio both ways, then both recordings checked */
-async function secondCallAndHearing({ phones, users, sipPort }: SipCluster, phoneSet: PhoneSet, firstWindow: { startedAt: number; endedAt: number }): Promise<void> {
+async function secondCallAndHearing({ phones, users, sipPort, survivor }: SipCluster, phoneSet: PhoneSet, firstWindow: { startedAt: number; endedAt: number }): Promise<void> {
   const { a, b } = phones;
   const registersBefore = [a, b].map((p) => p.events.filter((ev) => ev.type === 'REGISTER_OK').length);
   await phoneCall(phones, users, sipPort, 1);
   const secondWindow = await audioWindow();
+  // the new owner's SIP metrics: both registrations taken from the store, both dialogs of the call
+  const metrics = await (await fetch(`${survivor.url}/metrics`)).text();
+  assert.match(metrics, /^switchboard_sip_registrations 2$/m, 'the new owner counts both registrations');
+  assert.match(metrics, /^switchboard_sip_active_dialogs 2$/m, "the new owner counts the call's two dialogs");
   const hangup = a.hangup();
   await Promise.all([hangup, a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
   await phoneSet.stopAll();

@@ -20,7 +20,7 @@ import type { E2E } from '../helpers/e2e.js';
 
 const TRANSPORTS = ['long-polling', 'websocket'] as const;
 const { row1, row5 } = GOLDEN_SUPERVISION_SCENARIOS;
-const { row2, row3, row4, section1 } = ARMING_SCENARIOS;
+const { row2, row3, row4, row18, section1 } = ARMING_SCENARIOS;
 
 /** `row N (transport): ...` */
 const withTransport = (title: string, transport: string): string => title.replace(':', ` (${transport}):`);
@@ -50,31 +50,7 @@ test(row5.title, () =>
     assertGoldenStreams(e, row5);
   }));
 
-test('row 18: intrusion off: ListenIn while A is on a call waits for the next call', () =>
-  withE2E({ settings: { supervision: { intrusion: false } } }, async (e) => {
-    const s = await e.user('supervisor1', { session: true });
-    const a = await e.user('agent1', { ready: true });
-    const first = await ringAndAnswer(e, a, C, RP);
-    await expectCall(a, first, { state: 'Established', participants: [C], supervisorListeningIn: false });
-
-    await arm(e, s, 'ListenIn', { phoneNumber: A });
-    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
-    await expectMedia(e, first, { [C]: [A], [A]: [C] }, 'not joined');
-    await nothingElse(s, a); // no leg for S, no change for A
-
-    await e.simHangup(first);
-    await expectCall(a, first, { state: 'Released', participants: [C] });
-    const second = await ringAndAnswer(e, a, C2, RP);
-    await expectCall(a, second, { state: 'Established', participants: [C2], supervisorListeningIn: true });
-    const joined = await expectLeg(s, leg('ListenIn', [C2, A], A), 'joins the next call');
-    assert.equal(joined.call.id, second);
-    await expectMedia(e, second, { [C2]: [A], [A]: [C2], [S]: [C2, A] }, 'ListenIn on the next call');
-    await nothingElse(s, a);
-    await expectAudit(e, s, [
-      `Armed ListenIn/AllCalls/Call 5101->5001`,
-      `Joined ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(second)}`,
-    ]);
-  }));
+test(row18.title, () => withE2E(row18.start ?? {}, (e) => row18.run(e)));
 
 test(section1.title, () => withE2E({}, (e) => section1.run(e)));
 

@@ -43,6 +43,17 @@ export interface UserHandle {
   callEvent(callId: string, state: string, notificationType?: string): Promise<any>;
 }
 
+/** the demo contact center with the options' settings (merged over the demo's) and features */
+export function demoCenterWith(opts: Pick<StartOptions, 'settings' | 'features'>): ContactCenterSpec {
+  const demo = demoContactCenter();
+  const settings: ContactCenterSettings = {
+    ...demo.settings,
+    ...(opts.settings ?? {}),
+    supervision: { ...demo.settings.supervision, ...(opts.settings?.supervision ?? {}) },
+  } as ContactCenterSettings;
+  return { ...demo, settings, ...(opts.features ? { features: opts.features } : {}) };
+}
+
 export class E2E {
   readonly clock = new VirtualClock();
   app!: App;
@@ -53,14 +64,7 @@ export class E2E {
   static async start(opts: StartOptions = {}): Promise<E2E> {
     const e = new E2E();
     e.transport = opts.transport ?? 'long-polling';
-    const demo = demoContactCenter();
-    const settings: ContactCenterSettings = {
-      ...demo.settings,
-      ...(opts.settings ?? {}),
-      supervision: { ...demo.settings.supervision, ...(opts.settings?.supervision ?? {}) },
-    } as ContactCenterSettings;
-    const cc: ContactCenterSpec = { ...demo, settings, ...(opts.features ? { features: opts.features } : {}) };
-    const config = testConfig({ contactCenters: [cc, ...(opts.more ?? [])] });
+    const config = testConfig({ contactCenters: [demoCenterWith(opts), ...(opts.more ?? [])] });
     e.app = await createApp(config, { clock: e.clock, ids: countingIds(), passwordHasher: cheapHasher });
     const { baseUrl } = await e.app.listen();
     e.baseUrl = baseUrl;
@@ -128,24 +132,23 @@ export class E2E {
     return h;
   }
 
-  private get admin(): string {
-    return 'Basic ' + Buffer.from('admin:demo').toString('base64');
-  }
+  /** the credentials of the simulation API's requests (the admin of the contact center the test drives) */
+  adminAuth = 'Basic ' + Buffer.from('admin:demo').toString('base64');
 
   async simCall(from: string, to: string, userData?: Record<string, unknown>): Promise<string> {
-    const r = await this.fetchJson('POST', '/sim/v1/calls', this.admin, { from, to, ...(userData ? { userData } : {}) });
+    const r = await this.fetchJson('POST', '/sim/v1/calls', this.adminAuth, { from, to, ...(userData ? { userData } : {}) });
     assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
     return r.json.callUuid;
   }
 
   async simHangup(callUuid: string, phoneNumber?: string): Promise<void> {
-    const r = await this.fetchJson('POST', `/sim/v1/calls/${callUuid}`, this.admin, { operationName: 'Hangup', ...(phoneNumber ? { phoneNumber } : {}) });
+    const r = await this.fetchJson('POST', `/sim/v1/calls/${callUuid}`, this.adminAuth, { operationName: 'Hangup', ...(phoneNumber ? { phoneNumber } : {}) });
     assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
   }
 
   /** who hears whom, as {phoneNumber: [heard...]} */
   async media(callUuid: string): Promise<Record<string, string[]>> {
-    const r = await this.fetchJson('GET', `/sim/v1/calls/${callUuid}/media`, this.admin);
+    const r = await this.fetchJson('GET', `/sim/v1/calls/${callUuid}/media`, this.adminAuth);
     assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
     return Object.fromEntries(r.json.parties.map((p: { phoneNumber: string; hears: string[] }) => [p.phoneNumber, p.hears]));
   }

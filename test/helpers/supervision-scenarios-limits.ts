@@ -15,14 +15,14 @@ import type { Scenario } from './supervision-scenarios.js';
 import {
   A, B, C, C2, RP, S, S2,
   arm, armBody, auditOf, expectArmed, expectAudit, expectCall, expectLeg, expectMedia, getDevice,
-  leg, nothingElse, ref, refused, ringAndAnswer, ADMIN,
+  leg, nothingElse, ref, refused, ringAndAnswer, ADMIN, DEMO_CAST, type Cast,
 } from './supervision-steps.js';
 
 /** supervisor1 barged in on agent1's answered call; supervisor2 has a session, not yet armed */
-async function firstSupervisorBargedIn(e: E2E) {
-  const s = await e.user('supervisor1', { session: true });
-  const s2 = await e.user('supervisor2', { session: true });
-  const a = await e.user('agent1', { ready: true });
+async function firstSupervisorBargedIn(e: E2E, { login, A, S, RP }: Cast = DEMO_CAST) {
+  const s = await e.user(login('supervisor1'), { session: true });
+  const s2 = await e.user(login('supervisor2'), { session: true });
+  const a = await e.user(login('agent1'), { ready: true });
   const call = await ringAndAnswer(e, a, C, RP);
   await expectCall(a, call, { state: 'Established', participants: [C] });
   await arm(e, s, 'BargeIn', { phoneNumber: A });
@@ -75,7 +75,9 @@ const row12max2: Scenario = {
   title: 'row 12: maxSupervisorsPerAgent 2: both listen; the second may not barge in while the first is barged in',
   start: { settings: { supervision: { maxSupervisorsPerAgent: 2 } } },
   async run(e, opts = {}) {
-    const { s, s2, a, call } = await firstSupervisorBargedIn(e);
+    const cast = opts.cast ?? DEMO_CAST;
+    const { A, S, S2 } = cast;
+    const { s, s2, a, call } = await firstSupervisorBargedIn(e, cast);
 
     await arm(e, s2, 'ListenIn', { agent: a });
     await expectLeg(s2, leg('ListenIn', [C, A, S], A), 'second supervisor listens, sees the first');
@@ -109,16 +111,16 @@ const row12max2: Scenario = {
     await expectCall(s2, call, { state: 'Released', monitoring: true });
     await nothingElse(s, s2, a);
     await expectAudit(e, s, [
-      `Armed BargeIn/AllCalls/Call 5101->5001`,
-      `Joined BargeIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `ModeChanged ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)}`,
-      `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(call)} CallEnded`,
+      `Armed BargeIn/AllCalls/Call ${S}->${A}`,
+      `Joined BargeIn/AllCalls/Call ${S}->${A} agent=${A} ${ref(call)}`,
+      `ModeChanged ListenIn/AllCalls/Call ${S}->${A} agent=${A} ${ref(call)}`,
+      `Left ListenIn/AllCalls/Call ${S}->${A} agent=${A} ${ref(call)} CallEnded`,
     ], opts.auditQuery);
     await expectAudit(e, s2, [
-      `Armed ListenIn/AllCalls/Call 5102->5001`,
-      `Joined ListenIn/AllCalls/Call 5102->5001 agent=5001 ${ref(call)}`,
-      `ModeChanged BargeIn/AllCalls/Call 5102->5001 agent=5001 ${ref(call)}`,
-      `Left BargeIn/AllCalls/Call 5102->5001 agent=5001 ${ref(call)} CallEnded`,
+      `Armed ListenIn/AllCalls/Call ${S2}->${A}`,
+      `Joined ListenIn/AllCalls/Call ${S2}->${A} agent=${A} ${ref(call)}`,
+      `ModeChanged BargeIn/AllCalls/Call ${S2}->${A} agent=${A} ${ref(call)}`,
+      `Left BargeIn/AllCalls/Call ${S2}->${A} agent=${A} ${ref(call)} CallEnded`,
     ], opts.auditQuery);
   },
 };
@@ -147,8 +149,9 @@ const row13feature: Scenario = {
   title: 'row 13: a contact center without api-supervisor-monitoring refuses with 3',
   start: { features: ALL_FEATURES.filter((f) => f !== 'api-supervisor-monitoring') },
   async run(e, opts = {}) {
-    const s = await e.user('supervisor1', { session: true });
-    const a = await e.user('agent1', { ready: true });
+    const { login, A, B, RP } = opts.cast ?? DEMO_CAST;
+    const s = await e.user(login('supervisor1'), { session: true });
+    const a = await e.user(login('agent1'), { ready: true });
     const path = `/api/v2/me/devices/${s.deviceId}`;
     for (const op of ['ListenIn', 'Coach', 'BargeIn']) {
       await refused(e, s, path, armBody(e, op, { agent: a }), 3, 403, /needs feature 'api-supervisor-monitoring'.*not enabled/);

@@ -15,11 +15,13 @@
  * PostgreSQL is shared by every scenario of a file); the single-node harness starts a fresh store.
  */
 import assert from 'node:assert/strict';
-import type { E2E, StartOptions, UserHandle } from './e2e.js';
+import { demoCenterWith, type E2E, type StartOptions, type UserHandle } from './e2e.js';
+import type { ContactCenterSpec } from '../../src/store/port.js';
 import {
   A, C, C2, RP, S,
   arm, checkArmedDevice, expectArmed, expectAudit, expectCall, expectDisarmed, expectLeg, expectMedia, expectNoCall,
   getDevice, leg, nothingElse, ref, refused, ringAndAnswer, type CallExpect,
+  DEMO_CAST, type Cast,
 } from './supervision-steps.js';
 import { TRANSFER_SCENARIOS } from './supervision-scenarios-transfers.js';
 import { CONTROL_SCENARIOS } from './supervision-scenarios-control.js';
@@ -28,6 +30,8 @@ import { LIMIT_SCENARIOS } from './supervision-scenarios-limits.js';
 export interface ScenarioOptions {
   /** appended to the audit request (e.g. `from=<ms>`); none by default */
   auditQuery?: string;
+  /** the logins and DNs to use instead of the demo's (a scenario with `start` settings reads it) */
+  cast?: Cast;
 }
 
 export interface Scenario {
@@ -265,11 +269,62 @@ const section1: Scenario = {
   },
 };
 
+const row18: Scenario = {
+  title: 'row 18: intrusion off: ListenIn while A is on a call waits for the next call',
+  start: { settings: { supervision: { intrusion: false } } },
+  async run(e, opts = {}) {
+    const { login, A, S, RP } = opts.cast ?? DEMO_CAST;
+    const s = await e.user(login('supervisor1'), { session: true });
+    const a = await e.user(login('agent1'), { ready: true });
+    const first = await ringAndAnswer(e, a, C, RP);
+    await expectCall(a, first, { state: 'Established', participants: [C], supervisorListeningIn: false });
+
+    await arm(e, s, 'ListenIn', { phoneNumber: A });
+    await expectArmed(e, s, { state: 'ListenIn', mode: 'AllCalls', scope: 'Call', target: a });
+    await expectMedia(e, first, { [C]: [A], [A]: [C] }, 'not joined');
+    await nothingElse(s, a); // no leg for S, no change for A
+
+    await e.simHangup(first);
+    await expectCall(a, first, { state: 'Released', participants: [C] });
+    const second = await ringAndAnswer(e, a, C2, RP);
+    await expectCall(a, second, { state: 'Established', participants: [C2], supervisorListeningIn: true });
+    const joined = await expectLeg(s, leg('ListenIn', [C2, A], A), 'joins the next call');
+    assert.equal(joined.call.id, second);
+    await expectMedia(e, second, { [C2]: [A], [A]: [C2], [S]: [C2, A] }, 'ListenIn on the next call');
+    await nothingElse(s, a);
+    await expectAudit(e, s, [
+      `Armed ListenIn/AllCalls/Call ${S}->${A}`,
+      `Joined ListenIn/AllCalls/Call ${S}->${A} agent=${A} ${ref(second)}`,
+    ], opts.auditQuery);
+  },
+};
+
+/**
+ * The scenario's `start` settings and features on a copy of the demo contact center named
+ * `Demo <tag>`, its users' logins prefixed `<tag>-`, its DNs moved by `dnOffset` (a configuration
+ * is one login namespace and one dial plan), with the cast and the admin credentials that address
+ * it: for a harness that cannot start a contact center per scenario (a cluster).
+ */
+export function demoVariant(scenario: Scenario, tag: string, dnOffset: number): { center: ContactCenterSpec; cast: Cast; adminAuth: string } {
+  const demo = demoCenterWith(scenario.start ?? {});
+  const login = (user: string) => `${tag}-${user}`;
+  const moved = (dn: string) => String(Number(dn) + dnOffset);
+  const center: ContactCenterSpec = {
+    ...demo,
+    name: `${demo.name} ${tag}`,
+    users: demo.users.map((u) => ({ ...u, userName: login(u.userName), ...(u.dn !== undefined ? { dn: moved(u.dn) } : {}) })),
+    routingPoints: demo.routingPoints.map((r) => ({ ...r, number: moved(r.number) })),
+    agentGroups: demo.agentGroups.map((g) => ({ ...g, agents: g.agents.map(login), supervisors: g.supervisors.map(login) })),
+  };
+  const cast: Cast = { login, A: moved(DEMO_CAST.A), B: moved(DEMO_CAST.B), S: moved(DEMO_CAST.S), S2: moved(DEMO_CAST.S2), RP: moved(DEMO_CAST.RP) };
+  return { center, cast, adminAuth: 'Basic ' + Buffer.from(`${login('admin')}:demo`).toString('base64') };
+}
+
 /** every supervision scenario with golden streams, by row */
 export const GOLDEN_SUPERVISION_SCENARIOS = { row1, row5 } as const;
 
-/** the other scenarios of rows 2-4 and section 1 (the three-node test compares each with a single-node run of the same body) */
-export const ARMING_SCENARIOS = { row2, row3, row4, section1 } as const;
+/** the other scenarios of rows 2-4, 18 and section 1 (the three-node test compares each with a single-node run of the same body) */
+export const ARMING_SCENARIOS = { row2, row3, row4, row18, section1 } as const;
 
 /**
  * Every other scenario, without golden files: the three-node test compares each user's stream with

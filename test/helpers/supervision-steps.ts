@@ -28,6 +28,23 @@ export const RP = '7000';
 
 export const ADMIN = 'Basic ' + Buffer.from('admin:demo').toString('base64');
 
+/**
+ * The logins and DNs a scenario body uses: the demo's unless the harness runs it on another
+ * contact center (a cluster runs a scenario that needs other settings on a copy of the demo whose
+ * user names and DNs differ: one login namespace and one dial plan per configuration).
+ */
+export interface Cast {
+  /** the login of a demo user name (supervisor1, agent1, ...) */
+  login(demoUser: string): string;
+  A: string;
+  B: string;
+  S: string;
+  S2: string;
+  RP: string;
+}
+
+export const DEMO_CAST: Cast = { login: (user) => user, A, B, S, S2, RP };
+
 // ------------------------------------------------------------------------------------ running
 
 /** Start an E2E, run the body, always close. */
@@ -254,7 +271,7 @@ export async function refused(
 }
 
 /** An inbound call from `from` to `to` that rings at agent `a` (checked) and that `a` answers. */
-export async function ringAndAnswer(e: E2E, a: UserHandle, from: string, to: string, adminAuth = ADMIN): Promise<string> {
+export async function ringAndAnswer(e: E2E, a: UserHandle, from: string, to: string, adminAuth = e.adminAuth): Promise<string> {
   const r = await e.fetchJson('POST', '/sim/v1/calls', adminAuth, { from, to });
   assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
   const id: string = r.json.callUuid;
@@ -266,7 +283,7 @@ export async function ringAndAnswer(e: E2E, a: UserHandle, from: string, to: str
 // ------------------------------------------------------------------------------------ media
 
 /** who hears whom on the call, compared as sets per listener, every party listed */
-export async function expectMedia(e: E2E, callId: string, expected: Record<string, string[]>, what: string, adminAuth = ADMIN): Promise<void> {
+export async function expectMedia(e: E2E, callId: string, expected: Record<string, string[]>, what: string, adminAuth = e.adminAuth): Promise<void> {
   const r = await e.fetchJson('GET', `/sim/v1/calls/${callId}/media`, adminAuth);
   assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
   const m: Record<string, string[]> = Object.fromEntries(r.json.parties.map((p: { phoneNumber: string; hears: string[] }) => [p.phoneNumber, p.hears]));
@@ -276,7 +293,7 @@ export async function expectMedia(e: E2E, callId: string, expected: Record<strin
 
 /** the call is gone from the switch (media answers statusCode 6) */
 export async function expectNoCall(e: E2E, callId: string): Promise<void> {
-  const r = await e.fetchJson('GET', `/sim/v1/calls/${callId}/media`, ADMIN);
+  const r = await e.fetchJson('GET', `/sim/v1/calls/${callId}/media`, e.adminAuth);
   assert.equal(r.json.statusCode, 6, JSON.stringify(r.json));
 }
 

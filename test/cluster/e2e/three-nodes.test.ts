@@ -9,7 +9,7 @@
  * durations. A scenario that needs another contact center (row 13's) finds it in the cluster's
  * configuration; one that needs other settings of the demo contact center (row 12 with
  * maxSupervisorsPerAgent 2, row 13 without the feature, row 18) runs on a copy of the demo with
- * those settings, its own user names and DNs (CLUSTER_VARIANTS below).
+ * those settings, its own user names and DNs (demoVariant, CLUSTER_RUNS below).
  * Then the owner is killed with SIGKILL during a monitored call: another node owns the contact
  * center within 5 s and lists the same calls and the same audit, and the surviving clients hear
  * what happens next. Then the new owner is paused (SIGSTOP) until a third node takes over, then
@@ -36,8 +36,10 @@ import { Role, type ContactCenterSpec } from '../../../src/store/port.js';
 import type { UserHandle } from '../../helpers/e2e.js';
 import { A, ADMIN, C, auditOf, expectCall, withE2E } from '../../helpers/supervision-steps.js';
 import {
-  CROSS_CHECKED_SUPERVISION_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, listenedInCall, type GoldenScenario, type Scenario,
+  CROSS_CHECKED_SUPERVISION_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, demoVariant, listenedInCall, type GoldenScenario, type Scenario,
 } from '../../helpers/supervision-scenarios.js';
+import type { E2E } from '../../helpers/e2e.js';
+import { DEMO_CAST, type Cast } from '../../helpers/supervision-steps.js';
 import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { ClusterE2E, normaliseIds, startCluster, type Cluster } from './cluster-harness.js';
 
@@ -61,16 +63,39 @@ const fencingCenter = (): ContactCenterSpec => ({
   agentGroups: [],
 });
 
-/** the scenarios the cluster can run: those on the demo's settings (other contact centers come with the cluster's configuration) */
-const onDemoSettings = (scenario: Scenario) => !scenario.start?.settings && !scenario.start?.features;
-const CLUSTER_SCENARIOS = Object.values(CROSS_CHECKED_SUPERVISION_SCENARIOS).filter(onDemoSettings);
+/**
+ * A scenario as the cluster runs it: on the demo, or, when it needs other settings or features of
+ * the demo, on a copy with them (its own logins and DNs: demoVariant), with that copy's cast and admin.
+ */
+interface ClusterRun {
+  scenario: Scenario;
+  variant?: ReturnType<typeof demoVariant>;
+}
+const needsOwnSettings = (scenario: Scenario) => Boolean(scenario.start?.settings || scenario.start?.features);
+const CLUSTER_RUNS: ClusterRun[] = (() => {
+  let variants = 0;
+  return Object.values(CROSS_CHECKED_SUPERVISION_SCENARIOS).map((scenario) => {
+    if (!needsOwnSettings(scenario)) return { scenario };
+    variants++;
+    return { scenario, variant: demoVariant(scenario, `v${variants}`, 10_000 * variants) };
+  });
+})();
 
-/** every contact center a scenario asks for besides the demo, once each by name, and the fencing test's */
+/** the demo, every other contact center a scenario asks for (once each by name), the variants and the fencing test's */
 function clusterContactCenters(): ContactCenterSpec[] {
   const byName = new Map<string, ContactCenterSpec>([['Demo', demoContactCenter()]]);
-  for (const scenario of CLUSTER_SCENARIOS) for (const cc of scenario.start?.more ?? []) byName.set(cc.name, cc);
+  for (const { scenario, variant } of CLUSTER_RUNS) {
+    for (const cc of scenario.start?.more ?? []) byName.set(cc.name, cc);
+    if (variant) byName.set(variant.center.name, variant.center);
+  }
   byName.set('Fencing', fencingCenter());
   return [...byName.values()];
+}
+
+/** the scenario's options and the harness's admin for a run */
+function prepare(e: E2E, { variant }: ClusterRun, auditQuery?: string): { cast?: Cast; auditQuery?: string } {
+  if (variant) e.adminAuth = variant.adminAuth;
+  return { ...(variant ? { cast: variant.cast } : {}), ...(auditQuery ? { auditQuery } : {}) };
 }
 
 const basic = (user: string) => 'Basic ' + Buffer.from(`${user}:demo`).toString('base64');
@@ -99,21 +124,22 @@ function goldenStreams(scenario: GoldenScenario): ExpectedStreams {
   return Object.fromEntries(Object.entries(scenario.golden).map(([user, file]) => [user, { text: readFileSync(join(GOLDEN, file), 'utf8'), of: `test/golden/e2e/${file}` }]));
 }
 
-/** the stream of every user the same scenario logs in, run on one in-process node */
-async function singleNodeStreams(scenario: Scenario): Promise<ExpectedStreams> {
+/** the stream of every user the same scenario logs in, run on one in-process node (on the same variant, if any) */
+async function singleNodeStreams(run: ClusterRun): Promise<ExpectedStreams> {
   const streams: ExpectedStreams = {};
-  await withE2E(scenario.start ?? {}, async (e) => {
-    await scenario.run(e);
+  await withE2E(run.variant ? { more: [run.variant.center] } : (run.scenario.start ?? {}), async (e) => {
+    await run.scenario.run(e, prepare(e, run));
     for (const user of e.users.keys()) streams[user] = { text: e.streamOf(user), of: 'a single-node run of the same scenario' };
   });
   return streams;
 }
 
 /** the scenario with agent1's CometD client on the owner (n1), every other user's on n3 and REST through n2: the expected streams */
-async function acrossThreeNodes(scenario: Scenario, expected: ExpectedStreams): Promise<void> {
-  const e = new ClusterE2E(n2, (user) => (user === 'agent1' ? n1 : n3));
+async function acrossThreeNodes(run: ClusterRun, expected: ExpectedStreams): Promise<void> {
+  const agent1 = (run.variant?.cast ?? DEMO_CAST).login('agent1');
+  const e = new ClusterE2E(n2, (user) => (user === agent1 ? n1 : n3));
   try {
-    await scenario.run(e, { auditQuery: `from=${Date.now()}` });
+    await run.scenario.run(e, prepare(e, run, `from=${Date.now()}`));
     assert.deepEqual([...e.users.keys()].sort(), Object.keys(expected).sort(), 'the same users logged in as on one node');
     for (const [user, { text, of }] of Object.entries(expected)) {
       assert.equal(normaliseIds(e.streamOf(user)), normaliseIds(text), `${user}'s stream across three nodes differs from ${of}`);
@@ -145,11 +171,12 @@ describe('three nodes', { timeout: 600_000 }, () => {
   });
 
   for (const scenario of Object.values(GOLDEN_SUPERVISION_SCENARIOS)) {
-    it(`${scenario.title}: the single-node golden streams across three nodes`, () => acrossThreeNodes(scenario, goldenStreams(scenario)));
+    it(`${scenario.title}: the single-node golden streams across three nodes`, () => acrossThreeNodes({ scenario }, goldenStreams(scenario)));
   }
   // every other scenario: the same streams as the same body on one node
-  for (const scenario of CLUSTER_SCENARIOS) {
-    it(`${scenario.title}: the same streams across three nodes as on one`, async () => acrossThreeNodes(scenario, await singleNodeStreams(scenario)));
+  for (const run of CLUSTER_RUNS) {
+    const where = run.variant ? ` (on ${run.variant.center.name}, a copy of the demo with those settings)` : '';
+    it(`${run.scenario.title}: the same streams across three nodes as on one${where}`, async () => acrossThreeNodes(run, await singleNodeStreams(run)));
   }
 
   it('kill -9 of the owner during a monitored call: another node owns it within 5 s, with the same calls and audit', async (t) => {

@@ -11,7 +11,11 @@
  *      sends a BYE for each dialog the dead owner recorded (both phones report the call closed), the
  *      agents' CometD clients get EventReleased, and GET /api/v2/me/calls is empty for both;
  *   4. without registering again, phone 5001 dials 5002 once more through the new owner (5002 rings
- *      from the registration kept in the store): Established in GWS, each phone hears the other.
+ *      from the registration kept in the store): Established in GWS, each phone hears the other, and
+ *      the new owner's GET /metrics counts both registrations and both dialogs.
+ * A second test SIGSTOPs the owner instead: the survivor owns the contact center but finds the SIP
+ * address held and retries; on SIGCONT the old owner gives up and closes its SIP (its BYEs end the
+ * phones' call), the new owner binds, and 3 and 4 hold as above.
  * Guarantees: free ports only, every wait has a timeout that fails loudly, the phones and the node
  * processes are killed by PID in `finally`; the only timers are the audio windows of the recordings.
  */
@@ -159,18 +163,37 @@ async function secondCallAndHearing({ phones, users, sipPort, survivor }: SipClu
   assert.deepEqual(registersBefore, [1, 1], 'each phone registered once, before the takeover: the new owner rang 5002 from the registration in the store');
 }
 
-test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, releases them in GWS, and the new owner carries the registrations', { timeout: 240_000 }, async () => {
+/**
+ * The frame of both tests: the cluster, a first call with audio, then `failure` (what happens to the
+ * owner, until the new owner serves the SIP address), then what must hold after it: both phones left
+ * the call, both agents got EventReleased, no call is listed, and a second call with audio goes through
+ * the new owner; everything is stopped in `finally`.
+ */
+async function aroundOwnerFailure(failure: (world: SipCluster) => Promise<void>): Promise<void> {
   assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
   const phoneSet = new PhoneSet();
   const keep: { cluster?: Cluster; e?: ClusterE2E } = {};
   try {
     const world = await startSipCluster(phoneSet, keep);
-    const { owner, survivor, phones, users } = world;
+    const { phones, users } = world;
     const first = await phoneCall(phones, users, world.sipPort, 0);
     const firstWindow = await audioWindow();
-
-    // the owner dies: the survivor takes the lease, binds SIP, BYEs the dead owner's dialogs
     const releases = releasesOf(users, first);
+    await failure(world);
+    await Promise.all([phones.a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), phones.b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await releases;
+    await noCallsLeft(world);
+    await secondCallAndHearing(world, phoneSet, firstWindow);
+  } finally {
+    await phoneSet.dispose();
+    await keep.e?.close();
+    await keep.cluster?.stop();
+  }
+}
+
+test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, releases them in GWS, and the new owner carries the registrations', { timeout: 240_000 }, () =>
+  aroundOwnerFailure(async ({ owner, survivor }) => {
+    // the owner dies: the survivor takes the lease, binds SIP, BYEs the dead owner's dialogs
     const killedAt = Date.now();
     owner.signal('SIGKILL');
     const owns = await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= killedAt - 1000, TAKEOVER_LIMIT_MS + 2000, 'the survivor to own the contact center');
@@ -183,34 +206,16 @@ test('SIP follows the owner: kill -9 of the owner ends its SIP calls with BYE, r
     const byes = ended.dialogs as Array<{ party: string; status?: number }>;
     assert.deepEqual(byes.map((d) => d.party).sort(), [AGENT1.dn, AGENT2.dn], 'a BYE for the dialog of each phone');
     assert.ok(byes.every((d) => d.status === 200), `each phone answers its BYE with 200: ${JSON.stringify(byes)}`);
-    await Promise.all([phones.a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), phones.b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
-    await releases;
-    await noCallsLeft(world);
-    await secondCallAndHearing(world, phoneSet, firstWindow);
-  } finally {
-    await phoneSet.dispose();
-    await keep.e?.close();
-    await keep.cluster?.stop();
-  }
-});
+  }),
+);
 
-test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new owner binds it once the resumed one gives up', { timeout: 240_000 }, async () => {
-  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
-  const phoneSet = new PhoneSet();
-  const keep: { cluster?: Cluster; e?: ClusterE2E } = {};
-  try {
-    const world = await startSipCluster(phoneSet, keep);
-    const { owner, survivor, phones, users } = world;
-    const first = await phoneCall(phones, users, world.sipPort, 0);
-    const firstWindow = await audioWindow();
-
-    const releases = releasesOf(users, first);
+test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new owner binds it once the resumed one gives up', { timeout: 240_000 }, () =>
+  aroundOwnerFailure(async ({ owner, survivor }) => {
     const stoppedAt = Date.now();
     owner.signal('SIGSTOP');
     await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= stoppedAt, TAKEOVER_LIMIT_MS + 2000, 'the survivor to own the contact center');
     // the paused owner still holds the SIP address: the new owner keeps trying
     await survivor.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith(SIP_HELD), EVENT_TIMEOUT_MS, 'the survivor to find the SIP address held');
-    await releases;
     assert.equal(survivor.logs.filter((l) => l.msg === SIP_BOUND).length, 0, 'the new owner cannot bind while the paused owner holds the address');
     const resumedAt = Date.now();
     owner.signal('SIGCONT');
@@ -219,12 +224,5 @@ test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new o
     const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the new owner to bind the SIP address');
     console.log(`SIGSTOP: the new owner bound SIP ${Number(bound.time) - resumedAt} ms after SIGCONT, attempt ${String(bound.attempts)}`);
     assert.ok(Number(bound.attempts) > 1, 'the bind was retried');
-    await Promise.all([phones.a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), phones.b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
-    await noCallsLeft(world);
-    await secondCallAndHearing(world, phoneSet, firstWindow);
-  } finally {
-    await phoneSet.dispose();
-    await keep.e?.close();
-    await keep.cluster?.stop();
-  }
-});
+  }),
+);

@@ -21,6 +21,33 @@ export interface PresentDeps {
 
 export type Json = Record<string, unknown>;
 
+type CapabilityFilter = (caps: readonly string[], who: Principal) => string[];
+
+/** filter -> the center's feature set -> the user's role list -> capability -> kept */
+const keptCapabilities = new WeakMap<CapabilityFilter, WeakMap<ReadonlySet<string>, WeakMap<readonly string[], Map<string, boolean>>>>();
+
+/**
+ * `filter(caps, who)` (an operations table's *CapabilitiesFor), from a memo: such a filter keeps or
+ * drops each capability on its own, so whether a capability is kept is decided once per principal
+ * (its feature set and role list are the directory's own objects, never changed once built; a
+ * principal built of fresh objects only misses the memo) instead of once per rendered view.
+ */
+function capabilitiesFor(filter: CapabilityFilter, caps: readonly string[], who: Principal): string[] {
+  let byFeatures = keptCapabilities.get(filter);
+  if (!byFeatures) keptCapabilities.set(filter, (byFeatures = new WeakMap()));
+  let byRoles = byFeatures.get(who.features);
+  if (!byRoles) byFeatures.set(who.features, (byRoles = new WeakMap()));
+  let kept = byRoles.get(who.roles);
+  if (!kept) byRoles.set(who.roles, (kept = new Map()));
+  const out: string[] = [];
+  for (const c of caps) {
+    let keep = kept.get(c);
+    if (keep === undefined) kept.set(c, (keep = filter([c], who).length === 1));
+    if (keep) out.push(c);
+  }
+  return out;
+}
+
 export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: DeviceRecord, view: DeviceView | undefined, who: Principal): Json {
   const out: Json = {
     id: device.id,
@@ -33,7 +60,7 @@ export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: Device
   };
   if (view?.forwardTo) out.forwardTo = view.forwardTo;
   out.voiceEnvironmentUri = deps.urls.voiceEnvironment(cc.voiceEnvironmentId);
-  out.capabilities = deviceCapabilitiesFor(view?.capabilities ?? [], who);
+  out.capabilities = capabilitiesFor(deviceCapabilitiesFor, view?.capabilities ?? [], who);
   out.channels = ['voice'];
   const m = view?.monitoring;
   if (m) {
@@ -76,7 +103,7 @@ export function presentCall(
   if (view.ani !== undefined) out.ani = view.ani;
   out.dnis = view.dnis;
   out.callType = view.callType;
-  out.capabilities = callCapabilitiesFor(view.capabilities, who);
+  out.capabilities = capabilitiesFor(callCapabilitiesFor, view.capabilities, who);
   if (Object.keys(view.userData).length > 0) out.userData = { ...view.userData };
   out.duration = String(view.duration);
   out.mute = view.muted ? 'On' : 'Off';

@@ -74,7 +74,7 @@ function local<T>(v: Awaitable<T>): T {
 }
 
 export class Team {
-  /** agent DN -> when its agent state last changed (clock ms, and as the row's ISO text, formatted once) */
+  /** agent DN -> when its agent state last changed (clock ms, and the row's ISO text of it, formatted once) */
   private readonly stateSince = new Map<string, Since>();
   /** supervisor DN -> the DN it was last seen monitoring (so a cancel also refreshes the old target) */
   private readonly lastTarget = new Map<string, string>();
@@ -144,7 +144,7 @@ export class Team {
     const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
     out.userState = userState;
     const stateSince = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
-    out.userStateSince = stateSince.iso;
+    out.userStateSince = (stateSince.iso ??= new Date(stateSince.at).toISOString());
     out.timeInState = Math.max(0, Math.floor((clock.now() - stateSince.at) / 1000));
     if (device) {
       const d = presentDevice(this.deps, cc, device, view, who);
@@ -392,13 +392,13 @@ class HeardFirst implements RowSource {
   }
 }
 
-/** a moment a row shows: clock ms and its ISO text */
+/** a moment a row shows: clock ms and its ISO text (formatted by the first row that shows it) */
 interface Since {
   at: number;
-  iso: string;
+  iso?: string;
 }
 
-const since = (at: number): Since => ({ at, iso: new Date(at).toISOString() });
+const since = (at: number): Since => ({ at });
 
 /** the reads a row makes (the switch's own methods, or a source that answers from events first) */
 type RowSource = Pick<SwitchAccess, 'device' | 'callsOf' | 'callView'>;

@@ -33,13 +33,11 @@ import { LEASE_TTL_MS } from '../../../src/cluster/node/ownership.js';
 import { REFUSED_APPEND } from '../../../src/cluster/logged-switch.js';
 import { demoContactCenter } from '../../../src/config/demo.js';
 import { Role, type ContactCenterSpec } from '../../../src/store/port.js';
-import type { UserHandle } from '../../helpers/e2e.js';
-import { A, ADMIN, C, auditOf, expectCall, withE2E } from '../../helpers/supervision-steps.js';
+import type { E2E, UserHandle } from '../../helpers/e2e.js';
+import { A, ADMIN, C, DEMO_CAST, auditOf, expectCall, withE2E, type Cast } from '../../helpers/supervision-steps.js';
 import {
   CROSS_CHECKED_SUPERVISION_SCENARIOS, GOLDEN_SUPERVISION_SCENARIOS, demoVariant, listenedInCall, type GoldenScenario, type Scenario,
 } from '../../helpers/supervision-scenarios.js';
-import type { E2E } from '../../helpers/e2e.js';
-import { DEMO_CAST, type Cast } from '../../helpers/supervision-steps.js';
 import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { ClusterE2E, normaliseIds, startCluster, type Cluster } from './cluster-harness.js';
 

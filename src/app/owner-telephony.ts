@@ -8,8 +8,9 @@
  *     through the endpoint tape;
  *   - `opened`: the switch's events reach the SIP endpoints; the SIP address is bound, retried every
  *     BIND_RETRY_MS while another process holds it (a stale owner until it resumes and gives up);
- *     once bound, the registrations kept in the store are taken back (phones ring at once) and every
- *     dialog the previous owner recorded for the contact center is sent a BYE, then its record removed;
+ *     once bound, the registrations kept in the store are taken back (phones ring at once), every
+ *     dialog the previous owner recorded for the contact center is sent a BYE and its record removed,
+ *     and the SIP endpoints are told which extensions are logged in (nailed-up phones called again);
  *   - `lost` (the lease lost or given up, or the switch could not be opened): the binding stops and
  *     the Telephony is closed (its dialogs are BYEd, its sockets freed).
  * Guarantees: only the contact center named by `sipContactCenter` (the first one provisioned) gets
@@ -23,7 +24,7 @@ import type { SimulatedEndpoints } from '../endpoints/simulated.js';
 import { journalOf, type DialogRecordStore, type SipDialogRecord } from '../endpoints/sip/dialog-records.js';
 import type { BindingStore } from '../sip/bindings.js';
 import type { ContactCenterSnapshot } from '../store/port.js';
-import type { SwitchEvent } from '../switch/model.js';
+import type { DeviceView, SwitchEvent } from '../switch/model.js';
 import type { Clock } from '../switch/port.js';
 import { SipBindError, Telephony, type TelephonyLog } from './telephony.js';
 import type { Metrics } from './metrics.js';
@@ -36,6 +37,8 @@ export const BIND_RETRY_MS = 300;
 export const SIP_BOUND = 'SIP: this node serves the contact center\'s SIP address';
 /** the start of the log line of a new owner that finds the SIP address held (it retries) */
 export const SIP_HELD = 'SIP: the SIP address is held';
+/** the log line after the SIP endpoints were told who is logged in (nailed-up phones are called again) */
+export const SIP_REJOINED = 'SIP: the logged-in extensions are known to the new SIP endpoints';
 /** the log line after the previous owner's dialogs were sent their BYE */
 export const SIP_DIALOGS_ENDED = 'SIP: the previous owner\'s dialogs were ended';
 
@@ -47,6 +50,12 @@ export interface OwnerTelephonyOptions {
   bindRetryMs?: number;
 }
 
+/** What the telephony needs of the owned switch: its events, and who is logged in after the replay. */
+export interface OpenedSwitch {
+  onEvent(listener: (e: SwitchEvent) => void): () => void;
+  device(dn: string): DeviceView | undefined;
+}
+
 /** One owned contact center's telephony, from takeover to loss. */
 interface Running {
   telephony: Telephony;
@@ -55,6 +64,8 @@ interface Running {
   journal?: ReturnType<typeof journalOf>;
   stopped: boolean;
   unsubscribe?: () => void;
+  /** the owned switch, once live */
+  sw?: OpenedSwitch;
   /** the bind loop and the BYEs after it */
   binding?: Promise<void>;
   closed?: Promise<void>;
@@ -138,9 +149,10 @@ export class OwnerTelephony {
     return telephony.install;
   }
 
-  opened(ccId: string, sw: { onEvent(listener: (e: SwitchEvent) => void): () => void }): void {
+  opened(ccId: string, sw: OpenedSwitch): void {
     const running = this.running.get(ccId);
     if (!running || running.stopped) return;
+    running.sw = sw;
     running.unsubscribe = sw.onEvent(running.telephony.onSwitchEvent);
     running.binding = this.bind(ccId, running).catch((error: unknown) => this.options.log('warn', 'SIP: taking over the SIP address failed', { ccId, error: String(error) }));
   }
@@ -187,14 +199,36 @@ export class OwnerTelephony {
         await new Promise((resolve) => setTimeout(resolve, retryMs));
       }
     }
-    if (running.stopped || !this.records) return;
-    const records = (await this.records.list(ccId)).filter((record) => !running.ours.has(record.dialog.callId));
-    if (records.length === 0) return;
+    await this.endPreviousDialogs(ccId, running);
+    if (!running.stopped) this.rejoinLoggedIn(ccId, running);
+  }
+
+  /** BYE every dialog the previous owner recorded for ccId (not this node's own), then drop the records */
+  private async endPreviousDialogs(ccId: string, running: Running): Promise<void> {
+    const store = this.records;
+    if (running.stopped || !store) return;
+    const records = (await store.list(ccId)).filter((record) => !running.ours.has(record.dialog.callId));
+    if (records.length === 0 || running.stopped) return;
     const outcomes = await running.telephony.endRecordedDialogs(records);
-    await Promise.all(records.map((record) => this.records!.remove(ccId, record.dialog.callId).catch(() => undefined)));
-    log('info', SIP_DIALOGS_ENDED, {
+    await Promise.all(records.map((record) => store.remove(ccId, record.dialog.callId).catch(() => undefined)));
+    this.options.log('info', SIP_DIALOGS_ENDED, {
       ccId,
       dialogs: outcomes.map((o) => ({ party: o.record.party, role: o.record.role, callId: o.record.dialog.callId, ...('status' in o ? { status: o.status } : { error: o.error }) })),
     });
+  }
+
+  /**
+   * The SIP endpoints learn logins from the switch's events, and the replay was silent: tell them
+   * which extensions are logged in now, so a nailed-up phone is called again at once (its old leg
+   * was BYEd with the previous owner's dialogs) and a later logout ends its leg.
+   */
+  private rejoinLoggedIn(ccId: string, running: Running): void {
+    const loggedIn = this.snapshots
+      .filter((snapshot) => snapshot.contactCenter.id === ccId)
+      .flatMap((snapshot) => snapshot.devices)
+      .filter((device) => device.kind === 'Extension' && running.sw?.device(device.dn)?.loggedIn)
+      .map((device) => device.dn);
+    for (const dn of loggedIn) running.telephony.endpoints.deviceLoggedIn(dn);
+    if (loggedIn.length > 0) this.options.log('info', SIP_REJOINED, { ccId, dns: loggedIn });
   }
 }

@@ -22,7 +22,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoContactCenter } from '../../../src/config/demo.js';
-import { SIP_BOUND, SIP_DIALOGS_ENDED, SIP_HELD } from '../../../src/app/owner-telephony.js';
+import { SIP_BOUND, SIP_DIALOGS_ENDED, SIP_HELD, SIP_REJOINED } from '../../../src/app/owner-telephony.js';
 import { LOST, OWNS, type NodeProcess } from '../../../scripts/cluster-demo-lib.js';
 import { PhoneSet, freePortBlock, haveBaresip, type BaresipPhone } from '../../helpers/baresip.js';
 import { describeResults, hearingAll, type Listening } from '../../helpers/baresip-hearing.js';
@@ -99,16 +99,16 @@ interface SipCluster {
  * Two nodes sharing one SIP address, the owner bound (the other not), both phones registered, both
  * agents logged in (Ready) with REST and CometD through the node that is not the owner.
  */
-async function startSipCluster(phoneSet: PhoneSet, keep: { cluster?: Cluster; e?: ClusterE2E }): Promise<SipCluster> {
+async function startSipCluster(phoneSet: PhoneSet, keep: { cluster?: Cluster; e?: ClusterE2E }, agentPhoneMode: 'perCall' | 'nailedUp' = 'perCall'): Promise<SipCluster> {
   const sipPort = await freePortBlock(1);
   const rtpFirst = await freePortBlock(24);
   const demo = demoContactCenter();
-  const perCall = { ...demo, settings: { ...demo.settings, sip: { ...demo.settings.sip!, agentPhoneMode: 'perCall' as const } } };
+  const contactCenter = { ...demo, settings: { ...demo.settings, sip: { ...demo.settings.sip!, agentPhoneMode } } };
   const cluster = await startCluster({
     nodes: 2,
     env: { SWITCHBOARD_SIP_PORT: String(sipPort), SWITCHBOARD_SIP_HOST: '127.0.0.1', SWITCHBOARD_RTP_PORTS: `${rtpFirst}-${rtpFirst + 23}`, SWITCHBOARD_MEDIA_WORKERS: '1' },
     // baresip 1.0 refuses SHA-256 digest challenges: MD5 only
-    config: { server: { sip: { digestAlgorithms: ['MD5'] } }, contactCenters: [perCall] },
+    config: { server: { sip: { digestAlgorithms: ['MD5'] } }, contactCenters: [contactCenter] },
   });
   keep.cluster = cluster;
   const owner = cluster.owner();
@@ -226,3 +226,49 @@ test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new o
     assert.ok(Number(bound.attempts) > 1, 'the bind was retried');
   }),
 );
+
+test('SIP follows the owner, nailed-up phones: kill -9 of the owner BYEs the idle nailed-up legs, the new owner calls the logged-in phones again and a GWS call has audio', { timeout: 240_000 }, async () => {
+  assert.ok(haveBaresip(), 'baresip and sox are required: run scripts/install-test-tools.sh');
+  const phoneSet = new PhoneSet();
+  const keep: { cluster?: Cluster; e?: ClusterE2E } = {};
+  try {
+    const { owner, survivor, phones, users } = await startSipCluster(phoneSet, keep, 'nailedUp');
+    const { a, b } = phones;
+    // logging in called each phone once (its nailed-up leg, auto-answered)
+    await Promise.all([a.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS)]);
+    owner.signal('SIGKILL');
+    const ended = await survivor.waitForLog((l) => l.msg === SIP_DIALOGS_ENDED, TAKEOVER_LIMIT_MS + EVENT_TIMEOUT_MS, "the survivor to BYE the dead owner's nailed-up legs");
+    const byes = ended.dialogs as Array<{ party: string; role: string; status?: number }>;
+    assert.deepEqual(byes.map((d) => `${d.party} ${d.role} ${d.status}`).sort(), [`${AGENT1.dn} nailed 200`, `${AGENT2.dn} nailed 200`]);
+    await Promise.all([a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    const rejoined = await survivor.waitForLog((l) => l.msg === SIP_REJOINED, EVENT_TIMEOUT_MS, 'the new SIP endpoints to learn who is logged in');
+    assert.deepEqual([...(rejoined.dns as string[])].sort(), [AGENT1.dn, AGENT2.dn]);
+    // both phones get a new nailed-up leg from the new owner, with no call and no REGISTER
+    await Promise.all([a.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS)]);
+    assert.deepEqual([a, b].map((p) => p.events.filter((ev) => ev.type === 'REGISTER_OK').length), [1, 1]);
+
+    // agent1 dials agent2 through GWS, agent2 answers through GWS: the call rides on the new legs
+    await users.a.do(`/api/v2/me/devices/${users.a.deviceId}/calls`, { operationName: 'Dial', destination: { phoneNumber: AGENT2.dn } });
+    const ringing = (await users.b.client.events.next((d) => isCall()(d) && d.data.call.state === 'Ringing', EVENT_TIMEOUT_MS, 'agent2: the call rings')) as { data: { call: { id: string } } };
+    const call = ringing.data.call.id;
+    await users.b.callOp(call, 'Answer');
+    await users.a.client.events.next((d) => isCall(call)(d) && d.data.call.state === 'Established', EVENT_TIMEOUT_MS, 'agent1: Established');
+    const window = await audioWindow();
+    await users.a.callOp(call, 'Hangup');
+    // logging out ends each nailed-up leg (BYE): the recordings end there
+    await users.a.do('/api/v2/me', { operationName: 'EndContactCenterSession' });
+    await users.b.do('/api/v2/me', { operationName: 'EndContactCenterSession' });
+    const closed = await Promise.all([a.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_CLOSED', EVENT_TIMEOUT_MS)]);
+    await phoneSet.stopAll();
+    // a nailed-up leg may get its first packet only when it joins a call: each recording is aligned on its end
+    const listenings = [a, b].map((phone, i): Listening => ({ ...listening(phone, [AGENT1.dn, AGENT2.dn][i]!, 1), closedAt: closed[i]!.receivedAt }));
+    const results = hearingAll(listenings, [{ name: 'GWS call on the new nailed-up legs', ...window, expected: { [AGENT1.dn]: [AGENT2.dn], [AGENT2.dn]: [AGENT1.dn] } }], TONES);
+    const table = describeResults(results);
+    assert.equal(results.filter((r) => !r.ok).length, 0, `what the phones heard:\n${table}`);
+    console.log(table);
+  } finally {
+    await phoneSet.dispose();
+    await keep.e?.close();
+    await keep.cluster?.stop();
+  }
+});

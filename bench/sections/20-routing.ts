@@ -169,6 +169,8 @@ class Floor {
   answering = true;
   errors: string[] = [];
   private readonly ringingAt = new Map<number, number>();
+  /** agent -> who waits for a call to ring there (the backlog's sweep) */
+  private readonly ringWaiters = new Map<number, () => void>();
 
   constructor(private readonly agents: HttpPool, clients: RawBayeuxClient[]) {
     clients.forEach((c, i) => (c.onFrame = (frame) => this.onFrame(i, frame)));
@@ -183,6 +185,21 @@ class Floor {
   /** the call ringing at agent i, if any */
   ringingCallOf(i: number): number | undefined {
     return this.ringingAt.get(i);
+  }
+
+  /** resolves when a call rings at agent i (at once if one does); rejects loudly after `ms` */
+  whenRinging(i: number, ms: number): Promise<void> {
+    if (this.ringingAt.has(i)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ringWaiters.delete(i);
+        reject(new Error(`timed out after ${ms} ms waiting for a call to ring at agent ${i}`));
+      }, ms);
+      this.ringWaiters.set(i, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** forget calls that rang and were never answered (a new phase starts) */
@@ -214,6 +231,8 @@ class Floor {
       rec.agent = i;
       rec.uuid = call.id;
       this.ringingAt.set(i, seq);
+      this.ringWaiters.get(i)?.();
+      this.ringWaiters.delete(i);
       if (this.answering) this.answer(i, seq);
     } else if (call.state === 'Established' && rec.established === undefined) {
       rec.established = now;
@@ -363,7 +382,7 @@ class Bench {
     const sweepStart = performance.now();
     for (let i = 0; i < sweep; i++) {
       await post(this.wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' });
-      await until(() => floor.ringingCallOf(i) !== undefined, 10_000, `agent ${i} ringing`);
+      await floor.whenRinging(i, 10_000);
       if (floor.ringingCallOf(i) !== first + i) outOfOrder++;
     }
     const sweepSeconds = (performance.now() - sweepStart) / 1000;

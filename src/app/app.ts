@@ -163,7 +163,6 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           ...(ownerTelephony ? { owned: ownerTelephony } : {}),
         })
       : undefined;
-  if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
   // the router is the switch of a cluster node; its methods may answer with Promises (the GWS layer awaits them)
   const sw = cluster ? (cluster.router as unknown as SwitchPort) : deps.switch ?? (telephony ? new CallModel({ ...switchOptions, endpoints: telephony.install }) : new SimulatedSwitch(switchOptions));
   const hasher = deps.passwordHasher ?? scryptHasher();
@@ -174,6 +173,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   telephony?.useBindingStore(store.registrations?.());
   ownerTelephony?.useBindingStore(store.registrations?.());
   try {
+    // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
+    if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
     await provision(store, config);
     const directory = new Directory();
     clusterDirectory = directory;

@@ -278,30 +278,47 @@ describe('three nodes', { timeout: 600_000 }, () => {
     const nc = await connect({ servers: cluster.nats.url });
     t.after(() => nc.close());
     const leases = await nc.jetstream().views.kv(subjects.leaseBucket);
-    const renewals = await leases.watch({ key: subjectToken(cc), include: KvWatchInclude.UpdatesOnly });
-    const renewedAt = await Promise.race([
-      (async () => {
-        for await (const entry of renewals) if (entry.operation === 'PUT' && new TextDecoder().decode(entry.value) === stale.id) return Date.now();
-        throw new Error('the lease watch ended');
-      })(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no renewal of ${stale.id}'s lease within ${LEASE_TTL_MS} ms`)), LEASE_TTL_MS).unref()),
-    ]);
-    renewals.stop();
-    const rang = await restOn(stale, admin, 'POST', '/sim/v1/calls', { from: C, to: FENCING_AGENT.dn });
-    stale.signal('SIGSTOP');
-    const stoppedAfter = Date.now() - renewedAt;
-    try {
+    const nextRenewal = async (): Promise<number> => {
+      const renewals = await leases.watch({ key: subjectToken(cc), include: KvWatchInclude.UpdatesOnly });
+      try {
+        return await Promise.race([
+          (async () => {
+            for await (const entry of renewals) if (entry.operation === 'PUT' && new TextDecoder().decode(entry.value) === stale.id) return Date.now();
+            throw new Error('the lease watch ended');
+          })(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no renewal of ${stale.id}'s lease within ${LEASE_TTL_MS} ms`)), LEASE_TTL_MS).unref()),
+        ]);
+      } finally {
+        renewals.stop();
+      }
+    };
+    const released = (call: string) => (d: { data?: any }) => d.data?.messageType === 'CallStateChangeMessage' && d.data.call?.id === call && d.data.call.state === 'Released';
+    // the ring must begin after the renewal and the owner stop before the ring timer is due, which is before the next renewal
+    const margin = Math.min(RING_NO_ANSWER_MS, LEASE_TTL_MS / 3 - RING_NO_ANSWER_MS);
+    /** ring, then stop the owner; undefined when that took longer than `margin` (the owner is resumed and its timer ends the call) */
+    const ringThenStop = async (): Promise<string | undefined> => {
+      const renewedAt = await nextRenewal();
+      const rang = await restOn(stale, admin, 'POST', '/sim/v1/calls', { from: C, to: FENCING_AGENT.dn });
+      stale.signal('SIGSTOP');
+      const stoppedAfter = Date.now() - renewedAt;
       assert.equal(rang.statusCode, 0, JSON.stringify(rang));
-      const call: string = rang.callUuid;
-      // the ring began after the renewal and the owner stopped before its timer was due; the timer is due before the next renewal
-      const margin = Math.min(RING_NO_ANSWER_MS, LEASE_TTL_MS / 3 - RING_NO_ANSWER_MS);
-      assert.ok(stoppedAfter < margin, `the owner stopped ${stoppedAfter} ms after its renewal: more than the ${margin} ms this test needs (machine too slow)`);
-      t.diagnostic(`${stale.id} stopped ${stoppedAfter} ms after renewing its lease, with a ${RING_NO_ANSWER_MS} ms ring-no-answer timer pending`);
+      t.diagnostic(`${stale.id} stopped ${stoppedAfter} ms after renewing its lease, with a ${RING_NO_ANSWER_MS} ms ring-no-answer timer pending (at most ${margin} ms will do)`);
+      if (stoppedAfter < margin) return rang.callUuid;
+      stale.signal('SIGCONT');
+      await client.events.next(released(rang.callUuid), 5000, 'the late attempt\'s call to give up ringing');
+      return undefined;
+    };
+    const ATTEMPTS = 3;
+    try {
+      let call: string | undefined;
+      for (let attempt = 1; call === undefined; attempt++) {
+        assert.ok(attempt <= ATTEMPTS, `the owner could not be stopped within ${margin} ms of a renewal in ${ATTEMPTS} attempts (machine too slow)`);
+        call = await ringThenStop();
+      }
 
       await other.waitForLog((l) => l.msg === OWNS && l.ccId === cc && l.node === other.id, TAKEOVER_MS + 5000, `${other.id} to take over from the paused ${stale.id}`);
       // the new owner replayed the ringing call and fired the overdue timer itself: the call is released there
-      const released = (d: { data?: any }) => d.data?.messageType === 'CallStateChangeMessage' && d.data.call?.id === call && d.data.call.state === 'Released';
-      await client.events.next(released, 5000, 'the release by the new owner\'s ring-no-answer');
+      await client.events.next(released(call), 5000, 'the release by the new owner\'s ring-no-answer');
 
       stale.signal('SIGCONT');
       // the path taken: the stale owner's own timer entry was appended and JetStream refused it
@@ -318,7 +335,7 @@ describe('three nodes', { timeout: 600_000 }, () => {
         assert.equal((await rest(other, 'POST', `/api/v2/me/devices/${device}`, { operationName: op })).statusCode, 0);
         await client.events.next((d) => d.data?.messageType === 'DeviceStateChangeMessage' && d.data.devices[0].doNotDisturb === v, 5000, `barrier DND ${v}`);
       }
-      assert.equal(client.events.items.filter(released).length, 1, 'one release of the call, from the new owner only');
+      assert.equal(client.events.items.filter(released(call)).length, 1, 'one release of the call, from the new owner only');
       const callsOn = async (node: NodeProcess) => (await rest(node, 'GET', '/api/v2/me/calls?fields=*')).calls;
       assert.deepEqual(await callsOn(stale), await callsOn(other), 'both nodes list the same calls');
       assert.deepEqual(await callsOn(other), [], 'the call is gone');

@@ -338,8 +338,9 @@ export class Team {
   private async flush(): Promise<void> {
     const dns = this.pending ?? new Set<string>();
     this.pending = undefined;
-    const source = this.eventSource(this.heard);
-    this.heard = { devices: new Map(), calls: new Map() };
+    const heard = this.heard;
+    // events heard while a row awaits a remote read go to new maps (an empty pair is kept as it is)
+    if (heard.devices.size > 0 || heard.calls.size > 0) this.heard = { devices: new Map(), calls: new Map() };
     const { directory } = this.deps;
     const agents = new Map<string, UserRecord>();
     for (const dn of dns) {
@@ -353,7 +354,7 @@ export class Team {
         const supervisors = this.supervisorsOf(cc, agent);
         if (supervisors.length === 0) continue;
         // a row does not depend on who views it: one object for every supervisor (serialised once)
-        const row = drive(this.rowReading(cc, agent, supervisors[0], source));
+        const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw)));
         const data = { messageType: TEAM_MESSAGE_TYPE, agents: [row instanceof Promise ? await row : row] };
         for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, data);
       } catch (err) {
@@ -361,18 +362,14 @@ export class Team {
       }
     }
   }
-
-  /**
-   * The switch as the rows of one flush read it: a device or a call leg an event of these commands
-   * carried is that event's view (the switch emits a view whenever it changes, so the last one heard
-   * is the current one; a call's duration is the one of its event), anything else is read from the
-   * switch. So a row does not render again what the switch has just rendered.
-   */
-  private eventSource(heard: Heard): RowSource {
-    return new HeardFirst(heard, this.deps.sw);
-  }
 }
 
+/**
+ * The switch as the rows of one flush read it: a device or a call leg an event of these commands
+ * carried is that event's view (the switch emits a view whenever it changes, so the last one heard
+ * is the current one; a call's duration is the one of its event), anything else is read from the
+ * switch. So a row does not render again what the switch has just rendered.
+ */
 class HeardFirst implements RowSource {
   constructor(
     private readonly heard: Heard,

@@ -20,8 +20,8 @@ import { sameJson } from './emission.js';
  */
 export interface CallParts {
   settings: SupervisionSettings;
-  /** every party, released ones included, in join order */
-  ordered: Party[];
+  /** every party, released ones included, in join order (the call's own list when it is in that order: read only) */
+  ordered: readonly Party[];
   /** parties not released, in join order, and their DNs */
   live: Party[];
   liveDns: string[];
@@ -37,7 +37,7 @@ export interface CallParts {
 
 /** The shared parts of a call's views; `userData` is `previous` when it has the same content (so views compare by reference). */
 export function callParts(core: SwitchCore, call: Call, previous?: UserData): CallParts {
-  const ordered = [...call.parties].sort((a, b) => a.seq - b.seq);
+  const ordered = inJoinOrder(call.parties);
   const live: Party[] = [];
   const liveDns: string[] = [];
   const liveIndex = new Map<Party, number>();
@@ -58,6 +58,12 @@ export function callParts(core: SwitchCore, call: Call, previous?: UserData): Ca
   }
   const userData = previous !== undefined && sameJson(previous, call.userData) ? previous : { ...call.userData };
   return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, memberDns, listenedTo, userData };
+}
+
+/** the parties by seq: the list itself when it is already in that order (parties are appended as they join), else a sorted copy */
+function inJoinOrder(parties: readonly Party[]): readonly Party[] {
+  for (let i = 1; i < parties.length; i++) if (parties[i - 1].seq > parties[i].seq) return [...parties].sort((a, b) => a.seq - b.seq);
+  return parties;
 }
 
 /** What `me` sees of the call now (a GET, or a refusal check): a render of its own. */
@@ -182,7 +188,7 @@ export function deviceView(core: SwitchCore, dn: string): DeviceView | undefined
 
 /** What the media function needs of each live party, in join order (equal inputs give an equal matrix). */
 export function mediaInputsOf(call: Call): MediaInput[] {
-  const live = call.parties.filter((p) => p.state !== PartyState.Released).sort((a, b) => a.seq - b.seq);
+  const live = inJoinOrder(call.parties).filter((p) => p.state !== PartyState.Released);
   const mutedAgents = new Set(
     live.filter((p) => p.sup?.monitoredUserMuted && p.sup.monitoredDn).map((p) => p.sup!.monitoredDn!),
   );

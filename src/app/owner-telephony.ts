@@ -68,7 +68,6 @@ interface Running {
   sw?: OpenedSwitch;
   /** the bind loop and the BYEs after it */
   binding?: Promise<void>;
-  closed?: Promise<void>;
 }
 
 export class OwnerTelephony {
@@ -120,7 +119,7 @@ export class OwnerTelephony {
 
   endpointsFor(ccId: string): ((host: EndpointHost, simulated: SimulatedEndpoints) => EndpointSelector) | undefined {
     if (ccId !== this.sipContactCenter) return undefined;
-    this.running.get(ccId)?.telephony.close().catch(() => undefined);
+    this.lost(ccId); // a telephony left from an earlier takeover (not expected: `lost` ends each one)
     const { config, clock, log, userAgent } = this.options;
     const ours = new Set<string>();
     const store = this.records;

@@ -18,7 +18,8 @@
  *   - the replica's memory: heap after a full GC with the switch the replica became, less the heap
  *     once it is freed (the retained switch state; the log entries themselves are not kept); and the
  *     heap growth from before the standby was made to when it has caught up (replica, NATS client
- *     and consumer together).
+ *     and consumer together); then, apart, 20 standbys at once of contact centers left with calls
+ *     up: the heap growth per standby.
  * The lease TTL (3 s) and the watch (250 ms) come on top of both takeovers alike (docs/scale-out.md).
  * Each path is warmed up first on a short log. Prints a Markdown table, the machine line and a
  * `BENCH standby` line. Bounded: about a minute for the default lengths on this machine.
@@ -45,6 +46,10 @@ const TAIL = 20;
 /** publishes in flight while copying a log into JetStream */
 const COPY_IN_FLIGHT = 256;
 const WAIT_MS = 120_000;
+/** the memory row: this many standbys at once, each of a contact center left with calls up */
+const MEMORY_REPLICAS = 20;
+const MEMORY_LOG_LENGTH = 2000;
+const MEMORY_CALLS_UP = 12;
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -58,7 +63,7 @@ const heapAfterGc = () => {
  * ccId's log of `length` entries, written by a live logged switch in memory (under ccId itself: a
  * CallUUID names its contact center, so a log replays only under the id it was written for)
  */
-function writeLog(cc: string, length: number): LoggedEntry[] {
+function writeLog(cc: string, length: number, callsLeftUp = 0): LoggedEntry[] {
   const log = new MemoryCommandLog();
   const clock = new VirtualClock();
   const sw = syncPort(LoggedSwitch.open({ ccId: cc, node: 'writer', log, clock }) as LoggedSwitch);
@@ -79,7 +84,14 @@ function writeLog(cc: string, length: number): LoggedEntry[] {
     }
     sw.setAgentState(agent, { state: 'Ready' });
   }
-  const entries = log.read(cc).slice(0, length);
+  // calls still up at the end: the first ones answered by the agents, the others queued
+  for (let i = 0; i < callsLeftUp; i++) {
+    clock.advance(1000);
+    const inbound = sw.simulateInbound('+1666' + String(i).padStart(6, '0'), '7000');
+    const agent = inbound.ok ? AGENTS.find((dn) => sw.callView(inbound.value.callUuid, dn)?.state === 'Ringing') : undefined;
+    if (agent && inbound.ok) sw.callOperation(agent, inbound.value.callUuid, { name: 'Answer' });
+  }
+  const entries = callsLeftUp ? log.read(cc) : log.read(cc).slice(0, length);
   if (entries.some((e) => e.entry.kind === 'observed')) throw new Error('a simulated-only switch wrote a tape: the copy would renumber it wrongly');
   return entries;
 }
@@ -107,7 +119,7 @@ async function copy(js: JetStreamClient, ccId: string, entries: readonly LoggedE
 }
 
 /** the time of the last timed entry of `entries` (the contact center's clock when its owner died) */
-const lastTime = (entries: readonly LoggedEntry[]) => Math.max(...entries.map((e) => (e.entry.kind === 'observed' ? 0 : e.entry.at)));
+const lastTime = (entries: readonly LoggedEntry[]) => entries.reduce((t, e) => (e.entry.kind === 'observed' ? t : Math.max(t, e.entry.at)), 0);
 
 /** the workload leaves no call up and every agent Ready: a replay that did not rebuild it fails the bench */
 function rebuilt(sw: LoggedSwitch, what: string): void {
@@ -147,6 +159,8 @@ const nats = await startTestNats();
 const owner = await connect({ servers: nats.url });
 const watcher = await connect({ servers: nats.url });
 const rows: Row[] = [];
+let memoryPerReplica = 0;
+let callsUp = 0;
 try {
   const js = owner.jetstream();
   await JetStreamCommandLog.open(owner);
@@ -188,6 +202,17 @@ try {
 
   await measure(WARM_UP_LENGTH, 'warm-up');
   for (const length of LENGTHS) rows.push(await measure(length));
+
+  // memory: MEMORY_REPLICAS standbys at once, each of a contact center with calls up
+  const ccs = Array.from({ length: MEMORY_REPLICAS }, (_, i) => `memory-${i}`);
+  const lasts = await Promise.all(ccs.map((ccId) => copy(js, ccId, writeLog(ccId, MEMORY_LOG_LENGTH, MEMORY_CALLS_UP), 0)));
+  const heapBefore = heapAfterGc();
+  const standbys = ccs.map((ccId) => new Standby(log, { ccId, clock: new VirtualClock() }, (o, m) => console.error(m, o)));
+  await Promise.all(standbys.map((standby, i) => until(standby, lasts[i], `the standby of ${ccs[i]}`)));
+  for (const standby of standbys) standby.settle();
+  memoryPerReplica = (heapAfterGc() - heapBefore) / MEMORY_REPLICAS;
+  callsUp = standbys[0].switch!.callsOf('7000').length + AGENTS.reduce((n, dn) => n + standbys[0].switch!.callsOf(dn).length, 0);
+  for (const standby of standbys) standby.stop();
 } finally {
   await watcher.close();
   await owner.close();
@@ -202,8 +227,12 @@ for (const r of rows) {
       `${r.withoutMs.toFixed(0)} ms (${r.withoutReplayed} entries replayed) | ${(r.replicaBytes / 1024).toFixed(0)} KiB | ${(r.followingBytes / 1024 / 1024).toFixed(1)} MiB |`,
   );
 }
+console.log(
+  `\nmemory per standby (replica + its ordered consumer), ${MEMORY_REPLICAS} at once, each contact center with 3 agents logged in and ${MEMORY_CALLS_UP} inbound calls left up (${callsUp} answered, the others waiting at the routing point): ` +
+    `${(memoryPerReplica / 1024).toFixed(0)} KiB of heap`,
+);
 console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(
-  `\nBENCH standby ${rows.map((r) => `L${r.length}: with=${r.withMs.toFixed(1)}ms(${r.withReplayed}) without=${r.withoutMs.toFixed(0)}ms(${r.withoutReplayed}) catchup=${r.catchUpMs.toFixed(0)}ms replica=${(r.replicaBytes / 1024).toFixed(0)}KiB`).join(' ')}`,
+  `\nBENCH standby ${rows.map((r) => `L${r.length}: with=${r.withMs.toFixed(1)}ms(${r.withReplayed}) without=${r.withoutMs.toFixed(0)}ms(${r.withoutReplayed}) catchup=${r.catchUpMs.toFixed(0)}ms replica=${(r.replicaBytes / 1024).toFixed(0)}KiB`).join(' ')} memoryPerReplica=${(memoryPerReplica / 1024).toFixed(0)}KiB`,
 );
 process.exit(0);

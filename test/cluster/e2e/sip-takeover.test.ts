@@ -13,9 +13,12 @@
  *   4. without registering again, phone 5001 dials 5002 once more through the new owner (5002 rings
  *      from the registration kept in the store): Established in GWS, each phone hears the other, and
  *      the new owner's GET /metrics counts both registrations and both dialogs.
- * A second test SIGSTOPs the owner instead: the survivor owns the contact center but finds the SIP
- * address held and retries; on SIGCONT the old owner gives up and closes its SIP (its BYEs end the
- * phones' call), the new owner binds, and 3 and 4 hold as above.
+ * A SIGTERM test: the owner gives its lease back and BYEs its own dialogs as it closes; the next
+ * owner binds the address, and 3 and 4 hold. A SIGSTOP test: the survivor owns the contact center
+ * but finds the SIP address held and retries; on SIGCONT the old owner gives up and closes its SIP
+ * (its BYEs end the phones' call), the new owner binds, and 3 and 4 hold. A nailed-up test (the
+ * default phone mode): kill -9 BYEs the idle nailed-up legs and the new owner calls the logged-in
+ * phones again; a GWS call on the new legs has audio both ways.
  * Guarantees: free ports only, every wait has a timeout that fails loudly, the phones and the node
  * processes are killed by PID in `finally`; the only timers are the audio windows of the recordings.
  */
@@ -224,6 +227,16 @@ test('SIP follows the owner: a SIGSTOPped owner holds the SIP address; the new o
     const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND, EVENT_TIMEOUT_MS, 'the new owner to bind the SIP address');
     console.log(`SIGSTOP: the new owner bound SIP ${Number(bound.time) - resumedAt} ms after SIGCONT, attempt ${String(bound.attempts)}`);
     assert.ok(Number(bound.attempts) > 1, 'the bind was retried');
+  }),
+);
+
+test('SIP follows the owner: SIGTERM of the owner ends its own SIP calls and frees the address; the next owner binds it', { timeout: 240_000 }, () =>
+  aroundOwnerFailure(async ({ owner, survivor }) => {
+    const stoppedAt = Date.now();
+    await owner.stop();
+    const owns = await survivor.waitForLog((l) => l.msg === OWNS && Number(l.time) >= stoppedAt, TAKEOVER_LIMIT_MS, 'the survivor to own the contact center');
+    const bound = await survivor.waitForLog((l) => l.msg === SIP_BOUND && Number(l.time) >= stoppedAt, EVENT_TIMEOUT_MS, 'the survivor to bind the SIP address');
+    console.log(`SIGTERM: the survivor owned the contact center ${Number(owns.time) - stoppedAt} ms and bound SIP ${Number(bound.time) - stoppedAt} ms after the signal (attempt ${String(bound.attempts)})`);
   }),
 );
 

@@ -103,7 +103,9 @@ export class HttpConnection {
  */
 export class HttpPool {
   private readonly connections: HttpConnection[];
-  private readonly queued: (() => void)[] = [];
+  /** requests waiting for a connection, first come first served (queued[head] is next) */
+  private queued: (() => void)[] = [];
+  private head = 0;
 
   constructor(baseUrl: string, size: number, private readonly perConnection = Infinity) {
     const u = new URL(baseUrl);
@@ -119,7 +121,16 @@ export class HttpPool {
 
   private sent(answer: Promise<HttpAnswer>): Promise<HttpAnswer> {
     if (this.perConnection === Infinity) return answer;
-    const next = () => this.queued.shift()?.();
+    const next = () => {
+      if (this.head >= this.queued.length) return;
+      const start = this.queued[this.head++];
+      // drop what was taken once it is most of the array (Array.shift would move the whole queue each time)
+      if (this.head > 1024 && this.head * 2 > this.queued.length) {
+        this.queued = this.queued.slice(this.head);
+        this.head = 0;
+      }
+      start();
+    };
     answer.then(next, next);
     return answer;
   }

@@ -7,7 +7,7 @@
  *      SWITCHBOARD_METRICS, SWITCHBOARD_CSRF,
  *      SWITCHBOARD_SIM_API, SWITCHBOARD_SIP_PORT, SWITCHBOARD_SIP_HOST, SWITCHBOARD_SIP_ADVERTISED_HOST,
  *      SWITCHBOARD_RTP_PORTS, SWITCHBOARD_MEDIA_WORKERS, SWITCHBOARD_RECORDINGS_DIR, and the cluster
- *      node's SWITCHBOARD_NATS_URL and SWITCHBOARD_NODE_ID (environment only).
+ *      node's SWITCHBOARD_NATS_URL, SWITCHBOARD_NODE_ID and SWITCHBOARD_STANDBY (environment only).
  * It checks everything, throws one ConfigError listing every problem (each with its JSON path, or
  * `env NAME` / `argv`), and returns a deep-frozen Config. Nothing else in the project reads
  * process.env or process.argv: callers pass them in.
@@ -147,6 +147,8 @@ export function defaultConfig(): Config {
 
 /** the values of api.unknownParameters */
 const UNKNOWN_PARAMETER_POLICIES = ['refuse', 'warn'] as const;
+/** SWITCHBOARD_STANDBY: a cluster node's hot standby (docs/scale-out.md) */
+const STANDBY_SWITCH = ['on', 'off'] as const;
 
 export function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -533,8 +535,12 @@ function envInto(p: Problems, env: Readonly<Record<string, string | undefined>>,
   }
   const natsUrl = get('SWITCHBOARD_NATS_URL');
   const nodeId = get('SWITCHBOARD_NODE_ID');
+  const standbyText = get('SWITCHBOARD_STANDBY');
+  const standby = standbyText === undefined ? undefined : oneOf(p, 'env SWITCHBOARD_STANDBY', standbyText.trim().toLowerCase(), STANDBY_SWITCH);
   if (natsUrl !== undefined) {
-    if (/^(nats|tls):\/\/[^\s/]+$/.test(natsUrl.trim())) c.cluster = { natsUrl: natsUrl.trim(), ...(nodeId ? { nodeId: nodeId.trim() } : {}) };
+    if (/^(nats|tls):\/\/[^\s/]+$/.test(natsUrl.trim())) {
+      c.cluster = { natsUrl: natsUrl.trim(), ...(nodeId ? { nodeId: nodeId.trim() } : {}), ...(standby ? { standby: standby === 'on' } : {}) };
+    }
     else p.add('env SWITCHBOARD_NATS_URL', `must be nats://host:port, got ${show(natsUrl)}`);
   }
   if (nodeId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId.trim())) p.add('env SWITCHBOARD_NODE_ID', `must be 1 to 64 letters, digits, - or _, got ${show(nodeId)}`);

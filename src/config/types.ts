@@ -169,4 +169,6 @@ export interface ClusterConfig {
   natsUrl: string;
   /** this node's name in leases and logs; env SWITCHBOARD_NODE_ID; default generated at start */
   nodeId?: string;
+  /** keep a hot standby of the contact centers this node does not own; env SWITCHBOARD_STANDBY=on|off; default on */
+  standby?: boolean;
 }

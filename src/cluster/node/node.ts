@@ -68,7 +68,7 @@ export interface NodeOptions {
   log: () => NodeLog | undefined;
   /** told around each owned switch (SIP follows the owner: src/app/owner-telephony.ts) */
   owned?: OwnedSwitchHooks;
-  /** keep a hot standby of each contact center this node does not own (../standby.ts); default true */
+  /** keep a hot standby of each contact center this node does not own (../standby.ts); default config.standby, else true */
   standby?: boolean;
 }
 
@@ -119,7 +119,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   const nodeLog = { info: (o: object, m: string) => log('info', o, m), warn: (o: object, m: string) => log('warn', o, m) };
   const standbys = new Standbys({
     log: core.log,
-    enabled: opts.standby ?? true,
+    enabled: opts.standby ?? opts.config.standby ?? true,
     replica: (ccId) => ({ ccId, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable }),
     logger: nodeLog,
   });

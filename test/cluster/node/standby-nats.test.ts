@@ -6,7 +6,9 @@
  * from its replica: the node's "takeover replayed" line says it came from the standby and replayed
  * only the tail (the owner entry and what the replica had not applied), not the log; b has a's
  * state and carries on. Node c joins late: its standby catches up from the log's start, and when b
- * gives up, c too replays only the tail. A node with the standby off replays the whole log.
+ * gives up, c too replays only the tail. A node with the standby off replays the whole log. Then an
+ * owner dies (its NATS connection closed, its lease left to expire): node e takes over from its
+ * standby, replaying the tail only.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,5 +138,19 @@ describe('hot standby over nats-server', () => {
     const byD = await takeoverBy('d');
     assert.deepEqual(byD, { replayed: total + 1, fromStandby: false }, 'd replayed every entry and its owner entry');
     assert.deepEqual(lines.items.filter((l) => l.level !== 'info' && /standby/.test(l.m)), [], 'no standby was dropped');
+  });
+
+  it('an owner that dies (its NATS connection gone, the lease left to expire) is taken over from a standby', async () => {
+    const owner = await waitFor(() => nodes.find((n) => n.ownership.owns(CC)), { on: lines, timeoutMs: TIMEOUT_MS, what: 'an owner of the contact center' });
+    const e = await node('e');
+    assert.equal((await owner.router.setDoNotDisturb(AGENT, false)).ok, true);
+    await caughtUp(e, owner);
+    // dies: no lease release, no more renewals; its lease expires after the TTL
+    await owner.nc.close();
+    const byE = await takeoverBy('e');
+    assert.equal(byE.fromStandby, true, 'e took over from its standby');
+    assert.equal(byE.replayed, 2, `e replayed ${byE.replayed} entries`);
+    await waitFor(() => e.ownership.owns(CC), { on: lines, timeoutMs: TIMEOUT_MS, what: 'e to own the contact center' });
+    assert.equal((await e.router.device(AGENT))?.dnd, false, 'e has the state the dead owner left');
   });
 });

@@ -34,6 +34,8 @@ import { isCall } from '../../helpers/supervision-steps.js';
 import type { UserHandle } from '../../helpers/e2e.js';
 import { letAudioFlow } from '../../telephony/harness.js';
 import { ClusterE2E, startCluster, type Cluster } from './cluster-harness.js';
+import { connect } from 'nats';
+import { SIP_DIALOGS_BUCKET } from '../../../src/cluster/kv-dialog-records.js';
 
 const AGENT1 = { user: 'agent1', dn: '5001', toneHz: 1000 };
 const AGENT2 = { user: 'agent2', dn: '5002', toneHz: 2400 };
@@ -86,6 +88,29 @@ function checkHearing(phones: { a: BaresipPhone; b: BaresipPhone }, index: numbe
   const table = describeResults(results);
   assert.equal(results.filter((r) => !r.ok).length, 0, `what the phones heard on call #${index + 1}:\n${table}`);
   return table;
+}
+
+/**
+ * Resolves once `count` dialog records are in the cluster's KV bucket (watched, not polled): a phone
+ * reports CALL_ESTABLISHED as it answers, a moment before the owner's record of that dialog is
+ * written, and a kill -9 inside that moment leaves a dialog nobody can BYE (docs/scale-out.md).
+ */
+async function dialogRecordsWritten(cluster: Cluster, count: number): Promise<void> {
+  const nc = await connect({ servers: cluster.nats.url });
+  const timer = setTimeout(() => void nc.close(), EVENT_TIMEOUT_MS);
+  const live = new Set<string>();
+  try {
+    const kv = await nc.jetstream().views.kv(SIP_DIALOGS_BUCKET, { history: 1 });
+    for await (const entry of await kv.watch({ key: '>' })) {
+      if (entry.operation === 'PUT') live.add(entry.key);
+      else live.delete(entry.key);
+      if (live.size >= count) return;
+    }
+    assert.fail(`only ${live.size} of ${count} SIP dialog records were written within ${EVENT_TIMEOUT_MS} ms`);
+  } finally {
+    clearTimeout(timer);
+    await nc.close().catch(() => undefined);
+  }
 }
 
 interface SipCluster {
@@ -249,6 +274,7 @@ test('SIP follows the owner, nailed-up phones: kill -9 of the owner BYEs the idl
     const { a, b } = phones;
     // logging in called each phone once (its nailed-up leg, auto-answered)
     await Promise.all([a.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS), b.waitEvent('CALL_ESTABLISHED', EVENT_TIMEOUT_MS)]);
+    await dialogRecordsWritten(keep.cluster!, 2);
     owner.signal('SIGKILL');
     const ended = await survivor.waitForLog((l) => l.msg === SIP_DIALOGS_ENDED, TAKEOVER_LIMIT_MS + EVENT_TIMEOUT_MS, "the survivor to BYE the dead owner's nailed-up legs");
     const byes = ended.dialogs as Array<{ party: string; role: string; status?: number }>;

@@ -117,10 +117,12 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   const sessions = new SessionRelay(node, transport, (err, what) => log('warn', { err }, `${what} failed`));
   let drainAudit: () => Promise<void> = async () => {};
   const nodeLog = { info: (o: object, m: string) => log('info', o, m), warn: (o: object, m: string) => log('warn', o, m) };
+  // what a contact center's switch is built with, as a replica and as the owned switch alike
+  const switchOf = (ccId: string) => ({ ccId, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable });
   const standbys = new Standbys({
     log: core.log,
     enabled: opts.standby ?? opts.config.standby ?? true,
-    replica: (ccId) => ({ ccId, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable }),
+    replica: switchOf,
     logger: nodeLog,
   });
   const ownership = new Ownership({
@@ -136,7 +138,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
         standbys.watch(ccId);
       };
       try {
-        const sw = await standbys.open({ ccId, node, log: core.log, clock: opts.clock, switchLog: opts.switchLog, auditAvailable: opts.auditAvailable, onLost: lost, ...(endpoints ? { endpoints } : {}) });
+        const sw = await standbys.open({ ...switchOf(ccId), node, log: core.log, onLost: lost, ...(endpoints ? { endpoints } : {}) });
         hooks?.opened(ccId, sw);
         return sw;
       } catch (err) {

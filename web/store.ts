@@ -5,6 +5,12 @@
  * no polling. Guarantees: a failed action shows the server's statusMessage in `notice` and never
  * throws out of an event handler; times shown as ticking (call duration, time in state) are the
  * server's figure plus the time since it was received.
+ *
+ * Rule for every asynchronous path here: a session has a generation (`sessionGeneration`), bumped
+ * each time the page goes back to the sign-in form. An answer that arrives for an
+ * earlier generation is dropped (it must not bring back a user or overwrite the sign-in form's
+ * reason), and a statusCode 20 (not signed in) from any request of a signed-in page is the session
+ * ending, shown with one reason whichever request noticed it first.
  */
 import { computed, signal } from '@preact/signals';
 import { ApiError, forgetSession, get, me, post, signIn as apiSignIn } from './api.js';
@@ -59,13 +65,33 @@ export function formatSeconds(total: number): string {
   return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
+/** the generation of the page's session: see the rule at the top of this file */
+let sessionGeneration = 0;
+
+/** thrown inside an action whose session ended while it waited: dropped without a notice */
+class StaleSession extends Error {}
+
+/** resolve `answer`, or throw StaleSession if the session of `generation` has ended meanwhile */
+async function sameSession<T>(generation: number, answer: Promise<T>): Promise<T> {
+  const value = await answer;
+  if (generation !== sessionGeneration) throw new StaleSession();
+  return value;
+}
+
 /** run an action; its failure becomes the notice (the server's message) */
 export async function act(what: () => Promise<unknown>, done?: string): Promise<boolean> {
+  const generation = sessionGeneration;
   try {
     await what();
+    if (generation !== sessionGeneration) return false;
     notice.value = done ? { kind: 'info', text: done } : null;
     return true;
   } catch (err) {
+    if (err instanceof StaleSession || generation !== sessionGeneration) return false;
+    if (err instanceof ApiError && err.statusCode === 20 && user.value) {
+      sessionLost();
+      return false;
+    }
     notice.value = { kind: 'error', text: err instanceof ApiError ? err.message : String(err) };
     return false;
   }
@@ -113,21 +139,22 @@ function onMessage(_channel: string, data: Json): void {
   MESSAGE_HANDLERS[String(data?.messageType)]?.(data);
 }
 
-/** read everything again from the server */
+/** read everything again from the server (answers of an ended session are dropped) */
 export async function reload(): Promise<void> {
-  const answer = await me();
+  const generation = sessionGeneration;
+  const answer = await sameSession(generation, me());
   applyMe(answer.user);
-  const states = await get('/api/v2/settings/agent-states');
+  const states = await sameSession(generation, get('/api/v2/settings/agent-states'));
   agentStates.value = Array.isArray(states.settings) ? states.settings : [];
-  const supervisors = await get('/api/v2/contacts?roles=ROLE_SUPERVISOR');
+  const supervisors = await sameSession(generation, get('/api/v2/contacts?roles=ROLE_SUPERVISOR'));
   const numbers = new Map<string, string>();
   for (const c of (supervisors.contacts as Json[]) ?? []) for (const p of (c.phoneNumbers as Json[]) ?? []) numbers.set(String(p.phoneNumber), String(c.name));
   supervisorNumbers.value = numbers;
   if (isSupervisor.value) {
-    const rows = await get('/api/v2/supervision/agents?fields=*');
+    const rows = await sameSession(generation, get('/api/v2/supervision/agents?fields=*'));
     const at = Date.now();
     team.value = ((rows.agents as Json[]) ?? []).map((value) => ({ value, at }));
-    const points = await get('/api/v2/supervision/routing-points');
+    const points = await sameSession(generation, get('/api/v2/supervision/routing-points'));
     routingPoints.value = ((points.routingPoints as Json[]) ?? []).map((value) => ({ value, at }));
   }
   const monitored = monitoringCall.value;
@@ -143,10 +170,13 @@ function applyMe(u: Json): void {
 }
 
 export async function refreshHearing(callUuid: string): Promise<void> {
+  const generation = sessionGeneration;
   try {
     const answer = await get(`/api/v2/supervision/calls/${encodeURIComponent(callUuid)}/media`);
+    if (generation !== sessionGeneration) return;
     hearing.value = { callUuid, parties: answer.parties };
   } catch (err) {
+    if (generation !== sessionGeneration) return;
     // the call has ended, or is no longer one the supervisor may see
     if (err instanceof ApiError && hearing.value?.callUuid === callUuid) hearing.value = null;
   }
@@ -168,9 +198,10 @@ function connect(): void {
       // one REST probe per failed streak: 20 means the session is gone, anything else a server away
       if (probing) return;
       probing = true;
+      const generation = sessionGeneration;
       me()
         .then(() => undefined, (err: unknown) => {
-          if (err instanceof ApiError && err.statusCode === 20) sessionLost();
+          if (generation === sessionGeneration && err instanceof ApiError && err.statusCode === 20) sessionLost();
         })
         .finally(() => {
           probing = false;
@@ -246,6 +277,7 @@ function sessionLost(): void {
 
 /** back to the sign-in form: nothing of the last user stays in the page */
 function clearLocalState(): void {
+  sessionGeneration += 1;
   notifications.stop();
   forgetSession();
   remember(false);

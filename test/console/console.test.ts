@@ -293,6 +293,73 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  // The two races behind the test above's intermittent failure, made certain: the page's reload
+  // (after its first handshake) still waits for an answer when the session ends.
+  test('a request refused because the session ended while it was in flight keeps the reason on the sign-in form', async () => {
+    const page = await browser.newPage();
+    let sessionEnded!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      sessionEnded = resolve;
+    });
+    let held!: () => void;
+    const heldRequest = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    await page.route('**/api/v2/settings/agent-states', async (route) => {
+      held();
+      await ended;
+      await route.continue();
+    });
+    await page.goto(`${server.baseUrl}/`);
+    await signIn(page, 'agent4');
+    await heldRequest;
+    await api(server, 'agent4', 'POST', '/api/v2/me', { operationName: 'EndContactCenterSession' });
+    const reason = page.getByRole('alert').filter({ hasText: 'Your session has ended: sign in again' });
+    await visible(reason, 'the reason on the sign-in form');
+    const refused = page.waitForEvent('requestfinished', { predicate: (r) => r.url().includes('/api/v2/settings/agent-states'), timeout: WAIT });
+    sessionEnded();
+    await (await refused).response();
+    // the refusal (statusCode 20) has reached the page: the reason is still the one shown
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    assert.deepEqual(await page.getByRole('alert').allTextContents(), ['Your session has ended: sign in again']);
+    await visible(page.getByLabel('User name'), 'the sign-in form');
+    await page.close();
+  });
+
+  test('an answer of the ended session that arrives late does not bring its user back', async () => {
+    const page = await browser.newPage();
+    let sessionEnded!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      sessionEnded = resolve;
+    });
+    let held!: () => void;
+    const heldAnswer = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    let signInRequests = 0;
+    await page.route('**/api/v2/me?subresources=*', async (route) => {
+      signInRequests += 1;
+      if (signInRequests === 1) return route.continue(); // the sign-in itself
+      // the reload's GET /api/v2/me: answered while the session lives, delivered after it ended
+      const answer = await route.fetch();
+      held();
+      await ended;
+      await route.fulfill({ response: answer });
+    });
+    await page.goto(`${server.baseUrl}/`);
+    await signIn(page, 'agent5');
+    await heldAnswer;
+    await api(server, 'agent5', 'POST', '/api/v2/me', { operationName: 'EndContactCenterSession' });
+    await visible(page.getByRole('alert').filter({ hasText: 'Your session has ended: sign in again' }), 'the reason on the sign-in form');
+    const late = page.waitForEvent('requestfinished', { predicate: (r) => r.url().includes('/api/v2/me?subresources=*'), timeout: WAIT });
+    sessionEnded();
+    await late;
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    assert.equal(await page.getByRole('button', { name: 'Start voice session' }).count(), 0, 'the agent view came back');
+    assert.deepEqual(await page.getByRole('alert').allTextContents(), ['Your session has ended: sign in again']);
+    await page.close();
+  });
+
   test('no browser console errors', () => {
     assert.deepEqual(agentErrors, [], 'agent page');
     assert.deepEqual(supervisorErrors, [], 'supervisor page');

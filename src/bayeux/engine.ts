@@ -12,7 +12,8 @@
  *   serialises a given data object once per channel however many users it is published to: the
  *   serialised message is cached per (data object, channel) until the round ends. Rule for
  *   publishers: an object handed to `deliver` must not be changed in the same round (a change
- *   would not be seen by later recipients of that round); publish a new object;
+ *   would not be seen by later recipients of that round); publish a new object; a data object that
+ *   carries its own JSON text (json-text.ts) is put on the wire with that text, not serialised;
  * - queued deliveries leave through the session's websocket (one frame per flush) or its held
  *   connect, flushed once per round (setImmediate) for every session that received something, so
  *   that everything one command causes for a session (device, channel, team rows) becomes one frame
@@ -33,6 +34,7 @@
 import type { IncomingMessage } from 'node:http';
 import { AckState } from './ack.js';
 import { patternsMatching } from './channels.js';
+import { jsonTextOf } from './json-text.js';
 import { type BayeuxMessage, CONNECT_FAILED, type ConnectionType, META, frame, reply, sessionUnknown } from './messages.js';
 import { guarded, type Log, type ResolvedOptions } from './options.js';
 import { type ConnectSender, type HeldConnect, Session, SessionRegistry, type WsLink } from './session.js';
@@ -353,7 +355,8 @@ export class BayeuxEngine {
     let byChannel = this.round.get(data);
     const hit = byChannel?.get(channel);
     if (hit !== undefined) return hit;
-    const message = JSON.stringify({ channel, data });
+    const text = jsonTextOf(data);
+    const message = text === undefined ? JSON.stringify({ channel, data }) : `{"channel":${JSON.stringify(channel)},"data":${text}}`;
     if (!byChannel) this.round.set(data, (byChannel = new Map()));
     byChannel.set(channel, message);
     this.scheduleRoundEnd();

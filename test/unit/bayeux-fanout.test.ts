@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { jsonTextOf, withJsonText } from '../../src/bayeux/json-text.js';
 import { rawHandshake, rawPost, startBayeuxHost } from '../helpers/cometd-client.js';
 
 test('publishToUser serialises the event once for all of the user\'s sessions', async () => {
@@ -41,6 +42,37 @@ test('publishToUser serialises the event once for all of the user\'s sessions', 
     }
     const b = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: bob, connectionType: 'long-polling', advice: { timeout: 0 } }], { 'x-user': 'bob' });
     assert.equal(b.body.filter((m: { channel: string }) => m.channel === '/v2/me/calls').length, 0, 'bob gets nothing of alice');
+  } finally {
+    await host.close();
+  }
+});
+
+test('a data object carrying its own JSON text goes on the wire with that text, and is never serialised', async () => {
+  const host = await startBayeuxHost({ timeoutMs: 10000, maxIntervalMs: 10000 });
+  try {
+    const alice = { 'x-user': 'alice' };
+    const id = await rawHandshake(host.url, alice);
+    await rawPost(host.url, [{ id: 's', channel: '/meta/subscribe', clientId: id, subscription: '/v2/me/*' }], alice);
+    const data = { messageType: 'DeviceStateChangeMessage', devices: [{ id: 'd1', userState: { state: 'Ready' } }] };
+    // a text that differs from the object's own JSON shows which of the two reached the wire
+    withJsonText(data, JSON.stringify({ ...data, written: 'by the publisher' }));
+    assert.equal(jsonTextOf(data), JSON.stringify({ ...data, written: 'by the publisher' }));
+    assert.equal(JSON.stringify(data), '{"messageType":"DeviceStateChangeMessage","devices":[{"id":"d1","userState":{"state":"Ready"}}]}', 'the text is invisible to JSON');
+    const real = JSON.stringify;
+    const serialised: unknown[] = [];
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+      serialised.push(args[0]);
+      return real(...args);
+    }) as typeof JSON.stringify;
+    try {
+      host.bayeux.publishToUser('alice', '/v2/me/devices', data);
+    } finally {
+      JSON.stringify = real;
+    }
+    assert.deepEqual(serialised, ['/v2/me/devices'], 'only the channel name was serialised');
+    const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
+    const events = r.body.filter((m: { channel: string }) => m.channel === '/v2/me/devices');
+    assert.deepEqual(events, [{ channel: '/v2/me/devices', data: { ...data, written: 'by the publisher' } }]);
   } finally {
     await host.close();
   }

@@ -1,0 +1,200 @@
+/**
+ * The notification texts written from fragments (src/gws/notification-text.ts) are exactly
+ * JSON.stringify of the messages they are attached to, for every message kind the notifier
+ * publishes (device, voice channel, call: with extensions, errors, DTMF digits), on random views,
+ * users, contact centers and strings (escapes, lone surrogates); the same device record presented
+ * under another voice environment or number gets a new text (fragments are checked, never stale),
+ * and the participants shared by the messages of one emission are spelt the same in each.
+ * fast-check with a fixed seed (FC_SEED to change it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { jsonTextOf } from '../../src/bayeux/json-text.js';
+import type { CenterEntry, Directory } from '../../src/gws/directory.js';
+import { Notifier } from '../../src/gws/notifier.js';
+import { makeUrls } from '../../src/gws/urls.js';
+import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store/port.js';
+import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
+
+const SEED = Number(process.env.FC_SEED ?? 20261202);
+
+/** strings with what JSON must escape: quotes, backslashes, controls, lone surrogates, non-ASCII */
+const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'Z', '5', ' ', '"', '\\', '\n', '\u0001', '\u2028', 'é', '😀'), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c))), maxLength: 6 });
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const CAPABILITIES = ['Ready', 'NotReady', 'DoNotDisturbOn', 'ForwardCallsOff', 'ListenIn', 'Coach', 'BargeIn', 'CancelSupervisorMonitoring', 'Hangup', 'Hold', 'UpdateUserData', 'SendDtmf'];
+const capabilities = fc.array(fc.oneof(fc.constantFrom(...CAPABILITIES), text), { maxLength: 6 });
+
+interface World {
+  directory: Directory;
+  cc: CenterEntry;
+  user: UserRecord;
+  devices: DeviceRecord[];
+}
+
+/** a directory of one contact center: the devices given (the first belongs to the user), its agent states and features */
+function world(dns: string[], agentStates: AgentStateRecord[], features: string[], roles: string[], voiceEnvironmentId: string, deviceIds: string[]): World {
+  const devices: DeviceRecord[] = dns.map((dn, i) => ({ id: deviceIds[i] ?? `d${i}`, contactCenterId: 'cc', dn, kind: 'Extension', userId: i === 0 ? 'u1' : undefined }));
+  const user = { id: 'u1', contactCenterId: 'cc', userName: 'u', firstName: 'U', lastName: 'One', roles, enabled: true } as unknown as UserRecord;
+  const cc = { id: 'cc', features: new Set(features), voiceEnvironmentId, agentStates } as unknown as CenterEntry;
+  const byDn = new Map(devices.map((d) => [d.dn, d]));
+  const directory = {
+    deviceByDn: (dn: string) => byDn.get(dn),
+    user: (id: string) => (id === 'u1' ? user : undefined),
+    ownerOf: (d: DeviceRecord) => (d.userId === 'u1' ? user : undefined),
+    center: (id: string) => (id === 'cc' ? cc : undefined),
+  } as unknown as Directory;
+  return { directory, cc, user, devices };
+}
+
+const agentStateRecord = fc.record({
+  id: fc.oneof(fc.constantFrom('S-READY', 'S-NOT-READY'), text),
+  state: fc.constantFrom('Ready', 'NotReady'),
+  displayName: text,
+  workMode: maybe(fc.constantFrom('AfterCallWork', 'AuxWork')),
+  reason: maybe(text),
+  system: fc.boolean(),
+  operationName: text,
+  contactCenterId: fc.constant('cc'),
+}) as fc.Arbitrary<AgentStateRecord>;
+
+const worldArb = fc.record({
+  dns: fc.uniqueArray(fc.oneof(fc.constantFrom('5001', '5002', '5101', '+15550100001'), text), { minLength: 1, maxLength: 5 }),
+  agentStates: fc.array(agentStateRecord, { maxLength: 4 }),
+  features: fc.subarray(['api-voice', 'api-supervisor-monitoring', 'api-supervisor-agent-control', 'api-voice-recording']),
+  roles: fc.subarray(['ROLE_AGENT', 'ROLE_SUPERVISOR', 'ROLE_ADMIN']),
+  voiceEnvironmentId: text,
+  deviceIds: fc.array(text, { maxLength: 5 }),
+});
+
+const agentState = fc.record({
+  state: fc.constantFrom('Ready', 'NotReady', 'LoggedOut', 'LoggedIn'),
+  workMode: maybe(fc.constantFrom('AfterCallWork', 'AuxWork', 'ManualIn', 'AutoIn')),
+  reason: maybe(text),
+  stateId: maybe(fc.oneof(fc.constantFrom('S-READY', 'S-NOT-READY'), text)),
+}, { requiredKeys: ['state'] });
+
+const deviceView = (dn: string): fc.Arbitrary<DeviceView> =>
+  fc.record({
+    dn: fc.constant(dn),
+    contactCenterId: fc.constant('cc'),
+    loggedIn: fc.boolean(),
+    agentState,
+    dnd: fc.boolean(),
+    forwardTo: maybe(text),
+    capabilities,
+    monitoring: maybe(fc.record({
+      state: fc.constantFrom('ListenIn', 'Coach', 'BargeIn'),
+      mode: fc.constantFrom('NextCall', 'AllCalls'),
+      scope: fc.constantFrom('Agent', 'Call'),
+      targetDn: fc.oneof(fc.constantFrom('5001', '5002'), text),
+      targetIsRoutingPoint: fc.boolean(),
+    })),
+  }, { requiredKeys: ['dn', 'contactCenterId', 'loggedIn', 'agentState', 'dnd', 'capabilities'] }) as fc.Arbitrary<DeviceView>;
+
+const userDataValue = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 }), fc.dictionary(text, text, { maxKeys: 2 }));
+
+const callView = (participants: fc.Arbitrary<string[]>): fc.Arbitrary<CallView> =>
+  fc.record({
+    callUuid: text,
+    connId: text,
+    state: fc.constantFrom('Dialing', 'Ringing', 'Established', 'Held', 'Released'),
+    callType: fc.constantFrom('Inbound', 'Outbound', 'Internal', 'Consult'),
+    ani: maybe(text),
+    dnis: text,
+    participants,
+    userData: fc.dictionary(fc.oneof(text, fc.constantFrom('1', '10', '__proto__x')), userDataValue, { maxKeys: 4 }),
+    duration: fc.nat(100000),
+    muted: fc.boolean(),
+    recordingState: maybe(fc.constantFrom('ON', 'OFF', 'PAUSED')),
+    supervisorListeningIn: fc.boolean(),
+    monitoredUserMuted: fc.boolean(),
+    monitoring: fc.boolean(),
+    parentCallUuid: maybe(text),
+    capabilities,
+  }, { requiredKeys: ['callUuid', 'connId', 'state', 'callType', 'dnis', 'participants', 'userData', 'duration', 'muted', 'supervisorListeningIn', 'monitoredUserMuted', 'monitoring', 'capabilities'] }) as fc.Arbitrary<CallView>;
+
+interface Published {
+  channel: string;
+  data: object;
+}
+
+function notifierOf(w: World, base: string): { notifier: Notifier; published: Published[] } {
+  const published: Published[] = [];
+  const notifier = new Notifier(
+    { urls: makeUrls(() => base), directory: w.directory },
+    { publishToUser: (_user, channel, data) => void published.push({ channel, data: data as object }) },
+    { error: (o) => assert.fail(`notification failed: ${JSON.stringify(o)}`) },
+  );
+  return { notifier, published };
+}
+
+function assertTexts(published: Published[], expected: number): void {
+  assert.equal(published.length, expected);
+  for (const p of published) {
+    const written = jsonTextOf(p.data);
+    assert.notEqual(written, undefined, `${p.channel}: no text attached`);
+    assert.equal(written, JSON.stringify(p.data), p.channel);
+  }
+}
+
+test('device and voice channel messages: the text is JSON.stringify of the message', () => {
+  fc.assert(
+    fc.property(worldArb, text, fc.array(fc.tuple(fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 4 }), fc.gen(), (spec, base, events, gen) => {
+      const w = world(spec.dns, spec.agentStates, spec.features, spec.roles, spec.voiceEnvironmentId, spec.deviceIds);
+      const { notifier, published } = notifierOf(w, base);
+      let expected = 0;
+      for (const [agentStateChanged, otherDevice] of events) {
+        const device = otherDevice ? w.devices[w.devices.length - 1] : w.devices[0];
+        const event: SwitchEvent = { kind: 'device', dn: device.dn, userId: 'u1', agentStateChanged, view: gen(deviceView, device.dn) };
+        notifier.onEvent(event);
+        expected += agentStateChanged ? 2 : 1;
+      }
+      assertTexts(published, expected);
+    }),
+    { seed: SEED, numRuns: 500 },
+  );
+});
+
+test('a device presented again under another voice environment or number gets a new text', () => {
+  const w = world(['5001'], [], ['api-voice'], ['ROLE_AGENT'], 'env-1', ['dev-1']);
+  const view: DeviceView = { dn: '5001', contactCenterId: 'cc', loggedIn: true, agentState: { state: 'Ready' }, dnd: false, capabilities: ['NotReady'] };
+  const first = notifierOf(w, 'http://a');
+  first.notifier.onEvent({ kind: 'device', dn: '5001', userId: 'u1', agentStateChanged: false, view });
+  (w.cc as { voiceEnvironmentId: string }).voiceEnvironmentId = 'env-2';
+  const second = notifierOf(w, 'http://b');
+  second.notifier.onEvent({ kind: 'device', dn: '5001', userId: 'u1', agentStateChanged: false, view });
+  w.devices[0].dn = '5009';
+  (w.directory as unknown as { deviceByDn: (dn: string) => DeviceRecord | undefined }).deviceByDn = (dn) => (dn === '5009' ? w.devices[0] : undefined);
+  second.notifier.onEvent({ kind: 'device', dn: '5009', userId: 'u1', agentStateChanged: false, view: { ...view, dn: '5009' } });
+  assertTexts(first.published, 1);
+  assertTexts(second.published, 2);
+  assert.match(jsonTextOf(second.published[0].data)!, /http:\/\/b\/api\/v2\/voice-environments\/env-2/);
+  assert.match(jsonTextOf(second.published[1].data)!, /"phoneNumber":"5009"/);
+});
+
+test('call messages of one emission (shared participants, extensions, errors, digits): the text is JSON.stringify of the message', () => {
+  const notification = fc.record({
+    notificationType: fc.constantFrom('StatusChange', 'ParticipantsUpdated', 'AttachedDataChanged', 'Error', 'DtmfSent'),
+    extensions: maybe(fc.dictionary(text, fc.oneof(text, fc.integer()), { maxKeys: 2 })),
+    errorCode: maybe(fc.integer()),
+    errorMessage: maybe(text),
+    digits: maybe(text),
+  });
+  fc.assert(
+    fc.property(worldArb, text, fc.gen(), fc.integer({ min: 1, max: 5 }), (spec, base, gen, viewers) => {
+      const w = world(spec.dns, spec.agentStates, spec.features, spec.roles, spec.voiceEnvironmentId, spec.deviceIds);
+      const { notifier, published } = notifierOf(w, base);
+      const numbers = fc.array(fc.oneof(fc.constantFrom(...spec.dns), text), { maxLength: 6 });
+      // one emission: several events in the same synchronous step, so participant objects are shared
+      for (let i = 0; i < viewers; i++) {
+        const device = w.devices[i % w.devices.length];
+        const n = gen(() => notification);
+        const event: SwitchEvent = { kind: 'call', dn: device.dn, userId: 'u1', callUuid: 'c', view: gen(callView, numbers), ...n } as SwitchEvent;
+        notifier.onEvent(event);
+      }
+      assertTexts(published, viewers);
+    }),
+    { seed: SEED, numRuns: 500 },
+  );
+});

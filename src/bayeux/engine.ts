@@ -77,6 +77,17 @@ export type ConnectOutcome =
   /** the user's presence was ended (logout): the queued deliveries, then 402 + handshake advice */
   | 'ended';
 
+/**
+ * One data object's serialised message on one channel, in this round; `next` is the same object on
+ * another channel. A list rather than a Map per object: an object is nearly always published on one
+ * channel, and a Map allocated per delivery cost more than the lookups it would save.
+ */
+interface RoundMessage {
+  readonly channel: string;
+  readonly message: string;
+  readonly next: RoundMessage | undefined;
+}
+
 /** distinct published channels whose wildcard patterns are remembered (the cache is emptied beyond) */
 const WILDCARD_CACHE_SIZE = 1024;
 
@@ -108,8 +119,8 @@ export class BayeuxEngine {
   private readonly sweeper: NodeJS.Timeout;
   private readonly retryAdvice: { reconnect: 'retry'; interval: number; timeout: number };
   private readonly multipleClientsAdvice: object;
-  /** this round's serialised messages, by data object and channel (see the rule above) */
-  private round = new Map<object, Map<string, string>>();
+  /** this round's serialised messages, by data object, then channel (see the rule above) */
+  private round = new Map<object, RoundMessage>();
   /** sessions to flush at the end of this round, in the order they got their first delivery */
   private toFlush: Session[] = [];
   private roundEndScheduled = false;
@@ -352,13 +363,11 @@ export class BayeuxEngine {
   /** `{channel, data}` as JSON, once per (data object, channel) in this delivery round */
   private serialised(channel: string, data: unknown): string {
     if (data === null || typeof data !== 'object') return JSON.stringify({ channel, data });
-    let byChannel = this.round.get(data);
-    const hit = byChannel?.get(channel);
-    if (hit !== undefined) return hit;
+    const first = this.round.get(data);
+    for (let cached = first; cached !== undefined; cached = cached.next) if (cached.channel === channel) return cached.message;
     const text = jsonTextOf(data);
     const message = text === undefined ? JSON.stringify({ channel, data }) : `{"channel":${JSON.stringify(channel)},"data":${text}}`;
-    if (!byChannel) this.round.set(data, (byChannel = new Map()));
-    byChannel.set(channel, message);
+    this.round.set(data, { channel, message, next: first });
     this.scheduleRoundEnd();
     return message;
   }

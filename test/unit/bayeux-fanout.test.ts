@@ -77,3 +77,37 @@ test('a data object carrying its own JSON text goes on the wire with that text, 
     await host.close();
   }
 });
+
+test('one round serialises a data object once per channel, whatever the users and channels it is published to', async () => {
+  const host = await startBayeuxHost({ timeoutMs: 10000, maxIntervalMs: 10000 });
+  try {
+    const users = ['alice', 'bob', 'carol'];
+    const ids = new Map<string, string>();
+    for (const user of users) {
+      const id = await rawHandshake(host.url, { 'x-user': user });
+      await rawPost(host.url, [{ id: 's', channel: '/meta/subscribe', clientId: id, subscription: '/**' }], { 'x-user': user });
+      ids.set(user, id);
+    }
+    const data = { messageType: 'CallStateChangeMessage', call: { id: 'X' } };
+    const real = JSON.stringify;
+    const serialised: unknown[] = [];
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+      serialised.push(args[0]);
+      return real(...args);
+    }) as typeof JSON.stringify;
+    try {
+      // the same object on three channels, to three users, in one round
+      for (const user of users) for (const channel of ['/v2/me/calls', '/v2/me/devices', '/v2/me/calls', '/v2/me/channels']) host.bayeux.publishToUser(user, channel, data);
+    } finally {
+      JSON.stringify = real;
+    }
+    assert.deepEqual(serialised, [{ channel: '/v2/me/calls', data }, { channel: '/v2/me/devices', data }, { channel: '/v2/me/channels', data }], 'once per channel');
+    for (const user of users) {
+      const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: ids.get(user), connectionType: 'long-polling', advice: { timeout: 0 } }], { 'x-user': user });
+      const events = r.body.filter((m: { channel: string }) => !m.channel.startsWith('/meta/'));
+      assert.deepEqual(events, ['/v2/me/calls', '/v2/me/devices', '/v2/me/calls', '/v2/me/channels'].map((channel) => ({ channel, data })), user);
+    }
+  } finally {
+    await host.close();
+  }
+});

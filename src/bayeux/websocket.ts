@@ -17,9 +17,9 @@
  * header and the payload as two chunks, a writev, after converting the string). The chunk is a
  * latin1 string (one character per byte, header included) when every message is ASCII, which is
  * what JSON of ASCII data is: Node writes such a string to the socket from the string itself, with
- * no Buffer made and filled in JS (0.8–1 µs less per frame, measured); otherwise a Buffer holding
- * the UTF-8. Either way the bytes on the wire are the same. This is safe
- * because compression is off (`perMessageDeflate: false`, so `ws` never holds frames back) and
+ * no Buffer made and filled in JS (≈ 0.5 µs of CPU less per frame over 200 loopback sockets);
+ * otherwise a Buffer holding the UTF-8. Either way the bytes on the wire are the same. This is
+ * safe because compression is off (`perMessageDeflate: false`, so `ws` never holds frames back) and
  * every frame is written whole and synchronously, so our frames and `ws`'s own (replies, pings,
  * close) never interleave; nothing is written once the socket is no longer OPEN, and the bytes
  * count in `bufferedAmount` like any other (the slow-consumer cut still sees them).

@@ -14,6 +14,7 @@
  */
 import type { Gate, Principal } from './gates.js';
 import { checkGate } from './gates.js';
+import { thenNow, type Awaitable } from './awaitable.js';
 import { bodyObject, OPERATION_NAME_PARAM, readParams, unknownParameterError, unknownParameters } from './params.js';
 import type { AnyOfRule, Body, ParamSpec, ParamValues } from './params.js';
 import { gws } from './reply.js';
@@ -29,7 +30,7 @@ export interface OperationRow<Ctx, P = unknown> {
   /** the read parameters as the operation's value (may throw 10 for a value's form) */
   build: (values: Readonly<Record<string, unknown>>) => P;
   /** do it; may return extra members for the `{statusCode:0}` response */
-  run: (ctx: Ctx, params: P, name: string) => void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
+  run: (ctx: Ctx, params: P, name: string) => Awaitable<void | Record<string, unknown>>;
 }
 
 export type OperationTable<Ctx> = Readonly<Record<string, OperationRow<Ctx, any>>>;
@@ -64,7 +65,9 @@ export const REFUSE_UNKNOWN: ParameterPolicy = Object.freeze({ unknownParameters
 
 /** The policy of a request: the configured one, warning through the request's log. */
 export function parameterPolicy(config: { api: { unknownParameters: 'refuse' | 'warn' } }, log: { warn: (o: object, m: string) => void }): ParameterPolicy {
-  return { unknownParameters: config.api.unknownParameters, warn: (o, m) => log.warn(o, m) };
+  // refusing needs no log: the shared policy, nothing allocated per request
+  if (config.api.unknownParameters === 'refuse') return REFUSE_UNKNOWN;
+  return { unknownParameters: 'warn', warn: (o, m) => log.warn(o, m) };
 }
 
 const lowerIndex = new WeakMap<object, Map<string, string>>();
@@ -115,19 +118,25 @@ export function readBody<const L extends readonly ParamSpec[]>(rawBody: unknown,
   return readParams(body, specs) as ParamValues<L>;
 }
 
-export async function dispatch<Ctx>(
+/**
+ * Read, check and run the operation a body names. Answered in the same tick when the context and
+ * the row's run are ready values (the local switch), else as a Promise (awaitable.ts); a refusal is
+ * thrown either way before anything runs.
+ */
+export function dispatch<Ctx>(
   table: OperationTable<Ctx>,
   resource: string,
   rawBody: unknown,
   who: Principal,
-  resolve: () => Ctx | Promise<Ctx>,
+  resolve: () => Awaitable<Ctx>,
   policy: ParameterPolicy = REFUSE_UNKNOWN,
-): Promise<Record<string, unknown>> {
+): Awaitable<Record<string, unknown>> {
   const body = bodyObject(rawBody);
   const { name, row: r } = operationOf(table, resource, body);
   const params = parseOperation(r, name, body, policy);
   checkGate(r.gate, who, name);
-  const ctx = await resolve();
-  const extra = await r.run(ctx, params, name);
-  return extra ?? {};
+  return thenNow(resolve(), (ctx) => thenNow(r.run(ctx, params, name), answerMembers));
 }
+
+/** the members a run adds to the `{statusCode:0}` answer (none when it returns nothing) */
+const answerMembers = (extra: void | Record<string, unknown>): Record<string, unknown> => extra ?? {};

@@ -2,10 +2,13 @@
  * Route registration for the GWS dialect: each route says whether it needs an authenticated
  * caller, and its handler returns the members of a `{statusCode:0, ...}` answer (or throws a
  * DomainError). The router remembers every path pattern so an existing path asked with the wrong
- * method can be answered 405 (statusCode 6) instead of 404.
+ * method can be answered 405 (statusCode 6) instead of 404. A handler may answer now or with a
+ * Promise: a ready answer is sent in the same tick (no microtask hop), a thrown refusal reaches the
+ * error handler either way (fastify catches a synchronous throw as it does a rejection).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from './context.js';
+import { isThenable } from './awaitable.js';
 import { sendOk } from './reply.js';
 
 declare module 'fastify' {
@@ -38,10 +41,11 @@ export class Router {
       method,
       url,
       config: { auth: true },
-      handler: async (req, reply) => {
-        const extra = await handler(req, reply, req.caller!);
-        if (reply.sent) return reply;
-        return sendOk(reply, extra ?? {});
+      // a handler's ready answer is sent in the same tick; a Promise is awaited (awaitable.ts)
+      handler: (req, reply) => {
+        const answer = handler(req, reply, req.caller!);
+        if (isThenable(answer)) return answer.then((extra) => (reply.sent ? reply : sendOk(reply, extra ?? {})));
+        if (!reply.sent) sendOk(reply, answer ?? {});
       },
     });
   }

@@ -2,7 +2,8 @@
  * Agent-state operations on the voice channel (POST /api/v2/me/channels/voice, gws-voice-api.md
  * 4.2): the system ones (Ready with workmode, NotReady with reason, AfterCallWork with wrapUpTime,
  * AuxWork) plus one row per custom agent state of the contact center, named by its operationName.
- * The table is built once per contact center.
+ * The table is built once per contact center. A row answers in the same tick when the switch does
+ * (awaitable.ts): no Promise on the local switch's path.
  */
 import type { AgentStateRequest } from '../switch/port.js';
 import type { SwitchAccess } from '../switch/port-access.js';
@@ -13,6 +14,7 @@ import type { OperationRow, OperationTable } from './operations.js';
 import { NO_PARAMS, rowOf } from './operations.js';
 import type { ParamSpec, ParamValues } from './params.js';
 import { unwrap } from './reply.js';
+import { thenNow, type Awaitable } from './awaitable.js';
 
 export interface VoiceCtx {
   sw: SwitchAccess;
@@ -25,13 +27,18 @@ const VOICE: Gate = { features: ['api-voice'] };
 
 const voiceRow = rowOf<VoiceCtx>();
 
+/** the switch's answer to an agent-state request: nothing, or its refusal thrown (now when the switch answers now) */
+function setAgentState(ctx: VoiceCtx, req: AgentStateRequest): Awaitable<void> {
+  return thenNow(ctx.sw.setAgentState(ctx.dn, req), unwrap);
+}
+
 /** an agent-state row whose parameters make the request */
 function stateRow<const L extends readonly ParamSpec[]>(
   summary: string,
   params: L,
   build: (v: ParamValues<L>) => AgentStateRequest,
 ): OperationRow<VoiceCtx, AgentStateRequest> {
-  return voiceRow({ gate: VOICE, summary, params, build, run: async (ctx, req) => void unwrap(await ctx.sw.setAgentState(ctx.dn, req)) });
+  return voiceRow({ gate: VOICE, summary, params, build, run: (ctx, req) => setAgentState(ctx, req) });
 }
 
 const WORK_MODE_PARAM = {
@@ -49,11 +56,11 @@ export const SYSTEM_VOICE_OPERATIONS: OperationTable<VoiceCtx> = {
     summary: 'Become NotReady (with a reason: the custom NotReady state that carries it, if any)',
     params: [{ name: 'reason', kind: 'text', trim: true, description: "why; a custom NotReady state's reason selects that state", example: 'Lunch' }],
     build: (v) => v.reason,
-    run: async (ctx, reason) => {
+    run: (ctx, reason) => {
       // a reason that a custom NotReady state carries is that state
       const def = reason ? ctx.cc.agentStates.find((r) => !r.system && r.state === 'NotReady' && r.reason === reason) : undefined;
       const req: AgentStateRequest = def ? requestForDefinition(def) : reason ? { state: 'NotReady', reason } : { state: 'NotReady' };
-      unwrap(await ctx.sw.setAgentState(ctx.dn, req));
+      return setAgentState(ctx, req);
     },
   }),
   AfterCallWork: stateRow(

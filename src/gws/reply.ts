@@ -37,8 +37,18 @@ export function unwrap<T>(r: Result<T>): T {
   return r.value;
 }
 
+/** the answer of an operation that returns nothing, written once (the same text JSON.stringify gives) */
+const OK_TEXT = JSON.stringify({ statusCode: 0 });
+
 export function sendOk(reply: FastifyReply, body: Record<string, unknown> = {}): FastifyReply {
-  return reply.code(200).type('application/json; charset=utf-8').send({ statusCode: 0, ...body });
+  const ok = reply.code(200).type('application/json; charset=utf-8');
+  return ok.send(hasMembers(body) ? { statusCode: 0, ...body } : OK_TEXT);
+}
+
+/** whether an object has an enumerable member (without building the list of its keys) */
+function hasMembers(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 export function sendStatus(reply: FastifyReply, statusCode: number, message: string, httpStatus?: number): FastifyReply {

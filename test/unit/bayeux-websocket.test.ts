@@ -1,7 +1,8 @@
 /**
  * The Bayeux server's websocket transport through a bare `ws` client: upgrade authentication,
- * handshake over the socket, immediate replies next to a held connect, pushed deliveries,
- * per-user isolation, bad frames, disconnectUser, close() and expiry after the socket is gone.
+ * handshake over the socket, immediate replies next to a held connect, pushed deliveries (ASCII and
+ * non-ASCII: the two forms a frame is written in), per-user isolation, bad frames, disconnectUser,
+ * close() and expiry after the socket is gone.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,26 @@ describe('bayeux over websocket', () => {
     assert.deepEqual(frame, [{ channel: '/v2/me/calls', data: { n: 1 } }, { channel: '/v2/me/devices', data: { n: 2 } }], 'one burst, one frame');
     const reply = await ws.reply('c1');
     assert.deepEqual(reply, { id: 'c1', channel: '/meta/connect', clientId, successful: true, advice: { reconnect: 'retry', interval: 0, timeout: 400 } });
+  });
+
+  it('pushes ASCII and non-ASCII deliveries intact, each burst as one frame', async () => {
+    const { ws, clientId } = await open(alice);
+    ws.send([{ id: 's', channel: '/meta/subscribe', clientId, subscription: '/v2/me/*' }]);
+    assert.equal((await ws.reply('s')).successful, true);
+    const bursts = [
+      [{ name: 'plain ASCII' }],
+      [{ name: 'Zoë Müller', city: '東京', mood: '😀' }],
+      [{ name: 'ASCII first' }, { name: 'then Ångström' }],
+      [{ text: 'x'.repeat(70_000) }, { text: 'é'.repeat(40_000) }],
+    ];
+    for (const [i, burst] of bursts.entries()) {
+      for (const data of burst) host.bayeux.publishToUser('alice', '/v2/me/devices', { burst: i, ...data });
+      const expected = burst.map((data) => ({ channel: '/v2/me/devices', data: { burst: i, ...data } }));
+      const first = await ws.messages.next((m) => m.channel === '/v2/me/devices' && (m.data as { burst?: number }).burst === i, 3000, `burst ${i}`);
+      assert.deepEqual(first, expected[0]);
+      const frame = ws.frames.find((f) => f.some((m) => m.channel === '/v2/me/devices' && (m.data as { burst?: number }).burst === i));
+      assert.deepEqual(frame, expected, `burst ${i} in one frame`);
+    }
   });
 
   it('refuses publishes and keeps users apart on their sockets', async () => {

@@ -1,30 +1,30 @@
 /**
- * Notification texts written from kept fragments: the JSON text of each CometD message the
- * notifier publishes (device, voice channel and call messages), attached to the message object with
+ * Notification texts written from kept fragments: the JSON text of the device and voice channel
+ * messages the notifier publishes on every agent-state change, attached to the message object with
  * `withJsonText` so that Bayeux puts it on the wire instead of `JSON.stringify`-ing the object
- * (which costs 3–5 µs for a 380-byte device message on this Node, and ~50 µs for a 15 KB call
- * message listing 101 parties). The message objects themselves are built by the presenters
- * (present.ts) exactly as before; this file only spells them.
+ * (3–5 µs for a 380-byte device message on this Node). The message objects themselves are built by
+ * the presenters (present.ts) exactly as before; this file only spells them. Call messages are not
+ * written here: spelt from pieces (shared participant texts joined per viewer) they cost more than
+ * JSON.stringify in the fan-out bench (docs/performance.md, the fourth round on emission).
  *
  * Rules (a change must keep them):
  *   - Every text written here is exactly `JSON.stringify` of the object it is attached to: same key
- *     order (the writers walk the presented object's own keys, except the device writer, whose fixed
- *     order is checked against the object's key count), same escaping (every string is written by
+ *     order (the device writer's fixed order is checked against the object's key count; the other
+ *     writers walk the object's own keys), same escaping (every string is written by
  *     `JSON.stringify` or taken from a cache of such texts), undefined members left out.
  *     test/unit/notification-text.test.ts compares the two on random views for every message kind;
  *     a presenter that changes a message's fields must keep that test passing.
- *   - No stale text can be sent. A fragment is reused only when it cannot differ from what it
- *     spells: either it is validated, at every use, against the very values it was written from
- *     (`===` on strings: the device fragments), or it is keyed by the identity of an object that
- *     nobody mutates after it is built (the participant objects of one emission, notifier.ts; the
- *     user-data snapshot a flush shares between views, switch/views.ts `CallParts`), so the key's
- *     life is the text's life (WeakMaps: nothing is kept after the object is gone).
+ *   - No stale text can be sent: a device's fragments are reused only after checking, at every use,
+ *     that the presented values they spell (id, numbers, network, voice environment URI) are the
+ *     very strings they were written from (`===`); they are kept per device record in a WeakMap, so
+ *     nothing outlives the record.
  *   - A writer that meets a value it does not know how to spell returns undefined, and the message
  *     goes out without a text (Bayeux serialises it as before): a text is an optimisation, never a
  *     second source of truth.
+ *   - A text is one flat string (`flat`), never a tree of concatenated pieces.
  */
 import type { DeviceRecord } from '../store/port.js';
-import { jsonTextOf, withJsonText } from '../bayeux/json-text.js';
+import { withJsonText } from '../bayeux/json-text.js';
 import type { Json } from './present.js';
 
 /** JSON texts of short strings that recur in every message (states, capability names, DNs); bounded */
@@ -41,34 +41,26 @@ export function quoted(s: string): string {
   return text;
 }
 
+/**
+ * The text as one flat string. A text built by concatenation is a tree of its pieces in V8 (a
+ * "cons string"), and a message waits in session queues until its recipients connect: thousands of
+ * small tree nodes per operation that survive young-generation collections cost the garbage
+ * collector more than the serialisation they replace (42 % of a 100-supervisor UpdateUserData in
+ * GC, against 9 % with JSON.stringify's flat texts). Converting the text to a number flattens it in
+ * place (V8's StringToNumber flattens its argument; the '{' stops the parse at once), so the pieces
+ * die young.
+ */
+function flat(text: string): string {
+  void Number(text);
+  return text;
+}
+
 /** `"key":` texts, by key (object keys are a small fixed set) */
 const KEYS = new Map<string, string>();
 
 function keyText(key: string): string {
   let text = KEYS.get(key);
   if (text === undefined) KEYS.set(key, (text = JSON.stringify(key) + ':'));
-  return text;
-}
-
-/** texts of objects of other layers that nobody mutates once built (see the rules above), by identity */
-const IDENTITY_TEXTS = new WeakMap<object, string>();
-
-/** `JSON.stringify(o)` of an immutable object of another layer (the switch's user-data snapshot), written once per object */
-function identityText(o: object): string {
-  let text = IDENTITY_TEXTS.get(o);
-  if (text === undefined) IDENTITY_TEXTS.set(o, (text = JSON.stringify(o)));
-  return text;
-}
-
-/**
- * `JSON.stringify(o)` of an immutable object this layer built and shares (a participant of one
- * emission), written once and kept on the object itself (json-text.ts: a symbol, invisible to JSON).
- */
-function ownText(o: object): string {
-  const kept = jsonTextOf(o);
-  if (kept !== undefined) return kept;
-  const text = JSON.stringify(o);
-  withJsonText(o, text);
   return text;
 }
 
@@ -198,122 +190,12 @@ export function deviceText(device: DeviceRecord, d: Json): string | undefined {
 export function deviceMessage(device: DeviceRecord, d: Json): Json {
   const data: Json = { messageType: 'DeviceStateChangeMessage', devices: [d] };
   const text = deviceText(device, d);
-  return text === undefined ? data : withJsonText(data, `{"messageType":"DeviceStateChangeMessage","devices":[${text}]}`);
+  return text === undefined ? data : withJsonText(data, flat(`{"messageType":"DeviceStateChangeMessage","devices":[${text}]}`));
 }
 
 /** `{"messageType":"ChannelStateChangeMessageV2","channels":[channel]}` with its text, for one presented voice channel */
 export function channelMessage(channel: Json): Json {
   const data: Json = { messageType: 'ChannelStateChangeMessageV2', channels: [channel] };
   const text = objectText(channel, STATE_TOKENS, (key, value) => (key === 'userState' ? userStateText(value) : undefined));
-  return withJsonText(data, `{"messageType":"ChannelStateChangeMessageV2","channels":[${text}]}`);
-}
-
-/** members presentCall always writes (deviceUri and dnis may be undefined, and are then left out of the text) */
-const CALL_MEMBERS = 16;
-/** members presentCall writes only when they have a value */
-const OPTIONAL_CALL_MEMBERS = ['ani', 'userData', 'recordingState', 'parentCallUri', 'parentCallPath'] as const;
-
-/** `,"key":value` for a scalar member (strings through `spell`), '' when the value is undefined */
-function scalarMember(prefix: string, value: unknown, spell: (s: string) => string = JSON.stringify): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string') return prefix + spell(value);
-  if (typeof value === 'boolean') return prefix + (value ? 'true' : 'false');
-  return prefix + JSON.stringify(value);
-}
-
-/** The participants of a presented call: the shared objects of one emission, each spelt once. */
-function participantsText(list: unknown): string | undefined {
-  if (!Array.isArray(list)) return undefined;
-  let out = '[';
-  for (let i = 0; i < list.length; i++) {
-    const party: unknown = list[i];
-    if (typeof party !== 'object' || party === null) return undefined;
-    out += (i === 0 ? '' : ',') + ownText(party);
-  }
-  return out + ']';
-}
-
-/**
- * The text of presentCall's object `c` (its participants the shared objects of one emission, its
- * userData a copy of `userData`, the snapshot the flush shared between its views), or undefined when
- * its shape is not the known one.
- */
-function callText(c: Json, userData: object | undefined): string | undefined {
-  let members = CALL_MEMBERS;
-  for (const key of OPTIONAL_CALL_MEMBERS) if (c[key] !== undefined) members++;
-  if (typeof c.id !== 'string' || Object.keys(c).length !== members) return undefined;
-  const participants = participantsText(c.participants);
-  const capabilities = tokenListText(c.capabilities);
-  if (participants === undefined || capabilities === undefined) return undefined;
-  const presentedUserData = c.userData;
-  const userDataText =
-    presentedUserData === undefined ? '' : ',"userData":' + (userData === undefined ? JSON.stringify(presentedUserData) : identityText(userData));
-  return (
-    '{"id":' +
-    quoted(c.id) +
-    scalarMember(',"state":', c.state, quoted) +
-    scalarMember(',"callUuid":', c.callUuid, quoted) +
-    scalarMember(',"connId":', c.connId, quoted) +
-    scalarMember(',"deviceUri":', c.deviceUri) +
-    ',"participants":' +
-    participants +
-    scalarMember(',"ani":', c.ani, quoted) +
-    scalarMember(',"dnis":', c.dnis, quoted) +
-    scalarMember(',"callType":', c.callType, quoted) +
-    ',"capabilities":' +
-    capabilities +
-    userDataText +
-    scalarMember(',"duration":', c.duration, quoted) +
-    scalarMember(',"mute":', c.mute, quoted) +
-    scalarMember(',"recordingState":', c.recordingState, quoted) +
-    scalarMember(',"supervisorListeningIn":', c.supervisorListeningIn) +
-    scalarMember(',"monitoredUserMuted":', c.monitoredUserMuted) +
-    scalarMember(',"monitoring":', c.monitoring) +
-    scalarMember(',"parentCallUri":', c.parentCallUri) +
-    scalarMember(',"parentCallPath":', c.parentCallPath) +
-    scalarMember(',"uri":', c.uri) +
-    scalarMember(',"path":', c.path) +
-    '}'
-  );
-}
-
-/** What a CallStateChangeMessage carries besides the call and its phone number (a switch CallEvent has these). */
-export interface CallMessageParts {
-  notificationType: string;
-  extensions?: Record<string, string | number>;
-  errorCode?: number;
-  errorMessage?: string;
-  digits?: string;
-}
-
-/**
- * `{"messageType":"CallStateChangeMessage","notificationType":…,"phoneNumber":…,"call":call,…}`
- * (extensions when there are any, errorCode and errorMessage for an Error, digits for DtmfSent),
- * with its text; `userData` is the view's user-data snapshot that `call.userData` copies.
- */
-export function callMessage(parts: CallMessageParts, phoneNumber: string, call: Json, userData: object | undefined): Json {
-  const data: Json = { messageType: 'CallStateChangeMessage', notificationType: parts.notificationType, phoneNumber, call };
-  let tail = '';
-  if (parts.extensions && Object.keys(parts.extensions).length) {
-    data.extensions = parts.extensions;
-    tail += ',"extensions":' + JSON.stringify(parts.extensions);
-  }
-  if (parts.notificationType === 'Error') {
-    if (parts.errorCode !== undefined) {
-      data.errorCode = parts.errorCode;
-      tail += ',"errorCode":' + JSON.stringify(parts.errorCode);
-    }
-    if (parts.errorMessage !== undefined) {
-      data.errorMessage = parts.errorMessage;
-      tail += ',"errorMessage":' + JSON.stringify(parts.errorMessage);
-    }
-  }
-  if (parts.notificationType === 'DtmfSent' && parts.digits !== undefined) {
-    data.digits = parts.digits;
-    tail += ',"digits":' + JSON.stringify(parts.digits);
-  }
-  const callJson = callText(call, userData);
-  if (callJson === undefined) return data;
-  const head = `{"messageType":"CallStateChangeMessage","notificationType":${quoted(parts.notificationType)},"phoneNumber":${quoted(phoneNumber)},"call":`;
-  return withJsonText(data, head + callJson + tail + '}');
+  return withJsonText(data, flat(`{"messageType":"ChannelStateChangeMessageV2","channels":[${text}]}`));
 }

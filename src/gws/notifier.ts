@@ -5,9 +5,10 @@
  * /v2/me/calls. Each message is rendered from the view the event carries (computed at emit time),
  * never re-queried; each message is built once for its one recipient, and the participant
  * objects of one emission are shared by all its messages (built once per number, not once per
- * viewer). Each message carries its JSON text, written from kept fragments (notification-text.ts),
- * so Bayeux does not serialise it again. The recipient is the user the event names (its userId: who was logged in at the
- * DN when it happened), else the device's owner (a DN with no session still rings). A failure here
+ * viewer). Device and voice channel messages carry their JSON text, written from kept fragments
+ * (notification-text.ts), so Bayeux does not serialise them again; call messages do not (written
+ * from pieces they cost more than Bayeux's JSON.stringify on this Node: docs/performance.md). The
+ * recipient is the user the event names (its userId: who was logged in at the DN when it happened), else the device's owner (a DN with no session still rings). A failure here
  * is logged and never reaches the switch.
  */
 import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
@@ -15,7 +16,7 @@ import { principalOf } from './context.js';
 import type { Directory } from './directory.js';
 import type { Json, PresentDeps } from './present.js';
 import { presentCall, presentDevice, presentParticipant, presentVoiceChannel } from './present.js';
-import { callMessage, channelMessage, deviceMessage } from './notification-text.js';
+import { channelMessage, deviceMessage } from './notification-text.js';
 
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
@@ -65,7 +66,7 @@ export class Notifier {
   /**
    * One participant object per number for all the messages of one emission (the door emits a
    * command's events synchronously; the directory does not change in between). Messages share these
-   * objects and nobody mutates them: their texts are written once (notification-text.ts sharedText).
+   * objects and nobody mutates them: Bayeux serialises a message when it is published.
    */
   private readonly participantOf = (n: string): Json => {
     if (!this.participants) {
@@ -82,8 +83,18 @@ export class Notifier {
   private call(e: CallEvent): void {
     const t = this.target(e.dn, e.userId);
     if (!t) return;
-    const call = presentCall(this.deps, e.dn, e.view, t.who, this.participantOf);
-    const data = callMessage(e, e.dn, call, e.view.userData);
+    const data: Json = {
+      messageType: 'CallStateChangeMessage',
+      notificationType: e.notificationType,
+      phoneNumber: e.dn,
+      call: presentCall(this.deps, e.dn, e.view, t.who, this.participantOf),
+    };
+    if (e.extensions && Object.keys(e.extensions).length) data.extensions = e.extensions;
+    if (e.notificationType === 'Error') {
+      if (e.errorCode !== undefined) data.errorCode = e.errorCode;
+      if (e.errorMessage !== undefined) data.errorMessage = e.errorMessage;
+    }
+    if (e.notificationType === 'DtmfSent' && e.digits !== undefined) data.digits = e.digits;
     this.out.publishToUser(t.user.id, CHANNELS.calls, data);
   }
 }

@@ -309,24 +309,40 @@ function given(b: Body, spec: ParamSpec): boolean {
  * last parameter it names has been read. Returns the values by parameter name (absent optional
  * parameters are undefined; aliases are reported under the parameter's own name).
  */
-export function readParams(b: Body, specs: readonly ParamSpec[], rules: readonly AnyOfRule[] = []): Record<string, unknown> {
+export function readParams(b: Body, specs: readonly ParamSpec[], rules: readonly AnyOfRule[] = NO_RULES): Record<string, unknown> {
+  // a plain loop: no closure or name list built per request (the command path's cost rule)
   const out: Record<string, unknown> = {};
-  const position = (name: string) => specs.findIndex((s) => s.name === name);
-  specs.forEach((spec, index) => {
-    const kind = KINDS[spec.kind];
-    let value: unknown;
-    for (const name of [spec.name, ...(spec.aliases ?? [])]) {
-      value = kind.read(b, spec, name);
+  for (let index = 0; index < specs.length; index++) {
+    const spec = specs[index];
+    out[spec.name] = readSpec(b, spec);
+    if (rules.length) checkRulesCompletedAt(b, specs, rules, index);
+  }
+  return out;
+}
+
+const NO_RULES: readonly AnyOfRule[] = Object.freeze([]);
+
+/** a spec's value: read under its name, else under each alias in turn until one holds a value */
+function readSpec(b: Body, spec: ParamSpec): unknown {
+  const kind = KINDS[spec.kind];
+  let value = kind.read(b, spec, spec.name);
+  if (value === undefined && spec.aliases) {
+    for (const alias of spec.aliases) {
+      value = kind.read(b, spec, alias);
       if (value !== undefined) break;
     }
-    out[spec.name] = value;
-    for (const rule of rules) {
-      if (Math.max(...rule.names.map(position)) !== index) continue;
-      const named = rule.names.map((n) => specs[position(n)]);
-      if (!named.some((s) => given(b, s))) throw gws.missing(rule.names[0], rule.expects);
-    }
-  });
-  return out;
+  }
+  return value;
+}
+
+/** the rules whose last named parameter is specs[index]: one of their parameters must be given */
+function checkRulesCompletedAt(b: Body, specs: readonly ParamSpec[], rules: readonly AnyOfRule[], index: number): void {
+  const position = (name: string) => specs.findIndex((s) => s.name === name);
+  for (const rule of rules) {
+    if (Math.max(...rule.names.map(position)) !== index) continue;
+    const named = rule.names.map((n) => specs[position(n)]);
+    if (!named.some((s) => given(b, s))) throw gws.missing(rule.names[0], rule.expects);
+  }
 }
 
 /** operationName as a parameter (read by operations.ts operationOf, listed among the accepted names) */

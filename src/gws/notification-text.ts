@@ -100,10 +100,15 @@ function objectText(o: Json, tokens: ReadonlySet<string>, special?: (key: string
 /** members of a userState and of a voice channel whose values come from a small set */
 const STATE_TOKENS: ReadonlySet<string> = new Set(['id', 'displayName', 'state', 'workMode', 'reason', 'channel', 'dndState']);
 
+/** a userState member that is not a string (none are today) through JSON.stringify; see channelMemberText */
+function userStateMemberText(_key: string, value: unknown): string | undefined {
+  return typeof value === 'string' ? undefined : JSON.stringify(value);
+}
+
 /** a userState object (agent-states.ts userStateOf: flat strings, key order depending on the definition) */
 function userStateText(state: unknown): string | undefined {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) return undefined;
-  return objectText(state as Json, STATE_TOKENS, (_key, value) => (typeof value === 'string' ? undefined : JSON.stringify(value)));
+  return objectText(state as Json, STATE_TOKENS, userStateMemberText);
 }
 
 /** The per-device fragments of a presented device: the members that do not change with its state. */
@@ -193,9 +198,17 @@ export function deviceMessage(device: DeviceRecord, d: Json): Json {
   return text === undefined ? data : withJsonText(data, flat(`{"messageType":"DeviceStateChangeMessage","devices":[${text}]}`));
 }
 
+/**
+ * a voice channel's userState through userStateText (a function of its own, not a closure per
+ * message: under tsx every closure created costs a defineProperty for its name)
+ */
+function channelMemberText(key: string, value: unknown): string | undefined {
+  return key === 'userState' ? userStateText(value) : undefined;
+}
+
 /** `{"messageType":"ChannelStateChangeMessageV2","channels":[channel]}` with its text, for one presented voice channel */
 export function channelMessage(channel: Json): Json {
   const data: Json = { messageType: 'ChannelStateChangeMessageV2', channels: [channel] };
-  const text = objectText(channel, STATE_TOKENS, (key, value) => (key === 'userState' ? userStateText(value) : undefined));
+  const text = objectText(channel, STATE_TOKENS, channelMemberText);
   return withJsonText(data, flat(`{"messageType":"ChannelStateChangeMessageV2","channels":[${text}]}`));
 }

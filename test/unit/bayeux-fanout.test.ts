@@ -111,3 +111,13 @@ test('one round serialises a data object once per channel, whatever the users an
     await host.close();
   }
 });
+
+test('an attached JSON text lives only until the job\'s microtasks have run, and never changes the object', async () => {
+  const data = { messageType: 'DeviceStateChangeMessage', devices: [] };
+  withJsonText(data, '{"messageType":"DeviceStateChangeMessage","devices":[]}');
+  assert.equal(jsonTextOf(data), '{"messageType":"DeviceStateChangeMessage","devices":[]}');
+  assert.deepEqual(Reflect.ownKeys(data), ['messageType', 'devices'], 'nothing was written on the object');
+  await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(jsonTextOf(data), undefined, 'a later publication of the object is serialised as any other');
+});

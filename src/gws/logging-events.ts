@@ -3,12 +3,15 @@
  * user, notificationType, the dn's leg state), each agent-state change ("agent state": dn, user,
  * state, workMode, reason) and each supervision event ("supervision event": event, supervisor and
  * target DNs, mode, scope, reason). Media events and device changes that are not agent-state
- * changes are not logged. Subscribed to the switch beside the notifier; never throws into it.
+ * changes are not logged. Subscribed to the switch beside the notifier; never throws into it; at a
+ * level above info nothing of a line is built.
  */
 import type { CallEvent, DeviceEvent, MediaEvent, MonitorEvent, SwitchEvent } from '../switch/model.js';
 
 export interface InfoLog {
   info(fields: object, message: string): void;
+  /** pino's: when it says info is off, no line's fields are built (asked per event: levels can change) */
+  isLevelEnabled?(level: string): boolean;
 }
 
 type LineOf<E> = (event: E) => { fields: object; message: string } | undefined;
@@ -36,6 +39,7 @@ const LINES: { [K in SwitchEvent['kind']]: LineOf<Extract<SwitchEvent, { kind: K
 export function switchEventLogger(log: InfoLog): (event: SwitchEvent) => void {
   return (event) => {
     try {
+      if (log.isLevelEnabled?.('info') === false) return;
       const line = (LINES[event.kind] as LineOf<SwitchEvent>)(event);
       if (line) log.info(line.fields, line.message);
     } catch {

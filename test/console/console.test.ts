@@ -39,6 +39,15 @@ async function gone(locator: Locator, what: string, timeout = WAIT): Promise<voi
   });
 }
 
+/** a promise and the function that resolves it (for a test to hold a request until a moment) */
+function signal(): [Promise<void>, () => void] {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return [promise, resolve];
+}
+
 async function signIn(page: Page, userName: string, password = 'demo'): Promise<void> {
   await page.getByLabel('User name').fill(userName);
   await page.getByLabel('Password').fill(password);
@@ -297,14 +306,8 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
   // (after its first handshake) still waits for an answer when the session ends.
   test('a request refused because the session ended while it was in flight keeps the reason on the sign-in form', async () => {
     const page = await browser.newPage();
-    let sessionEnded!: () => void;
-    const ended = new Promise<void>((resolve) => {
-      sessionEnded = resolve;
-    });
-    let held!: () => void;
-    const heldRequest = new Promise<void>((resolve) => {
-      held = resolve;
-    });
+    const [ended, sessionEnded] = signal();
+    const [heldRequest, held] = signal();
     await page.route('**/api/v2/settings/agent-states', async (route) => {
       held();
       await ended;
@@ -328,14 +331,8 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
 
   test('an answer of the ended session that arrives late does not bring its user back', async () => {
     const page = await browser.newPage();
-    let sessionEnded!: () => void;
-    const ended = new Promise<void>((resolve) => {
-      sessionEnded = resolve;
-    });
-    let held!: () => void;
-    const heldAnswer = new Promise<void>((resolve) => {
-      held = resolve;
-    });
+    const [ended, sessionEnded] = signal();
+    const [heldAnswer, held] = signal();
     let signInRequests = 0;
     await page.route('**/api/v2/me?subresources=*', async (route) => {
       signInRequests += 1;

@@ -7,6 +7,22 @@ import assert from 'node:assert/strict';
 import { jsonTextOf, withJsonText } from '../../src/bayeux/json-text.js';
 import { rawHandshake, rawPost, startBayeuxHost } from '../helpers/cometd-client.js';
 
+/** run `publish` with JSON.stringify spied on: the values it was asked to serialise, in order */
+function serialisedDuring(publish: () => void): unknown[] {
+  const real = JSON.stringify;
+  const serialised: unknown[] = [];
+  JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+    serialised.push(args[0]);
+    return real(...args);
+  }) as typeof JSON.stringify;
+  try {
+    publish();
+  } finally {
+    JSON.stringify = real;
+  }
+  return serialised;
+}
+
 test('publishToUser serialises the event once for all of the user\'s sessions', async () => {
   const host = await startBayeuxHost({ timeoutMs: 10000, maxIntervalMs: 10000 });
   try {
@@ -22,18 +38,8 @@ test('publishToUser serialises the event once for all of the user\'s sessions', 
     await rawPost(host.url, [{ id: 's', channel: '/meta/subscribe', clientId: bob, subscription: '/**' }], { 'x-user': 'bob' });
 
     const data = { messageType: 'CallStateChangeMessage', call: { id: 'X', participants: [{ phoneNumber: '5001' }] } };
-    const real = JSON.stringify;
-    let calls = 0;
-    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
-      calls++;
-      return real(...args);
-    }) as typeof JSON.stringify;
-    try {
-      host.bayeux.publishToUser('alice', '/v2/me/calls', data);
-    } finally {
-      JSON.stringify = real;
-    }
-    assert.equal(calls, 1, 'one serialisation for four sessions');
+    const serialised = serialisedDuring(() => host.bayeux.publishToUser('alice', '/v2/me/calls', data));
+    assert.equal(serialised.length, 1, 'one serialisation for four sessions');
 
     for (const id of ids) {
       const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
@@ -58,17 +64,7 @@ test('a data object carrying its own JSON text goes on the wire with that text, 
     withJsonText(data, JSON.stringify({ ...data, written: 'by the publisher' }));
     assert.equal(jsonTextOf(data), JSON.stringify({ ...data, written: 'by the publisher' }));
     assert.equal(JSON.stringify(data), '{"messageType":"DeviceStateChangeMessage","devices":[{"id":"d1","userState":{"state":"Ready"}}]}', 'the text is invisible to JSON');
-    const real = JSON.stringify;
-    const serialised: unknown[] = [];
-    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
-      serialised.push(args[0]);
-      return real(...args);
-    }) as typeof JSON.stringify;
-    try {
-      host.bayeux.publishToUser('alice', '/v2/me/devices', data);
-    } finally {
-      JSON.stringify = real;
-    }
+    const serialised = serialisedDuring(() => host.bayeux.publishToUser('alice', '/v2/me/devices', data));
     assert.deepEqual(serialised, ['/v2/me/devices'], 'only the channel name was serialised');
     const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
     const events = r.body.filter((m: { channel: string }) => m.channel === '/v2/me/devices');
@@ -89,18 +85,10 @@ test('one round serialises a data object once per channel, whatever the users an
       ids.set(user, id);
     }
     const data = { messageType: 'CallStateChangeMessage', call: { id: 'X' } };
-    const real = JSON.stringify;
-    const serialised: unknown[] = [];
-    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
-      serialised.push(args[0]);
-      return real(...args);
-    }) as typeof JSON.stringify;
-    try {
-      // the same object on three channels, to three users, in one round
+    // the same object on three channels, to three users, in one round
+    const serialised = serialisedDuring(() => {
       for (const user of users) for (const channel of ['/v2/me/calls', '/v2/me/devices', '/v2/me/calls', '/v2/me/channels']) host.bayeux.publishToUser(user, channel, data);
-    } finally {
-      JSON.stringify = real;
-    }
+    });
     assert.deepEqual(serialised, [{ channel: '/v2/me/calls', data }, { channel: '/v2/me/devices', data }, { channel: '/v2/me/channels', data }], 'once per channel');
     for (const user of users) {
       const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: ids.get(user), connectionType: 'long-polling', advice: { timeout: 0 } }], { 'x-user': user });

@@ -104,7 +104,7 @@ export class CommandDoor {
     try {
       return fn();
     } catch (err) {
-      this.log.error({ err, command: name }, 'switch command failed');
+      this.logFailure(name, err);
       return fail(ErrorCode.Internal, `The switch could not complete ${name}: internal error (logged)`);
     }
   }
@@ -114,8 +114,13 @@ export class CommandDoor {
     try {
       this.settle(route);
     } catch (err) {
-      this.log.error({ err, command: `${name} (settle)` }, 'switch command failed');
+      this.logFailure(`${name} (settle)`, err);
     }
+  }
+
+  /** the one log line of a command that threw (rule 4) */
+  private logFailure(command: string, err: unknown): void {
+    this.log.error({ err, command }, 'switch command failed');
   }
 
   private drainQueued(): void {

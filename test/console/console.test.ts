@@ -48,6 +48,18 @@ function signal(): [Promise<void>, () => void] {
   return [promise, resolve];
 }
 
+/**
+ * After a response has reached the page: let the page's own continuations run (the body's parse
+ * and the store's handling are tasks and microtasks; the render waits for a frame). Two task turns
+ * and a frame, no timer: the old store failed both tests that use this on every run.
+ */
+async function pageHandledIt(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  });
+}
+
 async function signIn(page: Page, userName: string, password = 'demo'): Promise<void> {
   await page.getByLabel('User name').fill(userName);
   await page.getByLabel('Password').fill(password);
@@ -323,7 +335,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     sessionEnded();
     await (await refused).response();
     // the refusal (statusCode 20) has reached the page: the reason is still the one shown
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    await pageHandledIt(page);
     assert.deepEqual(await page.getByRole('alert').allTextContents(), ['Your session has ended: sign in again']);
     await visible(page.getByLabel('User name'), 'the sign-in form');
     await page.close();
@@ -351,7 +363,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     const late = page.waitForEvent('requestfinished', { predicate: (r) => r.url().includes('/api/v2/me?subresources=*'), timeout: WAIT });
     sessionEnded();
     await late;
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    await pageHandledIt(page);
     assert.equal(await page.getByRole('button', { name: 'Start voice session' }).count(), 0, 'the agent view came back');
     assert.deepEqual(await page.getByRole('alert').allTextContents(), ['Your session has ended: sign in again']);
     await page.close();

@@ -8,8 +8,9 @@
  * viewer). Device and voice channel messages carry their JSON text, written from kept fragments
  * (notification-text.ts), so Bayeux does not serialise them again; call messages do not (written
  * from pieces they cost more than Bayeux's JSON.stringify on this Node: docs/performance.md). The
- * recipient is the user the event names (its userId: who was logged in at the DN when it happened), else the device's owner (a DN with no session still rings). A failure here
- * is logged and never reaches the switch.
+ * recipient is the user the event names (its userId: who was logged in at the DN when it
+ * happened), else the device's owner (a DN with no session still rings). A failure here is logged
+ * and never reaches the switch.
  */
 import type { CallEvent, DeviceEvent, SwitchEvent } from '../switch/model.js';
 import { principalOf } from './context.js';

@@ -50,7 +50,7 @@ export function quoted(s: string): string {
  * place (V8's StringToNumber flattens its argument; the '{' stops the parse at once), so the pieces
  * die young.
  */
-function flat(text: string): string {
+export function flat(text: string): string {
   void Number(text);
   return text;
 }

@@ -6,8 +6,8 @@
  * never re-queried; each message is built once for its one recipient, and the participant
  * objects of one emission are shared by all its messages (built once per number, not once per
  * viewer). Device and voice channel messages carry their JSON text, written from kept fragments
- * (notification-text.ts), so Bayeux does not serialise them again; call messages do not (written
- * from pieces they cost more than Bayeux's JSON.stringify on this Node: docs/performance.md). The
+ * (notification-text.ts), and call messages theirs, with each participant serialised once per
+ * emission (call-text.ts), so Bayeux does not serialise them again. The
  * recipient is the user the event names (its userId: who was logged in at the DN when it
  * happened), else the device's owner (a DN with no session still rings). A failure here is logged
  * and never reaches the switch.
@@ -18,6 +18,8 @@ import type { Directory } from './directory.js';
 import type { Json, PresentDeps } from './present.js';
 import { presentCall, presentDevice, presentParticipant, presentVoiceChannel } from './present.js';
 import { channelMessage, deviceMessage } from './notification-text.js';
+import { callMessageText } from './call-text.js';
+import { withJsonText } from '../bayeux/json-text.js';
 
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
@@ -30,8 +32,8 @@ export interface NotifierLog {
 export const CHANNELS = { devices: '/v2/me/devices', channels: '/v2/me/channels', calls: '/v2/me/calls' } as const;
 
 export class Notifier {
-  /** participant objects of the current emission (one per number; forgotten in the next microtask) */
-  private participants: Map<string, Json> | undefined;
+  /** participant objects of the current emission, one per number, and their JSON texts (forgotten in the next microtask) */
+  private emission: Emission | undefined;
 
   constructor(
     private readonly deps: PresentDeps & { directory: Directory },
@@ -70,16 +72,29 @@ export class Notifier {
    * objects and nobody mutates them: Bayeux serialises a message when it is published.
    */
   private readonly participantOf = (n: string): Json => {
-    if (!this.participants) {
-      const current = (this.participants = new Map());
-      queueMicrotask(() => {
-        if (this.participants === current) this.participants = undefined;
-      });
-    }
-    let p = this.participants.get(n);
-    if (!p) this.participants.set(n, (p = presentParticipant(this.deps.directory, n)));
+    const objects = this.current().objects;
+    let p = objects.get(n);
+    if (!p) objects.set(n, (p = presentParticipant(this.deps.directory, n)));
     return p;
   };
+
+  /** a participant's JSON text, written once per emission (call-text.ts splices it into every message that lists it) */
+  private readonly participantText = (p: Json): string => {
+    const texts = this.current().texts;
+    let text = texts.get(p);
+    if (text === undefined) texts.set(p, (text = JSON.stringify(p)));
+    return text;
+  };
+
+  private current(): Emission {
+    if (!this.emission) {
+      const started: Emission = (this.emission = { objects: new Map(), texts: new Map() });
+      queueMicrotask(() => {
+        if (this.emission === started) this.emission = undefined;
+      });
+    }
+    return this.emission;
+  }
 
   private call(e: CallEvent): void {
     const t = this.target(e.dn, e.userId);
@@ -96,6 +111,15 @@ export class Notifier {
       if (e.errorMessage !== undefined) data.errorMessage = e.errorMessage;
     }
     if (e.notificationType === 'DtmfSent' && e.digits !== undefined) data.digits = e.digits;
-    this.out.publishToUser(t.user.id, CHANNELS.calls, data);
+    const text = callMessageText(data, this.participantText);
+    this.out.publishToUser(t.user.id, CHANNELS.calls, text === undefined ? data : withJsonText(data, text));
   }
+}
+
+/** what one emission shares among its messages */
+interface Emission {
+  /** participant objects by number */
+  objects: Map<string, Json>;
+  /** their JSON texts, by object */
+  texts: Map<Json, string>;
 }

@@ -3,7 +3,8 @@
  * JSON.stringify of the messages they are attached to, for every message kind written there
  * (device, voice channel), on random views, users, contact centers and strings (escapes, lone
  * surrogates); the same device record presented under another voice environment or number gets a
- * new text (fragments are checked, never stale).
+ * new text (fragments are checked, never stale); call messages with enough participants carry a text
+ * spliced from participant texts (src/gws/call-text.ts), also exactly JSON.stringify of the message.
  * fast-check with a fixed seed (FC_SEED to change it).
  */
 import { test } from 'node:test';
@@ -14,7 +15,8 @@ import type { CenterEntry, Directory } from '../../src/gws/directory.js';
 import { Notifier } from '../../src/gws/notifier.js';
 import { makeUrls } from '../../src/gws/urls.js';
 import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store/port.js';
-import type { DeviceView, SwitchEvent } from '../../src/switch/model.js';
+import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
+import { SPLICED_FROM } from '../../src/gws/call-text.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
@@ -148,4 +150,47 @@ test('a device presented again under another voice environment or number gets a 
   assertTexts(second.published, 2);
   assert.match(jsonTextOf(second.published[0].data)!, /http:\/\/b\/api\/v2\/voice-environments\/env-2/);
   assert.match(jsonTextOf(second.published[1].data)!, /"phoneNumber":"5009"/);
+});
+
+const callView = (dns: string[]): fc.Arbitrary<CallView> =>
+  fc.record({
+    callUuid: text,
+    connId: text,
+    state: fc.constantFrom('Ringing', 'Dialing', 'Established', 'Held', 'Released'),
+    callType: fc.constantFrom('Inbound', 'Outbound', 'Internal', 'Consult'),
+    ani: maybe(text),
+    dnis: text,
+    participants: fc.array(fc.oneof(fc.constantFrom(...dns), text), { maxLength: 3 * SPLICED_FROM }),
+    userData: fc.dictionary(text, fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 2 }))),
+    duration: fc.nat(),
+    muted: fc.boolean(),
+    recordingState: maybe(fc.constantFrom('Recording', 'Paused', 'Stopped')),
+    supervisorListeningIn: fc.boolean(),
+    monitoredUserMuted: fc.boolean(),
+    monitoring: fc.boolean(),
+    parentCallUuid: maybe(text),
+    capabilities,
+  }, { requiredKeys: ['callUuid', 'connId', 'state', 'callType', 'dnis', 'participants', 'userData', 'duration', 'muted', 'supervisorListeningIn', 'monitoredUserMuted', 'monitoring', 'capabilities'] }) as fc.Arbitrary<CallView>;
+
+test('call messages: a spliced text is JSON.stringify of the message, and a long participants list always gets one', () => {
+  fc.assert(
+    fc.property(worldArb, text, fc.array(fc.tuple(fc.boolean(), fc.option(fc.dictionary(text, fc.oneof(text, fc.integer())), { nil: undefined }), fc.constantFrom('StatusChange', 'AttachedDataChanged', 'Error', 'DtmfSent')), { minLength: 1, maxLength: 4 }), fc.gen(), (spec, base, events, gen) => {
+      const w = world(spec.dns, spec.agentStates, spec.features, spec.roles, spec.voiceEnvironmentId, spec.deviceIds);
+      const { notifier, published } = notifierOf(w, base);
+      const dns = w.devices.map((d) => d.dn);
+      // one emission (the same synchronous run): the messages share participant objects and texts
+      for (const [otherDevice, extensions, notificationType] of events) {
+        const device = otherDevice ? w.devices[w.devices.length - 1] : w.devices[0];
+        const view = gen(callView, dns);
+        notifier.onEvent({ kind: 'call', dn: device.dn, userId: 'u1', callUuid: view.callUuid, notificationType, view, extensions, errorCode: 7, errorMessage: 'e"\u2028', digits: '12#' } as SwitchEvent);
+      }
+      for (const p of published) {
+        const written = jsonTextOf(p.data);
+        const listed = ((p.data as { call: { participants: unknown[] } }).call.participants).length;
+        if (listed >= SPLICED_FROM) assert.notEqual(written, undefined, `${listed} participants and no text`);
+        if (written !== undefined) assert.equal(written, JSON.stringify(p.data));
+      }
+    }),
+    { seed: SEED, numRuns: 400 },
+  );
 });

@@ -3,9 +3,9 @@
  * messages the notifier publishes on every agent-state change, attached to the message object with
  * `withJsonText` so that Bayeux puts it on the wire instead of `JSON.stringify`-ing the object
  * (3–5 µs for a 380-byte device message on this Node). The message objects themselves are built by
- * the presenters (present.ts) exactly as before; this file only spells them. Call messages are not
- * written here: spelt from pieces (shared participant texts joined per viewer) they cost more than
- * JSON.stringify in the fan-out bench (docs/performance.md, the fourth round on emission).
+ * the presenters (present.ts) exactly as before; this file only spells them. Call messages are
+ * written in call-text.ts (their participants spliced in from texts kept per emission, only for long
+ * lists: below that, JSON.stringify of the whole message is cheaper; docs/performance.md).
  *
  * Rules (a change must keep them):
  *   - Every text written here is exactly `JSON.stringify` of the object it is attached to: same key

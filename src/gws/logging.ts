@@ -139,6 +139,8 @@ declare module 'fastify' {
  * hook of the HTTP layer (http.ts), which holds every onSend step so a request runs one hook.
  */
 export function noteAnswer(req: FastifyRequest, payload: unknown): void {
+  // sendOk and sendStatus (reply.ts) note the code they write; only other answers are read
+  if (req.answeredGwsStatus !== undefined) return;
   const code = gwsStatusOf(payload);
   if (code !== undefined) req.answeredGwsStatus = code;
 }

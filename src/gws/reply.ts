@@ -41,8 +41,28 @@ export function unwrap<T>(r: Result<T>): T {
 const OK_TEXT = JSON.stringify({ statusCode: 0 });
 
 export function sendOk(reply: FastifyReply, body: Record<string, unknown> = {}): FastifyReply {
+  reply.request.answeredGwsStatus = 0;
   const ok = reply.code(200).type('application/json; charset=utf-8');
   return ok.send(hasMembers(body) ? { statusCode: 0, ...body } : OK_TEXT);
+}
+
+/**
+ * A successful answer already written as JSON text, `{"statusCode":0,...}` exactly as sendOk would
+ * write it (a handler that keeps the text of an answer that does not change returns one of these,
+ * and the router sends the text as it is).
+ */
+export class AnswerText {
+  constructor(readonly text: string) {}
+
+  /** the text of `{statusCode: 0, ...members}`, as sendOk writes it */
+  static of(members: Record<string, unknown>): AnswerText {
+    return new AnswerText(JSON.stringify({ statusCode: 0, ...members }));
+  }
+}
+
+export function sendAnswerText(reply: FastifyReply, answer: AnswerText): FastifyReply {
+  reply.request.answeredGwsStatus = 0;
+  return reply.code(200).type('application/json; charset=utf-8').send(answer.text);
 }
 
 /** whether an object has an enumerable member (without building the list of its keys) */
@@ -52,6 +72,7 @@ function hasMembers(o: object): boolean {
 }
 
 export function sendStatus(reply: FastifyReply, statusCode: number, message: string, httpStatus?: number): FastifyReply {
+  reply.request.answeredGwsStatus = statusCode;
   return reply
     .code(httpStatus ?? HTTP_STATUS_BY_STATUS_CODE[statusCode] ?? 500)
     .type('application/json; charset=utf-8')

@@ -1,7 +1,7 @@
 /**
  * Route registration for the GWS dialect: each route says whether it needs an authenticated
- * caller, and its handler returns the members of a `{statusCode:0, ...}` answer (or throws a
- * DomainError). The router remembers every path pattern so an existing path asked with the wrong
+ * caller, and its handler returns the members of a `{statusCode:0, ...}` answer, or that answer's
+ * kept text (an AnswerText), or throws a DomainError. The router remembers every path pattern so an existing path asked with the wrong
  * method can be answered 405 (statusCode 6) instead of 404. A handler may answer now or with a
  * Promise: a ready answer is sent in the same tick (no microtask hop), a thrown refusal reaches the
  * error handler either way (fastify catches a synchronous throw as it does a rejection).
@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from './context.js';
 import { isThenable } from './awaitable.js';
-import { sendOk } from './reply.js';
+import { AnswerText, sendAnswerText, sendOk } from './reply.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,7 +22,13 @@ declare module 'fastify' {
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Handler = (req: FastifyRequest, reply: FastifyReply, caller: Caller) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+/** the members of the answer, or its whole kept text (reply.ts AnswerText) */
+type Answer = Record<string, unknown> | AnswerText | void;
+export type Handler = (req: FastifyRequest, reply: FastifyReply, caller: Caller) => Promise<Answer> | Answer;
+
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
+  return answer instanceof AnswerText ? sendAnswerText(reply, answer) : sendOk(reply, answer ?? {});
+}
 
 function patternOf(url: string): RegExp {
   const parts = url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
@@ -44,8 +50,8 @@ export class Router {
       // a handler's ready answer is sent in the same tick; a Promise is awaited (awaitable.ts)
       handler: (req, reply) => {
         const answer = handler(req, reply, req.caller!);
-        if (isThenable(answer)) return answer.then((extra) => (reply.sent ? reply : sendOk(reply, extra ?? {})));
-        if (!reply.sent) sendOk(reply, answer ?? {});
+        if (isThenable(answer)) return answer.then((extra) => (reply.sent ? reply : send(reply, extra)));
+        if (!reply.sent) send(reply, answer);
       },
     });
   }

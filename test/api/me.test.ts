@@ -30,6 +30,27 @@ test('GET /api/v2/me: the user, settings always an object of objects, uri and pa
   assert.equal(u.devices, undefined, 'no subresources unless asked');
 });
 
+test('GET /api/v2/me: the kept answer is the one built from the user, per user, and follows the base URL', async () => {
+  const own = await Api.start();
+  try {
+    const first = await own.get('/api/v2/me', basic('agent1'));
+    const again = await own.get('/api/v2/me', basic('agent1'));
+    assert.equal(JSON.stringify(again.json), JSON.stringify(first.json), 'the same answer twice');
+    // an unknown subresource adds nothing: the same answer as the plain one
+    assert.equal(JSON.stringify((await own.get('/api/v2/me?subresources=skills', basic('agent1'))).json), JSON.stringify(first.json));
+    const other = await own.get('/api/v2/me', basic('agent2'));
+    assert.equal(other.json.user.userName, 'agent2', 'kept per user, not one answer for everyone');
+    assert.equal(first.json.user.uri, `${BASE}/api/v2/users/${first.json.user.id}`);
+    // listening makes the base URL the real port: the kept answer is written again with it
+    const { baseUrl } = await own.app.listen();
+    const after = await own.get('/api/v2/me', basic('agent1'));
+    assert.equal(after.json.user.uri, `${baseUrl}/api/v2/users/${first.json.user.id}`);
+    assert.deepEqual({ ...after.json.user, uri: undefined }, { ...first.json.user, uri: undefined });
+  } finally {
+    await own.close();
+  }
+});
+
 test('GET /api/v2/me?subresources=*: devices, calls, channels and features nested in user', async () => {
   const u = (await api.get('/api/v2/me?subresources=*', basic('agent1'))).json.user;
   assert.equal(u.devices.length, 1);

@@ -19,7 +19,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ERROR_TABLE } from '../errors.js';
-import { errorBody } from './reply.js';
+import { JSON_CONTENT_TYPE, errorBody } from './reply.js';
 import { envelopeResponse } from './wire.js';
 
 export interface LingerLimits {
@@ -146,7 +146,7 @@ export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse, lim
 function answer(req: IncomingMessage, res: ServerResponse, httpStatus: number, statusCode: number, message: string, limits: LingerLimits): void {
   const body = JSON.stringify(errorBody(statusCode, message));
   res.statusCode = httpStatus;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(body));
   lingerAfterAnswer(req, res, limits);
   res.end(body);

@@ -129,17 +129,18 @@ function gwsStatusOf(payload: unknown): number | undefined {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** the GWS statusCode of the answer sent (noteAnswer), for the request line */
+    /** the GWS statusCode of the answer sent, for the request line: noted by reply.ts's senders, else read by noteAnswer */
     answeredGwsStatus: number | undefined;
   }
 }
 
 /**
  * Note the GWS statusCode of an answer's payload for its request line: called from the one onSend
- * hook of the HTTP layer (http.ts), which holds every onSend step so a request runs one hook.
+ * hook of the HTTP layer (http.ts), which holds every onSend step so a request runs one hook. The
+ * senders of reply.ts (sendOk, sendAnswerText, sendStatus) note the code they write themselves, so
+ * only an answer written elsewhere (health, the API reference, ...) is read here.
  */
 export function noteAnswer(req: FastifyRequest, payload: unknown): void {
-  // sendOk and sendStatus (reply.ts) note the code they write; only other answers are read
   if (req.answeredGwsStatus !== undefined) return;
   const code = gwsStatusOf(payload);
   if (code !== undefined) req.answeredGwsStatus = code;
@@ -163,7 +164,7 @@ function describe(req: FastifyRequest, reply: FastifyReply): RequestDone {
 
 /**
  * The hook of the request line: onResponse writes the line (info; warn for HTTP 5xx) and hands the
- * same fields to `observe`; the GWS statusCode comes from `noteAnswer` (the HTTP layer's onSend).
+ * same fields to `observe`; the GWS statusCode is the one the answer's sender or `noteAnswer` noted.
  */
 /** pino's level numbers ('silent' above them all) */
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };

@@ -37,13 +37,20 @@ export function unwrap<T>(r: Result<T>): T {
   return r.value;
 }
 
+/** the Content-Type of every GWS answer (a JSON envelope) */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** the answer of an operation that returns nothing, written once (the same text JSON.stringify gives) */
 const OK_TEXT = JSON.stringify({ statusCode: 0 });
 
-export function sendOk(reply: FastifyReply, body: Record<string, unknown> = {}): FastifyReply {
+/** a successful answer's reply: HTTP 200, JSON, and statusCode 0 noted for the request line */
+function okReply(reply: FastifyReply): FastifyReply {
   reply.request.answeredGwsStatus = 0;
-  const ok = reply.code(200).type('application/json; charset=utf-8');
-  return ok.send(hasMembers(body) ? { statusCode: 0, ...body } : OK_TEXT);
+  return reply.code(200).type(JSON_CONTENT_TYPE);
+}
+
+export function sendOk(reply: FastifyReply, body: Record<string, unknown> = {}): FastifyReply {
+  return okReply(reply).send(hasMembers(body) ? { statusCode: 0, ...body } : OK_TEXT);
 }
 
 /**
@@ -61,8 +68,7 @@ export class AnswerText {
 }
 
 export function sendAnswerText(reply: FastifyReply, answer: AnswerText): FastifyReply {
-  reply.request.answeredGwsStatus = 0;
-  return reply.code(200).type('application/json; charset=utf-8').send(answer.text);
+  return okReply(reply).send(answer.text);
 }
 
 /** whether an object has an enumerable member (without building the list of its keys) */
@@ -75,7 +81,7 @@ export function sendStatus(reply: FastifyReply, statusCode: number, message: str
   reply.request.answeredGwsStatus = statusCode;
   return reply
     .code(httpStatus ?? HTTP_STATUS_BY_STATUS_CODE[statusCode] ?? 500)
-    .type('application/json; charset=utf-8')
+    .type(JSON_CONTENT_TYPE)
     .send(errorBody(statusCode, message));
 }
 

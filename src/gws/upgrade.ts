@@ -16,6 +16,7 @@ import type { BayeuxServer } from '../bayeux/port.js';
 import { ERROR_TABLE } from '../errors.js';
 import type { Auth } from './auth.js';
 import { lingeringClose } from './early-errors.js';
+import { JSON_CONTENT_TYPE } from './reply.js';
 import type { LingerLimits } from './early-errors.js';
 import { FOREIGN_ORIGIN_MESSAGE, NOTIFICATIONS_PATH, foreignOrigin } from './http.js';
 import type { HttpFront } from './http.js';
@@ -51,7 +52,7 @@ const BAYEUX_REFUSALS: Readonly<Record<number, number>> = {
 /** The Bayeux server's `renderRefusal`: its refusals in the GWS envelope (statusCode, never an HTTP status). */
 export function gwsRefusal(httpStatus: number, message: string): { contentType: string; body: string } {
   const statusCode = BAYEUX_REFUSALS[httpStatus] ?? (httpStatus >= 500 ? ERROR_TABLE.Internal.statusCode : ERROR_TABLE.InvalidValue.statusCode);
-  return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ statusCode, statusMessage: message }) };
+  return { contentType: JSON_CONTENT_TYPE, body: JSON.stringify({ statusCode, statusMessage: message }) };
 }
 
 export function upgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {

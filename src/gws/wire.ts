@@ -7,7 +7,7 @@
  * cannot be split (CR/LF are removed from everything that goes into the head).
  */
 import { STATUS_CODES } from 'node:http';
-import { errorBody } from './reply.js';
+import { JSON_CONTENT_TYPE, errorBody } from './reply.js';
 
 const NO_LINE_BREAKS = /[\r\n]+/g;
 
@@ -18,7 +18,7 @@ export function envelopeResponse(httpStatus: number, statusCode: number, statusM
   const lines = [`HTTP/1.1 ${httpStatus} ${reason}`];
   const all: Record<string, string> = {
     ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Type': JSON_CONTENT_TYPE,
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',
   };

@@ -36,8 +36,10 @@ test('GET /api/v2/me: the kept answer is the one built from the user, per user, 
     const first = await own.get('/api/v2/me', basic('agent1'));
     const again = await own.get('/api/v2/me', basic('agent1'));
     assert.equal(JSON.stringify(again.json), JSON.stringify(first.json), 'the same answer twice');
-    // an unknown subresource adds nothing: the same answer as the plain one
-    assert.equal(JSON.stringify((await own.get('/api/v2/me?subresources=skills', basic('agent1'))).json), JSON.stringify(first.json));
+    // an unknown subresource, or settings (always there), adds nothing: the same answer as the plain one
+    for (const asked of ['skills', 'settings', 'settings,skills', '']) {
+      assert.equal(JSON.stringify((await own.get(`/api/v2/me?subresources=${asked}`, basic('agent1'))).json), JSON.stringify(first.json), asked);
+    }
     const other = await own.get('/api/v2/me', basic('agent2'));
     assert.equal(other.json.user.userName, 'agent2', 'kept per user, not one answer for everyone');
     assert.equal(first.json.user.uri, `${BASE}/api/v2/users/${first.json.user.id}`);

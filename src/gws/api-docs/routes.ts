@@ -11,6 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GwsDeps } from '../context.js';
 import type { Router } from '../router.js';
+import { JSON_CONTENT_TYPE } from '../reply.js';
 import { OPENAPI_PATH, REFERENCE_PATH, routeCatalogue } from './catalogue.js';
 import { openApiDocument } from './openapi.js';
 import { referencePage } from './page.js';
@@ -65,7 +66,7 @@ export function apiDocsRoutes(r: Router, deps: GwsDeps, table: readonly Register
     return out;
   };
   r.raw('GET', OPENAPI_PATH, (_req, reply) =>
-    reply.code(200).header('Cache-Control', 'public, max-age=60').type('application/json; charset=utf-8').send(reference().json),
+    reply.code(200).header('Cache-Control', 'public, max-age=60').type(JSON_CONTENT_TYPE).send(reference().json),
   );
   r.raw('GET', REFERENCE_PATH, (_req, reply) =>
     reply.code(200).header('Cache-Control', 'public, max-age=60').type('text/html; charset=utf-8').send(reference().html),

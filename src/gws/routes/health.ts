@@ -13,6 +13,7 @@
  */
 import type { GwsDeps } from '../context.js';
 import type { Router } from '../router.js';
+import { JSON_CONTENT_TYPE } from '../reply.js';
 
 export const READINESS_PATH = '/readyz';
 export const LIVENESS_PATH = '/healthz';
@@ -99,12 +100,12 @@ export function notReadyReasons(deps: GwsDeps): Promise<string[]> {
 export function healthRoutes(r: Router, deps: GwsDeps): void {
   const fallback = deps.readiness ? undefined : defaultChecks(deps);
   r.raw('GET', LIVENESS_PATH, (_req, reply) => {
-    reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8');
+    reply.header('Cache-Control', 'no-store').type(JSON_CONTENT_TYPE);
     return reply.code(200).send({ status: 'up' });
   });
   r.raw('GET', READINESS_PATH, async (_req, reply) => {
     const reasons = await (deps.readiness ?? fallback)!.reasons();
-    reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8');
+    reply.header('Cache-Control', 'no-store').type(JSON_CONTENT_TYPE);
     if (reasons.length === 0) return reply.code(200).send({ status: 'ready' });
     return reply.code(503).send({ status: 'not ready', reason: reasons.join('; ') });
   });

@@ -17,18 +17,21 @@ import type { Router } from '../router.js';
 import { voiceOperations } from '../voice-ops.js';
 import { callJson, deviceJson, myCalls, myDevices, myVoiceDevice, query } from './common.js';
 
-/** the subresources GET /api/v2/me can nest, and how each is built */
-const SUBRESOURCES = ['devices', 'calls', 'channels', 'settings', 'features'] as const;
+/**
+ * The subresources GET /api/v2/me nests on request. `settings` is one too in GWS, but every answer
+ * carries it already, so asking for it adds nothing (like the GWS subresources not served here:
+ * skills, chats, ...), and such a GET is a plain one.
+ */
+const SUBRESOURCES = ['devices', 'calls', 'channels', 'features'] as const;
 type Subresource = (typeof SUBRESOURCES)[number];
 
+/** what the query asks to nest (empty: the plain answer) */
 function requested(raw: string | string[] | undefined): Set<Subresource | '*'> {
   const out = new Set<Subresource | '*'>();
   if (raw === undefined) return out;
-  const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).flatMap((s) => s.split(','));
-  for (const item of list.map((s) => s.trim())) {
-    if (item === '*') out.add('*');
-    else if ((SUBRESOURCES as readonly string[]).includes(item)) out.add(item as Subresource);
-    // other GWS subresources (skills, chats, ...) are not served: ignored
+  for (const item of (Array.isArray(raw) ? raw : [raw]).flatMap((s) => s.split(','))) {
+    const name = item.trim();
+    if (name === '*' || (SUBRESOURCES as readonly string[]).includes(name)) out.add(name as Subresource | '*');
   }
   return out;
 }

@@ -11,6 +11,7 @@
  * sessions (the memory row).
  */
 import net from 'node:net';
+import WebSocket from 'ws';
 import { connectWebSocket, type BenchClient, type Delivery } from '../bayeux-client.js';
 import { notifyParent, serve } from './child.js';
 
@@ -156,9 +157,12 @@ async function run(workers: Worker[], seconds: number, expect?: (w: number, n: n
 class Inbox {
   private waiter: { pred: (m: Delivery) => boolean; resolve: () => void } | null = null;
   deliveries = 0;
+  /** the deliveries since `record()` was called (kept only while recording) */
+  recorded: Delivery[] | undefined;
   constructor(client: BenchClient) {
     client.onEvent = (m) => {
       this.deliveries++;
+      this.recorded?.push(m);
       if (this.waiter?.pred(m)) {
         const w = this.waiter;
         this.waiter = null;
@@ -172,6 +176,29 @@ class Inbox {
       this.waiter = { pred, resolve: () => (clearTimeout(timer), resolve()) };
     });
   }
+}
+
+/**
+ * A plain websocket (no CometD) to the bare baseline server, opened with the worker's credentials:
+ * every message of every frame it receives is a delivery.
+ */
+async function connectPlain(baseUrl: string, auth: string): Promise<BenchClient> {
+  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/bare-ws', { headers: { Authorization: auth }, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const client: BenchClient = {
+    transport: 'websocket',
+    onEvent: () => {},
+    async close() {
+      ws.close();
+    },
+  };
+  ws.on('message', (raw) => {
+    for (const m of JSON.parse(String(raw))) client.onEvent(m);
+  });
+  return client;
 }
 
 /** the websocket sessions of the agent-state workers, by server */
@@ -191,6 +218,34 @@ serve({
     const clients = await Promise.all(m.auths.map((a) => connectWebSocket(m.baseUrl, a, m.subscription)));
     notified.set(m.key, { clients, inboxes: clients.map((c) => new Inbox(c)) });
     return { opened: clients.length };
+  },
+
+  /** the bare baseline's workers: one plain websocket each, held under `key` as openNotified does */
+  openPlain: async (m: { key: string; baseUrl: string; auths: string[] }) => {
+    const clients = await Promise.all(m.auths.map((a) => connectPlain(m.baseUrl, a)));
+    notified.set(m.key, { clients, inboxes: clients.map((c) => new Inbox(c)) });
+    return { opened: clients.length };
+  },
+
+  /**
+   * The frame text each of these agent-state bodies is notified with on worker 0's session of
+   * `key`: the body is POSTed, and the frame is every delivery from the POST until both its
+   * DeviceStateChangeMessage and its ChannelStateChangeMessageV2 arrived (as one JSON array).
+   */
+  captureFrames: async (m: { key: string; baseUrl: string; auth: string; bodies: string[] }) => {
+    const inbox = notified.get(m.key)!.inboxes[0];
+    const frames: Record<string, string> = {};
+    for (const body of m.bodies) {
+      const target = targetOf(body);
+      inbox.recorded = [];
+      const both = inbox.wait(() => ['DeviceStateChangeMessage', 'ChannelStateChangeMessageV2'].every((t) => inbox.recorded!.some((d) => d.data?.messageType === t)), `${target} (device and channel)`);
+      const answer = await fetch(m.baseUrl + '/api/v2/me/channels/voice', { method: 'POST', headers: { Authorization: m.auth, 'Content-Type': 'application/json' }, body });
+      if (!answer.ok) throw new Error(`captureFrames: ${target}: HTTP ${answer.status} ${await answer.text()}`);
+      await both;
+      frames[JSON.parse(body).operationName] = JSON.stringify(inbox.recorded);
+      inbox.recorded = undefined;
+    }
+    return { frames };
   },
 
   restNotified: async (m: { key: string; port: number; templates: RequestTemplate[]; seconds: number }) => {

@@ -5,7 +5,11 @@
  *      bare-server.ts), GET /api/v2/me, and POST /api/v2/me/channels/voice Ready/NotReady with
  *      its DeviceStateChangeMessage delivered over the agent's websocket CometD session, with a
  *      contact center of 200 and of 10,000 agents: requests per second, server CPU µs per request,
- *      and both as % of the bare route (req/s, and per CPU-second).
+ *      and both as % of the bare route (req/s, and per CPU-second). A second bare row does the
+ *      I/O of an agent-state change and none of its work (bare-server.ts: fastify's JSON body
+ *      parser, a fixed answer, and one websocket frame holding the notifications a real state
+ *      change of the run sent, captured first), so the state change is also given as % of it:
+ *      how much of the gap to the bare GET is the second socket and the body, and how much ours.
  *   2. Bayeux: deliveries per server CPU-second, our server against Faye 1.4, 200 users with one
  *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts).
  *   3. Memory: RSS, JS heap and external memory of the 10,000-agent server after a full GC, before
@@ -78,7 +82,7 @@ interface Measured {
   rows: { name: string; agents: number | ''; op: string; args: object }[];
 }
 
-async function startSwitchboard(agents: number, load: Child): Promise<Measured & { base: string; startMs: number; meBody: string }> {
+async function startSwitchboard(agents: number, load: Child): Promise<Measured & { base: string; startMs: number; meBody: string; states: RequestTemplate[] }> {
   // --expose-gc: the memory row reads the heap after a full collection (it changes nothing else)
   const { child: server, ready } = await Child.start(`switchboard (${agents} agents)`, join(here, 'switchboard-server.ts'), ['--agents', String(agents)], undefined, ['--expose-gc']);
   const base: string = ready.baseUrl;
@@ -103,6 +107,7 @@ async function startSwitchboard(agents: number, load: Child): Promise<Measured &
     base,
     startMs: ready.startMs,
     meBody,
+    states,
     rows: [
       { name: 'GET /api/v2/me', agents, op: 'rest', args: { port, templates: getMe, concurrency: CONCURRENCY, seconds: SECONDS } },
       { name: 'POST channels/voice Ready/NotReady + notification', agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS } },
@@ -110,11 +115,25 @@ async function startSwitchboard(agents: number, load: Child): Promise<Measured &
   };
 }
 
-async function startBare(body: string): Promise<Measured> {
+/** the bare baseline's rows: its GET, and its POST with a websocket frame (the agent-state workers' templates and frames) */
+const BARE_GET = 'bare fastify GET (same body)';
+const BARE_POST = 'bare fastify POST + websocket frame (same bodies and frames)';
+
+async function startBare(body: string, states: RequestTemplate[], frames: Record<string, string>, load: Child): Promise<Measured & { key: string }> {
   process.env.BENCH_BARE_BODY = body;
+  process.env.BENCH_BARE_FRAMES = JSON.stringify(frames);
   const { child: server, ready } = await Child.start('bare fastify', join(here, 'bare-server.ts'));
   const port = Number(new URL(ready.baseUrl).port);
-  return { server, rows: [{ name: 'bare fastify GET (same body)', agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS } }] };
+  const key: string = ready.baseUrl;
+  await load.request('openPlain', { key, baseUrl: ready.baseUrl, auths: states.map((t) => t.auth) });
+  return {
+    server,
+    key,
+    rows: [
+      { name: BARE_GET, agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS } },
+      { name: BARE_POST, agents: '', op: 'restNotified', args: { key, port, templates: states, seconds: SECONDS } },
+    ],
+  };
 }
 
 /**
@@ -214,7 +233,9 @@ async function main(): Promise<void> {
     running.push(small.server);
     const big = await startSwitchboard(BIG, load);
     running.push(big.server);
-    const bare = await startBare(small.meBody);
+    // the frames a real state change of the small server is notified with, for the bare POST row
+    const { frames } = await load.request('captureFrames', { key: small.base, baseUrl: small.base, auth: small.states[0].auth, bodies: small.states[0].bodies });
+    const bare = await startBare(small.meBody, small.states, frames, load);
     running.push(bare.server);
     const measured = [bare, small, big];
     // a warm-up of every row (JIT, caches, connections), not reported
@@ -241,7 +262,7 @@ async function main(): Promise<void> {
       const spread = `CPU µs ${all.map((r) => fmt(r.cpuMicros, 0)).join(' / ')}; req/s ${all.map((r) => fmt(r.reqPerSec, 0)).join(' / ')}`;
       return { ...cheapest, reqPerSec: fastest, spread };
     };
-    const bareBest = PARTS.has('rest') ? best('bare fastify GET (same body)|') : undefined!;
+    const bareBest = PARTS.has('rest') ? best(`${BARE_GET}|`) : undefined!;
     if (PARTS.has('rest')) console.log('| REST | agents | req/s (best) | server CPU µs/req (best) | % of bare req/s | % of bare per CPU-second | every pass |\n|---|--:|--:|--:|--:|--:|---|');
     const line = (r: Row & { spread: string }) =>
       `| ${r.name} | ${r.agents} | ${fmt(r.reqPerSec)} | ${fmt(r.cpuMicros, 1)} | ${fmt((100 * r.reqPerSec) / bareBest.reqPerSec)} % | ${fmt((100 * bareBest.cpuMicros) / r.cpuMicros)} % | ${r.spread}${r.extra ? `; ${r.extra} (last pass)` : ''} |`;
@@ -251,8 +272,17 @@ async function main(): Promise<void> {
       const b = best(`${name}|${BIG}`);
       console.log(`\n${name}: ${BIG} agents cost ${fmt(b.cpuMicros / a.cpuMicros, 2)}× the CPU per request of 200 agents (target ≤ 1.2×)`);
     }
+    if (PARTS.has('rest') && (!ROWS || 'POST channels/voice Ready/NotReady + notification'.includes(ROWS))) {
+      // the target is against the bare GET; the bare POST with its frame says how much of the gap is the I/O itself
+      const barePost = best(`${BARE_POST}|`);
+      for (const agents of [200, BIG]) {
+        const r = best(`POST channels/voice Ready/NotReady + notification|${agents}`);
+        console.log(`Ready/NotReady + notification, ${agents} agents: ${fmt((100 * r.reqPerSec) / barePost.reqPerSec)} % of the bare POST + websocket frame's req/s, ${fmt((100 * barePost.cpuMicros) / r.cpuMicros)} % per CPU-second (the bare POST is ${fmt((100 * barePost.reqPerSec) / bareBest.reqPerSec)} % of the bare GET)`);
+      }
+    }
     await load.request('closeNotified', { key: small.base });
     await load.request('closeNotified', { key: big.base });
+    await load.request('closeNotified', { key: bare.key });
     await small.server.stop();
     await bare.server.stop();
 

@@ -85,13 +85,38 @@ export async function connectLongPolling(baseUrl: string, auth: string, subscrip
   return client;
 }
 
-export async function connectWebSocket(baseUrl: string, auth: string, subscription = '/v2/me/*'): Promise<BenchClient> {
-  const url = baseUrl.replace(/^http/, 'ws') + '/api/v2/notifications';
-  const ws = new WebSocket(url, { headers: { Authorization: auth } });
+/** A websocket to `path` of the server, opened with these credentials (an error after the open is ignored: the row's waits fail loudly). */
+async function openWebSocket(baseUrl: string, path: string, auth: string): Promise<WebSocket> {
+  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { headers: { Authorization: auth }, perMessageDeflate: false });
   await new Promise<void>((res, rej) => {
     ws.once('open', () => res());
     ws.once('error', rej);
   });
+  ws.on('error', () => undefined);
+  return ws;
+}
+
+/**
+ * A plain websocket (no CometD) to a server that pushes JSON arrays of messages, as the bare
+ * baseline of the REST section does: every message of every frame is a delivery.
+ */
+export async function connectPlainWebSocket(baseUrl: string, auth: string): Promise<BenchClient> {
+  const ws = await openWebSocket(baseUrl, '/', auth);
+  const client: BenchClient = {
+    transport: 'websocket',
+    onEvent: () => {},
+    async close() {
+      ws.close();
+    },
+  };
+  ws.on('message', (raw) => {
+    for (const m of JSON.parse(String(raw))) client.onEvent(m);
+  });
+  return client;
+}
+
+export async function connectWebSocket(baseUrl: string, auth: string, subscription = '/v2/me/*'): Promise<BenchClient> {
+  const ws = await openWebSocket(baseUrl, '/api/v2/notifications', auth);
   let id = 0;
   let clientId = '';
   const pending = new Map<string, (m: any) => void>();

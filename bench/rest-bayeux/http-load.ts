@@ -6,13 +6,14 @@
  * session cookie, then sends Basic credentials and that cookie on every request, as a GWS client
  * that keeps cookies does. An answer that is not HTTP 200 with `{"statusCode":0` counts as an
  * error (the section fails on any). `restNotified` also waits, after each agent-state POST, for
- * the DeviceStateChangeMessage it causes on the worker's own websocket CometD session, so every
- * counted request had its notification delivered. `openMany` holds thousands of websocket
- * sessions (the memory row).
+ * the DeviceStateChangeMessage it causes on the worker's own websocket (a CometD session opened by
+ * `openNotified`, or for the bare baseline a plain websocket opened by `openPlain`), so every
+ * counted request had its notification delivered. `captureFrames` records the messages one real
+ * state change is notified with (the bare baseline sends the same). `openMany` holds thousands of
+ * websocket sessions (the memory row).
  */
 import net from 'node:net';
-import WebSocket from 'ws';
-import { connectWebSocket, type BenchClient, type Delivery } from '../bayeux-client.js';
+import { connectPlainWebSocket, connectWebSocket, type BenchClient, type Delivery } from '../bayeux-client.js';
 import { notifyParent, serve } from './child.js';
 
 export interface RequestTemplate {
@@ -157,7 +158,7 @@ async function run(workers: Worker[], seconds: number, expect?: (w: number, n: n
 class Inbox {
   private waiter: { pred: (m: Delivery) => boolean; resolve: () => void } | null = null;
   deliveries = 0;
-  /** the deliveries since `record()` was called (kept only while recording) */
+  /** every delivery while this is set (captureFrames sets it, and unsets it when done) */
   recorded: Delivery[] | undefined;
   constructor(client: BenchClient) {
     client.onEvent = (m) => {
@@ -176,29 +177,6 @@ class Inbox {
       this.waiter = { pred, resolve: () => (clearTimeout(timer), resolve()) };
     });
   }
-}
-
-/**
- * A plain websocket (no CometD) to the bare baseline server, opened with the worker's credentials:
- * every message of every frame it receives is a delivery.
- */
-async function connectPlain(baseUrl: string, auth: string): Promise<BenchClient> {
-  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/bare-ws', { headers: { Authorization: auth }, perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const client: BenchClient = {
-    transport: 'websocket',
-    onEvent: () => {},
-    async close() {
-      ws.close();
-    },
-  };
-  ws.on('message', (raw) => {
-    for (const m of JSON.parse(String(raw))) client.onEvent(m);
-  });
-  return client;
 }
 
 /** the websocket sessions of the agent-state workers, by server */
@@ -222,28 +200,41 @@ serve({
 
   /** the bare baseline's workers: one plain websocket each, held under `key` as openNotified does */
   openPlain: async (m: { key: string; baseUrl: string; auths: string[] }) => {
-    const clients = await Promise.all(m.auths.map((a) => connectPlain(m.baseUrl, a)));
+    const clients = await Promise.all(m.auths.map((a) => connectPlainWebSocket(m.baseUrl, a)));
     notified.set(m.key, { clients, inboxes: clients.map((c) => new Inbox(c)) });
     return { opened: clients.length };
   },
 
   /**
-   * The frame text each of these agent-state bodies is notified with on worker 0's session of
-   * `key`: the body is POSTed, and the frame is every delivery from the POST until both its
-   * DeviceStateChangeMessage and its ChannelStateChangeMessageV2 arrived (as one JSON array).
+   * The messages (each as its JSON text) each of these agent-state bodies is notified with on
+   * worker 0's session of `key`, by operationName: the body is POSTed, and every delivery from then
+   * until both its DeviceStateChangeMessage and its ChannelStateChangeMessageV2 with the state
+   * asked for have arrived is kept. Run before any row of that worker, with bodies that form one
+   * full cycle of its agent states (Ready then NotReady from NotReady), so the rows' alternation
+   * (nextBody) finds the agent where it expects it.
    */
   captureFrames: async (m: { key: string; baseUrl: string; auth: string; bodies: string[] }) => {
+    if (nextBody.has(m.key + m.auth)) throw new Error('captureFrames: run it before the rows of this worker (it changes its agent state)');
     const inbox = notified.get(m.key)!.inboxes[0];
-    const frames: Record<string, string> = {};
+    const frames: Record<string, string[]> = {};
     for (const body of m.bodies) {
       const target = targetOf(body);
+      const arrived = (type: string): boolean =>
+        inbox.recorded!.some((d) => d.data?.messageType === type && (d.data.devices?.[0] ?? d.data.channels?.[0])?.userState?.state === target);
       inbox.recorded = [];
-      const both = inbox.wait(() => ['DeviceStateChangeMessage', 'ChannelStateChangeMessageV2'].every((t) => inbox.recorded!.some((d) => d.data?.messageType === t)), `${target} (device and channel)`);
-      const answer = await fetch(m.baseUrl + '/api/v2/me/channels/voice', { method: 'POST', headers: { Authorization: m.auth, 'Content-Type': 'application/json' }, body });
-      if (!answer.ok) throw new Error(`captureFrames: ${target}: HTTP ${answer.status} ${await answer.text()}`);
-      await both;
-      frames[JSON.parse(body).operationName] = JSON.stringify(inbox.recorded);
-      inbox.recorded = undefined;
+      const both = inbox.wait(() => arrived('DeviceStateChangeMessage') && arrived('ChannelStateChangeMessageV2'), `${target} (device and channel)`);
+      try {
+        const answer = await fetch(m.baseUrl + '/api/v2/me/channels/voice', { method: 'POST', headers: { Authorization: m.auth, 'Content-Type': 'application/json' }, body });
+        const text = await answer.text();
+        if (!answer.ok || !text.startsWith(OK_PREFIX)) throw new Error(`captureFrames: ${target}: HTTP ${answer.status} ${text}`);
+        await both;
+        frames[JSON.parse(body).operationName] = inbox.recorded.map((d) => JSON.stringify(d));
+      } catch (err) {
+        both.catch(() => undefined);
+        throw err;
+      } finally {
+        inbox.recorded = undefined;
+      }
     }
     return { frames };
   },

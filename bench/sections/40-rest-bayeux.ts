@@ -36,8 +36,15 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BIG = Number(process.env.BENCH_BIG ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-/** only the REST rows whose name holds this text (and the bare route); for profiling one row */
+/** only the REST rows whose name holds this text (and the bare GET; the bare POST with the state-change rows); for profiling one row */
 const ROWS = process.env.BENCH_ROWS;
+/** the bare baseline's rows: its GET, and its POST with a websocket frame (the agent-state workers' templates and frames) */
+const BARE_GET = 'bare fastify GET (same body)';
+const BARE_POST = 'bare fastify POST + websocket frame (same bodies and frames)';
+/** the name of the state-change rows (Switchboard's, at both sizes) */
+const STATE_CHANGE = 'POST channels/voice Ready/NotReady + notification';
+/** a row runs when BENCH_ROWS names it; the bare GET always, the bare POST with the state-change rows it is the baseline of */
+const selected = (name: string): boolean => !ROWS || name.includes(ROWS) || name === BARE_GET || (name === BARE_POST && STATE_CHANGE.includes(ROWS));
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rest,memory,bayeux').split(','));
 const BAYEUX_USERS = 200;
 const WINDOW = 20;
@@ -110,16 +117,12 @@ async function startSwitchboard(agents: number, load: Child): Promise<Measured &
     states,
     rows: [
       { name: 'GET /api/v2/me', agents, op: 'rest', args: { port, templates: getMe, concurrency: CONCURRENCY, seconds: SECONDS } },
-      { name: 'POST channels/voice Ready/NotReady + notification', agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS } },
+      { name: STATE_CHANGE, agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS } },
     ],
   };
 }
 
-/** the bare baseline's rows: its GET, and its POST with a websocket frame (the agent-state workers' templates and frames) */
-const BARE_GET = 'bare fastify GET (same body)';
-const BARE_POST = 'bare fastify POST + websocket frame (same bodies and frames)';
-
-async function startBare(body: string, states: RequestTemplate[], frames: Record<string, string>, load: Child): Promise<Measured & { key: string }> {
+async function startBare(body: string, states: RequestTemplate[], frames: Record<string, string[]>, load: Child): Promise<Measured & { key: string }> {
   process.env.BENCH_BARE_BODY = body;
   process.env.BENCH_BARE_FRAMES = JSON.stringify(frames);
   const { child: server, ready } = await Child.start('bare fastify', join(here, 'bare-server.ts'));
@@ -234,13 +237,15 @@ async function main(): Promise<void> {
     const big = await startSwitchboard(BIG, load);
     running.push(big.server);
     // the frames a real state change of the small server is notified with, for the bare POST row
-    const { frames } = await load.request('captureFrames', { key: small.base, baseUrl: small.base, auth: small.states[0].auth, bodies: small.states[0].bodies });
+    const { frames } = PARTS.has('rest')
+      ? await load.request<{ frames: Record<string, string[]> }>('captureFrames', { key: small.base, baseUrl: small.base, auth: small.states[0].auth, bodies: small.states[0].bodies })
+      : { frames: {} };
     const bare = await startBare(small.meBody, small.states, frames, load);
     running.push(bare.server);
     const measured = [bare, small, big];
     // a warm-up of every row (JIT, caches, connections), not reported
     for (const m of PARTS.has('rest') ? measured : []) {
-      for (const r of m.rows.filter((row) => !ROWS || row.name.includes(ROWS) || row.agents === '')) {
+      for (const r of m.rows.filter((row) => selected(row.name))) {
         await restRow(r.name, r.agents, m.server, load, r.op, { ...r.args, seconds: Math.min(2, SECONDS) });
       }
     }
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
     const passes = new Map<string, Row[]>();
     for (let pass = 0; pass < (PARTS.has('rest') ? REPEATS : 0); pass++) {
       for (const m of measured) {
-        for (const r of m.rows.filter((row) => !ROWS || row.name.includes(ROWS) || row.agents === '')) {
+        for (const r of m.rows.filter((row) => selected(row.name))) {
           const row = await restRow(r.name, r.agents, m.server, load, r.op, r.args);
           const key = `${r.name}|${r.agents}`;
           passes.set(key, [...(passes.get(key) ?? []), row]);
@@ -267,17 +272,18 @@ async function main(): Promise<void> {
     const line = (r: Row & { spread: string }) =>
       `| ${r.name} | ${r.agents} | ${fmt(r.reqPerSec)} | ${fmt(r.cpuMicros, 1)} | ${fmt((100 * r.reqPerSec) / bareBest.reqPerSec)} % | ${fmt((100 * bareBest.cpuMicros) / r.cpuMicros)} % | ${r.spread}${r.extra ? `; ${r.extra} (last pass)` : ''} |`;
     for (const key of passes.keys()) console.log(line(best(key)));
-    for (const name of PARTS.has('rest') ? ['GET /api/v2/me', 'POST channels/voice Ready/NotReady + notification'].filter((n) => !ROWS || n.includes(ROWS)) : []) {
+    for (const name of PARTS.has('rest') ? ['GET /api/v2/me', STATE_CHANGE].filter((n) => !ROWS || n.includes(ROWS)) : []) {
       const a = best(`${name}|200`);
       const b = best(`${name}|${BIG}`);
       console.log(`\n${name}: ${BIG} agents cost ${fmt(b.cpuMicros / a.cpuMicros, 2)}× the CPU per request of 200 agents (target ≤ 1.2×)`);
     }
-    if (PARTS.has('rest') && (!ROWS || 'POST channels/voice Ready/NotReady + notification'.includes(ROWS))) {
+    if (PARTS.has('rest') && selected(BARE_POST)) {
       // the target is against the bare GET; the bare POST with its frame says how much of the gap is the I/O itself
       const barePost = best(`${BARE_POST}|`);
+      console.log(`\nThe bare POST + websocket frame runs at ${fmt((100 * barePost.reqPerSec) / bareBest.reqPerSec)} % of the bare GET's req/s (${fmt((100 * bareBest.cpuMicros) / barePost.cpuMicros)} % per CPU-second); against it:`);
       for (const agents of [200, BIG]) {
-        const r = best(`POST channels/voice Ready/NotReady + notification|${agents}`);
-        console.log(`Ready/NotReady + notification, ${agents} agents: ${fmt((100 * r.reqPerSec) / barePost.reqPerSec)} % of the bare POST + websocket frame's req/s, ${fmt((100 * barePost.cpuMicros) / r.cpuMicros)} % per CPU-second (the bare POST is ${fmt((100 * barePost.reqPerSec) / bareBest.reqPerSec)} % of the bare GET)`);
+        const r = best(`${STATE_CHANGE}|${agents}`);
+        console.log(`- Ready/NotReady + notification, ${agents} agents: ${fmt((100 * r.reqPerSec) / barePost.reqPerSec)} % of its req/s, ${fmt((100 * barePost.cpuMicros) / r.cpuMicros)} % per CPU-second`);
       }
     }
     await load.request('closeNotified', { key: small.base });

@@ -41,7 +41,7 @@ import { cheapHasher } from '../../test/helpers/cheap-hasher.js';
 
 const SUPERVISOR_COUNTS = (process.env.BENCH_FANOUT_SUPERVISORS ?? '1,10,100').split(',').map(Number);
 const CPU_BUDGET_MS = Number(process.env.BENCH_FANOUT_CPU_MS ?? 1000);
-const PASSES = Math.max(1, Number(process.env.BENCH_FANOUT_PASSES ?? 5));
+const PASSES = Math.max(1, Number(process.env.BENCH_FANOUT_PASSES) || 5);
 const ROWS = new Set((process.env.BENCH_FANOUT_ROWS ?? 'fanout,agent,bayeux').split(','));
 const MONITORED_DN = '5001';
 const SOLO_DN = '5002';
@@ -193,21 +193,23 @@ const KEEP = 2000;
 const DRAIN_EVERY = 4000;
 
 /**
+ * One pass of a row: `op(index)` is called with indexes that go on from pass to pass (`next`), so an
+ * op that alternates (Ready, NotReady) or writes a new value (Step i) always changes something.
+ * The first pass warms up first, and only its deliveries are kept (the Bayeux-alone rows
+ * publish copies of them).
+ */
+interface RowRun {
+  next: number;
+  /** the row has warmed up and kept its sample (set by its first pass) */
+  warm: boolean;
+}
+
+/**
  * Run op in batches until the CPU budget is spent; only the ops (and the microtasks they queue) are
  * measured. `users` are the sessions the op delivers to, drained between batches: draining sessions
  * that received nothing (100 supervisors on an agent-state row) made garbage whose collection ran
  * during the next batch (process.cpuUsage counts the GC threads too) and was charged to the ops.
  */
-/**
- * One pass of a row: `op(index)` is called with indexes that go on from pass to pass (`next`), so an
- * op that alternates (Ready, NotReady) or writes a new value (Step i) always changes something.
- * The first pass warms up first.
- */
-interface RowRun {
-  next: number;
-  warm: boolean;
-}
-
 async function measure(app: App, users: UserSession[], perOp: number, op: (i: number) => void, run: RowRun, budgetMs: number): Promise<Measured> {
   let cpuUs = 0;
   let ops = 0;
@@ -224,6 +226,7 @@ async function measure(app: App, users: UserSession[], perOp: number, op: (i: nu
     spent += cpuMicros() - t;
     await drain(app, users, drained());
   }
+  const keep = run.warm ? 0 : KEEP;
   run.warm = true;
   const wallEnd = Date.now() + budgetMs * 4;
   while (cpuUs < budgetMs * 1000 && (Date.now() < wallEnd || ops === 0)) {
@@ -235,7 +238,7 @@ async function measure(app: App, users: UserSession[], perOp: number, op: (i: nu
     // what the last op queued (the team's rows are rendered in microtasks) is part of the measure
     await new Promise((r) => setImmediate(r));
     cpuUs += cpuMicros() - t;
-    await drain(app, users, deliveries, KEEP);
+    await drain(app, users, deliveries, keep);
   }
   return { cpuUs, ops, deliveries };
 }
@@ -414,7 +417,7 @@ async function main(): Promise<void> {
     return `${f2(median(each))}${each.length > 1 ? ` (${each.map(f2).join(' / ')})` : ''}`;
   };
   const each = (m: Measured | undefined): string => (m ? f2(perDelivery(m)) : '–');
-  console.log(`\n| supervisors | fan-out per delivery ÷ agent-state per delivery (target ≤ 2) | agent state ÷ Bayeux alone (target ≤ 1.5) | fan-out ÷ Bayeux alone, same payloads |`);
+  console.log('\n| supervisors | fan-out per delivery ÷ agent-state per delivery (target ≤ 2) | agent state ÷ Bayeux alone (target ≤ 1.5) | fan-out ÷ Bayeux alone, same payloads |');
   console.log('|---|---|---|---|');
   for (const r of rows) {
     console.log(`| ${r.supervisors} | ${ratio(r, 'fanout', 'agentState')} | ${ratio(r, 'agentState', 'bayeuxAgentState')} | ${ratio(r, 'fanout', 'bayeuxFanout')} |`);

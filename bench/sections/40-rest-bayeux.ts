@@ -128,7 +128,8 @@ async function startBare(body: string, states: RequestTemplate[], frames: Record
   const { child: server, ready } = await Child.start('bare fastify', join(here, 'bare-server.ts'));
   const port = Number(new URL(ready.baseUrl).port);
   const key: string = ready.baseUrl;
-  await load.request('openPlain', { key, baseUrl: ready.baseUrl, auths: states.map((t) => t.auth) });
+  // the bare POST's websockets, only when its row can run
+  if (PARTS.has('rest') && selected(BARE_POST)) await load.request('openPlain', { key, baseUrl: ready.baseUrl, auths: states.map((t) => t.auth) });
   return {
     server,
     key,

@@ -13,12 +13,18 @@ import { readFileSync } from 'node:fs';
 
 export type Handlers = Record<string, (msg: any) => unknown | Promise<unknown>>;
 
-/** what every child can be asked: its CPU time so far (µs) and its resident memory (MiB) */
-export function usage(): { cpuMicros: number; rssMiB: number } {
+/** what a child answers about itself: CPU time so far (µs; `systemMicros` of it in the kernel) and resident memory (MiB) */
+export interface Usage {
+  cpuMicros: number;
+  systemMicros: number;
+  rssMiB: number;
+}
+
+export function usage(): Usage {
   const c = process.cpuUsage();
   const status = readFileSync('/proc/self/status', 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuMicros: c.user + c.system, rssMiB: rssKb / 1024 };
+  return { cpuMicros: c.user + c.system, systemMicros: c.system, rssMiB: rssKb / 1024 };
 }
 
 /** A child's memory in MiB: after a full GC when `gc` is exposed (`collected` says whether it was). */
@@ -145,7 +151,7 @@ export class Child {
     });
   }
 
-  usage(): Promise<{ cpuMicros: number; rssMiB: number }> {
+  usage(): Promise<Usage> {
     return this.request('usage');
   }
 

@@ -8,7 +8,8 @@
  * error (the section fails on any). `restNotified` also waits, after each agent-state POST, for
  * the DeviceStateChangeMessage it causes on the worker's own websocket (a CometD session opened by
  * `openNotified`, or for the bare baseline a plain websocket opened by `openPlain`), so every
- * counted request had its notification delivered. `captureFrames` records the messages one real
+ * counted request had its notification delivered. Both take `poll` (see `run`: the generator
+ * polls instead of sleeping, so no server pays for waking it). `captureFrames` records the messages one real
  * state change is notified with (the bare baseline sends the same). `openMany` holds thousands of
  * websocket sessions (the memory row).
  */
@@ -125,13 +126,26 @@ interface RunResult {
 /**
  * Run every worker for `seconds`. `expect(w, n)` (if given) is armed before request n of worker w
  * is sent (its notification may arrive before the answer) and awaited after a successful answer.
+ * With `poll` the generator never sleeps while it runs: its event loop keeps polling its sockets
+ * instead of blocking until one is ready, so a server's write never has to wake it. Without it, a
+ * server slow enough to leave the generator idle pays a wake-up of the generator's thread on most
+ * of its writes (on this VM a cross-CPU wake-up, 10–15 µs of the server's kernel time per
+ * request, measured), which a fast server whose generator is always busy does not: comparing the
+ * two would charge the slower one for the generator's idleness (docs/performance.md).
  */
-async function run(workers: Worker[], seconds: number, expect?: (w: number, n: number) => Promise<void>, firstIndex: (w: number) => number = () => 0, lastIndex?: (w: number, n: number) => void): Promise<RunResult> {
+async function run(workers: Worker[], seconds: number, poll: boolean, expect?: (w: number, n: number) => Promise<void>, firstIndex: (w: number) => number = () => 0, lastIndex?: (w: number, n: number) => void): Promise<RunResult> {
   let count = 0;
   let errors = 0;
   let firstError: string | undefined;
   const started = performance.now();
   const end = started + seconds * 1000;
+  if (poll) {
+    // a chain of immediates keeps the event loop polling (epoll_wait with no timeout) until the end
+    const spin = (): void => {
+      if (performance.now() < end) setImmediate(spin);
+    };
+    setImmediate(spin);
+  }
   await Promise.all(
     workers.map(async (worker, w) => {
       let n = firstIndex(w);
@@ -189,8 +203,8 @@ let many: BenchClient[] = [];
 const targetOf = (body: string): string => (JSON.parse(body).operationName === 'Ready' ? 'Ready' : 'NotReady');
 
 serve({
-  rest: async (m: { port: number; templates: RequestTemplate[]; concurrency: number; seconds: number }) =>
-    run(await openWorkers(m.port, m.templates, m.concurrency), m.seconds),
+  rest: async (m: { port: number; templates: RequestTemplate[]; concurrency: number; seconds: number; poll: boolean }) =>
+    run(await openWorkers(m.port, m.templates, m.concurrency), m.seconds, m.poll),
 
   openNotified: async (m: { key: string; baseUrl: string; auths: string[]; subscription: string }) => {
     const clients = await Promise.all(m.auths.map((a) => connectWebSocket(m.baseUrl, a, m.subscription)));
@@ -239,11 +253,11 @@ serve({
     return { frames };
   },
 
-  restNotified: async (m: { key: string; port: number; templates: RequestTemplate[]; seconds: number }) => {
+  restNotified: async (m: { key: string; port: number; templates: RequestTemplate[]; seconds: number; poll: boolean }) => {
     const n = notified.get(m.key)!;
     const workers = await openWorkers(m.port, m.templates, m.templates.length);
     const before = n.inboxes.reduce((s, i) => s + i.deliveries, 0);
-    const result = await run(workers, m.seconds, (w, k) => {
+    const result = await run(workers, m.seconds, m.poll, (w, k) => {
       const bodies = m.templates[w].bodies!;
       const target = targetOf(bodies[k % bodies.length]);
       return n.inboxes[w].wait((d) => d.data?.messageType === 'DeviceStateChangeMessage' && d.data.devices?.[0]?.userState?.state === target, target);

@@ -10,6 +10,9 @@
  *      parser, a fixed answer, and one websocket frame holding the notifications a real state
  *      change of the run sent, captured first), so the state change is also given as % of it:
  *      how much of the gap to the bare GET is the second socket and the body, and how much ours.
+ *      The load generator polls (never sleeps) in every row; the bare POST and the 200-agent state
+ *      change run once more with a generator that sleeps between answers, which makes a server's
+ *      writes wake it (see SLEEPING and http-load.ts `run`). Server CPU is given with its kernel part.
  *   2. Bayeux: deliveries per server CPU-second, our server against Faye 1.4, 200 users with one
  *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts).
  *   3. Memory: RSS, JS heap and external memory of the 10,000-agent server after a full GC, before
@@ -43,8 +46,14 @@ const BARE_GET = 'bare fastify GET (same body)';
 const BARE_POST = 'bare fastify POST + websocket frame (same bodies and frames)';
 /** the name of the state-change rows (Switchboard's, at both sizes) */
 const STATE_CHANGE = 'POST channels/voice Ready/NotReady + notification';
-/** a row runs when BENCH_ROWS names it; the bare GET always, the bare POST with the state-change rows it is the baseline of */
-const selected = (name: string): boolean => !ROWS || name.includes(ROWS) || name === BARE_GET || (name === BARE_POST && STATE_CHANGE.includes(ROWS));
+/**
+ * Every row's load generator polls (http-load.ts `run`: it never sleeps, so no server pays for
+ * waking it); the rows named with this suffix are the same rows with a generator that sleeps
+ * between answers, as every row had before 3 December, to show what waking it costs.
+ */
+const SLEEPING = ' (sleeping generator)';
+/** a row runs when BENCH_ROWS names it; the bare GET always, the bare POSTs with the state-change rows they are the baselines of */
+const selected = (name: string): boolean => !ROWS || name.includes(ROWS) || name === BARE_GET || (name.startsWith(BARE_POST) && STATE_CHANGE.includes(ROWS));
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rest,memory,bayeux').split(','));
 const BAYEUX_USERS = 200;
 const WINDOW = 20;
@@ -57,6 +66,8 @@ interface Row {
   agents: number | '';
   reqPerSec: number;
   cpuMicros: number;
+  /** of cpuMicros, the part spent in the kernel (system calls: socket reads and writes) */
+  systemMicros: number;
   extra?: string;
 }
 
@@ -77,7 +88,7 @@ async function restRow(name: string, agents: number | '', server: Child, load: C
   if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
   if (r.count === 0) throw new Error(`${name}: no request completed`);
   const extra = r.deliveries !== undefined ? `${r.deliveries} notifications delivered` : undefined;
-  return { name, agents, reqPerSec: r.count / r.seconds, cpuMicros: (after.cpuMicros - before.cpuMicros) / r.count, extra };
+  return { name, agents, reqPerSec: r.count / r.seconds, cpuMicros: (after.cpuMicros - before.cpuMicros) / r.count, systemMicros: (after.systemMicros - before.systemMicros) / r.count, extra };
 }
 
 /** the workers' agents, spread over the whole contact center */
@@ -116,8 +127,10 @@ async function startSwitchboard(agents: number, load: Child): Promise<Measured &
     meBody,
     states,
     rows: [
-      { name: 'GET /api/v2/me', agents, op: 'rest', args: { port, templates: getMe, concurrency: CONCURRENCY, seconds: SECONDS } },
-      { name: STATE_CHANGE, agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS } },
+      { name: 'GET /api/v2/me', agents, op: 'rest', args: { port, templates: getMe, concurrency: CONCURRENCY, seconds: SECONDS, poll: true } },
+      { name: STATE_CHANGE, agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS, poll: true } },
+      // the sleeping generator's row once, on the small server
+      ...(agents === 200 ? [{ name: STATE_CHANGE + SLEEPING, agents, op: 'restNotified', args: { key: base, port, templates: states, seconds: SECONDS, poll: false } }] : []),
     ],
   };
 }
@@ -134,8 +147,9 @@ async function startBare(body: string, states: RequestTemplate[], frames: Record
     server,
     key,
     rows: [
-      { name: BARE_GET, agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS } },
-      { name: BARE_POST, agents: '', op: 'restNotified', args: { key, port, templates: states, seconds: SECONDS } },
+      { name: BARE_GET, agents: '', op: 'rest', args: { port, templates: [{ method: 'GET', path: '/bare' }], concurrency: CONCURRENCY, seconds: SECONDS, poll: true } },
+      { name: BARE_POST, agents: '', op: 'restNotified', args: { key, port, templates: states, seconds: SECONDS, poll: true } },
+      { name: BARE_POST + SLEEPING, agents: '', op: 'restNotified', args: { key, port, templates: states, seconds: SECONDS, poll: false } },
     ],
   };
 }
@@ -265,7 +279,7 @@ async function main(): Promise<void> {
       const all = passes.get(key)!;
       const cheapest = all.reduce((a, b) => (b.cpuMicros < a.cpuMicros ? b : a));
       const fastest = Math.max(...all.map((r) => r.reqPerSec));
-      const spread = `CPU µs ${all.map((r) => fmt(r.cpuMicros, 0)).join(' / ')}; req/s ${all.map((r) => fmt(r.reqPerSec, 0)).join(' / ')}`;
+      const spread = `CPU µs ${all.map((r) => fmt(r.cpuMicros, 0)).join(' / ')} (kernel ${all.map((r) => fmt(r.systemMicros, 0)).join(' / ')}); req/s ${all.map((r) => fmt(r.reqPerSec, 0)).join(' / ')}`;
       return { ...cheapest, reqPerSec: fastest, spread };
     };
     const bareBest = PARTS.has('rest') ? best(`${BARE_GET}|`) : undefined!;
@@ -285,6 +299,13 @@ async function main(): Promise<void> {
       for (const agents of [200, BIG]) {
         const r = best(`${STATE_CHANGE}|${agents}`);
         console.log(`- Ready/NotReady + notification, ${agents} agents: ${fmt((100 * r.reqPerSec) / barePost.reqPerSec)} % of its req/s, ${fmt((100 * barePost.cpuMicros) / r.cpuMicros)} % per CPU-second`);
+      }
+      // what a sleeping generator changes: the kernel time of the server's writes
+      const sleeping = [[BARE_POST, ''], [STATE_CHANGE, 200]].map(([name, agents]) => ({ polled: best(`${name}|${agents}`), sleeping: best(`${name}${SLEEPING}|${agents}`) }));
+      console.log(`
+With a generator that sleeps between answers (rows "${SLEEPING.trim()}"), server CPU per request, kernel part in parentheses:`);
+      for (const { polled, sleeping: slept } of sleeping) {
+        console.log(`- ${polled.name}${polled.agents ? `, ${polled.agents} agents` : ''}: ${fmt(slept.cpuMicros, 1)} µs (${fmt(slept.systemMicros, 1)}) against ${fmt(polled.cpuMicros, 1)} µs (${fmt(polled.systemMicros, 1)}) polled: ${fmt(slept.cpuMicros / polled.cpuMicros, 2)}×`);
       }
     }
     await load.request('closeNotified', { key: small.base });

@@ -151,9 +151,12 @@ const drained = (): Drained => ({ count: 0, byType: new Map(), kept: [] });
 /**
  * BENCH_FANOUT_PROFILE=dir: after each scenario's rows, a CPU profile of `ops` operations alone
  * (no drains in between, so the profile holds only the switch, the notifiers and Bayeux's
- * queueing), written to dir/name.cpuprofile.
+ * queueing), written to dir/name.cpuprofile, then a sampled allocation profile of as many more
+ * (collected objects included) written to dir/name.heapprofile with the count of `ops`.
  */
 const PROFILE_DIR = process.env.BENCH_FANOUT_PROFILE;
+/** BENCH_FANOUT_PROFILE_SCALE=k: k times as many operations in each profile (default 1) */
+const PROFILE_SCALE = Math.max(1, Number(process.env.BENCH_FANOUT_PROFILE_SCALE) || 1);
 
 async function profile(name: string, ops: number, op: (i: number) => void): Promise<void> {
   const session = new inspector.Session();
@@ -169,9 +172,19 @@ async function profile(name: string, ops: number, op: (i: number) => void): Prom
   }
   await new Promise((r) => setImmediate(r));
   const { profile: result } = await post('Profiler.stop');
-  session.disconnect();
   mkdirSync(PROFILE_DIR!, { recursive: true });
   writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(result));
+  // then what the same operations allocate (collected objects included): dir/name.heapprofile
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  for (let i = 0; i < ops; i++) {
+    op(ops + i);
+    await null;
+  }
+  await new Promise((r) => setImmediate(r));
+  const { profile: heap } = await post('HeapProfiler.stopSampling');
+  session.disconnect();
+  writeFileSync(join(PROFILE_DIR!, `${name}.heapprofile`), JSON.stringify({ ...heap, ops }));
 }
 
 const cpuMicros = (): number => {
@@ -364,9 +377,9 @@ async function scenario(supervisors: number): Promise<Row> {
       }
     }
     if (PROFILE_DIR) {
-      await profile(`fanout-${supervisors}`, Math.floor(8000 / (2 * supervisors + 1)), (i) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i } }));
+      await profile(`fanout-${supervisors}`, Math.floor((PROFILE_SCALE * 8000) / (2 * supervisors + 1)), (i) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i } }));
       await drain(app, users, drained());
-      await profile(`agent-state-${supervisors}`, 2000, (i) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' }));
+      await profile(`agent-state-${supervisors}`, PROFILE_SCALE * 2000, (i) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' }));
       await drain(app, users, drained());
     }
     return row;

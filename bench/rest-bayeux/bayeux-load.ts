@@ -3,6 +3,8 @@
  * (u1…uN), our minimal Bayeux client (bench/bayeux-client.ts) against our server, Faye's own node
  * client (websocket transport) against Faye. Counts deliveries; tells the parent `progress`
  * (rounds fully delivered, by count) every few rounds and `done` once `expect`'s total arrived.
+ * A pass may poll (the event loop never blocks until the pass's deliveries are in), so that no
+ * server pays for waking this process on its writes (http-load.ts `run` says why that matters).
  */
 import { createRequire } from 'node:module';
 import { connectWebSocket, type BenchClient } from '../bayeux-client.js';
@@ -63,11 +65,18 @@ serve({
     await (m.kind === 'faye' ? openFaye(m.baseUrl, m.users) : openOurs(m.baseUrl, m.users));
     return { opened: closers.length };
   },
-  expect: (m: { total: number; firstRound: number }) => {
+  /** count the next `total` deliveries; with `poll` the process never sleeps until they have arrived (as http-load.ts `run`) */
+  expect: (m: { total: number; firstRound: number; poll: boolean }) => {
     count = 0;
     target = m.total;
     firstRound = m.firstRound;
     reported = m.firstRound - 1;
+    if (m.poll) {
+      const spin = (): void => {
+        if (count < target) setImmediate(spin);
+      };
+      setImmediate(spin);
+    }
     return {};
   },
   close: async () => {

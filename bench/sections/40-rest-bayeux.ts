@@ -181,7 +181,8 @@ async function memoryRows(big: { server: Child; base: string }, agents: number, 
 
 /** One Bayeux server with BAYEUX_USERS websocket sessions, and a pass of `rounds` measured on it. */
 interface BayeuxBench {
-  pass(rounds: number): Promise<{ perCpuSecond: number; perSecond: number; deliveries: number }>;
+  /** `poll`: the clients never sleep during the pass (see http-load.ts `run`) */
+  pass(rounds: number, poll: boolean): Promise<{ perCpuSecond: number; perSecond: number; deliveries: number }>;
   stop(): Promise<void>;
 }
 
@@ -191,9 +192,9 @@ async function startBayeux(kind: 'ours' | 'faye'): Promise<BayeuxBench> {
   await clients.request('open', { kind, baseUrl: ready.baseUrl, users: BAYEUX_USERS });
   clients.on('progress', (m) => server.send('delivered', { round: m.round }));
   let firstRound = 0;
-  const pass = async (rounds: number) => {
+  const pass = async (rounds: number, poll: boolean) => {
     const total = rounds * BAYEUX_USERS;
-    await clients.request('expect', { total, firstRound });
+    await clients.request('expect', { total, firstRound, poll });
     const done = new Promise<void>((resolve) => clients.on('done', () => resolve()));
     const before = await server.usage();
     const t0 = performance.now();
@@ -206,7 +207,7 @@ async function startBayeux(kind: 'ours' | 'faye'): Promise<BayeuxBench> {
     return { perCpuSecond: total / ((after.cpuMicros - before.cpuMicros) / 1e6), perSecond: total / seconds, deliveries: total };
   };
   // a warm-up pass (JIT, buffers), not reported
-  await pass(Math.max(1, Math.floor(ROUNDS / 10)));
+  await pass(Math.max(1, Math.floor(ROUNDS / 10)), true);
   return {
     pass,
     stop: async () => {
@@ -217,25 +218,34 @@ async function startBayeux(kind: 'ours' | 'faye'): Promise<BayeuxBench> {
   };
 }
 
-/** Ours and Faye, passes interleaved (ours, Faye, ours, …); the best pass of each is reported, with every pass. */
+/**
+ * Ours and Faye, passes interleaved (ours, Faye, ours, …), each pass once with polling clients and
+ * once with clients that sleep between deliveries; the best pass of each is reported, with every pass.
+ */
 async function bayeuxRows(): Promise<string[]> {
   const ours = await startBayeux('ours');
   const faye = await startBayeux('faye');
   try {
-    const runs: Record<'ours' | 'faye', Awaited<ReturnType<BayeuxBench['pass']>>[]> = { ours: [], faye: [] };
+    type Runs = Record<'ours' | 'faye', Awaited<ReturnType<BayeuxBench['pass']>>[]>;
+    const runs: Record<'polled' | 'sleeping', Runs> = { polled: { ours: [], faye: [] }, sleeping: { ours: [], faye: [] } };
     for (let pass = 0; pass < REPEATS; pass++) {
-      runs.ours.push(await ours.pass(ROUNDS));
-      runs.faye.push(await faye.pass(Math.max(10, Math.floor(ROUNDS / 4))));
+      for (const mode of ['polled', 'sleeping'] as const) {
+        runs[mode].ours.push(await ours.pass(ROUNDS, mode === 'polled'));
+        runs[mode].faye.push(await faye.pass(Math.max(10, Math.floor(ROUNDS / 4)), mode === 'polled'));
+      }
     }
-    const best = (k: 'ours' | 'faye') => runs[k].reduce((a, b) => (b.perCpuSecond > a.perCpuSecond ? b : a));
-    const all = (k: 'ours' | 'faye') => runs[k].map((r) => fmt(r.perCpuSecond)).join(' / ');
-    const o = best('ours');
-    const f = best('faye');
-    const ratios = runs.ours.map((r, i) => fmt(r.perCpuSecond / runs.faye[i].perCpuSecond, 2)).join(' / ');
-    return [
-      `| Switchboard src/bayeux | ${fmt(o.deliveries)} | ${fmt(o.perCpuSecond)} | ${fmt(o.perSecond)} | ${fmt(o.perCpuSecond / f.perCpuSecond, 2)}× | ${all('ours')}; ratio per pass ${ratios} |`,
-      `| Faye 1.4 (memory engine) | ${fmt(f.deliveries)} | ${fmt(f.perCpuSecond)} | ${fmt(f.perSecond)} | 1× | ${all('faye')} |`,
-    ];
+    const best = (r: Runs, k: 'ours' | 'faye') => r[k].reduce((a, b) => (b.perCpuSecond > a.perCpuSecond ? b : a));
+    const all = (r: Runs, k: 'ours' | 'faye') => r[k].map((x) => fmt(x.perCpuSecond)).join(' / ');
+    const ratios = (r: Runs) => r.ours.map((x, i) => fmt(x.perCpuSecond / r.faye[i].perCpuSecond, 2)).join(' / ');
+    const rows = (r: Runs, clients: string) => {
+      const o = best(r, 'ours');
+      const f = best(r, 'faye');
+      return [
+        `| Switchboard src/bayeux, ${clients} | ${fmt(o.deliveries)} | ${fmt(o.perCpuSecond)} | ${fmt(o.perSecond)} | ${fmt(o.perCpuSecond / f.perCpuSecond, 2)}× | ${all(r, 'ours')}; ratio per pass ${ratios(r)} |`,
+        `| Faye 1.4 (memory engine), ${clients} | ${fmt(f.deliveries)} | ${fmt(f.perCpuSecond)} | ${fmt(f.perSecond)} | 1× | ${all(r, 'faye')} |`,
+      ];
+    };
+    return [...rows(runs.polled, 'polling clients'), ...rows(runs.sleeping, 'sleeping clients')];
   } finally {
     await ours.stop();
     await faye.stop();

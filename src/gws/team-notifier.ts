@@ -82,6 +82,8 @@ export class Team {
   private readonly monitoringLegs = new Map<string, Set<string>>();
   private readonly startedAt: Since;
   private pending: Set<string> | undefined;
+  /** supervisorsOf by loaded contact center and agent record (see supervisorsKept) */
+  private readonly supervisorsByCenter = new WeakMap<CenterEntry, Map<UserRecord, readonly UserRecord[]>>();
   /** the views the events since the last flush carried (the rows of the next flush read them first) */
   private heard: Heard = { devices: new Map(), calls: new Map() };
   /** contact center id -> the uuids of its live calls (learnt from events) */
@@ -330,28 +332,40 @@ export class Team {
   private touch(dn: string): void {
     if (!this.pending) {
       this.pending = new Set();
-      queueMicrotask(() => void this.flush());
+      queueMicrotask(this.flushNow);
     }
     this.pending.add(dn);
   }
+
+  /** the microtask of a flush (one function for every flush, not a closure each) */
+  private readonly flushNow = (): void => void this.flush();
 
   private async flush(): Promise<void> {
     const dns = this.pending ?? new Set<string>();
     this.pending = undefined;
     const heard = this.heard;
-    // events heard while a row awaits a remote read go to new maps (an empty pair is kept as it is)
+    // events heard while a row awaits a remote read go to new maps (an empty pair is kept as it is;
+    // emptying and reusing a finished flush's maps was measured slower: old maps holding young views)
     if (heard.devices.size > 0 || heard.calls.size > 0) this.heard = { devices: new Map(), calls: new Map() };
     const { directory } = this.deps;
-    const agents = new Map<string, UserRecord>();
-    for (const dn of dns) {
-      const owner = directory.ownerOfDn(dn);
-      if (owner) agents.set(owner.id, owner);
+    // the agents behind the touched DNs, each once (one DN, the common case, needs no map)
+    let agents: Iterable<UserRecord> = NO_AGENTS;
+    if (dns.size === 1) {
+      const owner = directory.ownerOfDn(dns.values().next().value as string);
+      if (owner) agents = [owner];
+    } else {
+      const byId = new Map<string, UserRecord>();
+      for (const dn of dns) {
+        const owner = directory.ownerOfDn(dn);
+        if (owner) byId.set(owner.id, owner);
+      }
+      agents = byId.values();
     }
-    for (const agent of agents.values()) {
+    for (const agent of agents) {
       try {
         const cc = directory.center(agent.contactCenterId);
         if (!cc) continue;
-        const supervisors = this.supervisorsOf(cc, agent);
+        const supervisors = this.supervisorsKept(cc, agent);
         if (supervisors.length === 0) continue;
         // a row does not depend on who views it: one object for every supervisor (serialised once)
         const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw)));
@@ -362,7 +376,22 @@ export class Team {
       }
     }
   }
+
+  /**
+   * supervisorsOf, kept per loaded contact center: the answer depends only on provisioning (groups,
+   * roles, features), which changes only when a center is loaded again, and a load makes a new
+   * CenterEntry, so a kept answer is never stale.
+   */
+  private supervisorsKept(cc: CenterEntry, agent: UserRecord): readonly UserRecord[] {
+    let kept = this.supervisorsByCenter.get(cc);
+    if (!kept) this.supervisorsByCenter.set(cc, (kept = new Map()));
+    let supervisors = kept.get(agent);
+    if (!supervisors) kept.set(agent, (supervisors = this.supervisorsOf(cc, agent)));
+    return supervisors;
+  }
 }
+
+const NO_AGENTS: readonly UserRecord[] = [];
 
 /**
  * The switch as the rows of one flush read it: a device or a call leg an event of these commands

@@ -19,6 +19,8 @@ let count = 0;
 let target = Infinity;
 let firstRound = 0;
 let reported = -1;
+/** passes counted so far (a polling chain stops when a newer pass starts) */
+let passes = 0;
 const closers: (() => Promise<void> | void)[] = [];
 
 function onDelivery(): void {
@@ -72,8 +74,11 @@ serve({
     firstRound = m.firstRound;
     reported = m.firstRound - 1;
     if (m.poll) {
+      // until this pass's deliveries are in, a newer pass starts, or a minute has gone (a lost delivery fails the parent's wait anyway)
+      const pass = ++passes;
+      const giveUp = performance.now() + 60_000;
       const spin = (): void => {
-        if (count < target) setImmediate(spin);
+        if (count < target && pass === passes && performance.now() < giveUp) setImmediate(spin);
       };
       setImmediate(spin);
     }

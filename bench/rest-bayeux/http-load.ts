@@ -139,10 +139,11 @@ async function run(workers: Worker[], seconds: number, poll: boolean, expect?: (
   let firstError: string | undefined;
   const started = performance.now();
   const end = started + seconds * 1000;
+  let running = true;
   if (poll) {
-    // a chain of immediates keeps the event loop polling (epoll_wait with no timeout) until the end
+    // a chain of immediates keeps the event loop polling (epoll_wait with no timeout) until every worker is done
     const spin = (): void => {
-      if (performance.now() < end) setImmediate(spin);
+      if (running) setImmediate(spin);
     };
     setImmediate(spin);
   }
@@ -163,7 +164,9 @@ async function run(workers: Worker[], seconds: number, poll: boolean, expect?: (
       }
       lastIndex?.(w, n);
     }),
-  );
+  ).finally(() => {
+    running = false;
+  });
   for (const worker of workers) worker.connection.close();
   return { count, errors, firstError, seconds: (performance.now() - started) / 1000 };
 }

@@ -83,7 +83,7 @@ export class Team {
   private readonly startedAt: Since;
   private pending: Set<string> | undefined;
   /** supervisorsOf by loaded contact center and agent record (see supervisorsKept) */
-  private readonly supervisorsByCenter = new WeakMap<CenterEntry, Map<UserRecord, readonly UserRecord[]>>();
+  private readonly supervisorsByCenter = new WeakMap<CenterEntry, KeptSupervisors>();
   /** the views the events since the last flush carried (the rows of the next flush read them first) */
   private heard: Heard = { devices: new Map(), calls: new Map() };
   /** contact center id -> the uuids of its live calls (learnt from events) */
@@ -380,18 +380,31 @@ export class Team {
   /**
    * supervisorsOf, kept per loaded contact center: the answer depends only on provisioning (groups,
    * roles, features), which changes only when a center is loaded again, and a load makes a new
-   * CenterEntry, so a kept answer is never stale.
+   * CenterEntry, so a kept answer is never stale. Equal answers share one array (in a center
+   * without groups every agent has the same supervisors: one list, not one per agent).
    */
   private supervisorsKept(cc: CenterEntry, agent: UserRecord): readonly UserRecord[] {
     let kept = this.supervisorsByCenter.get(cc);
-    if (!kept) this.supervisorsByCenter.set(cc, (kept = new Map()));
-    let supervisors = kept.get(agent);
-    if (!supervisors) kept.set(agent, (supervisors = this.supervisorsOf(cc, agent)));
+    if (!kept) this.supervisorsByCenter.set(cc, (kept = { byAgent: new Map(), lists: new Map() }));
+    let supervisors = kept.byAgent.get(agent);
+    if (!supervisors) {
+      const found = this.supervisorsOf(cc, agent);
+      const key = found.map((s) => s.id).join(' ');
+      supervisors = kept.lists.get(key);
+      if (!supervisors) kept.lists.set(key, (supervisors = found));
+      kept.byAgent.set(agent, supervisors);
+    }
     return supervisors;
   }
 }
 
 const NO_AGENTS: readonly UserRecord[] = [];
+
+/** one loaded center's supervisorsOf answers: by agent record, and each distinct list once (by its ids) */
+interface KeptSupervisors {
+  byAgent: Map<UserRecord, readonly UserRecord[]>;
+  lists: Map<string, readonly UserRecord[]>;
+}
 
 /**
  * The switch as the rows of one flush read it: a device or a call leg an event of these commands

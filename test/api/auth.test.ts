@@ -145,6 +145,20 @@ describe('with CSRF on (the default)', () => {
     assert.ok(r.headers['x-request-id']);
     const mine = await api.get('/api/v2/me', basic('agent1'), { headers: { 'x-request-id': 'trace-42' } });
     assert.equal(mine.headers['x-request-id'], 'trace-42');
+    // a refusal answered by the onRequest hook, a route's error and a CometD answer (written on the raw response) carry it too
+    const refused = await api.get('/api/v2/me', basic('agent1', 'wrong'), { headers: { 'x-request-id': 'trace-43' } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers['x-request-id'], 'trace-43');
+    const unknown = await api.get('/api/v2/me/devices/00000000-0000-0000-0000-000000000000', basic('agent1'), { headers: { 'x-request-id': 'trace-44' } });
+    assert.equal(unknown.headers['x-request-id'], 'trace-44');
+    const cometd = await api.app.fastify.inject({
+      method: 'POST',
+      url: '/api/v2/notifications/handshake',
+      headers: { authorization: basic('agent1'), 'content-type': 'application/json', 'x-request-id': 'trace-45' },
+      payload: JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]),
+    });
+    assert.equal(JSON.parse(cometd.body)[0].successful, true, cometd.body);
+    assert.equal(cometd.headers['x-request-id'], 'trace-45');
   });
 
   test("another contact center's device and call ids answer exactly like unknown ones (statusCode 6)", async () => {

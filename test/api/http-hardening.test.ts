@@ -80,6 +80,20 @@ describe('origins: CORS only for our own origin and the configured ones', () => 
     assert.equal(r.statusCode, 403);
     assert.equal(JSON.parse(r.body).statusCode, 3);
   });
+
+  test('a CometD POST from an allowed origin is answered with the CORS headers and the request id (on the raw response)', async () => {
+    const r = await app.fastify.inject({
+      method: 'POST',
+      url: '/api/v2/notifications/handshake',
+      headers: { authorization: AGENT, origin: 'https://desk.example.com', host: '127.0.0.1:8080', 'content-type': 'application/json', 'x-request-id': 'desk-7' },
+      payload: JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]),
+    });
+    assert.equal(JSON.parse(r.body)[0].successful, true, r.body);
+    assert.equal(r.headers['access-control-allow-origin'], 'https://desk.example.com');
+    assert.equal(r.headers['access-control-allow-credentials'], 'true');
+    assert.equal(r.headers.vary, 'Origin');
+    assert.equal(r.headers['x-request-id'], 'desk-7');
+  });
 });
 
 describe('the session cookie', () => {

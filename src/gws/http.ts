@@ -9,6 +9,11 @@
  * connection guard (cap; authenticated connections kept first), GWS answers for Node's parser
  * errors and `Expect`, a lingering close after every answer given before its request was read, 503
  * envelopes while closing or at the cap, CORS only for allowed origins, a Secure cookie on demand.
+ *
+ * Rule (a change must keep it): a route's headers are set with `reply.header`, never on the raw
+ * response, except by a hijacked route (CometD), which copies fastify's header map onto its raw
+ * response when it hijacks. One raw header sends every later header of the answer through Node's
+ * slow writeHead path (docs/performance.md, third round of 3 December).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -173,7 +178,7 @@ export function buildHttp(deps: GwsDeps, bayeux?: BayeuxServer, given?: HttpFron
     clientErrorHandler: clientErrorHandler(limits, lateLog),
     // URL errors found before routing (bad percent-encoding, over-long ids): same envelope
     frameworkErrors: (err, req, reply) => {
-      reply.raw.setHeader('X-Request-Id', req.id);
+      reply.header('X-Request-Id', req.id);
       errorHandler(err, req, reply);
     },
     logger: loggerOptions(config.logLevel, options.logStream),

@@ -34,7 +34,9 @@ test('a content type other than JSON: statusCode 10 (HTTP 415)', async () => {
 });
 
 test('URLs the router cannot read: bad percent-encoding 10/400, an over-long id 10/414', async () => {
-  expectError(await api.get('/api/v2/me/calls/%ZZ', A), 10, 400, /percent-encoding/);
+  const badEncoding = await api.get('/api/v2/me/calls/%ZZ', A);
+  expectError(badEncoding, 10, 400, /percent-encoding/);
+  assert.ok(badEncoding.headers['x-request-id'], 'an answer given before routing carries the request id too');
   expectError(await api.get(`/api/v2/me/calls/${'x'.repeat(300)}`, A), 10, 414, /longer than 100/);
 });
 

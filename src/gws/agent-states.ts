@@ -31,17 +31,52 @@ const SYSTEM_MATCH: Readonly<Record<string, { state: string; workMode?: string }
 };
 
 function definitionFor(cc: CenterEntry, s: AgentState): AgentStateRecord | undefined {
+  const index = indexOf(cc);
   if (s.stateId) {
-    const byId = cc.agentStates.find((r) => r.id === s.stateId);
+    const byId = index.byId.get(s.stateId);
     if (byId) return byId;
   }
   if (s.reason) {
-    const custom = cc.agentStates.find((r) => r.state === s.state && r.reason === s.reason && (r.workMode ?? undefined) === s.workMode);
+    const custom = index.byReason.get(reasonKey(s.state, s.reason, s.workMode));
     if (custom) return custom;
   }
   const m = SYSTEM_MATCH[`${s.state}/${s.workMode ?? ''}`];
   if (!m) return undefined;
-  return cc.agentStates.find((r) => r.system && r.state === m.state && (r.workMode ?? undefined) === m.workMode);
+  return index.system.get(systemKey(m.state, m.workMode));
+}
+
+/**
+ * A loaded center's definitions by what definitionFor looks them up by, each key holding the first
+ * record in the center's order (so a lookup answers what a walk of the list would, and does not
+ * grow with the number of reason codes). A load makes a new CenterEntry, hence a new index.
+ */
+interface DefinitionIndex {
+  byId: Map<string, AgentStateRecord>;
+  byReason: Map<string, AgentStateRecord>;
+  system: Map<string, AgentStateRecord>;
+}
+
+const DEFINITION_INDEXES = new WeakMap<CenterEntry, DefinitionIndex>();
+
+/** an absent work mode is its own key part (never equal to any string one, the empty string included) */
+const workModeKey = (workMode: string | undefined): string => (workMode === undefined ? '\u0001' : `\u0002${workMode}`);
+const reasonKey = (state: string, reason: string, workMode: string | undefined): string => `${state}\u0000${reason}\u0000${workModeKey(workMode)}`;
+const systemKey = (state: string, workMode: string | undefined): string => `${state}\u0000${workModeKey(workMode)}`;
+
+function indexOf(cc: CenterEntry): DefinitionIndex {
+  let index = DEFINITION_INDEXES.get(cc);
+  if (index) return index;
+  index = { byId: new Map(), byReason: new Map(), system: new Map() };
+  const first = (map: Map<string, AgentStateRecord>, key: string, r: AgentStateRecord): void => {
+    if (!map.has(key)) map.set(key, r);
+  };
+  for (const r of cc.agentStates) {
+    first(index.byId, r.id, r);
+    if (r.reason) first(index.byReason, reasonKey(r.state, r.reason, r.workMode ?? undefined), r);
+    if (r.system) first(index.system, systemKey(r.state, r.workMode ?? undefined), r);
+  }
+  DEFINITION_INDEXES.set(cc, index);
+  return index;
 }
 
 /** The userState object for an agent state of the switch. */

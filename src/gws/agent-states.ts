@@ -21,7 +21,7 @@ export interface UserStateJson {
 export const LOGGED_OUT_USER_STATE: Readonly<UserStateJson> = Object.freeze({ state: 'LoggedOut', displayName: 'Logged Out' });
 
 /** which system definition shows a state that carries no definition id, by `state/workMode` */
-const SYSTEM_MATCH: Readonly<Record<string, { state: string; workMode?: string }>> = {
+export const SYSTEM_MATCH: Readonly<Record<string, { state: string; workMode?: string }>> = {
   'Ready/': { state: 'Ready' },
   'Ready/ManualIn': { state: 'Ready' },
   'Ready/AutoIn': { state: 'Ready' },

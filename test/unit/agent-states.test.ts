@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { userStateOf } from '../../src/gws/agent-states.js';
+import { SYSTEM_MATCH, userStateOf } from '../../src/gws/agent-states.js';
 import type { CenterEntry } from '../../src/gws/directory.js';
 import type { AgentStateRecord } from '../../src/store/port.js';
 import type { AgentState } from '../../src/switch/model.js';
@@ -17,16 +17,7 @@ import type { AgentState } from '../../src/switch/model.js';
 const SEED = Number(process.env.FC_SEED ?? 20261203);
 const RUNS = Number(process.env.FC_RUNS ?? 300);
 
-/** the definition lookup as it was before the index: a walk over the center's list */
-const SYSTEM_MATCH: Record<string, { state: string; workMode?: string }> = {
-  'Ready/': { state: 'Ready' },
-  'Ready/ManualIn': { state: 'Ready' },
-  'Ready/AutoIn': { state: 'Ready' },
-  'NotReady/': { state: 'NotReady' },
-  'NotReady/AfterCallWork': { state: 'NotReady', workMode: 'AfterCallWork' },
-  'NotReady/AuxWork': { state: 'NotReady', workMode: 'AuxWork' },
-};
-
+/** the definition lookup as it was before the index: a walk over the center's list (the system table is the module's own) */
 function referenceDefinition(list: readonly AgentStateRecord[], s: AgentState): AgentStateRecord | undefined {
   if (s.stateId) {
     const byId = list.find((r) => r.id === s.stateId);

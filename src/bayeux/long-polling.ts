@@ -68,7 +68,10 @@ export class LongPollingTransport {
     if (found) return found;
     if (!handshake || res.headersSent) return null;
     const fresh = randomBytes(16).toString('hex');
-    res.setHeader('Set-Cookie', `${BROWSER_COOKIE}=${fresh}; Path=/; HttpOnly`);
+    // added to the cookies the host already set on this answer (its session cookie on a first handshake), not in their place
+    const cookie = `${BROWSER_COOKIE}=${fresh}; Path=/; HttpOnly`;
+    const set = res.getHeader('Set-Cookie');
+    res.setHeader('Set-Cookie', set === undefined ? cookie : [...(Array.isArray(set) ? set : [String(set)]), cookie]);
     return fresh;
   }
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Api, basic, expectError, otherCenter } from './harness.js';
+import { Api, apiConfig, basic, expectError, otherCenter } from './harness.js';
 import { demoContactCenter } from '../../src/config/demo.js';
 
 function cookieOf(r: { headers: Record<string, unknown> }): string {
@@ -150,6 +150,7 @@ describe('with CSRF on (the default)', () => {
     assert.equal(refused.status, 401);
     assert.equal(refused.headers['x-request-id'], 'trace-43');
     const unknown = await api.get('/api/v2/me/devices/00000000-0000-0000-0000-000000000000', basic('agent1'), { headers: { 'x-request-id': 'trace-44' } });
+    expectError(unknown, 6, 404);
     assert.equal(unknown.headers['x-request-id'], 'trace-44');
     const cometd = await api.app.fastify.inject({
       method: 'POST',
@@ -180,6 +181,27 @@ describe('with CSRF on (the default)', () => {
     // the sim API of this center does not see it either
     expectError(await api.get(`/sim/v1/calls/${sim.callUuid}/media`, basic('admin')), 6, 404);
     expectError(await api.post('/sim/v1/calls', { from: '+15550001111', to: '8000' }, basic('admin')), 6, 404);
+  });
+});
+
+describe('with browser tracking on (cometd.maxSessionsPerBrowser)', () => {
+  let api: Api;
+  before(async () => {
+    api = await Api.start({ cometd: { ...apiConfig({}).cometd, maxSessionsPerBrowser: 4 } });
+  });
+  after(() => api.close());
+
+  test('a first CometD handshake with Basic gets both the session cookie and the BAYEUX_BROWSER cookie', async () => {
+    const r = await api.app.fastify.inject({
+      method: 'POST',
+      url: '/api/v2/notifications/handshake',
+      headers: { authorization: basic('agent2'), 'content-type': 'application/json' },
+      payload: JSON.stringify([{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]),
+    });
+    assert.equal(JSON.parse(r.body)[0].successful, true, r.body);
+    const cookies = [r.headers['set-cookie'] ?? []].flat().map((c) => String(c).split('=')[0]);
+    assert.ok(cookies.includes('BAYEUX_BROWSER'), `cookies: ${cookies.join(', ')}`);
+    assert.ok(cookies.some((name) => name !== 'BAYEUX_BROWSER'), `the session cookie is kept beside BAYEUX_BROWSER: ${cookies.join(', ')}`);
   });
 });
 

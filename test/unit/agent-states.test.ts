@@ -49,8 +49,9 @@ function referenceUserState(list: readonly AgentStateRecord[], s: AgentState): R
 }
 
 const ids = fc.constantFrom('A', 'B', 'C', 'D');
-const reasons = fc.constantFrom(undefined, '', 'Lunch', 'Break', 'Training');
-const workModes = fc.constantFrom(undefined, 'AfterCallWork', 'AuxWork');
+// null too: the type says absent, but a record read from a database column could carry a null
+const reasons = fc.constantFrom(undefined, null, '', 'Lunch', 'Break', 'Training');
+const workModes = fc.constantFrom(undefined, null, 'AfterCallWork', 'AuxWork');
 
 const definition: fc.Arbitrary<AgentStateRecord> = fc.record({
   id: ids,
@@ -62,7 +63,7 @@ const definition: fc.Arbitrary<AgentStateRecord> = fc.record({
   contactCenterId: fc.constant('cc'),
   system: fc.boolean(),
 }).map((r) => {
-  // optional members absent rather than undefined, as the store reads them (or null, as a database may)
+  // an undefined member is left out, as the store reads it; a null one is kept
   const out: Record<string, unknown> = { ...r };
   for (const k of ['workMode', 'reason'] as const) if (out[k] === undefined) delete out[k];
   return out as unknown as AgentStateRecord;

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { connectWebSocket, type BenchClient } from '../bayeux-client.js';
-import { notifyParent, serve } from './child.js';
+import { notifyParent, pollWhile, serve } from './child.js';
 
 const basic = (u: string): string => 'Basic ' + Buffer.from(`${u}:x`).toString('base64');
 const userName = (i: number): string => `u${i + 1}`;
@@ -77,10 +77,7 @@ serve({
       // until this pass's deliveries are in, a newer pass starts, or a minute has gone (a lost delivery fails the parent's wait anyway)
       const pass = ++passes;
       const giveUp = performance.now() + 60_000;
-      const spin = (): void => {
-        if (count < target && pass === passes && performance.now() < giveUp) setImmediate(spin);
-      };
-      setImmediate(spin);
+      pollWhile(() => count < target && pass === passes && performance.now() < giveUp);
     }
     return {};
   },

@@ -27,6 +27,19 @@ export function usage(): Usage {
   return { cpuMicros: c.user + c.system, systemMicros: c.system, rssMiB: rssKb / 1024 };
 }
 
+/**
+ * Keep this process's event loop polling while `condition()` holds: a chain of immediates, so the
+ * loop polls its sockets (epoll_wait with no timeout) instead of sleeping until one is ready, and
+ * a server's write to it never has to wake it (http-load.ts `run` says why that matters). The
+ * chain ends at the first check that finds `condition()` false.
+ */
+export function pollWhile(condition: () => boolean): void {
+  const spin = (): void => {
+    if (condition()) setImmediate(spin);
+  };
+  setImmediate(spin);
+}
+
 /** A child's memory in MiB: after a full GC when `gc` is exposed (`collected` says whether it was). */
 export interface MemoryUsage {
   collected: boolean;

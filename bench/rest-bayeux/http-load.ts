@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import { connectPlainWebSocket, connectWebSocket, type BenchClient, type Delivery } from '../bayeux-client.js';
-import { notifyParent, serve } from './child.js';
+import { notifyParent, pollWhile, serve } from './child.js';
 
 export interface RequestTemplate {
   method: 'GET' | 'POST';
@@ -140,13 +140,8 @@ async function run(workers: Worker[], seconds: number, poll: boolean, expect?: (
   const started = performance.now();
   const end = started + seconds * 1000;
   let running = true;
-  if (poll) {
-    // a chain of immediates keeps the event loop polling (epoll_wait with no timeout) until every worker is done
-    const spin = (): void => {
-      if (running) setImmediate(spin);
-    };
-    setImmediate(spin);
-  }
+  // until every worker is done
+  if (poll) pollWhile(() => running);
   await Promise.all(
     workers.map(async (worker, w) => {
       let n = firstIndex(w);

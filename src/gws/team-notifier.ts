@@ -348,20 +348,12 @@ export class Team {
     // emptying and reusing a finished flush's maps was measured slower: old maps holding young views)
     if (heard.devices.size > 0 || heard.calls.size > 0) this.heard = { devices: new Map(), calls: new Map() };
     const { directory } = this.deps;
-    // the agents behind the touched DNs, each once (one DN, the common case, needs no map)
-    let agents: Iterable<UserRecord> = NO_AGENTS;
-    if (dns.size === 1) {
-      const owner = directory.ownerOfDn(dns.values().next().value as string);
-      if (owner) agents = [owner];
-    } else {
-      const byId = new Map<string, UserRecord>();
-      for (const dn of dns) {
-        const owner = directory.ownerOfDn(dn);
-        if (owner) byId.set(owner.id, owner);
-      }
-      agents = byId.values();
+    const agents = new Map<string, UserRecord>();
+    for (const dn of dns) {
+      const owner = directory.ownerOfDn(dn);
+      if (owner) agents.set(owner.id, owner);
     }
-    for (const agent of agents) {
+    for (const agent of agents.values()) {
       try {
         const cc = directory.center(agent.contactCenterId);
         if (!cc) continue;
@@ -397,8 +389,6 @@ export class Team {
     return supervisors;
   }
 }
-
-const NO_AGENTS: readonly UserRecord[] = [];
 
 /** one loaded center's supervisorsOf answers: by agent record, and each distinct list once (by its ids) */
 interface KeptSupervisors {

@@ -4,6 +4,10 @@
  * list, and the mapping from a voice-channel operationName (Ready, NotReady, AfterCallWork,
  * AuxWork, or a custom state's own operationName) to a switch AgentStateRequest.
  * LoggedOut has no definition: it is shown as {state:"LoggedOut", displayName:"Logged Out"}.
+ *
+ * Rule: a userState object is shared and frozen (one per loaded center and distinct agent state,
+ * from userStateOf's memo; LOGGED_OUT_USER_STATE). Whoever needs a changed one makes a copy; the
+ * notification texts rely on it to write each one once (notification-text.ts).
  */
 import type { AgentStateRecord } from '../store/port.js';
 import type { AgentState } from '../switch/model.js';
@@ -79,9 +83,55 @@ function indexOf(cc: CenterEntry): DefinitionIndex {
   return index;
 }
 
-/** The userState object for an agent state of the switch. */
-export function userStateOf(cc: CenterEntry, s: AgentState): UserStateJson {
-  if (s.state === 'LoggedOut') return { ...LOGGED_OUT_USER_STATE };
+/**
+ * The userState object for an agent state of the switch: one frozen object per loaded center and
+ * distinct agent state, shared by every message and view that shows it (see USER_STATES).
+ */
+export function userStateOf(cc: CenterEntry, s: AgentState): Readonly<UserStateJson> {
+  if (s.state === 'LoggedOut') return LOGGED_OUT_USER_STATE;
+  let memo = USER_STATES.get(cc);
+  if (!memo) USER_STATES.set(cc, (memo = { size: 0, byState: new Map() }));
+  let answer = answersByReason(memo, s).get(s.reason);
+  if (answer === undefined) {
+    if (memo.size >= USER_STATES_MAX) {
+      memo.byState.clear();
+      memo.size = 0;
+    }
+    answer = Object.freeze(computeUserState(cc, s));
+    answersByReason(memo, s).set(s.reason, answer);
+    memo.size++;
+  }
+  return answer;
+}
+
+/**
+ * userStateOf's answers per loaded center, by the agent state's four fields in turn (state, work
+ * mode, definition id, reason: no key string is built per lookup). Sound because an answer depends
+ * only on the center's definitions, which a CenterEntry never changes (a load makes a new entry),
+ * and on those four fields (`undefined` and `''` being different keys, as they are different
+ * answers). The answers are frozen: a caller that needs to change one copies it. Bounded: free-text
+ * reasons could otherwise grow a center's memo without end, so it starts over past USER_STATES_MAX.
+ */
+interface UserStateMemo {
+  size: number;
+  byState: Map<string, Map<string | undefined, Map<string | undefined, Map<string | undefined, Readonly<UserStateJson>>>>>;
+}
+
+const USER_STATES = new WeakMap<CenterEntry, UserStateMemo>();
+const USER_STATES_MAX = 4096;
+
+/** the memo's answers for s's state, work mode and definition id, by reason (made on the way) */
+function answersByReason(memo: UserStateMemo, s: AgentState): Map<string | undefined, Readonly<UserStateJson>> {
+  let byWorkMode = memo.byState.get(s.state);
+  if (!byWorkMode) memo.byState.set(s.state, (byWorkMode = new Map()));
+  let byStateId = byWorkMode.get(s.workMode);
+  if (!byStateId) byWorkMode.set(s.workMode, (byStateId = new Map()));
+  let byReason = byStateId.get(s.stateId);
+  if (!byReason) byStateId.set(s.stateId, (byReason = new Map()));
+  return byReason;
+}
+
+function computeUserState(cc: CenterEntry, s: AgentState): UserStateJson {
   const def = definitionFor(cc, s);
   if (!def) {
     const out: UserStateJson = { displayName: s.reason ?? (s.workMode ?? s.state), state: s.state };

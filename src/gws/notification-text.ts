@@ -22,6 +22,9 @@
  *     goes out without a text (Bayeux serialises it as before): a text is an optimisation, never a
  *     second source of truth.
  *   - A text is one flat string (`flat`), never a tree of concatenated pieces.
+ *   - A kept text is reused only for a value that cannot have changed since it was written: the
+ *     device fragments are checked at each use (above); a userState's text is kept only for a
+ *     frozen object of strings (userStateText).
  */
 import type { DeviceRecord } from '../store/port.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -105,10 +108,21 @@ function userStateMemberText(_key: string, value: unknown): string | undefined {
   return typeof value === 'string' ? undefined : JSON.stringify(value);
 }
 
+/**
+ * Texts of frozen userState objects, by object: userStateOf's answers are shared and frozen
+ * (agent-states.ts), so each is written once, not once per message that shows it. A frozen object
+ * whose members are strings cannot change; one with another member is written every time.
+ */
+const USER_STATE_TEXTS = new WeakMap<object, string>();
+
 /** a userState object (agent-states.ts userStateOf: flat strings, key order depending on the definition) */
 function userStateText(state: unknown): string | undefined {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) return undefined;
-  return objectText(state as Json, STATE_TOKENS, userStateMemberText);
+  const kept = USER_STATE_TEXTS.get(state);
+  if (kept !== undefined) return kept;
+  const text = objectText(state as Json, STATE_TOKENS, userStateMemberText);
+  if (Object.isFrozen(state) && Object.values(state).every((v) => typeof v === 'string')) USER_STATE_TEXTS.set(state, text);
+  return text;
 }
 
 /** The per-device fragments of a presented device: the members that do not change with its state. */

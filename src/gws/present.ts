@@ -52,7 +52,7 @@ export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: Device
   const out: Json = {
     id: device.id,
     deviceState: view?.loggedIn ? 'Active' : 'Inactive',
-    userState: view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE },
+    userState: view ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE,
     phoneNumber: device.dn,
     e164Number: device.dn,
     telephonyNetwork: 'Private',
@@ -146,7 +146,7 @@ export function presentUser(urls: Urls, user: UserRecord, cc: CenterEntry): Json
 
 /** the voice channel's state (ChannelStateChangeMessageV2 entries and user.channels) */
 export function presentVoiceChannel(cc: CenterEntry, view: DeviceView | undefined): Json {
-  const userState: UserStateJson = view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
+  const userState: Readonly<UserStateJson> = view ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE;
   return { channel: 'voice', userState, dndState: view?.dnd ? 'On' : 'Off' };
 }
 
@@ -185,7 +185,7 @@ export function presentContact(urls: Urls, cc: CenterEntry, user: UserRecord, de
         available: ready && !avail.onCall,
         phoneNumber: first.dn,
         userActivity: avail.onCall ? 'Busy' : 'Idle',
-        userState: view ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE },
+        userState: view ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE,
       }]
     : [];
   const name = `${user.firstName} ${user.lastName}`.trim() || user.userName;

@@ -143,7 +143,7 @@ export class Team {
     const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
     const view = device ? ((yield source.device(device.dn)) as DeviceView | undefined) : undefined;
     const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
-    const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : { ...LOGGED_OUT_USER_STATE };
+    const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE;
     out.userState = userState;
     const stateSince = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
     out.userStateSince = (stateSince.iso ??= new Date(stateSince.at).toISOString());

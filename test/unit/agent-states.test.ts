@@ -99,3 +99,24 @@ test('a center loaded again (a new CenterEntry) is looked up in its own definiti
   assert.equal(userStateOf(first, { state: 'NotReady', reason: 'Lunch' }).displayName, 'Lunch break');
   assert.equal(userStateOf(second, { state: 'NotReady', reason: 'Lunch' }).displayName, 'Out to lunch');
 });
+
+test('userStateOf shares one frozen answer per center and agent state, and stays right past its bound', () => {
+  const lunch = { id: 'L', operationName: 'Lunch', displayName: 'Lunch', state: 'NotReady', reason: 'Lunch', contactCenterId: 'cc', system: false } as AgentStateRecord;
+  const cc = { agentStates: [lunch] } as unknown as CenterEntry;
+  const first = userStateOf(cc, { state: 'NotReady', reason: 'Lunch' });
+  assert.ok(Object.isFrozen(first));
+  // an equal state in a fresh object (the switch copies its agent state into every view) gets the same answer
+  assert.equal(userStateOf(cc, { state: 'NotReady', reason: 'Lunch' }), first);
+  assert.throws(() => {
+    (first as { displayName: string }).displayName = 'changed';
+  }, TypeError);
+  // '' and an absent reason are different answers (displayName '' against the state's name)
+  assert.notEqual(userStateOf(cc, { state: 'NotReady', reason: '' }), userStateOf(cc, { state: 'NotReady' }));
+  assert.equal(userStateOf(cc, { state: 'NotReady', reason: '' }).displayName, '');
+  // free-text reasons beyond the memo's bound: every answer still equals a fresh computation
+  for (let i = 0; i < 5000; i++) {
+    const s: AgentState = { state: 'NotReady', reason: `reason ${i}` };
+    assert.deepEqual(userStateOf(cc, s), referenceUserState([lunch], s));
+  }
+  assert.deepEqual(userStateOf(cc, { state: 'NotReady', reason: 'Lunch' }), first);
+});

@@ -11,10 +11,12 @@
  *   it on random values), and, as for any published object, neither may change after publication;
  * - a text is kept only until the current job's microtasks have run (a Map emptied by one
  *   microtask per job, not a property written on the object: `Object.defineProperty` of a hidden
- *   property cost about 0.3 µs per message, three times this map): a publisher attaches and
+ *   property cost about 0.3 µs per message, three times this map; a fresh Map per job, since one
+ *   long-lived Map holding each job's young objects measured slower): a publisher attaches and
  *   publishes in the same synchronous run. Data published later, or by another path (a message
  *   relayed between cluster nodes), has no text and is serialised as before: the same bytes.
  */
+import { atJobEnd } from '../microtask.js';
 
 /** the texts attached in the current job (null when none is) */
 let texts: Map<object, string> | null = null;
@@ -27,7 +29,7 @@ function forget(current: Map<object, string>): void {
 export function withJsonText<T extends object>(data: T, text: string): T {
   if (texts === null) {
     const current = (texts = new Map());
-    queueMicrotask(() => forget(current));
+    atJobEnd(() => forget(current));
   }
   texts.set(data, text);
   return data;

@@ -20,6 +20,7 @@ import { presentCall, presentDevice, presentParticipant, presentVoiceChannel } f
 import { channelMessage, deviceMessage } from './notification-text.js';
 import { callMessageText } from './call-text.js';
 import { withJsonText } from '../bayeux/json-text.js';
+import { atJobEnd } from '../microtask.js';
 
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
@@ -89,7 +90,7 @@ export class Notifier {
   private current(): Emission {
     if (!this.emission) {
       const started: Emission = (this.emission = { objects: new Map(), texts: new Map() });
-      queueMicrotask(() => {
+      atJobEnd(() => {
         if (this.emission === started) this.emission = undefined;
       });
     }

@@ -29,6 +29,7 @@ import { Role } from '../store/port.js';
 import type { CallEvent, CallView, DeviceEvent, DeviceView, MediaEvent, SwitchEvent } from '../switch/model.js';
 import type { Clock } from '../switch/port.js';
 import type { Awaitable, SwitchAccess } from '../switch/port-access.js';
+import { atJobEnd } from '../microtask.js';
 import { LOGGED_OUT_USER_STATE, userStateOf } from './agent-states.js';
 import { principalOf } from './context.js';
 import { SUPERVISOR } from './device-ops.js';
@@ -279,7 +280,7 @@ export class Team {
   private touchRoutingPoint(dn: string): void {
     if (!this.pendingRoutingPoints) {
       this.pendingRoutingPoints = new Set();
-      queueMicrotask(() => void this.flushRoutingPoints());
+      atJobEnd(this.flushRoutingPointsNow);
     }
     this.pendingRoutingPoints.add(dn);
   }
@@ -332,13 +333,14 @@ export class Team {
   private touch(dn: string): void {
     if (!this.pending) {
       this.pending = new Set();
-      queueMicrotask(this.flushNow);
+      atJobEnd(this.flushNow);
     }
     this.pending.add(dn);
   }
 
   /** the microtask of a flush (one function for every flush, not a closure each) */
   private readonly flushNow = (): void => void this.flush();
+  private readonly flushRoutingPointsNow = (): void => void this.flushRoutingPoints();
 
   private async flush(): Promise<void> {
     const dns = this.pending ?? new Set<string>();

@@ -194,9 +194,16 @@ export class SwitchCore {
     return this.clock.setTimer(ms, () => this.door.submit(name, fn));
   }
 
-  private userIdAt(dn: string): { userId?: string } {
+  /** a call event, with the userId logged in at the DN when there is one (no spread of a partial object per event) */
+  private callEvent(dn: string, callUuid: string, notificationType: NotificationType, view: CallView): SwitchEvent {
     const userId = this.dns.get(dn)?.userId;
-    return userId === undefined ? {} : { userId };
+    return userId === undefined ? { kind: 'call', dn, callUuid, notificationType, view } : { kind: 'call', dn, userId, callUuid, notificationType, view };
+  }
+
+  /** a device event, with the userId logged in at the DN when there is one */
+  private deviceEvent(dn: string, agentStateChanged: boolean, view: DeviceView): SwitchEvent {
+    const userId = this.dns.get(dn)?.userId;
+    return userId === undefined ? { kind: 'device', dn, agentStateChanged, view } : { kind: 'device', dn, userId, agentStateChanged, view };
   }
 
   // ------------------------------------------------------------------ endpoints (effects out)
@@ -387,7 +394,7 @@ export class SwitchCore {
       const type = callChange(last, view);
       if (type !== undefined) {
         this.lastCall.set(k, view);
-        this.emit({ kind: 'call', dn: p.dn, ...this.userIdAt(p.dn), callUuid: uuid, notificationType: type, view });
+        this.emit(this.callEvent(p.dn, uuid, type, view));
       }
       if (p.state === PartyState.Released) {
         this.lastCall.delete(k);
@@ -427,7 +434,7 @@ export class SwitchCore {
     // an explicit request is always confirmed, and counts as an agent-state change
     const agentStateChanged = force || change!.agentStateChanged;
     this.lastDevice.set(dn, view);
-    this.emit({ kind: 'device', dn, ...this.userIdAt(dn), agentStateChanged, view });
+    this.emit(this.deviceEvent(dn, agentStateChanged, view));
   }
 
   /** An event outside the diff (DtmfSent, Error): flushes first so order is kept. */
@@ -436,7 +443,7 @@ export class SwitchCore {
     const p = call.parties.find((x) => x.dn === dn);
     if (!p) return;
     const view = callView(this, call, p);
-    this.emit({ kind: 'call', dn, ...this.userIdAt(dn), callUuid: call.uuid, notificationType: type, view, ...extra });
+    this.emit({ ...this.callEvent(dn, call.uuid, type, view), ...extra });
   }
 
   // ------------------------------------------------------------------ call pairs

@@ -88,8 +88,14 @@ interface RoundMessage {
   readonly next: RoundMessage | undefined;
 }
 
-/** distinct published channels whose wildcard patterns are remembered (the cache is emptied beyond) */
-const WILDCARD_CACHE_SIZE = 1024;
+/** What deliveries on one published channel reuse: the wildcard patterns matching it, and `{"channel":…,"data":` */
+interface ChannelFacts {
+  readonly wildcards: readonly string[];
+  readonly messagePrefix: string;
+}
+
+/** distinct published channels whose facts are remembered (the cache is emptied beyond) */
+const CHANNEL_CACHE_SIZE = 1024;
 
 /** queued messages out through a websocket, as one frame */
 function sendQueue(link: WsLink, messages: string[]): void {
@@ -125,7 +131,7 @@ export class BayeuxEngine {
   private toFlush: Session[] = [];
   private roundEndScheduled = false;
   /** channel -> the wildcard patterns that match it */
-  private readonly wildcards = new Map<string, readonly string[]>();
+  private readonly channels = new Map<string, ChannelFacts>();
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -340,16 +346,16 @@ export class BayeuxEngine {
     if (this.closed) return 0;
     const sessions = this.registry.ofUser(userKey);
     if (!sessions) return 0;
-    let wildcards: readonly string[] | null = null;
+    let facts: ChannelFacts | null = null;
     let message: string | null = null;
     let count = 0;
     // iterating the live set is safe: a session dropped on the way (queue overflow) is deleted from it
     for (const s of sessions) {
       if (s.subscriptions.size === 0 || s.ending) continue;
       try {
-        wildcards ??= this.wildcardsOf(channel);
-        if (!s.wants(channel, wildcards)) continue;
-        message ??= this.serialised(channel, data);
+        facts ??= this.channelFacts(channel);
+        if (!s.wants(channel, facts.wildcards)) continue;
+        message ??= this.serialised(channel, facts, data);
         this.enqueue(s, message);
         count++;
       } catch (err) {
@@ -361,24 +367,24 @@ export class BayeuxEngine {
   }
 
   /** `{channel, data}` as JSON, once per (data object, channel) in this delivery round */
-  private serialised(channel: string, data: unknown): string {
+  private serialised(channel: string, facts: ChannelFacts, data: unknown): string {
     if (data === null || typeof data !== 'object') return JSON.stringify({ channel, data });
     const first = this.round.get(data);
     for (let cached = first; cached !== undefined; cached = cached.next) if (cached.channel === channel) return cached.message;
     const text = jsonTextOf(data);
-    const message = text === undefined ? JSON.stringify({ channel, data }) : `{"channel":${JSON.stringify(channel)},"data":${text}}`;
+    const message = text === undefined ? JSON.stringify({ channel, data }) : facts.messagePrefix + text + '}';
     this.round.set(data, { channel, message, next: first });
     this.scheduleRoundEnd();
     return message;
   }
 
-  /** the wildcard patterns matching a channel (a bounded cache: published channels are few) */
-  private wildcardsOf(channel: string): readonly string[] {
-    let found = this.wildcards.get(channel);
+  /** the facts of a published channel (a bounded cache: published channels are few) */
+  private channelFacts(channel: string): ChannelFacts {
+    let found = this.channels.get(channel);
     if (found === undefined) {
-      if (this.wildcards.size >= WILDCARD_CACHE_SIZE) this.wildcards.clear();
-      found = patternsMatching(channel);
-      this.wildcards.set(channel, found);
+      if (this.channels.size >= CHANNEL_CACHE_SIZE) this.channels.clear();
+      found = { wildcards: patternsMatching(channel), messagePrefix: `{"channel":${JSON.stringify(channel)},"data":` };
+      this.channels.set(channel, found);
     }
     return found;
   }

@@ -7,12 +7,15 @@ import assert from 'node:assert/strict';
 import { jsonTextOf, withJsonText } from '../../src/bayeux/json-text.js';
 import { rawHandshake, rawPost, startBayeuxHost } from '../helpers/cometd-client.js';
 
-/** run `publish` with JSON.stringify spied on: the values it was asked to serialise, in order */
+/**
+ * run `publish` with JSON.stringify spied on: the values it was asked to serialise, in order (strings
+ * left out: quoting a channel's name, once per channel, is not a serialisation of an event)
+ */
 function serialisedDuring(publish: () => void): unknown[] {
   const real = JSON.stringify;
   const serialised: unknown[] = [];
   JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
-    serialised.push(args[0]);
+    if (typeof args[0] !== 'string') serialised.push(args[0]);
     return real(...args);
   }) as typeof JSON.stringify;
   try {
@@ -65,7 +68,7 @@ test('a data object carrying its own JSON text goes on the wire with that text, 
     assert.equal(jsonTextOf(data), JSON.stringify({ ...data, written: 'by the publisher' }));
     assert.equal(JSON.stringify(data), '{"messageType":"DeviceStateChangeMessage","devices":[{"id":"d1","userState":{"state":"Ready"}}]}', 'the text is invisible to JSON');
     const serialised = serialisedDuring(() => host.bayeux.publishToUser('alice', '/v2/me/devices', data));
-    assert.deepEqual(serialised, ['/v2/me/devices'], 'only the channel name was serialised');
+    assert.deepEqual(serialised, [], 'nothing but the channel name was serialised');
     const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
     const events = r.body.filter((m: { channel: string }) => m.channel === '/v2/me/devices');
     assert.deepEqual(events, [{ channel: '/v2/me/devices', data: { ...data, written: 'by the publisher' } }]);

@@ -24,7 +24,8 @@
  *   - A text is one flat string (`flat`), never a tree of concatenated pieces.
  *   - A kept text is reused only for a value that cannot have changed since it was written: the
  *     device fragments are checked at each use (above); a userState's text is kept only for a
- *     frozen object of strings (userStateText).
+ *     frozen object of strings (userStateText), a list's only for a frozen list of strings
+ *     (tokenListText).
  */
 import type { DeviceRecord } from '../store/port.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -67,16 +68,27 @@ function keyText(key: string): string {
   return text;
 }
 
+/**
+ * Texts of frozen lists of strings, by list: the presented device's capability and channel lists
+ * are shared and frozen (present.ts), so each is written once. A frozen array of strings cannot
+ * change.
+ */
+const TOKEN_LIST_TEXTS = new WeakMap<readonly unknown[], string>();
+
 /** a list of strings drawn from a small set (capabilities, channels), or undefined for anything else */
 function tokenListText(list: unknown): string | undefined {
   if (!Array.isArray(list)) return undefined;
+  const kept = TOKEN_LIST_TEXTS.get(list);
+  if (kept !== undefined) return kept;
   let out = '[';
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
     if (typeof item !== 'string') return undefined;
     out += i === 0 ? quoted(item) : ',' + quoted(item);
   }
-  return out + ']';
+  out += ']';
+  if (Object.isFrozen(list)) TOKEN_LIST_TEXTS.set(list, flat(out));
+  return out;
 }
 
 /**

@@ -23,30 +23,46 @@ export type Json = Record<string, unknown>;
 
 type CapabilityFilter = (caps: readonly string[], who: Principal) => string[];
 
-/** filter -> the center's feature set -> the user's role list -> capability -> kept */
-const keptCapabilities = new WeakMap<CapabilityFilter, WeakMap<ReadonlySet<string>, WeakMap<readonly string[], Map<string, boolean>>>>();
+/** What one principal keeps: each capability's answer, and the kept lists of shared (frozen) input lists. */
+interface KeptCapabilities {
+  byCapability: Map<string, boolean>;
+  lists: WeakMap<readonly string[], readonly string[]>;
+}
+
+/** filter -> the center's feature set -> the user's role list -> what is kept */
+const keptCapabilities = new WeakMap<CapabilityFilter, WeakMap<ReadonlySet<string>, WeakMap<readonly string[], KeptCapabilities>>>();
 
 /**
  * `filter(caps, who)` (an operations table's *CapabilitiesFor), from a memo: such a filter keeps or
  * drops each capability on its own, so whether a capability is kept is decided once per principal
  * (its feature set and role list are the directory's own objects, never changed once built; a
- * principal built of fresh objects only misses the memo) instead of once per rendered view.
+ * principal built of fresh objects only misses the memo) instead of once per rendered view. A
+ * frozen input list (the switch's device lists are: capabilities.ts) cannot change, so its kept
+ * list is itself kept, frozen, and shared by every view of that principal.
  */
-function capabilitiesFor(filter: CapabilityFilter, caps: readonly string[], who: Principal): string[] {
+function capabilitiesFor(filter: CapabilityFilter, caps: readonly string[], who: Principal): readonly string[] {
   let byFeatures = keptCapabilities.get(filter);
   if (!byFeatures) keptCapabilities.set(filter, (byFeatures = new WeakMap()));
   let byRoles = byFeatures.get(who.features);
   if (!byRoles) byFeatures.set(who.features, (byRoles = new WeakMap()));
   let kept = byRoles.get(who.roles);
-  if (!kept) byRoles.set(who.roles, (kept = new Map()));
+  if (!kept) byRoles.set(who.roles, (kept = { byCapability: new Map(), lists: new WeakMap() }));
+  const list = kept.lists.get(caps);
+  if (list !== undefined) return list;
   const out: string[] = [];
   for (const c of caps) {
-    let keep = kept.get(c);
-    if (keep === undefined) kept.set(c, (keep = filter([c], who).length === 1));
+    let keep = kept.byCapability.get(c);
+    if (keep === undefined) kept.byCapability.set(c, (keep = filter([c], who).length === 1));
     if (keep) out.push(c);
   }
-  return out;
+  if (!Object.isFrozen(caps)) return out;
+  const shared = Object.freeze(out);
+  kept.lists.set(caps, shared);
+  return shared;
 }
+
+/** the channels of a device: voice only (shared and frozen, as its capabilities) */
+const DEVICE_CHANNELS: readonly string[] = Object.freeze(['voice']);
 
 export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: DeviceRecord, view: DeviceView | undefined, who: Principal): Json {
   const out: Json = {
@@ -61,7 +77,7 @@ export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: Device
   if (view?.forwardTo) out.forwardTo = view.forwardTo;
   out.voiceEnvironmentUri = deps.urls.voiceEnvironment(cc.voiceEnvironmentId);
   out.capabilities = capabilitiesFor(deviceCapabilitiesFor, view?.capabilities ?? [], who);
-  out.channels = ['voice'];
+  out.channels = DEVICE_CHANNELS;
   const m = view?.monitoring;
   if (m) {
     const state: Json = { state: m.state, mode: m.mode, scope: m.scope };

@@ -157,10 +157,25 @@ export interface DeviceSituation {
 
 export const SUPERVISOR_DEVICE_OPS = ['ListenIn', 'Coach', 'BargeIn', 'CancelSupervisorMonitoring'] as const;
 
-/** Device capabilities, in the order of the GWS sample. Supervisor ones are filtered by role in gws/. */
-export function deviceCapabilities(s: DeviceSituation): string[] {
+/** the device capabilities of a situation, in the order of the GWS sample */
+function deviceCapabilityList(s: DeviceSituation): readonly string[] {
   const out = [s.forwarding ? 'ForwardCallsOff' : 'ForwardCallsOn', s.dnd ? 'DoNotDisturbOff' : 'DoNotDisturbOn'];
   out.push('ListenIn', 'Coach', 'BargeIn');
   if (s.monitoringArmed) out.push('CancelSupervisorMonitoring');
-  return out;
+  return Object.freeze(out);
+}
+
+const situationIndex = (s: DeviceSituation): number => (s.forwarding ? 4 : 0) | (s.dnd ? 2 : 0) | (s.monitoringArmed ? 1 : 0);
+
+/** the eight lists, by situationIndex */
+const DEVICE_CAPABILITY_LISTS: readonly (readonly string[])[] = Array.from({ length: 8 }, (_, i) =>
+  deviceCapabilityList({ forwarding: (i & 4) !== 0, dnd: (i & 2) !== 0, monitoringArmed: (i & 1) !== 0 }),
+);
+
+/**
+ * Device capabilities, in the order of the GWS sample. Supervisor ones are filtered by role in gws/.
+ * One frozen list per situation, shared by every view (the presenters' memos key on the list).
+ */
+export function deviceCapabilities(s: DeviceSituation): readonly string[] {
+  return DEVICE_CAPABILITY_LISTS[situationIndex(s)];
 }

@@ -199,8 +199,8 @@ export interface DeviceView {
   forwardTo?: string;
   /** present while this (supervisor's) DN has monitoring configured */
   monitoring?: MonitoringView;
-  /** device capabilities (GWS names); the gws layer drops supervisor ones for non-supervisors */
-  capabilities: string[];
+  /** device capabilities (GWS names), a shared frozen list; the gws layer drops supervisor ones for non-supervisors */
+  capabilities: readonly string[];
 }
 
 export interface MediaParty {

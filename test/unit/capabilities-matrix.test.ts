@@ -52,7 +52,7 @@ const DEVICE_ROWS: [string, DeviceSituation][] = [
   ['monitoring armed', { dnd: false, forwarding: false, monitoringArmed: true }],
 ];
 
-function table(cols: readonly string[], rows: [string, string[]][]): string {
+function table(cols: readonly string[], rows: [string, readonly string[]][]): string {
   const lines = [`| situation | ${cols.join(' | ')} |`, `|---|${cols.map(() => ':-:').join('|')}|`];
   for (const [name, caps] of rows) lines.push(`| ${name} | ${cols.map((c) => (caps.includes(c) ? 'x' : '')).join(' | ')} |`);
   return lines.join('\n') + '\n';

@@ -112,3 +112,21 @@ test('an attached JSON text lives only until the job\'s microtasks have run, and
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(jsonTextOf(data), undefined, 'a later publication of the object is serialised as any other');
 });
+
+test('a job may attach any number of texts: each object keeps its own until the job ends', async () => {
+  const objects = Array.from({ length: 40 }, (_, i) => ({ n: i }));
+  // attached and looked up interleaved, and again all at the end, past the scanned slots
+  for (const o of objects) {
+    withJsonText(o, `{"n":${o.n}}`);
+    assert.equal(jsonTextOf(o), `{"n":${o.n}}`);
+  }
+  for (const o of objects) assert.equal(jsonTextOf(o), `{"n":${o.n}}`, `object ${o.n}`);
+  assert.equal(jsonTextOf({ n: 0 }), undefined, 'an equal object that was not attached has no text');
+  withJsonText(objects[3], '{"n":3,"again":true}');
+  assert.equal(jsonTextOf(objects[3]), '{"n":3,"again":true}', 'the latest attachment wins');
+  await Promise.resolve();
+  for (const o of objects) assert.equal(jsonTextOf(o), undefined, `object ${o.n} after the job`);
+  withJsonText(objects[0], '{"n":0}');
+  assert.equal(jsonTextOf(objects[0]), '{"n":0}', 'the next job attaches afresh');
+  assert.equal(jsonTextOf(objects[20]), undefined);
+});

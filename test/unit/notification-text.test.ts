@@ -135,6 +135,34 @@ test('device and voice channel messages: the text is JSON.stringify of the messa
   );
 });
 
+test('device messages from shared frozen values (userStates, capability lists), repeated: every text is JSON.stringify of its message', () => {
+  // as the switch renders them: a few frozen capability lists, a few agent states, repeated
+  const frozenLists = [['NotReady', 'DoNotDisturbOn'], ['Ready', 'DoNotDisturbOff', 'ListenIn'], ['ForwardCallsOff'], []].map((l) => Object.freeze(l));
+  const repeatedView = (dn: string): fc.Arbitrary<DeviceView> =>
+    fc.record({
+      dn: fc.constant(dn),
+      contactCenterId: fc.constant('cc'),
+      loggedIn: fc.boolean(),
+      agentState: fc.constantFrom({ state: 'Ready' }, { state: 'NotReady' }, { state: 'NotReady', reason: 'Lunch' }, { state: 'NotReady', workMode: 'AfterCallWork' }),
+      dnd: fc.boolean(),
+      forwardTo: maybe(fc.constantFrom('5002', '"quoted"')),
+      capabilities: fc.constantFrom(...frozenLists),
+      monitoring: maybe(fc.constant({ state: 'ListenIn', mode: 'NextCall', scope: 'Agent', targetDn: '5002', targetIsRoutingPoint: false })),
+    }, { requiredKeys: ['dn', 'contactCenterId', 'loggedIn', 'agentState', 'dnd', 'capabilities'] }) as fc.Arbitrary<DeviceView>;
+  fc.assert(
+    fc.property(worldArb, fc.array(fc.tuple(fc.boolean(), fc.nat(3)), { minLength: 2, maxLength: 30 }), fc.gen(), (spec, events, gen) => {
+      const w = world(spec.dns, spec.agentStates, spec.features, spec.roles, spec.voiceEnvironmentId, spec.deviceIds);
+      const { notifier, published } = notifierOf(w, 'http://kept');
+      for (const [agentStateChanged, which] of events) {
+        const device = w.devices[which % w.devices.length];
+        notifier.onEvent({ kind: 'device', dn: device.dn, userId: 'u1', agentStateChanged, view: gen(repeatedView, device.dn) });
+      }
+      assertTexts(published, events.reduce((n, [changed]) => n + (changed ? 2 : 1), 0));
+    }),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
 test('a device presented again under another voice environment or number gets a new text', () => {
   const w = world(['5001'], [], ['api-voice'], ['ROLE_AGENT'], 'env-1', ['dev-1']);
   const view: DeviceView = { dn: '5001', contactCenterId: 'cc', loggedIn: true, agentState: { state: 'Ready' }, dnd: false, capabilities: ['NotReady'] };

@@ -244,8 +244,11 @@ export class Team {
 
   private device(e: DeviceEvent): void {
     if (e.agentStateChanged) this.stateSince.set(e.dn, since(this.deps.clock.now()));
-    this.heard.devices.set(e.dn, e.view);
-    this.touch(e.dn);
+    // the row of an agent nobody supervises would be dropped by the flush: no flush for it
+    if (this.supervised(e.dn)) {
+      this.heard.devices.set(e.dn, e.view);
+      this.touch(e.dn);
+    }
     const before = this.lastTarget.get(e.dn);
     const now = e.view.monitoring?.targetDn;
     if (before !== undefined && before !== now) this.touch(before);
@@ -369,6 +372,13 @@ export class Team {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');
       }
     }
+  }
+
+  /** has the user at dn (as the flush finds them) a supervisor who would get their row? */
+  private supervised(dn: string): boolean {
+    const owner = this.deps.directory.ownerOfDn(dn);
+    const cc = owner && this.deps.directory.center(owner.contactCenterId);
+    return cc !== undefined && this.supervisorsKept(cc, owner!).length > 0;
   }
 
   /**

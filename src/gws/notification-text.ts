@@ -25,7 +25,8 @@
  *   - A kept text is reused only for a value that cannot have changed since it was written: the
  *     device fragments are checked at each use (above); a userState's text is kept only for a
  *     frozen object of strings (userStateText), a list's only for a frozen list of strings
- *     (tokenListText).
+ *     (tokenListText), a voice channel message's only for a frozen userState of strings and a
+ *     string DND state (channelMessageText).
  */
 import type { DeviceRecord } from '../store/port.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -235,6 +236,37 @@ function channelMemberText(key: string, value: unknown): string | undefined {
 /** `{"messageType":"ChannelStateChangeMessageV2","channels":[channel]}` with its text, for one presented voice channel */
 export function channelMessage(channel: Json): Json {
   const data: Json = { messageType: 'ChannelStateChangeMessageV2', channels: [channel] };
-  const text = objectText(channel, STATE_TOKENS, channelMemberText);
-  return withJsonText(data, flat(`{"messageType":"ChannelStateChangeMessageV2","channels":[${text}]}`));
+  return withJsonText(data, channelMessageText(channel));
+}
+
+/**
+ * Whole voice channel message texts, by frozen userState, then DND state: a voice channel as
+ * presentVoiceChannel writes it ({channel: "voice", userState, dndState}, in that order) is a
+ * function of those two alone, so an agent's few states give a few texts.
+ */
+const CHANNEL_MESSAGE_TEXTS = new WeakMap<object, Map<string, string>>();
+
+/** the members of a voice channel whose messages are kept, in order */
+const VOICE_CHANNEL_KEYS = ['channel', 'userState', 'dndState'];
+
+function channelMessageText(channel: Json): string {
+  const { userState, dndState } = channel;
+  const keys = Object.keys(channel);
+  const keepable =
+    channel.channel === 'voice' &&
+    typeof dndState === 'string' &&
+    typeof userState === 'object' &&
+    userState !== null &&
+    Object.isFrozen(userState) &&
+    keys.length === VOICE_CHANNEL_KEYS.length &&
+    keys.every((key, i) => key === VOICE_CHANNEL_KEYS[i]);
+  const byDnd = keepable ? CHANNEL_MESSAGE_TEXTS.get(userState) : undefined;
+  const kept = byDnd?.get(dndState as string);
+  if (kept !== undefined) return kept;
+  const text = flat(`{"messageType":"ChannelStateChangeMessageV2","channels":[${objectText(channel, STATE_TOKENS, channelMemberText)}]}`);
+  if (keepable && USER_STATE_TEXTS.has(userState)) {
+    if (byDnd) byDnd.set(dndState as string, text);
+    else CHANNEL_MESSAGE_TEXTS.set(userState, new Map([[dndState as string, text]]));
+  }
+  return text;
 }

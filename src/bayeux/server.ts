@@ -6,7 +6,7 @@
  */
 import { BayeuxEngine } from './engine.js';
 import { LongPollingTransport } from './long-polling.js';
-import { guarded, makeLog, resolveOptions } from './options.js';
+import { entryPointFailed, guarded, makeLog, resolveOptions } from './options.js';
 import type { BayeuxOptions, BayeuxServer } from './port.js';
 import { WebSocketTransport } from './websocket.js';
 
@@ -21,8 +21,13 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
   return {
     handlePost: (req, res, body) => lp.handlePost(req, res, body),
     handleUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
+    // the hot path: guarded() inlined, no closure per publication
     publishToUser: (userKey, channel, data) => {
-      guarded(engine.log, 'publishToUser', () => engine.deliver(userKey, channel, data));
+      try {
+        engine.deliver(userKey, channel, data);
+      } catch (err) {
+        entryPointFailed(engine.log, 'publishToUser', err);
+      }
     },
     disconnectUser: (userKey, mode) => {
       guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey, mode));

@@ -80,12 +80,15 @@ export interface DeviceChange {
 }
 
 /** What changed on a device since `prev` (a first view counts as an agent-state change), or undefined when nothing did. */
-export function deviceChange(prev: DeviceView | undefined, next: DeviceView): DeviceChange | undefined {
-  if (!prev) return { agentStateChanged: true };
-  const agentStateChanged = prev.dnd !== next.dnd || !sameJson(prev.agentState, next.agentState);
-  if (agentStateChanged || !sameJson(prev, next)) return { agentStateChanged };
-  return undefined;
+export function deviceChange(prev: DeviceView | undefined, next: DeviceView): Readonly<DeviceChange> | undefined {
+  if (!prev) return AGENT_STATE_CHANGE;
+  if (prev.dnd !== next.dnd || !sameJson(prev.agentState, next.agentState)) return AGENT_STATE_CHANGE;
+  return sameJson(prev, next) ? undefined : OTHER_DEVICE_CHANGE;
 }
+
+/** the two answers of deviceChange, shared */
+const AGENT_STATE_CHANGE: Readonly<DeviceChange> = Object.freeze({ agentStateChanged: true });
+const OTHER_DEVICE_CHANGE: Readonly<DeviceChange> = Object.freeze({ agentStateChanged: false });
 
 /** Same media matrix (who hears whom, in order). */
 export function sameMedia(a: readonly MediaParty[] | undefined, b: readonly MediaParty[]): boolean {

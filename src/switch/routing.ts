@@ -28,6 +28,9 @@ import { AgentStateName } from './model.js';
 import { IdleOrder } from './routing-idle-order.js';
 import { CallQueue } from './routing-queue.js';
 
+/** the pools of an agent that is in none (one shared empty list, not a new one per refresh) */
+const NO_POOLS: readonly string[] = Object.freeze([]);
+
 /** may this agent take calls of a routing point of contact center ccId (rejections aside)? */
 function eligible(core: SwitchCore, d: DnState | undefined, ccId: string): boolean {
   return (
@@ -150,7 +153,7 @@ export class RoutingIndex {
     if (this.dirtyAgents.size === 0) return;
     for (const dn of this.dirtyAgents) {
       const d = this.core.dns.get(dn);
-      for (const rp of this.poolsOf.get(dn) ?? []) {
+      for (const rp of this.poolsOf.get(dn) ?? NO_POOLS) {
         const order = this.ready.get(rp)!;
         if (!eligible(this.core, d, this.core.dns.get(rp)!.config.contactCenterId)) {
           order.remove(dn);

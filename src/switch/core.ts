@@ -368,15 +368,17 @@ export class SwitchCore {
 
   /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
   flush(): void {
-    while (this.dirtyCalls.size) {
-      const uuids = [...this.dirtyCalls];
-      this.dirtyCalls.clear();
-      for (const uuid of uuids) this.flushCall(uuid);
+    // each entry is taken out before it is flushed, and one marked again meanwhile is visited
+    // again at the end (a Set or Map iterator visits what is added during the walk): the same
+    // order as flushing a copy and then what was marked meanwhile, without the copy, and without
+    // clear(), which gives the long-lived set a new table each time
+    for (const uuid of this.dirtyCalls) {
+      this.dirtyCalls.delete(uuid);
+      this.flushCall(uuid);
     }
-    if (this.dirtyDevices.size) {
-      const dns = [...this.dirtyDevices];
-      this.dirtyDevices.clear();
-      for (const [dn, force] of dns) this.flushDevice(dn, force);
+    for (const [dn, force] of this.dirtyDevices) {
+      this.dirtyDevices.delete(dn);
+      this.flushDevice(dn, force);
     }
   }
 

@@ -151,7 +151,9 @@ export class RoutingIndex {
   /** re-evaluate the agents marked since the last refresh (invariant 2) */
   refresh(): void {
     if (this.dirtyAgents.size === 0) return;
+    // taken out one by one rather than clear()ed at the end (clear gives the set a new table)
     for (const dn of this.dirtyAgents) {
+      this.dirtyAgents.delete(dn);
       const d = this.core.dns.get(dn);
       for (const rp of this.poolsOf.get(dn) ?? NO_POOLS) {
         const order = this.ready.get(rp)!;
@@ -163,7 +165,6 @@ export class RoutingIndex {
         this.dirtyPoints.add(rp);
       }
     }
-    this.dirtyAgents.clear();
   }
 
   /** has rp any agent that may take a call (rejections aside)? */

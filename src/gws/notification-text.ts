@@ -246,20 +246,17 @@ export function channelMessage(channel: Json): Json {
  */
 const CHANNEL_MESSAGE_TEXTS = new WeakMap<object, Map<string, string>>();
 
-/** the members of a voice channel whose messages are kept, in order */
-const VOICE_CHANNEL_KEYS = ['channel', 'userState', 'dndState'];
+/** is `channel` exactly {channel: "voice", userState, dndState}, in that order, with a string DND state? */
+function isVoiceChannel(channel: Json): boolean {
+  if (channel.channel !== 'voice' || typeof channel.dndState !== 'string') return false;
+  const keys = Object.keys(channel);
+  return keys.length === 3 && keys[0] === 'channel' && keys[1] === 'userState' && keys[2] === 'dndState';
+}
 
 function channelMessageText(channel: Json): string {
   const { userState, dndState } = channel;
-  const keys = Object.keys(channel);
-  const keepable =
-    channel.channel === 'voice' &&
-    typeof dndState === 'string' &&
-    typeof userState === 'object' &&
-    userState !== null &&
-    Object.isFrozen(userState) &&
-    keys.length === VOICE_CHANNEL_KEYS.length &&
-    keys.every((key, i) => key === VOICE_CHANNEL_KEYS[i]);
+  // a userState whose own text is kept is a frozen object of strings (userStateText)
+  const keepable = typeof userState === 'object' && userState !== null && Object.isFrozen(userState) && isVoiceChannel(channel);
   const byDnd = keepable ? CHANNEL_MESSAGE_TEXTS.get(userState) : undefined;
   const kept = byDnd?.get(dndState as string);
   if (kept !== undefined) return kept;

@@ -377,8 +377,9 @@ export class Team {
   /** has the user at dn (as the flush finds them) a supervisor who would get their row? */
   private supervised(dn: string): boolean {
     const owner = this.deps.directory.ownerOfDn(dn);
-    const cc = owner && this.deps.directory.center(owner.contactCenterId);
-    return cc !== undefined && this.supervisorsKept(cc, owner!).length > 0;
+    if (!owner) return false;
+    const cc = this.deps.directory.center(owner.contactCenterId);
+    return cc !== undefined && this.supervisorsKept(cc, owner).length > 0;
   }
 
   /**

@@ -89,23 +89,32 @@ export function presentDevice(deps: PresentDeps, cc: CenterEntry, device: Device
   return out;
 }
 
-/** A participant as GWS shows it: e164Number is "" for internal DNs, the number for external ones. */
+/**
+ * A participant as GWS shows it: e164Number is "" for internal DNs, the number for external ones.
+ * It is a function of the number and of whether the directory has a device for it, so each such
+ * pair has one object, frozen and shared by every view that lists it (a call with N viewers lists
+ * N participant objects, not N², and a leg's next message lists the very objects of its last one:
+ * call-text.ts compares them by identity). Kept in two bounded maps, emptied when full.
+ */
 export function presentParticipant(directory: Directory, n: string): Json {
-  return { phoneNumber: n, digits: n, formattedPhoneNumber: n, e164Number: directory.deviceByDn(n) ? '' : n };
+  const internal = directory.deviceByDn(n) !== undefined;
+  const kept = internal ? INTERNAL_PARTICIPANTS : EXTERNAL_PARTICIPANTS;
+  let participant = kept.get(n);
+  if (participant === undefined) {
+    if (kept.size >= PARTICIPANTS_KEPT) kept.clear();
+    participant = Object.freeze({ phoneNumber: n, digits: n, formattedPhoneNumber: n, e164Number: internal ? '' : n });
+    kept.set(n, participant);
+  }
+  return participant;
 }
 
-/**
- * A call as `dn` sees it. `participantOf` renders one participant (default: presentParticipant); the
- * notifier passes one that gives the same object for the same number within one emission, so the
- * views of a call with N viewers share N participant objects instead of building N².
- */
-export function presentCall(
-  deps: PresentDeps,
-  dn: string,
-  view: CallView,
-  who: Principal,
-  participantOf: (n: string) => Json = (n) => presentParticipant(deps.directory, n),
-): Json {
+/** presentParticipant's shared objects, by number: of the directory's DNs, and of other numbers */
+const INTERNAL_PARTICIPANTS = new Map<string, Readonly<Json>>();
+const EXTERNAL_PARTICIPANTS = new Map<string, Readonly<Json>>();
+const PARTICIPANTS_KEPT = 8192;
+
+/** A call as `dn` sees it (its participants are presentParticipant's shared objects). */
+export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: Principal): Json {
   const device = deps.directory.deviceByDn(dn);
   const id = view.callUuid;
   const out: Json = {
@@ -114,7 +123,7 @@ export function presentCall(
     callUuid: view.callUuid,
     connId: view.connId,
     deviceUri: device ? deps.urls.device(device.id) : undefined,
-    participants: view.participants.map(participantOf),
+    participants: presentParticipants(deps.directory, view.participants),
   };
   if (view.ani !== undefined) out.ani = view.ani;
   out.dnis = view.dnis;
@@ -133,6 +142,13 @@ export function presentCall(
   }
   out.uri = deps.urls.call(id);
   out.path = `/calls/${id}`;
+  return out;
+}
+
+/** the participants of a call view (a loop, not a closure per call for map) */
+function presentParticipants(directory: Directory, numbers: readonly string[]): Json[] {
+  const out = new Array<Json>(numbers.length);
+  for (let i = 0; i < numbers.length; i++) out[i] = presentParticipant(directory, numbers[i]);
   return out;
 }
 

@@ -17,6 +17,7 @@ import { makeUrls } from '../../src/gws/urls.js';
 import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store/port.js';
 import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
 import { SPLICED_FROM } from '../../src/gws/call-text.js';
+import { presentParticipant } from '../../src/gws/present.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
@@ -221,4 +222,72 @@ test('call messages: a spliced text is JSON.stringify of the message, and a long
     }),
     { seed: SEED, numRuns: 400 },
   );
+});
+
+/** what one step of a leg may change: user data and duration most often, any other member sometimes */
+const legStep = (dns: string[]) =>
+  fc.record({
+    userData: maybe(fc.dictionary(text, fc.oneof(text, fc.integer(), fc.array(text, { maxLength: 2 })), { maxKeys: 3 }) as fc.Arbitrary<CallView['userData']>),
+    duration: maybe(fc.nat()),
+    other: maybe(fc.constantFrom<keyof CallView>('state', 'participants', 'capabilities', 'ani', 'dnis', 'muted', 'recordingState', 'supervisorListeningIn', 'monitoring', 'parentCallUuid', 'connId')),
+    otherView: callView(dns),
+    device: fc.nat(1),
+    // the directory gains or loses a device for +15550100001 (its participant's e164Number changes)
+    flip: fc.boolean(),
+  });
+
+test("a leg's messages, each in its own job: every message of the plain shape carries a text, always JSON.stringify of the message", async () => {
+  await fc.assert(
+    fc.asyncProperty(worldArb, text, fc.array(legStep(['5001', '5002', '+15550100001', '"q"']), { minLength: 2, maxLength: 12 }), fc.gen(), async (spec, base, steps, gen) => {
+      const w = world(spec.dns, spec.agentStates, spec.features, spec.roles, spec.voiceEnvironmentId, spec.deviceIds);
+      // the attached text lasts until the job ends: read it as it is published
+      const published: { data: object; written: string | undefined }[] = [];
+      const notifier = new Notifier(
+        { urls: makeUrls(() => base), directory: w.directory },
+        { publishToUser: (_user, _channel, data) => void published.push({ data: data as object, written: jsonTextOf(data as object) }) },
+        { error: (o) => assert.fail(`notification failed: ${JSON.stringify(o)}`) },
+      );
+      let view = gen(callView, w.devices.map((d) => d.dn));
+      view = { ...view, participants: [...view.participants, '+15550100001'] };
+      const deviceByDn = w.directory.deviceByDn.bind(w.directory);
+      let flipped = false;
+      for (const step of steps) {
+        if (step.flip) {
+          flipped = !flipped;
+          const extra = { ...w.devices[0], id: 'extra', dn: '+15550100001' };
+          (w.directory as unknown as { deviceByDn: (dn: string) => DeviceRecord | undefined }).deviceByDn = (dn) => (flipped && dn === '+15550100001' ? extra : deviceByDn(dn));
+        }
+        const next: CallView = { ...view, participants: [...view.participants], capabilities: [...view.capabilities] };
+        if (step.userData !== undefined) next.userData = step.userData;
+        if (step.duration !== undefined) next.duration = step.duration;
+        if (step.other !== undefined) (next as unknown as Record<string, unknown>)[step.other] = step.otherView[step.other];
+        view = next;
+        const device = w.devices[step.device % w.devices.length];
+        notifier.onEvent({ kind: 'call', dn: device.dn, userId: 'u1', callUuid: view.callUuid, notificationType: 'AttachedDataChanged', view } as SwitchEvent);
+        // the next step in another job: the emission's participant objects are forgotten
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(published.length, steps.length);
+      for (const { data, written } of published) {
+        assert.notEqual(written, undefined, 'a call message of the plain shape without a text');
+        assert.equal(written, JSON.stringify(data));
+      }
+    }),
+    { seed: SEED, numRuns: 300 },
+  );
+});
+
+test('a participant is one shared frozen object per number and directory answer, and follows the directory', () => {
+  const w = world(['5001'], [], ['api-voice'], ['ROLE_AGENT'], 'env', ['dev-1']);
+  const external = presentParticipant(w.directory, '+15550100009');
+  assert.deepEqual(external, { phoneNumber: '+15550100009', digits: '+15550100009', formattedPhoneNumber: '+15550100009', e164Number: '+15550100009' });
+  assert.equal(presentParticipant(w.directory, '+15550100009'), external, 'the same number: the same object');
+  assert.ok(Object.isFrozen(external));
+  assert.equal(presentParticipant(w.directory, '5001').e164Number, '', 'a DN of the directory');
+  // the directory gains a device for the number: the participant shows it as internal, and loses it again
+  const deviceByDn = w.directory.deviceByDn.bind(w.directory);
+  (w.directory as unknown as { deviceByDn: (dn: string) => DeviceRecord | undefined }).deviceByDn = (dn) => (dn === '+15550100009' ? w.devices[0] : deviceByDn(dn));
+  assert.equal(presentParticipant(w.directory, '+15550100009').e164Number, '');
+  (w.directory as unknown as { deviceByDn: (dn: string) => DeviceRecord | undefined }).deviceByDn = deviceByDn;
+  assert.equal(presentParticipant(w.directory, '+15550100009'), external);
 });

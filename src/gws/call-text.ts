@@ -260,7 +260,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x === y && (typeof x !== 'object' || x === null)) continue;
+    if (x === y && (typeof x !== 'object' || x === null || Object.isFrozen(x))) continue;
     if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null || Array.isArray(x) || Array.isArray(y) || !sameFlat(x as Json, y as Json)) return false;
   }
   return true;

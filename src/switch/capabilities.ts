@@ -5,7 +5,9 @@
  *
  * A situation is reduced to a few facts about the leg; `callCapabilities` reads the base table for
  * the leg's state and then applies the rule rows in order. Arrays keep table order, so output is
- * deterministic.
+ * deterministic. Every list given out is frozen and shared by the situations it answers (device
+ * lists by situation index, call lists by the situation's key: FACT_VALUES); a rule that reads a
+ * new fact needs that fact in LegSituation, and the compiler then asks for its values there.
  */
 import { MonitorMode, PartyState, RecordingState } from './model.js';
 import type { CallOperationName } from './port.js';
@@ -132,7 +134,57 @@ const SUPERVISOR_RULES: readonly Rule[] = [
   },
 ];
 
-export function callCapabilities(s: LegSituation): CallOperationName[] {
+/**
+ * The values each fact of a situation takes. A situation's key is the position of each of its facts
+ * in these lists (mixed radix), so every situation with the same facts gets one frozen list,
+ * computed once and shared by every view (the presenters keep their filtered lists per frozen list,
+ * and change detection compares shared lists by identity). The compiler checks that every fact of
+ * LegSituation is listed; a situation with a value not listed is computed afresh, without the memo.
+ */
+const FACT_VALUES = {
+  state: Object.values(PartyState),
+  supervisorMode: [undefined, ...Object.values(MonitorMode)],
+  monitoredUserMuted: [false, true],
+  hasMonitoredAgent: [undefined, false, true],
+  muted: [false, true],
+  recording: [undefined, ...Object.values(RecordingState)],
+  conference: [false, true],
+  conferenceOwner: [false, true],
+  otherLeg: [undefined, ...Object.values(PartyState)],
+  consultPair: [false, true],
+  consultTarget: [undefined, ...Object.values(PartyState)],
+  answerable: [undefined, false, true],
+} as const satisfies { readonly [K in keyof Required<LegSituation>]: readonly LegSituation[K][] };
+
+const FACT_ROWS = Object.entries(FACT_VALUES) as [keyof LegSituation, readonly unknown[]][];
+
+/** the situation's key (see FACT_VALUES), or -1 when a fact has a value not listed */
+function situationKey(s: LegSituation): number {
+  let key = 0;
+  for (const [fact, values] of FACT_ROWS) {
+    const at = values.indexOf(s[fact]);
+    if (at < 0) return -1;
+    key = key * values.length + at;
+  }
+  return key;
+}
+
+/** the lists computed so far, by situation key (at most one per reachable situation) */
+const CALL_CAPABILITY_LISTS = new Map<number, readonly CallOperationName[]>();
+
+/** The leg's capabilities in table order: one frozen list per situation, shared (see FACT_VALUES). */
+export function callCapabilities(s: LegSituation): readonly CallOperationName[] {
+  const key = situationKey(s);
+  let list = key < 0 ? undefined : CALL_CAPABILITY_LISTS.get(key);
+  if (list === undefined) {
+    list = Object.freeze(computeCallCapabilities(s));
+    if (key >= 0) CALL_CAPABILITY_LISTS.set(key, list);
+  }
+  return list;
+}
+
+/** the base table and rule rows themselves, without the memo (exported for the test of the memo) */
+export function computeCallCapabilities(s: LegSituation): CallOperationName[] {
   const sup = s.supervisorMode !== undefined;
   const out: CallOperationName[] = [...(sup ? SUPERVISOR_BASE : NORMAL_BASE)[s.state]];
   for (const rule of sup ? SUPERVISOR_RULES : NORMAL_RULES) {

@@ -175,8 +175,8 @@ export interface CallView {
   monitoring: boolean;
   /** for consult calls: the call it was created from */
   parentCallUuid?: string;
-  /** GWS operation names legal now on this DN's leg; [] once released */
-  capabilities: string[];
+  /** GWS operation names legal now on this DN's leg (a shared frozen list, capabilities.ts); [] once released */
+  capabilities: readonly string[];
 }
 
 export interface MonitoringView {

@@ -66,6 +66,9 @@ function inJoinOrder(parties: readonly Party[]): readonly Party[] {
   return parties;
 }
 
+/** a released leg's capabilities (shared, like every capability list) */
+const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
+
 /** What `me` sees of the call now (a GET, or a refusal check): a render of its own. */
 export function callView(core: SwitchCore, call: Call, me: Party): CallView {
   return callViewFrom(core, call, me, callParts(core, call));
@@ -108,7 +111,7 @@ export function callViewFrom(core: SwitchCore, call: Call, me: Party, parts: Cal
     supervisorListeningIn: listeningIn,
     monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
     monitoring: !!me.sup,
-    capabilities: released ? [] : callCapabilities(situation(core, call, me, parts)),
+    capabilities: released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, parts)),
   };
   if (call.ani !== undefined) view.ani = call.ani;
   if (call.recording) view.recordingState = call.recording;

@@ -1,10 +1,13 @@
 /**
  * The operation x state matrix, generated from the capability tables and kept as a golden file:
- * any change to what is allowed shows in the diff of test/golden/capabilities.md.
+ * any change to what is allowed shows in the diff of test/golden/capabilities.md; and the memo of
+ * call capability lists (one frozen list per situation key) answers what the tables compute, for
+ * random situations in random order.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callCapabilities, deviceCapabilities } from '../../src/switch/capabilities.js';
+import fc from 'fast-check';
+import { callCapabilities, computeCallCapabilities, deviceCapabilities } from '../../src/switch/capabilities.js';
 import type { DeviceSituation, LegSituation } from '../../src/switch/capabilities.js';
 import type { CallOperationName } from '../../src/switch/port.js';
 import { CALL_OPERATION_NAMES } from '../../src/switch/handlers.js';
@@ -86,4 +89,34 @@ test('table invariants: released legs have none; exactly one of each on/off pair
 test('the GWS call-operation table and the handler table list the same operations, in the same order', () => {
   assert.deepEqual(Object.keys(CALL_OPERATIONS), [...CALL_OPERATION_NAMES]);
   assert.equal(CALL_OPERATION_NAMES.length, 30);
+});
+
+test('call capabilities: the shared list of a situation is what the tables compute, frozen, the same object for the same facts', () => {
+  const states = ['Dialing', 'Ringing', 'Established', 'Held', 'Released'] as const;
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+  const situation: fc.Arbitrary<LegSituation> = fc.record({
+    state: fc.constantFrom(...states),
+    supervisorMode: maybe(fc.constantFrom('ListenIn', 'Coach', 'BargeIn')),
+    monitoredUserMuted: fc.boolean(),
+    hasMonitoredAgent: maybe(fc.boolean()),
+    muted: fc.boolean(),
+    recording: maybe(fc.constantFrom('Recording', 'Paused', 'Stopped')),
+    conference: fc.boolean(),
+    conferenceOwner: fc.boolean(),
+    otherLeg: maybe(fc.constantFrom(...states)),
+    consultPair: fc.boolean(),
+    consultTarget: maybe(fc.constantFrom(...states)),
+    answerable: maybe(fc.boolean()),
+  }, { requiredKeys: ['state', 'monitoredUserMuted', 'muted', 'conference', 'conferenceOwner', 'consultPair'] }) as fc.Arbitrary<LegSituation>;
+  fc.assert(
+    fc.property(fc.array(situation, { minLength: 1, maxLength: 40 }), (situations) => {
+      for (const s of situations) {
+        const shared = callCapabilities(s);
+        assert.deepEqual(shared, computeCallCapabilities(s), JSON.stringify(s));
+        assert.ok(Object.isFrozen(shared));
+        assert.equal(callCapabilities({ ...s }), shared, 'the same facts: the same list');
+      }
+    }),
+    { seed: Number(process.env.FC_SEED ?? 20261204), numRuns: 300 },
+  );
 });

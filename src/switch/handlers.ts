@@ -21,7 +21,7 @@ import type { CallOperation, CallOperationName } from './port.js';
 import type { Supervision } from './supervision.js';
 import { mergeUserData } from './user-data.js';
 import type { UserDataLimits } from './user-data.js';
-import { callView } from './views.js';
+import { legCapabilities } from './views.js';
 
 /** The parts of the call model a handler works with. */
 export interface SwitchParts {
@@ -156,7 +156,7 @@ export function callHandler(table: CallHandlers, op: CallOperation): (parts: Swi
 
 /** Why an operation is refused on a leg now (the capability check), or undefined if it is allowed. */
 export function refusal(parts: SwitchParts, call: Call, me: Party, name: CallOperationName): Result | undefined {
-  const caps = callView(parts.core, call, me).capabilities;
+  const caps = legCapabilities(parts.core, call, me);
   if (caps.includes(name)) return undefined;
   return fail(
     ErrorCode.InvalidState,

@@ -27,8 +27,7 @@ export interface CallParts {
   liveDns: string[];
   /** party -> its index in live */
   liveIndex: Map<Party, number>;
-  /** DNs of the members (non-supervisors that are not released) */
-  memberDns: Set<string>;
+  /** the members (non-supervisors that are not released) */
   members: Party[];
   /** agent DNs a connected ListenIn supervisor monitors */
   listenedTo: Set<string>;
@@ -42,7 +41,6 @@ export function callParts(core: SwitchCore, call: Call, previous?: UserData): Ca
   const liveDns: string[] = [];
   const liveIndex = new Map<Party, number>();
   const members: Party[] = [];
-  const memberDns = new Set<string>();
   const listenedTo = new Set<string>();
   for (const p of ordered) {
     if (p.state === PartyState.Released) continue;
@@ -51,13 +49,12 @@ export function callParts(core: SwitchCore, call: Call, previous?: UserData): Ca
     liveDns.push(p.dn);
     if (!p.sup) {
       members.push(p);
-      memberDns.add(p.dn);
     } else if (p.sup.mode === MonitorMode.ListenIn && p.sup.monitoredDn !== undefined && p.state === PartyState.Established) {
       listenedTo.add(p.sup.monitoredDn);
     }
   }
   const userData = previous !== undefined && sameJson(previous, call.userData) ? previous : { ...call.userData };
-  return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, memberDns, listenedTo, userData };
+  return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, listenedTo, userData };
 }
 
 /** the parties by seq: the list itself when it is already in that order (parties are appended as they join), else a sorted copy */
@@ -111,7 +108,7 @@ export function callViewFrom(core: SwitchCore, call: Call, me: Party, parts: Cal
     supervisorListeningIn: listeningIn,
     monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
     monitoring: !!me.sup,
-    capabilities: released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, parts)),
+    capabilities: released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, parts.members)),
   };
   if (call.ani !== undefined) view.ani = call.ani;
   if (call.recording) view.recordingState = call.recording;
@@ -127,8 +124,16 @@ function visibleToAgent(settings: SupervisionSettings, p: Party, me: Party): boo
   return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
 }
 
-function situation(core: SwitchCore, call: Call, me: Party, parts: CallParts): LegSituation {
-  const members = parts.members;
+/**
+ * What `me` may do on the call now: its view's capabilities, without rendering the view (the
+ * operations' refusal check).
+ */
+export function legCapabilities(core: SwitchCore, call: Call, me: Party): readonly string[] {
+  return me.state === PartyState.Released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, core.members(call)));
+}
+
+/** the facts that decide a leg's capabilities; `members`: the call's members (non-supervisors not released) */
+function situation(core: SwitchCore, call: Call, me: Party, members: readonly Party[]): LegSituation {
   const s: LegSituation = {
     state: me.state,
     supervisorMode: me.sup?.mode,
@@ -142,7 +147,7 @@ function situation(core: SwitchCore, call: Call, me: Party, parts: CallParts): L
   };
   if (me.sup) {
     const agent = me.sup.monitoredDn;
-    s.hasMonitoredAgent = agent !== undefined && parts.memberDns.has(agent);
+    s.hasMonitoredAgent = agent !== undefined && isMember(members, agent);
     return s;
   }
   const other = core.otherCall(call, me.dn);
@@ -155,6 +160,12 @@ function situation(core: SwitchCore, call: Call, me: Party, parts: CallParts): L
     }
   }
   return s;
+}
+
+/** is dn among the members (a loop: no closure per supervisor's view) */
+function isMember(members: readonly Party[], dn: string): boolean {
+  for (const p of members) if (p.dn === dn) return true;
+  return false;
 }
 
 /** state of the far end of a consult call (the best state among the other members) */

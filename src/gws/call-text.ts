@@ -158,16 +158,25 @@ export class CallTexts {
    */
   text(device: object, data: Json): string | undefined {
     const call = data.call as Json | undefined;
-    if (!isMessageOfKeptShape(data) || typeof call !== 'object' || call === null || typeof call.duration !== 'string' || !DIGITS.test(call.duration)) {
-      return callMessageText(data);
-    }
+    const callText = isMessageOfKeptShape(data) && typeof call === 'object' && call !== null ? this.callText(device, call) : undefined;
+    if (callText === undefined) return callMessageText(data);
+    return flat(MESSAGE_HEAD + quoted(data.notificationType as string) + ',"phoneNumber":' + quoted(data.phoneNumber as string) + ',"call":' + callText + '}');
+  }
+
+  /**
+   * The text of a presented call (presentCall's object, or a part of it in the same order, as a
+   * team row lists) as the leg of `device` shows it, from the leg's kept segments when the call's
+   * other members are unchanged (else written afresh, and its segments kept), or undefined when it
+   * is not of that shape. Not flattened: the caller writes it into a longer text and flattens that.
+   */
+  callText(device: object, call: Json): string | undefined {
     const uuid = call.callUuid;
-    if (typeof uuid !== 'string') return callMessageText(data);
+    if (typeof uuid !== 'string' || typeof call.duration !== 'string' || !DIGITS.test(call.duration)) return undefined;
     let legs = this.byDevice.get(device);
     let kept = legs?.get(uuid);
     if (kept === undefined || !sameBesideUserData(kept, call)) {
       const written = segments(call);
-      if (written === undefined) return callMessageText(data);
+      if (written === undefined) return undefined;
       kept = { call, keys: Object.keys(call).filter(isKept), head: written.head, tail: written.tail };
       if (!legs) this.byDevice.set(device, (legs = new Map()));
       legs.delete(uuid);
@@ -178,20 +187,7 @@ export class CallTexts {
     }
     if (call.state === 'Released') legs!.delete(uuid);
     const userData = call.userData;
-    return flat(
-      MESSAGE_HEAD +
-        quoted(data.notificationType as string) +
-        ',"phoneNumber":' +
-        quoted(data.phoneNumber as string) +
-        ',"call":' +
-        kept.head +
-        (userData === undefined ? '' : ',"userData":' + JSON.stringify(userData)) +
-        ',"duration":"' +
-        call.duration +
-        '"' +
-        kept.tail +
-        '}',
-    );
+    return kept.head + (userData === undefined ? '' : ',"userData":' + JSON.stringify(userData)) + ',"duration":"' + call.duration + '"' + kept.tail;
   }
 }
 

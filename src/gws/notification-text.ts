@@ -22,6 +22,9 @@
  *     goes out without a text (Bayeux serialises it as before): a text is an optimisation, never a
  *     second source of truth.
  *   - A text is one flat string (`flat`), never a tree of concatenated pieces.
+ *   - A team row's members (MemberTexts) are reused one by one: a member's kept text only for the
+ *     same key at the same position with a value JSON-equal to the one it was written from
+ *     (`sameJson`, emission.ts: equal exactly when the JSON texts are), compared at every use.
  *   - A kept text is reused only for a value that cannot have changed since it was written: the
  *     device fragments are checked at each use (above); a userState's text is kept only for a
  *     frozen object of strings (userStateText), a list's only for a frozen list of strings
@@ -30,6 +33,7 @@
  */
 import type { DeviceRecord } from '../store/port.js';
 import { withJsonText } from '../bayeux/json-text.js';
+import { sameJson } from '../switch/emission.js';
 import type { Json } from './present.js';
 
 /** JSON texts of short strings that recur in every message (states, capability names, DNs); bounded */
@@ -266,4 +270,53 @@ function channelMessageText(channel: Json): string {
     else CHANNEL_MESSAGE_TEXTS.set(userState, new Map([[dndState as string, text]]));
   }
   return text;
+}
+
+/** What one owner's object was last written from: its member names in order, their values and their texts. */
+interface KeptMembers {
+  keys: string[];
+  values: unknown[];
+  texts: string[];
+}
+
+/**
+ * Texts of objects that are written again and again with most members unchanged (a supervised
+ * agent's team row: its device, monitoring list and names stay while its call's user data
+ * changes), by owner (the agent's record, in a WeakMap): each member's text is kept and reused
+ * while the member keeps its key, its position and a JSON-equal value; the others are written by
+ * `JSON.stringify`. The kept members are the owner's last object's, replaced member by member.
+ */
+export class MemberTexts {
+  private readonly byOwner = new WeakMap<object, KeptMembers>();
+
+  /**
+   * `JSON.stringify(o)` of a plain object, or undefined when a member is not a JSON value
+   * (undefined, a function). `special(key, value)` may write a member itself: exactly
+   * `JSON.stringify(value)`, from what it keeps (undefined: kept or written as any other member).
+   */
+  text(owner: object, o: Json, special?: (key: string, value: unknown) => string | undefined): string | undefined {
+    let kept = this.byOwner.get(owner);
+    if (!kept) this.byOwner.set(owner, (kept = { keys: [], values: [], texts: [] }));
+    let out = '';
+    let i = 0;
+    for (const key in o) {
+      const value = o[key];
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+        this.byOwner.delete(owner);
+        return undefined;
+      }
+      let text = special?.(key, value);
+      if (text === undefined && kept.keys[i] === key && sameJson(kept.values[i], value)) text = kept.texts[i];
+      else {
+        text ??= JSON.stringify(value);
+        kept.keys[i] = key;
+        kept.texts[i] = text;
+      }
+      kept.values[i] = value;
+      out += (i === 0 ? '{' : ',') + keyText(key) + text;
+      i++;
+    }
+    kept.keys.length = kept.values.length = kept.texts.length = i;
+    return i === 0 ? '{}' : out + '}';
+  }
 }

@@ -11,7 +11,8 @@
  * - a row is published with `bayeux.publishToUser` to each supervisor of the agent, never to
  *   anyone else (per-user isolation as on /v2/me/*), and only to supervisors whose contact center
  *   has the supervisor features; a row does not depend on its viewer, so one object goes to all of
- *   them (the Bayeux layer serialises one object once);
+ *   them, with its JSON text attached (each member's text kept per agent while it does not change:
+ *   notification-text.ts MemberTexts);
  * - the cost of a change does not grow with the contact center: the supervisors of an agent come
  *   from the groups that hold it, and the monitoring list of a row from what the events said
  *   (monitoring legs by call, armed targets), not from reading every device and call;
@@ -38,10 +39,15 @@ import { permitted } from './gates.js';
 import type { Publisher } from './notifier.js';
 import type { Json } from './present.js';
 import { presentCall, presentDevice } from './present.js';
+import { flat, MemberTexts } from './notification-text.js';
+import { CallTexts } from './call-text.js';
+import { withJsonText } from '../bayeux/json-text.js';
 import type { Urls } from './urls.js';
 
 export const TEAM_CHANNEL = '/v2/supervision/agents';
 export const TEAM_MESSAGE_TYPE = 'SupervisedAgentStateChangeMessage';
+/** a team message's text before its one row */
+const TEAM_MESSAGE_HEAD = `{"messageType":${JSON.stringify(TEAM_MESSAGE_TYPE)},"agents":[`;
 export const ROUTING_POINTS_CHANNEL = '/v2/supervision/routing-points';
 export const ROUTING_POINT_MESSAGE_TYPE = 'SupervisedRoutingPointStateChangeMessage';
 
@@ -94,6 +100,23 @@ export class Team {
   private pendingRoutingPoints: Set<string> | undefined;
   private out: Publisher | undefined;
   private log: TeamLog | undefined;
+  /** each agent's row text, member by member (notification-text.ts MemberTexts), its calls from kept segments (call-text.ts) */
+  private readonly rowTexts = new MemberTexts();
+  private readonly rowCallTexts = new CallTexts();
+  /** the agent whose row is being written (rowMemberText keeps its calls' texts by it) */
+  private rowAgent: UserRecord | undefined;
+
+  /** a row's calls, each from the segments kept for the agent's record and the call (one function, not a closure per row) */
+  private readonly rowMemberText = (key: string, value: unknown): string | undefined => {
+    if (key !== 'calls' || !Array.isArray(value) || this.rowAgent === undefined) return undefined;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const call = value[i] as Json;
+      const text = typeof call === 'object' && call !== null && !Array.isArray(call) ? this.rowCallTexts.callText(this.rowAgent, call) : undefined;
+      out += (i === 0 ? '' : ',') + (text ?? JSON.stringify(call));
+    }
+    return out + ']';
+  };
 
   constructor(private readonly deps: TeamDeps) {
     this.startedAt = since(deps.clock.now());
@@ -366,8 +389,13 @@ export class Team {
         if (supervisors.length === 0) continue;
         // a row does not depend on who views it: one object for every supervisor (serialised once)
         const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw)));
-        const data = { messageType: TEAM_MESSAGE_TYPE, agents: [row instanceof Promise ? await row : row] };
-        for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, data);
+        const shown = row instanceof Promise ? await row : row;
+        const data = { messageType: TEAM_MESSAGE_TYPE, agents: [shown] };
+        this.rowAgent = agent;
+        const text = this.rowTexts.text(agent, shown, this.rowMemberText);
+        this.rowAgent = undefined;
+        const published = text === undefined ? data : withJsonText(data, flat(TEAM_MESSAGE_HEAD + text + ']}'));
+        for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, published);
       } catch (err) {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');
       }

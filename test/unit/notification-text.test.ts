@@ -18,6 +18,7 @@ import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store
 import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
 import { SPLICED_FROM } from '../../src/gws/call-text.js';
 import { presentParticipant } from '../../src/gws/present.js';
+import { MemberTexts } from '../../src/gws/notification-text.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
@@ -290,4 +291,24 @@ test('a participant is one shared frozen object per number and directory answer,
   assert.equal(presentParticipant(w.directory, '+15550100009').e164Number, '');
   (w.directory as unknown as { deviceByDn: (dn: string) => DeviceRecord | undefined }).deviceByDn = deviceByDn;
   assert.equal(presentParticipant(w.directory, '+15550100009'), external);
+});
+
+test("an owner's objects written member by member (MemberTexts): every text is JSON.stringify of its object, members repeated or not", () => {
+  // members drawn from a few values (so most repeat, by identity or as equal copies) and a few keys (so shapes change too)
+  const leaf = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.double());
+  const value = fc.oneof(leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', '"'), fc.oneof(leaf, fc.array(leaf, { maxLength: 2 })), { maxKeys: 3 }));
+  const objects = fc.array(fc.tuple(fc.constantFrom('id', 'name', 'calls', 'device', '"x"'), fc.nat(3), fc.boolean()), { minLength: 0, maxLength: 6 });
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 4, maxLength: 4 }), fc.array(objects, { minLength: 1, maxLength: 15 }), fc.nat(1), (pool, sequence, owners) => {
+      const texts = new MemberTexts();
+      const ownerRecords = [{}, {}];
+      for (const members of sequence) {
+        const o: Record<string, unknown> = {};
+        for (const [key, which, copy] of members) o[key] = copy ? structuredClone(pool[which]) : pool[which];
+        const owner = ownerRecords[(members.length + owners) % 2];
+        assert.equal(texts.text(owner, o), JSON.stringify(o));
+      }
+    }),
+    { seed: SEED, numRuns: 500 },
+  );
 });

@@ -156,13 +156,16 @@ const FACT_VALUES = {
   answerable: [undefined, false, true],
 } as const satisfies { readonly [K in keyof Required<LegSituation>]: readonly LegSituation[K][] };
 
-const FACT_ROWS = Object.entries(FACT_VALUES) as [keyof LegSituation, readonly unknown[]][];
+/** FACT_VALUES as two lists (the facts, and each one's values), read by index */
+const FACTS = Object.keys(FACT_VALUES) as (keyof LegSituation)[];
+const VALUES_OF_FACT: readonly (readonly unknown[])[] = FACTS.map((fact) => FACT_VALUES[fact]);
 
 /** the situation's key (see FACT_VALUES), or -1 when a fact has a value not listed */
 function situationKey(s: LegSituation): number {
   let key = 0;
-  for (const [fact, values] of FACT_ROWS) {
-    const at = values.indexOf(s[fact]);
+  for (let f = 0; f < FACTS.length; f++) {
+    const values = VALUES_OF_FACT[f];
+    const at = values.indexOf(s[FACTS[f]]);
     if (at < 0) return -1;
     key = key * values.length + at;
   }

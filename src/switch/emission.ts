@@ -5,8 +5,10 @@
  * Rules (a change must keep them):
  *   - Two views are the same notification exactly when their JSON texts would be equal (the
  *     definition the switch used when it compared JSON.stringify of views): `sameJson` compares
- *     values recursively, object keys in order, without building any string. The call view's
- *     `duration` is left out (it ticks on its own).
+ *     values recursively, object keys in order, without building any string or array (an object's
+ *     keys are read with for…in into arrays kept per depth: the values compared are plain data,
+ *     whose prototypes have no enumerable members). The call view's `duration` is left out (it
+ *     ticks on its own).
  *   - The notificationType is the first row of CALL_VIEW_CHANGES whose field differs, in the
  *     table's order (state, recording, monitoredUserMuted, participants, user data, then any other
  *     field as StatusChange). The table lists every CallView field except duration: the compiler
@@ -21,29 +23,41 @@ type JsonLike = unknown;
 
 /** Equal JSON texts, without the texts: same types, same array items, same object keys in the same order. */
 export function sameJson(a: JsonLike, b: JsonLike): boolean {
+  return sameJsonAt(a, b, 0);
+}
+
+/**
+ * The keys of the object compared at each depth, written into arrays kept for the process's life
+ * (one per depth of nesting: a nested comparison uses the next one, so an outer list survives
+ * it), so that comparing two objects allocates nothing.
+ */
+const KEYS_AT_DEPTH: string[][] = [];
+
+function sameJsonAt(a: JsonLike, b: JsonLike, depth: number): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJsonAt(a[i], b[i], depth + 1)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = definedKeys(a as Record<string, unknown>);
-  const kb = definedKeys(b as Record<string, unknown>);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return false;
-    if (!sameJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // the keys JSON.stringify writes of y, in order, an undefined member left out (for…in: plain
+  // data objects, whose prototypes have no enumerable members; see the rules)
+  const keysOfY = (KEYS_AT_DEPTH[depth] ??= []);
+  let count = 0;
+  for (const key in y) if (y[key] !== undefined) keysOfY[count++] = key;
+  let i = 0;
+  for (const key in x) {
+    const value = x[key];
+    if (value === undefined) continue;
+    if (i >= count || keysOfY[i] !== key) return false;
+    i++;
+    if (!sameJsonAt(value, y[key], depth + 1)) return false;
   }
-  return true;
-}
-
-/** the keys JSON.stringify writes (an undefined member is left out) */
-function definedKeys(o: Record<string, unknown>): string[] {
-  const keys = Object.keys(o);
-  for (const k of keys) if (o[k] === undefined) return keys.filter((x) => o[x] !== undefined);
-  return keys;
+  return i === count;
 }
 
 /** Which notification a change of each call-view field is; the order is the order of precedence. */

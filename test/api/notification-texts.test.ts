@@ -47,7 +47,7 @@ test('call messages and team rows of a supervised call: each text is JSON.string
     ['5001', uuid, { name: 'Answer' }],
     ['5001', uuid, { name: 'UpdateUserData', userData: { Step: 1, Note: 'first' } }],
     ['5001', uuid, { name: 'UpdateUserData', userData: { Step: 2, Note: 'second \u2028 "quoted"' } }],
-    ['5001', uuid, { name: 'UpdateUserData', userData: { Step: 2, Other: ['a', 'b'] } }],
+    ['5001', uuid, { name: 'UpdateUserData', userData: { Step: 2, Other: 'a, b' } }],
     ['5101', uuid, { name: 'SwitchToBargeIn' }],
     ['5001', uuid, { name: 'UpdateUserData', userData: { Step: 3 } }],
     ['5001', uuid, { name: 'Hold' }],

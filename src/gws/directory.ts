@@ -72,8 +72,19 @@ export class Directory {
   /** contact center id -> its routing points, in provisioning order */
   private readonly routingPointsByCenter = new Map<string, DeviceRecord[]>();
 
+  /**
+   * Counts the loads: what is read from the directory and kept (presented participant lists,
+   * present.ts) is kept with the generation it was read at and read again after a load.
+   */
+  private loads = 0;
+
+  get generation(): number {
+    return this.loads;
+  }
+
   /** Add (or replace) one contact center from its provisioning snapshot. */
   load(s: ContactCenterSnapshot): CenterEntry {
+    this.loads++;
     const cc = s.contactCenter;
     const previous = this.centers.get(cc.id);
     if (previous) for (const u of previous.users) this.provisionedByUser.delete(u.id);

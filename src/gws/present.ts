@@ -145,11 +145,32 @@ export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: 
   return out;
 }
 
-/** the participants of a call view (a loop, not a closure per call for map) */
-function presentParticipants(directory: Directory, numbers: readonly string[]): Json[] {
+/** a frozen numbers list's presented participants, with the directory and generation they were read at */
+interface PresentedList {
+  directory: Directory;
+  generation: number;
+  list: readonly Json[];
+}
+
+/** by the switch's frozen participants lists (a leg's unchanged list is shared by its views: core.ts flushCall) */
+const PRESENTED_LISTS = new WeakMap<readonly string[], PresentedList>();
+
+/**
+ * The participants of a call view (a loop, not a closure per call for map). A frozen numbers list
+ * cannot change (the switch shares and freezes long ones only), so its presented list is kept,
+ * frozen, and given again while the directory has not been loaded since (its generation): a leg's next
+ * message lists the very same list.
+ */
+function presentParticipants(directory: Directory, numbers: readonly string[]): readonly Json[] {
+  const keepable = Object.isFrozen(numbers);
+  const kept = keepable ? PRESENTED_LISTS.get(numbers) : undefined;
+  if (kept !== undefined && kept.directory === directory && kept.generation === directory.generation) return kept.list;
   const out = new Array<Json>(numbers.length);
   for (let i = 0; i < numbers.length; i++) out[i] = presentParticipant(directory, numbers[i]);
-  return out;
+  if (!keepable) return out;
+  const list = Object.freeze(out);
+  PRESENTED_LISTS.set(numbers, { directory, generation: directory.generation, list });
+  return list;
 }
 
 /** a copy of user settings (objects of flat values), cheaper than structuredClone on every GET /api/v2/me */

@@ -339,8 +339,9 @@ export class Team {
     this.touch(e.dn);
     const cc = local(this.deps.sw.callContactCenter(e.callUuid));
     if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
-    // a supervisor's leg changes what the rows of the agents on that call show
-    if (e.view.monitoring) for (const p of e.view.participants) this.touch(p);
+    // a supervisor's leg changes what the rows of the agents on that call show; not its user data
+    // (every leg of the call shows the same, and the agent's own leg's event touches its row)
+    if (e.view.monitoring && e.notificationType !== 'AttachedDataChanged') for (const p of e.view.participants) this.touch(p);
   }
 
   /** keep monitoringLegs as the events say: a supervisor's leg is there until its view is Released */

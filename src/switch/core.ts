@@ -46,6 +46,9 @@ import { mediaMatrix } from './media.js';
 import type { MediaInput } from './media.js';
 import { callParts, callView, callViewFrom, deviceView, mediaInputsOf } from './views.js';
 
+/** the shortest participants list a leg's views share while it is unchanged (flushCall; measured: below it, comparing costs less than sharing) */
+const SHARED_PARTICIPANTS_FROM = 6;
+
 export type PartyKind = 'Extension' | 'External' | 'RoutingPoint';
 
 export interface MonitorConfig {
@@ -393,6 +396,11 @@ export class SwitchCore {
       const k = `${uuid}|${p.dn}|${p.seq}`;
       const view = callViewFrom(this, call, p, parts);
       const last = this.lastCall.get(k);
+      // an unchanged long participants list is the last view's (frozen): later comparisons of it,
+      // here and by the presenters and text writers, end at === (a short one is cheaper to compare)
+      if (last !== undefined && view.participants.length >= SHARED_PARTICIPANTS_FROM && last.participants !== view.participants && sameJson(last.participants, view.participants)) {
+        view.participants = Object.isFrozen(last.participants) ? last.participants : Object.freeze(last.participants);
+      }
       const type = callChange(last, view);
       if (type !== undefined) {
         this.lastCall.set(k, view);

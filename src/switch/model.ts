@@ -161,7 +161,7 @@ export interface CallView {
   ani?: string;
   dnis: string;
   /** phone numbers of the other parties this DN sees, in join order */
-  participants: string[];
+  participants: readonly string[];
   userData: UserData;
   /** seconds since the call started */
   duration: number;

@@ -137,3 +137,28 @@ test('the snapshot is not shared with the next change: an earlier notification k
   assert.deepEqual(first.view.userData, { Step: 1 });
   assert.deepEqual(sw.callView(callUuid, '5001')?.userData, { Step: 2 });
 });
+
+test("a leg's unchanged long participants list (6 or more) is shared, frozen, by its next views; a changed one is new", () => {
+  const { sw, events, callUuid } = switchWithSupervisors();
+  events.length = 0;
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'UpdateUserData', userData: { Step: 1 } }).ok);
+  const first = new Map(events.filter((e): e is CallEvent => e.kind === 'call').map((e) => [e.dn, e.view.participants]));
+  events.length = 0;
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'UpdateUserData', userData: { Step: 2 } }).ok);
+  const second = events.filter((e): e is CallEvent => e.kind === 'call');
+  assert.equal(second.length, first.size);
+  // the supervisors see 30 parties; the agent, who sees only the customer, gets a new short list
+  for (const e of second.filter((x) => x.view.participants.length >= 6)) {
+    assert.equal(e.view.participants, first.get(e.dn), `${e.dn}: the same list as its last view`);
+    assert.ok(Object.isFrozen(e.view.participants));
+  }
+  assert.equal(second.filter((x) => x.view.participants.length >= 6).length, SUPERVISORS.length);
+  // a supervisor leaves: every remaining leg's list changes, and is a new list
+  events.length = 0;
+  assert.ok(sw.callOperation(SUPERVISORS[0], callUuid, { name: 'Hangup' }).ok);
+  for (const e of events.filter((x): x is CallEvent => x.kind === 'call' && x.dn !== SUPERVISORS[0])) {
+    assert.notEqual(e.view.participants, first.get(e.dn), `${e.dn}: a changed list is a new list`);
+    assert.ok(!e.view.participants.includes(SUPERVISORS[0]));
+    assert.deepEqual(e.view, sw.callView(callUuid, e.dn), `${e.dn}: the notification equals the GET`);
+  }
+});

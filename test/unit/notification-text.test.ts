@@ -17,7 +17,8 @@ import { makeUrls } from '../../src/gws/urls.js';
 import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store/port.js';
 import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
 import { SPLICED_FROM } from '../../src/gws/call-text.js';
-import { presentParticipant } from '../../src/gws/present.js';
+import { presentCall, presentParticipant } from '../../src/gws/present.js';
+import { principalOf } from '../../src/gws/context.js';
 import { MemberTexts } from '../../src/gws/notification-text.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
@@ -311,4 +312,31 @@ test("an owner's objects written member by member (MemberTexts): every text is J
     }),
     { seed: SEED, numRuns: 500 },
   );
+});
+
+test('a frozen participants list is presented once per directory generation, and again after a load', () => {
+  const w = world(['5001'], [], ['api-voice'], ['ROLE_AGENT'], 'env', ['dev-1']);
+  const directory = w.directory as unknown as { generation: number; deviceByDn: (dn: string) => DeviceRecord | undefined };
+  directory.generation = 1;
+  const numbers = Object.freeze(['+15550100009', '5001', '+15550100002', '+15550100003', '+15550100004', '+15550100005']);
+  const view: CallView = {
+    callUuid: 'c1', connId: 'k1', state: 'Established', callType: 'Inbound', dnis: '5001', participants: numbers, userData: {}, duration: 0,
+    muted: false, supervisorListeningIn: false, monitoredUserMuted: false, monitoring: false, capabilities: [],
+  };
+  const deps = { urls: makeUrls(() => 'http://x'), directory: w.directory };
+  const who = principalOf(w.user, w.cc);
+  const first = presentCall(deps, '5001', view, who).participants as { e164Number: string }[];
+  assert.equal(presentCall(deps, '5001', view, who).participants, first, 'the same frozen list: the same presented list');
+  assert.ok(Object.isFrozen(first));
+  assert.equal(first[0].e164Number, '+15550100009');
+  // a load gives +15550100009 a device: the next presentation reads the directory again
+  const deviceByDn = directory.deviceByDn.bind(directory);
+  directory.deviceByDn = (dn) => (dn === '+15550100009' ? w.devices[0] : deviceByDn(dn));
+  directory.generation = 2;
+  const second = presentCall(deps, '5001', view, who).participants as { e164Number: string }[];
+  assert.notEqual(second, first);
+  assert.equal(second[0].e164Number, '');
+  // a list the switch did not freeze is presented afresh every time
+  const open = presentCall(deps, '5001', { ...view, participants: [...numbers] }, who).participants;
+  assert.notEqual(presentCall(deps, '5001', { ...view, participants: [...numbers] }, who).participants, open);
 });

@@ -4,8 +4,8 @@
  * `withJsonText` so that Bayeux puts it on the wire instead of `JSON.stringify`-ing the object
  * (3–5 µs for a 380-byte device message on this Node). The message objects themselves are built by
  * the presenters (present.ts) exactly as before; this file only spells them. Call messages are
- * written in call-text.ts (their participants spliced in from texts kept per emission, only for long
- * lists: below that, JSON.stringify of the whole message is cheaper; docs/performance.md).
+ * written in call-text.ts (from segments kept per leg, their long participant lists spliced in from
+ * each participant's kept text); team rows member by member here (MemberTexts).
  *
  * Rules (a change must keep them):
  *   - Every text written here is exactly `JSON.stringify` of the object it is attached to: same key

@@ -22,15 +22,17 @@
  *     and on random sequences of a leg's messages for the kept segments.
  *   - A kept segment is reused only for a call whose members, other than userData and duration,
  *     are the kept call's members in the same order with equal values: strings, numbers and
- *     booleans by `===`, lists item by item, a list's objects member by member (flat objects of
- *     such values; anything deeper is not compared and the message is written afresh). Equal keys
- *     and values give equal JSON texts, so a reused segment cannot be stale, whatever changed
- *     elsewhere (directory, URLs, capabilities). The user data, when present, must come right
- *     before the duration (presentCall's order), and the duration must be a string.
+ *     booleans by `===`, a frozen list or object by identity, other lists item by item and their
+ *     objects member by member (flat objects of such values; anything deeper is not compared and
+ *     the message is written afresh). Equal keys and values give equal JSON texts, so a reused
+ *     segment cannot be stale, whatever changed elsewhere (directory, URLs, capabilities). The
+ *     user data, when present, must come right before the duration (presentCall's order), and the
+ *     duration must be a string of digits.
  *   - A kept call is a published object: like every published object, it must not change.
- *   - Kept segments are per leg (the presented device record, then the call uuid), a few per
- *     device (KEPT_PER_DEVICE, the oldest forgotten first), forgotten when the leg is released and
- *     with the device record (a WeakMap).
+ *   - Kept segments are per leg (an owner, then the call uuid: the presented device record for
+ *     call messages, the agent's record for team rows), a few per owner (KEPT_PER_DEVICE, the
+ *     oldest forgotten first), forgotten when the leg is released or leaves the team row, and with
+ *     the owner (a WeakMap).
  *   - The splice point is the first raw `"participants":[]` of the text written with
  *     `call.participants = []`. It can only be that member: a raw `"` in JSON text opens or closes a
  *     string (a quote inside a string is written `\"`), a string followed by `:` is a key, and every
@@ -189,6 +191,19 @@ export class CallTexts {
     const userData = call.userData;
     return kept.head + (userData === undefined ? '' : ',"userData":' + JSON.stringify(userData)) + ',"duration":"' + call.duration + '"' + kept.tail;
   }
+
+  /** forget the owner's kept calls that are not among `calls` (a team row's calls: its ended ones go) */
+  keepOnly(owner: object, calls: readonly Json[]): void {
+    const legs = this.byDevice.get(owner);
+    if (legs === undefined) return;
+    for (const uuid of legs.keys()) if (!listsCall(calls, uuid)) legs.delete(uuid);
+  }
+}
+
+/** is the call `uuid` among `calls` (a loop: no closure per kept leg) */
+function listsCall(calls: readonly Json[], uuid: string): boolean {
+  for (const call of calls) if (call.callUuid === uuid) return true;
+  return false;
 }
 
 /** exactly {messageType: "CallStateChangeMessage", notificationType, phoneNumber, call}, in that order, the first three strings */

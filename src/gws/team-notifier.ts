@@ -115,6 +115,8 @@ export class Team {
       const text = typeof call === 'object' && call !== null && !Array.isArray(call) ? this.rowCallTexts.callText(this.rowAgent, call) : undefined;
       out += (i === 0 ? '' : ',') + (text ?? JSON.stringify(call));
     }
+    // a call the row no longer shows is forgotten (a row's call is never a released one)
+    this.rowCallTexts.keepOnly(this.rowAgent, value as Json[]);
     return out + ']';
   };
 

@@ -16,7 +16,7 @@ import { Notifier } from '../../src/gws/notifier.js';
 import { makeUrls } from '../../src/gws/urls.js';
 import type { AgentStateRecord, DeviceRecord, UserRecord } from '../../src/store/port.js';
 import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.js';
-import { SPLICED_FROM } from '../../src/gws/call-text.js';
+import { CallTexts, SPLICED_FROM } from '../../src/gws/call-text.js';
 import { presentCall, presentParticipant } from '../../src/gws/present.js';
 import { principalOf } from '../../src/gws/context.js';
 import { MemberTexts } from '../../src/gws/notification-text.js';
@@ -339,4 +339,22 @@ test('a frozen participants list is presented once per directory generation, and
   // a list the switch did not freeze is presented afresh every time
   const open = presentCall(deps, '5001', { ...view, participants: [...numbers] }, who).participants;
   assert.notEqual(presentCall(deps, '5001', { ...view, participants: [...numbers] }, who).participants, open);
+});
+
+test("kept call segments: texts stay exact across keepOnly (which forgets the calls a team row no longer shows); another shape gets none", () => {
+  const texts = new CallTexts();
+  const owner = {};
+  const callOf = (uuid: string, step: number): Record<string, unknown> => ({ id: uuid, callUuid: uuid, state: 'Established', participants: [], userData: { Step: step }, duration: '1', mute: 'Off' });
+  const a = callOf('a', 1);
+  const b = callOf('b', 1);
+  assert.equal(texts.callText(owner, a), JSON.stringify(a));
+  assert.equal(texts.callText(owner, b), JSON.stringify(b));
+  texts.keepOnly(owner, [b]);
+  // 'a' is written afresh (and still exactly), 'b' from its kept segments
+  const a2 = callOf('a', 2);
+  const b2 = callOf('b', 2);
+  assert.equal(texts.callText(owner, a2), JSON.stringify(a2));
+  assert.equal(texts.callText(owner, b2), JSON.stringify(b2));
+  // a call of another shape is no kept text (the caller serialises it)
+  assert.equal(texts.callText(owner, { callUuid: 'c', duration: 'soon' }), undefined);
 });

@@ -21,16 +21,15 @@
  *     two on random calls (quotes, control characters, U+2028, lone surrogates in every string),
  *     and on random sequences of a leg's messages for the kept segments.
  *   - A kept segment is reused only for a call whose members, other than userData and duration,
- *     are the kept call's members in the same order with equal values: strings, numbers and
- *     booleans by `===`, a frozen list or object by identity, other lists item by item and their
- *     objects member by member (flat objects of such values; anything deeper is not compared and
- *     the message is written afresh). Equal keys and values give equal JSON texts, so a reused
- *     segment cannot be stale, whatever changed elsewhere (directory, URLs, capabilities). The
+ *     are the kept call's members in the same order with JSON-equal values (`sameJson`,
+ *     emission.ts: equal exactly when the JSON texts are; shared frozen lists and participants end
+ *     at `===`). Equal keys and values give equal JSON texts, so a reused segment cannot be stale,
+ *     whatever changed elsewhere (directory, URLs, capabilities). The
  *     user data, when present, must come right before the duration (presentCall's order), and the
  *     duration must be a string of digits.
  *   - A kept call is a published object: like every published object, it must not change.
  *   - Kept segments are per leg (an owner, then the call uuid: the presented device record for
- *     call messages, the agent's record for team rows), a few per owner (KEPT_PER_DEVICE, the
+ *     call messages, the agent's record for team rows), a few per owner (KEPT_PER_OWNER, the
  *     oldest forgotten first), forgotten when the leg is released or leaves the team row, and with
  *     the owner (a WeakMap).
  *   - The splice point is the first raw `"participants":[]` of the text written with
@@ -50,6 +49,7 @@
  */
 import type { Json } from './present.js';
 import { flat, quoted } from './notification-text.js';
+import { sameJson } from '../switch/emission.js';
 
 /** texts of frozen participant objects (presentParticipant's), by object */
 const PARTICIPANT_TEXTS = new WeakMap<object, string>();
@@ -140,20 +140,20 @@ interface KeptCall {
   tail: string;
 }
 
-/** legs kept per device record (a device is on a few calls at most: a consult, a held call) */
-const KEPT_PER_DEVICE = 4;
+/** legs kept per owner (a device, or an agent, is on a few calls at most: a consult, a held call) */
+const KEPT_PER_OWNER = 4;
 
 const MESSAGE_HEAD = '{"messageType":"CallStateChangeMessage","notificationType":';
 /** the members a message written from kept segments has, in order (anything else: no kept text) */
 const MESSAGE_MEMBERS = ['messageType', 'notificationType', 'phoneNumber', 'call'];
 const DIGITS = /^[0-9]+$/;
 
-/** The kept call texts of every leg, by device record then call uuid (see the rules). */
+/** The kept call texts of every leg, by owner then call uuid (see the rules). */
 export class CallTexts {
-  private readonly byDevice = new WeakMap<object, Map<string, KeptCall>>();
+  private readonly byOwner = new WeakMap<object, Map<string, KeptCall>>();
 
   /**
-   * The text of `data` (a CallStateChangeMessage of the leg of `device` on its call), from the
+   * The text of `data` (a CallStateChangeMessage of the leg of `device`, its owner, on its call), from the
    * leg's kept segments when the call's other members are unchanged, else written afresh (and its
    * segments kept); undefined when its shape is not the known one and it is not long enough to
    * splice.
@@ -167,22 +167,22 @@ export class CallTexts {
 
   /**
    * The text of a presented call (presentCall's object, or a part of it in the same order, as a
-   * team row lists) as the leg of `device` shows it, from the leg's kept segments when the call's
+   * team row lists) as the leg of `owner` shows it, from the leg's kept segments when the call's
    * other members are unchanged (else written afresh, and its segments kept), or undefined when it
    * is not of that shape. Not flattened: the caller writes it into a longer text and flattens that.
    */
-  callText(device: object, call: Json): string | undefined {
+  callText(owner: object, call: Json): string | undefined {
     const uuid = call.callUuid;
     if (typeof uuid !== 'string' || typeof call.duration !== 'string' || !DIGITS.test(call.duration)) return undefined;
-    let legs = this.byDevice.get(device);
+    let legs = this.byOwner.get(owner);
     let kept = legs?.get(uuid);
     if (kept === undefined || !sameBesideUserData(kept, call)) {
       const written = segments(call);
       if (written === undefined) return undefined;
       kept = { call, keys: Object.keys(call).filter(isKept), head: written.head, tail: written.tail };
-      if (!legs) this.byDevice.set(device, (legs = new Map()));
+      if (!legs) this.byOwner.set(owner, (legs = new Map()));
       legs.delete(uuid);
-      if (legs.size >= KEPT_PER_DEVICE) legs.delete(legs.keys().next().value as string);
+      if (legs.size >= KEPT_PER_OWNER) legs.delete(legs.keys().next().value as string);
       legs.set(uuid, kept);
     } else {
       kept.call = call;
@@ -194,7 +194,7 @@ export class CallTexts {
 
   /** forget the owner's kept calls that are not among `calls` (a team row's calls: its ended ones go) */
   keepOnly(owner: object, calls: readonly Json[]): void {
-    const legs = this.byDevice.get(owner);
+    const legs = this.byOwner.get(owner);
     if (legs === undefined) return;
     for (const uuid of legs.keys()) if (!listsCall(calls, uuid)) legs.delete(uuid);
   }
@@ -258,33 +258,9 @@ function sameBesideUserData(kept: KeptCall, call: Json): boolean {
   let i = 0;
   for (const key in call) {
     if (key === 'userData' || key === 'duration') continue;
-    if (keys[i] !== key || !sameValue(before[key], call[key])) return false;
+    if (keys[i] !== key || !sameJson(before[key], call[key])) return false;
     i++;
   }
   return i === keys.length;
 }
 
-/** a primitive by `===`, a list item by item (its objects flat, member by member) */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return typeof a !== 'object' || a === null || Object.isFrozen(a);
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x === y && (typeof x !== 'object' || x === null || Object.isFrozen(x))) continue;
-    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null || Array.isArray(x) || Array.isArray(y) || !sameFlat(x as Json, y as Json)) return false;
-  }
-  return true;
-}
-
-/** flat objects with the same members in the same order and `===` primitive values */
-function sameFlat(a: Json, b: Json): boolean {
-  const keys = Object.keys(b);
-  let i = 0;
-  for (const key in a) {
-    const value = a[key];
-    if (keys[i] !== key || value !== b[key] || (typeof value === 'object' && value !== null)) return false;
-    i++;
-  }
-  return i === keys.length;
-}

@@ -291,10 +291,10 @@ export class MemberTexts {
 
   /**
    * `JSON.stringify(o)` of a plain object, or undefined when a member is not a JSON value
-   * (undefined, a function). `special(key, value)` may write a member itself: exactly
+   * (undefined, a function). `special(key, value, owner)` may write a member itself: exactly
    * `JSON.stringify(value)`, from what it keeps (undefined: kept or written as any other member).
    */
-  text(owner: object, o: Json, special?: (key: string, value: unknown) => string | undefined): string | undefined {
+  text<Owner extends object>(owner: Owner, o: Json, special?: (key: string, value: unknown, owner: Owner) => string | undefined): string | undefined {
     let kept = this.byOwner.get(owner);
     if (!kept) this.byOwner.set(owner, (kept = { keys: [], values: [], texts: [] }));
     let out = '';
@@ -305,7 +305,7 @@ export class MemberTexts {
         this.byOwner.delete(owner);
         return undefined;
       }
-      let text = special?.(key, value);
+      let text = special?.(key, value, owner);
       if (text === undefined && kept.keys[i] === key && sameJson(kept.values[i], value)) text = kept.texts[i];
       else {
         text ??= JSON.stringify(value);

@@ -103,20 +103,18 @@ export class Team {
   /** each agent's row text, member by member (notification-text.ts MemberTexts), its calls from kept segments (call-text.ts) */
   private readonly rowTexts = new MemberTexts();
   private readonly rowCallTexts = new CallTexts();
-  /** the agent whose row is being written (rowMemberText keeps its calls' texts by it) */
-  private rowAgent: UserRecord | undefined;
 
   /** a row's calls, each from the segments kept for the agent's record and the call (one function, not a closure per row) */
-  private readonly rowMemberText = (key: string, value: unknown): string | undefined => {
-    if (key !== 'calls' || !Array.isArray(value) || this.rowAgent === undefined) return undefined;
+  private readonly rowMemberText = (key: string, value: unknown, agent: UserRecord): string | undefined => {
+    if (key !== 'calls' || !Array.isArray(value)) return undefined;
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       const call = value[i] as Json;
-      const text = typeof call === 'object' && call !== null && !Array.isArray(call) ? this.rowCallTexts.callText(this.rowAgent, call) : undefined;
+      const text = typeof call === 'object' && call !== null && !Array.isArray(call) ? this.rowCallTexts.callText(agent, call) : undefined;
       out += (i === 0 ? '' : ',') + (text ?? JSON.stringify(call));
     }
     // a call the row no longer shows is forgotten (a row's call is never a released one)
-    this.rowCallTexts.keepOnly(this.rowAgent, value as Json[]);
+    this.rowCallTexts.keepOnly(agent, value as Json[]);
     return out + ']';
   };
 
@@ -390,13 +388,11 @@ export class Team {
         if (!cc) continue;
         const supervisors = this.supervisorsKept(cc, agent);
         if (supervisors.length === 0) continue;
-        // a row does not depend on who views it: one object for every supervisor (serialised once)
+        // a row does not depend on who views it: one object for every supervisor, its text written once
         const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw)));
         const shown = row instanceof Promise ? await row : row;
         const data = { messageType: TEAM_MESSAGE_TYPE, agents: [shown] };
-        this.rowAgent = agent;
         const text = this.rowTexts.text(agent, shown, this.rowMemberText);
-        this.rowAgent = undefined;
         const published = text === undefined ? data : withJsonText(data, flat(TEAM_MESSAGE_HEAD + text + ']}'));
         for (const supervisor of supervisors) this.out?.publishToUser(supervisor.id, TEAM_CHANNEL, published);
       } catch (err) {

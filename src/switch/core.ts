@@ -399,7 +399,7 @@ export class SwitchCore {
       // an unchanged long participants list is the last view's (frozen): later comparisons of it,
       // here and by the presenters and text writers, end at === (a short one is cheaper to compare)
       if (last !== undefined && view.participants.length >= SHARED_PARTICIPANTS_FROM && last.participants !== view.participants && sameJson(last.participants, view.participants)) {
-        view.participants = Object.isFrozen(last.participants) ? last.participants : Object.freeze(last.participants);
+        view.participants = Object.freeze(last.participants);
       }
       const type = callChange(last, view);
       if (type !== undefined) {

@@ -66,7 +66,7 @@ function inJoinOrder(parties: readonly Party[]): readonly Party[] {
 /** a released leg's capabilities (shared, like every capability list) */
 const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
 
-/** What `me` sees of the call now (a GET, or a refusal check): a render of its own. */
+/** What `me` sees of the call now (a GET, or an event outside the diff): a render of its own. */
 export function callView(core: SwitchCore, call: Call, me: Party): CallView {
   return callViewFrom(core, call, me, callParts(core, call));
 }

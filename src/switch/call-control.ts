@@ -14,7 +14,7 @@ import type { Supervision } from './supervision.js';
 export class CallControl {
   constructor(
     private readonly core: SwitchCore,
-    private readonly lc: CallLifecycle,
+    private readonly lifecycle: CallLifecycle,
     private readonly sup: Supervision,
   ) {}
 
@@ -44,32 +44,32 @@ export class CallControl {
     this.core.touch(call);
   }
 
-  initiateConsult(call: Call, me: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
-    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
+  initiateConsult(call: Call, actor: Party, to: string, userData: UserData | undefined, kind: 'Transfer' | 'Conference'): Result {
+    if (to === actor.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
     // the hold and the new consultation are reported together, original first, so the Held
     // notification already carries CompleteTransfer / CompleteConference (as in the GWS sample)
     this.core.touch(call);
-    if (me.state === PartyState.Established) this.core.setState(call, me, PartyState.Held);
-    const t = this.lc.resolve(call.ccId, to);
+    if (actor.state === PartyState.Established) this.core.setState(call, actor, PartyState.Held);
+    const t = this.lifecycle.resolve(call.ccId, to);
     const consult = this.core.newCall(call.ccId, CallType.Consult, to);
     consult.parentUuid = call.uuid;
     this.core.linkConsultation(call.uuid, consult.uuid);
-    consult.consultOwner = me.dn;
+    consult.consultOwner = actor.dn;
     consult.consultKind = kind;
     consult.userData = { ...call.userData, ...(userData ?? {}) };
-    const leg = this.core.addParty(consult, me.dn, 'Extension', PartyState.Dialing);
+    const leg = this.core.addParty(consult, actor.dn, 'Extension', PartyState.Dialing);
     this.core.offer(consult, leg, { from: to, autoAnswer: true, monitoring: false });
-    if (t.kind === 'Fail') this.lc.failNewCall(consult, me.dn, t);
-    else this.lc.connect(consult, t);
+    if (t.kind === 'Fail') this.lifecycle.failNewCall(consult, actor.dn, t);
+    else this.lifecycle.connect(consult, t);
     return okVoid;
   }
 
   /** the original/consult pair for a Complete* operation issued on either call */
-  pairFor(call: Call, me: Party, consultCallUuid?: string): Result<{ original: Call; consult: Call }> {
+  pairFor(call: Call, actor: Party, consultCallUuid?: string): Result<{ original: Call; consult: Call }> {
     const other = consultCallUuid
       ? this.core.calls.get(consultCallUuid)
-      : this.core.otherCall(call, me.dn);
-    const pair = other && other !== call ? this.core.consultPairOf(me.dn, call, other) : undefined;
+      : this.core.otherCall(call, actor.dn);
+    const pair = other && other !== call ? this.core.consultPairOf(actor.dn, call, other) : undefined;
     if (!pair) {
       return fail(ErrorCode.InvalidValue, consultCallUuid
         ? `Call ${consultCallUuid} is not a consultation of call ${call.uuid} made by this device`
@@ -98,37 +98,37 @@ export class CallControl {
       this.sup.routingPointArrival(to, p.dn); // the original call now waits at the routing point
     }
     this.core.moveLeg(from, p, to, moved);
-    if (moved.state === PartyState.Ringing) this.lc.armRinging(to, moved);
+    if (moved.state === PartyState.Ringing) this.lifecycle.armRinging(to, moved);
     return moved;
   }
 
-  completeTransfer(call: Call, me: Party, consultCallUuid?: string): Result {
-    const r = this.pairFor(call, me, consultCallUuid);
+  completeTransfer(call: Call, actor: Party, consultCallUuid?: string): Result {
+    const r = this.pairFor(call, actor, consultCallUuid);
     if (!r.ok) return r;
     const { original, consult } = r.value;
-    const aOrig = this.core.partyOf(original, me.dn)!;
-    const aCons = this.core.partyOf(consult, me.dn)!;
+    const aOrig = this.core.partyOf(original, actor.dn)!;
+    const aCons = this.core.partyOf(consult, actor.dn)!;
     this.core.touch(original);
     const far = this.core.members(consult).filter((p) => p !== aCons);
     original.userData = { ...original.userData, ...consult.userData };
     if (consult.recording) original.recording = consult.recording;
     const moved = far.map((p) => this.moveParty(consult, p, original)).filter((m): m is Party => !!m);
-    this.lc.releaseParty(original, aOrig);
-    this.lc.releaseParty(consult, aCons);
+    this.lifecycle.releaseParty(original, aOrig);
+    this.lifecycle.releaseParty(consult, aCons);
     this.sup.callEnding(consult);
     consult.ended = true;
     for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
-    this.lc.endCallIfDone(original);
-    this.lc.afterCall(me);
+    this.lifecycle.endCallIfDone(original);
+    this.lifecycle.afterCall(actor);
     return okVoid;
   }
 
-  completeConference(call: Call, me: Party, consultCallUuid?: string): Result {
-    const r = this.pairFor(call, me, consultCallUuid);
+  completeConference(call: Call, actor: Party, consultCallUuid?: string): Result {
+    const r = this.pairFor(call, actor, consultCallUuid);
     if (!r.ok) return r;
     const { original, consult } = r.value;
-    const aOrig = this.core.partyOf(original, me.dn)!;
-    const aCons = this.core.partyOf(consult, me.dn)!;
+    const aOrig = this.core.partyOf(original, actor.dn)!;
+    const aCons = this.core.partyOf(consult, actor.dn)!;
     this.core.touch(consult); // consult's release is reported first, then the original's update
     const far = this.core.members(consult).filter((p) => p !== aCons);
     original.userData = { ...original.userData, ...consult.userData };
@@ -137,7 +137,7 @@ export class CallControl {
     this.sup.callEnding(consult);
     consult.ended = true;
     this.core.setState(original, aOrig, PartyState.Established);
-    original.conferenceOwner ??= me.dn;
+    original.conferenceOwner ??= actor.dn;
     for (const m of moved) if (m.kind === 'Extension' && m.state === PartyState.Established) this.sup.connected(original, m);
     return okVoid;
   }
@@ -146,51 +146,51 @@ export class CallControl {
    * The destination of a single-step operation: refused if already on the call; a destination that
    * fails (busy, DND, unknown) is reported to the caller as an Error event and the call is unchanged.
    */
-  private singleStepTarget(call: Call, me: Party, to: string, userData?: UserData): Result<Exclude<Target, { kind: 'Fail' }> | undefined> {
-    if (to === me.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
-    const t = this.lc.resolve(call.ccId, to);
+  private singleStepTarget(call: Call, actor: Party, to: string, userData?: UserData): Result<Exclude<Target, { kind: 'Fail' }> | undefined> {
+    if (to === actor.dn || this.core.partyOf(call, to)) return fail(ErrorCode.InvalidValue, `${to} is already on the call`);
+    const t = this.lifecycle.resolve(call.ccId, to);
     if (t.kind === 'Fail') {
-      this.lc.failure(call, me.dn, t.cause, t.number);
+      this.lifecycle.failure(call, actor.dn, t.cause, t.number);
       return ok(undefined);
     }
     if (userData) call.userData = { ...call.userData, ...userData };
     return ok(t);
   }
 
-  singleStepTransfer(call: Call, me: Party, to: string, userData?: UserData): Result {
-    const t = this.singleStepTarget(call, me, to, userData);
+  singleStepTransfer(call: Call, actor: Party, to: string, userData?: UserData): Result {
+    const t = this.singleStepTarget(call, actor, to, userData);
     if (!t.ok || !t.value) return t.ok ? okVoid : t;
-    this.lc.connect(call, t.value);
-    this.lc.releaseParty(call, me);
-    this.lc.endCallIfDone(call);
-    this.lc.afterCall(me);
+    this.lifecycle.connect(call, t.value);
+    this.lifecycle.releaseParty(call, actor);
+    this.lifecycle.endCallIfDone(call);
+    this.lifecycle.afterCall(actor);
     return okVoid;
   }
 
-  singleStepConference(call: Call, me: Party, to: string, userData?: UserData): Result {
-    const t = this.singleStepTarget(call, me, to, userData);
+  singleStepConference(call: Call, actor: Party, to: string, userData?: UserData): Result {
+    const t = this.singleStepTarget(call, actor, to, userData);
     if (!t.ok || !t.value) return t.ok ? okVoid : t;
-    call.conferenceOwner ??= me.dn;
-    this.lc.connect(call, t.value);
+    call.conferenceOwner ??= actor.dn;
+    this.lifecycle.connect(call, t.value);
     return okVoid;
   }
 
-  removeParticipant(call: Call, me: Party, participant: string): Result {
-    const p = call.parties.find((x) => x.dn === participant && x !== me && x.state !== PartyState.Released);
+  removeParticipant(call: Call, actor: Party, participant: string): Result {
+    const p = call.parties.find((x) => x.dn === participant && x !== actor && x.state !== PartyState.Released);
     if (!p) return fail(ErrorCode.InvalidValue, `'${participant}' is not a participant of call ${call.uuid}`);
     if (p.sup) return this.sup.hangup(call, p, 'Removed');
-    this.lc.releaseParty(call, p);
-    this.lc.endCallIfDone(call);
-    this.lc.afterCall(p);
+    this.lifecycle.releaseParty(call, p);
+    this.lifecycle.endCallIfDone(call);
+    this.lifecycle.afterCall(p);
     return okVoid;
   }
 
-  swapCalls(call: Call, me: Party, otherCallUuid?: string): Result {
-    const other = otherCallUuid ? this.core.calls.get(otherCallUuid) : this.core.otherCall(call, me.dn);
-    const otherMe = other && other !== call ? this.core.partyOf(other, me.dn) : undefined;
+  swapCalls(call: Call, actor: Party, otherCallUuid?: string): Result {
+    const other = otherCallUuid ? this.core.calls.get(otherCallUuid) : this.core.otherCall(call, actor.dn);
+    const otherMe = other && other !== call ? this.core.partyOf(other, actor.dn) : undefined;
     if (!other || !otherMe) return fail(ErrorCode.InvalidValue, `No other call of this device to swap with${otherCallUuid ? ` (${otherCallUuid})` : ''}`);
-    const [toHold, toRetrieve] = me.state === PartyState.Established ? [me, otherMe] : [otherMe, me];
-    const [holdCall, retrieveCall] = me.state === PartyState.Established ? [call, other] : [other, call];
+    const [toHold, toRetrieve] = actor.state === PartyState.Established ? [actor, otherMe] : [otherMe, actor];
+    const [holdCall, retrieveCall] = actor.state === PartyState.Established ? [call, other] : [other, call];
     if (toRetrieve.state !== PartyState.Held || toHold.state !== PartyState.Established) {
       return fail(ErrorCode.InvalidState, 'SwapCalls needs one established and one held call');
     }

@@ -67,7 +67,7 @@ export class CallModel implements SwitchPort {
   readonly sup: Supervision;
   /** the simulated endpoints: the fallback for legs no other endpoints claim, and /sim/v1 */
   readonly simulation: SimulatedEndpoints;
-  private readonly lc: CallLifecycle;
+  private readonly lifecycle: CallLifecycle;
   private readonly calls: CallControl;
   private readonly parts: SwitchParts;
   private readonly handlers: CallHandlers;
@@ -75,14 +75,14 @@ export class CallModel implements SwitchPort {
 
   constructor(options: SwitchOptions) {
     this.core = new SwitchCore(options.clock, options.ids, options.log ?? silentLog);
-    this.lc = new CallLifecycle(this.core);
+    this.lifecycle = new CallLifecycle(this.core);
     this.sup = new Supervision(this.core, options.auditAvailable);
-    this.lc.sup = this.sup;
-    this.calls = new CallControl(this.core, this.lc, this.sup);
-    this.core.route = () => this.lc.distribute();
+    this.lifecycle.sup = this.sup;
+    this.calls = new CallControl(this.core, this.lifecycle, this.sup);
+    this.core.route = () => this.lifecycle.distribute();
     this.parts = {
       core: this.core,
-      lifecycle: this.lc,
+      lifecycle: this.lifecycle,
       control: this.calls,
       supervision: this.sup,
       userDataLimits: options.userDataLimits ?? DEFAULT_USER_DATA_LIMITS,
@@ -147,7 +147,7 @@ export class CallModel implements SwitchPort {
   // =================================================================== presence
 
   private extension(dn: string): DnState | undefined {
-    return this.lc.extension(dn);
+    return this.lifecycle.extension(dn);
   }
 
   login(dn: string, req: LoginRequest): Result {
@@ -209,7 +209,7 @@ export class CallModel implements SwitchPort {
         if (req.reason) d.agentState.reason = req.reason;
         if (req.stateId) d.agentState.stateId = req.stateId;
         if (req.workMode === WorkMode.AfterCallWork && req.wrapUpTime && req.wrapUpTime > 0) {
-          this.lc.scheduleWrapUpEnd(d, req.wrapUpTime);
+          this.lifecycle.scheduleWrapUpEnd(d, req.wrapUpTime);
         }
       }
       this.core.routing.agentChanged(dn);
@@ -265,14 +265,14 @@ export class CallModel implements SwitchPort {
       }
       const data = mergeUserData({}, userData, this.parts.userDataLimits);
       if (!data.ok) return data;
-      const t = this.lc.resolve(d.config.contactCenterId, to);
+      const t = this.lifecycle.resolve(d.config.contactCenterId, to);
       const external = t.kind === 'External' || (t.kind === 'Fail' && this.core.isExternalNumber(to));
       const call = this.core.newCall(d.config.contactCenterId, external ? CallType.Outbound : CallType.Internal, to, external ? dn : undefined);
       if (userData) call.userData = data.value;
       const caller = this.core.addParty(call, dn, 'Extension', PartyState.Dialing);
       this.core.offer(call, caller, { from: to, autoAnswer: true, monitoring: false });
-      if (t.kind === 'Fail') this.lc.failNewCall(call, dn, t);
-      else this.lc.connect(call, t);
+      if (t.kind === 'Fail') this.lifecycle.failNewCall(call, dn, t);
+      else this.lifecycle.connect(call, t);
       return ok({ callUuid: call.uuid });
     });
   }
@@ -302,9 +302,9 @@ export class CallModel implements SwitchPort {
     if (req.userData) call.userData = data.value;
     const caller = this.core.addParty(call, req.from, 'External', PartyState.Dialing);
     caller.endpoint = by;
-    const t = this.lc.resolve(d.config.contactCenterId, req.to);
-    if (t.kind === 'Fail') this.lc.endCall(call);
-    else this.lc.connect(call, t);
+    const t = this.lifecycle.resolve(d.config.contactCenterId, req.to);
+    if (t.kind === 'Fail') this.lifecycle.endCall(call);
+    else this.lifecycle.connect(call, t);
     return ok({ callUuid: call.uuid });
   }
 
@@ -320,9 +320,9 @@ export class CallModel implements SwitchPort {
   callOperation(dn: string, callUuid: string, op: CallOperation): Result {
     return this.core.door.run(op.name, () => {
       const call = this.core.calls.get(callUuid);
-      const me = call && this.core.partyOf(call, dn);
-      if (!call || !me) return fail(ErrorCode.NotFound, `Call ${callUuid} is not one of this device's calls`);
-      return refusal(this.parts, call, me, op.name) ?? callHandler(this.handlers, op)(this.parts, call, me, op);
+      const party = call && this.core.partyOf(call, dn);
+      if (!call || !party) return fail(ErrorCode.NotFound, `Call ${callUuid} is not one of this device's calls`);
+      return refusal(this.parts, call, party, op.name) ?? callHandler(this.handlers, op)(this.parts, call, party, op);
     });
   }
 

@@ -35,36 +35,36 @@ export interface SwitchParts {
 export type CallHandler<K extends CallOperationName> = (
   parts: SwitchParts,
   call: Call,
-  me: Party,
+  actor: Party,
   op: Extract<CallOperation, { name: K }>,
 ) => Result;
 
 export type CallHandlers = { readonly [K in CallOperationName]: CallHandler<K> };
 
-function answer(parts: SwitchParts, call: Call, me: Party): Result {
-  const endpoint = me.endpoint;
+function answer(parts: SwitchParts, call: Call, actor: Party): Result {
+  const endpoint = actor.endpoint;
   let outcome = 'Answered' as AnswerOutcome;
-  if (endpoint) parts.core.effect('answer', () => (outcome = endpoint.answer(parts.core.legRef(call, me))));
+  if (endpoint) parts.core.effect('answer', () => (outcome = endpoint.answer(parts.core.legRef(call, actor))));
   if (outcome === 'Pending') return okVoid; // the endpoint reports Answered when the device picks up
-  return connectAnswered(parts, call, me);
+  return connectAnswered(parts, call, actor);
 }
 
 /** A ringing leg is connected (GWS Answer accepted by the endpoint, or the Answered fact). */
-function connectAnswered(parts: SwitchParts, call: Call, me: Party): Result {
-  if (me.sup) return parts.supervision.answer(call, me);
-  parts.lifecycle.answerParty(call, me);
+function connectAnswered(parts: SwitchParts, call: Call, actor: Party): Result {
+  if (actor.sup) return parts.supervision.answer(call, actor);
+  parts.lifecycle.answerParty(call, actor);
   return okVoid;
 }
 
-function hangup(parts: SwitchParts, call: Call, me: Party): Result {
-  if (me.sup) return parts.supervision.hangup(call, me);
-  if (me.state === PartyState.Ringing) {
-    parts.lifecycle.ringFailed(call, me, 'Rejected');
+function hangup(parts: SwitchParts, call: Call, actor: Party): Result {
+  if (actor.sup) return parts.supervision.hangup(call, actor);
+  if (actor.state === PartyState.Ringing) {
+    parts.lifecycle.ringFailed(call, actor, 'Rejected');
     return okVoid;
   }
-  parts.lifecycle.releaseParty(call, me);
+  parts.lifecycle.releaseParty(call, actor);
   parts.lifecycle.endCallIfDone(call);
-  parts.lifecycle.afterCall(me);
+  parts.lifecycle.afterCall(actor);
   return okVoid;
 }
 
@@ -81,43 +81,43 @@ function recording(parts: SwitchParts, call: Call, op: { name: 'StartCallRecordi
   return okVoid;
 }
 
-function mute(parts: SwitchParts, call: Call, me: Party, on: boolean): Result {
-  me.muted = on;
+function mute(parts: SwitchParts, call: Call, actor: Party, on: boolean): Result {
+  actor.muted = on;
   parts.core.touch(call);
   return okVoid;
 }
 
 export const CALL_HANDLERS = {
-  Answer: (parts, call, me) => answer(parts, call, me),
-  Reject: (parts, call, me) => {
-    parts.lifecycle.ringFailed(call, me, 'Rejected');
+  Answer: (parts, call, actor) => answer(parts, call, actor),
+  Reject: (parts, call, actor) => {
+    parts.lifecycle.ringFailed(call, actor, 'Rejected');
     return okVoid;
   },
-  Hangup: (parts, call, me) => hangup(parts, call, me),
-  Hold: (parts, call, me) => {
-    parts.core.setState(call, me, PartyState.Held);
+  Hangup: (parts, call, actor) => hangup(parts, call, actor),
+  Hold: (parts, call, actor) => {
+    parts.core.setState(call, actor, PartyState.Held);
     return okVoid;
   },
-  Retrieve: (parts, call, me) => {
-    parts.core.setState(call, me, PartyState.Established);
+  Retrieve: (parts, call, actor) => {
+    parts.core.setState(call, actor, PartyState.Established);
     return okVoid;
   },
   ClearCall: (parts, call) => {
     parts.lifecycle.endCall(call);
     return okVoid;
   },
-  InitiateTransfer: (parts, call, me, op) => parts.control.initiateConsult(call, me, op.destination.phoneNumber, op.userData, 'Transfer'),
-  CompleteTransfer: (parts, call, me, op) => parts.control.completeTransfer(call, me, op.consultCallUuid),
-  SingleStepTransfer: (parts, call, me, op) => parts.control.singleStepTransfer(call, me, op.destination.phoneNumber, op.userData),
-  InitiateConference: (parts, call, me, op) => parts.control.initiateConsult(call, me, op.destination.phoneNumber, op.userData, 'Conference'),
-  CompleteConference: (parts, call, me, op) => parts.control.completeConference(call, me, op.consultCallUuid),
-  SingleStepConference: (parts, call, me, op) => parts.control.singleStepConference(call, me, op.destination.phoneNumber, op.userData),
-  RemoveParticipantFromConference: (parts, call, me, op) => parts.control.removeParticipant(call, me, op.participant),
-  SwapCalls: (parts, call, me, op) => parts.control.swapCalls(call, me, op.otherCallUuid),
-  SendDtmf: (parts, call, me, op) => {
-    const endpoint = me.endpoint;
-    if (endpoint) parts.core.effect('sendDtmf', () => endpoint.sendDtmf(parts.core.legRef(call, me), op.digits));
-    parts.core.emitCallEvent(call, me.dn, NotificationType.DtmfSent, { digits: op.digits });
+  InitiateTransfer: (parts, call, actor, op) => parts.control.initiateConsult(call, actor, op.destination.phoneNumber, op.userData, 'Transfer'),
+  CompleteTransfer: (parts, call, actor, op) => parts.control.completeTransfer(call, actor, op.consultCallUuid),
+  SingleStepTransfer: (parts, call, actor, op) => parts.control.singleStepTransfer(call, actor, op.destination.phoneNumber, op.userData),
+  InitiateConference: (parts, call, actor, op) => parts.control.initiateConsult(call, actor, op.destination.phoneNumber, op.userData, 'Conference'),
+  CompleteConference: (parts, call, actor, op) => parts.control.completeConference(call, actor, op.consultCallUuid),
+  SingleStepConference: (parts, call, actor, op) => parts.control.singleStepConference(call, actor, op.destination.phoneNumber, op.userData),
+  RemoveParticipantFromConference: (parts, call, actor, op) => parts.control.removeParticipant(call, actor, op.participant),
+  SwapCalls: (parts, call, actor, op) => parts.control.swapCalls(call, actor, op.otherCallUuid),
+  SendDtmf: (parts, call, actor, op) => {
+    const endpoint = actor.endpoint;
+    if (endpoint) parts.core.effect('sendDtmf', () => endpoint.sendDtmf(parts.core.legRef(call, actor), op.digits));
+    parts.core.emitCallEvent(call, actor.dn, NotificationType.DtmfSent, { digits: op.digits });
     return okVoid;
   },
   AttachUserData: (parts, call, _me, op) => addUserData(parts, call, op),
@@ -137,31 +137,31 @@ export const CALL_HANDLERS = {
   PauseCallRecording: (parts, call, _me, op) => recording(parts, call, op),
   ResumeCallRecording: (parts, call, _me, op) => recording(parts, call, op),
   StopCallRecording: (parts, call, _me, op) => recording(parts, call, op),
-  MuteCall: (parts, call, me) => mute(parts, call, me, true),
-  UnmuteCall: (parts, call, me) => mute(parts, call, me, false),
-  SwitchToListenIn: (parts, call, me, op) => parts.supervision.switchMode(call, me, op.name),
-  SwitchToBargeIn: (parts, call, me, op) => parts.supervision.switchMode(call, me, op.name),
-  SwitchToCoach: (parts, call, me, op) => parts.supervision.switchMode(call, me, op.name),
-  MuteMonitoredUser: (parts, call, me) => parts.supervision.muteMonitored(call, me, true),
-  UnmuteMonitoredUser: (parts, call, me) => parts.supervision.muteMonitored(call, me, false),
+  MuteCall: (parts, call, actor) => mute(parts, call, actor, true),
+  UnmuteCall: (parts, call, actor) => mute(parts, call, actor, false),
+  SwitchToListenIn: (parts, call, actor, op) => parts.supervision.switchMode(call, actor, op.name),
+  SwitchToBargeIn: (parts, call, actor, op) => parts.supervision.switchMode(call, actor, op.name),
+  SwitchToCoach: (parts, call, actor, op) => parts.supervision.switchMode(call, actor, op.name),
+  MuteMonitoredUser: (parts, call, actor) => parts.supervision.muteMonitored(call, actor, true),
+  UnmuteMonitoredUser: (parts, call, actor) => parts.supervision.muteMonitored(call, actor, false),
 } as const satisfies CallHandlers;
 
 /** Every call operation, in table order (the order of the GWS operation table and the golden matrix). */
 export const CALL_OPERATION_NAMES = Object.freeze(Object.keys(CALL_HANDLERS)) as readonly CallOperationName[];
 
 /** A call operation's handler, looked up in a table (the default one, or one with rows replaced). */
-export function callHandler(table: CallHandlers, op: CallOperation): (parts: SwitchParts, call: Call, me: Party, op: CallOperation) => Result {
-  return table[op.name] as (parts: SwitchParts, call: Call, me: Party, op: CallOperation) => Result;
+export function callHandler(table: CallHandlers, op: CallOperation): (parts: SwitchParts, call: Call, actor: Party, op: CallOperation) => Result {
+  return table[op.name] as (parts: SwitchParts, call: Call, actor: Party, op: CallOperation) => Result;
 }
 
 /** Why an operation is refused on a leg now (the capability check), or undefined if it is allowed. */
-export function refusal(parts: SwitchParts, call: Call, me: Party, name: CallOperationName): Result | undefined {
-  const caps = legCapabilities(parts.core, call, me);
+export function refusal(parts: SwitchParts, call: Call, actor: Party, name: CallOperationName): Result | undefined {
+  const caps = legCapabilities(parts.core, call, actor);
   if (caps.includes(name)) return undefined;
   return fail(
     ErrorCode.InvalidState,
-    `${name} is not possible now: your leg of call ${call.uuid} is ${me.state}` +
-      (me.sup ? ` (monitoring in ${me.sup.mode})` : '') +
+    `${name} is not possible now: your leg of call ${call.uuid} is ${actor.state}` +
+      (actor.sup ? ` (monitoring in ${actor.sup.mode})` : '') +
       `; possible now: ${caps.join(', ') || 'nothing'}`,
   );
 }

@@ -45,16 +45,16 @@ export class Supervision {
     // Re-arming the same target while on its call: a mode switch on that call.
     if (existing && existing.targetDn === req.targetDn && existing.callUuid) {
       const call = core.calls.get(existing.callUuid);
-      const me = call && this.legOf(call, sDn);
-      if (call && me && me.sup!.mode !== req.mode) {
+      const leg = call && this.legOf(call, sDn);
+      if (call && leg && leg.sup!.mode !== req.mode) {
         const r = this.checkExclusive(sDn, call, existing.targetDn, req.mode);
         if (!r.ok) return r;
-        this.applyMode(call, me, req.mode);
+        this.applyMode(call, leg, req.mode);
       }
       existing.scope = req.scope;
       existing.span = req.span;
       // re-armed for NextCall while on a call of the target: this call is the one it monitors
-      if (req.span === MonitorSpan.NextCall && me) existing.consumed = true;
+      if (req.span === MonitorSpan.NextCall && leg) existing.consumed = true;
       this.audit('Armed', existing);
       core.touchDevice(sDn);
       return okVoid;

@@ -66,49 +66,49 @@ function inJoinOrder(parties: readonly Party[]): readonly Party[] {
 /** a released leg's capabilities (shared, like every capability list) */
 const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
 
-/** What `me` sees of the call now (a GET, or an event outside the diff): a render of its own. */
-export function callView(core: SwitchCore, call: Call, me: Party): CallView {
-  return callViewFrom(core, call, me, callParts(core, call));
+/** What `viewer` sees of the call now (a GET, or an event outside the diff): a render of its own. */
+export function callView(core: SwitchCore, call: Call, viewer: Party): CallView {
+  return callViewFrom(core, call, viewer, callParts(core, call));
 }
 
-/** What `me` sees of the call, from the call's shared parts. */
-export function callViewFrom(core: SwitchCore, call: Call, me: Party, parts: CallParts): CallView {
+/** What `viewer` sees of the call, from the call's shared parts. */
+export function callViewFrom(core: SwitchCore, call: Call, viewer: Party, parts: CallParts): CallView {
   const settings = parts.settings;
   let participants: string[];
   let listeningIn = false;
-  if (me.state === PartyState.Released) {
+  if (viewer.state === PartyState.Released) {
     // a released leg still shows the parties that left in the same step (the call as it ended)
-    const others = parts.ordered.filter((p) => p !== me);
-    participants = (me.sup ? others : others.filter((p) => visibleToAgent(settings, p, me))).map((p) => p.dn);
-  } else if (me.sup) {
-    const i = parts.liveIndex.get(me)!;
+    const others = parts.ordered.filter((p) => p !== viewer);
+    participants = (viewer.sup ? others : others.filter((p) => visibleToAgent(settings, p, viewer))).map((p) => p.dn);
+  } else if (viewer.sup) {
+    const i = parts.liveIndex.get(viewer)!;
     participants = parts.liveDns.slice(0, i).concat(parts.liveDns.slice(i + 1));
   } else {
     participants = [];
-    for (const p of parts.live) if (p !== me && visibleToAgent(settings, p, me)) participants.push(p.dn);
+    for (const p of parts.live) if (p !== viewer && visibleToAgent(settings, p, viewer)) participants.push(p.dn);
   }
-  if (!me.sup) {
+  if (!viewer.sup) {
     // only a connected agent is listened to (not while its leg rings)
     listeningIn =
       settings.notifyAgent === 'always' &&
-      (me.state === PartyState.Established || me.state === PartyState.Held) &&
-      parts.listenedTo.has(me.dn);
+      (viewer.state === PartyState.Established || viewer.state === PartyState.Held) &&
+      parts.listenedTo.has(viewer.dn);
   }
-  const released = me.state === PartyState.Released;
+  const released = viewer.state === PartyState.Released;
   const view: CallView = {
     callUuid: call.uuid,
     connId: call.connId,
-    state: me.state,
+    state: viewer.state,
     callType: call.type,
-    dnis: me.sup ? (me.sup.monitoredDn ?? me.sup.config.targetDn) : call.dnis,
+    dnis: viewer.sup ? (viewer.sup.monitoredDn ?? viewer.sup.config.targetDn) : call.dnis,
     participants,
     userData: parts.userData,
     duration: Math.max(0, Math.floor((core.clock.now() - call.startedAt) / 1000)),
-    muted: me.sup ? me.sup.mode === MonitorMode.ListenIn || me.muted : me.muted,
+    muted: viewer.sup ? viewer.sup.mode === MonitorMode.ListenIn || viewer.muted : viewer.muted,
     supervisorListeningIn: listeningIn,
-    monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
-    monitoring: !!me.sup,
-    capabilities: released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, parts.members)),
+    monitoredUserMuted: viewer.sup?.monitoredUserMuted ?? false,
+    monitoring: !!viewer.sup,
+    capabilities: released ? NO_CAPABILITIES : callCapabilities(situation(core, call, viewer, parts.members)),
   };
   if (call.ani !== undefined) view.ani = call.ani;
   if (call.recording) view.recordingState = call.recording;
@@ -117,46 +117,46 @@ export function callViewFrom(core: SwitchCore, call: Call, me: Party, parts: Cal
 }
 
 /** an agent sees a supervisor only in BargeIn, or in Coach of this agent, unless notifyAgent is never */
-function visibleToAgent(settings: SupervisionSettings, p: Party, me: Party): boolean {
+function visibleToAgent(settings: SupervisionSettings, p: Party, viewer: Party): boolean {
   if (!p.sup) return true;
   if (settings.notifyAgent === 'never') return false;
   if (p.sup.mode === MonitorMode.BargeIn) return true;
-  return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === me.dn;
+  return p.sup.mode === MonitorMode.Coach && p.sup.monitoredDn === viewer.dn;
 }
 
 /**
- * What `me` may do on the call now: its view's capabilities, without rendering the view (the
+ * What `viewer` may do on the call now: its view's capabilities, without rendering the view (the
  * operations' refusal check).
  */
-export function legCapabilities(core: SwitchCore, call: Call, me: Party): readonly string[] {
-  return me.state === PartyState.Released ? NO_CAPABILITIES : callCapabilities(situation(core, call, me, core.members(call)));
+export function legCapabilities(core: SwitchCore, call: Call, viewer: Party): readonly string[] {
+  return viewer.state === PartyState.Released ? NO_CAPABILITIES : callCapabilities(situation(core, call, viewer, core.members(call)));
 }
 
 /** the facts that decide a leg's capabilities; `members`: the call's members (non-supervisors not released) */
-function situation(core: SwitchCore, call: Call, me: Party, members: readonly Party[]): LegSituation {
+function situation(core: SwitchCore, call: Call, viewer: Party, members: readonly Party[]): LegSituation {
   const s: LegSituation = {
-    state: me.state,
-    supervisorMode: me.sup?.mode,
-    monitoredUserMuted: me.sup?.monitoredUserMuted ?? false,
-    muted: me.muted,
+    state: viewer.state,
+    supervisorMode: viewer.sup?.mode,
+    monitoredUserMuted: viewer.sup?.monitoredUserMuted ?? false,
+    muted: viewer.muted,
     recording: call.recording,
     conference: members.length >= 3,
-    conferenceOwner: call.conferenceOwner === me.dn,
+    conferenceOwner: call.conferenceOwner === viewer.dn,
     consultPair: false,
-    ...(me.notAnswerable ? { answerable: false } : {}),
+    ...(viewer.notAnswerable ? { answerable: false } : {}),
   };
-  if (me.sup) {
-    const agent = me.sup.monitoredDn;
+  if (viewer.sup) {
+    const agent = viewer.sup.monitoredDn;
     s.hasMonitoredAgent = agent !== undefined && isMember(members, agent);
     return s;
   }
-  const other = core.otherCall(call, me.dn);
+  const other = core.otherCall(call, viewer.dn);
   if (other) {
-    s.otherLeg = core.partyOf(other, me.dn)?.state;
-    const pair = core.consultPairOf(me.dn, call, other);
+    s.otherLeg = core.partyOf(other, viewer.dn)?.state;
+    const pair = core.consultPairOf(viewer.dn, call, other);
     if (pair) {
       s.consultPair = true;
-      s.consultTarget = consultTargetState(core, pair.consult, me.dn);
+      s.consultTarget = consultTargetState(core, pair.consult, viewer.dn);
     }
   }
   return s;

@@ -51,7 +51,7 @@ function oraclePickAgent(core: SwitchCore, rp: string, call: Call): string | und
  * itself is the production CallQueue (its operations are checked against an array below); a call
  * the old code spliced out and back in at the same index simply stays where it is.
  */
-function oracleDistribute(core: SwitchCore, lc: CallLifecycle): void {
+function oracleDistribute(core: SwitchCore, lifecycle: CallLifecycle): void {
   for (const [rp, uuids] of core.routing.waiting()) {
     let i = 0;
     while (i < uuids.length) {
@@ -68,7 +68,7 @@ function oracleDistribute(core: SwitchCore, lc: CallLifecycle): void {
         continue;
       }
       core.move(call, rpParty, PartyState.Released, 'distribute');
-      const target = lc.resolve(call.ccId, agent);
+      const target = lifecycle.resolve(call.ccId, agent);
       if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
         call.rejectedBy.add(agent);
         core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
@@ -76,7 +76,7 @@ function oracleDistribute(core: SwitchCore, lc: CallLifecycle): void {
       }
       uuids.splice(i, 1);
       core.routing.dequeue(rp, call.uuid);
-      const p = lc.connect(call, target);
+      const p = lifecycle.connect(call, target);
       p.routedBy = rp;
     }
   }
@@ -98,8 +98,8 @@ function side(settings: ReturnType<typeof defaultSettings>, oracle: boolean): Si
   const sw = new CallModel({ clock, ids: countingIds(), log: { error: (o, msg) => errors.push(`${msg}: ${String((o as { err?: unknown }).err)}`) } });
   const core = sw.core;
   if (oracle) {
-    const lc = (sw as unknown as { lc: CallLifecycle }).lc;
-    core.route = () => oracleDistribute(core, lc);
+    const lifecycle = (sw as unknown as { lifecycle: CallLifecycle }).lifecycle;
+    core.route = () => oracleDistribute(core, lifecycle);
     core.routing.forgetRejections = (dn: string) => {
       for (const call of core.calls.values()) call.rejectedBy.delete(dn);
     };

@@ -74,7 +74,10 @@ test('wrong password, wrong method, unknown user, wrong realm and forged nonces 
   assert.equal((server.verify(stranger, 'REGISTER', lookup) as { reason: string }).reason, 'unknown-user');
   const otherRealm = answerChallenge({ ...challenge, realm: 'elsewhere' }, { username: '5001', password: 'demo', method: 'REGISTER', uri: 'sip:h' });
   assert.equal((server.verify(otherRealm, 'REGISTER', lookup) as { reason: string }).reason, 'wrong-realm');
-  const forged = answerChallenge({ ...challenge, nonce: challenge.nonce.slice(0, -2) + 'AA' }, { username: '5001', password: 'demo', method: 'REGISTER', uri: 'sip:h' });
+  // the signature's last character changed to another (a fixed 'AA' was the nonce itself once in 4096 runs)
+  const forgedNonce = challenge.nonce.slice(0, -1) + (challenge.nonce.endsWith('A') ? 'B' : 'A');
+  assert.notEqual(forgedNonce, challenge.nonce);
+  const forged = answerChallenge({ ...challenge, nonce: forgedNonce }, { username: '5001', password: 'demo', method: 'REGISTER', uri: 'sip:h' });
   assert.equal((server.verify(forged, 'REGISTER', lookup) as { reason: string }).reason, 'bad-nonce');
   for (const junk of ['', 'Basic abc', 'Digest', 'Digest username="5001", realm="x', 'Digest username=5001, username=5002']) {
     assert.equal((server.verify(junk, 'REGISTER', lookup) as { reason: string }).reason, 'malformed', junk);

@@ -376,17 +376,17 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   set('sessionTtlSec', (q, x) => integer(p, q, x, ...RANGES.sessionTtlSec));
   set('sessionWriteIntervalSec', (q, x) => integer(p, q, x, ...RANGES.sessionWriteIntervalSec));
   if (o.auth !== undefined) {
-    const ap = at(path, 'auth');
-    const ao = object(p, ap, o.auth, { optional: AUTH_KEYS });
-    if (ao) {
+    const authPath = at(path, 'auth');
+    const authGiven = object(p, authPath, o.auth, { optional: AUTH_KEYS });
+    if (authGiven) {
       const auth = { ...c.auth };
       for (const k of AUTH_KEYS) {
-        if (ao[k] === undefined) continue;
+        if (authGiven[k] === undefined) continue;
         const [min, max] = RANGES[k];
-        const r = integer(p, at(ap, k), ao[k], min, max);
+        const r = integer(p, at(authPath, k), authGiven[k], min, max);
         if (r !== undefined) auth[k] = r;
       }
-      if (auth.backoffMaxMs < auth.backoffBaseMs) p.add(at(ap, 'backoffMaxMs'), `must be at least backoffBaseMs (${auth.backoffBaseMs})`);
+      if (auth.backoffMaxMs < auth.backoffBaseMs) p.add(at(authPath, 'backoffMaxMs'), `must be at least backoffBaseMs (${auth.backoffBaseMs})`);
       c.auth = auth;
     }
   }
@@ -395,21 +395,21 @@ function serverSection(p: Problems, v: unknown, c: Config): void {
   if (o.connections !== undefined) connectionsSection(p, at(path, 'connections'), o.connections, c);
   if (o.sip !== undefined) sipSection(p, at(path, 'sip'), o.sip, c);
   if (o.api !== undefined) {
-    const ao = object(p, at(path, 'api'), o.api, { optional: ['unknownParameters'] });
-    const policy = ao?.unknownParameters === undefined ? undefined : oneOf(p, at(at(path, 'api'), 'unknownParameters'), ao.unknownParameters, UNKNOWN_PARAMETER_POLICIES);
+    const apiGiven = object(p, at(path, 'api'), o.api, { optional: ['unknownParameters'] });
+    const policy = apiGiven?.unknownParameters === undefined ? undefined : oneOf(p, at(at(path, 'api'), 'unknownParameters'), apiGiven.unknownParameters, UNKNOWN_PARAMETER_POLICIES);
     if (policy !== undefined) c.api = { unknownParameters: policy };
   }
   if (o.media !== undefined) {
-    const mo = object(p, at(path, 'media'), o.media, { optional: ['workers'] });
-    if (mo?.workers !== undefined) {
-      const workers = integer(p, at(at(path, 'media'), 'workers'), mo.workers, ...RANGES.mediaWorkers);
+    const mediaGiven = object(p, at(path, 'media'), o.media, { optional: ['workers'] });
+    if (mediaGiven?.workers !== undefined) {
+      const workers = integer(p, at(at(path, 'media'), 'workers'), mediaGiven.workers, ...RANGES.mediaWorkers);
       if (workers !== undefined) c.media = { workers };
     }
   }
   if (o.recordings !== undefined) {
-    const ro = object(p, at(path, 'recordings'), o.recordings, { optional: ['dir'] });
-    if (ro?.dir !== undefined) {
-      const dir = string(p, at(at(path, 'recordings'), 'dir'), ro.dir, { nonEmpty: true });
+    const recordingsGiven = object(p, at(path, 'recordings'), o.recordings, { optional: ['dir'] });
+    if (recordingsGiven?.dir !== undefined) {
+      const dir = string(p, at(at(path, 'recordings'), 'dir'), recordingsGiven.dir, { nonEmpty: true });
       if (dir !== undefined) c.recordings = { dir };
     }
   }

@@ -62,12 +62,12 @@ export function destination(b: Body, name = 'destination'): Destination {
   if (typeof v !== 'object' || Array.isArray(v)) {
     throw gws.invalid(`Parameter '${name}' must be an object {"phoneNumber": "..."}, got ${describe(v)}`);
   }
-  const pn = (v as Body).phoneNumber;
-  if (pn === undefined || pn === null) throw gws.missing(`${name}.phoneNumber`, 'a non-empty phone number string');
-  if (typeof pn !== 'string' || pn.trim() === '') {
-    throw gws.invalid(`Parameter '${name}.phoneNumber' must be a non-empty phone number string, got ${describe(pn)}`);
+  const phoneNumber = (v as Body).phoneNumber;
+  if (phoneNumber === undefined || phoneNumber === null) throw gws.missing(`${name}.phoneNumber`, 'a non-empty phone number string');
+  if (typeof phoneNumber !== 'string' || phoneNumber.trim() === '') {
+    throw gws.invalid(`Parameter '${name}.phoneNumber' must be a non-empty phone number string, got ${describe(phoneNumber)}`);
   }
-  return { phoneNumber: pn.trim() };
+  return { phoneNumber: phoneNumber.trim() };
 }
 
 /** ForwardCallsOn's destination: a plain phone number string (also accepted: {phoneNumber}). */

@@ -130,42 +130,42 @@ export class CallLifecycle {
   distribute(): void {
     const routing = this.core.routing;
     routing.refresh();
-    for (let rp = routing.nextDirty(); rp !== undefined; rp = routing.nextDirty(rp)) {
-      const queue = routing.queue(rp);
+    for (let routingPoint = routing.nextDirty(); routingPoint !== undefined; routingPoint = routing.nextDirty(routingPoint)) {
+      const queue = routing.queue(routingPoint);
       for (const uuid of queue) {
-        if (!routing.hasReady(rp)) break; // nobody to offer to: the rest waits, untouched
+        if (!routing.hasReady(routingPoint)) break; // nobody to offer to: the rest waits, untouched
         const call = this.core.calls.get(uuid);
-        if (!call || !this.waitingAt(call, rp)) {
+        if (!call || !this.waitingAt(call, routingPoint)) {
           queue.remove(uuid);
           continue;
         }
-        this.offerToAgent(call, rp);
+        this.offerToAgent(call, routingPoint);
         routing.refresh();
       }
     }
   }
 
-  /** the call's live party at routing point rp, if it waits there */
-  private waitingAt(call: Call, rp: string): Party | undefined {
-    return call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === rp && p.state !== PartyState.Released);
+  /** the call's live party at the routing point `routingPoint` (its DN), if it waits there */
+  private waitingAt(call: Call, routingPoint: string): Party | undefined {
+    return call.parties.find((p) => p.kind === 'RoutingPoint' && p.dn === routingPoint && p.state !== PartyState.Released);
   }
 
   /** Offer one waiting call to the longest-idle agent that may take it, if any. */
-  private offerToAgent(call: Call, rp: string): void {
+  private offerToAgent(call: Call, routingPoint: string): void {
     const routing = this.core.routing;
-    for (let rpParty = this.waitingAt(call, rp)!; ; ) {
-      const agent = routing.pick(rp, call);
+    for (let waitingParty = this.waitingAt(call, routingPoint)!; ; ) {
+      const agent = routing.pick(routingPoint, call);
       if (!agent) return;
-      this.core.move(call, rpParty, PartyState.Released, 'distribute');
+      this.core.move(call, waitingParty, PartyState.Released, 'distribute');
       const target = this.resolve(call.ccId, agent);
       if (target.kind === 'Fail' || target.kind === 'RoutingPoint') {
         routing.reject(call, agent);
-        rpParty = this.core.addParty(call, rp, 'RoutingPoint', PartyState.Ringing);
+        waitingParty = this.core.addParty(call, routingPoint, 'RoutingPoint', PartyState.Ringing);
         continue;
       }
-      routing.dequeue(rp, call.uuid);
+      routing.dequeue(routingPoint, call.uuid);
       const p = this.connect(call, target);
-      p.routedBy = rp;
+      p.routedBy = routingPoint;
       return;
     }
   }

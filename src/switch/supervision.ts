@@ -24,30 +24,30 @@ export class Supervision {
 
   // ------------------------------------------------------------------ arming
 
-  arm(sDn: string, req: MonitorRequest): Result {
+  arm(supervisorDn: string, req: MonitorRequest): Result {
     const core = this.core;
-    const sd = core.dns.get(sDn);
-    if (!sd || sd.config.kind !== 'Extension') return fail(ErrorCode.NotFound, `DN ${sDn} is not an extension of this switch`);
-    if (!sd.loggedIn) {
+    const supervisorDevice = core.dns.get(supervisorDn);
+    if (!supervisorDevice || supervisorDevice.config.kind !== 'Extension') return fail(ErrorCode.NotFound, `DN ${supervisorDn} is not an extension of this switch`);
+    if (!supervisorDevice.loggedIn) {
       return fail(ErrorCode.InvalidState, 'No contact-center session: POST StartContactCenterSession to /api/v2/me first');
     }
-    const td = core.dns.get(req.targetDn);
-    if (!td || td.config.contactCenterId !== sd.config.contactCenterId) {
+    const targetDevice = core.dns.get(req.targetDn);
+    if (!targetDevice || targetDevice.config.contactCenterId !== supervisorDevice.config.contactCenterId) {
       return fail(ErrorCode.NotFound, `No agent device or routing point ${req.targetDn} in your contact center`);
     }
-    if (req.targetDn === sDn) return fail(ErrorCode.InvalidState, 'A supervisor cannot monitor their own device');
-    const isRp = td.config.kind === 'RoutingPoint';
-    if (isRp && req.scope === MonitorScope.Agent) {
+    if (req.targetDn === supervisorDn) return fail(ErrorCode.InvalidState, 'A supervisor cannot monitor their own device');
+    const targetIsRoutingPoint = targetDevice.config.kind === 'RoutingPoint';
+    if (targetIsRoutingPoint && req.scope === MonitorScope.Agent) {
       return fail(ErrorCode.InvalidValue, 'Routing points are monitored with supervisorMonitoringScope Call only');
     }
 
-    const existing = sd.monitor;
+    const existing = supervisorDevice.monitor;
     // Re-arming the same target while on its call: a mode switch on that call.
     if (existing && existing.targetDn === req.targetDn && existing.callUuid) {
       const call = core.calls.get(existing.callUuid);
-      const leg = call && this.legOf(call, sDn);
+      const leg = call && this.legOf(call, supervisorDn);
       if (call && leg && leg.sup!.mode !== req.mode) {
-        const r = this.checkExclusive(sDn, call, existing.targetDn, req.mode);
+        const r = this.checkExclusive(supervisorDn, call, existing.targetDn, req.mode);
         if (!r.ok) return r;
         this.applyMode(call, leg, req.mode);
       }
@@ -56,34 +56,34 @@ export class Supervision {
       // re-armed for NextCall while on a call of the target: this call is the one it monitors
       if (req.span === MonitorSpan.NextCall && leg) existing.consumed = true;
       this.audit('Armed', existing);
-      core.touchDevice(sDn);
+      core.touchDevice(supervisorDn);
       return okVoid;
     }
-    if (!isRp) {
-      const r = this.checkCapacity(sDn, req.targetDn, req.mode, sd.config.contactCenterId);
+    if (!targetIsRoutingPoint) {
+      const r = this.checkCapacity(supervisorDn, req.targetDn, req.mode, supervisorDevice.config.contactCenterId);
       if (!r.ok) return r;
     }
     if (existing) this.dropConfig(existing, 'Replaced', false);
 
     const cfg: MonitorConfig = {
-      supervisorDn: sDn,
-      contactCenterId: sd.config.contactCenterId,
+      supervisorDn,
+      contactCenterId: supervisorDevice.config.contactCenterId,
       mode: req.mode,
       scope: req.scope,
       span: req.span,
       targetDn: req.targetDn,
-      targetIsRoutingPoint: isRp,
+      targetIsRoutingPoint,
       consumed: false,
     };
-    sd.monitor = cfg;
+    supervisorDevice.monitor = cfg;
     let list = core.monitorsOf.get(req.targetDn);
     if (!list) core.monitorsOf.set(req.targetDn, (list = []));
     list.push(cfg);
     this.audit('Armed', cfg);
-    core.touchDevice(sDn);
+    core.touchDevice(supervisorDn);
 
     // Intrusion: join the agent's call in progress.
-    if (!isRp && core.cc(cfg.contactCenterId).settings.supervision.intrusion) {
+    if (!targetIsRoutingPoint && core.cc(cfg.contactCenterId).settings.supervision.intrusion) {
       const calls = core.liveCallsOf(req.targetDn).filter((c) => c.type !== CallType.Consult);
       const pick =
         calls.find((c) => core.partyOf(c, req.targetDn)!.state === PartyState.Established) ??
@@ -93,8 +93,8 @@ export class Supervision {
     return okVoid;
   }
 
-  cancel(sDn: string): Result {
-    const cfg = this.core.dns.get(sDn)?.monitor;
+  cancel(supervisorDn: string): Result {
+    const cfg = this.core.dns.get(supervisorDn)?.monitor;
     if (!cfg) return fail(ErrorCode.InvalidState, 'No supervisor monitoring is configured on this device');
     this.dropConfig(cfg, 'Cancelled', true);
     return okVoid;
@@ -107,8 +107,8 @@ export class Supervision {
     for (const cfg of [...(this.core.monitorsOf.get(dn) ?? [])]) this.dropConfig(cfg, 'SessionEnded', true);
   }
 
-  private checkCapacity(sDn: string, targetDn: string, mode: MonitorMode, ccId: string): Result {
-    const others = (this.core.monitorsOf.get(targetDn) ?? []).filter((c) => c.supervisorDn !== sDn);
+  private checkCapacity(supervisorDn: string, targetDn: string, mode: MonitorMode, ccId: string): Result {
+    const others = (this.core.monitorsOf.get(targetDn) ?? []).filter((c) => c.supervisorDn !== supervisorDn);
     const max = this.core.cc(ccId).settings.supervision.maxSupervisorsPerAgent;
     if (others.length >= max) {
       return fail(
@@ -130,10 +130,10 @@ export class Supervision {
   }
 
   /** at most one supervisor in Coach or BargeIn per agent and per call */
-  private checkExclusive(sDn: string, call: Call, targetDn: string, mode: MonitorMode): Result {
+  private checkExclusive(supervisorDn: string, call: Call, targetDn: string, mode: MonitorMode): Result {
     if (mode === MonitorMode.ListenIn) return okVoid;
-    const onCall = this.core.supervisors(call).find((p) => p.dn !== sDn && p.sup!.mode !== MonitorMode.ListenIn);
-    const onTarget = (this.core.monitorsOf.get(targetDn) ?? []).find((c) => c.supervisorDn !== sDn && c.mode !== MonitorMode.ListenIn);
+    const onCall = this.core.supervisors(call).find((p) => p.dn !== supervisorDn && p.sup!.mode !== MonitorMode.ListenIn);
+    const onTarget = (this.core.monitorsOf.get(targetDn) ?? []).find((c) => c.supervisorDn !== supervisorDn && c.mode !== MonitorMode.ListenIn);
     const other = onCall?.dn ?? onTarget?.supervisorDn;
     if (other) {
       return fail(ErrorCode.InUse, `Supervisor ${other} is already coaching or barged in on this call; only one may be: stay in ListenIn`);
@@ -150,8 +150,8 @@ export class Supervision {
       if (call && leg) this.releaseLeg(call, leg, reason, false);
     }
     cfg.callUuid = undefined;
-    const sd = core.dns.get(cfg.supervisorDn);
-    if (sd?.monitor === cfg) sd.monitor = undefined;
+    const supervisorDevice = core.dns.get(cfg.supervisorDn);
+    if (supervisorDevice?.monitor === cfg) supervisorDevice.monitor = undefined;
     const list = core.monitorsOf.get(cfg.targetDn);
     if (list) {
       const i = list.indexOf(cfg);
@@ -164,8 +164,8 @@ export class Supervision {
 
   // ------------------------------------------------------------------ joining
 
-  private legOf(call: Call, sDn: string): Party | undefined {
-    return call.parties.find((p) => p.sup && p.dn === sDn && p.state !== PartyState.Released);
+  private legOf(call: Call, supervisorDn: string): Party | undefined {
+    return call.parties.find((p) => p.sup && p.dn === supervisorDn && p.state !== PartyState.Released);
   }
 
   private tryJoin(cfg: MonitorConfig, call: Call, agentDn: string): void {

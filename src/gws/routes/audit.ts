@@ -47,12 +47,12 @@ function party(deps: GwsDeps, userId: string | undefined, dn: string): Json {
 }
 
 function entryJson(deps: GwsDeps, e: AuditEntry): Json {
-  const rp = deps.directory.deviceByDn(e.targetDn)?.kind === 'RoutingPoint';
+  const targetIsRoutingPoint = deps.directory.deviceByDn(e.targetDn)?.kind === 'RoutingPoint';
   const out: Json = {
     time: new Date(e.at).toISOString(),
     event: e.event,
     supervisor: party(deps, e.supervisorUserId, e.supervisorDn),
-    target: { ...party(deps, e.targetUserId, e.targetDn), type: rp ? 'RoutingPoint' : 'Agent' },
+    target: { ...party(deps, e.targetUserId, e.targetDn), type: targetIsRoutingPoint ? 'RoutingPoint' : 'Agent' },
   };
   if (e.agentDn) out.agent = party(deps, e.agentUserId, e.agentDn);
   if (e.callUuid) out.callUuid = e.callUuid;

@@ -2,7 +2,8 @@
  * The HTTP metrics counted outside prom-client (src/app/metrics.ts: answers and durations in plain
  * Maps and arrays, written into prom-client's counter and histogram at scrape) scrape exactly as
  * prom-client's own inc() and observe() would have counted the same requests: the same series,
- * in the same order, with the same values (sums to the last bit), scrape after scrape.
+ * in the same order, with the same values (sums to the last bit), scrape after scrape; and so do
+ * the notifications delivered (counted in a plain number, added to the counter at scrape).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -58,4 +59,26 @@ test('HTTP counter and duration histogram: the scrape equals prom-client countin
     const ours = `${await metrics.registry.getSingleMetricAsString(COUNTER)}\n${await metrics.registry.getSingleMetricAsString(HISTOGRAM)}`;
     assert.equal(ours, await ref.text(), `after a batch of ${batch}`);
   }
+});
+
+test('notifications delivered: counted outside prom-client, the scrape shows every delivery once, scrape after scrape', async () => {
+  const metrics = new Metrics({ processMetrics: false });
+  const delivered = async (): Promise<number> => {
+    const line = (await metrics.registry.getSingleMetricAsString('switchboard_notifications_delivered_total')).split('\n').find((l) => l.startsWith('switchboard_notifications_delivered_total '));
+    return Number(line!.split(' ')[1]);
+  };
+  assert.equal(await delivered(), 0);
+  const next = random(7);
+  let total = 0;
+  for (const batch of [1, 0, 40, 1000]) {
+    for (let i = 0; i < batch; i++) {
+      const count = Math.floor(next() * 4); // 0 (nobody subscribed) to 3 sessions
+      metrics.bayeuxHook.queued(count);
+      total += count;
+    }
+    assert.equal(await delivered(), total, `after a batch of ${batch}`);
+    assert.equal(await delivered(), total, 'a second scrape adds nothing');
+  }
+  // the whole exposition (what GET /metrics serves) shows the same total
+  assert.match(await metrics.text(), new RegExp(`^switchboard_notifications_delivered_total ${total}$`, 'm'));
 });

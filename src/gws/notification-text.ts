@@ -29,7 +29,9 @@
  *     device fragments are checked at each use (above); a userState's text is kept only for a
  *     frozen object of strings (userStateText), a list's only for a frozen list of strings
  *     (tokenListText), a voice channel message's only for a frozen userState of strings and a
- *     string DND state (channelMessageText).
+ *     string DND state (channelMessageText), a whole device message's (the last two per device
+ *     record) only for the same checked fragments, the same state strings and the very same
+ *     userState, capability and channel objects whose own texts are kept (deviceMessageText).
  */
 import type { DeviceRecord } from '../store/port.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -192,8 +194,39 @@ function deviceFragments(device: DeviceRecord, d: Json): DeviceFragments | undef
 /** members presentDevice always writes, in its order; forwardTo and supervisorMonitoringState are optional */
 const DEVICE_MEMBERS = 10;
 
-/** The text of presentDevice(…, device, …)'s object `d`, or undefined when its shape is not the known one. */
-export function deviceText(device: DeviceRecord, d: Json): string | undefined {
+/**
+ * A device message text as it was last written for a device record, with what it was written
+ * from: the checked fragments, the state strings, and the very userState object and capability and
+ * channel lists, each one whose own text is kept (a frozen object or list of strings: see
+ * userStateText and tokenListText), so that the same object stands for the same text. A message
+ * with a supervisorMonitoringState (a new object each time) is written every time.
+ */
+interface KeptDeviceMessage {
+  fragments: DeviceFragments;
+  deviceState: string;
+  userState: object;
+  doNotDisturb: string;
+  forwardTo: unknown;
+  capabilities: readonly unknown[];
+  channels: readonly unknown[];
+  text: string;
+}
+
+/**
+ * The last device message texts of each device record (WeakMap: nothing outlives the record), at
+ * most DEVICE_MESSAGES_KEPT of them, newest first: an agent going back and forth between two
+ * states (Ready, NotReady) finds both. Bounded so that 10,000 agents keep at most two texts each.
+ */
+const DEVICE_MESSAGES = new WeakMap<DeviceRecord, KeptDeviceMessage[]>();
+const DEVICE_MESSAGES_KEPT = 2;
+
+/**
+ * The text of `{"messageType":"DeviceStateChangeMessage","devices":[d]}` for presentDevice(…, device,
+ * …)'s object `d`, or undefined when its shape is not the known one. The shape and the fragments
+ * are checked at every use; a kept text is reused only for the same fragments, the same state
+ * strings and the same kept userState, capability and channel objects.
+ */
+function deviceMessageText(device: DeviceRecord, d: Json): string | undefined {
   const forwardTo = d.forwardTo;
   const monitoring = d.supervisorMonitoringState;
   const members = DEVICE_MEMBERS + (forwardTo === undefined ? 0 : 1) + (monitoring === undefined ? 0 : 1);
@@ -201,32 +234,68 @@ export function deviceText(device: DeviceRecord, d: Json): string | undefined {
   if (typeof d.deviceState !== 'string' || typeof d.doNotDisturb !== 'string') return undefined;
   if (forwardTo !== undefined && typeof forwardTo !== 'string') return undefined;
   const fragments = deviceFragments(device, d);
+  if (!fragments) return undefined;
+  let kept = DEVICE_MESSAGES.get(device);
+  if (kept && monitoring === undefined) {
+    for (const k of kept) {
+      if (
+        k.fragments === fragments &&
+        k.deviceState === d.deviceState &&
+        k.userState === d.userState &&
+        k.doNotDisturb === d.doNotDisturb &&
+        k.forwardTo === forwardTo &&
+        k.capabilities === d.capabilities &&
+        k.channels === d.channels
+      ) {
+        return k.text;
+      }
+    }
+  }
   const userState = userStateText(d.userState);
   const capabilities = tokenListText(d.capabilities);
   const channels = tokenListText(d.channels);
-  if (!fragments || userState === undefined || capabilities === undefined || channels === undefined) return undefined;
-  return (
-    fragments.head +
-    quoted(d.deviceState) +
-    ',"userState":' +
-    userState +
-    fragments.numbers +
-    quoted(d.doNotDisturb) +
-    (forwardTo === undefined ? '' : ',"forwardTo":' + JSON.stringify(forwardTo)) +
-    fragments.environment +
-    capabilities +
-    ',"channels":' +
-    channels +
-    (monitoring === undefined ? '' : ',"supervisorMonitoringState":' + JSON.stringify(monitoring)) +
-    '}'
+  if (userState === undefined || capabilities === undefined || channels === undefined) return undefined;
+  const text = flat(
+    '{"messageType":"DeviceStateChangeMessage","devices":[' +
+      fragments.head +
+      quoted(d.deviceState) +
+      ',"userState":' +
+      userState +
+      fragments.numbers +
+      quoted(d.doNotDisturb) +
+      (forwardTo === undefined ? '' : ',"forwardTo":' + JSON.stringify(forwardTo)) +
+      fragments.environment +
+      capabilities +
+      ',"channels":' +
+      channels +
+      (monitoring === undefined ? '' : ',"supervisorMonitoringState":' + JSON.stringify(monitoring)) +
+      '}]}',
   );
+  // kept only when each object's own text is kept, i.e. it is frozen and cannot change (see above)
+  const keepable =
+    monitoring === undefined && USER_STATE_TEXTS.has(d.userState as object) && TOKEN_LIST_TEXTS.has(d.capabilities as unknown[]) && TOKEN_LIST_TEXTS.has(d.channels as unknown[]);
+  if (keepable) {
+    if (!kept) DEVICE_MESSAGES.set(device, (kept = []));
+    kept.unshift({
+      fragments,
+      deviceState: d.deviceState,
+      userState: d.userState as object,
+      doNotDisturb: d.doNotDisturb,
+      forwardTo,
+      capabilities: d.capabilities as unknown[],
+      channels: d.channels as unknown[],
+      text,
+    });
+    if (kept.length > DEVICE_MESSAGES_KEPT) kept.pop();
+  }
+  return text;
 }
 
 /** `{"messageType":"DeviceStateChangeMessage","devices":[d]}` with its text, for one presented device */
 export function deviceMessage(device: DeviceRecord, d: Json): Json {
   const data: Json = { messageType: 'DeviceStateChangeMessage', devices: [d] };
-  const text = deviceText(device, d);
-  return text === undefined ? data : withJsonText(data, flat(`{"messageType":"DeviceStateChangeMessage","devices":[${text}]}`));
+  const text = deviceMessageText(device, d);
+  return text === undefined ? data : withJsonText(data, text);
 }
 
 /**

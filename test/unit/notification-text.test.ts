@@ -19,7 +19,7 @@ import type { CallView, DeviceView, SwitchEvent } from '../../src/switch/model.j
 import { CallTexts, SPLICED_FROM } from '../../src/gws/call-text.js';
 import { presentCall, presentParticipant } from '../../src/gws/present.js';
 import { principalOf } from '../../src/gws/context.js';
-import { MemberTexts } from '../../src/gws/notification-text.js';
+import { deviceMessage, MemberTexts } from '../../src/gws/notification-text.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 
@@ -357,4 +357,32 @@ test("kept call segments: texts stay exact across keepOnly (which forgets the ca
   assert.equal(texts.callText(owner, b2), JSON.stringify(b2));
   // a call of another shape is no kept text (the caller serialises it)
   assert.equal(texts.callText(owner, { callUuid: 'c', duration: 'soon' }), undefined);
+});
+
+test('a kept device message text is reused only with the same fragments: another voice environment or number with the very same frozen states gets its own text', () => {
+  const device: DeviceRecord = { id: 'd1', contactCenterId: 'cc', dn: '5001', kind: 'Extension', userId: 'u1' };
+  const userState = Object.freeze({ id: 'ready', displayName: 'Ready', state: 'Ready' });
+  const capabilities = Object.freeze(['Dial', 'DoNotDisturbOn']);
+  const channels = Object.freeze(['voice']);
+  const presented = (voiceEnvironmentUri: string, dn: string): Record<string, unknown> => ({
+    id: 'd1',
+    deviceState: 'Active',
+    userState,
+    phoneNumber: dn,
+    e164Number: dn,
+    telephonyNetwork: 'Private',
+    doNotDisturb: 'Off',
+    voiceEnvironmentUri,
+    capabilities,
+    channels,
+  });
+  const steps: [string, string][] = [['http://a/v/1', '5001'], ['http://a/v/1', '5001'], ['http://b/v/2', '5001'], ['http://b/v/2', '5009'], ['http://a/v/1', '5001']];
+  const texts = new Set<string>();
+  for (const [uri, dn] of steps) {
+    const message = deviceMessage(device, presented(uri, dn));
+    const text = jsonTextOf(message);
+    assert.equal(text, JSON.stringify(message), `${uri} ${dn}`);
+    texts.add(text!);
+  }
+  assert.equal(texts.size, 3, 'three distinct presentations, three texts');
 });

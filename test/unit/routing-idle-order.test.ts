@@ -2,12 +2,13 @@
  * IdleOrder (the treap of Ready agents by idle time) against a sorted array with the old routing
  * sort (idleSince, then DN by localeCompare): random inserts, re-keys and removes over up to 300
  * agents with many equal idle times; after every operation the order, the size and the first
- * agent not skipped must be the array's. Seed fixed (FC_SEED, FC_RUNS).
+ * agent not skipped must be the array's. The DN order's shortcut for digit strings gives the sign
+ * localeCompare gives, for digit strings and for any other strings. Seed fixed (FC_SEED, FC_RUNS).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { IdleOrder } from '../../src/switch/routing-idle-order.js';
+import { compareDns, IdleOrder } from '../../src/switch/routing-idle-order.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261202);
 const RUNS = Number(process.env.FC_RUNS ?? 150);
@@ -36,4 +37,24 @@ test('idle order: the old sort of candidates, kept incrementally', () => {
     }),
     { seed: SEED, numRuns: RUNS },
   );
+});
+
+test('DN order: the sign of localeCompare, by the digit shortcut for digit strings and by the collator for the rest', () => {
+  const sign = (n: number): number => Math.sign(n);
+  const digits = fc.stringMatching(/^[0-9]{1,8}$/);
+  const any = fc.oneof(digits, fc.string({ maxLength: 8 }), fc.stringMatching(/^[0-9a-zA-Z+#*. -]{1,8}$/));
+  fc.assert(
+    fc.property(fc.oneof(fc.tuple(digits, digits), fc.tuple(any, any)), ([a, b]) => {
+      const collated = a.localeCompare(b);
+      // the collator's ties (strings it calls equal) are broken by code units; everything else is its sign
+      if (collated !== 0) assert.equal(sign(compareDns(a, b)), sign(collated), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      else assert.equal(sign(compareDns(a, b)), a === b ? 0 : a < b ? -1 : 1);
+      assert.equal(sign(compareDns(a, b)) + sign(compareDns(b, a)), 0, "antisymmetric");
+    }),
+    { seed: SEED, numRuns: RUNS * 20 },
+  );
+  // prefixes, leading zeros and lengths, the cases where numeric and collated orders differ
+  for (const [a, b] of [['1', '10'], ['10', '9'], ['0100', '100'], ['5001', '50010'], ['999', '1000']]) {
+    assert.equal(sign(compareDns(a, b)), sign(a.localeCompare(b)), `${a} vs ${b}`);
+  }
 });

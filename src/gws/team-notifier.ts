@@ -85,6 +85,12 @@ export class Team {
   private readonly stateSince = new Map<string, Since>();
   /** supervisor DN -> the DN it was last seen monitoring (so a cancel also refreshes the old target) */
   private readonly lastTarget = new Map<string, string>();
+  /**
+   * target DN -> the supervisor DNs whose last seen target it is: lastTarget inverted, so a row finds
+   * its armed supervisors without a walk over every supervisor (monitorsOf still checks each one
+   * against its device view)
+   */
+  private readonly armedOn = new Map<string, Set<string>>();
   /** call uuid -> DNs with a live monitoring leg on it (from the call events) */
   private readonly monitoringLegs = new Map<string, Set<string>>();
   private readonly startedAt: Since;
@@ -200,7 +206,7 @@ export class Team {
     const callIds = new Set(calls.map((c) => String(c.callUuid)));
     const candidates = new Set<string>();
     for (const uuid of callIds) for (const dn of this.monitoringLegs.get(uuid) ?? []) candidates.add(dn);
-    for (const [supervisorDn, target] of this.lastTarget) if (target === agentDn) candidates.add(supervisorDn);
+    for (const supervisorDn of this.armedOn.get(agentDn) ?? NO_DNS) candidates.add(supervisorDn);
     const out: Json[] = [];
     if (candidates.size === 0) return out;
     candidates.delete(agentDn);
@@ -274,9 +280,19 @@ export class Team {
     }
     const before = this.lastTarget.get(e.dn);
     const now = e.view.monitoring?.targetDn;
-    if (before !== undefined && before !== now) this.touch(before);
+    if (before !== undefined && before !== now) {
+      this.touch(before);
+      const armed = this.armedOn.get(before);
+      armed?.delete(e.dn);
+      if (armed?.size === 0) this.armedOn.delete(before);
+    }
     if (now !== undefined) {
       this.lastTarget.set(e.dn, now);
+      if (before !== now) {
+        let armed = this.armedOn.get(now);
+        if (!armed) this.armedOn.set(now, (armed = new Set()));
+        armed.add(e.dn);
+      }
       this.touch(now);
     } else this.lastTarget.delete(e.dn);
   }
@@ -479,6 +495,9 @@ interface Heard {
 }
 
 const legKey = (callUuid: string, dn: string): string => `${callUuid}|${dn}`;
+
+/** no DNs (one shared empty set, not a new one per row) */
+const NO_DNS: ReadonlySet<string> = new Set();
 
 /**
  * A computation that yields each read of the switch (`(yield source.device(dn)) as DeviceView`: the

@@ -164,3 +164,59 @@ describe('the team rule with groups, and the features gate', () => {
     expectError(await api.get('/api/v2/supervision/agents', basic('othersup')), 3, 403, /api-supervisor-monitoring/);
   });
 });
+
+describe('the monitoring list of a row, over random arming, re-targeting and cancelling', () => {
+  let api: Api;
+  before(async () => {
+    api = await Api.start();
+  });
+  after(() => api.close());
+
+  test('every row lists exactly the supervisors whose monitoring is armed on its agent', async () => {
+    const supervisors = ['supervisor1', 'supervisor2'];
+    const agents = ['agent1', 'agent2', 'agent3'];
+    for (const agent of agents) await api.startSession(agent, true);
+    const devices = new Map<string, string>();
+    for (const supervisor of supervisors) {
+      await api.startSession(supervisor);
+      devices.set(supervisor, (await api.deviceOf(supervisor)).id);
+    }
+    const dnOf = new Map(await Promise.all(agents.map(async (a) => [a, (await api.deviceOf(a)).phoneNumber] as [string, string])));
+    // supervisor -> the agent DN it is armed on (only what the switch accepted)
+    const armed = new Map<string, string>();
+    let retargeted = 0;
+    let cancelled = 0;
+    let seed = 20261204;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
+    for (let step = 0; step < 60; step++) {
+      const supervisor = supervisors[next(supervisors.length)];
+      const auth = basic(supervisor);
+      const choice = next(4);
+      let label: string;
+      if (choice === 3) {
+        label = `${supervisor} cancels`;
+        const r = await api.post(`/api/v2/me/devices/${devices.get(supervisor)}`, { operationName: 'CancelSupervisorMonitoring' }, auth);
+        if (r.json.statusCode === 0 && armed.delete(supervisor)) cancelled++;
+      } else {
+        const agent = agents[next(agents.length)];
+        const operationName = ['ListenIn', 'Coach'][next(2)];
+        const supervisorMonitoringMode = ['AllCalls', 'NextCall'][next(2)];
+        label = `${supervisor} ${operationName} ${supervisorMonitoringMode} on ${agent}`;
+        const r = await api.post(`/api/v2/me/devices/${devices.get(supervisor)}`, { operationName, phoneNumber: dnOf.get(agent), supervisorMonitoringMode }, auth);
+        if (r.json.statusCode === 0) {
+          if (armed.has(supervisor) && armed.get(supervisor) !== dnOf.get(agent)) retargeted++;
+          armed.set(supervisor, dnOf.get(agent)!);
+        }
+      }
+      for (const row of await agentsOf(api, S1)) {
+        if (!agents.includes(row.userName)) continue;
+        const expected = supervisors.filter((s) => armed.get(s) === dnOf.get(row.userName));
+        const shown = row.monitoring.map((m: any) => m.supervisor.userName).sort();
+        assert.deepEqual(shown, expected.sort(), `step ${step} (${label}): ${row.userName}'s monitors`);
+      }
+    }
+    // the fixed sequence exercised what the row's list depends on
+    assert.ok(retargeted > 0, 'a supervisor moved from one agent to another');
+    assert.ok(cancelled > 0, 'a supervisor cancelled');
+  });
+});

@@ -280,21 +280,26 @@ export class Team {
     }
     const before = this.lastTarget.get(e.dn);
     const now = e.view.monitoring?.targetDn;
-    if (before !== undefined && before !== now) {
-      this.touch(before);
+    if (before !== undefined && before !== now) this.touch(before);
+    if (now !== undefined) this.touch(now);
+    if (before !== now) this.retarget(e.dn, before, now);
+  }
+
+  /** the one place lastTarget and its inverse armedOn change, together */
+  private retarget(supervisorDn: string, before: string | undefined, now: string | undefined): void {
+    if (before !== undefined) {
       const armed = this.armedOn.get(before);
-      armed?.delete(e.dn);
+      armed?.delete(supervisorDn);
       if (armed?.size === 0) this.armedOn.delete(before);
     }
-    if (now !== undefined) {
-      this.lastTarget.set(e.dn, now);
-      if (before !== now) {
-        let armed = this.armedOn.get(now);
-        if (!armed) this.armedOn.set(now, (armed = new Set()));
-        armed.add(e.dn);
-      }
-      this.touch(now);
-    } else this.lastTarget.delete(e.dn);
+    if (now === undefined) {
+      this.lastTarget.delete(supervisorDn);
+      return;
+    }
+    this.lastTarget.set(supervisorDn, now);
+    let armed = this.armedOn.get(now);
+    if (!armed) this.armedOn.set(now, (armed = new Set()));
+    armed.add(supervisorDn);
   }
 
   /** a call's media fact: learn or forget the call, and see whether it waits at a routing point */

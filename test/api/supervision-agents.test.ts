@@ -3,7 +3,8 @@
  * team"): who may read it (statusCode 3 without the features, 5 for agents and admins), the team
  * rule (groups supervised, or the whole center without groups), each row's device, userState,
  * time in state, calls and monitoring, the routing points with their waiting calls, and the media
- * matrix of a monitored call with its refusals (6 unknown or other center, 5 outside the team).
+ * matrix of a monitored call with its refusals (6 unknown or other center, 5 outside the team),
+ * and each row's monitoring list over a fixed random sequence of arming, re-targeting and cancelling.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -17,6 +17,11 @@
  *     shared by all its views (views.ts `callParts`: one sort of the parties, one user-data
  *     snapshot, reused while its content is unchanged), so a change on a call with N viewers costs
  *     N renders; the media matrix is recomputed only when the media function's inputs changed.
+ *   - A command that changes only a call's user data marks it with touchUserData, not touch: its
+ *     flush gives each leg its last view with the new user-data snapshot and duration (no render, no
+ *     diff: nothing else of a view depends on user data), unless anything else marked the call, a
+ *     leg has no last view, or the supervision settings changed (flushUserData). So a change that
+ *     alters anything but user data must touch() the call, as every change already must.
  *   - Call and device events carry the userId logged in at their DN at that moment.
  */
 import { NotificationType, PartyState } from './model.js';
@@ -32,6 +37,7 @@ import type {
   MonitorScope,
   MonitorSpan,
   RecordingState,
+  SupervisionSettings,
   SwitchEvent,
   UserData,
 } from './model.js';
@@ -44,7 +50,7 @@ import { RoutingIndex } from './routing.js';
 import { callChange, deviceChange, sameJson, sameMedia } from './emission.js';
 import { mediaMatrix } from './media.js';
 import type { MediaInput } from './media.js';
-import { callParts, callView, callViewFrom, deviceView, mediaInputsOf } from './views.js';
+import { callDuration, callParts, callView, callViewFrom, deviceView, inJoinOrder, mediaInputsOf, userDataSnapshot } from './views.js';
 
 /** the shortest participants list a leg's views share while it is unchanged (flushCall; measured: below it, comparing costs less than sharing) */
 const SHARED_PARTICIPANTS_FROM = 6;
@@ -165,12 +171,19 @@ export class SwitchCore {
   private seq = 0;
   /** call uuid -> the media inputs and matrix last sent */
   private lastMedia = new Map<string, { inputs: MediaInput[]; parties: MediaParty[] }>();
-  /** `${uuid}|${dn}|${seq}` -> the view last sent to that leg */
-  private lastCall = new Map<string, CallView>();
+  /**
+   * a leg's seq -> the view last sent to that leg (a seq names one party of one call: parties are
+   * made only by addParty, each with the next seq, and never move to another call)
+   */
+  private lastCall = new Map<number, CallView>();
   /** call uuid -> the user-data snapshot its views last pointed at (shared by them) */
   private lastUserData = new Map<string, UserData>();
+  /** call uuid -> the supervision settings its views were last rendered with (in full: flushCall) */
+  private lastSettings = new Map<string, SupervisionSettings>();
   private lastDevice = new Map<string, DeviceView>();
   private dirtyCalls = new Set<string>();
+  /** the dirty calls whose only change since the last flush is their user data (touchUserData; touch takes a call out) */
+  private userDataOnly = new Set<string>();
   /** dn -> forced (emit even when the view is unchanged: an explicit request is always confirmed) */
   private dirtyDevices = new Map<string, boolean>();
 
@@ -358,11 +371,28 @@ export class SwitchCore {
   /** Mark a call (and every other call of its DNs, whose capabilities may depend on it) for flush. */
   touch(call: Call): void {
     this.dirtyCalls.add(call.uuid);
+    if (this.userDataOnly.size > 0) this.userDataOnly.delete(call.uuid);
     for (const p of call.parties) {
       if (p.kind !== 'Extension') continue;
       const set = this.legs.get(p.dn);
-      if (set) for (const u of set) this.dirtyCalls.add(u);
+      if (!set) continue;
+      for (const u of set) {
+        this.dirtyCalls.add(u);
+        if (this.userDataOnly.size > 0) this.userDataOnly.delete(u);
+      }
     }
+  }
+
+  /**
+   * Mark a call whose user data is all that changed (AttachUserData, UpdateUserData, the deletes):
+   * its flush may give each leg its last view with the new user data (flushUserData). Nothing else
+   * of any view depends on user data, so the call's other calls are not marked. A touch of the call
+   * in the same command (before or after) takes it back to a full render.
+   */
+  touchUserData(call: Call): void {
+    if (this.dirtyCalls.has(call.uuid)) return;
+    this.dirtyCalls.add(call.uuid);
+    this.userDataOnly.add(call.uuid);
   }
 
   touchDevice(dn: string, force = false): void {
@@ -388,14 +418,15 @@ export class SwitchCore {
   private flushCall(uuid: string): void {
     const call = this.calls.get(uuid);
     if (!call) return;
+    if (this.userDataOnly.size > 0 && this.userDataOnly.delete(uuid) && this.flushUserData(call)) return;
     // every view of this call is rendered from one set of shared parts (one sort, one user-data snapshot)
     const parts = callParts(this, call, this.lastUserData.get(uuid));
     this.lastUserData.set(uuid, parts.userData);
+    if (this.lastSettings.get(uuid) !== parts.settings) this.lastSettings.set(uuid, parts.settings);
     for (const p of parts.ordered) {
       if (p.kind !== 'Extension') continue;
-      const k = `${uuid}|${p.dn}|${p.seq}`;
       const view = callViewFrom(this, call, p, parts);
-      const last = this.lastCall.get(k);
+      const last = this.lastCall.get(p.seq);
       // an unchanged long participants list is the last view's (frozen): later comparisons of it,
       // here and by the presenters and text writers, end at === (a short one is cheaper to compare)
       if (last !== undefined && view.participants.length >= SHARED_PARTICIPANTS_FROM && last.participants !== view.participants && sameJson(last.participants, view.participants)) {
@@ -403,11 +434,11 @@ export class SwitchCore {
       }
       const type = callChange(last, view);
       if (type !== undefined) {
-        this.lastCall.set(k, view);
+        this.lastCall.set(p.seq, view);
         this.emit(this.callEvent(p.dn, uuid, type, view));
       }
       if (p.state === PartyState.Released) {
-        this.lastCall.delete(k);
+        this.lastCall.delete(p.seq);
         // the DN may have rejoined the same call in this step (e.g. routed back to it)
         if (!this.partyOf(call, p.dn)) this.legs.get(p.dn)?.delete(uuid);
       }
@@ -421,7 +452,40 @@ export class SwitchCore {
       this.calls.delete(uuid);
       this.lastMedia.delete(uuid);
       this.lastUserData.delete(uuid);
+      this.lastSettings.delete(uuid);
     }
+  }
+
+  /**
+   * The flush of a call whose user data is all that changed since its last flush (touchUserData):
+   * each leg's view is its last one with the new user-data snapshot and duration, which is what a
+   * render would give, since no other input of a view changed (every other change touches the
+   * call). A leg with no last view, a released leg, an ended call or changed supervision settings
+   * (a configure does not touch calls) falls back to the full render (false). No media fact: user
+   * data is not an input of the media function.
+   */
+  private flushUserData(call: Call): boolean {
+    const settings = this.cc(call.ccId).settings.supervision;
+    if (call.ended || call.parties.length === 0 || this.lastSettings.get(call.uuid) !== settings) return false;
+    for (const p of call.parties) {
+      if (p.kind === 'Extension' && (p.state === PartyState.Released || !this.lastCall.has(p.seq))) return false;
+    }
+    const previous = this.lastUserData.get(call.uuid);
+    const userData = userDataSnapshot(call, previous);
+    // the same content: nothing but the durations changed, which is no notification
+    if (userData === previous) return true;
+    this.lastUserData.set(call.uuid, userData);
+    const duration = callDuration(this, call);
+    for (const p of inJoinOrder(call.parties)) {
+      if (p.kind !== 'Extension') continue;
+      const last = this.lastCall.get(p.seq)!;
+      // the participants list is now shared by two views: frozen, as flushCall shares a long one
+      if (!Object.isFrozen(last.participants)) Object.freeze(last.participants);
+      const view: CallView = { ...last, userData, duration };
+      this.lastCall.set(p.seq, view);
+      this.emit(this.callEvent(p.dn, call.uuid, NotificationType.AttachedDataChanged, view));
+    }
+    return true;
   }
 
   /** the media-changed fact: to the endpoints (the mixer) and to listeners; the matrix is recomputed only when its inputs changed */

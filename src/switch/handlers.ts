@@ -72,7 +72,7 @@ function addUserData(parts: SwitchParts, call: Call, op: { userData: UserData })
   const merged = mergeUserData(call.userData, op.userData, parts.userDataLimits);
   if (!merged.ok) return merged;
   call.userData = merged.value;
-  parts.core.touch(call);
+  parts.core.touchUserData(call);
   return okVoid;
 }
 
@@ -125,12 +125,12 @@ export const CALL_HANDLERS = {
   DeleteUserDataPair: (parts, call, _me, op) => {
     if (!Object.hasOwn(call.userData, op.key)) return fail(ErrorCode.InvalidValue, `key '${op.key}' is not in the call's user data`);
     delete call.userData[op.key];
-    parts.core.touch(call);
+    parts.core.touchUserData(call);
     return okVoid;
   },
   DeleteUserData: (parts, call) => {
     call.userData = {};
-    parts.core.touch(call);
+    parts.core.touchUserData(call);
     return okVoid;
   },
   StartCallRecording: (parts, call, _me, op) => recording(parts, call, op),

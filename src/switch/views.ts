@@ -53,12 +53,21 @@ export function callParts(core: SwitchCore, call: Call, previous?: UserData): Ca
       listenedTo.add(p.sup.monitoredDn);
     }
   }
-  const userData = previous !== undefined && sameJson(previous, call.userData) ? previous : { ...call.userData };
-  return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, listenedTo, userData };
+  return { settings: core.cc(call.ccId).settings.supervision, ordered, live, liveDns, liveIndex, members, listenedTo, userData: userDataSnapshot(call, previous) };
+}
+
+/** The user-data snapshot the call's views point at: `previous` while it has the same content, else a copy. */
+export function userDataSnapshot(call: Call, previous: UserData | undefined): UserData {
+  return previous !== undefined && sameJson(previous, call.userData) ? previous : { ...call.userData };
+}
+
+/** A call's duration as its views show it: whole seconds since it started. */
+export function callDuration(core: SwitchCore, call: Call): number {
+  return Math.max(0, Math.floor((core.clock.now() - call.startedAt) / 1000));
 }
 
 /** the parties by seq: the list itself when it is already in that order (parties are appended as they join), else a sorted copy */
-function inJoinOrder(parties: readonly Party[]): readonly Party[] {
+export function inJoinOrder(parties: readonly Party[]): readonly Party[] {
   for (let i = 1; i < parties.length; i++) if (parties[i - 1].seq > parties[i].seq) return [...parties].sort((a, b) => a.seq - b.seq);
   return parties;
 }
@@ -103,7 +112,7 @@ export function callViewFrom(core: SwitchCore, call: Call, viewer: Party, parts:
     dnis: viewer.sup ? (viewer.sup.monitoredDn ?? viewer.sup.config.targetDn) : call.dnis,
     participants,
     userData: parts.userData,
-    duration: Math.max(0, Math.floor((core.clock.now() - call.startedAt) / 1000)),
+    duration: callDuration(core, call),
     muted: viewer.sup ? viewer.sup.mode === MonitorMode.ListenIn || viewer.muted : viewer.muted,
     supervisorListeningIn: listeningIn,
     monitoredUserMuted: viewer.sup?.monitoredUserMuted ?? false,

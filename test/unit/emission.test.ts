@@ -6,7 +6,9 @@
  *   - device changes: agent state and DND are agent-state changes, other fields are not;
  *   - a change on a call with many viewers: one event per viewer, all views pointing at one
  *     user-data snapshot, each equal to what a GET returns; an update that changes nothing emits
- *     nothing; a user-data change emits no media fact.
+ *     nothing; a user-data change emits no media fact;
+ *   - a user-data change (touchUserData) gives each leg its last view with the new user data and
+ *     duration, equal to a GET; after a configure that changed the settings, a full render.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,9 +90,9 @@ test('deviceChange: agent state and DND are agent-state changes; other fields ch
 
 const SUPERVISORS = Array.from({ length: 30 }, (_, i) => String(5101 + i));
 
-function switchWithSupervisors(): { sw: CallModel; events: SwitchEvent[]; callUuid: string } {
+function switchWithSupervisors(clock = new VirtualClock()): { sw: CallModel; events: SwitchEvent[]; callUuid: string } {
   const settings = defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: SUPERVISORS.length, notifyAgent: 'always' } });
-  const sw = new CallModel({ clock: new VirtualClock(), ids: countingIds(), log: { error: (o) => assert.fail(`switch failure: ${JSON.stringify(o)}`) } });
+  const sw = new CallModel({ clock, ids: countingIds(), log: { error: (o) => assert.fail(`switch failure: ${JSON.stringify(o)}`) } });
   sw.configure({
     id: 'cc1',
     settings,
@@ -161,4 +163,38 @@ test("a leg's unchanged long participants list (6 or more) is shared, frozen, by
     assert.ok(!e.view.participants.includes(SUPERVISORS[0]));
     assert.deepEqual(e.view, sw.callView(callUuid, e.dn), `${e.dn}: the notification equals the GET`);
   }
+});
+
+test('a user-data change gives each leg its last view with the new user data and duration, as a render would', () => {
+  const clock = new VirtualClock();
+  const { sw, events, callUuid } = switchWithSupervisors(clock);
+  clock.advance(65_000);
+  events.length = 0;
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'AttachUserData', userData: { Step: 1 } }).ok);
+  const calls = events.filter((e): e is CallEvent => e.kind === 'call');
+  assert.equal(calls.length, 1 + SUPERVISORS.length);
+  for (const e of calls) {
+    assert.equal(e.view.duration, 65, `${e.dn}: the duration is the call's now`);
+    assert.deepEqual(e.view, sw.callView(callUuid, e.dn), `${e.dn}: the notification equals the GET`);
+  }
+  // the deletes take the same path
+  events.length = 0;
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'DeleteUserDataPair', key: 'Step' }).ok);
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'AttachUserData', userData: { Step: 2 } }).ok);
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'DeleteUserData' }).ok);
+  const types = events.filter((e): e is CallEvent => e.kind === 'call' && e.dn === '5001').map((e) => [e.notificationType, e.view.userData]);
+  assert.deepEqual(types, [['AttachedDataChanged', {}], ['AttachedDataChanged', { Step: 2 }], ['AttachedDataChanged', {}]]);
+});
+
+test('a user-data change after a configure that changed the supervision settings renders the views again', () => {
+  const { sw, events, callUuid } = switchWithSupervisors();
+  // the agent is told it is listened to; then the center stops telling agents (a configure touches no call)
+  assert.equal(sw.callView(callUuid, '5001')?.supervisorListeningIn, true);
+  const settings = defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: SUPERVISORS.length, notifyAgent: 'never' } });
+  sw.configure({ id: 'cc1', settings, dns: ['5001', ...SUPERVISORS].map((number) => ({ number, kind: 'Extension' as const, contactCenterId: 'cc1' })) });
+  events.length = 0;
+  assert.ok(sw.callOperation('5001', callUuid, { name: 'UpdateUserData', userData: { Step: 1 } }).ok);
+  const agent = events.find((e): e is CallEvent => e.kind === 'call' && e.dn === '5001')!;
+  assert.equal(agent.view.supervisorListeningIn, false, 'the new settings are in the view');
+  assert.deepEqual(agent.view, sw.callView(callUuid, '5001'), 'the notification equals the GET');
 });

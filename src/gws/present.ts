@@ -129,7 +129,8 @@ export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: 
   out.dnis = view.dnis;
   out.callType = view.callType;
   out.capabilities = capabilitiesFor(callCapabilitiesFor, view.capabilities, who);
-  if (Object.keys(view.userData).length > 0) out.userData = { ...view.userData };
+  const userData = presentUserData(view);
+  if (userData !== undefined) out.userData = userData;
   out.duration = String(view.duration);
   out.mute = view.muted ? 'On' : 'Off';
   if (view.recordingState) out.recordingState = view.recordingState;
@@ -143,6 +144,12 @@ export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: 
   out.uri = deps.urls.call(id);
   out.path = `/calls/${id}`;
   return out;
+}
+
+/** a call's user data as a message shows it: a copy, or nothing when the call has none */
+export function presentUserData(view: CallView): Json | undefined {
+  for (const _key in view.userData) return { ...view.userData };
+  return undefined;
 }
 
 /** a frozen numbers list's presented participants, with the directory and generation they were read at */

@@ -18,6 +18,12 @@
  *   (monitoring legs by call, armed targets), not from reading every device and call;
  * - the switch's events of one command are coalesced: the rows they touch are rendered once, in a
  *   microtask after the command, from the switch's state at that moment;
+ * - a row whose agent only had the user data of its one call changed (the leg's new view equals
+ *   the one the last row showed in every member but userData and duration) is the last row with
+ *   that call's userData and duration and the row's timeInState written again (userDataRow), not
+ *   read and presented again: every other input of a row reaches the flush as an event that
+ *   touches the row in full (touch; a user-data event only touchUserData), and a full read is
+ *   always right, so any doubt falls back to it;
  * - the routing points a supervisor may monitor (Directory.supervisesRoutingPoint) are listed with
  *   the calls waiting there, oldest first; the calls are learnt from the switch's events (every
  *   call's first media fact names it; a call that has ended is forgotten, so the set stays
@@ -38,7 +44,7 @@ import type { CenterEntry, Directory } from './directory.js';
 import { permitted } from './gates.js';
 import type { Publisher } from './notifier.js';
 import type { Json } from './present.js';
-import { presentCall, presentDevice } from './present.js';
+import { presentCall, presentDevice, presentUserData } from './present.js';
 import { flat, MemberTexts } from './notification-text.js';
 import { CallTexts } from './call-text.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -94,7 +100,10 @@ export class Team {
   /** call uuid -> DNs with a live monitoring leg on it (from the call events) */
   private readonly monitoringLegs = new Map<string, Set<string>>();
   private readonly startedAt: Since;
-  private pending: Set<string> | undefined;
+  /** DN -> whether anything but a call's user data touched it since the last flush (touch, touchUserData) */
+  private pending: Map<string, boolean> | undefined;
+  /** agent record -> its last published row, with what userDataRow needs to write the next one */
+  private readonly keptRows = new WeakMap<UserRecord, KeptRow>();
   /** supervisorsOf by loaded contact center and agent record (see supervisorsKept) */
   private readonly supervisorsByCenter = new WeakMap<CenterEntry, KeptSupervisors>();
   /** the views the events since the last flush carried (the rows of the next flush read them first) */
@@ -167,17 +176,17 @@ export class Team {
   }
 
   /** the row, reading the switch through `source` (the switch itself, or this flush's events first) */
-  private *rowReading(cc: CenterEntry, agent: UserRecord, viewer: UserRecord, source: RowSource): Reading<Json> {
-    const { directory, urls, clock } = this.deps;
+  private *rowReading(cc: CenterEntry, agent: UserRecord, viewer: UserRecord, source: RowSource, shownViews?: CallView[]): Reading<Json> {
+    const { directory, urls } = this.deps;
     const who = principalOf(viewer, cc);
     const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
     const view = device ? ((yield source.device(device.dn)) as DeviceView | undefined) : undefined;
     const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
     const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE;
     out.userState = userState;
-    const stateSince = device ? (this.stateSince.get(device.dn) ?? this.startedAt) : this.startedAt;
+    const stateSince = this.stateSinceOf(device?.dn);
     out.userStateSince = (stateSince.iso ??= new Date(stateSince.at).toISOString());
-    out.timeInState = Math.max(0, Math.floor((clock.now() - stateSince.at) / 1000));
+    out.timeInState = secondsSince(this.deps.clock, stateSince);
     if (device) {
       // a row shows neither the device's capabilities nor its monitoring state: a copy without them
       // (not `delete`, which turns the object into a slow dictionary for JSON.stringify and the rest)
@@ -187,13 +196,42 @@ export class Team {
     const calls: Json[] = [];
     for (const uuid of device ? ((yield source.callsOf(device.dn)) as string[]) : []) {
       const callView = (yield source.callView(uuid, device!.dn)) as CallView | undefined;
-      if (callView && callView.state !== 'Released') calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
+      if (callView && callView.state !== 'Released') {
+        calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
+        shownViews?.push(callView);
+      }
     }
     out.calls = calls;
     out.monitoring = device ? yield* this.monitorsOf(cc, device.dn, calls, source) : [];
     out.uri = urls.user(agent.id);
     out.path = `/users/${agent.id}`;
     return out;
+  }
+
+  /** when the agent state at dn last changed (the team's start when not since) */
+  private stateSinceOf(dn: string | undefined): Since {
+    return (dn !== undefined ? this.stateSince.get(dn) : undefined) ?? this.startedAt;
+  }
+
+  /**
+   * The next row of an agent whose only change since its last row is the user data of the row's one
+   * call (see the guarantee at the top): the last row with that call's userData and duration from
+   * the leg's new view and timeInState counted again, members in the same order as a read gives
+   * them. Undefined when that is not known to be so (no last row, another center load, not one
+   * call, no new view of that leg, or the view differs in another member): the caller reads.
+   */
+  private userDataRow(cc: CenterEntry, kept: KeptRow | undefined, heard: Heard): { row: Json; view: CallView } | undefined {
+    if (kept === undefined || kept.cc !== cc) return undefined;
+    const view = heard.calls.get(legKey(kept.view.callUuid, kept.dn));
+    if (view === undefined || !sameBesideUserData(kept.view, view)) return undefined;
+    const last = (kept.row.calls as Json[])[0];
+    const call: Json = {};
+    for (const member of CALL_MEMBERS) {
+      const value = member === 'userData' ? presentUserData(view) : member === 'duration' ? String(view.duration) : last[member];
+      if (value !== undefined) call[member] = value;
+    }
+    const row: Json = { ...kept.row, timeInState: secondsSince(this.deps.clock, this.stateSinceOf(kept.dn)), calls: [call] };
+    return { row, view };
   }
 
   /**
@@ -357,7 +395,8 @@ export class Team {
   private call(e: CallEvent): void {
     this.noteMonitoringLeg(e);
     this.heard.calls.set(legKey(e.callUuid, e.dn), e.view);
-    this.touch(e.dn);
+    if (e.notificationType === 'AttachedDataChanged') this.touchUserData(e.dn);
+    else this.touch(e.dn);
     const cc = local(this.deps.sw.callContactCenter(e.callUuid));
     if (this.waitingAt.has(e.callUuid) && cc) this.queueChanged(cc, e.callUuid);
     // a supervisor's leg changes what the rows of the agents on that call show; not its user data
@@ -378,12 +417,24 @@ export class Team {
     legs.add(e.dn);
   }
 
+  /** dn's row is due, and must be read in full */
   private touch(dn: string): void {
+    this.due().set(dn, true);
+  }
+
+  /** dn's row is due for a change of a call's user data only (userDataRow may write it from the last row) */
+  private touchUserData(dn: string): void {
+    const pending = this.due();
+    if (!pending.has(dn)) pending.set(dn, false);
+  }
+
+  /** the DNs due at the next flush (the first of a job schedules that flush) */
+  private due(): Map<string, boolean> {
     if (!this.pending) {
-      this.pending = new Set();
+      this.pending = new Map();
       atJobEnd(this.flushNow);
     }
-    this.pending.add(dn);
+    return this.pending;
   }
 
   /** the microtask of a flush (one function for every flush, not a closure each) */
@@ -391,27 +442,41 @@ export class Team {
   private readonly flushRoutingPointsNow = (): void => void this.flushRoutingPoints();
 
   private async flush(): Promise<void> {
-    const dns = this.pending ?? new Set<string>();
+    const dns = this.pending ?? new Map<string, boolean>();
     this.pending = undefined;
     const heard = this.heard;
     // events heard while a row awaits a remote read go to new maps (an empty pair is kept as it is;
     // emptying and reusing a finished flush's maps was measured slower: old maps holding young views)
     if (heard.devices.size > 0 || heard.calls.size > 0) this.heard = { devices: new Map(), calls: new Map() };
     const { directory } = this.deps;
-    const agents = new Map<string, UserRecord>();
-    for (const dn of dns) {
+    // agent -> whether its row must be read in full (anything but user data touched one of its DNs)
+    const agents = new Map<UserRecord, boolean>();
+    for (const [dn, full] of dns) {
       const owner = directory.ownerOfDn(dn);
-      if (owner) agents.set(owner.id, owner);
+      if (owner) agents.set(owner, full || agents.get(owner) === true);
     }
-    for (const agent of agents.values()) {
+    for (const [agent, full] of agents) {
       try {
         const cc = directory.center(agent.contactCenterId);
         if (!cc) continue;
         const supervisors = this.supervisorsKept(cc, agent);
         if (supervisors.length === 0) continue;
         // a row does not depend on who views it: one object for every supervisor, its text written once
-        const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw)));
-        const shown = row instanceof Promise ? await row : row;
+        const kept = this.keptRows.get(agent);
+        const written = full ? undefined : this.userDataRow(cc, kept, heard);
+        let shown: Json;
+        if (written !== undefined) {
+          shown = written.row;
+          this.keptRows.set(agent, { cc, dn: kept!.dn, row: shown, view: written.view });
+        } else {
+          const shownViews: CallView[] = [];
+          const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw), shownViews));
+          shown = row instanceof Promise ? await row : row;
+          const dn = this.deps.directory.devicesOf(agent.id)[0]?.dn;
+          // only a row of one call can be written from the last one
+          if (dn !== undefined && shownViews.length === 1) this.keptRows.set(agent, { cc, dn, row: shown, view: shownViews[0] });
+          else this.keptRows.delete(agent);
+        }
         const data = { messageType: TEAM_MESSAGE_TYPE, agents: [shown] };
         const text = this.rowTexts.text(agent, shown, this.rowMemberText);
         const published = text === undefined ? data : withJsonText(data, flat(TEAM_MESSAGE_HEAD + text + ']}'));
@@ -489,6 +554,27 @@ interface Since {
 }
 
 const since = (at: number): Since => ({ at });
+
+/** whole seconds from a moment to now (a row's timeInState) */
+const secondsSince = (clock: Clock, moment: Since): number => Math.max(0, Math.floor((clock.now() - moment.at) / 1000));
+
+/** an agent's last published row: its center load, the row's device DN, and the view its one call was presented from */
+interface KeptRow {
+  cc: CenterEntry;
+  dn: string;
+  row: Json;
+  view: CallView;
+}
+
+/** the members of a call view besides its user data and duration, compared by identity (a shortcut needs exact sameness) */
+function sameBesideUserData(a: CallView, b: CallView): boolean {
+  for (const key in b) {
+    if (key === 'userData' || key === 'duration') continue;
+    if ((a as unknown as Record<string, unknown>)[key] !== (b as unknown as Record<string, unknown>)[key]) return false;
+  }
+  for (const key in a) if (!(key in b)) return false;
+  return true;
+}
 
 /** the reads a row makes (the switch's own methods, or a source that answers from events first) */
 type RowSource = Pick<SwitchAccess, 'device' | 'callsOf' | 'callView'>;

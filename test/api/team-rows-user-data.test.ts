@@ -1,0 +1,133 @@
+/**
+ * A team row written from the last one when only its call's user data changed (team-notifier.ts
+ * userDataRow) is the row a full read gives at that moment: over a fixed random sequence of user
+ * data changes mixed with everything else a row shows (the clock moving, hold, mute, recording,
+ * the supervisor's mode, the agent's state, a second call, cancelling and arming again), every
+ * row published on /v2/supervision/agents for the agent (also when a user-data change and another
+ * change fall in one job) equals its row in GET
+ * /api/v2/supervision/agents, read in the same job on the same (virtual) clock.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { demoContactCenter } from '../../src/config/demo.js';
+import type { CallOperation } from '../../src/switch/port.js';
+import { Api, basic } from './harness.js';
+
+const AGENT_DN = '5001';
+const SUPERVISOR = basic('supervisor1');
+
+let api: Api;
+/** the rows of agent1 published since the last step */
+let published: unknown[] = [];
+
+before(async () => {
+  api = await Api.start({ contactCenters: [demoContactCenter()] });
+  const bayeux = api.app.bayeux;
+  const publish = bayeux.publishToUser.bind(bayeux);
+  bayeux.publishToUser = (user, channel, data) => {
+    const row = (data as { agents?: { userName?: string }[] }).agents?.[0];
+    if (channel === '/v2/supervision/agents' && row?.userName === 'agent1') published.push(JSON.parse(JSON.stringify(row)));
+    publish(user, channel, data);
+  };
+});
+
+after(() => api.close());
+
+const nextJob = () => new Promise((resolve) => setImmediate(resolve));
+
+async function rowRead(): Promise<unknown> {
+  const r = await api.get('/api/v2/supervision/agents?fields=*', SUPERVISOR);
+  assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
+  return r.json.agents.find((a: { userName: string }) => a.userName === 'agent1');
+}
+
+test('every row published for a user-data change equals the row a read gives', async () => {
+  await api.startSession('agent1', true);
+  await api.startSession('supervisor1');
+  const supervisorDevice = await api.deviceOf('supervisor1');
+  const arm = () => api.ok(`/api/v2/me/devices/${supervisorDevice.id}`, { operationName: 'ListenIn', phoneNumber: AGENT_DN, supervisorMonitoringMode: 'AllCalls' }, SUPERVISOR);
+  await arm();
+  const sw = api.app.switch;
+  const call = sw.simulateInbound('+15550100001', AGENT_DN, { Origin: 'web' });
+  assert.ok(call.ok);
+  const uuid = call.value.callUuid;
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'Answer' }).ok);
+  await nextJob();
+  published = [];
+
+  let seed = 20261206;
+  const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
+  const keys = ['Step', 'Note', 'Order', 'Lang'];
+  const userDataOp = (): CallOperation => {
+    const choice = next(5);
+    const key = keys[next(keys.length)];
+    if (choice === 0) return { name: 'DeleteUserDataPair', key };
+    if (choice === 1 && next(4) === 0) return { name: 'DeleteUserData' };
+    if (choice === 2) return { name: 'AttachUserData', userData: { [key]: next(100) } };
+    return { name: 'UpdateUserData', userData: { [key]: `v${next(1000)}`, Step: next(10) } };
+  };
+  // everything else a row shows, each followed by user-data steps
+  const others: [string, () => unknown][] = [
+    ['hold', () => sw.callOperation(AGENT_DN, uuid, { name: 'Hold' })],
+    ['retrieve', () => sw.callOperation(AGENT_DN, uuid, { name: 'Retrieve' })],
+    ['mute', () => sw.callOperation(AGENT_DN, uuid, { name: 'MuteCall' })],
+    ['unmute', () => sw.callOperation(AGENT_DN, uuid, { name: 'UnmuteCall' })],
+    ['record', () => sw.callOperation(AGENT_DN, uuid, { name: 'StartCallRecording' })],
+    ['stop recording', () => sw.callOperation(AGENT_DN, uuid, { name: 'StopCallRecording' })],
+    ['barge in', () => sw.callOperation('5101', uuid, { name: 'SwitchToBargeIn' })],
+    ['coach', () => sw.callOperation('5101', uuid, { name: 'SwitchToCoach' })],
+    ['listen in', () => sw.callOperation('5101', uuid, { name: 'SwitchToListenIn' })],
+    ['not ready', () => sw.setAgentState(AGENT_DN, { state: 'NotReady' })],
+    ['ready', () => sw.setAgentState(AGENT_DN, { state: 'Ready' })],
+  ];
+  let compared = 0;
+  let userDataSteps = 0;
+  for (let step = 0; step < 240; step++) {
+    let label: string;
+    const kind = next(6);
+    if (kind === 0) {
+      const [name, run] = others[next(others.length)];
+      label = name;
+      run();
+    } else if (kind === 1) {
+      // a user-data change and something else in one job (one flush): the row is read in full
+      const [name, run] = others[next(others.length)];
+      const op = userDataOp();
+      const first = next(2) === 0;
+      label = first ? `${JSON.stringify(op)} then ${name}` : `${name} then ${JSON.stringify(op)}`;
+      if (!first) run();
+      sw.callOperation(AGENT_DN, uuid, op);
+      if (first) run();
+    } else {
+      const op = userDataOp();
+      label = JSON.stringify(op);
+      // deleting a key the call does not have is refused, and changes nothing
+      if (sw.callOperation(AGENT_DN, uuid, op).ok) userDataSteps++;
+    }
+    await nextJob();
+    const expected = await rowRead();
+    for (const row of published) assert.deepEqual(row, expected, `step ${step} (${label})`);
+    compared += published.length;
+    published = [];
+    // time passes between steps: the row's timeInState and its call's duration move
+    api.clock.advance(next(3) * 700);
+  }
+  assert.ok(userDataSteps > 80 && compared > 80, `${userDataSteps} user-data steps, ${compared} rows compared`);
+
+  // a second call on the agent (the first held, the supervisor back to listening), then user data on
+  // the first: the row shows both calls, read in full
+  sw.callOperation('5101', uuid, { name: 'SwitchToListenIn' });
+  sw.callOperation(AGENT_DN, uuid, { name: 'Hold' });
+  sw.setAgentState(AGENT_DN, { state: 'Ready' });
+  await nextJob();
+  const second = sw.simulateInbound('+15550100002', AGENT_DN, {});
+  assert.ok(second.ok);
+  await nextJob();
+  published = [];
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'two calls' } }).ok);
+  await nextJob();
+  const expected = (await rowRead()) as { calls: unknown[] };
+  assert.equal(expected.calls.length, 2, JSON.stringify(expected.calls));
+  assert.ok(published.length > 0);
+  for (const row of published) assert.deepEqual(row, expected, 'two calls');
+});

@@ -152,6 +152,41 @@ export function presentUserData(view: CallView): Json | undefined {
   return undefined;
 }
 
+/**
+ * Do two views of one leg differ only in their user data and duration? Every other member is
+ * compared by identity, so only a view made from the other (the switch's user-data flush copies the
+ * last view: core.ts flushUserData) passes; a fresh render fails, which is always safe.
+ */
+export function viewsDifferOnlyInUserData(before: CallView, after: CallView): boolean {
+  for (const key in after) {
+    if (key === 'userData' || key === 'duration') continue;
+    if ((before as unknown as Json)[key] !== (after as unknown as Json)[key]) return false;
+  }
+  for (const key in before) if (!(key in after)) return false;
+  return true;
+}
+
+/**
+ * A presented call (presentCall's, or a part of it in its order) again for a view that differs from
+ * the one it was presented from only in its user data and duration (viewsDifferOnlyInUserData):
+ * the same members in the same order, the new user data (when the call has any) right before the
+ * duration, as presentCall writes them. What a presentCall of the new view gives, without its work.
+ */
+export function withUserDataOf(presented: Json, view: CallView): Json {
+  const userData = presentUserData(view);
+  // both with user data: a copy keeps every member's place (the fast clone of the object's shape)
+  if (userData !== undefined && presented.userData !== undefined) return { ...presented, userData, duration: String(view.duration) };
+  const out: Json = {};
+  for (const key in presented) {
+    if (key === 'userData') continue;
+    if (key === 'duration') {
+      if (userData !== undefined) out.userData = userData;
+      out.duration = String(view.duration);
+    } else out[key] = presented[key];
+  }
+  return out;
+}
+
 /** a frozen numbers list's presented participants, with the directory and generation they were read at */
 interface PresentedList {
   directory: Directory;

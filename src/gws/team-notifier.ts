@@ -44,7 +44,7 @@ import type { CenterEntry, Directory } from './directory.js';
 import { permitted } from './gates.js';
 import type { Publisher } from './notifier.js';
 import type { Json } from './present.js';
-import { presentCall, presentDevice, presentUserData } from './present.js';
+import { presentCall, presentDevice, viewsDifferOnlyInUserData, withUserDataOf } from './present.js';
 import { flat, MemberTexts } from './notification-text.js';
 import { CallTexts } from './call-text.js';
 import { withJsonText } from '../bayeux/json-text.js';
@@ -223,13 +223,9 @@ export class Team {
   private userDataRow(cc: CenterEntry, kept: KeptRow | undefined, heard: Heard): { row: Json; view: CallView } | undefined {
     if (kept === undefined || kept.cc !== cc) return undefined;
     const view = heard.calls.get(legKey(kept.view.callUuid, kept.dn));
-    if (view === undefined || !sameBesideUserData(kept.view, view)) return undefined;
-    const last = (kept.row.calls as Json[])[0];
-    const call: Json = {};
-    for (const member of CALL_MEMBERS) {
-      const value = member === 'userData' ? presentUserData(view) : member === 'duration' ? String(view.duration) : last[member];
-      if (value !== undefined) call[member] = value;
-    }
+    if (view === undefined || !viewsDifferOnlyInUserData(kept.view, view)) return undefined;
+    // CALL_MEMBERS keeps presentCall's order: userData right before duration
+    const call = withUserDataOf((kept.row.calls as Json[])[0], view);
     const row: Json = { ...kept.row, timeInState: secondsSince(this.deps.clock, this.stateSinceOf(kept.dn)), calls: [call] };
     return { row, view };
   }
@@ -566,15 +562,6 @@ interface KeptRow {
   view: CallView;
 }
 
-/** the members of a call view besides its user data and duration, compared by identity (a shortcut needs exact sameness) */
-function sameBesideUserData(a: CallView, b: CallView): boolean {
-  for (const key in b) {
-    if (key === 'userData' || key === 'duration') continue;
-    if ((a as unknown as Record<string, unknown>)[key] !== (b as unknown as Record<string, unknown>)[key]) return false;
-  }
-  for (const key in a) if (!(key in b)) return false;
-  return true;
-}
 
 /** the reads a row makes (the switch's own methods, or a source that answers from events first) */
 type RowSource = Pick<SwitchAccess, 'device' | 'callsOf' | 'callView'>;

@@ -1,11 +1,13 @@
 /**
- * A team row written from the last one when only its call's user data changed (team-notifier.ts
- * userDataRow) is the row a full read gives at that moment: over a fixed random sequence of user
- * data changes mixed with everything else a row shows (the clock moving, hold, mute, recording,
- * the supervisor's mode, the agent's state, a second call, cancelling and arming again), every
- * row published on /v2/supervision/agents for the agent (also when a user-data change and another
- * change fall in one job) equals its row in GET
- * /api/v2/supervision/agents, read in the same job on the same (virtual) clock.
+ * Messages written from the last ones when only a call's user data changed (a leg's view: the
+ * switch's core.ts flushUserData; a team row: team-notifier.ts userDataRow) are what a full read
+ * gives at that moment. Over a fixed random sequence of user data changes mixed with
+ * everything else a row or a call shows (the clock moving, hold, mute, recording, the supervisor's
+ * mode, the agent's state; a user-data change and another change in one job; a second call), every
+ * row published on /v2/supervision/agents for the agent equals its row in GET
+ * /api/v2/supervision/agents, and every call in a CallStateChangeMessage to the agent or the
+ * supervisor equals that user's GET /api/v2/me/calls/{id}, read in the same job on the same
+ * (virtual) clock.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -19,6 +21,8 @@ const SUPERVISOR = basic('supervisor1');
 let api: Api;
 /** the rows of agent1 published since the last step */
 let published: unknown[] = [];
+/** user name -> the calls of the CallStateChangeMessages published to that user since the last step */
+let callMessages = new Map<string, { id: string }[]>();
 
 before(async () => {
   api = await Api.start({ contactCenters: [demoContactCenter()] });
@@ -27,6 +31,12 @@ before(async () => {
   bayeux.publishToUser = (user, channel, data) => {
     const row = (data as { agents?: { userName?: string }[] }).agents?.[0];
     if (channel === '/v2/supervision/agents' && row?.userName === 'agent1') published.push(JSON.parse(JSON.stringify(row)));
+    if (channel === '/v2/me/calls') {
+      const userName = api.app.directory.user(user)?.userName ?? user;
+      const calls = callMessages.get(userName) ?? [];
+      calls.push(JSON.parse(JSON.stringify((data as { call: { id: string } }).call)));
+      callMessages.set(userName, calls);
+    }
     publish(user, channel, data);
   };
 });
@@ -35,13 +45,29 @@ after(() => api.close());
 
 const nextJob = () => new Promise((resolve) => setImmediate(resolve));
 
+/** every call message since the last step equals its call as its user reads it now (the last one of each call) */
+async function compareCallMessages(label: string): Promise<number> {
+  let compared = 0;
+  for (const [userName, calls] of callMessages) {
+    const last = new Map(calls.map((c) => [c.id, c]));
+    for (const [id, call] of last) {
+      const r = await api.get(`/api/v2/me/calls/${id}`, basic(userName));
+      assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
+      assert.deepEqual(call, r.json.call, `${label}: ${userName}'s call message`);
+      compared++;
+    }
+  }
+  callMessages = new Map();
+  return compared;
+}
+
 async function rowRead(): Promise<unknown> {
   const r = await api.get('/api/v2/supervision/agents?fields=*', SUPERVISOR);
   assert.equal(r.json.statusCode, 0, JSON.stringify(r.json));
   return r.json.agents.find((a: { userName: string }) => a.userName === 'agent1');
 }
 
-test('every row published for a user-data change equals the row a read gives', async () => {
+test('every team row and call message of a user-data change equals what a read gives', async () => {
   await api.startSession('agent1', true);
   await api.startSession('supervisor1');
   const supervisorDevice = await api.deviceOf('supervisor1');
@@ -54,6 +80,7 @@ test('every row published for a user-data change equals the row a read gives', a
   assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'Answer' }).ok);
   await nextJob();
   published = [];
+  callMessages = new Map();
 
   let seed = 20261206;
   const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
@@ -81,6 +108,7 @@ test('every row published for a user-data change equals the row a read gives', a
     ['ready', () => sw.setAgentState(AGENT_DN, { state: 'Ready' })],
   ];
   let compared = 0;
+  let callsCompared = 0;
   let userDataSteps = 0;
   for (let step = 0; step < 240; step++) {
     let label: string;
@@ -109,10 +137,11 @@ test('every row published for a user-data change equals the row a read gives', a
     for (const row of published) assert.deepEqual(row, expected, `step ${step} (${label})`);
     compared += published.length;
     published = [];
+    callsCompared += await compareCallMessages(`step ${step} (${label})`);
     // time passes between steps: the row's timeInState and its call's duration move
     api.clock.advance(next(3) * 700);
   }
-  assert.ok(userDataSteps > 80 && compared > 80, `${userDataSteps} user-data steps, ${compared} rows compared`);
+  assert.ok(userDataSteps > 80 && compared > 80 && callsCompared > 160, `${userDataSteps} user-data steps, ${compared} rows and ${callsCompared} call messages compared`);
 
   // a second call on the agent (the first held, the supervisor back to listening), then user data on
   // the first: the row shows both calls, read in full
@@ -124,10 +153,12 @@ test('every row published for a user-data change equals the row a read gives', a
   assert.ok(second.ok);
   await nextJob();
   published = [];
+  callMessages = new Map();
   assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'two calls' } }).ok);
   await nextJob();
   const expected = (await rowRead()) as { calls: unknown[] };
   assert.equal(expected.calls.length, 2, JSON.stringify(expected.calls));
   assert.ok(published.length > 0);
   for (const row of published) assert.deepEqual(row, expected, 'two calls');
+  assert.ok((await compareCallMessages('two calls')) >= 2);
 });

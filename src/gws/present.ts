@@ -148,6 +148,7 @@ export function presentCall(deps: PresentDeps, dn: string, view: CallView, who: 
 
 /** a call's user data as a message shows it: a copy, or nothing when the call has none */
 export function presentUserData(view: CallView): Json | undefined {
+  // one key is enough to know it is not empty (no array of keys per message, as Object.keys makes)
   for (const _key in view.userData) return { ...view.userData };
   return undefined;
 }
@@ -155,7 +156,9 @@ export function presentUserData(view: CallView): Json | undefined {
 /**
  * Do two views of one leg differ only in their user data and duration? Every other member is
  * compared by identity, so only a view made from the other (the switch's user-data flush copies the
- * last view: core.ts flushUserData) passes; a fresh render fails, which is always safe.
+ * last view: core.ts flushUserData) passes; a fresh render fails, which is always safe. (Not
+ * call-text.ts sameBesideUserData, which compares presented calls by JSON value to reuse a text:
+ * this one decides whether a presentation may be skipped, so it accepts only what it can prove.)
  */
 export function viewsDifferOnlyInUserData(before: CallView, after: CallView): boolean {
   for (const key in after) {

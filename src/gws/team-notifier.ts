@@ -176,10 +176,11 @@ export class Team {
   }
 
   /** the row, reading the switch through `source` (the switch itself, or this flush's events first) */
-  private *rowReading(cc: CenterEntry, agent: UserRecord, viewer: UserRecord, source: RowSource, shownViews?: CallView[]): Reading<Json> {
+  private *rowReading(cc: CenterEntry, agent: UserRecord, viewer: UserRecord, source: RowSource, inputs?: RowInputs): Reading<Json> {
     const { directory, urls } = this.deps;
     const who = principalOf(viewer, cc);
     const device: DeviceRecord | undefined = directory.devicesOf(agent.id)[0];
+    if (inputs) inputs.dn = device?.dn;
     const view = device ? ((yield source.device(device.dn)) as DeviceView | undefined) : undefined;
     const out: Json = { id: agent.id, userName: agent.userName, firstName: agent.firstName, lastName: agent.lastName };
     const userState = view?.loggedIn && view.userId === agent.id ? userStateOf(cc, view.agentState) : LOGGED_OUT_USER_STATE;
@@ -198,7 +199,7 @@ export class Team {
       const callView = (yield source.callView(uuid, device!.dn)) as CallView | undefined;
       if (callView && callView.state !== 'Released') {
         calls.push(only(presentCall(this.deps, device!.dn, callView, who), CALL_MEMBERS));
-        shownViews?.push(callView);
+        inputs?.views.push(callView);
       }
     }
     out.calls = calls;
@@ -465,12 +466,11 @@ export class Team {
           shown = written.row;
           this.keptRows.set(agent, { cc, dn: kept!.dn, row: shown, view: written.view });
         } else {
-          const shownViews: CallView[] = [];
-          const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw), shownViews));
+          const inputs: RowInputs = { dn: undefined, views: [] };
+          const row = drive(this.rowReading(cc, agent, supervisors[0], new HeardFirst(heard, this.deps.sw), inputs));
           shown = row instanceof Promise ? await row : row;
-          const dn = this.deps.directory.devicesOf(agent.id)[0]?.dn;
           // only a row of one call can be written from the last one
-          if (dn !== undefined && shownViews.length === 1) this.keptRows.set(agent, { cc, dn, row: shown, view: shownViews[0] });
+          if (inputs.dn !== undefined && inputs.views.length === 1) this.keptRows.set(agent, { cc, dn: inputs.dn, row: shown, view: inputs.views[0] });
           else this.keptRows.delete(agent);
         }
         const data = { messageType: TEAM_MESSAGE_TYPE, agents: [shown] };
@@ -562,6 +562,11 @@ interface KeptRow {
   view: CallView;
 }
 
+/** what a row was read from, as userDataRow needs it: the row's device DN and the views of the calls it shows */
+interface RowInputs {
+  dn: string | undefined;
+  views: CallView[];
+}
 
 /** the reads a row makes (the switch's own methods, or a source that answers from events first) */
 type RowSource = Pick<SwitchAccess, 'device' | 'callsOf' | 'callView'>;

@@ -8,7 +8,8 @@
  * /api/v2/supervision/agents, and the call in the last CallStateChangeMessage of each call to the
  * agent or the supervisor in a step equals that user's GET /api/v2/me/calls/{id} (an earlier message
  * of a step with two changes shows the state between them), read in the same job on the same
- * (virtual) clock.
+ * (virtual) clock. A load of the contact center that changes what a row shows (renamed agent states,
+ * the same user records) makes the next user-data change read the row again.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -142,6 +143,32 @@ test('every team row and call message of a user-data change equals what a read g
     api.clock.advance(next(3) * 700);
   }
   assert.ok(userDataSteps > 80 && compared > 80 && callsCompared > 160, `${userDataSteps} user-data steps, ${compared} rows and ${callsCompared} call messages compared`);
+
+  // the contact center loaded again with the same user and device records but renamed agent states:
+  // the last row (kept before the load) shows the old names, so a user-data change after the load
+  // must read the row again (team-notifier.ts userDataRow: a row kept under another load is not reused)
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'before the load' } }).ok);
+  await nextJob();
+  published = [];
+  callMessages = new Map();
+  const { directory } = api.app;
+  const loaded = directory.center(directory.userByName('agent1')!.contactCenterId)!;
+  directory.load({
+    contactCenter: loaded.record,
+    users: [...loaded.users],
+    devices: [...loaded.devices],
+    places: [...loaded.places],
+    agentGroups: [...loaded.agentGroups],
+    agentStates: loaded.agentStates.map((s) => ({ ...s, displayName: `${s.displayName} (renamed)` })),
+  });
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'after the load' } }).ok);
+  await nextJob();
+  const reloaded = (await rowRead()) as { userState: { displayName: string } };
+  assert.match(reloaded.userState.displayName, /\(renamed\)$/);
+  assert.ok(published.length > 0, 'a row for the user-data change after the load');
+  for (const row of published) assert.deepEqual(row, reloaded, 'the row after the load');
+  published = [];
+  await compareCallMessages('after the load');
 
   // a second call on the agent (the first held, the supervisor back to listening), then user data on
   // the first: the row shows both calls, read in full

@@ -33,22 +33,29 @@ const via = new Map<string, number>(through.map((w) => [w, 0]));
 const inclusive = new Map<string, number>();
 const wantInclusive = process.argv.includes('--inclusive');
 let total = 0;
+/** samples of an idle thread: not busy, in no row */
+let idle = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
   total += dt;
   const n = byId.get(id)!;
-  const key = process.argv.includes('--by-file') ? label(n).replace(/^.* /, '').replace(/:\d+$/, '') : label(n);
+  if (n.callFrame.functionName === '(idle)') {
+    idle += dt;
+    return;
+  }
+  // by file, V8's own entries (natives, the collector, program) are one row: they have no file
+  const key = process.argv.includes('--by-file') ? label(n).replace(/^.* /, '').replace(/:\d+$/, '') || '(V8: natives, GC, program)' : label(n);
   self.set(key, (self.get(key) ?? 0) + dt);
   if (through.length || wantInclusive) {
     const stack: string[] = [];
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) stack.push(label(byId.get(cur)!));
     for (const w of through) if (stack.some((s) => s.includes(w))) via.set(w, via.get(w)! + dt);
-    if (n.callFrame.functionName !== '(idle)') for (const k of new Set(stack)) inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
+    for (const k of new Set(stack)) inclusive.set(k, (inclusive.get(k) ?? 0) + dt);
   }
 });
-const busy = total - (self.get('(idle) :0') ?? 0) - (self.get('(idle)') ?? 0);
+const busy = total - idle;
 console.log(`| self % of busy | function |\n|--:|---|`);
-for (const [k, v] of [...self.entries()].filter(([k]) => k !== '(idle) :0' && k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`| ${((100 * v) / busy).toFixed(1)} | ${k.replace(/\|/g, '\\|')} |`);
 }
 if (through.length) {

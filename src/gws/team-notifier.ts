@@ -27,8 +27,12 @@
  * - the routing points a supervisor may monitor (Directory.supervisesRoutingPoint) are listed with
  *   the calls waiting there, oldest first; the calls are learnt from the switch's events (every
  *   call's first media fact names it; a call that has ended is forgotten, so the set stays
- *   bounded), and each change of a routing point's queue is published on
- *   /v2/supervision/routing-points to the supervisors of that routing point only;
+ *   bounded), and a change of a routing point's queue is published on
+ *   /v2/supervision/routing-points to the supervisors of that routing point only, as a panel (a
+ *   snapshot of the whole queue): a change while no interval runs at the end of its job; each
+ *   published panel opens an interval of PANEL_INTERVAL_MS, and the changes within it become one
+ *   panel when it ends (a panel is as long as the queue, so one per change would make a queue of
+ *   n calls cost O(n²) to fill while someone may watch it; the last state always arrives);
  * - a failure is logged and never reaches the switch.
  */
 import type { DeviceRecord, UserRecord } from '../store/port.js';
@@ -56,6 +60,8 @@ export const TEAM_MESSAGE_TYPE = 'SupervisedAgentStateChangeMessage';
 const TEAM_MESSAGE_HEAD = `{"messageType":${JSON.stringify(TEAM_MESSAGE_TYPE)},"agents":[`;
 export const ROUTING_POINTS_CHANNEL = '/v2/supervision/routing-points';
 export const ROUTING_POINT_MESSAGE_TYPE = 'SupervisedRoutingPointStateChangeMessage';
+/** at most one routing-point panel per routing point in this many ms (see the guarantee above) */
+export const PANEL_INTERVAL_MS = 1000;
 
 export interface TeamLog {
   error(o: object, msg?: string): void;
@@ -113,6 +119,11 @@ export class Team {
   /** call uuid -> the routing point it was last seen waiting at */
   private readonly waitingAt = new Map<string, string>();
   private pendingRoutingPoints: Set<string> | undefined;
+  /**
+   * routing point DN -> its panel interval, from a published panel until PANEL_INTERVAL_MS later:
+   * whether its queue changed since (a panel is then published when the interval ends)
+   */
+  private readonly panelIntervals = new Map<string, { changed: boolean }>();
   private out: Publisher | undefined;
   private log: TeamLog | undefined;
   /** each agent's row text, member by member (notification-text.ts MemberTexts), its calls from kept segments (call-text.ts) */
@@ -283,7 +294,9 @@ export class Team {
     const { sw } = this.deps;
     const waiting: Json[] = [];
     for (const uuid of [...(this.liveCalls.get(cc.id) ?? [])]) {
-      const view = await sw.callView(uuid, point.dn);
+      // the local switch answers at once: no await (a microtask) per live call
+      const answer = sw.callView(uuid, point.dn);
+      const view = answer instanceof Promise ? await answer : answer;
       if (!view || view.state === 'Released') continue;
       const call: Json = { callUuid: view.callUuid, duration: String(view.duration) };
       if (view.ani !== undefined) call.ani = view.ani;
@@ -360,6 +373,11 @@ export class Team {
   }
 
   private touchRoutingPoint(dn: string): void {
+    const interval = this.panelIntervals.get(dn);
+    if (interval) {
+      interval.changed = true;
+      return;
+    }
     if (!this.pendingRoutingPoints) {
       this.pendingRoutingPoints = new Set();
       atJobEnd(this.flushRoutingPointsNow);
@@ -381,12 +399,23 @@ export class Team {
           .filter((supervisor) => permitted(SUPERVISOR, principalOf(supervisor, cc)) && this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn));
         // a panel walks every live call of the center: rendered only when someone watches the routing point
         if (recipients.length === 0) continue;
+        this.startPanelInterval(dn);
         const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };
         for (const supervisor of recipients) this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
       } catch (err) {
         this.log?.error({ err, routingPoint: dn }, 'routing-point notification failed');
       }
     }
+  }
+
+  /** a panel of dn is being published: changes in the next PANEL_INTERVAL_MS wait for the interval's end */
+  private startPanelInterval(dn: string): void {
+    const interval = { changed: false };
+    this.panelIntervals.set(dn, interval);
+    this.deps.clock.setTimer(PANEL_INTERVAL_MS, () => {
+      this.panelIntervals.delete(dn);
+      if (interval.changed) this.touchRoutingPoint(dn);
+    });
   }
 
   private call(e: CallEvent): void {

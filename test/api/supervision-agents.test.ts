@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { demoContactCenter } from '../../src/config/demo.js';
 import type { ContactCenterSpec } from '../../src/store/port.js';
+import { PANEL_INTERVAL_MS } from '../../src/gws/team-notifier.js';
 import { Api, basic, expectError, otherCenter } from './harness.js';
 
 const S1 = basic('supervisor1');
@@ -129,6 +130,53 @@ describe('GET /api/v2/supervision/routing-points', () => {
     await api.ok(`/sim/v1/calls/${second.callUuid}`, { operationName: 'Hangup' }, ADMIN);
     [point] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
     assert.equal(point.callsWaiting, 0);
+  });
+
+  test('panels on /v2/supervision/routing-points: the first change at once, a burst as one panel when the interval ends, each equal to GET', async () => {
+    const panels: unknown[] = [];
+    const bayeux = api.app.bayeux;
+    const publish = bayeux.publishToUser.bind(bayeux);
+    const supervisor1 = api.app.directory.userByName('supervisor1')!.id;
+    bayeux.publishToUser = (user, channel, data) => {
+      if (channel === '/v2/supervision/routing-points' && user === supervisor1) panels.push(JSON.parse(JSON.stringify((data as { routingPoints: unknown[] }).routingPoints[0])));
+      publish(user, channel, data);
+    };
+    const nextJob = () => new Promise((resolve) => setImmediate(resolve));
+    const read = async () => (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
+    try {
+      // the earlier test's changes end in a panel, whose interval then ends without a change
+      for (let i = 0; i < 2; i++) {
+        api.clock.advance(PANEL_INTERVAL_MS);
+        await nextJob();
+      }
+      panels.length = 0;
+      // after a quiet interval, the first change is a panel of its own, at the end of its job
+      await api.ok('/sim/v1/calls', { from: '+15550000101', to: '7000' }, ADMIN);
+      await nextJob();
+      assert.equal(panels.length, 1);
+      assert.deepEqual(panels[0], await read());
+      // twenty more calls within the interval: no panel until it ends, then one, of the last state
+      for (let i = 0; i < 20; i++) await api.ok('/sim/v1/calls', { from: `+155500002${String(i).padStart(2, '0')}`, to: '7000' }, ADMIN);
+      await nextJob();
+      assert.equal(panels.length, 1, 'no panel within the interval');
+      api.clock.advance(PANEL_INTERVAL_MS);
+      await nextJob();
+      assert.equal(panels.length, 2, 'one panel when the interval ends');
+      const last = (await read()) as { callsWaiting: number };
+      assert.equal(last.callsWaiting, 21);
+      assert.deepEqual(panels[1], last);
+      // a quiet interval again: no panel for nothing, and the next change is at once
+      api.clock.advance(PANEL_INTERVAL_MS);
+      await nextJob();
+      assert.equal(panels.length, 2, 'no panel for an interval without changes');
+      api.clock.advance(PANEL_INTERVAL_MS);
+      await api.ok('/sim/v1/calls', { from: '+15550000301', to: '7000' }, ADMIN);
+      await nextJob();
+      assert.equal(panels.length, 3);
+      assert.deepEqual(panels[2], await read());
+    } finally {
+      bayeux.publishToUser = publish;
+    }
   });
 });
 

@@ -5,7 +5,8 @@
  * each subscribed to /v2/supervision/agents (and the agent to /v2/** as well), receive nothing of
  * it; each check ends on a later message that the same session does receive (its queue is in
  * order), so "nothing" is asserted without a sleep. The same for /v2/supervision/routing-points:
- * a call waiting at a routing point reaches the supervisors of its groups only.
+ * a call waiting at a routing point reaches the supervisors of its groups only, and the queue's
+ * next change within the panel's interval arrives when the interval ends.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -14,6 +15,7 @@ import type { App } from '../../src/app/app.js';
 import { testConfig } from '../../src/config/load.js';
 import { demoContactCenter } from '../../src/config/demo.js';
 import { VirtualClock, countingIds } from '../../src/switch/clock.js';
+import { PANEL_INTERVAL_MS } from '../../src/gws/team-notifier.js';
 import { connectClient } from '../helpers/cometd-client.js';
 import type { Delivery, TestClient } from '../helpers/cometd-client.js';
 import { otherCenter } from '../api/harness.js';
@@ -43,6 +45,9 @@ const teamRow = (userName: string, state: string) => (d: Delivery) =>
 
 const teamDeliveries = (c: TestClient) => c.events.items.filter((d) => d.channel === TEAM);
 
+/** the app's clock: the routing-point panels of one interval wait for it to move */
+const clock = new VirtualClock();
+
 before(async () => {
   const demo = demoContactCenter();
   const config = testConfig({
@@ -58,7 +63,7 @@ before(async () => {
       otherCenter(),
     ],
   });
-  app = await createApp(config, { clock: new VirtualClock(), ids: countingIds() });
+  app = await createApp(config, { clock, ids: countingIds() });
   baseUrl = (await app.listen()).baseUrl;
 });
 
@@ -147,7 +152,15 @@ test('a call waiting at a routing point reaches the supervisors of that routing 
   await post('agent3', '/api/v2/me/channels/voice', { operationName: 'NotReady' });
   await supervisor2.events.next(teamRow('agent3', 'NotReady'), 5000, 'agent3 NotReady on the team channel');
   assert.deepEqual(supervisor2.events.items.filter((d) => d.channel === RP), [], 'supervisor2 does not supervise 7000');
-  // the caller gives up: the queue is empty again
+  // the caller gives up: the queue is empty again, within the panel's interval: that panel comes when
+  // the interval ends (team-notifier.ts PANEL_INTERVAL_MS), and only then
   await fetch(`${baseUrl}/sim/v1/calls/${callUuid}`, { method: 'POST', headers: { Authorization: auth('admin'), 'Content-Type': 'application/json' }, body: JSON.stringify({ operationName: 'Hangup' }) });
+  // sentinel: a later message supervisor1 does receive (its queue is in order)
+  await post('agent2', '/api/v2/me/channels/voice', { operationName: 'Ready' });
+  await supervisor1.events.next(teamRow('agent2', 'Ready'), 5000, 'agent2 Ready on the team channel');
+  const panels = () => supervisor1.events.items.filter((d) => d.channel === RP);
+  assert.equal(panels().length, 1, 'no second panel within the interval');
+  clock.advance(PANEL_INTERVAL_MS);
   await supervisor1.events.next((d) => d.channel === RP && d.data.routingPoints[0].callsWaiting === 0, 5000, 'the empty queue');
+  assert.equal(panels().length, 2, 'one panel when the interval ends');
 });

@@ -25,9 +25,10 @@
  *   touches the row in full (touch; a user-data event only touchUserData), and a full read is
  *   always right, so any doubt falls back to it;
  * - the routing points a supervisor may monitor (Directory.supervisesRoutingPoint) are listed with
- *   the calls waiting there, oldest first; the calls are learnt from the switch's events (every
- *   call's first media fact names it; a call that has ended is forgotten, so the set stays
- *   bounded), and a change of a routing point's queue is published on
+ *   the calls waiting there, oldest first: the calls with a live leg at the routing point's DN, as
+ *   the switch reads them (callsOf, O(calls there), not a walk over every live call); a queue
+ *   change is seen in the switch's events (a call's media facts, and the call events of a call
+ *   seen waiting), and a change of a routing point's queue is published on
  *   /v2/supervision/routing-points to the supervisors of that routing point only, as a panel (a
  *   snapshot of the whole queue): a change while no interval runs at the end of its job; each
  *   published panel opens an interval of PANEL_INTERVAL_MS, and the changes within it become one
@@ -114,8 +115,6 @@ export class Team {
   private readonly supervisorsByCenter = new WeakMap<CenterEntry, KeptSupervisors>();
   /** the views the events since the last flush carried (the rows of the next flush read them first) */
   private heard: Heard = { devices: new Map(), calls: new Map() };
-  /** contact center id -> the uuids of its live calls (learnt from events) */
-  private readonly liveCalls = new Map<string, Set<string>>();
   /** call uuid -> the routing point it was last seen waiting at */
   private readonly waitingAt = new Map<string, string>();
   private pendingRoutingPoints: Set<string> | undefined;
@@ -293,8 +292,10 @@ export class Team {
   async routingPoint(cc: CenterEntry, point: DeviceRecord): Promise<Json> {
     const { sw } = this.deps;
     const waiting: Json[] = [];
-    for (const uuid of [...(this.liveCalls.get(cc.id) ?? [])]) {
-      // the local switch answers at once: no await (a microtask) per live call
+    // the calls with a live leg at the routing point (the switch's index of legs by DN: O(calls there))
+    const legs = sw.callsOf(point.dn);
+    for (const uuid of legs instanceof Promise ? await legs : legs) {
+      // the local switch answers at once: no await (a microtask) per call
       const answer = sw.callView(uuid, point.dn);
       const view = answer instanceof Promise ? await answer : answer;
       if (!view || view.state === 'Released') continue;
@@ -350,15 +351,8 @@ export class Team {
     armed.add(supervisorDn);
   }
 
-  /** a call's media fact: learn or forget the call, and see whether it waits at a routing point */
+  /** a call's media fact: see whether it joined or left a routing point's queue */
   private media(e: MediaEvent): void {
-    const { sw } = this.deps;
-    let calls = this.liveCalls.get(e.contactCenterId);
-    if (local(sw.callContactCenter(e.callUuid)) === undefined) calls?.delete(e.callUuid);
-    else {
-      if (!calls) this.liveCalls.set(e.contactCenterId, (calls = new Set()));
-      calls.add(e.callUuid);
-    }
     this.queueChanged(e.contactCenterId, e.callUuid);
   }
 

@@ -348,7 +348,9 @@ export class CallModel implements SwitchPort {
   }
 
   callsOf(dn: string): string[] {
-    return this.core.liveCallsOf(dn).map((c) => c.uuid);
+    // a DN is an extension or a routing point: the calls waiting at a routing point are its legs
+    const calls = this.core.routingPointLegs.has(dn) ? this.core.liveCallsAtRoutingPoint(dn) : this.core.liveCallsOf(dn);
+    return calls.map((c) => c.uuid);
   }
 
   callView(callUuid: string, dn: string): CallView | undefined {

@@ -154,6 +154,13 @@ export class SwitchCore {
   readonly calls = new Map<string, Call>();
   /** dn -> uuids of calls where it has a leg (not yet flushed as Released) */
   readonly legs = new Map<string, Set<string>>();
+  /**
+   * routing point DN -> uuids of calls with a party there (not yet flushed as Released), apart from
+   * `legs`, which holds extensions only (routing, busy and idle checks read it); a call leaves it
+   * when its party there is flushed as Released, as it leaves `legs` (an ending call releases every
+   * party first: lifecycle.ts endCall)
+   */
+  readonly routingPointLegs = new Map<string, Set<string>>();
   /** target DN (agent or routing point) -> monitoring configurations on it */
   readonly monitorsOf = new Map<string, MonitorConfig[]>();
   /** routing points' waiting calls and Ready agents, indexed (routing.ts) */
@@ -278,7 +285,15 @@ export class SwitchCore {
 
   /** live legs of dn, oldest call first: O(calls of dn), from the legs index */
   liveCallsOf(dn: string): Call[] {
-    const set = this.legs.get(dn);
+    return this.liveCallsIn(this.legs.get(dn), dn);
+  }
+
+  /** the calls waiting at a routing point (a party there not Released), oldest first: O(calls there) */
+  liveCallsAtRoutingPoint(dn: string): Call[] {
+    return this.liveCallsIn(this.routingPointLegs.get(dn), dn);
+  }
+
+  private liveCallsIn(set: Set<string> | undefined, dn: string): Call[] {
     if (!set) return [];
     const out: Call[] = [];
     for (const uuid of set) {
@@ -307,6 +322,10 @@ export class SwitchCore {
       if (!s) this.legs.set(dn, (s = new Set()));
       s.add(call.uuid);
       this.routing.agentChanged(dn);
+    } else if (kind === 'RoutingPoint') {
+      let s = this.routingPointLegs.get(dn);
+      if (!s) this.routingPointLegs.set(dn, (s = new Set()));
+      s.add(call.uuid);
     }
     this.touch(call);
     return p;
@@ -424,7 +443,10 @@ export class SwitchCore {
     this.lastUserData.set(uuid, parts.userData);
     if (this.lastSettings.get(uuid) !== parts.settings) this.lastSettings.set(uuid, parts.settings);
     for (const p of parts.ordered) {
-      if (p.kind !== 'Extension') continue;
+      if (p.kind !== 'Extension') {
+        if (p.kind === 'RoutingPoint' && p.state === PartyState.Released && !this.partyOf(call, p.dn)) this.routingPointLegs.get(p.dn)?.delete(uuid);
+        continue;
+      }
       const view = callViewFrom(this, call, p, parts);
       const last = this.lastCall.get(p.seq);
       // an unchanged long participants list is the last view's (frozen): later comparisons of it,

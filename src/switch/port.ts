@@ -123,7 +123,7 @@ export interface SwitchPort {
 
   // --- queries
   device(dn: string): DeviceView | undefined;
-  /** uuids of the calls on which dn has a leg that is not Released, oldest first */
+  /** uuids of the calls on which dn has a leg that is not Released, oldest first (a routing point's: the calls waiting there) */
   callsOf(dn: string): string[];
   /** dn's view of a call, or undefined if dn has no live leg on it */
   callView(callUuid: string, dn: string): CallView | undefined;

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { demoContactCenter } from '../../src/config/demo.js';
 import type { ContactCenterSpec } from '../../src/store/port.js';
 import { PANEL_INTERVAL_MS } from '../../src/gws/team-notifier.js';
+import { CallModel } from '../../src/switch/call-model.js';
 import { Api, basic, expectError, otherCenter } from './harness.js';
 
 const S1 = basic('supervisor1');
@@ -177,6 +178,71 @@ describe('GET /api/v2/supervision/routing-points', () => {
     } finally {
       bayeux.publishToUser = publish;
     }
+  });
+
+  test('over random steps, the waiting calls are every call with a live leg at the routing point', async () => {
+    const sw = api.app.switch;
+    const agents = ['5001', '5002', '5003'];
+    for (const name of ['agent1', 'agent2', 'agent3']) await api.startSession(name);
+    // the calls the earlier tests left waiting, then every call this one makes
+    const created: string[] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0].calls.map((c: { callUuid: string }) => c.callUuid);
+    let seed = 20261207;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), Math.floor((seed / 2 ** 31) * n));
+    const nextJob = () => new Promise((resolve) => setImmediate(resolve));
+    // each step: [what it does, whether it did something]
+    const steps: (() => string | Promise<string>)[] = [
+      () => {
+        const r = sw.simulateInbound(`+1555000${String(created.length).padStart(4, '0')}`, '7000', {});
+        assert.ok(r.ok);
+        created.push(r.value.callUuid);
+        return 'a call to 7000';
+      },
+      () => {
+        const dn = agents[next(3)];
+        sw.setAgentState(dn, { state: next(2) ? 'Ready' : 'NotReady' });
+        return `${dn} state`;
+      },
+      () => {
+        // an agent answers, hangs up or transfers back to 7000 a call it is on
+        const dn = agents[next(3)];
+        const uuid = sw.callsOf(dn)[0] as string | undefined;
+        if (uuid === undefined) return `${dn} has no call`;
+        // a call of an earlier test, transferred to 7000, waits there too
+        if (!created.includes(uuid)) created.push(uuid);
+        const view = sw.callView(uuid, dn)!;
+        const op = view.state === 'Ringing' ? 'Answer' : ['Hangup', 'SingleStepTransfer', 'Hold'][next(3)];
+        sw.callOperation(dn, uuid, op === 'SingleStepTransfer' ? { name: op, destination: { phoneNumber: '7000' } } : { name: op as 'Answer' });
+        return `${dn} ${op}`;
+      },
+      async () => {
+        // a caller gives up (waiting, ringing or talking)
+        const live = created.filter((u) => sw.callContactCenter(u) !== undefined);
+        if (live.length === 0) return 'no caller';
+        const uuid = live[next(live.length)];
+        await api.ok(`/sim/v1/calls/${uuid}`, { operationName: 'Hangup' }, ADMIN);
+        return `the caller of ${uuid} hangs up`;
+      },
+    ];
+    let nonEmpty = 0;
+    for (let step = 0; step < 200; step++) {
+      const label = await steps[next(4) === 0 ? 0 : next(steps.length)]();
+      await nextJob();
+      api.clock.advance(next(3) * 400);
+      const [point] = (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints;
+      const listed = point.calls.map((c: { callUuid: string }) => c.callUuid).sort();
+      // what the panel listed before 7 December: every live call whose leg at 7000 is not Released
+      const expected = created.filter((u) => {
+        const view = sw.callView(u, '7000');
+        return view !== undefined && view.state !== 'Released';
+      }).sort();
+      assert.deepEqual(listed, expected, `step ${step} (${label})`);
+      assert.equal(point.callsWaiting, expected.length);
+      // the switch's index of routing-point legs holds these calls only: one that left or ended is forgotten
+      assert.ok(sw instanceof CallModel);
+      assert.deepEqual([...(sw.core.routingPointLegs.get('7000') ?? [])].sort(), expected, `step ${step} (${label}): the index`);
+      if (expected.length > 0) nonEmpty++;
+    }
+    assert.ok(nonEmpty > 50, `${nonEmpty} steps with calls waiting`);
   });
 });
 

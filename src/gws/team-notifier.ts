@@ -391,7 +391,7 @@ export class Team {
         const recipients = this.deps.directory
           .usersWithRole(cc.id, Role.Supervisor)
           .filter((supervisor) => permitted(SUPERVISOR, principalOf(supervisor, cc)) && this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn));
-        // a panel walks every live call of the center: rendered only when someone watches the routing point
+        // a panel reads every call waiting there: rendered only when someone may watch the routing point
         if (recipients.length === 0) continue;
         this.startPanelInterval(dn);
         const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };

@@ -25,6 +25,9 @@
  * Options: BENCH_ROUTING_AGENTS, BENCH_ROUTING_WAITING, BENCH_ROUTING_RATES (comma list),
  * BENCH_ROUTING_STEP_SECONDS (5), BENCH_ROUTING_OVERLOAD_SECONDS, BENCH_ROUTING_DRAIN_MS (60000),
  * BENCH_ROUTING_PHASES (m,a,b,c), BENCH_ROUTING_EXACT_SWEEP, BENCH_ROUTING_CAPACITY (the overload's base when a is not run),
+ * BENCH_ROUTING_WATCHER=1 (a supervisor, rtsup, is provisioned, so every agent's team row is rendered,
+ * and watches 7000 over its own CometD websocket subscribed to /v2/supervision/routing-points: its
+ * panels count among the deliveries, and (b) prints how many arrived and the largest),
  * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server).
  */
 import { spawn } from 'node:child_process';
@@ -59,6 +62,10 @@ const agentDn = (i: number) => String(60001 + i);
 const basic = (u: string) => 'Basic ' + Buffer.from(`${u}:${PASSWORD}`).toString('base64');
 const ADMIN = basic('rtadmin');
 const agentAuth = Array.from({ length: AGENTS }, (_, i) => basic(agentName(i)));
+/** a supervisor who may watch 7000 (see BENCH_ROUTING_WATCHER) */
+const WATCHER = process.env.BENCH_ROUTING_WATCHER === '1';
+const WATCHER_NAME = 'rtsup';
+const PANEL_MESSAGE = '"SupervisedRoutingPointStateChangeMessage"';
 /** the customer's number carries the call's arrival rank, so every notification says which call it is */
 const customerOf = (seq: number) => `+1555${String(seq).padStart(7, '0')}`;
 const seqOf = (ani: string) => Number(ani.slice(5));
@@ -172,8 +179,26 @@ class Floor {
   /** agent -> who waits for a call to ring there (the backlog's sweep) */
   private readonly ringWaiters = new Map<number, () => void>();
 
+  /** the watching supervisor's panels: how many, and the largest (bytes) */
+  panels = 0;
+  largestPanel = 0;
+  /** callsWaiting in the watcher's last panel */
+  lastPanelWaiting: number | undefined;
+
   constructor(private readonly agents: HttpPool, clients: RawBayeuxClient[]) {
     clients.forEach((c, i) => (c.onFrame = (frame) => this.onFrame(i, frame)));
+  }
+
+  /** the watcher's deliveries count like every other; its panels are counted and measured */
+  watch(client: RawBayeuxClient): void {
+    client.onFrame = (frame) => {
+      this.received += countDeliveries(frame);
+      for (const m of deliveriesWith(frame, PANEL_MESSAGE)) {
+        this.panels++;
+        this.largestPanel = Math.max(this.largestPanel, JSON.stringify(m).length);
+        this.lastPanelWaiting = m.data?.routingPoints?.[0]?.callsWaiting;
+      }
+    };
   }
 
   arrive(seq: number): CallRecord {
@@ -354,6 +379,7 @@ class Bench {
   async backlog(clients: number): Promise<string[]> {
     const floor = this.floor;
     const before = await this.counters();
+    const panelsBefore = floor.panels;
     await inParallel(AGENTS, 64, (i) => post(this.wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'NotReady' }));
     floor.answering = false;
     floor.forgetRinging();
@@ -396,6 +422,14 @@ class Bench {
     await until(() => floor.completed - completedBefore >= WAITING || floor.errors.length > 0, DRAIN_MS * 2, `all ${WAITING} waiting calls served`);
     const serveSeconds = (performance.now() - serveStart) / 1000;
     console.log(`| all ${WAITING} served (answer, hang up, next call; the other ${AGENTS - sweep} agents made Ready meanwhile) | ${f1(WAITING / serveSeconds)} calls/s, server CPU ${f2(cpuMs() / WAITING)} ms each |`);
+    // the watcher's panels are paced (one a second at most): the last one must show the empty queue
+    let emptyPanel = 'the last shows the empty queue';
+    if (WATCHER) {
+      await until(() => floor.lastPanelWaiting === 0, DRAIN_MS, 'the empty queue').catch(() => {
+        emptyPanel = `**no panel of the empty queue within ${DRAIN_MS / 1000} s** (the last showed ${floor.lastPanelWaiting} waiting)`;
+        floor.errors.push(`${WATCHER_NAME}: ${emptyPanel}`);
+      });
+    }
     // service rank (order of Ringing) against arrival rank, for the calls after the exact sweep
     const rest = floor.calls.slice(first + sweep, first + WAITING).filter((c) => c.ringing !== undefined);
     const byRing = [...rest].sort((a, b) => a.ringing! - b.ringing!);
@@ -406,6 +440,7 @@ class Bench {
     return [
       `| last ${rest.length} calls: largest distance between arrival rank and Ringing rank (${clients} websockets deliver concurrently) | ${displacement} |`,
       `| notifications handed out / received / dropped | ${delivered} / ${received} / ${dropped} |`,
+      ...(WATCHER ? [`| routing-point panels received by ${WATCHER_NAME} (watching ${ROUTING_POINT}) during (b) | ${floor.panels - panelsBefore}, the largest ${f1(floor.largestPanel / 1024)} KiB; ${emptyPanel} |`] : []),
     ];
   }
 
@@ -424,6 +459,7 @@ async function startServer(): Promise<{ base: string; child: ChildProcess }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'switchboard-bench-routing-'));
   const users: object[] = Array.from({ length: AGENTS }, (_, i) => ({ userName: agentName(i), password: PASSWORD, roles: ['ROLE_AGENT'], dn: agentDn(i) }));
   users.push({ userName: 'rtadmin', password: PASSWORD, roles: ['ROLE_ADMIN'] });
+  if (WATCHER) users.push({ userName: WATCHER_NAME, password: PASSWORD, roles: ['ROLE_SUPERVISOR'], dn: '59999' });
   const cfgFile = join(dir, 'bench.json');
   writeFileSync(cfgFile, JSON.stringify({
     server: { database: ':memory:', logLevel: 'warn', cometd: { maxQueue: 100000 }, auth: { verifyMaxPerSource: 1000, verifyMaxQueued: 1000 }, connections: { maxConnections: AGENTS + 1024, keepAliveTimeoutMs: 120_000 } },
@@ -517,7 +553,7 @@ async function main(): Promise<void> {
     console.log('');
   }
   if (!['a', 'b', 'c'].some((p) => PHASES.has(p))) return;
-  console.log(`starting a server with ${AGENTS} agents...`);
+  console.log(`starting a server with ${AGENTS} agents${WATCHER ? `, and ${WATCHER_NAME} watching ${ROUTING_POINT}` : ""}...`);
   const { base, child } = await startServer();
   const wire = openWire(base);
   try {
@@ -528,6 +564,8 @@ async function main(): Promise<void> {
     });
     await inParallel(AGENTS, 32, (i) => post(wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' }));
     const floor = new Floor(wire.agents, clients);
+    const watcher = WATCHER ? await connectBayeuxWebSocket(base, basic(WATCHER_NAME), '/v2/supervision/routing-points') : undefined;
+    if (watcher) floor.watch(watcher);
     const bench = new Bench(wire, child, floor);
 
     let capacity = GIVEN_CAPACITY;
@@ -565,6 +603,7 @@ async function main(): Promise<void> {
     if (deliveryProblems.length) throw new Error(`notifications lost: ${deliveryProblems.join('; ')}`);
     if (floor.errors.length) throw new Error(`${floor.errors.length} requests failed; first: ${floor.errors[0]}`);
     for (const c of clients) c.close();
+    watcher?.close();
   } finally {
     child.kill('SIGTERM');
     closeWire(wire);

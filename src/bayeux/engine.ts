@@ -97,6 +97,11 @@ interface ChannelFacts {
 /** distinct published channels whose facts are remembered (the cache is emptied beyond) */
 const CHANNEL_CACHE_SIZE = 1024;
 
+/** does a delivery on `channel` go to this session (subscribed to a matching pattern, not ending)? */
+function receives(s: Session, channel: string, facts: ChannelFacts): boolean {
+  return s.subscriptions.size > 0 && !s.ending && s.wants(channel, facts.wildcards);
+}
+
 /** queued messages out through a websocket, as one frame */
 function sendQueue(link: WsLink, messages: string[]): void {
   if (link.sendMessages) link.sendMessages(messages);
@@ -351,10 +356,9 @@ export class BayeuxEngine {
     let count = 0;
     // iterating the live set is safe: a session dropped on the way (queue overflow) is deleted from it
     for (const s of sessions) {
-      if (s.subscriptions.size === 0 || s.ending) continue;
       try {
         facts ??= this.channelFacts(channel);
-        if (!s.wants(channel, facts.wildcards)) continue;
+        if (!receives(s, channel, facts)) continue;
         message ??= this.serialised(channel, facts, data);
         this.enqueue(s, message);
         count++;
@@ -364,6 +368,19 @@ export class BayeuxEngine {
     }
     if (count > 0) this.opts.metrics.queued?.(count);
     return count;
+  }
+
+  /**
+   * Would a delivery to `userKey` on `channel` now be queued for at least one session (the sessions
+   * `deliver` picks)? For publishers that need not build a message nobody would receive.
+   */
+  hasSubscriber(userKey: string, channel: string): boolean {
+    if (this.closed) return false;
+    const sessions = this.registry.ofUser(userKey);
+    if (!sessions) return false;
+    const facts = this.channelFacts(channel);
+    for (const s of sessions) if (receives(s, channel, facts)) return true;
+    return false;
   }
 
   /** `{channel, data}` as JSON, once per (data object, channel) in this delivery round */

@@ -60,6 +60,8 @@ export interface BayeuxServer {
   /** Deliver `data` on `channel` to every session of `userKey` subscribed to a matching pattern.
    *  The message is serialised once for all of them. */
   publishToUser(userKey: string, channel: string, data: unknown): void;
+  /** Would publishToUser(userKey, channel, …) now reach at least one session? (false while closing) */
+  hasSubscriber(userKey: string, channel: string): boolean;
   /** End every session of a user: at once ('now', the default), or after delivering what is already
    *  queued for them ('afterDelivery': logout and HTTP session expiry, so a client still reads the
    *  notifications of its own logout and nothing later). */

@@ -29,6 +29,15 @@ export function createBayeuxServer(opts: BayeuxOptions): BayeuxServer {
         entryPointFailed(engine.log, 'publishToUser', err);
       }
     },
+    // a failure answers true: the caller then builds the message, and publishToUser decides
+    hasSubscriber: (userKey, channel) => {
+      try {
+        return engine.hasSubscriber(userKey, channel);
+      } catch (err) {
+        entryPointFailed(engine.log, 'hasSubscriber', err);
+        return true;
+      }
+    },
     disconnectUser: (userKey, mode) => {
       guarded(engine.log, 'disconnectUser', () => engine.disconnectUser(userKey, mode));
     },

@@ -23,6 +23,11 @@ import { withJsonText } from '../bayeux/json-text.js';
 
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
+  /**
+   * Would a message to this user on this channel reach a session now? Absent when that cannot be
+   * known here (a cluster node's bus: the user may be connected to another node): then assume yes.
+   */
+  hasSubscriber?(userKey: string, channel: string): boolean;
 }
 
 export interface NotifierLog {

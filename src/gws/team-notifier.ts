@@ -10,7 +10,9 @@
  *   `supervisorsOf` is its inverse, and the GET route and the channel both use them;
  * - a row is published with `bayeux.publishToUser` to each supervisor of the agent, never to
  *   anyone else (per-user isolation as on /v2/me/*), and only to supervisors whose contact center
- *   has the supervisor features; a row does not depend on its viewer, so one object goes to all of
+ *   has the supervisor features; a row (or a routing point's panel) that no session of those
+ *   supervisors would receive now (Publisher.hasSubscriber) is not rendered at all, and the agent's
+ *   last row is then forgotten (a supervisor who subscribes later reads GET, then gets changes); a row does not depend on its viewer, so one object goes to all of
  *   them, with its JSON text attached (each member's text kept per agent while it does not change:
  *   notification-text.ts MemberTexts);
  * - the cost of a change does not grow with the contact center: the supervisors of an agent come
@@ -391,8 +393,8 @@ export class Team {
         const recipients = this.deps.directory
           .usersWithRole(cc.id, Role.Supervisor)
           .filter((supervisor) => permitted(SUPERVISOR, principalOf(supervisor, cc)) && this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn));
-        // a panel reads every call waiting there: rendered only when someone may watch the routing point
-        if (recipients.length === 0) continue;
+        // a panel reads every call waiting there: rendered only when someone watches the routing point
+        if (recipients.length === 0 || !this.anyListens(recipients, ROUTING_POINTS_CHANNEL)) continue;
         this.startPanelInterval(dn);
         const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };
         for (const supervisor of recipients) this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
@@ -481,6 +483,12 @@ export class Team {
         if (!cc) continue;
         const supervisors = this.supervisorsKept(cc, agent);
         if (supervisors.length === 0) continue;
+        if (!this.anyListens(supervisors, TEAM_CHANNEL)) {
+          // nobody would receive the row: it is not rendered, and the last row is forgotten, since
+          // userDataRow may only start from a row that saw every change since
+          this.keptRows.delete(agent);
+          continue;
+        }
         // a row does not depend on who views it: one object for every supervisor, its text written once
         const kept = this.keptRows.get(agent);
         const written = full ? undefined : this.userDataRow(cc, kept, heard);
@@ -504,6 +512,14 @@ export class Team {
         this.log?.error({ err, agent: agent.userName }, 'team notification failed');
       }
     }
+  }
+
+  /** would one of these users receive a message on this channel now? (yes when the publisher cannot tell) */
+  private anyListens(users: readonly UserRecord[], channel: string): boolean {
+    const out = this.out;
+    if (!out?.hasSubscriber) return true;
+    for (const u of users) if (out.hasSubscriber(u.id, channel)) return true;
+    return false;
   }
 
   /** has the user at dn (as the flush finds them) a supervisor who would get their row? */

@@ -108,9 +108,47 @@ export class Api {
     if (ready) await this.ok('/api/v2/me/channels/voice', { operationName: 'Ready' }, basic(user));
   }
 
+  /**
+   * A long-polling CometD session of `user` subscribed to `subscription`, through fastify.inject:
+   * for tests of messages that need a subscriber (the team notifier renders no row that no session
+   * would receive). `drain()` takes what is queued (a /meta/connect answered at once), so a long
+   * test stays under the session's queue cap.
+   */
+  async cometd(user: string, subscription: string): Promise<CometdSession> {
+    const auth = basic(user);
+    const send = async (path: string, messages: object[]): Promise<any[]> => {
+      const r = await this.app.fastify.inject({ method: 'POST', url: `/api/v2/notifications${path}`, headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(messages) });
+      assert.equal(r.statusCode, 200, `CometD ${path} for ${user}: HTTP ${r.statusCode} ${r.body}`);
+      return JSON.parse(r.body);
+    };
+    const [hs] = await send('/handshake', [{ channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }]);
+    assert.equal(hs.successful, true, `handshake for ${user}: ${JSON.stringify(hs)}`);
+    const clientId: string = hs.clientId;
+    const meta = async (channel: string, extra: object) => {
+      const answer = await send('', [{ channel, clientId, ...extra }]);
+      const reply = answer.find((m) => m.channel === channel);
+      assert.equal(reply?.successful, true, `${channel} for ${user}: ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    await meta('/meta/subscribe', { subscription });
+    return {
+      unsubscribe: async () => void (await meta('/meta/unsubscribe', { subscription })),
+      subscribe: async () => void (await meta('/meta/subscribe', { subscription })),
+      drain: async () => (await meta('/meta/connect', { connectionType: 'long-polling', advice: { timeout: 0 } })).filter((m) => !String(m.channel).startsWith('/meta/')),
+    };
+  }
+
   close(): Promise<void> {
     return this.app.close();
   }
+}
+
+/** a test's CometD session (Api.cometd) */
+export interface CometdSession {
+  unsubscribe(): Promise<void>;
+  subscribe(): Promise<void>;
+  /** the deliveries queued since the last drain */
+  drain(): Promise<{ channel: string; data: any }[]>;
 }
 
 /** expect a GWS error */

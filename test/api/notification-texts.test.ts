@@ -37,6 +37,8 @@ const nextJob = () => new Promise((resolve) => setImmediate(resolve));
 test('call messages and team rows of a supervised call: each text is JSON.stringify of its message', async () => {
   await api.startSession('agent1', true);
   await api.startSession('supervisor1');
+  // a team row is rendered only for a supervisor who would receive it
+  await api.cometd('supervisor1', '/v2/supervision/*');
   const supervisor = await api.deviceOf('supervisor1');
   await api.ok(`/api/v2/me/devices/${supervisor.id}`, { operationName: 'ListenIn', phoneNumber: '5001', supervisorMonitoringMode: 'AllCalls' }, basic('supervisor1'));
   const sw = api.app.switch;

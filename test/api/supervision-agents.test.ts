@@ -144,6 +144,8 @@ describe('GET /api/v2/supervision/routing-points', () => {
     };
     const nextJob = () => new Promise((resolve) => setImmediate(resolve));
     const read = async () => (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
+    // a panel is rendered only for a supervisor who would receive it
+    await api.cometd('supervisor1', '/v2/supervision/routing-points');
     try {
       // the earlier test's changes end in a panel, whose interval then ends without a change
       for (let i = 0; i < 2; i++) {

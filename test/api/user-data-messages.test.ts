@@ -9,7 +9,8 @@
  * agent or the supervisor in a step equals that user's GET /api/v2/me/calls/{id} (an earlier message
  * of a step with two changes shows the state between them), read in the same job on the same
  * (virtual) clock. A load of the contact center that changes what a row shows (renamed agent states,
- * the same user records) makes the next user-data change read the row again.
+ * the same user records) makes the next user-data change read the row again, and so does a change
+ * made while no supervisor's session would receive the row (no row is rendered then).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -72,6 +73,8 @@ async function rowRead(): Promise<unknown> {
 test('every team row and call message of a user-data change equals what a read gives', async () => {
   await api.startSession('agent1', true);
   await api.startSession('supervisor1');
+  // a team row is rendered only for a supervisor who would receive it: supervisor1's CometD session
+  const teamSession = await api.cometd('supervisor1', '/v2/supervision/agents');
   const supervisorDevice = await api.deviceOf('supervisor1');
   await api.ok(`/api/v2/me/devices/${supervisorDevice.id}`, { operationName: 'ListenIn', phoneNumber: AGENT_DN, supervisorMonitoringMode: 'AllCalls' }, SUPERVISOR);
   const sw = api.app.switch;
@@ -134,6 +137,7 @@ test('every team row and call message of a user-data change equals what a read g
       if (sw.callOperation(AGENT_DN, uuid, op).ok) userDataSteps++;
     }
     await nextJob();
+    await teamSession.drain();
     const expected = await rowRead();
     for (const row of published) assert.deepEqual(row, expected, `step ${step} (${label})`);
     compared += published.length;
@@ -169,6 +173,26 @@ test('every team row and call message of a user-data change equals what a read g
   for (const row of published) assert.deepEqual(row, reloaded, 'the row after the load');
   published = [];
   await compareCallMessages('after the load');
+
+  // nobody subscribed: no row is rendered for the agent's changes, and the last row is forgotten, so
+  // after the supervisor subscribes again a user-data change reads the row (the agent state that
+  // changed meanwhile reached no kept row)
+  await teamSession.unsubscribe();
+  const before = ((await rowRead()) as { userState: { state: string } }).userState.state;
+  sw.setAgentState(AGENT_DN, { state: before === 'Ready' ? 'NotReady' : 'Ready' });
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'unwatched' } }).ok);
+  await nextJob();
+  assert.deepEqual(published, [], 'no row while nobody would receive it');
+  await teamSession.subscribe();
+  assert.ok(sw.callOperation(AGENT_DN, uuid, { name: 'UpdateUserData', userData: { Step: 'watched again' } }).ok);
+  await nextJob();
+  const watchedAgain = (await rowRead()) as { userState: { state: string } };
+  assert.notEqual(watchedAgain.userState.state, before);
+  assert.ok(published.length > 0, 'a row for the change after subscribing again');
+  for (const row of published) assert.deepEqual(row, watchedAgain, 'the row after subscribing again');
+  published = [];
+  await compareCallMessages('watched again');
+  await teamSession.drain();
 
   // a second call on the agent (the first held, the supervisor back to listening), then user data on
   // the first: the row shows both calls, read in full

@@ -94,6 +94,8 @@ export class UserBus implements Publisher {
       serving: local.serving.bind(local),
       close: local.close.bind(local),
       publishToUser: (userKey, channel, data) => this.publishToUser(userKey, channel, data),
+      // the user may be connected to another node: a publisher must assume someone listens
+      hasSubscriber: () => true,
       disconnectUser: (userKey, mode) => this.disconnectUser(userKey, mode ?? 'now'),
     };
   }

@@ -25,9 +25,10 @@
  * Options: BENCH_ROUTING_AGENTS, BENCH_ROUTING_WAITING, BENCH_ROUTING_RATES (comma list),
  * BENCH_ROUTING_STEP_SECONDS (5), BENCH_ROUTING_OVERLOAD_SECONDS, BENCH_ROUTING_DRAIN_MS (60000),
  * BENCH_ROUTING_PHASES (m,a,b,c), BENCH_ROUTING_EXACT_SWEEP, BENCH_ROUTING_CAPACITY (the overload's base when a is not run),
- * BENCH_ROUTING_WATCHER=1 (a supervisor, rtsup, is provisioned, so every agent's team row is rendered,
- * and watches 7000 over its own CometD websocket subscribed to /v2/supervision/routing-points: its
- * panels count among the deliveries, and (b) prints how many arrived and the largest),
+ * BENCH_ROUTING_WATCHER=1 (a supervisor, rtsup, is provisioned and watches 7000 over its own CometD
+ * websocket subscribed to /v2/supervision/routing-points: its panels count among the deliveries, and
+ * (b) prints how many arrived and the largest; =all subscribes it to /v2/supervision/* instead, so
+ * it also receives the team row of every agent: the center has no groups),
  * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server).
  */
 import { spawn } from 'node:child_process';
@@ -63,7 +64,8 @@ const basic = (u: string) => 'Basic ' + Buffer.from(`${u}:${PASSWORD}`).toString
 const ADMIN = basic('rtadmin');
 const agentAuth = Array.from({ length: AGENTS }, (_, i) => basic(agentName(i)));
 /** a supervisor who may watch 7000 (see BENCH_ROUTING_WATCHER) */
-const WATCHER = process.env.BENCH_ROUTING_WATCHER === '1';
+const WATCHER = process.env.BENCH_ROUTING_WATCHER === '1' || process.env.BENCH_ROUTING_WATCHER === 'all';
+const WATCHER_SUBSCRIPTION = process.env.BENCH_ROUTING_WATCHER === 'all' ? '/v2/supervision/*' : '/v2/supervision/routing-points';
 const WATCHER_NAME = 'rtsup';
 const PANEL_MESSAGE = '"SupervisedRoutingPointStateChangeMessage"';
 /** the customer's number carries the call's arrival rank, so every notification says which call it is */
@@ -553,7 +555,7 @@ async function main(): Promise<void> {
     console.log('');
   }
   if (!['a', 'b', 'c'].some((p) => PHASES.has(p))) return;
-  console.log(`starting a server with ${AGENTS} agents${WATCHER ? `, and ${WATCHER_NAME} watching ${ROUTING_POINT}` : ""}...`);
+  console.log(`starting a server with ${AGENTS} agents${WATCHER ? `, and ${WATCHER_NAME} watching ${ROUTING_POINT} (subscribed to ${WATCHER_SUBSCRIPTION})` : ''}...`);
   const { base, child } = await startServer();
   const wire = openWire(base);
   try {
@@ -564,7 +566,7 @@ async function main(): Promise<void> {
     });
     await inParallel(AGENTS, 32, (i) => post(wire.agents, '/api/v2/me/channels/voice', agentAuth[i], { operationName: 'Ready' }));
     const floor = new Floor(wire.agents, clients);
-    const watcher = WATCHER ? await connectBayeuxWebSocket(base, basic(WATCHER_NAME), '/v2/supervision/routing-points') : undefined;
+    const watcher = WATCHER ? await connectBayeuxWebSocket(base, basic(WATCHER_NAME), WATCHER_SUBSCRIPTION) : undefined;
     if (watcher) floor.watch(watcher);
     const bench = new Bench(wire, child, floor);
 

@@ -1,6 +1,6 @@
 /**
  * Fan-out cost: an event published to a user with several sessions is serialised once, and the
- * same text reaches every matching session (and no other user's).
+ * same text reaches every matching session (and no other user's); hasSubscriber agrees with delivery.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,4 +129,37 @@ test('a job may attach any number of texts: each object keeps its own until the 
   withJsonText(objects[0], '{"n":0}');
   assert.equal(jsonTextOf(objects[0]), '{"n":0}', 'the next job attaches afresh');
   assert.equal(jsonTextOf(objects[20]), undefined);
+});
+
+test('hasSubscriber answers what publishToUser would do: a matching subscription of a live session of that user', async () => {
+  const host = await startBayeuxHost({ timeoutMs: 10000, maxIntervalMs: 10000 });
+  try {
+    const alice = { 'x-user': 'alice' };
+    const { bayeux } = host;
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents'), false, 'no session');
+    const id = await rawHandshake(host.url, alice);
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents'), false, 'a session without subscriptions');
+    const subscribe = async (subscription: string, channel = '/meta/subscribe') =>
+      assert.equal((await rawPost(host.url, [{ id: 's', channel, clientId: id, subscription }], alice)).body[0].successful, true);
+    await subscribe('/v2/supervision/routing-points');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents'), false, 'another channel');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/routing-points'), true, 'the channel itself');
+    await subscribe('/v2/supervision/*');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents'), true, 'a wildcard');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents/deeper'), false, '* matches one segment');
+    assert.equal(bayeux.hasSubscriber('bob', '/v2/supervision/agents'), false, 'another user');
+    await subscribe('/v2/supervision/*', '/meta/unsubscribe');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/agents'), false, 'after unsubscribing');
+    // whatever it answers, delivery agrees
+    bayeux.publishToUser('alice', '/v2/supervision/agents', { n: 1 });
+    bayeux.publishToUser('alice', '/v2/supervision/routing-points', { n: 2 });
+    const r = await rawPost(host.url, [{ id: 'c', channel: '/meta/connect', clientId: id, connectionType: 'long-polling', advice: { timeout: 0 } }], alice);
+    assert.deepEqual(r.body.filter((m: { channel: string }) => !m.channel.startsWith('/meta/')).map((m: { data: unknown }) => m.data), [{ n: 2 }]);
+    // a user whose sessions are ending (logout) receives nothing more
+    bayeux.disconnectUser('alice', 'afterDelivery');
+    assert.equal(bayeux.hasSubscriber('alice', '/v2/supervision/routing-points'), false, 'ending');
+  } finally {
+    await host.close();
+  }
+  assert.equal(host.bayeux.hasSubscriber('alice', '/v2/supervision/routing-points'), false, 'closed');
 });

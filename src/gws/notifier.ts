@@ -24,8 +24,9 @@ import { withJsonText } from '../bayeux/json-text.js';
 export interface Publisher {
   publishToUser(userKey: string, channel: string, data: unknown): void;
   /**
-   * Would a message to this user on this channel reach a session now? Absent when that cannot be
-   * known here (a cluster node's bus: the user may be connected to another node): then assume yes.
+   * Would a message to this user on this channel reach a session now (BayeuxServer.hasSubscriber)?
+   * A cluster node's bus answers yes, since the user may be connected to another node; a publisher
+   * without it (a test's) counts as yes too.
    */
   hasSubscriber?(userKey: string, channel: string): boolean;
 }

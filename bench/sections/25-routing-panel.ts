@@ -14,7 +14,9 @@
  * included) when the queue reaches each size of BENCH_PANEL_SIZES (default 2000,5000,10000: the first 1,000 calls warm up, unmeasured).
  * The supervisor's queue is drained between batches, outside the measure. The table gives ms of
  * CPU per queued call with and without the watching supervisor, their ratio, and the panels the
- * supervisor received during the measured calls.
+ * supervisor received during the measured calls. BENCH_PANEL_POINTS=n (default 1) gives the center
+ * n routing points (7000 and n - 1 more, 7001…, each for the demo group, none called): the cost of a
+ * queue change must not grow with the routing points of the center.
  */
 import os from 'node:os';
 import { createApp } from '../../src/app/app.js';
@@ -31,6 +33,7 @@ const RATE = Number(process.env.BENCH_PANEL_RATE ?? 500);
 const MEASURED = Number(process.env.BENCH_PANEL_MEASURED ?? 1000);
 /** calls between two drains of the supervisor's queue */
 const BATCH = 50;
+const POINTS = Math.max(1, Number(process.env.BENCH_PANEL_POINTS) || 1);
 const ROUTING_POINT = '7000';
 const basic = (u: string) => 'Basic ' + Buffer.from(`${u}:demo`).toString('base64');
 
@@ -49,7 +52,9 @@ interface Setup {
 
 /** the demo center; without supervisors when `watched` is false (nobody may monitor 7000) */
 function spec(watched: boolean): ContactCenterSpec {
-  const demo = demoContactCenter();
+  const base = demoContactCenter();
+  const extraPoints = Array.from({ length: POINTS - 1 }, (_, i) => ({ ...base.routingPoints![0], number: String(7001 + i) }));
+  const demo = { ...base, routingPoints: [...base.routingPoints!, ...extraPoints] };
   if (watched) return demo;
   return {
     ...demo,
@@ -142,7 +147,7 @@ async function run(watched: boolean): Promise<Step[]> {
 const ms = (us: number) => (us / 1000).toFixed(3);
 
 async function main(): Promise<void> {
-  console.log(`routing-point panel: queue grows to ${SIZES.join(', ')} calls, ${RATE} calls per second of the switch's clock...`);
+  console.log(`routing-point panel: queue grows to ${SIZES.join(', ')} calls, ${RATE} calls per second of the switch's clock, ${POINTS} routing point(s) in the center...`);
   const alone = await run(false);
   const watched = await run(true);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}, ${os.platform()} ${os.release()}; in process, ${MEASURED} calls measured per row\n`);

@@ -35,7 +35,8 @@
  *   snapshot of the whole queue): a change while no interval runs at the end of its job; each
  *   published panel opens an interval of PANEL_INTERVAL_MS, and the changes within it become one
  *   panel when it ends (a panel is as long as the queue, so one per change would make a queue of
- *   n calls cost O(n²) to fill while someone may watch it; the last state always arrives);
+ *   n calls cost O(n²) to fill while someone may watch it; the last state always arrives, and a
+ *   panel whose read or publication failed is tried again when its interval ends);
  * - a failure is logged and never reaches the switch.
  */
 import type { DeviceRecord, UserRecord } from '../store/port.js';
@@ -385,6 +386,7 @@ export class Team {
     const dns = this.pendingRoutingPoints ?? new Set<string>();
     this.pendingRoutingPoints = undefined;
     for (const dn of dns) {
+      let interval: { changed: boolean } | undefined;
       try {
         const point = this.deps.directory.deviceByDn(dn);
         const cc = point && this.deps.directory.center(point.contactCenterId);
@@ -395,23 +397,26 @@ export class Team {
           .filter((supervisor) => permitted(SUPERVISOR, principalOf(supervisor, cc)) && this.deps.directory.supervisesRoutingPoint(cc, supervisor.id, dn));
         // a panel reads every call waiting there: rendered only when someone watches the routing point
         if (recipients.length === 0 || !this.anyListens(recipients, ROUTING_POINTS_CHANNEL)) continue;
-        this.startPanelInterval(dn);
+        interval = this.startPanelInterval(dn);
         const data = { messageType: ROUTING_POINT_MESSAGE_TYPE, routingPoints: [await this.routingPoint(cc, point)] };
         for (const supervisor of recipients) this.out?.publishToUser(supervisor.id, ROUTING_POINTS_CHANNEL, data);
       } catch (err) {
+        // the supervisors still show an older panel: another is tried when the interval ends
+        if (interval) interval.changed = true;
         this.log?.error({ err, routingPoint: dn }, 'routing-point notification failed');
       }
     }
   }
 
   /** a panel of dn is being published: changes in the next PANEL_INTERVAL_MS wait for the interval's end */
-  private startPanelInterval(dn: string): void {
+  private startPanelInterval(dn: string): { changed: boolean } {
     const interval = { changed: false };
     this.panelIntervals.set(dn, interval);
     this.deps.clock.setTimer(PANEL_INTERVAL_MS, () => {
       this.panelIntervals.delete(dn);
       if (interval.changed) this.touchRoutingPoint(dn);
     });
+    return interval;
   }
 
   private call(e: CallEvent): void {

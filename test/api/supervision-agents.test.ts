@@ -182,6 +182,57 @@ describe('GET /api/v2/supervision/routing-points', () => {
     }
   });
 
+  test('a panel whose read failed is tried again when its interval ends, and then equals GET', async () => {
+    const panels: unknown[] = [];
+    const bayeux = api.app.bayeux;
+    const publish = bayeux.publishToUser.bind(bayeux);
+    const supervisor1 = api.app.directory.userByName('supervisor1')!.id;
+    bayeux.publishToUser = (user, channel, data) => {
+      if (channel === '/v2/supervision/routing-points' && user === supervisor1) panels.push(JSON.parse(JSON.stringify((data as { routingPoints: unknown[] }).routingPoints[0])));
+      publish(user, channel, data);
+    };
+    const sw = api.app.switch;
+    const callsOf = sw.callsOf;
+    let failures = 0;
+    sw.callsOf = function (dn: string) {
+      if (dn === '7000' && failures > 0) {
+        failures--;
+        throw new Error('injected: the switch did not answer');
+      }
+      return callsOf.call(this, dn);
+    };
+    const nextJob = () => new Promise((resolve) => setImmediate(resolve));
+    const read = async () => (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
+    await api.cometd('supervisor1', '/v2/supervision/routing-points');
+    try {
+      // earlier panels' intervals end quietly
+      for (let i = 0; i < 3; i++) {
+        api.clock.advance(PANEL_INTERVAL_MS);
+        await nextJob();
+      }
+      panels.length = 0;
+      // the panel of this change cannot be read: none is published, and nothing changes after it
+      failures = 1;
+      const call = await api.ok('/sim/v1/calls', { from: '+15550000401', to: '7000' }, ADMIN);
+      await nextJob();
+      assert.equal(failures, 0, 'the panel was read');
+      assert.equal(panels.length, 0);
+      // when the interval ends, the panel is read again and published, with the new call
+      api.clock.advance(PANEL_INTERVAL_MS);
+      await nextJob();
+      assert.equal(panels.length, 1, 'the failed panel is tried again at the end of its interval');
+      assert.deepEqual(panels[0], await read());
+      assert.ok((panels[0] as { calls: { callUuid: string }[] }).calls.some((c) => c.callUuid === call.callUuid));
+      // and the interval that panel opened ends quietly
+      api.clock.advance(PANEL_INTERVAL_MS);
+      await nextJob();
+      assert.equal(panels.length, 1);
+    } finally {
+      bayeux.publishToUser = publish;
+      sw.callsOf = callsOf;
+    }
+  });
+
   test('over random steps, the waiting calls are every call with a live leg at the routing point', async () => {
     const sw = api.app.switch;
     const agents = ['5001', '5002', '5003'];

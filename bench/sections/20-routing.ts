@@ -25,10 +25,12 @@
  * Options: BENCH_ROUTING_AGENTS, BENCH_ROUTING_WAITING, BENCH_ROUTING_RATES (comma list),
  * BENCH_ROUTING_STEP_SECONDS (5), BENCH_ROUTING_OVERLOAD_SECONDS, BENCH_ROUTING_DRAIN_MS (60000),
  * BENCH_ROUTING_PHASES (m,a,b,c), BENCH_ROUTING_EXACT_SWEEP, BENCH_ROUTING_CAPACITY (the overload's base when a is not run),
- * BENCH_ROUTING_WATCHER=1 (a supervisor, rtsup, is provisioned and watches 7000 over its own CometD
- * websocket subscribed to /v2/supervision/routing-points: its panels count among the deliveries, and
- * (b) prints how many arrived and the largest; =all subscribes it to /v2/supervision/* instead, so
- * it also receives the team row of every agent: the center has no groups),
+ * BENCH_ROUTING_WATCHER (default 1: a supervisor, rtsup, is provisioned and watches 7000 over its own
+ * CometD websocket subscribed to /v2/supervision/routing-points, as a contact center's supervisor
+ * does: its panels count among the deliveries, and (b) prints how many arrived and the largest and
+ * fails unless the last shows the empty queue; =all subscribes it to /v2/supervision/* instead, so
+ * it also receives the team row of every agent: the center has no groups; =0 runs without it, as
+ * the rounds before 7 December did),
  * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server).
  */
 import { spawn } from 'node:child_process';
@@ -64,7 +66,7 @@ const basic = (u: string) => 'Basic ' + Buffer.from(`${u}:${PASSWORD}`).toString
 const ADMIN = basic('rtadmin');
 const agentAuth = Array.from({ length: AGENTS }, (_, i) => basic(agentName(i)));
 /** a supervisor who may watch 7000 (see BENCH_ROUTING_WATCHER) */
-const WATCHER = process.env.BENCH_ROUTING_WATCHER === '1' || process.env.BENCH_ROUTING_WATCHER === 'all';
+const WATCHER = (process.env.BENCH_ROUTING_WATCHER ?? '1') !== '0';
 const WATCHER_SUBSCRIPTION = process.env.BENCH_ROUTING_WATCHER === 'all' ? '/v2/supervision/*' : '/v2/supervision/routing-points';
 const WATCHER_NAME = 'rtsup';
 const PANEL_MESSAGE = '"SupervisedRoutingPointStateChangeMessage"';

@@ -67,6 +67,11 @@ export const ROUTING_POINT_MESSAGE_TYPE = 'SupervisedRoutingPointStateChangeMess
 /** at most one routing-point panel per routing point in this many ms (see the guarantee above) */
 export const PANEL_INTERVAL_MS = 1000;
 
+/** a routing point's panel interval (see panelIntervals): whether its queue changed, or its panel failed, since it began */
+interface PanelInterval {
+  changed: boolean;
+}
+
 export interface TeamLog {
   error(o: object, msg?: string): void;
 }
@@ -125,7 +130,7 @@ export class Team {
    * routing point DN -> its panel interval, from a published panel until PANEL_INTERVAL_MS later:
    * whether its queue changed since (a panel is then published when the interval ends)
    */
-  private readonly panelIntervals = new Map<string, { changed: boolean }>();
+  private readonly panelIntervals = new Map<string, PanelInterval>();
   private out: Publisher | undefined;
   private log: TeamLog | undefined;
   /** each agent's row text, member by member (notification-text.ts MemberTexts), its calls from kept segments (call-text.ts) */
@@ -386,7 +391,7 @@ export class Team {
     const dns = this.pendingRoutingPoints ?? new Set<string>();
     this.pendingRoutingPoints = undefined;
     for (const dn of dns) {
-      let interval: { changed: boolean } | undefined;
+      let interval: PanelInterval | undefined;
       try {
         const point = this.deps.directory.deviceByDn(dn);
         const cc = point && this.deps.directory.center(point.contactCenterId);
@@ -409,8 +414,8 @@ export class Team {
   }
 
   /** a panel of dn is being published: changes in the next PANEL_INTERVAL_MS wait for the interval's end */
-  private startPanelInterval(dn: string): { changed: boolean } {
-    const interval = { changed: false };
+  private startPanelInterval(dn: string): PanelInterval {
+    const interval: PanelInterval = { changed: false };
     this.panelIntervals.set(dn, interval);
     this.deps.clock.setTimer(PANEL_INTERVAL_MS, () => {
       this.panelIntervals.delete(dn);

@@ -103,6 +103,27 @@ describe('GET /api/v2/supervision/agents in the demo center', () => {
   });
 });
 
+/** the next macrotask: the notifiers' flushes of the commands before it have run */
+const nextJob = () => new Promise((resolve) => setImmediate(resolve));
+
+/** supervisor1's routing-point panel as GET shows it now */
+async function readPanel(api: Api): Promise<unknown> {
+  return (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
+}
+
+/** every routing-point panel published to supervisor1 from now on, as JSON would carry it, until restore() */
+function capturePanels(api: Api): { panels: unknown[]; restore: () => void } {
+  const panels: unknown[] = [];
+  const bayeux = api.app.bayeux;
+  const publish = bayeux.publishToUser.bind(bayeux);
+  const supervisor1 = api.app.directory.userByName('supervisor1')!.id;
+  bayeux.publishToUser = (user, channel, data) => {
+    if (channel === '/v2/supervision/routing-points' && user === supervisor1) panels.push(JSON.parse(JSON.stringify((data as { routingPoints: unknown[] }).routingPoints[0])));
+    publish(user, channel, data);
+  };
+  return { panels, restore: () => void (bayeux.publishToUser = publish) };
+}
+
 describe('GET /api/v2/supervision/routing-points', () => {
   let api: Api;
   before(async () => {
@@ -134,16 +155,7 @@ describe('GET /api/v2/supervision/routing-points', () => {
   });
 
   test('panels on /v2/supervision/routing-points: the first change at once, a burst as one panel when the interval ends, each equal to GET', async () => {
-    const panels: unknown[] = [];
-    const bayeux = api.app.bayeux;
-    const publish = bayeux.publishToUser.bind(bayeux);
-    const supervisor1 = api.app.directory.userByName('supervisor1')!.id;
-    bayeux.publishToUser = (user, channel, data) => {
-      if (channel === '/v2/supervision/routing-points' && user === supervisor1) panels.push(JSON.parse(JSON.stringify((data as { routingPoints: unknown[] }).routingPoints[0])));
-      publish(user, channel, data);
-    };
-    const nextJob = () => new Promise((resolve) => setImmediate(resolve));
-    const read = async () => (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
+    const { panels, restore } = capturePanels(api);
     // a panel is rendered only for a supervisor who would receive it
     await api.cometd('supervisor1', '/v2/supervision/routing-points');
     try {
@@ -157,7 +169,7 @@ describe('GET /api/v2/supervision/routing-points', () => {
       await api.ok('/sim/v1/calls', { from: '+15550000101', to: '7000' }, ADMIN);
       await nextJob();
       assert.equal(panels.length, 1);
-      assert.deepEqual(panels[0], await read());
+      assert.deepEqual(panels[0], await readPanel(api));
       // twenty more calls within the interval: no panel until it ends, then one, of the last state
       for (let i = 0; i < 20; i++) await api.ok('/sim/v1/calls', { from: `+155500002${String(i).padStart(2, '0')}`, to: '7000' }, ADMIN);
       await nextJob();
@@ -165,7 +177,7 @@ describe('GET /api/v2/supervision/routing-points', () => {
       api.clock.advance(PANEL_INTERVAL_MS);
       await nextJob();
       assert.equal(panels.length, 2, 'one panel when the interval ends');
-      const last = (await read()) as { callsWaiting: number };
+      const last = (await readPanel(api)) as { callsWaiting: number };
       assert.equal(last.callsWaiting, 21);
       assert.deepEqual(panels[1], last);
       // a quiet interval again: no panel for nothing, and the next change is at once
@@ -176,21 +188,14 @@ describe('GET /api/v2/supervision/routing-points', () => {
       await api.ok('/sim/v1/calls', { from: '+15550000301', to: '7000' }, ADMIN);
       await nextJob();
       assert.equal(panels.length, 3);
-      assert.deepEqual(panels[2], await read());
+      assert.deepEqual(panels[2], await readPanel(api));
     } finally {
-      bayeux.publishToUser = publish;
+      restore();
     }
   });
 
   test('a panel whose read failed is tried again when its interval ends, and then equals GET', async () => {
-    const panels: unknown[] = [];
-    const bayeux = api.app.bayeux;
-    const publish = bayeux.publishToUser.bind(bayeux);
-    const supervisor1 = api.app.directory.userByName('supervisor1')!.id;
-    bayeux.publishToUser = (user, channel, data) => {
-      if (channel === '/v2/supervision/routing-points' && user === supervisor1) panels.push(JSON.parse(JSON.stringify((data as { routingPoints: unknown[] }).routingPoints[0])));
-      publish(user, channel, data);
-    };
+    const { panels, restore } = capturePanels(api);
     const sw = api.app.switch;
     const callsOf = sw.callsOf;
     let failures = 0;
@@ -201,8 +206,6 @@ describe('GET /api/v2/supervision/routing-points', () => {
       }
       return callsOf.call(this, dn);
     };
-    const nextJob = () => new Promise((resolve) => setImmediate(resolve));
-    const read = async () => (await api.get('/api/v2/supervision/routing-points', S1)).json.routingPoints[0];
     await api.cometd('supervisor1', '/v2/supervision/routing-points');
     try {
       // earlier panels' intervals end quietly
@@ -221,14 +224,14 @@ describe('GET /api/v2/supervision/routing-points', () => {
       api.clock.advance(PANEL_INTERVAL_MS);
       await nextJob();
       assert.equal(panels.length, 1, 'the failed panel is tried again at the end of its interval');
-      assert.deepEqual(panels[0], await read());
+      assert.deepEqual(panels[0], await readPanel(api));
       assert.ok((panels[0] as { calls: { callUuid: string }[] }).calls.some((c) => c.callUuid === call.callUuid));
       // and the interval that panel opened ends quietly
       api.clock.advance(PANEL_INTERVAL_MS);
       await nextJob();
       assert.equal(panels.length, 1);
     } finally {
-      bayeux.publishToUser = publish;
+      restore();
       sw.callsOf = callsOf;
     }
   });

@@ -5,7 +5,8 @@
  * A party is present when its leg is Established. Listener L hears speaker P when both are
  * present, L != P, and none of these hold:
  *   1. P is a supervisor in ListenIn;
- *   2. P is a supervisor in Coach and L is not the agent P monitors;
+ *   2. P is a supervisor in Coach, L is not the agent P monitors, and L is not a supervisor
+ *      (another supervisor on the call also hears a coach);
  *   3. P is muted (MuteCall);
  *   4. P is the monitored agent muted by MuteMonitoredUser, and L is not a supervisor.
  */
@@ -26,7 +27,7 @@ export function hears(listener: MediaInput, speaker: MediaInput): boolean {
   if (listener === speaker || !listener.present || !speaker.present) return false;
   const sup = speaker.supervisor;
   if (sup?.mode === MonitorMode.ListenIn) return false;
-  if (sup?.mode === MonitorMode.Coach && listener.phoneNumber !== sup.monitoredPhoneNumber) return false;
+  if (sup?.mode === MonitorMode.Coach && listener.phoneNumber !== sup.monitoredPhoneNumber && !listener.supervisor) return false;
   if (speaker.muted) return false;
   if (speaker.mutedByMonitor && !listener.supervisor) return false;
   return true;

@@ -6,7 +6,9 @@
  * center with `supervision.maxSupervisorsPerAgent` 2:
  *   row 12: both supervisors listen on agent1 (the second is allowed), supervisor1 barges in, and
  *           supervisor2's SwitchToBargeIn is refused with statusCode 19 while supervisor1 is barged in
- *           (nothing changes in anyone's ear); supervisor2 leaves;
+ *           (nothing changes in anyone's ear); supervisor1 coaches, and supervisor2 hears the coach
+ *           (supervision.md section 5 rule 2) while the customer does not; supervisor1 barges in
+ *           again; supervisor2 leaves;
  *   row 9:  supervisor1 barged in, agent1 consults agent2 (InitiateConference; the customer's call
  *           held, so the customer hears only the supervisor) and completes the conference: four
  *           parties, everyone hears everyone;
@@ -25,6 +27,8 @@ import type { Matrix, Step, World } from './scenario.js';
 const BOTH_LISTEN: Matrix = { C: ['A'], A: ['C'], S: ['C', 'A'], S2: ['C', 'A'] };
 /** S barged in, S2 listening: a listening supervisor hears everyone who speaks, the barged-in supervisor too */
 const S_BARGED_S2_LISTENS: Matrix = { C: ['A', 'S'], A: ['C', 'S'], S: ['C', 'A'], S2: ['C', 'A', 'S'] };
+/** S coaching, S2 listening: the agent and the other supervisor hear the coach, the customer does not */
+const S_COACHES_S2_LISTENS: Matrix = { C: ['A'], A: ['C', 'S'], S: ['C', 'A'], S2: ['C', 'A', 'S'] };
 const ALL_FOUR: Matrix = { C: ['A', 'S', 'B'], A: ['C', 'S', 'B'], B: ['C', 'A', 'S'], S: ['C', 'A', 'B'] };
 const A_AND_B: Matrix = { A: ['B'], B: ['A'] };
 
@@ -74,6 +78,8 @@ const STEPS: Step[] = [
     },
     matrix: S_BARGED_S2_LISTENS,
   },
+  { name: 'S coaches: S2 hears the coach, C does not', act: supervisorOp('SwitchToCoach'), matrix: S_COACHES_S2_LISTENS },
+  { name: 'S barges in again', act: supervisorOp('SwitchToBargeIn'), matrix: S_BARGED_S2_LISTENS },
   {
     name: 'S2 leaves',
     act: async ({ user, call }) => {

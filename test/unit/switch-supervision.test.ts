@@ -154,6 +154,27 @@ test('scenario 12: second supervisor refused by default; allowed to listen with 
   assert.equal(!s.ok && s.error.code, 'InUse');
 });
 
+test('two supervisors: one listening hears the other coaching; the customer does not (supervision.md 5, rule 2)', () => {
+  const h = new Harness(defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: 2, notifyAgent: 'always' } }));
+  const call = monitoredCall(h, 'ListenIn');
+  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h.ok(h.sw.monitor('5102', { mode: 'Coach', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  assert.deepEqual(h.mediaOf(call), {
+    [C]: ['5001'],
+    '5001': [C, '5102'],
+    '5101': [C, '5001', '5102'],
+    '5102': [C, '5001'],
+  });
+  // the coach barges in: everyone hears them
+  h.op('5102', call, { name: 'SwitchToBargeIn' });
+  assert.deepEqual(h.mediaOf(call), {
+    [C]: ['5001', '5102'],
+    '5001': [C, '5102'],
+    '5101': [C, '5001', '5102'],
+    '5102': [C, '5001'],
+  });
+});
+
 test('scenario 16: hold with S in ListenIn and in BargeIn', () => {
   const h = new Harness();
   const call = monitoredCall(h, 'ListenIn');

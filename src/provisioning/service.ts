@@ -103,14 +103,18 @@ export class ProvisioningService {
     await this.check(spec, existing?.id, logins);
 
     const { hasher, fingerprints, backfill } = this.options;
-    const decisions = spec.users.map((u) => {
+    // each user's stored credentials in this contact center (a user of another one was refused above)
+    const storedHere = spec.users.map((u) => {
       const stored = logins.get(u.userName);
-      return this.decide(u.password, stored && stored.contactCenterId === existing?.id ? stored : undefined);
+      return stored && stored.contactCenterId === existing?.id ? stored : undefined;
     });
+    const decisions = spec.users.map((u, i) => this.decide(u.password, storedHere[i]));
     const costly = decisions.filter((d) => d.kind === 'verify' || d.kind === 'hash').length;
     const defer = await this.shouldDefer(costly);
     const stats: ProvisioningStats = { users: spec.users.length, fingerprintMatches: 0, verified: 0, hashed: 0, deferred: 0 };
     const queued: PendingHash[] = [];
+    // an existing user whose configured password is not the stored one: their sessions end
+    const passwordChanged = decisions.map((d, i) => d.kind === 'hash' && storedHere[i] !== undefined);
 
     const credentials = await mapBounded(spec.users, this.concurrency, async (u, i): Promise<PlannedCredentials> => {
       const d = decisions[i];
@@ -126,6 +130,8 @@ export class ProvisioningService {
       }
       if (defer) {
         stats.deferred++;
+        // a deferred verification cannot tell: the password is taken as changed
+        if (d.kind === 'verify') passwordChanged[i] = true;
         const pending = pendingCredential(fingerprints, u.password);
         queued.push({ pending, password: u.password });
         return { passwordHash: pending, passwordFingerprint: null, ...sip };
@@ -135,6 +141,7 @@ export class ProvisioningService {
         if (await hasher.verify(u.password, d.stored.passwordHash)) {
           return { passwordHash: d.stored.passwordHash, passwordFingerprint: fingerprints.of(d.stored.passwordHash, u.password), ...sip };
         }
+        passwordChanged[i] = true;
       }
       stats.hashed++;
       const passwordHash = await hasher.hash(u.password);
@@ -144,7 +151,7 @@ export class ProvisioningService {
       const stored = logins.get(u.userName);
       return !stored || stored.passwordHash !== credentials[i].passwordHash || stored.passwordFingerprint !== credentials[i].passwordFingerprint;
     });
-    const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials), credentialsChanged });
+    const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials), credentialsChanged, passwordChanged });
     if (queued.length) backfill?.add(queued);
     this.lastStats = stats;
     return written;

@@ -301,6 +301,12 @@ export interface ContactCenterPlan {
   digest: string;
   /** per spec.users index: the password credentials differ from the stored ones (or none are stored) */
   credentialsChanged: readonly boolean[];
+  /**
+   * per spec.users index: the user existed and the configured password is another than the one
+   * their stored credentials were made from (or it cannot be told without scrypt: a deferred
+   * verification); their stored HTTP sessions end in the same transaction (docs/security.md 6)
+   */
+  passwordChanged: readonly boolean[];
 }
 
 export interface ProvisioningStorage {

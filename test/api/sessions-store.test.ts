@@ -16,6 +16,7 @@ import { demoContactCenter } from '../../src/config/demo.js';
 import { Sessions, sessionIdHash } from '../../src/gws/sessions.js';
 import type { SessionStore, StoredSession } from '../../src/store/port.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { cheapHasher } from '../helpers/cheap-hasher.js';
 import { basic } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-sessions-'));
@@ -72,6 +73,52 @@ test('a restarted server on the same database file still accepts the old JSESSIO
     assert.equal(unknown.statusCode, 401);
   } finally {
     await second.close();
+  }
+});
+
+test("a restart with a user's password changed ends that user's stored sessions, and only theirs", async () => {
+  const database = join(dir, 'password-changed.db');
+  const centerWith = (agent1Password: string) => {
+    const center = demoContactCenter();
+    return { ...center, users: center.users.map((u) => (u.userName === 'agent1' ? { ...u, password: agent1Password } : u)) };
+  };
+  const cookieOf = async (app: Awaited<ReturnType<typeof createApp>>, user: string, password = 'demo') => {
+    const r = await app.fastify.inject({ method: 'GET', url: '/api/v2/me', headers: { authorization: basic(user, password) } });
+    assert.equal(r.statusCode, 200, r.body);
+    return /JSESSIONID=[^;]+/.exec(String(r.headers['set-cookie']))![0];
+  };
+  const me = (app: Awaited<ReturnType<typeof createApp>>, headers: Record<string, string>) => app.fastify.inject({ method: 'GET', url: '/api/v2/me', headers });
+
+  const first = await createApp(testConfig({ contactCenters: [centerWith('demo')], database }), { passwordHasher: cheapHasher });
+  let agent1: string;
+  let agent2: string;
+  try {
+    agent1 = await cookieOf(first, 'agent1');
+    agent2 = await cookieOf(first, 'agent2');
+  } finally {
+    await first.close();
+  }
+  // the same password again: both sessions survive the restart
+  const same = await createApp(testConfig({ contactCenters: [centerWith('demo')], database }), { passwordHasher: cheapHasher });
+  try {
+    assert.equal((await me(same, { cookie: agent1 })).statusCode, 200);
+    assert.equal((await me(same, { cookie: agent2 })).statusCode, 200);
+  } finally {
+    await same.close();
+  }
+  // agent1's password changed: the cookie got with the old one is refused, agent2's still works
+  const changed = await createApp(testConfig({ contactCenters: [centerWith('new secret')], database }), { passwordHasher: cheapHasher });
+  try {
+    const old = await me(changed, { cookie: agent1 });
+    assert.equal(old.statusCode, 401, old.body);
+    assert.equal(JSON.parse(old.body).statusCode, 20);
+    assert.equal((await me(changed, { authorization: basic('agent1', 'demo') })).statusCode, 401, 'the old password is refused');
+    assert.equal((await me(changed, { authorization: basic('agent1', 'new secret') })).statusCode, 200, 'the new one works');
+    const other = await me(changed, { cookie: agent2 });
+    assert.equal(other.statusCode, 200, other.body);
+    assert.equal(JSON.parse(other.body).user.userName, 'agent2');
+  } finally {
+    await changed.close();
   }
 });
 

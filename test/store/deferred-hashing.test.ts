@@ -4,9 +4,13 @@
  * (the right password is hashed then, one scrypt; a wrong one costs one scrypt against an
  * unmatchable hash); the backfill replaces every pending credential by its scrypt hash, never the
  * one of a password changed meanwhile; a restart before the backfill ended re-queues them without
- * scrypt. Through the app: a user of a deferred first start logs in at once.
+ * scrypt; a deferred start under another fingerprint key takes every password as changed (the
+ * users' stored sessions end). Through the app: a user of a deferred first start logs in at once.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createApp } from '../../src/app/app.js';
 import { testConfig } from '../../src/config/load.js';
@@ -80,6 +84,28 @@ describe('deferred hashing', () => {
     assert.equal(await store.verifyPassword('changed', changed), true);
     assert.equal(await store.verifyPassword('pw-1', changed), false);
     await store.close();
+  });
+
+  it('another key and a deferred start cannot tell an unchanged password: every session ends, the passwords still verify', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-deferred-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      const first = new SqliteStore(file, cheapHasher, { fingerprintKey: FingerprintKey.ephemeral() });
+      await first.applyContactCenter(spec(10));
+      for (const [i, name] of ['u1', 'u2'].entries()) {
+        await first.saveSession({ idHash: String(i).repeat(64), userId: (await first.userByName(name))!.id, csrfToken: 'c', createdAt: 1, lastSeen: 2 });
+      }
+      await first.close();
+      const second = new SqliteStore(file, cheapHasher, { deferHashingAbove: 5, fingerprintKey: FingerprintKey.ephemeral() });
+      await second.hashBackfill!.close();
+      await second.applyContactCenter(spec(10));
+      assert.equal(second.lastProvisioningStats.deferred, 10);
+      assert.deepEqual(await second.sessionsSeenSince(0), [], 'taken as changed: the sessions ended');
+      assert.equal(await second.verifyPassword('pw-1', (await second.userByName('u1'))!.passwordHash), true);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('through the app: a user of a deferred first start logs in at once', async () => {

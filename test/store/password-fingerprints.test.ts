@@ -2,8 +2,9 @@
  * Start-up without scrypt for unchanged passwords (issue 12 point 4), on SQLite files and on a real
  * PostgreSQL: a restart with the same configuration hashes and verifies nothing; a changed password
  * is hashed once without a verification first; another key (or none stored) costs one scrypt
- * verification per user, once; the fingerprint is bound to its hash and to its key, stored beside
- * the hash, and reveals nothing of the password without the key.
+ * verification per user, once; a changed password (and one that no longer verifies) ends that
+ * user's stored sessions, and nobody else's; the fingerprint is bound to its hash and to its key,
+ * stored beside the hash, and reveals nothing of the password without the key.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -51,6 +52,21 @@ const BACKENDS: Backend[] = [
   },
 ];
 
+/** one stored HTTP session for each of these users */
+async function saveSessionsOf(store: Store, userNames: string[]): Promise<void> {
+  for (const [i, name] of userNames.entries()) {
+    const user = (await store.userByName(name))!;
+    await store.saveSession({ idHash: String(i).repeat(64), userId: user.id, csrfToken: 'csrf', createdAt: 1, lastSeen: 2 });
+  }
+}
+
+/** the user names of the stored sessions, sorted */
+async function sessionUsers(store: Store): Promise<string[]> {
+  const cc = (await store.listContactCenters())[0];
+  const names = new Map((await store.snapshot(cc.id))!.users.map((u) => [u.id, u.userName]));
+  return (await store.sessionsSeenSince(0)).map((s) => names.get(s.userId) ?? s.userId).sort();
+}
+
 for (const backend of BACKENDS) {
   describe(`password fingerprints on ${backend.name}`, () => {
     it('a restart with the same configuration costs no scrypt; a changed password one hash, no verification', async () => {
@@ -70,9 +86,11 @@ for (const backend of BACKENDS) {
       const cc = (await store.listContactCenters())[0];
       for (const u of (await store.snapshot(cc.id))!.users) assert.equal(u.passwordHash, hashes.get(u.userName), 'hash kept');
 
+      await saveSessionsOf(store, ['u7', 'u8']);
       reset();
       await store.applyContactCenter(spec(50, (i) => (i === 7 ? 'new-secret' : `pw-${i}`)));
       assert.deepEqual(calls, { hash: 1, verify: 0 }, 'one changed password: hashed, not verified first');
+      assert.deepEqual(await sessionUsers(store), ['u8'], "the changed password ended u7's session, not u8's");
       const u7 = (await store.userByName('u7'))!;
       assert.equal(await verifyPassword('new-secret', u7.passwordHash), true);
       assert.equal(await verifyPassword('pw-7', u7.passwordHash), false);
@@ -89,8 +107,10 @@ for (const backend of BACKENDS) {
       const second = FingerprintKey.ephemeral();
       reset();
       store = open(hasher, second);
+      await saveSessionsOf(store, ['u3', 'u4']);
       await store.applyContactCenter(spec(20, (i) => (i === 3 ? 'changed' : `pw-${i}`)));
       assert.deepEqual(calls, { hash: 1, verify: 20 }, 'unknown fingerprints: verify, hash only the changed one');
+      assert.deepEqual(await sessionUsers(store), ['u4'], "the password that did not verify ended u3's session, not u4's");
       await store.close();
 
       reset();

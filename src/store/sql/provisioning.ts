@@ -8,7 +8,8 @@
  * restart writes nothing): rows are
  * matched by their natural key (userName, DN, place name, group name, operationName), so everything
  * that stays keeps its id, and rows the plan no longer names are deleted (audit rows keep the old
- * ids as plain text). Users, devices, places and memberships are written with one statement per
+ * ids as plain text). A user whose password the plan says changed loses their stored HTTP
+ * sessions in the same transaction. Users, devices, places and memberships are written with one statement per
  * table whatever their number (the rows travel as one JSON parameter), so 10,000 users cost a few
  * statements, not 50,000 round trips.
  */
@@ -165,6 +166,7 @@ function statements(d: Dialect) {
       FROM (${rows('users', { uname: 'text', hash: 'text', fingerprint: 'text' })}) AS x
       WHERE users.user_name = x.uname AND users.contact_center_id = @cc`,
     usersPrune: `DELETE FROM users WHERE contact_center_id = @cc AND user_name NOT IN (${d.jsonTextList('names')})`,
+    sessionsOfUsersEnd: `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE contact_center_id = @cc AND user_name IN (${d.jsonTextList('names')}))`,
 
     devicesElsewhere: `
       SELECT d.dn, c.name AS cc_name FROM devices d JOIN contact_centers c ON c.id = d.contact_center_id
@@ -323,12 +325,15 @@ export class SqlProvisioning implements ProvisioningStorage {
     return this.db.transaction((tx) => this.write(tx, plan));
   }
 
-  private async write(tx: SqlExecutor, { spec, credentials, digest, credentialsChanged }: ContactCenterPlan): Promise<ContactCenterRecord> {
+  private async write(tx: SqlExecutor, { spec, credentials, digest, credentialsChanged, passwordChanged }: ContactCenterPlan): Promise<ContactCenterRecord> {
     const s = this.s;
     // two nodes applying one contact center at once: one after the other, each whole
     const serialize = this.db.dialect.serializeOn?.('name');
     if (serialize) await tx.get(serialize, { name: `switchboard/contact-center/${spec.name}` });
     const again = await tx.get<CcRow>(s.ccByName, { name: spec.name });
+    // a changed password ends the user's stored sessions (a cookie got with the old one stops working)
+    const withNewPassword = spec.users.filter((_, i) => passwordChanged[i]).map((u) => u.userName);
+    if (again && withNewPassword.length) await tx.run(s.sessionsOfUsersEnd, { cc: again.id, names: json(withNewPassword) });
     // written from this very plan last time: only the password credentials that changed (a restart
     // with the same configuration writes nothing; one while the hash backfill runs, its hashes)
     if (again && (await tx.get<{ applied_digest: string | null }>(s.ccDigest, { id: again.id }))?.applied_digest === digest) {

@@ -117,15 +117,24 @@ export function object(
   return o;
 }
 
-export function string(p: Problems, path: string, v: unknown, opts: { nonEmpty?: boolean } = {}): string | undefined {
+/** control characters (C0 and DEL): what RFC 7617 2 forbids in a Basic user-id and password */
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+export function string(p: Problems, path: string, v: unknown, opts: { nonEmpty?: boolean; noControlCharacters?: boolean } = {}): string | undefined {
   const recorder = recording(p, v);
-  if (recorder) return void recorder.field(path, { type: 'string', ...(opts.nonEmpty ? { minLength: 1 } : {}) });
+  if (recorder) {
+    return void recorder.field(path, { type: 'string', ...(opts.nonEmpty ? { minLength: 1 } : {}), ...(opts.noControlCharacters ? { pattern: '^[^\\u0000-\\u001f\\u007f]*$' } : {}) });
+  }
   if (typeof v !== 'string') {
     p.add(path, `must be a string, got ${kind(v)}`);
     return undefined;
   }
   if (opts.nonEmpty && v.trim() === '') {
     p.add(path, 'must not be empty');
+    return undefined;
+  }
+  if (opts.noControlCharacters && CONTROL_CHARACTER.test(v)) {
+    p.add(path, 'must not contain control characters (U+0000 to U+001F, U+007F): HTTP Basic cannot carry them (RFC 7617 2)');
     return undefined;
   }
   return v;

@@ -129,8 +129,8 @@ function user(p: Problems, path: string, v: unknown): UserSpec {
       optional: ['firstName', 'lastName', 'emailAddress', 'dn', 'wrapUpTime', 'sipPassword'],
     }) ?? {};
   const u: UserSpec = {
-    userName: opt(o.userName, () => string(p, at(path, 'userName'), o.userName)) as string,
-    password: opt(o.password, () => string(p, at(path, 'password'), o.password)) as string,
+    userName: opt(o.userName, () => string(p, at(path, 'userName'), o.userName, { noControlCharacters: true })) as string,
+    password: opt(o.password, () => string(p, at(path, 'password'), o.password, { noControlCharacters: true })) as string,
     roles: (opt(o.roles, () => strings(p, at(path, 'roles'), o.roles)) ?? []) as Role[],
   };
   for (const key of ['firstName', 'lastName', 'emailAddress', 'dn', 'sipPassword'] as const) {

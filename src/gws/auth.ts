@@ -15,7 +15,10 @@
  *   - verifications go through a bounded, fair queue (verify-queue.ts): a flood from one source
  *     cannot starve other sources, and user names already verified from a source go first;
  *   - the same wrong credentials repeated within a few seconds are refused from a short negative
- *     cache, without another scrypt and without counting again.
+ *     cache, without another scrypt and without counting again;
+ *   - decoded credentials that are not UTF-8 or hold a control character (RFC 7617 2) are refused
+ *     before any lookup: otherwise "pw" and "pw\0" would both verify (scrypt's PBKDF2-HMAC pads
+ *     its key with zeros), and two invalid byte strings would decode to one password.
  * The Bayeux hook is synchronous: `prepare` verifies before each CometD request and upgrade.
  *
  * Request path (cost rule): a request whose credentials are cached is authenticated synchronously
@@ -28,6 +31,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import { CONTROL_CHARACTER } from '../config/check.js';
 import type { AuthConfig } from '../config/types.js';
 import { DomainError, ErrorCode } from '../errors.js';
 import { unmatchableHash } from '../store/password.js';
@@ -117,6 +122,8 @@ const NO_CREDENTIALS =
   'Not authenticated: send HTTP Basic credentials (Authorization: Basic ...) or the JSESSIONID cookie of a live session';
 const BASIC_ONLY = 'Only HTTP Basic authentication is supported: Authorization: Basic base64(user:password)';
 const MALFORMED = 'Malformed Basic credentials: expected base64 of "user:password"';
+const NOT_UTF8 = 'Malformed Basic credentials: "user:password" must be UTF-8 before base64';
+const CONTROL_IN_CREDENTIALS = 'Malformed Basic credentials: the user name and password must not contain control characters (RFC 7617 2)';
 const UNKNOWN_SOURCE = 'unknown';
 
 interface CredentialKey {
@@ -278,7 +285,12 @@ export class Auth {
   private parse(authorization: string): Credentials {
     const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(authorization);
     if (!m) throw gws.notAuthenticated(BASIC_ONLY);
-    const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+    const raw = Buffer.from(m[1], 'base64');
+    // one credential, one meaning: invalid UTF-8 would decode to U+FFFD, and scrypt (PBKDF2-HMAC
+    // inside) takes a password with trailing NULs for the same password
+    if (!isUtf8(raw)) throw gws.notAuthenticated(NOT_UTF8);
+    const decoded = raw.toString('utf8');
+    if (CONTROL_CHARACTER.test(decoded)) throw gws.notAuthenticated(CONTROL_IN_CREDENTIALS);
     const colon = decoded.indexOf(':');
     if (colon < 0) throw gws.notAuthenticated(MALFORMED);
     const userName = decoded.slice(0, colon);

@@ -45,6 +45,23 @@ describe('with CSRF on (the default)', () => {
     assert.equal(none.headers['www-authenticate'], undefined);
   });
 
+  test('a password with a trailing NUL, any control character or bytes that are not UTF-8 is refused (RFC 7617 2), even after the right one', async () => {
+    assert.equal((await api.get('/api/v2/me', basic('agent7'))).json.statusCode, 0, 'the right password, cached now');
+    const raw = (bytes: Buffer) => 'Basic ' + bytes.toString('base64');
+    const cases: [string, string, RegExp][] = [
+      ['trailing NUL', basic('agent7', 'demo\0'), /control characters/],
+      ['four NULs', basic('agent7', 'demo\0\0\0\0'), /control characters/],
+      ['a tab', basic('agent7', 'de\tmo'), /control characters/],
+      ['DEL in the user name', basic('agent7\x7f', 'demo'), /control characters/],
+      ['not UTF-8', raw(Buffer.concat([Buffer.from('agent7:demo'), Buffer.from([0xff])])), /UTF-8/],
+    ];
+    for (const [what, auth, message] of cases) {
+      const r = await api.get('/api/v2/me', auth);
+      assert.equal(r.json.statusCode, 20, `${what}: ${JSON.stringify(r.json)}`);
+      expectError(r, 20, 401, message);
+    }
+  });
+
   test('the cookie alone authenticates later requests, and is not set again', async () => {
     const first = await api.get('/api/v2/me', basic('agent2'));
     const cookie = cookieOf(first);

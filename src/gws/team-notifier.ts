@@ -17,7 +17,9 @@
  *   notification-text.ts MemberTexts);
  * - the cost of a change does not grow with the contact center: the supervisors of an agent come
  *   from the groups that hold it, and the monitoring list of a row from what the events said
- *   (monitoring legs by call, armed targets), not from reading every device and call;
+ *   (monitoring legs by call, armed targets), not from reading every device and call; a
+ *   supervisor's device change touches the rows of its old and new targets and of the agents on
+ *   every call it has a monitoring leg on (their monitoring lists show its mode, scope and state);
  * - the switch's events of one command are coalesced: the rows they touch are rendered once, in a
  *   microtask after the command, from the switch's state at that moment;
  * - a row whose agent only had the user data of its one call changed (the leg's new view equals
@@ -101,6 +103,18 @@ function local<T>(v: Awaitable<T>): T {
   return v;
 }
 
+/** add `member` to key's set in `sets` (present), or remove it, dropping a set that empties */
+function noteMember(sets: Map<string, Set<string>>, key: string, member: string, present: boolean): void {
+  let set = sets.get(key);
+  if (!present) {
+    set?.delete(member);
+    if (set?.size === 0) sets.delete(key);
+    return;
+  }
+  if (!set) sets.set(key, (set = new Set()));
+  set.add(member);
+}
+
 export class Team {
   /** agent DN -> when its agent state last changed (clock ms, and the row's ISO text of it, formatted once) */
   private readonly stateSince = new Map<string, Since>();
@@ -114,6 +128,8 @@ export class Team {
   private readonly armedOn = new Map<string, Set<string>>();
   /** call uuid -> DNs with a live monitoring leg on it (from the call events) */
   private readonly monitoringLegs = new Map<string, Set<string>>();
+  /** supervisor DN -> the calls it has a live monitoring leg on: monitoringLegs inverted (noteMonitoringLeg keeps both) */
+  private readonly legsOfSupervisor = new Map<string, Set<string>>();
   private readonly startedAt: Since;
   /** DN -> whether anything but a call's user data touched it since the last flush (touch, touchUserData) */
   private pending: Map<string, boolean> | undefined;
@@ -340,6 +356,12 @@ export class Team {
     if (before !== undefined && before !== now) this.touch(before);
     if (now !== undefined) this.touch(now);
     if (before !== now) this.retarget(e.dn, before, now);
+    // the rows of the agents on the calls this supervisor monitors show its monitoring (mode, scope,
+    // state) as its device says: they change with it, even when its legs do not (a re-arm on the
+    // same target, a routing point's or a followed call's)
+    for (const uuid of this.legsOfSupervisor.get(e.dn) ?? NO_DNS) {
+      for (const dn of local(this.deps.sw.callView(uuid, e.dn))?.participants ?? NO_DNS) this.touch(dn);
+    }
   }
 
   /** the one place lastTarget and its inverse armedOn change, together */
@@ -436,17 +458,12 @@ export class Team {
     if (e.view.monitoring && e.notificationType !== 'AttachedDataChanged') for (const p of e.view.participants) this.touch(p);
   }
 
-  /** keep monitoringLegs as the events say: a supervisor's leg is there until its view is Released */
+  /** keep monitoringLegs and its inverse as the events say: a supervisor's leg is there until its view is Released */
   private noteMonitoringLeg(e: CallEvent): void {
     if (!e.view.monitoring) return;
-    let legs = this.monitoringLegs.get(e.callUuid);
-    if (e.view.state === 'Released') {
-      legs?.delete(e.dn);
-      if (legs?.size === 0) this.monitoringLegs.delete(e.callUuid);
-      return;
-    }
-    if (!legs) this.monitoringLegs.set(e.callUuid, (legs = new Set()));
-    legs.add(e.dn);
+    const released = e.view.state === 'Released';
+    noteMember(this.monitoringLegs, e.callUuid, e.dn, !released);
+    noteMember(this.legsOfSupervisor, e.dn, e.callUuid, !released);
   }
 
   /** dn's row is due, and must be read in full */

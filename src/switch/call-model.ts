@@ -17,7 +17,7 @@ import type { Result } from '../errors.js';
 import type { EndpointFact, EndpointHost, EndpointSelector, IncomingCall, Endpoints } from '../endpoints/port.js';
 import { selectorOf } from '../endpoints/port.js';
 import { SimulatedEndpoints } from '../endpoints/simulated.js';
-import { SwitchCore } from './core.js';
+import { DeviceTouch, SwitchCore } from './core.js';
 import type { DnState } from './core.js';
 import { silentLog } from './door.js';
 import type { SwitchLog } from './door.js';
@@ -213,7 +213,7 @@ export class CallModel implements SwitchPort {
         }
       }
       this.core.routing.agentChanged(dn);
-      this.core.touchDevice(dn, true); // every agent-state request is confirmed, changed or not
+      this.core.touchDevice(dn, DeviceTouch.AgentStateRequest);
       return okVoid;
     });
   }

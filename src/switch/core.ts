@@ -23,6 +23,10 @@
  *     leg has no last view, or the supervision settings changed (flushUserData). So a change that
  *     alters anything but user data must touch() the call, as every change already must.
  *   - Call and device events carry the userId logged in at their DN at that moment.
+ *   - A device is flushed like a call (an event only when its view changed), unless a command asks
+ *     for a confirmation (DeviceTouch): an agent-state request and an accepted arm are confirmed
+ *     with a device event even when nothing changed, and only the first counts as an agent-state
+ *     change (which also sends the voice channel's message).
  */
 import { NotificationType, PartyState } from './model.js';
 import type {
@@ -146,6 +150,19 @@ export interface CcState {
   settings: ContactCenterSettings;
 }
 
+/**
+ * How a touched device is flushed; the strongest touch of one command wins (the values are ordered).
+ */
+export const DeviceTouch = {
+  /** a device message only if its view changed */
+  IfChanged: 0,
+  /** always a device message (an accepted arm is confirmed, changed or not); the voice channel only if the agent state changed */
+  Confirm: 1,
+  /** always a device message and the voice channel message: every agent-state request is confirmed, changed or not */
+  AgentStateRequest: 2,
+} as const;
+export type DeviceTouch = (typeof DeviceTouch)[keyof typeof DeviceTouch];
+
 export class SwitchCore {
   readonly clock: Clock;
   readonly ids: IdSource;
@@ -191,8 +208,8 @@ export class SwitchCore {
   private dirtyCalls = new Set<string>();
   /** the dirty calls whose only change since the last flush is their user data (touchUserData; touch takes a call out) */
   private userDataOnly = new Set<string>();
-  /** dn -> forced (emit even when the view is unchanged: an explicit request is always confirmed) */
-  private dirtyDevices = new Map<string, boolean>();
+  /** dn -> how its device is flushed (DeviceTouch: the strongest touch since the last flush wins) */
+  private dirtyDevices = new Map<string, DeviceTouch>();
 
   constructor(clock: Clock, ids: IdSource, log: SwitchLog) {
     this.clock = clock;
@@ -414,8 +431,9 @@ export class SwitchCore {
     this.userDataOnly.add(call.uuid);
   }
 
-  touchDevice(dn: string, force = false): void {
-    this.dirtyDevices.set(dn, force || (this.dirtyDevices.get(dn) ?? false));
+  touchDevice(dn: string, touch: DeviceTouch = DeviceTouch.IfChanged): void {
+    const before = this.dirtyDevices.get(dn) ?? DeviceTouch.IfChanged;
+    this.dirtyDevices.set(dn, touch > before ? touch : before);
   }
 
   /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
@@ -428,9 +446,9 @@ export class SwitchCore {
       this.dirtyCalls.delete(uuid);
       this.flushCall(uuid);
     }
-    for (const [dn, force] of this.dirtyDevices) {
+    for (const [dn, touch] of this.dirtyDevices) {
       this.dirtyDevices.delete(dn);
-      this.flushDevice(dn, force);
+      this.flushDevice(dn, touch);
     }
   }
 
@@ -521,14 +539,14 @@ export class SwitchCore {
     this.emit({ kind: 'media', callUuid: call.uuid, contactCenterId: call.ccId, parties });
   }
 
-  private flushDevice(dn: string, force: boolean): void {
+  private flushDevice(dn: string, touch: DeviceTouch): void {
     const view = deviceView(this, dn);
     if (!view) return;
     const last = this.lastDevice.get(dn);
     const change = deviceChange(last, view);
-    if (!change && !force) return;
-    // an explicit request is always confirmed, and counts as an agent-state change
-    const agentStateChanged = force || change!.agentStateChanged;
+    if (!change && touch === DeviceTouch.IfChanged) return;
+    // an agent-state request is always confirmed, and counts as an agent-state change
+    const agentStateChanged = touch === DeviceTouch.AgentStateRequest || (change?.agentStateChanged ?? false);
     this.lastDevice.set(dn, view);
     this.emit(this.deviceEvent(dn, agentStateChanged, view));
   }

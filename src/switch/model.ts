@@ -266,7 +266,7 @@ export interface MonitorEvent {
   mode: MonitorMode;
   scope: MonitorScope;
   span: MonitorSpan;
-  /** Left: CallEnded | SupervisorHungUp | AgentLeft | Cancelled | SessionEnded | Replaced; Skipped: SupervisorBusy | ... */
+  /** Left: CallEnded | SupervisorHungUp | AgentLeft | Cancelled | SessionEnded | Replaced; Skipped: SupervisorBusy | AuditUnavailable | SupervisorLimit | AnotherSupervisorLoud */
   reason?: string;
   at: number;
 }

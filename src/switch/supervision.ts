@@ -7,6 +7,7 @@
 import { ErrorCode, fail, okVoid } from '../errors.js';
 import type { Result } from '../errors.js';
 import { SWITCH_TARGET } from './capabilities.js';
+import { DeviceTouch } from './core.js';
 import type { Call, MonitorConfig, Party, SwitchCore } from './core.js';
 import { CallType, MonitorMode, MonitorScope, MonitorSpan, PartyState } from './model.js';
 import type { MonitorAuditEvent } from './model.js';
@@ -47,7 +48,7 @@ export class Supervision {
       const call = core.calls.get(existing.callUuid);
       const leg = call && this.legOf(call, supervisorDn);
       if (call && leg && leg.sup!.mode !== req.mode) {
-        const r = this.checkExclusive(supervisorDn, call, existing.targetDn, req.mode);
+        const r = this.checkExclusive(supervisorDn, call, leg.sup!.monitoredDn, req.mode);
         if (!r.ok) return r;
         this.applyMode(call, leg, req.mode);
       }
@@ -56,7 +57,8 @@ export class Supervision {
       // re-armed for NextCall while on a call of the target: this call is the one it monitors
       if (req.span === MonitorSpan.NextCall && leg) existing.consumed = true;
       this.audit('Armed', existing);
-      core.touchDevice(supervisorDn);
+      // every accepted arm confirms with the supervisor's device, changed or not (supervision.md 1)
+      core.touchDevice(supervisorDn, DeviceTouch.Confirm);
       return okVoid;
     }
     if (!targetIsRoutingPoint) {
@@ -80,7 +82,7 @@ export class Supervision {
     if (!list) core.monitorsOf.set(req.targetDn, (list = []));
     list.push(cfg);
     this.audit('Armed', cfg);
-    core.touchDevice(supervisorDn);
+    core.touchDevice(supervisorDn, DeviceTouch.Confirm);
 
     // Intrusion: join the agent's call in progress.
     if (!targetIsRoutingPoint && core.cc(cfg.contactCenterId).settings.supervision.intrusion) {
@@ -125,18 +127,39 @@ export class Supervision {
           `Supervisor ${loud.supervisorDn} is already in ${loud.mode} with agent ${targetDn}; only one supervisor may coach or barge in: use ListenIn`,
         );
       }
+      // a supervisor who came to the agent's call another way (following it in Call scope, or from a routing point)
+      for (const call of this.core.liveCallsOf(targetDn)) {
+        const onCall = this.loudOn(call, supervisorDn);
+        if (onCall) {
+          return fail(
+            ErrorCode.InUse,
+            `Supervisor ${onCall.dn} is already in ${onCall.sup!.mode} on call ${call.uuid} of agent ${targetDn}; only one supervisor may coach or barge in: use ListenIn`,
+          );
+        }
+      }
     }
     return okVoid;
   }
 
-  /** at most one supervisor in Coach or BargeIn per agent and per call */
-  private checkExclusive(supervisorDn: string, call: Call, targetDn: string, mode: MonitorMode): Result {
+  /** another supervisor's live leg on the call in Coach or BargeIn, if there is one */
+  private loudOn(call: Call, supervisorDn: string): Party | undefined {
+    return this.core.supervisors(call).find((p) => p.dn !== supervisorDn && p.sup!.mode !== MonitorMode.ListenIn);
+  }
+
+  /**
+   * At most one supervisor in Coach or BargeIn per agent and per call: `agentDn` is the agent the
+   * leg monitors on the call (not the configuration's target, which may be a routing point whose
+   * other watchers are elsewhere); undefined while a Call-scope leg waits for an agent.
+   */
+  private checkExclusive(supervisorDn: string, call: Call, agentDn: string | undefined, mode: MonitorMode): Result {
     if (mode === MonitorMode.ListenIn) return okVoid;
-    const onCall = this.core.supervisors(call).find((p) => p.dn !== supervisorDn && p.sup!.mode !== MonitorMode.ListenIn);
-    const onTarget = (this.core.monitorsOf.get(targetDn) ?? []).find((c) => c.supervisorDn !== supervisorDn && c.mode !== MonitorMode.ListenIn);
-    const other = onCall?.dn ?? onTarget?.supervisorDn;
-    if (other) {
-      return fail(ErrorCode.InUse, `Supervisor ${other} is already coaching or barged in on this call; only one may be: stay in ListenIn`);
+    const onCall = this.loudOn(call, supervisorDn);
+    if (onCall) {
+      return fail(ErrorCode.InUse, `Supervisor ${onCall.dn} is already in ${onCall.sup!.mode} on this call; only one supervisor may coach or barge in: stay in ListenIn`);
+    }
+    const onAgent = agentDn === undefined ? undefined : (this.core.monitorsOf.get(agentDn) ?? []).find((c) => c.supervisorDn !== supervisorDn && c.mode !== MonitorMode.ListenIn);
+    if (onAgent) {
+      return fail(ErrorCode.InUse, `Supervisor ${onAgent.supervisorDn} is armed in ${onAgent.mode} on agent ${agentDn}; only one supervisor may coach or barge in: stay in ListenIn`);
     }
     return okVoid;
   }
@@ -174,7 +197,7 @@ export class Supervision {
     if (this.legOf(call, cfg.supervisorDn)) return;
     const refusal = this.auditAvailable && !this.auditAvailable() ? 'AuditUnavailable'
       : cfg.callUuid || core.liveCallsOf(cfg.supervisorDn).length > 0 ? 'SupervisorBusy'
-      : undefined;
+      : this.joinLimit(cfg, call, agentDn);
     if (refusal) {
       this.audit('Skipped', cfg, { callUuid: call.uuid, agentDn, reason: refusal });
       // a skipped call does not count: a routing-point NextCall waits for the next one
@@ -190,6 +213,20 @@ export class Supervision {
     cfg.pendingCallUuid = undefined;
     if (cfg.span === MonitorSpan.NextCall) cfg.consumed = true;
     if (auto) this.audit('Joined', cfg, { callUuid: call.uuid, agentDn });
+  }
+
+  /**
+   * Why joining would break a limit on the call itself (supervision.md 6), or undefined: the agent
+   * already has maxSupervisorsPerAgent supervisors there (a routing point's watcher and one armed
+   * on the agent both meet its call), or the join is in Coach or BargeIn and another supervisor on
+   * the call is already in one.
+   */
+  private joinLimit(cfg: MonitorConfig, call: Call, agentDn: string): 'SupervisorLimit' | 'AnotherSupervisorLoud' | undefined {
+    const onCall = this.core.supervisors(call).filter((p) => p.dn !== cfg.supervisorDn);
+    const max = this.core.cc(cfg.contactCenterId).settings.supervision.maxSupervisorsPerAgent;
+    if (onCall.filter((p) => p.sup!.monitoredDn === agentDn).length >= max) return 'SupervisorLimit';
+    if (cfg.mode !== MonitorMode.ListenIn && onCall.some((p) => p.sup!.mode !== MonitorMode.ListenIn)) return 'AnotherSupervisorLoud';
+    return undefined;
   }
 
   /** A call entered a routing point: mark it for the supervisors watching that routing point. */
@@ -278,7 +315,7 @@ export class Supervision {
 
   switchMode(call: Call, sp: Party, op: keyof typeof SWITCH_TARGET): Result {
     const target = SWITCH_TARGET[op];
-    const r = this.checkExclusive(sp.dn, call, sp.sup!.config.targetDn, target);
+    const r = this.checkExclusive(sp.dn, call, sp.sup!.monitoredDn, target);
     if (!r.ok) return r;
     this.applyMode(call, sp, target);
     return okVoid;

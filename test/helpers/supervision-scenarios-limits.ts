@@ -86,7 +86,7 @@ const row12max2: Scenario = {
     await expectCall(a, call, { state: 'Established', participants: [C, S], supervisorListeningIn: true }, 'listened in by S2');
     await expectMedia(e, call, { [C]: [A, S], [A]: [C, S], [S]: [C, A], [S2]: [C, A, S] }, 'S barged in, S2 listening');
 
-    const loud = /already coaching or barged in/;
+    const loud = /is already in BargeIn .*only one supervisor may coach or barge in/;
     await refused(e, s2, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToBargeIn' }, 19, 409, loud);
     await refused(e, s2, `/api/v2/me/calls/${call}`, { operationName: 'SwitchToCoach' }, 19, 409, loud);
     await refused(e, s2, `/api/v2/me/devices/${s2.deviceId}`, armBody(e, 'BargeIn', { phoneNumber: A }), 19, 409, loud);

@@ -175,6 +175,86 @@ test('two supervisors: one listening hears the other coaching; the customer does
   });
 });
 
+/** settings with the given supervision limits (intrusion and auto-answer on) */
+const supervision = (maxSupervisorsPerAgent: number) => defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent, notifyAgent: 'always' } });
+
+test('one loud supervisor per call: arming BargeIn is refused while a supervisor who followed the call there is barged in', () => {
+  const h = new Harness(supervision(1));
+  h.loginReady('5001', '5002');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h.ok(h.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '5001'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  h.op('5001', callUuid, { name: 'SingleStepTransfer', destination: { phoneNumber: '5002' } });
+  h.op('5002', callUuid, { name: 'Answer' });
+  const r = h.sw.monitor('5102', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5002' });
+  assert.equal(!r.ok && r.error.code, 'InUse');
+  assert.match(!r.ok ? r.error.message : '', /5101 is already in BargeIn on call .* of agent 5002/);
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5101', '5002'], '5101': [C, '5002'], '5002': [C, '5101'] });
+});
+
+test('joining keeps the limits on the call: a routing point watcher and a supervisor armed on the agent, both in BargeIn', () => {
+  const h = new Harness(supervision(1));
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h.ok(h.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  h.ok(h.sw.monitor('5102', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.take();
+  h.op('5001', callUuid, { name: 'Answer' });
+  const audits = h.take().filter((line) => line.includes(' audit '));
+  assert.deepEqual(audits, ['5102 audit Joined BargeIn/AllCalls/Call ->5001 agent=5001 #1', '5101 audit Skipped BargeIn/AllCalls/Call ->7000 agent=5001 #1 SupervisorLimit']);
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001', '5102'], '5001': [C, '5102'], '5102': [C, '5001'] });
+
+  // with two supervisors allowed per agent, the second still may not join loud: one coaches or barges in at a time
+  const h2 = new Harness(supervision(2));
+  h2.loginReady('5001');
+  h2.ok(h2.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h2.ok(h2.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h2.ok(h2.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  h2.ok(h2.sw.monitor('5102', { mode: 'Coach', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  const second = h2.ok(h2.sw.simulateInbound(C, '7000')).callUuid;
+  h2.take();
+  h2.op('5001', second, { name: 'Answer' });
+  assert.deepEqual(
+    h2.take().filter((line) => line.includes(' audit ')),
+    ['5101 audit Joined BargeIn/AllCalls/Call ->7000 agent=5001 #1', '5102 audit Skipped Coach/AllCalls/Call ->7000 agent=5001 #1 AnotherSupervisorLoud'],
+  );
+});
+
+test("a routing point watcher's switch is refused only by supervisors of that agent or call, not by the routing point's other watchers", () => {
+  const h = new Harness(supervision(1));
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  // another watcher, loud but not on this call (it joins the routing point's later calls)
+  h.ok(h.sw.monitor('5102', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
+  h.op('5101', callUuid, { name: 'SwitchToBargeIn' });
+  assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001', '5101'], '5001': [C, '5101'], '5101': [C, '5001'] });
+});
+
+test('an arm that changes nothing is still confirmed with the supervisor device (supervision.md 1)', () => {
+  const h = new Harness(supervision(1));
+  h.loginReady('5001');
+  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
+  const arm = () => h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
+  arm();
+  h.take();
+  arm();
+  assert.deepEqual(h.take(), ['5101 audit Armed ListenIn/AllCalls/Call ->5001', '5101 device NotReady monitor=ListenIn/AllCalls/Call->5001']);
+  // and on the monitored call, re-armed in the same mode
+  const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
+  h.op('5001', callUuid, { name: 'Answer' });
+  h.take();
+  arm();
+  assert.ok(h.take().includes('5101 device NotReady monitor=ListenIn/AllCalls/Call->5001'));
+});
+
 test('scenario 16: hold with S in ListenIn and in BargeIn', () => {
   const h = new Harness();
   const call = monitoredCall(h, 'ListenIn');

@@ -255,6 +255,35 @@ test('an arm that changes nothing is still confirmed with the supervisor device 
   assert.ok(h.take().includes('5101 device NotReady monitor=ListenIn/AllCalls/Call->5001'));
 });
 
+test('Agent scope: A leaving by a consult transfer (CompleteTransfer) releases S with AgentLeft (supervision.md 3)', () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'ListenIn', { scope: 'Agent' });
+  h.op('5001', call, { name: 'InitiateTransfer', destination: { phoneNumber: '5002' } });
+  const consult = h.sw.callsOf('5002')[0];
+  h.op('5002', consult, { name: 'Answer' });
+  h.take();
+  h.op('5001', consult, { name: 'CompleteTransfer' });
+  assert.ok(h.take().includes('5101 audit Left ListenIn/AllCalls/Agent ->5001 agent=5001 #1 AgentLeft'));
+  assert.deepEqual(h.sw.callsOf('5101'), []);
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5002'], '5002': [C] });
+});
+
+test("MuteCall by S in BargeIn takes S out of everyone's ear, UnmuteCall puts S back (supervision.md 4 and 5 rule 3)", () => {
+  const h = new Harness();
+  const call = monitoredCall(h, 'BargeIn');
+  h.op('5101', call, { name: 'MuteCall' });
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5001'], '5001': [C], '5101': [C, '5001'] });
+  h.op('5101', call, { name: 'UnmuteCall' });
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5001', '5101'], '5001': [C, '5101'], '5101': [C, '5001'] });
+});
+
+test("notifyAgent never hides the coach from the agent's participants, not from the agent's ear (supervision.md 8)", () => {
+  const h = new Harness(defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent: 1, notifyAgent: 'never' } }));
+  const call = monitoredCall(h, 'Coach');
+  assert.deepEqual(h.mediaOf(call), { [C]: ['5001'], '5001': [C, '5101'], '5101': [C, '5001'] });
+  assert.ok(!(h.sw.callView(call, '5001')?.participants ?? []).includes('5101'), 'the agent is not told');
+});
+
 test('scenario 16: hold with S in ListenIn and in BargeIn', () => {
   const h = new Harness();
   const call = monitoredCall(h, 'ListenIn');

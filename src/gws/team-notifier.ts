@@ -366,19 +366,13 @@ export class Team {
 
   /** the one place lastTarget and its inverse armedOn change, together */
   private retarget(supervisorDn: string, before: string | undefined, now: string | undefined): void {
-    if (before !== undefined) {
-      const armed = this.armedOn.get(before);
-      armed?.delete(supervisorDn);
-      if (armed?.size === 0) this.armedOn.delete(before);
-    }
+    if (before !== undefined) noteMember(this.armedOn, before, supervisorDn, false);
     if (now === undefined) {
       this.lastTarget.delete(supervisorDn);
       return;
     }
     this.lastTarget.set(supervisorDn, now);
-    let armed = this.armedOn.get(now);
-    if (!armed) this.armedOn.set(now, (armed = new Set()));
-    armed.add(supervisorDn);
+    noteMember(this.armedOn, now, supervisorDn, true);
   }
 
   /** a call's media fact: see whether it joined or left a routing point's queue */

@@ -48,7 +48,7 @@ export class Supervision {
       const call = core.calls.get(existing.callUuid);
       const leg = call && this.legOf(call, supervisorDn);
       if (call && leg && leg.sup!.mode !== req.mode) {
-        const r = this.checkExclusive(supervisorDn, call, leg.sup!.monitoredDn, req.mode);
+        const r = this.checkExclusive(supervisorDn, [call], leg.sup!.monitoredDn, req.mode);
         if (!r.ok) return r;
         this.applyMode(call, leg, req.mode);
       }
@@ -119,26 +119,9 @@ export class Supervision {
           ` (at most ${max} per agent); ask them to cancel monitoring, or raise supervision.maxSupervisorsPerAgent`,
       );
     }
-    if (mode !== MonitorMode.ListenIn) {
-      const loud = others.find((c) => c.mode !== MonitorMode.ListenIn);
-      if (loud) {
-        return fail(
-          ErrorCode.InUse,
-          `Supervisor ${loud.supervisorDn} is already in ${loud.mode} with agent ${targetDn}; only one supervisor may coach or barge in: use ListenIn`,
-        );
-      }
-      // a supervisor who came to the agent's call another way (following it in Call scope, or from a routing point)
-      for (const call of this.core.liveCallsOf(targetDn)) {
-        const onCall = this.loudOn(call, supervisorDn);
-        if (onCall) {
-          return fail(
-            ErrorCode.InUse,
-            `Supervisor ${onCall.dn} is already in ${onCall.sup!.mode} on call ${call.uuid} of agent ${targetDn}; only one supervisor may coach or barge in: use ListenIn`,
-          );
-        }
-      }
-    }
-    return okVoid;
+    // a supervisor armed on the agent, or on one of its calls however it came there (following it
+    // in Call scope, from a routing point), already coaching or barged in
+    return this.checkExclusive(supervisorDn, this.core.liveCallsOf(targetDn), targetDn, mode);
   }
 
   /** another supervisor's live leg on the call in Coach or BargeIn, if there is one */
@@ -147,19 +130,25 @@ export class Supervision {
   }
 
   /**
-   * At most one supervisor in Coach or BargeIn per agent and per call: `agentDn` is the agent the
-   * leg monitors on the call (not the configuration's target, which may be a routing point whose
-   * other watchers are elsewhere); undefined while a Call-scope leg waits for an agent.
+   * At most one supervisor in Coach or BargeIn per agent and per call: another one on one of
+   * `calls`, or armed on `agentDn`, refuses Coach and BargeIn. `agentDn` is the agent the leg
+   * monitors (not the configuration's target, which may be a routing point whose other watchers
+   * are elsewhere); undefined while a Call-scope leg waits for an agent.
    */
-  private checkExclusive(supervisorDn: string, call: Call, agentDn: string | undefined, mode: MonitorMode): Result {
+  private checkExclusive(supervisorDn: string, calls: readonly Call[], agentDn: string | undefined, mode: MonitorMode): Result {
     if (mode === MonitorMode.ListenIn) return okVoid;
-    const onCall = this.loudOn(call, supervisorDn);
-    if (onCall) {
-      return fail(ErrorCode.InUse, `Supervisor ${onCall.dn} is already in ${onCall.sup!.mode} on this call; only one supervisor may coach or barge in: stay in ListenIn`);
+    for (const call of calls) {
+      const onCall = this.loudOn(call, supervisorDn);
+      if (onCall) {
+        return fail(
+          ErrorCode.InUse,
+          `Supervisor ${onCall.dn} is already in ${onCall.sup!.mode} on call ${call.uuid}; only one supervisor may coach or barge in: stay in ListenIn`,
+        );
+      }
     }
     const onAgent = agentDn === undefined ? undefined : (this.core.monitorsOf.get(agentDn) ?? []).find((c) => c.supervisorDn !== supervisorDn && c.mode !== MonitorMode.ListenIn);
     if (onAgent) {
-      return fail(ErrorCode.InUse, `Supervisor ${onAgent.supervisorDn} is armed in ${onAgent.mode} on agent ${agentDn}; only one supervisor may coach or barge in: stay in ListenIn`);
+      return fail(ErrorCode.InUse, `Supervisor ${onAgent.supervisorDn} is already in ${onAgent.mode} with agent ${agentDn}; only one supervisor may coach or barge in: stay in ListenIn`);
     }
     return okVoid;
   }
@@ -222,10 +211,10 @@ export class Supervision {
    * the call is already in one.
    */
   private joinLimit(cfg: MonitorConfig, call: Call, agentDn: string): 'SupervisorLimit' | 'AnotherSupervisorLoud' | undefined {
-    const onCall = this.core.supervisors(call).filter((p) => p.dn !== cfg.supervisorDn);
     const max = this.core.cc(cfg.contactCenterId).settings.supervision.maxSupervisorsPerAgent;
-    if (onCall.filter((p) => p.sup!.monitoredDn === agentDn).length >= max) return 'SupervisorLimit';
-    if (cfg.mode !== MonitorMode.ListenIn && onCall.some((p) => p.sup!.mode !== MonitorMode.ListenIn)) return 'AnotherSupervisorLoud';
+    const ofAgent = this.core.supervisors(call).filter((p) => p.dn !== cfg.supervisorDn && p.sup!.monitoredDn === agentDn);
+    if (ofAgent.length >= max) return 'SupervisorLimit';
+    if (cfg.mode !== MonitorMode.ListenIn && this.loudOn(call, cfg.supervisorDn)) return 'AnotherSupervisorLoud';
     return undefined;
   }
 
@@ -315,7 +304,7 @@ export class Supervision {
 
   switchMode(call: Call, sp: Party, op: keyof typeof SWITCH_TARGET): Result {
     const target = SWITCH_TARGET[op];
-    const r = this.checkExclusive(sp.dn, call, sp.sup!.monitoredDn, target);
+    const r = this.checkExclusive(sp.dn, [call], sp.sup!.monitoredDn, target);
     if (!r.ok) return r;
     this.applyMode(call, sp, target);
     return okVoid;

@@ -178,11 +178,16 @@ test('two supervisors: one listening hears the other coaching; the customer does
 /** settings with the given supervision limits (intrusion and auto-answer on) */
 const supervision = (maxSupervisorsPerAgent: number) => defaultSettings({ supervision: { intrusion: true, autoAnswer: true, maxSupervisorsPerAgent, notifyAgent: 'always' } });
 
+/** a switch with `agents` Ready and supervisors 5101 and 5102 logged in, at most `maxSupervisorsPerAgent` per agent */
+function twoSupervisors(maxSupervisorsPerAgent: number, ...agents: string[]): Harness {
+  const h = new Harness(supervision(maxSupervisorsPerAgent));
+  h.loginReady(...agents);
+  for (const dn of ['5101', '5102']) h.ok(h.sw.login(dn, { userId: `u${dn}`, isAgent: false }));
+  return h;
+}
+
 test('one loud supervisor per call: arming BargeIn is refused while a supervisor who followed the call there is barged in', () => {
-  const h = new Harness(supervision(1));
-  h.loginReady('5001', '5002');
-  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
-  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  const h = twoSupervisors(1, '5001', '5002');
   h.ok(h.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
   const { callUuid } = h.ok(h.sw.simulateInbound(C, '5001'));
   h.op('5001', callUuid, { name: 'Answer' });
@@ -190,15 +195,12 @@ test('one loud supervisor per call: arming BargeIn is refused while a supervisor
   h.op('5002', callUuid, { name: 'Answer' });
   const r = h.sw.monitor('5102', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5002' });
   assert.equal(!r.ok && r.error.code, 'InUse');
-  assert.match(!r.ok ? r.error.message : '', /5101 is already in BargeIn on call .* of agent 5002/);
+  assert.match(!r.ok ? r.error.message : '', /^Supervisor 5101 is already in BargeIn on call \S+; only one supervisor may coach or barge in/);
   assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5101', '5002'], '5101': [C, '5002'], '5002': [C, '5101'] });
 });
 
 test('joining keeps the limits on the call: a routing point watcher and a supervisor armed on the agent, both in BargeIn', () => {
-  const h = new Harness(supervision(1));
-  h.loginReady('5001');
-  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
-  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  const h = twoSupervisors(1, '5001');
   h.ok(h.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
   h.ok(h.sw.monitor('5102', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '5001' }));
   const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
@@ -209,10 +211,7 @@ test('joining keeps the limits on the call: a routing point watcher and a superv
   assert.deepEqual(h.mediaOf(callUuid), { [C]: ['5001', '5102'], '5001': [C, '5102'], '5102': [C, '5001'] });
 
   // with two supervisors allowed per agent, the second still may not join loud: one coaches or barges in at a time
-  const h2 = new Harness(supervision(2));
-  h2.loginReady('5001');
-  h2.ok(h2.sw.login('5101', { userId: 'u5101', isAgent: false }));
-  h2.ok(h2.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  const h2 = twoSupervisors(2, '5001');
   h2.ok(h2.sw.monitor('5101', { mode: 'BargeIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
   h2.ok(h2.sw.monitor('5102', { mode: 'Coach', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
   const second = h2.ok(h2.sw.simulateInbound(C, '7000')).callUuid;
@@ -225,10 +224,7 @@ test('joining keeps the limits on the call: a routing point watcher and a superv
 });
 
 test("a routing point watcher's switch is refused only by supervisors of that agent or call, not by the routing point's other watchers", () => {
-  const h = new Harness(supervision(1));
-  h.loginReady('5001');
-  h.ok(h.sw.login('5101', { userId: 'u5101', isAgent: false }));
-  h.ok(h.sw.login('5102', { userId: 'u5102', isAgent: false }));
+  const h = twoSupervisors(1, '5001');
   h.ok(h.sw.monitor('5101', { mode: 'ListenIn', scope: 'Call', span: 'AllCalls', targetDn: '7000' }));
   const { callUuid } = h.ok(h.sw.simulateInbound(C, '7000'));
   h.op('5001', callUuid, { name: 'Answer' });

@@ -9,9 +9,9 @@
  * matched by their natural key (userName, DN, place name, group name, operationName), so everything
  * that stays keeps its id, and rows the plan no longer names are deleted (audit rows keep the old
  * ids as plain text). A user whose password the plan says changed loses their stored HTTP
- * sessions in the same transaction. Users, devices, places and memberships are written with one statement per
- * table whatever their number (the rows travel as one JSON parameter), so 10,000 users cost a few
- * statements, not 50,000 round trips.
+ * sessions in the same transaction. Users, devices, places and memberships are written with one
+ * statement per table whatever their number (the rows travel as one JSON parameter), so 10,000
+ * users cost a few statements, not 50,000 round trips.
  */
 import type {
   AgentGroupRecord,

@@ -1,3 +1,8 @@
+/**
+ * The call model's basic call flows, through the switch harness (virtual clock, simulated endpoints):
+ * an inbound call through a routing point, routing to the longest-idle Ready agent, internal and
+ * external dialling, forwarding and after-call work; each step's events are compared line by line.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, defaultSettings } from '../helpers/switch-harness.js';

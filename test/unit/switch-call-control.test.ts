@@ -1,3 +1,8 @@
+/**
+ * The call model's call control, through the switch harness: two-step and single-step transfers and
+ * conferences, swap, failed transfers, a customer leaving mid-transfer, user data, recording, mute
+ * and DTMF; each step's events are compared line by line.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness } from '../helpers/switch-harness.js';

@@ -1,3 +1,8 @@
+/**
+ * The call model's agent presence rules, through the switch harness: forwarding and DND, rejection
+ * and ring-no-answer, the call fields of each view, wrap-up variants, sessions, and the device event
+ * that confirms every agent-state request.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, defaultSettings } from '../helpers/switch-harness.js';

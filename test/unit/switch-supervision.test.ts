@@ -1,3 +1,9 @@
+/**
+ * Supervision in the call model (shared/spec/supervision.md), through the switch harness: the
+ * numbered scenarios of the spec (arming, spans, scopes, mode switches, transfers, conferences,
+ * hold, routing-point monitoring, intrusion, session end) and the limits on one call, each checked
+ * against the events and the who-hears-whom media matrix.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, defaultSettings } from '../helpers/switch-harness.js';

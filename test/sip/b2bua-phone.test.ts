@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rig, waitFor } from './b2bua-rig.js';
+import { Rig, sdpOf, waitFor } from './b2bua-rig.js';
+import { withTimeout } from '../helpers/wait.js';
 
 test('phone dials 5002: challenged as 5001, a GWS Dial; hold, retrieve, hang up from the phone', async () => {
   const rig = await Rig.start();
@@ -78,6 +79,26 @@ test('REFER from the phone is a blind transfer; a wrong password is 403 and no c
     }
     const own = await agent.call('5001');
     assert.equal(own.response.status, 484, 'dialling its own number is an invalid value (GWS 10)');
+  } finally {
+    await rig.close(agent, customer);
+  }
+});
+
+test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 address from a phone, port 99999 from a trunk', async () => {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001', '5002');
+    rig.h.take();
+    const ipv6 = sdpOf(agent.rtpPort).toString().replace('c=IN IP4 127.0.0.1', 'c=IN IP6 ::1');
+    assert.equal((await withTimeout(agent.call('5002', { sdp: Buffer.from(ipv6) }), 5000, 'the final answer to the IPv6 offer')).response.status, 488, 'phone: IPv6');
+    const badPort = sdpOf(customer.rtpPort).toString().replace(/m=audio \d+/, 'm=audio 99999');
+    const trunkCall = customer.call('5001', { credentials: false, sdp: Buffer.from(badPort) });
+    assert.equal((await withTimeout(trunkCall, 5000, 'the final answer to the port-99999 offer')).response.status, 488, 'trunk: port 99999');
+    assert.deepEqual(rig.h.take(), [], 'the call model heard of neither call');
+    assert.equal(rig.h.sw.callsOf('5001').length + rig.h.sw.callsOf('5002').length, 0);
   } finally {
     await rig.close(agent, customer);
   }

@@ -3,11 +3,14 @@
  * stream of PCMU or PCMA at ptime 20, plus telephone-event/8000 (RFC 4733).
  *
  * Guarantees: `readSdp` never throws (bad or unusable SDP gives undefined, the caller answers 488);
+ * usable means an audio stream we can send to: an IPv4 address literal (our RTP sockets are IPv4:
+ * an IPv6 address or a host name is unusable) and a port of 0-65535 (0 and 0.0.0.0 are hold);
  * the codec chosen for an offer is the first of the phone's list that we support (the phone's
  * preference); we always answer with exactly that codec, and telephone-event only when the offer
  * had it (with the offer's payload type). The direction we answer mirrors the offer's (sendonly ->
  * recvonly, inactive -> inactive), and a phone's sendonly/inactive is reported as hold.
  */
+import { isIPv4 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { CodecName } from '../../media/g711.js';
 
@@ -56,7 +59,8 @@ export function readSdp(body: Buffer | string): RemoteMedia | undefined {
   const audio = (session.media ?? []).find((m) => m.type === 'audio' && typeof m.port === 'number');
   if (!audio) return undefined;
   const address = audio.connection?.ip ?? session.connection?.ip;
-  if (!address) return undefined;
+  if (!address || !isIPv4(address)) return undefined;
+  if (!Number.isInteger(audio.port) || audio.port < 0 || audio.port > 65535) return undefined;
   const payloads = String(audio.payloads ?? '')
     .split(/\s+/)
     .filter((p) => /^\d+$/.test(p))

@@ -3,7 +3,8 @@
  * dialling from the phone is digest-challenged as the DN and becomes a GWS Dial (answered with 200 when
  * the destination answers); re-INVITE sendonly/inactive is Hold and sendrecv again Retrieve; BYE is
  * Hangup; REFER is a blind transfer (202, then the destination rings); a wrong password gets 403 and
- * no call; a call to an unknown number from the phone is refused with the GWS error's SIP status.
+ * no call; a call to an unknown number from the phone is refused with the GWS error's SIP status; an
+ * offer we cannot send RTP to is 488 and no call; an INVITE whose RTP leg cannot be opened is 503.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,6 +100,27 @@ test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 addre
     assert.equal((await withTimeout(trunkCall, 5000, 'the final answer to the port-99999 offer')).response.status, 488, 'trunk: port 99999');
     assert.deepEqual(rig.h.take(), [], 'the call model heard of neither call');
     assert.equal(rig.h.sw.callsOf('5001').length + rig.h.sw.callsOf('5002').length, 0);
+  } finally {
+    await rig.close(agent, customer);
+  }
+});
+
+test('a received INVITE whose RTP leg cannot be opened is answered 503 and its GWS call ends', async () => {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  // the mixer refuses the customer's leg, as when the RTP port range is used up
+  const execute = rig.media.execute.bind(rig.media);
+  rig.media.execute = ((command: Parameters<typeof execute>[0]) =>
+    command.type === 'addLeg' && command.phoneNumber === '+15551234' ? Promise.reject(new Error('no free RTP port in the configured range')) : execute(command)) as typeof rig.media.execute;
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001');
+    const calling = customer.call('5001', { credentials: false });
+    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
+    assert.equal((await withTimeout(calling, 5000, "the customer's final answer")).response.status, 503);
+    await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {
     await rig.close(agent, customer);
   }

@@ -2,7 +2,7 @@
  * B2BUA: outbound calls through a trunk (sip.md 4) and a phone that vanishes mid-call (issue 8 point 7),
  * with fake SIP phones over loopback UDP. A Dial to an external number goes to the first trunk with a
  * port as INVITE sip:<prefix><number>@host:port, its 180/200 are Ringing/Established and GWS Hangup BYEs
- * it; a busy trunk (486) fails the Dial. A phone that stops answering the in-dialog OPTIONS keepalive is
+ * it; a busy trunk (486) fails the Dial, and so does a Dial whose RTP leg cannot be opened. A phone that stops answering the in-dialog OPTIONS keepalive is
  * treated as hung up: GWS sees a clean Released.
  */
 import { test } from 'node:test';
@@ -61,5 +61,26 @@ test('a phone that vanishes mid-call (no answer to the keepalive) is hung up: GW
     await waitFor('the customer gets BYE', () => customer.count('BYE') === 1);
   } finally {
     await rig.close(customer);
+  }
+});
+
+test('outbound: when no RTP leg can be opened for the trunk, the Dial fails at once and nothing is sent to the trunk', async () => {
+  const trunkSide = await FakePhone.start('trunk', 0);
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'out', host: '127.0.0.1', port: trunkSide.sipPort }] } });
+  const agent = await rig.phone('5001');
+  // the mixer refuses the trunk's leg, as when the RTP port range is used up
+  const execute = rig.media.execute.bind(rig.media);
+  rig.media.execute = ((command: Parameters<typeof execute>[0]) =>
+    command.type === 'addLeg' && command.phoneNumber === '+442071234567' ? Promise.reject(new Error('no free RTP port in the configured range')) : execute(command)) as typeof rig.media.execute;
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001');
+    rig.h.take();
+    rig.h.ok(rig.h.sw.dial('5001', { phoneNumber: '+442071234567' }));
+    await waitFor('the Dial fails', () => rig.h.sw.callsOf('5001').length === 0);
+    assert.ok(rig.h.take().some((line) => line.includes('Released')));
+    assert.equal(trunkSide.count('INVITE'), 0, 'no INVITE without a media leg to offer');
+  } finally {
+    await rig.close(agent, trunkSide);
   }
 });

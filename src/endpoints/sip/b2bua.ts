@@ -23,7 +23,9 @@
  *   - SIP answers: an INVITE from neither a provisioned DN (digest as that DN) nor a trunk of the
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
- *     outside a known dialog 481; unusable SDP 488;
+ *     outside a known dialog 481; unusable SDP 488; a received INVITE whose RTP leg cannot be opened
+ *     (the port range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be
+ *     opened is not sent, its legs fail as on a 503;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
  *     dialog-records.ts) and its end too, once;
  *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp
@@ -717,7 +719,13 @@ export class SipEndpoints implements Endpoints {
     const server = this.requireServer();
     if (!target) return this.endDialogue(dialogue, 0);
     const wanted = dialogue.role === 'nailed' ? this.nailedTarget(dialogue) : mixerCall;
-    await this.openMedia(dialogue, wanted, 'PCMU', OUR_TELEPHONE_EVENT);
+    try {
+      await this.openMedia(dialogue, wanted, 'PCMU', OUR_TELEPHONE_EVENT);
+    } catch (error) {
+      // no RTP leg to offer (the port range is used up): the leg fails now, as if refused with 503
+      this.log('warn', 'no RTP leg for an outgoing INVITE: the leg fails', { party: dialogue.party, role: dialogue.role, error: String(error) });
+      return this.failOutgoing(dialogue, 503);
+    }
     if (dialogue.ended || !dialogue.media) return;
     const offeredPort = dialogue.media.port;
     const headers: SipHeader[] = [
@@ -766,11 +774,16 @@ export class SipEndpoints implements Endpoints {
       return this.follow(dialogue);
     }
     if (dialogue.ended) return;
-    const fact = FAILURE_FACTS[response.status] ?? 'Rejected';
+    this.failOutgoing(dialogue, response.status);
+  }
+
+  /** An INVITE of ours did not get through (its final answer, or 503 when we could not send it): the legs fail with the status's fact. */
+  private failOutgoing(dialogue: Dialogue, status: number): void {
+    const fact = FAILURE_FACTS[status] ?? 'Rejected';
     const calls = [...dialogue.calls];
     this.endDialogue(dialogue, 0, { reportHangUp: false });
     if (dialogue.role === 'nailed') {
-      this.log('warn', 'the phone refused its nailed-up leg', { dn: dialogue.party, status: response.status });
+      this.log('warn', 'the phone refused its nailed-up leg', { dn: dialogue.party, status });
       return;
     }
     for (const callUuid of calls) this.fact({ kind: fact, leg: { callUuid, dn: dialogue.party } });
@@ -928,7 +941,16 @@ export class SipEndpoints implements Endpoints {
       this.queue(dialogue, async () => {
         const invite = dialogue.invite;
         if (!invite || invite.finished || dialogue.ended) return;
-        if (!dialogue.media) await this.openMedia(dialogue, callUuid, dialogue.codec, dialogue.telephoneEvent);
+        if (!dialogue.media) {
+          try {
+            await this.openMedia(dialogue, callUuid, dialogue.codec, dialogue.telephoneEvent);
+          } catch (error) {
+            // no RTP leg (the port range is used up, the mixer refused it): the caller is told, and
+            // the call model hears the leg hang up, rather than GWS showing a call the caller never got
+            this.log('warn', 'no RTP leg for a received INVITE: answered 503', { party: dialogue.party, role: dialogue.role, callUuid, error: String(error) });
+            return this.endDialogue(dialogue, 503);
+          }
+        }
         if (dialogue.ended || invite.finished) return;
         const dialog = this.requireServer().acceptInvite(invite, {
           body: this.localSdp(dialogue, [dialogue.codec], answerDirection(dialogue.remote?.direction ?? 'sendrecv')),

@@ -53,13 +53,18 @@ export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaderBy
 
 export type ParseResult =
   | { ok: true; message: SipMessage }
-  | { ok: false; status: 400 | 513; error: string; partial?: SipMessage };
+  | { ok: false; status: ParseFailureStatus; error: string; partial?: SipMessage };
+
+/** The statuses a parse failure answers with (when its request can be routed back), and their reasons. */
+export const PARSE_FAILURE_REASON = { 400: 'Bad Request', 505: 'Version Not Supported', 513: 'Message Too Large' } as const;
+export type ParseFailureStatus = keyof typeof PARSE_FAILURE_REASON;
 
 const EMPTY_BODY = Buffer.alloc(0);
-const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z][A-Za-z0-9+.\-]*:[^\s]+) SIP\/2\.0$/;
+/** a request line of any SIP version (only 2.0 is served: another gets 505, RFC 3261 21.5.7) */
+const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z][A-Za-z0-9+.\-]*:[^\s]+) SIP\/([0-9]{1,3}\.[0-9]{1,3})$/;
 const STATUS_LINE = /^SIP\/2\.0 ([1-6][0-9]{2}) ([^\r\n]*)$/;
 
-function failure(status: 400 | 513, error: string, partial?: SipMessage): ParseResult {
+function failure(status: ParseFailureStatus, error: string, partial?: SipMessage): ParseResult {
   return partial ? { ok: false, status, error, partial } : { ok: false, status, error };
 }
 
@@ -80,13 +85,15 @@ export function skipLeadingLineBreaks(buffer: Buffer, from = 0): number {
 }
 
 /** Parses the header section (start line and headers) of a message whose body is given separately. */
-function parseHead(text: string, limits: ParseLimits): { message: SipMessage } | { error: string } {
+function parseHead(text: string, limits: ParseLimits): { message: SipMessage; version: string } | { error: string; partial?: SipMessage } {
   const lines = text.split(/\r?\n/);
   const startLine = lines[0];
   let message: SipMessage;
+  let version = '2.0';
   const request = REQUEST_LINE.exec(startLine);
   if (request) {
     message = { kind: 'request', method: request[1], uri: request[2], headers: [], body: EMPTY_BODY };
+    version = request[3];
   } else {
     const status = STATUS_LINE.exec(startLine);
     if (!status) return { error: 'malformed start line' };
@@ -111,21 +118,21 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage } |
     const line = lines[index];
     const first = line.charCodeAt(0);
     if (first === 32 || first === 9) {
-      if (current === undefined) return { error: 'continuation line before any header' };
+      if (current === undefined) return { error: 'continuation line before any header', partial: message };
       current += ' ' + line.trim();
       continue;
     }
     if (current !== undefined) {
       const error = flush(current);
-      if (error) return { error };
+      if (error) return { error, partial: message };
     }
     current = line;
   }
   if (current !== undefined) {
     const error = flush(current);
-    if (error) return { error };
+    if (error) return { error, partial: message };
   }
-  return { message };
+  return { message, version };
 }
 
 /** The Content-Length header as a number, null when absent, undefined when malformed or repeated differently. */
@@ -199,8 +206,10 @@ export function parseMessage(
   if (headEnd - start > limits.maxHeaderBytes) return failure(513, 'header section too large');
   if (headEnd <= start) return failure(400, 'empty message');
   const head = parseHead(buffer.toString('utf8', start, headEnd), limits);
-  if ('error' in head) return failure(400, head.error);
+  // the headers read before the problem are kept: a 400 can be routed back when the Via came first
+  if ('error' in head) return failure(400, head.error, head.partial);
   const message = head.message;
+  if (head.version !== '2.0') return failure(505, `SIP/${head.version} is not supported: use SIP/2.0`, message);
   const length = contentLengthOf(message);
   if (length === undefined) return failure(400, 'malformed Content-Length', message);
   const available = buffer.length - bodyStart;

@@ -30,6 +30,7 @@ import {
   newCallId,
   newTag,
   prependHeader,
+  PARSE_FAILURE_REASON,
   type ParseLimits,
   type ParseResult,
   type SipHeader,
@@ -209,7 +210,7 @@ export class SipServer {
         this.stats.malformedAnswered++;
         this.options.observer?.dropped('malformed_answered');
         const response = buildResponse(partial, result.status, {
-          reason: `${result.status === 513 ? 'Message Too Large' : 'Bad Request'} (${result.error})`,
+          reason: `${PARSE_FAILURE_REASON[result.status]} (${result.error})`,
           toTag: newTag(),
         });
         this.transport.send(response, responseDestination(partial, source));

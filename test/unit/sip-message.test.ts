@@ -133,7 +133,7 @@ test('Content-Length: extra datagram bytes dropped, too long refused, malformed 
   assert.ok(!wrongMethod.ok && wrongMethod.error.includes('CSeq'));
 });
 
-test('limits: oversized messages, header sections and header counts are refused as values', () => {
+test('limits and versions: oversized messages, header sections and header counts, and SIP versions other than 2.0, are refused as values', () => {
   const big = parseMessage(Buffer.alloc(70000, 65));
   assert.ok(!big.ok && big.status === 513 && !big.partial);
   const bigBody = parseMessage(
@@ -142,7 +142,9 @@ test('limits: oversized messages, header sections and header counts are refused 
   assert.ok(!bigBody.ok && bigBody.status === 513 && bigBody.partial, 'the head is kept so a 513 can be routed');
   const manyHeaders = 'OPTIONS sip:x@h SIP/2.0\r\n' + 'X-A: 1\r\n'.repeat(300) + '\r\n';
   const count = parseMessage(manyHeaders);
-  assert.ok(!count.ok && count.error === 'too many headers');
+  assert.ok(!count.ok && count.error === 'too many headers' && count.partial, 'the headers read so far are kept so a 400 can be routed');
+  const version = parseMessage('OPTIONS sip:x@h SIP/1.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\n\r\n');
+  assert.ok(!version.ok && version.status === 505 && version.partial, 'another version: 505, with the head to route it');
   const longHeader = 'OPTIONS sip:x@h SIP/2.0\r\nX-A: ' + 'a'.repeat(20000) + '\r\n\r\n';
   const head = parseMessage(longHeader);
   assert.ok(!head.ok && head.status === 513);

@@ -1,6 +1,7 @@
 // SipServer over real sockets on free ports (127.0.0.1): a second SipServer acts as the phone through the
 // UAC API. REGISTER with digest over UDP and TCP, OPTIONS, 420 for Require: 100rel, INVITE -> 180 -> 200 ->
-// ACK -> BYE with a dialog, CANCEL -> 487, rport/received, and malformed input answered 400 or dropped.
+// ACK -> BYE with a dialog, CANCEL -> 487, rport/received, and malformed input answered 400 (505 for
+// another SIP version) or dropped.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -205,6 +206,14 @@ test('malformed requests: 400 when the Via is routable, silence when not; the se
     'INVITE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKraw2\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: raw2\r\nCSeq: one INVITE\r\n\r\n';
   const answered = await rawExchange(badCSeq, true);
   assert.match(answered.text!, /^SIP\/2\.0 400 Bad Request \(missing or malformed CSeq\)/);
+  const otherVersion =
+    'OPTIONS sip:x@127.0.0.1 SIP/3.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKraw3\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: raw3\r\nCSeq: 1 OPTIONS\r\n\r\n';
+  const manyHeaders =
+    'OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKraw4\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: raw4\r\nCSeq: 1 OPTIONS\r\n' +
+    'X-Filler: 1\r\n'.repeat(300) +
+    '\r\n';
+  assert.match((await rawExchange(manyHeaders, true)).text!, /^SIP\/2\.0 400 Bad Request \(too many headers\)/);
+  assert.match((await rawExchange(otherVersion, true)).text!, /^SIP\/2\.0 505 Version Not Supported \(SIP\/3\.0 is not supported: use SIP\/2\.0\)/, 'RFC 3261 21.5.7');
   const garbage = await rawExchange('\u0000\u0001 not sip at all', false);
   assert.equal(garbage.text, undefined);
   assert.ok(switchboard.stats.malformedDropped >= 1);

@@ -52,7 +52,7 @@ import { parseReferTo, parseReplaces, replacesDialog, type ReplacesTarget } from
 import { Keepalive } from './keepalive.js';
 import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
 import { systemClock } from '../../switch/clock.js';
-import { OUR_TELEPHONE_EVENT, answerDirection, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
+import { OUR_TELEPHONE_EVENT, UNUSABLE_SDP_REASON, answerDirection, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
 
 type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
 
@@ -478,7 +478,7 @@ export class SipEndpoints implements Endpoints {
       return void transaction.reply(403, { reason: "Forbidden (Replaces from neither the dialog's party nor its trunk)" });
     }
     const remote = transaction.request.body.length > 0 ? readSdp(transaction.request.body) : old.remote;
-    if (!remote) return void transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+    if (!remote) return void transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
     const renew = remote.codec !== old.codec;
     old.codec = remote.codec;
     const dialog = server.acceptInvite(transaction, { body: this.localSdp(old, [old.codec], answerDirection(remote.direction)) });
@@ -501,7 +501,7 @@ export class SipEndpoints implements Endpoints {
     transaction.reply(100);
     const remote = readSdp(transaction.request.body);
     if (!remote) {
-      transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+      transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
       return;
     }
     const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, remote);
@@ -542,7 +542,7 @@ export class SipEndpoints implements Endpoints {
     }
     const remote = readSdp(transaction.request.body);
     if (!remote) {
-      transaction.reply(488, { reason: 'Not Acceptable Here (no PCMU/PCMA audio offered)' });
+      transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
       return;
     }
     const dialogue = this.newDialogue('phoneOut', dn, contactCenterId, remote);

@@ -46,6 +46,9 @@ export interface RemoteMedia {
   held: boolean;
 }
 
+/** The phrase of our 488 to SDP that `readSdp` finds unusable. */
+export const UNUSABLE_SDP_REASON = 'Not Acceptable Here (no PCMU/PCMA audio to an IPv4 address and port offered)';
+
 /** Parse a remote SDP (offer or answer); undefined when it has no usable audio stream. */
 export function readSdp(body: Buffer | string): RemoteMedia | undefined {
   const text = typeof body === 'string' ? body : body.toString('utf8');

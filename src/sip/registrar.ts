@@ -9,8 +9,8 @@
  *   of a DN is not revealed before authentication.
  * - Expiry: asked-for values (Contact `expires` parameter, else Expires header, else 3600) below 60 s
  *   get 423 with Min-Expires and change nothing, above 3600 s are shortened to 3600 s; 0 removes;
- *   `Contact: *` with `Expires: 0` removes every binding of the DN. Several contacts per DN; `contactFor`
- *   gives the newest. Each binding expires on the injected clock.
+ *   `Contact: *` with `Expires: 0` removes every binding of the DN. Several contacts per DN, at most
+ *   `maxBindingsPerDn` (10): a new one beyond that removes the oldest; `contactFor` gives the newest. Each binding expires on the injected clock.
  * - Lockout: 5 failed authentications from one source address within 60 s block that address for 60 s
  *   (403 to everything it sends), logged once per block; the table of addresses is bounded.
  * - `registered(dn)` fires when a DN gets its first live binding, `unregistered(dn)` when it loses the last.
@@ -46,6 +46,8 @@ export interface RegistrarOptions {
   minExpiresSeconds?: number;
   maxExpiresSeconds?: number;
   defaultExpiresSeconds?: number;
+  /** most live bindings per DN (default 10): a registration beyond it drops the DN's oldest binding */
+  maxBindingsPerDn?: number;
   lockoutAttempts?: number;
   lockoutWindowMs?: number;
   lockoutBlockMs?: number;
@@ -81,6 +83,7 @@ export class Registrar {
   private readonly minExpires: number;
   private readonly maxExpires: number;
   private readonly defaultExpires: number;
+  private readonly maxBindings: number;
   private readonly lockoutAttempts: number;
   private readonly lockoutWindow: number;
   private readonly lockoutBlock: number;
@@ -90,6 +93,7 @@ export class Registrar {
     this.minExpires = options.minExpiresSeconds ?? 60;
     this.maxExpires = options.maxExpiresSeconds ?? 3600;
     this.defaultExpires = options.defaultExpiresSeconds ?? 3600;
+    this.maxBindings = Math.max(1, options.maxBindingsPerDn ?? 10);
     this.lockoutAttempts = options.lockoutAttempts ?? 5;
     this.lockoutWindow = options.lockoutWindowMs ?? 60_000;
     this.lockoutBlock = options.lockoutBlockMs ?? 60_000;
@@ -254,6 +258,9 @@ export class Registrar {
     };
     this.keep(binding, previous, wasEmpty);
     this.options.persistence?.saved({ dn, uri, expiresAt: binding.expiresAt, callId, cseq, source });
+    // a phone that registers a new contact at each restart (another port) must not pile them up
+    const live = this.bindings(dn);
+    for (const oldest of live.slice(this.maxBindings)) this.remove(dn, oldest.uri);
   }
 
   private keep(binding: Binding, previous: Binding | undefined, wasEmpty: boolean): void {

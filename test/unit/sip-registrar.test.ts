@@ -125,6 +125,19 @@ test('several contacts per DN, the newest used; Expires: 0 removes one; * with E
   assert.deepEqual(events, ['registered 5001', 'unregistered 5001']);
 });
 
+test('at most 10 bindings per DN: a phone that registers a new contact at each restart drops its oldest', () => {
+  const { clock, registrar, events } = setup();
+  for (let restart = 1; restart <= 12; restart++) {
+    register(registrar, '5001', [`<sip:5001@10.0.0.7:${6000 + restart}>`], { expires: '3600' });
+    clock.advance(1000);
+  }
+  const uris = registrar.bindings('5001').map((binding) => binding.uri);
+  assert.equal(uris.length, 10);
+  assert.equal(uris[0], 'sip:5001@10.0.0.7:6012', 'the newest is used');
+  assert.ok(!uris.includes('sip:5001@10.0.0.7:6001') && !uris.includes('sip:5001@10.0.0.7:6002'), 'the two oldest are gone');
+  assert.deepEqual(events, ['registered 5001'], 'trimming is not an unregistration');
+});
+
 test('lockout: 5 failures in 60 s block the address for 60 s (even with the right password), logged once', () => {
   const { clock, registrar, logs } = setup();
   const attacker: Destination = { transport: 'udp', address: '10.9.9.9', port: 5099 };

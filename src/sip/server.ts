@@ -112,6 +112,11 @@ export interface OutgoingRequest {
   credentials?: { username: string; password: string };
   /** every provisional response */
   provisional?(response: SipResponse): void;
+  /**
+   * INVITE without an offer (RFC 3261 13.2.1): the SDP answer to the 2xx's offer, sent in the ACK
+   * (as application/sdp)
+   */
+  ackBody?(response: SipResponse): Buffer;
 }
 
 export interface InviteResult {
@@ -400,7 +405,7 @@ export class SipServer {
               return;
             }
             if (outgoing.method === 'INVITE' && response.status < 300) {
-              const dialog = this.acknowledge(request, response, destination);
+              const dialog = this.acknowledge(request, response, destination, outgoing.ackBody?.(response));
               if (!settled) resolve(dialog ? { response, dialog } : { response });
               settled = true;
               return;
@@ -452,7 +457,7 @@ export class SipServer {
   }
 
   /** ACKs a 2xx (new branch, outside the transaction, RFC 3261 13.2.2.4) and returns its dialog. */
-  private acknowledge(invite: SipRequest, response: SipResponse, destination: Destination): Dialog | undefined {
+  private acknowledge(invite: SipRequest, response: SipResponse, destination: Destination, body?: Buffer): Dialog | undefined {
     const dialog = Dialog.asUac(invite, response);
     if (!dialog) return undefined;
     const known = this.acksByDialog.get(dialog.id);
@@ -461,7 +466,7 @@ export class SipServer {
       return dialog;
     }
     const sequence = Number((getHeader(invite, 'CSeq') ?? '0').split(' ')[0]);
-    const ack = dialog.createRequest('ACK', { ackSequence: sequence });
+    const ack = dialog.createRequest('ACK', { ackSequence: sequence, ...(body ? { body, headers: [{ name: 'Content-Type', value: 'application/sdp' }] } : {}) });
     const next = dialog.nextHop() ?? destination;
     this.stampVia(ack, next);
     this.transport.send(ack, next);

@@ -14,7 +14,7 @@ import { systemClock } from '../../src/switch/clock.js';
 import { SipServer, type InviteResult } from '../../src/sip/server.js';
 import type { ServerTransaction } from '../../src/sip/transaction.js';
 import type { Dialog } from '../../src/sip/dialog.js';
-import { getHeader, type SipHeader, type SipRequest } from '../../src/sip/message.js';
+import { getHeader, type SipHeader, type SipRequest, type SipResponse } from '../../src/sip/message.js';
 import type { DialogJournal } from '../../src/endpoints/sip/dialog-records.js';
 import { ha1 } from '../../src/sip/digest.js';
 import { InProcessMediaEngine, type MediaEngine } from '../../src/media/workers.js';
@@ -83,6 +83,8 @@ export class FakePhone {
   lastRtpSource?: { address: string; port: number };
   lastInviteHeaders: SipHeader[] = [];
   lastInviteUri = '';
+  /** the SDP of the 200 to the phone's last delayed-offer INVITE (our offer) */
+  offerInOk = '';
 
   private constructor(
     readonly dn: string,
@@ -140,15 +142,23 @@ export class FakePhone {
     return response.status;
   }
 
-  /** Dial a number from the phone (digest as the DN), or as a customer without credentials. */
-  call(number: string, options: { credentials?: boolean; sdp?: Buffer } = {}): Promise<InviteResult> {
+  /**
+   * Dial a number from the phone (digest as the DN), or as a customer without credentials. With
+   * `delayedOffer` the INVITE has no SDP and the ACK answers the 200's offer (in the phone's codecs).
+   */
+  call(number: string, options: { credentials?: boolean; sdp?: Buffer; delayedOffer?: boolean } = {}): Promise<InviteResult> {
     const user = this.options.user ?? this.dn;
+    const answer = (response: SipResponse) => {
+      this.offerInOk = response.body.toString();
+      return sdpOf(this.rtpPort, { codecs: this.options.codecs });
+    };
     return this.server.request({
       method: 'INVITE',
       uri: `sip:${number}@127.0.0.1:${this.switchboardPort}`,
       from: `<sip:${user}@127.0.0.1>`,
-      headers: [{ name: 'Content-Type', value: 'application/sdp' }],
-      body: options.sdp ?? sdpOf(this.rtpPort, { codecs: this.options.codecs }),
+      ...(options.delayedOffer
+        ? { ackBody: answer }
+        : { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: options.sdp ?? sdpOf(this.rtpPort, { codecs: this.options.codecs }) }),
       ...(options.credentials === false ? {} : { credentials: { username: this.dn, password: PASSWORD } }),
       provisional: (response) => this.log.push(`provisional ${response.status}`),
     });

@@ -23,7 +23,8 @@
  *   - SIP answers: an INVITE from neither a provisioned DN (digest as that DN) nor a trunk of the
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
- *     outside a known dialog 481; unusable SDP 488; a received INVITE whose RTP leg cannot be opened
+ *     outside a known dialog 481; unusable SDP 488; an INVITE without SDP (a delayed offer) gets
+ *     our offer in the 200 and its ACK's answer is taken like a 200's (none usable: BYE); a received INVITE whose RTP leg cannot be opened
  *     (the port range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be
  *     opened is not sent, its legs fail as on a 503;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
@@ -94,6 +95,11 @@ interface Dialogue {
   chain: Promise<void>;
   /** cancel of the no-answer timer of an outgoing INVITE */
   cancelTimer?: () => void;
+  /**
+   * the INVITE we received had no offer (RFC 3261 13.2.1, "delayed offer"): our 200 offers, and
+   * the ACK must carry the answer
+   */
+  answerInAck?: boolean;
 }
 
 const legKey = (callUuid: string, dn: string) => `${callUuid}|${dn}`;
@@ -167,7 +173,7 @@ export class SipEndpoints implements Endpoints {
       this.guard('request', () => this.onRequest(transaction), () => {
         if (!transaction.finished) transaction.reply(500);
       }),
-    ack: () => undefined,
+    ack: (request) => this.guard('ACK', () => this.onAck(request)),
     cancelled: (invite) => this.guard('cancel', () => this.onCancelled(invite)),
     ackTimeout: (invite) => this.guard('ack timeout', () => this.onAckTimeout(invite)),
   };
@@ -499,12 +505,10 @@ export class SipEndpoints implements Endpoints {
   private trunkInvite(transaction: ServerTransaction, caller: string, called: string, contactCenterId: string): void {
     const host = this.requireHost();
     transaction.reply(100);
-    const remote = readSdp(transaction.request.body);
-    if (!remote) {
-      transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
-      return;
-    }
-    const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, remote);
+    const offer = this.offerOf(transaction);
+    if (!offer) return;
+    const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, offer.remote);
+    dialogue.answerInAck = offer.delayed;
     dialogue.invite = transaction;
     this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
     this.arriving = dialogue;
@@ -540,12 +544,10 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(484);
       return;
     }
-    const remote = readSdp(transaction.request.body);
-    if (!remote) {
-      transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
-      return;
-    }
-    const dialogue = this.newDialogue('phoneOut', dn, contactCenterId, remote);
+    const offer = this.offerOf(transaction);
+    if (!offer) return;
+    const dialogue = this.newDialogue('phoneOut', dn, contactCenterId, offer.remote);
+    dialogue.answerInAck = offer.delayed;
     dialogue.invite = transaction;
     this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
     this.dialling.set(dn, dialogue);
@@ -567,6 +569,31 @@ export class SipEndpoints implements Endpoints {
     this.answerWhenHeard(callUuid);
   }
 
+  /**
+   * The offer of a new INVITE: its SDP, or none at all (a delayed offer: we offer in the 200 and the
+   * ACK answers). Unusable SDP is answered 488 here (undefined).
+   */
+  private offerOf(transaction: ServerTransaction): { remote?: RemoteMedia; delayed: boolean } | undefined {
+    if (transaction.request.body.length === 0) return { delayed: true };
+    const remote = readSdp(transaction.request.body);
+    if (remote) return { remote, delayed: false };
+    transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
+    return undefined;
+  }
+
+  /** The ACK of our 200: for a delayed offer it carries the answer, taken as a 200's answer to our INVITE is. */
+  private onAck(request: SipRequest): void {
+    const dialogue = this.byCallId.get(getHeader(request, 'Call-ID') ?? '');
+    if (!dialogue?.answerInAck || dialogue.ended || !dialogue.dialog) return;
+    dialogue.answerInAck = false;
+    const remote = request.body.length > 0 ? readSdp(request.body) : undefined;
+    if (!remote) {
+      this.log('warn', 'the ACK carried no usable answer to our offer: hanging up', { party: dialogue.party, role: dialogue.role });
+      return this.endDialogue(dialogue, 0);
+    }
+    this.queue(dialogue, () => this.takeAnswer(dialogue, remote));
+  }
+
   private refuseInvite(dialogue: Dialogue, error: DomainError): void {
     const status = REFUSAL_STATUS[error.code] ?? 480;
     dialogue.ended = true;
@@ -579,7 +606,7 @@ export class SipEndpoints implements Endpoints {
     const body = transaction.request.body;
     const remote = body.length > 0 ? readSdp(body) : dialogue.remote;
     if (!remote) {
-      transaction.reply(488);
+      transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
       return;
     }
     const wasHeld = dialogue.held;
@@ -759,15 +786,7 @@ export class SipEndpoints implements Endpoints {
         dialogue.ended = false;
         return this.endDialogue(dialogue, 0);
       }
-      dialogue.remote = remote;
-      dialogue.held = remote.held;
-      dialogue.telephoneEvent = remote.telephoneEvent;
-      if (remote.codec !== dialogue.codec || dialogue.media.port !== offeredPort) {
-        dialogue.codec = remote.codec;
-        await this.moveMedia(dialogue, dialogue.media.mixerCall, true);
-      } else {
-        this.mediaCommand({ type: 'setLegRemote', callId: dialogue.media.mixerCall, phoneNumber: dialogue.party, remote: { address: remote.address, port: remote.port } });
-      }
+      await this.takeAnswer(dialogue, remote, offeredPort);
       if (dialogue.role !== 'nailed') {
         for (const callUuid of dialogue.calls) this.fact({ kind: 'Answered', leg: { callUuid, dn: dialogue.party } });
       }
@@ -775,6 +794,24 @@ export class SipEndpoints implements Endpoints {
     }
     if (dialogue.ended) return;
     this.failOutgoing(dialogue, response.status);
+  }
+
+  /**
+   * The answer to an offer of ours (a 200 to our INVITE, or the ACK after a delayed offer): the leg
+   * sends there, and is renewed (with a re-INVITE) when the answer chose the other law or the leg's
+   * port changed since the offer.
+   */
+  private async takeAnswer(dialogue: Dialogue, remote: RemoteMedia, offeredPort = dialogue.media?.port): Promise<void> {
+    dialogue.remote = remote;
+    dialogue.held = remote.held;
+    dialogue.telephoneEvent = remote.telephoneEvent;
+    if (!dialogue.media || dialogue.ended) return;
+    if (remote.codec !== dialogue.codec || dialogue.media.port !== offeredPort) {
+      dialogue.codec = remote.codec;
+      await this.moveMedia(dialogue, dialogue.media.mixerCall, true);
+    } else if (!remote.held) {
+      this.mediaCommand({ type: 'setLegRemote', callId: dialogue.media.mixerCall, phoneNumber: dialogue.party, remote: { address: remote.address, port: remote.port } });
+    }
   }
 
   /** An INVITE of ours did not get through (its final answer, or 503 when we could not send it): the legs fail with the status's fact. */
@@ -943,7 +980,7 @@ export class SipEndpoints implements Endpoints {
         if (!invite || invite.finished || dialogue.ended) return;
         if (!dialogue.media) {
           try {
-            await this.openMedia(dialogue, callUuid, dialogue.codec, dialogue.telephoneEvent);
+            await this.openMedia(dialogue, callUuid, dialogue.codec, dialogue.answerInAck ? OUR_TELEPHONE_EVENT : dialogue.telephoneEvent);
           } catch (error) {
             // no RTP leg (the port range is used up, the mixer refused it): the caller is told, and
             // the call model hears the leg hang up, rather than GWS showing a call the caller never got
@@ -952,9 +989,11 @@ export class SipEndpoints implements Endpoints {
           }
         }
         if (dialogue.ended || invite.finished) return;
-        const dialog = this.requireServer().acceptInvite(invite, {
-          body: this.localSdp(dialogue, [dialogue.codec], answerDirection(dialogue.remote?.direction ?? 'sendrecv')),
-        });
+        // a delayed offer is answered with our offer (both laws, as our INVITEs offer); else our answer
+        const body = dialogue.answerInAck
+          ? this.localSdp(dialogue, ['PCMU', 'PCMA'], 'sendrecv')
+          : this.localSdp(dialogue, [dialogue.codec], answerDirection(dialogue.remote?.direction ?? 'sendrecv'));
+        const dialog = this.requireServer().acceptInvite(invite, { body });
         dialogue.invite = undefined;
         if (!dialog) return this.endDialogue(dialogue, 0, { sendBye: false });
         this.confirm(dialogue, dialog);

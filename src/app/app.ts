@@ -206,6 +206,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     const bayeux = createBayeuxServer({
       ...config.cometd,
       authenticate: (req) => auth.authenticateSync(req),
+      keepAlive: (headers) => auth.keepAlive(headers),
       renderRefusal: gwsRefusal,
       metrics: metrics.bayeuxHook,
       ...(cluster ? { presence: cluster.bus.presence } : {}),

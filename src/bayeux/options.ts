@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   renderRefusal: RefusalRenderer;
   metrics: BayeuxMetricsHook;
   presence: (userKey: string, present: boolean) => void;
+  keepAlive: NonNullable<BayeuxOptions['keepAlive']>;
 }
 
 export interface Log {
@@ -73,10 +74,21 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     renderRefusal: typeof opts.renderRefusal === 'function' ? opts.renderRefusal : defaultRenderRefusal,
     metrics: safeMetrics(opts.metrics),
     presence: safePresence(opts.presence),
+    keepAlive: typeof opts.keepAlive === 'function' ? safeKeepAlive(opts.keepAlive) : noop,
   };
 }
 
 const noop = (): void => {};
+
+function safeKeepAlive(hook: NonNullable<BayeuxOptions['keepAlive']>): NonNullable<BayeuxOptions['keepAlive']> {
+  return (headers) => {
+    try {
+      hook(headers);
+    } catch {
+      // a keep-alive hook that throws is ignored (port.ts)
+    }
+  };
+}
 
 /** The host's metrics hook with each callback guarded: a counter that throws never breaks delivery. */
 function safeMetrics(hook: BayeuxMetricsHook | undefined): BayeuxMetricsHook {

@@ -4,7 +4,7 @@
  * request to an opaque user key), keeps sessions, subscriptions and queues, and delivers messages
  * published to a user key to that user's sessions whose subscriptions match the channel.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** The body of a refused websocket upgrade (status 401, 400, 503, …) as the host wants it. */
@@ -35,6 +35,12 @@ export interface BayeuxOptions {
   renderRefusal?: RefusalRenderer;
   /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
   authenticate: (req: IncomingMessage) => string | null;
+  /**
+   * told of each /meta/connect that arrives over a websocket, with the headers of its upgrade: the
+   * host's sign that the client is still there (a long-poll's connect is its own request, which
+   * `authenticate` sees each time); never refuses anything; a hook that throws is ignored
+   */
+  keepAlive?: (upgradeHeaders: IncomingHttpHeaders) => void;
   /** counters of the host (its metrics); never called with a count of 0; a hook that throws is ignored */
   metrics?: BayeuxMetricsHook;
   /** told when a user's first live session opens (present true) and when their last one ends (false),

@@ -24,11 +24,11 @@
  * close) never interleave; nothing is written once the socket is no longer OPEN, and the bytes
  * count in `bufferedAmount` like any other (the slow-consumer cut still sees them).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BayeuxEngine } from './engine.js';
-import { BAD_MESSAGE_BODY, frame, toMessages } from './messages.js';
+import { BAD_MESSAGE_BODY, META, frame, toMessages } from './messages.js';
 import { processBatch } from './meta.js';
 import { guarded } from './options.js';
 import type { RefusalRenderer } from './port.js';
@@ -128,6 +128,8 @@ class Link implements WsLink {
     private readonly socket: Duplex,
     private readonly maxBuffered: number,
     private readonly log: BayeuxEngine['log'],
+    /** the headers of the upgrade (its credentials), for the keep-alive hook */
+    readonly upgradeHeaders: IncomingHttpHeaders,
   ) {}
   isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN;
@@ -180,19 +182,19 @@ export class WebSocketTransport {
           this.engine.log.debug({ url: req.url?.slice(0, 256) }, 'bayeux websocket upgrade refused: not authenticated');
           return refuse(socket, render, 401, 'not authenticated');
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, socket, userKey)));
+        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, socket, userKey, req.headers)));
       },
       () => refuse(socket, render, 500, 'internal error'),
     );
   }
 
-  private attach(ws: WebSocket, socket: Duplex, userKey: string): void {
+  private attach(ws: WebSocket, socket: Duplex, userKey: string, upgradeHeaders: IncomingHttpHeaders): void {
     if (this.engine.closed) {
       ws.close(1001, 'server closing');
       return;
     }
     const log = this.engine.log;
-    const link = new Link(userKey, ws, socket, this.engine.opts.maxWsBufferedBytes, log);
+    const link = new Link(userKey, ws, socket, this.engine.opts.maxWsBufferedBytes, log, upgradeHeaders);
     this.sockets.add(ws);
     // close is registered first so that the socket is forgotten even if a later step fails
     ws.on('close', () => {
@@ -215,6 +217,7 @@ export class WebSocketTransport {
         link.send(BAD_MESSAGE_BODY);
         return;
       }
+      if (messages.some((message) => message.channel === META.connect)) engine.opts.keepAlive(link.upgradeHeaders);
       const out = processBatch(engine, messages, { transport: 'websocket', userKey: link.userKey, link });
       if (out.replies.length > 0) link.send(frame(out.replies));
       if (out.connect) engine.finishConnect(out.connect, (events, connectReply) => link.send(frame([...events, connectReply])));

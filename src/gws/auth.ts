@@ -266,6 +266,17 @@ export class Auth {
     return null;
   }
 
+  /**
+   * A /meta/connect over a websocket (the Bayeux keepAlive hook, given the upgrade's headers): the
+   * HTTP sessions the websocket was opened with count as used, as a long-poll's connect uses its
+   * cookie's session (docs/security.md 6); with Basic, the user's latest session. Never refuses.
+   */
+  keepAlive(headers: IncomingHttpHeaders): void {
+    if (this.cookieSessions(headers).length > 0) return;
+    const user = headers.authorization ? this.cachedHeader(headers.authorization) : undefined;
+    if (user) this.sessions.forUser(user);
+  }
+
   /** seconds before a login as `userName` from `sourceAddress` may be verified; 0 when now */
   retryAfterSec(userName: string, sourceAddress?: string): number {
     const ms = Math.max(this.userBackoff.retryAfterMs(userKey(userName)), this.sourceBackoff.retryAfterMs(sourceOf(sourceAddress)));

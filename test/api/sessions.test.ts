@@ -140,3 +140,36 @@ test('a burst of first requests with the same Basic credentials costs one verifi
     sessions.close();
   }
 });
+
+test("a websocket's /meta/connect (the keepAlive hook) keeps the HTTP sessions of its upgrade alive, never creating one for a cookie", async () => {
+  const c = clock();
+  const user: UserRecord = {
+    id: 'u1', contactCenterId: 'cc', userName: 'ann', passwordHash: 'H', firstName: '', lastName: '', emailAddress: '', roles: [], enabled: true,
+  };
+  const sessions = new Sessions(60_000, c.now);
+  const auth = new Auth(directoryWith(user), sessions, async (plain, hash) => plain === 'pw' && hash === 'H', { policy: { cacheTtlMs: 600_000 }, now: c.now });
+  try {
+    const session = sessions.create('u1');
+    const cookieHeaders = { cookie: `JSESSIONID=${session.id}` };
+    for (let i = 0; i < 5; i++) {
+      c.advance(50_000);
+      auth.keepAlive(cookieHeaders);
+    }
+    assert.ok(sessions.get(session.id), 'alive after 250 s of connects only (TTL 60 s)');
+    c.advance(60_001);
+    assert.equal(sessions.get(session.id), undefined, 'gone once the connects stop');
+    auth.keepAlive(cookieHeaders);
+    assert.equal(sessions.size(), 0, 'an expired cookie is not brought back');
+
+    const header = 'Basic ' + Buffer.from('ann:pw').toString('base64');
+    await auth.prepare(header);
+    const latest = sessions.forUser('u1');
+    for (let i = 0; i < 3; i++) {
+      c.advance(50_000);
+      auth.keepAlive({ authorization: header });
+    }
+    assert.equal(sessions.forUser('u1').id, latest.id, "with Basic, the user's latest session is kept");
+  } finally {
+    sessions.close();
+  }
+});

@@ -3,6 +3,7 @@
  * with a websocket Bayeux client authenticated by the JSESSIONID cookie: after
  * EndContactCenterSession, and after the session expires unused, the websocket is closed, no
  * session of that user is left in the Bayeux server, and a new handshake with the old cookie is refused.
+ * A websocket client that goes on connecting, as a live one does, keeps its HTTP session alive.
  * Waits are for events, each with a timeout that fails loudly.
  */
 import assert from 'node:assert/strict';
@@ -14,8 +15,10 @@ import { RawWebSocket } from '../helpers/cometd-client.js';
 
 const AGENT = 'Basic ' + Buffer.from('agent1:demo').toString('base64');
 
-async function start(sessionTtlSec = 1800): Promise<{ app: App; baseUrl: string }> {
-  const app = await createApp(testConfig({ contactCenters: [demoContactCenter()], sessionTtlSec }));
+async function start(sessionTtlSec = 1800, cometdTimeoutMs = 2000): Promise<{ app: App; baseUrl: string }> {
+  const app = await createApp(
+    testConfig({ contactCenters: [demoContactCenter()], sessionTtlSec, cometd: { timeoutMs: cometdTimeoutMs, intervalMs: 0, maxIntervalMs: 2000, maxQueue: 1000 } }),
+  );
   const { baseUrl } = await app.listen();
   return { app, baseUrl };
 }
@@ -83,8 +86,30 @@ test('an HTTP session that expires unused ends the websocket CometD session of t
   try {
     const { cookie } = await login(baseUrl);
     const ws = await subscribedSocket(baseUrl, cookie);
-    // the websocket traffic does not touch the HTTP session: it expires after 2 s, the sweeper ends it
+    // a websocket that sends no further /meta/connect does not touch the HTTP session: it expires after 2 s, the sweeper ends it
     await expectEnded(app, baseUrl, ws, cookie, 'the session expired');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a websocket client that goes on sending /meta/connect keeps its HTTP session alive past the TTL', async () => {
+  // TTL 2 s; the server answers each held connect after 400 ms, and the client connects again at once
+  const { app, baseUrl } = await start(2, 400);
+  try {
+    const { cookie } = await login(baseUrl);
+    const ws = await RawWebSocket.open(`${baseUrl}/api/v2/notifications`, { Cookie: cookie });
+    ws.send([{ id: 'h', channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['websocket'] }]);
+    const { clientId } = await ws.reply('h');
+    const started = Date.now();
+    for (let i = 0; Date.now() - started < 5000; i++) {
+      ws.send([{ id: `c${i}`, channel: '/meta/connect', clientId, connectionType: 'websocket' }]);
+      assert.equal((await ws.reply(`c${i}`)).successful, true, `connect ${i}`);
+    }
+    const me = await fetch(`${baseUrl}/api/v2/me`, { headers: { Cookie: cookie } }).then((r) => r.json());
+    assert.equal(me.statusCode, 0, 'the cookie still works after 2.5 TTLs of connects only');
+    assert.equal(app.bayeux.sessionCount(), 1);
+    await ws.close();
   } finally {
     await app.close();
   }

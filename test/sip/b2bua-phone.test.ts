@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rig, sdpOf, waitFor } from './b2bua-rig.js';
+import { FakePhone, Rig, sdpOf, waitFor } from './b2bua-rig.js';
 import { withTimeout } from '../helpers/wait.js';
 
 test('phone dials 5002: challenged as 5001, a GWS Dial; hold, retrieve, hang up from the phone', async () => {
@@ -123,5 +123,27 @@ test('a received INVITE whose RTP leg cannot be opened is answered 503 and its G
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {
     await rig.close(agent, customer);
+  }
+});
+
+test("a REFER from a trunk's customer is 403 and dials nothing (only phones transfer); a phone's REFER to a 65-digit number is 400", async () => {
+  const trunkSide = await FakePhone.start('carrier', 0);
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'carrier', host: '127.0.0.1', port: trunkSide.sipPort }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001');
+    const calling = customer.call('5001', { credentials: false });
+    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    const callUuid = rig.h.callOf('5001');
+    rig.h.op('5001', callUuid, { name: 'Answer' });
+    const answered = await withTimeout(calling, 5000, "the customer's 200");
+    assert.equal((await customer.refer(answered.dialog!, '<sip:+19005550199@127.0.0.1>')).status, 403);
+    assert.equal((await agent.refer(agent.dialogs[0]!, `<sip:${'1'.repeat(65)}@127.0.0.1>`)).status, 400);
+    assert.equal(trunkSide.count('INVITE'), 0, 'nothing went out through the trunk');
+    assert.deepEqual(rig.h.sw.callsOf('5001'), [callUuid], 'the call is as it was');
+  } finally {
+    await rig.close(agent, customer, trunkSide);
   }
 });

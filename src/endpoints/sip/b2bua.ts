@@ -23,7 +23,8 @@
  *   - SIP answers: an INVITE from neither a provisioned DN (digest as that DN) nor a trunk of the
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
- *     outside a known dialog 481; unusable SDP 488; an INVITE without SDP (a delayed offer) gets
+ *     outside a known dialog 481; a REFER from a trunk's party 403 (only phones transfer);
+ *     unusable SDP 488; an INVITE without SDP (a delayed offer) gets
  *     our offer in the 200 and its ACK's answer is taken like a 200's (none usable: BYE); a received INVITE whose RTP leg cannot be opened
  *     (the port range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be
  *     opened is not sent, its legs fail as on a 503;
@@ -101,6 +102,11 @@ interface Dialogue {
    */
   answerInAck?: boolean;
 }
+
+/** the dialogues whose party may REFER (transfer): phones, never a trunk's customer or far end */
+const REFERRING_ROLES: ReadonlySet<DialogueRole> = new Set<DialogueRole>(['nailed', 'perCall', 'phoneOut']);
+/** the longest number a REFER may name (E.164 is 15 digits; room for prefixes and extensions) */
+const MAX_NUMBER_LENGTH = 64;
 
 const legKey = (callUuid: string, dn: string) => `${callUuid}|${dn}`;
 const IDLE_PREFIX = 'nailed:';
@@ -629,10 +635,16 @@ export class SipEndpoints implements Endpoints {
 
   /** REFER: blind transfer to Refer-To, or with Replaces the completion of an attended one. */
   private refer(dialogue: Dialogue, transaction: ServerTransaction): void {
+    // only a phone transfers (sip.md 3): a customer on a trunk asking for one would have us dial out
+    // through the trunk on its behalf, an unauthenticated call leaving through a trunk
+    if (!REFERRING_ROLES.has(dialogue.role)) {
+      transaction.reply(403, { reason: 'Forbidden (only a phone may transfer a call)' });
+      return;
+    }
     const referTo = getHeader(transaction.request, 'Refer-To');
     const target = referTo ? parseReferTo(referTo) : undefined;
     const current = dialogue.calls.at(-1);
-    if (!target || !current) {
+    if (!target || !current || (target.user?.length ?? 0) > MAX_NUMBER_LENGTH) {
       transaction.reply(400, { reason: 'Bad Request (Refer-To)' });
       return;
     }

@@ -12,7 +12,8 @@
  *   `Contact: *` with `Expires: 0` removes every binding of the DN. Several contacts per DN, at most
  *   `maxBindingsPerDn` (10): a new one beyond that removes the oldest; `contactFor` gives the newest. Each binding expires on the injected clock.
  * - Lockout: 5 failed authentications from one source address within 60 s block that address for 60 s
- *   (403 to everything it sends), logged once per block; the table of addresses is bounded.
+ *   (the SIP server answers 403 to everything it sends, except requests inside a dialog and CANCEL,
+ *   so its calls can still end: server.ts), logged once per block; the table of addresses is bounded.
  * - `registered(dn)` fires when a DN gets its first live binding, `unregistered(dn)` when it loses the last.
  */
 import { buildResponse, getHeader, getHeaders, newTag, type SipHeader, type SipRequest, type SipResponse } from './message.js';

@@ -41,9 +41,15 @@ import { parseVia } from './headers.js';
 import { DigestServer, chooseChallenge, answerChallenge, type DigestAlgorithm } from './digest.js';
 import { Registrar, type ExtensionLookup, type RegistrarEvents, type SipLog } from './registrar.js';
 import { Dialog, destinationOfUri } from './dialog.js';
+import { parseNameAddr } from './uri.js';
 import type { BindingPersistence } from './bindings.js';
 
 /** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
+/** a request within a dialog (its To has a tag), or a CANCEL, which only ends a pending INVITE */
+function insideDialog(request: SipRequest): boolean {
+  return request.method === 'CANCEL' || parseNameAddr(getHeader(request, 'To') ?? '')?.params.get('tag') != null;
+}
+
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'INFO'];
 /** Methods handed to the handler. */
 const HANDLED_METHODS = new Set(['INVITE', 'BYE', 'REFER', 'NOTIFY', 'INFO']);
@@ -233,7 +239,9 @@ export class SipServer {
   private onRequest(transaction: ServerTransaction): void {
     const request = transaction.request;
     try {
-      if (this.registrar.isBlocked(transaction.source.address)) {
+      // a blocked address still ends and changes the calls it has (a hang-up must not be lost):
+      // requests inside a dialog (a To tag; unknown dialogs get 481 above us) and CANCEL pass
+      if (this.registrar.isBlocked(transaction.source.address) && !insideDialog(request)) {
         this.options.observer?.dropped('blocked');
         transaction.reply(403, { reason: 'Forbidden (blocked)' });
         return;

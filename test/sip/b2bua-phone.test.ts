@@ -147,3 +147,24 @@ test("a REFER from a trunk's customer is 403 and dials nothing (only phones tran
     await rig.close(agent, customer, trunkSide);
   }
 });
+
+test('an address blocked after failed logins can still hang up the calls it has: its BYE is answered 200 and the GWS call ends', async () => {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  const guesser = await rig.phone('5003');
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001');
+    const calling = customer.call('5001', { credentials: false });
+    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
+    const answered = await withTimeout(calling, 5000, "the customer's 200");
+    for (let attempt = 0; attempt < 5; attempt++) assert.equal(await guesser.register('wrong'), 403);
+    assert.equal(await agent.register(), 403, '127.0.0.1 is blocked: a new REGISTER is refused');
+    assert.equal((await customer.hangUp(answered.dialog!)).status, 200, 'the BYE of a live call passes');
+    await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
+  } finally {
+    await rig.close(agent, customer, guesser);
+  }
+});

@@ -5,7 +5,10 @@
  * Hangup; REFER is a blind transfer (202, then the destination rings); a wrong password gets 403 and
  * no call; a call to an unknown number from the phone is refused with the GWS error's SIP status; an
  * offer we cannot send RTP to is 488 and no call; an INVITE whose RTP leg cannot be opened is 503.
+ * And what a hostile or broken peer must not do: a trunk's customer cannot REFER (403), a blocked
+ * address can still hang up its calls, and an INVITE reusing a live Call-ID is 400.
  */
+import dgram from 'node:dgram';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakePhone, Rig, sdpOf, waitFor } from './b2bua-rig.js';
@@ -166,5 +169,43 @@ test('an address blocked after failed logins can still hang up the calls it has:
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {
     await rig.close(agent, customer, guesser);
+  }
+});
+
+test("a new INVITE that reuses a live call's Call-ID is 400, and the live call can still be hung up", async () => {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234' });
+  const raw = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', () => resolve()));
+  try {
+    assert.equal(await agent.register(), 200);
+    rig.h.loginReady('5001', '5002');
+    const calling = customer.call('5001', { credentials: false });
+    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
+    const answered = await withTimeout(calling, 5000, "the customer's 200");
+    const port = raw.address().port;
+    const reply = new Promise<string>((resolve) => raw.on('message', (data) => /^SIP\/2\.0 [2-6]/.test(data.toString()) && resolve(data.toString())));
+    const invite = [
+      `INVITE sip:5002@127.0.0.1:${rig.server.port} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKreuse1`,
+      'Max-Forwards: 70',
+      'From: <sip:+15559999@127.0.0.1>;tag=other',
+      'To: <sip:5002@127.0.0.1>',
+      `Call-ID: ${answered.dialog!.callId}`,
+      'CSeq: 1 INVITE',
+      `Contact: <sip:+15559999@127.0.0.1:${port}>`,
+      'Content-Type: application/sdp',
+    ];
+    const body = sdpOf(port).toString();
+    raw.send(`${invite.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, rig.server.port, '127.0.0.1');
+    assert.match(await withTimeout(reply, 5000, 'the answer to the reused Call-ID'), /^SIP\/2\.0 400 Bad Request \(Call-ID already in use/);
+    assert.equal(rig.h.sw.callsOf('5002').length, 0, 'nothing rang');
+    assert.equal((await customer.hangUp(answered.dialog!)).status, 200);
+    await waitFor('the first call ended', () => rig.h.sw.callsOf('5001').length === 0);
+  } finally {
+    raw.close();
+    await rig.close(agent, customer);
   }
 });

@@ -447,6 +447,13 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(503, { reason: 'Service Unavailable (too many INVITEs)', headers: [{ name: 'Retry-After', value: '5' }] });
       return;
     }
+    // dialogues are found by Call-ID: a new INVITE reusing a live one's would take its place there,
+    // and the live call could no longer be hung up (RFC 3261 8.1.1.4: a Call-ID is unique per call)
+    const inUse = this.byCallId.get(getHeader(request, 'Call-ID') ?? '');
+    if (inUse && !inUse.ended) {
+      transaction.reply(400, { reason: 'Bad Request (Call-ID already in use by another call)' });
+      return;
+    }
     const replaces = getHeader(request, 'Replaces');
     if (replaces !== undefined) return this.replacingInvite(transaction, replaces);
     const called = parseUri(request.uri)?.user;

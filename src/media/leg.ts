@@ -8,6 +8,11 @@
  * from any other source are dropped while the latched source is alive: once latched, the socket is
  * connect()ed to the source, so the kernel drops them (cheaper sends, no per-packet address
  * lookup); packets that slip in before the connection completes count in `stats.foreignDropped`.
+ * The SDP address comes first: a packet from the SDP's address and port latches at once, even over
+ * a live latched source, and only a latch to it (or, with no SDP address, to the first source) is
+ * connect()ed; a leg latched elsewhere (NAT) checks each packet's source itself. So a stranger who
+ * sprays the port range before the call's own party speaks holds the leg only until that party's
+ * first packet (a party behind NAT, whose SDP address is not its source, is latched as before).
  * Re-latch rule: when the latched source has been silent for `relatchAfterMs` (default 2000 ms),
  * the leg lets go of it (checked on every send, i.e. every tick) and the next valid packet from any
  * source latches anew (a phone that changed port after a NAT rebinding or a re-INVITE); audio
@@ -387,10 +392,14 @@ export class RtpLeg {
       this.latchedHeardAt = now;
       return true;
     }
-    if (latched && now - this.latchedHeardAt < this.relatchAfterMs) return false;
+    const fromSdp = this.remote !== undefined && this.remote.address === source.address && this.remote.port === source.port;
+    if (latched && !fromSdp && now - this.latchedHeardAt < this.relatchAfterMs) return false;
     this.latched = { address: source.address, port: source.port };
     this.latchedHeardAt = now;
-    this.connect(this.latched);
+    // connected (the kernel drops every other source) only to the SDP's own address, or when there
+    // is none: a source elsewhere (a phone behind NAT, or someone spraying the port range) stays
+    // unconnected, so that the SDP address can still take the leg back
+    if (fromSdp || this.remote === undefined) this.connect(this.latched);
     this.streamSsrc = undefined;
     this.options.onLatched?.(this.latched);
     return true;

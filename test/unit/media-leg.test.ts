@@ -160,6 +160,34 @@ test('once latched, another source is dropped until the latched one has been sil
   }
 });
 
+test("the SDP address takes the leg back from a stranger who latched first (spraying the port range), and keeps it", async () => {
+  const customer = await openPhone();
+  const stranger = await openPhone();
+  const { leg, handledAtLeast } = await openLeg({ remote: { address: '127.0.0.1', port: customer.port } });
+  try {
+    stranger.send(leg, packet(7, encode(MU_LAW, tone(160, 200)), 999));
+    await handledAtLeast(1);
+    assert.equal(leg.latchedSource?.port, stranger.port, 'the first source latches');
+    assert.equal(leg.connectedToSource, false, 'but not connected: it is not the SDP address');
+    customer.send(leg, packet(1, encode(MU_LAW, tone(160, 100))));
+    await handledAtLeast(2);
+    assert.equal(leg.latchedSource?.port, customer.port, "the SDP address's first packet takes it back");
+    await waitUntil(() => leg.connectedToSource, 'the leg connected to the SDP address');
+    stranger.send(leg, packet(8, encode(MU_LAW, tone(160, 200)), 999));
+    customer.send(leg, packet(2, encode(MU_LAW, tone(160, 100))));
+    await handledAtLeast(3);
+    assert.equal(leg.latchedSource?.port, customer.port);
+    const arrived = stranger.received.length;
+    leg.sendAudio(tone(160, 1000), 0);
+    await customer.nextPacket();
+    assert.equal(stranger.received.length, arrived, 'the audio goes to the customer, not the stranger');
+  } finally {
+    await leg.close();
+    customer.close();
+    stranger.close();
+  }
+});
+
 /** Re-check `condition` on each turn of the event loop (I/O runs between), bounded by a timeout. */
 function waitUntil(condition: () => boolean, what: string): Promise<void> {
   return withTimeout(

@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakePhone, Rig, sdpOf, waitFor } from './b2bua-rig.js';
 import { withTimeout } from '../helpers/wait.js';
+import { getHeader } from '../../src/sip/message.js';
 
 test('phone dials 5002: challenged as 5001, a GWS Dial; hold, retrieve, hang up from the phone', async () => {
   const rig = await Rig.start();
@@ -88,7 +89,7 @@ test('REFER from the phone is a blind transfer; a wrong password is 403 and no c
   }
 });
 
-test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 address from a phone, port 99999 from a trunk', async () => {
+test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 address from a phone, port 99999 from a trunk; a body that is not SDP is 415', async () => {
   const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
   const agent = await rig.phone('5001');
   const customer = await rig.phone('cust', { user: '+15551234' });
@@ -101,7 +102,16 @@ test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 addre
     const badPort = sdpOf(customer.rtpPort).toString().replace(/m=audio \d+/, 'm=audio 99999');
     const trunkCall = customer.call('5001', { credentials: false, sdp: Buffer.from(badPort) });
     assert.equal((await withTimeout(trunkCall, 5000, 'the final answer to the port-99999 offer')).response.status, 488, 'trunk: port 99999');
-    assert.deepEqual(rig.h.take(), [], 'the call model heard of neither call');
+    const asText = await customer.server.request({
+      method: 'INVITE',
+      uri: `sip:5001@127.0.0.1:${rig.server.port}`,
+      from: '<sip:+15551234@127.0.0.1>',
+      headers: [{ name: 'Content-Type', value: 'text/plain' }],
+      body: sdpOf(customer.rtpPort),
+    });
+    assert.equal(asText.response.status, 415, 'SDP sent as text/plain (RFC 3261 21.4.13)');
+    assert.equal(getHeader(asText.response, 'Accept'), 'application/sdp');
+    assert.deepEqual(rig.h.take(), [], 'the call model heard of no call');
     assert.equal(rig.h.sw.callsOf('5001').length + rig.h.sw.callsOf('5002').length, 0);
   } finally {
     await rig.close(agent, customer);

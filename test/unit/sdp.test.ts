@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSdp, writeSdp } from '../../src/endpoints/sip/sdp.js';
+import { isSdpContentType, readSdp, writeSdp } from '../../src/endpoints/sip/sdp.js';
 
 function offer(options: { connection?: string; port?: string; payloads?: string; extra?: string[] } = {}): string {
   return [
@@ -40,6 +40,7 @@ test('unusable SDP is undefined: no body, garbage, no audio, no common codec, an
     'an address that is not one': offer({ connection: 'IN IP4 999.1.1.1' }),
     'port 99999': offer({ port: '99999' }),
     'port 65536': offer({ port: '65536' }),
+    'SRTP (RTP/SAVP with a=crypto)': offer().replace('RTP/AVP', 'RTP/SAVP').replace('a=rtpmap:101', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\na=rtpmap:101'),
   };
   for (const [what, body] of Object.entries(unusable)) assert.equal(readSdp(body), undefined, what);
   assert.equal(readSdp(offer({ port: '65535' }))?.port, 65535, 'the largest port is usable');
@@ -48,4 +49,9 @@ test('unusable SDP is undefined: no body, garbage, no audio, no common codec, an
 test('what we write reads back as what we meant', () => {
   const ours = writeSdp({ address: '127.0.0.1', port: 20002, codecs: ['PCMU', 'PCMA'], telephoneEvent: 101, direction: 'recvonly', sessionId: 7, version: 2 });
   assert.deepEqual(readSdp(ours), { address: '127.0.0.1', port: 20002, codec: 'PCMU', telephoneEvent: 101, direction: 'recvonly', held: false });
+});
+
+test('a body is read as SDP only when its Content-Type says so, or says nothing (else 415)', () => {
+  for (const type of [undefined, 'application/sdp', 'Application/SDP', 'application/sdp; charset=utf-8']) assert.equal(isSdpContentType(type), true, String(type));
+  for (const type of ['text/plain', 'multipart/mixed;boundary=x', 'application/sdpx']) assert.equal(isSdpContentType(type), false, type);
 });

@@ -54,7 +54,7 @@ import { parseReferTo, parseReplaces, replacesDialog, type ReplacesTarget } from
 import { Keepalive } from './keepalive.js';
 import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
 import { systemClock } from '../../switch/clock.js';
-import { OUR_TELEPHONE_EVENT, UNUSABLE_SDP_REASON, answerDirection, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
+import { OUR_TELEPHONE_EVENT, UNUSABLE_SDP_REASON, answerDirection, isSdpContentType, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
 
 type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
 
@@ -517,7 +517,6 @@ export class SipEndpoints implements Endpoints {
   /** A customer calls in over a trunk (sip.md 4). */
   private trunkInvite(transaction: ServerTransaction, caller: string, called: string, contactCenterId: string): void {
     const host = this.requireHost();
-    transaction.reply(100);
     const offer = this.offerOf(transaction);
     if (!offer) return;
     const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, offer.remote);
@@ -552,7 +551,6 @@ export class SipEndpoints implements Endpoints {
       transaction.respond(outcome.response);
       return;
     }
-    transaction.reply(100);
     if (!called) {
       transaction.reply(484);
       return;
@@ -588,10 +586,18 @@ export class SipEndpoints implements Endpoints {
    */
   private offerOf(transaction: ServerTransaction): { remote?: RemoteMedia; delayed: boolean } | undefined {
     if (transaction.request.body.length === 0) return { delayed: true };
+    if (!this.sdpBody(transaction)) return undefined;
     const remote = readSdp(transaction.request.body);
     if (remote) return { remote, delayed: false };
     transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
     return undefined;
+  }
+
+  /** Whether a request's body is SDP by its Content-Type; if not, it is answered 415 with Accept. */
+  private sdpBody(transaction: ServerTransaction): boolean {
+    if (isSdpContentType(getHeader(transaction.request, 'Content-Type'))) return true;
+    transaction.reply(415, { headers: [{ name: 'Accept', value: 'application/sdp' }] });
+    return false;
   }
 
   /** The ACK of our 200: for a delayed offer it carries the answer, taken as a 200's answer to our INVITE is. */
@@ -617,6 +623,7 @@ export class SipEndpoints implements Endpoints {
   /** A re-INVITE: new SDP (hold is sendonly/inactive, retrieve sendrecv again). */
   private reInvite(dialogue: Dialogue, transaction: ServerTransaction): void {
     const body = transaction.request.body;
+    if (body.length > 0 && !this.sdpBody(transaction)) return;
     const remote = body.length > 0 ? readSdp(body) : dialogue.remote;
     if (!remote) {
       transaction.reply(488, { reason: UNUSABLE_SDP_REASON });

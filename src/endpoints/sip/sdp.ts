@@ -3,7 +3,7 @@
  * stream of PCMU or PCMA at ptime 20, plus telephone-event/8000 (RFC 4733).
  *
  * Guarantees: `readSdp` never throws (bad or unusable SDP gives undefined, the caller answers 488);
- * usable means an audio stream we can send to: an IPv4 address literal (our RTP sockets are IPv4:
+ * usable means a plain RTP/AVP audio stream (no SRTP) we can send to: an IPv4 address literal (our RTP sockets are IPv4:
  * an IPv6 address or a host name is unusable) and a port of 0-65535 (0 and 0.0.0.0 are hold);
  * the codec chosen for an offer is the first of the phone's list that we support (the phone's
  * preference); we always answer with exactly that codec, and telephone-event only when the offer
@@ -46,6 +46,11 @@ export interface RemoteMedia {
   held: boolean;
 }
 
+/** A body we read as SDP: no Content-Type, or application/sdp (RFC 3261 21.4.13: anything else is 415). */
+export function isSdpContentType(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType.split(';')[0].trim().toLowerCase() === 'application/sdp';
+}
+
 /** The phrase of our 488 to SDP that `readSdp` finds unusable. */
 export const UNUSABLE_SDP_REASON = 'Not Acceptable Here (no PCMU/PCMA audio to an IPv4 address and port offered)';
 
@@ -59,7 +64,8 @@ export function readSdp(body: Buffer | string): RemoteMedia | undefined {
   } catch {
     return undefined;
   }
-  const audio = (session.media ?? []).find((m) => m.type === 'audio' && typeof m.port === 'number');
+  // plain RTP only: an RTP/SAVP (SRTP) stream offered with a=crypto is not something we can answer
+  const audio = (session.media ?? []).find((m) => m.type === 'audio' && typeof m.port === 'number' && m.protocol === 'RTP/AVP');
   if (!audio) return undefined;
   const address = audio.connection?.ip ?? session.connection?.ip;
   if (!address || !isIPv4(address)) return undefined;

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     const agent = await browser.newPage();
     await signIn(agent, server.baseUrl, 'agent1');
     await agent.getByLabel('State').selectOption({ label: 'Ready' });
+    await agent.getByRole('button', { name: 'Set', exact: true }).click();
     const { callUuid } = await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550001111', to: '5001', userData: { Account: 'AC-42', Reason: 'Billing question' } });
     const card = agent.getByRole('article', { name: 'Call with +15550001111' });
     await card.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });

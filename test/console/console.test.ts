@@ -18,6 +18,12 @@ import { api, collectErrors, launchBrowser, startServer } from './browser.js';
 import type { Browser, Server } from './browser.js';
 
 const WAIT = 10_000;
+
+/** pick a state in the agent's State list and send it with Set (choosing alone sends nothing) */
+async function chooseState(page: Page, label: string): Promise<void> {
+  await page.getByLabel('State').selectOption({ label });
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+}
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: Server;
@@ -141,8 +147,8 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(agent.getByRole('heading', { name: 'Agent' }), 'the agent view');
     await agent.getByRole('button', { name: 'Start voice session' }).click();
     await visible(agent.getByLabel('State'), 'the state selector');
-    await agent.getByLabel('State').selectOption({ label: 'Ready' });
-    await agent.waitForFunction(() => (document.querySelector('label.state select') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent === 'Ready', undefined, { timeout: WAIT });
+    await chooseState(agent, 'Ready');
+    await agent.waitForFunction(() => (document.querySelector('form.state select') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent === 'Ready', undefined, { timeout: WAIT });
     const device = (await api(server, 'agent1', 'GET', '/api/v2/me/devices?fields=*')).devices[0];
     assert.equal(device.userState.state, 'Ready');
     assert.deepEqual(await seriousViolations(agent), [], 'axe on the agent view');
@@ -154,7 +160,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await supervisor.getByRole('button', { name: 'Team' }).click();
     const row = supervisor.locator('tr[data-agent="agent1"]');
     await visible(row.filter({ hasText: 'Ready' }), 'agent1 Ready in the Team table');
-    await agent.getByLabel('State').selectOption({ label: 'Not ready: Out to Lunch' });
+    await chooseState(agent, 'Not ready: Out to Lunch');
     await visible(row.filter({ hasText: 'Out to Lunch' }), 'agent1 out to lunch, live');
     // nobody Ready: a call waits at routing point 7000, and the panel shows it live
     const waiting = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550002222', to: '7000' })).callUuid;
@@ -162,7 +168,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(point.filter({ hasText: '+15550002222' }), 'the waiting call in the routing-point panel');
     await api(server, 'admin', 'POST', `/sim/v1/calls/${waiting}`, { operationName: 'Hangup' });
     await visible(point.filter({ hasNotText: '+15550002222' }), 'the queue empty again');
-    await agent.getByLabel('State').selectOption({ label: 'Ready' });
+    await chooseState(agent, 'Ready');
     await visible(row.filter({ hasText: /Ready/ }), 'agent1 Ready again, live');
     assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the Team view');
   });
@@ -192,7 +198,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await panel.getByRole('button', { name: 'Switch to coach' }).click();
     await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'Coach');
     await visible(panel.getByText('Agent 1 (5001) hears +15550001111, You (5101)'), 'who hears whom in Coach');
-    await visible(card.getByText('Supervisor Supervisor 1 is on this call (coaching or barged in)'), 'the agent sees the coach');
+    await visible(card.getByText('A supervisor, Supervisor 1, is on this call (coaching or barged in)'), 'the agent sees the coach');
 
     await panel.getByRole('button', { name: 'Switch to barge-in' }).click();
     await mediaBecomes(callUuid, { '+15550001111': ['5001', '5101'], '5001': ['+15550001111', '5101'], '5101': ['+15550001111', '5001'] }, 'BargeIn');

@@ -4,7 +4,7 @@
  * with its state, other party, ticking duration, user data, a supervisor indicator (as the
  * contact center's notifyAgent policy lets the server show it) and the buttons of its capabilities.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { post } from '../api.js';
 import type { Json } from '../api.js';
 import { CALL_BUTTONS, STATE_LABELS } from '../labels.js';
@@ -22,17 +22,27 @@ function currentState(userState: Json | undefined): string {
   return byState ? String(byState.operationName) : '';
 }
 
+/**
+ * The state selector. Choosing in the list only picks a state; **Set** (or Enter in the list)
+ * sends it, so that arrowing through the list with the keyboard does not make the agent Ready, or
+ * Not ready for every reason passed on the way. The list shows the device's state again whenever
+ * that changes, and after a refused or failed change.
+ */
 function StateSelector() {
   const userState = device.value?.userState as Json | undefined;
   const value = currentState(userState);
-  const change = (e: Event) => {
-    const operationName = (e.currentTarget as HTMLSelectElement).value;
-    if (operationName) void act(() => post('/api/v2/me/channels/voice', { operationName }));
+  const [choice, setChoice] = useState(value);
+  useEffect(() => setChoice(value), [value]);
+  const set = (e: Event) => {
+    e.preventDefault();
+    if (!choice || choice === value) return;
+    void act(() => post('/api/v2/me/channels/voice', { operationName: choice })).then((ok) => !ok && setChoice(value));
   };
   return (
-    <label class="state">
+    <form class="state" onSubmit={set}>
+      <label>
       State
-      <select value={value} onChange={change}>
+      <select value={choice} onChange={(e) => setChoice((e.currentTarget as HTMLSelectElement).value)} onKeyDown={(e) => e.key === 'Enter' && set(e)}>
         {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
         {agentStates.value.map((s) => (
           <option key={String(s.operationName)} value={String(s.operationName)}>
@@ -40,7 +50,11 @@ function StateSelector() {
           </option>
         ))}
       </select>
-    </label>
+      </label>
+      <button type="submit" disabled={!choice || choice === value}>
+        Set
+      </button>
+    </form>
   );
 }
 
@@ -74,7 +88,7 @@ function otherParty(call: Json): string {
  */
 function supervisorShown(call: Json): string | undefined {
   const present = ((call.participants as Json[]) ?? []).map((p) => supervisorNumbers.value.get(String(p.phoneNumber))).find(Boolean);
-  if (present) return `Supervisor ${present} is on this call (coaching or barged in)`;
+  if (present) return `A supervisor, ${present}, is on this call (coaching or barged in)`;
   if (call.supervisorListeningIn === true) return 'A supervisor is listening in';
   return undefined;
 }
@@ -82,6 +96,10 @@ function supervisorShown(call: Json): string | undefined {
 function CallCard({ received }: { received: Received }) {
   const call = received.value;
   const [parameter, setParameter] = useState('');
+  // the buttons wait for the answer and the call's next notification (or a second) after a click,
+  // so a double click sends one operation, not a second one the server must refuse
+  const [sentAt, setSentAt] = useState<number | null>(null);
+  const busy = sentAt !== null && sentAt === received.at;
   const caps = new Set<string>((call.capabilities as string[]) ?? []);
   const other = otherParty(call);
   const run = (operationName: string, needs: string) => {
@@ -89,7 +107,13 @@ function CallCard({ received }: { received: Received }) {
     const body: Json = { operationName };
     if (needs === 'destination') body.destination = { phoneNumber: value };
     if (needs === 'digits') body.digits = value;
-    void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call.id))}`, body));
+    if (busy) return;
+    const at = received.at;
+    setSentAt(at);
+    void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call.id))}`, body)).then((ok) => {
+      if (!ok) setSentAt(null);
+      else setTimeout(() => setSentAt((sent) => (sent === at ? null : sent)), 1000);
+    });
   };
   const needsParameter = Object.entries(CALL_BUTTONS).some(([op, b]) => caps.has(op) && b.needs !== 'nothing');
   const userData = Object.entries((call.userData as Json) ?? {});
@@ -103,7 +127,7 @@ function CallCard({ received }: { received: Received }) {
         <p class="call-meta">
           {String(call.callType)} · <span aria-label="Duration">{formatSeconds(ticking(call.duration, received.at))}</span>
           {call.mute === 'On' && ' · muted'}
-          {call.recordingState && ` · recording ${String(call.recordingState).toLowerCase()}`}
+          {call.recordingState && ` · ${String(call.recordingState).toLowerCase() === 'recording' ? 'recording' : `recording ${String(call.recordingState).toLowerCase()}`}`}
         </p>
         {supervisorShown(call) && (
           <p class="supervisor-indicator" role="status">
@@ -130,7 +154,7 @@ function CallCard({ received }: { received: Received }) {
           {Object.entries(CALL_BUTTONS)
             .filter(([op]) => caps.has(op))
             .map(([op, b]) => (
-              <button key={op} type="button" onClick={() => run(op, b.needs)} disabled={b.needs !== 'nothing' && parameter.trim() === ''}>
+              <button key={op} type="button" onClick={() => run(op, b.needs)} disabled={busy || (b.needs !== 'nothing' && parameter.trim() === '')}>
                 {b.label}
               </button>
             ))}

@@ -124,7 +124,13 @@ const MESSAGE_HANDLERS: Record<string, (data: Json) => void> = {
     else if (hear && data.call?.id === hear.callUuid) void refreshHearing(hear.callUuid);
   },
   SupervisedAgentStateChangeMessage: (data) => {
-    for (const row of (data.agents as Json[] | undefined) ?? []) upsertAgent(row);
+    const rows = (data.agents as Json[] | undefined) ?? [];
+    for (const row of rows) upsertAgent(row);
+    // an agent's hold, retrieve or consultation changes who hears whom on the call the graph shows,
+    // and reaches the supervisor only as the agent's team row (not on the supervisor's own call)
+    const hear = hearing.value;
+    const onShownCall = (call: Json) => call.id === hear?.callUuid || call.callUuid === hear?.callUuid;
+    if (hear && rows.some((row) => ((row.calls as Json[] | undefined) ?? []).some(onShownCall))) void refreshHearing(hear.callUuid);
   },
   SupervisedRoutingPointStateChangeMessage: (data) => {
     const at = Date.now();

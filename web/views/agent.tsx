@@ -31,18 +31,22 @@ function currentState(userState: Json | undefined): string {
 function StateSelector() {
   const userState = device.value?.userState as Json | undefined;
   const value = currentState(userState);
-  const [choice, setChoice] = useState(value);
-  useEffect(() => setChoice(value), [value]);
+  // what the agent picked and has not seen take effect yet; null: the list shows the device's state
+  const [picked, setPicked] = useState<string | null>(null);
+  useEffect(() => {
+    if (picked !== null && picked === value) setPicked(null);
+  }, [value]);
+  const choice = picked ?? value;
   const set = (e: Event) => {
     e.preventDefault();
-    if (!choice || choice === value) return;
-    void act(() => post('/api/v2/me/channels/voice', { operationName: choice })).then((ok) => !ok && setChoice(value));
+    if (picked === null || picked === '' || picked === value) return;
+    void act(() => post('/api/v2/me/channels/voice', { operationName: picked })).then((ok) => !ok && setPicked(null));
   };
   return (
     <form class="state" onSubmit={set}>
       <label>
       State
-      <select value={choice} onChange={(e) => setChoice((e.currentTarget as HTMLSelectElement).value)} onKeyDown={(e) => e.key === 'Enter' && set(e)}>
+      <select value={choice} onChange={(e) => setPicked((e.currentTarget as HTMLSelectElement).value)} onKeyDown={(e) => e.key === 'Enter' && set(e)}>
         {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
         {agentStates.value.map((s) => (
           <option key={String(s.operationName)} value={String(s.operationName)}>
@@ -51,7 +55,7 @@ function StateSelector() {
         ))}
       </select>
       </label>
-      <button type="submit" disabled={!choice || choice === value}>
+      <button type="submit" disabled={picked === null || picked === '' || picked === value}>
         Set
       </button>
     </form>

@@ -15,11 +15,14 @@ export interface CallButton {
 /** call operations shown on an agent's call, in display order */
 export const CALL_BUTTONS: Readonly<Record<string, CallButton>> = {
   Answer: { label: 'Answer', needs: 'nothing' },
+  Reject: { label: 'Reject', needs: 'nothing' },
   Hangup: { label: 'Hang up', needs: 'nothing' },
   Hold: { label: 'Hold', needs: 'nothing' },
   Retrieve: { label: 'Retrieve', needs: 'nothing' },
   InitiateTransfer: { label: 'Transfer', needs: 'destination' },
   InitiateConference: { label: 'Conference', needs: 'destination' },
+  SingleStepTransfer: { label: 'Blind transfer', needs: 'destination' },
+  SingleStepConference: { label: 'Add to conference', needs: 'destination' },
   CompleteTransfer: { label: 'Complete transfer', needs: 'nothing' },
   CompleteConference: { label: 'Complete conference', needs: 'nothing' },
   SendDtmf: { label: 'Send DTMF', needs: 'digits' },

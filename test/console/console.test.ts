@@ -229,7 +229,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(row.filter({ hasNotText: '+15550001111' }), 'the call gone from the Team table');
   });
 
-  test('the dial box: a call to an external number, answered, then hung up', async () => {
+  test('the dial box: a call to an external number, answered, then hung up; a blind transfer', async () => {
     await agent.getByLabel('Number to dial').fill('+15557770000');
     await agent.getByRole('button', { name: 'Dial' }).click();
     const card = agent.getByRole('article', { name: 'Call with +15557770000' });
@@ -237,6 +237,14 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     assert.equal(await agent.getByLabel('Number to dial').inputValue(), '', 'the dial box is cleared');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await visible(agent.getByText('No calls.'), 'no call after Hang up');
+
+    await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550003333', to: '5001' });
+    const incoming = agent.getByRole('article', { name: 'Call with +15550003333' });
+    await incoming.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
+    await visible(incoming.getByText('Established'), 'the call to pass on, answered');
+    await incoming.getByLabel('Number or digits').fill('+15557770001');
+    await incoming.getByRole('button', { name: 'Blind transfer' }).click();
+    await visible(agent.getByText('No calls.'), 'the call left the agent with the blind transfer');
   });
 
   test('the audit view lists the monitoring, with filters and paging', async () => {

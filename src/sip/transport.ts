@@ -8,7 +8,10 @@
  * - Responses go back over the connection the request came on while it is open, else to Via
  *   received/rport, else to the sent-by host and port (RFC 3261 18.2.2).
  * - TCP streams are framed by Content-Length with bounded buffers (StreamFramer); an unframeable stream,
- *   a peer that stops reading (more than `maxWriteBufferBytes` unsent) or an idle connection is closed.
+ *   a peer that stops reading (more than `maxWriteBufferBytes` unsent) or an idle connection is closed,
+ *   and so is one that holds part of a message for `messageTimeoutMs` (30 s) or that opens more than
+ *   `maxConnectionsPerAddress` (128) from one address: stalled half-requests cannot use up the server's
+ *   connections for the idle timeout.
  *   Connections are reused for requests to the same address and port, whichever side opened them.
  * - Nothing received can throw out of this module: parse problems reach the listener as values.
  */
@@ -29,6 +32,13 @@ export interface TransportOptions {
   maxWriteBufferBytes?: number;
   /** close TCP connections idle this long (default 10 minutes) */
   idleTimeoutMs?: number;
+  /**
+   * close a TCP connection that holds part of a message for this long (default 30 s): a peer that
+   * sends half a request and stalls (slowloris) holds a connection for seconds, not for the idle timeout
+   */
+  messageTimeoutMs?: number;
+  /** most simultaneous TCP connections from one address (default 128); more are closed at once */
+  maxConnectionsPerAddress?: number;
 }
 
 export type TransportListener = (result: ParseResult, source: Destination) => void;
@@ -78,6 +88,8 @@ export class SipTransport {
   private tcp!: net.Server;
   private readonly connections = new Map<number, net.Socket>();
   private readonly byAddress = new Map<string, number>();
+  /** open TCP connections per remote address (maxConnectionsPerAddress) */
+  private readonly perAddress = new Map<string, number>();
   private nextConnectionId = 1;
   private readonly limits: ParseLimits;
   port = 0;
@@ -152,6 +164,12 @@ export class SipTransport {
     const id = this.nextConnectionId++;
     const remote = { address: plainAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     this.connections.set(id, socket);
+    const fromAddress = (this.perAddress.get(remote.address) ?? 0) + 1;
+    this.perAddress.set(remote.address, fromAddress);
+    if (remote.address && fromAddress > (this.options.maxConnectionsPerAddress ?? 128)) {
+      socket.destroy();
+    }
+    let partialTimer: NodeJS.Timeout | undefined;
     if (remote.port) this.byAddress.set(addressKey(remote), id);
     const framer = new StreamFramer(this.limits);
     socket.setNoDelay(true);
@@ -165,9 +183,18 @@ export class SipTransport {
           return;
         }
       }
+      // part of a message waits for the rest: it must come within messageTimeoutMs
+      if (framer.bufferedBytes === 0) {
+        clearTimeout(partialTimer);
+        partialTimer = undefined;
+      } else partialTimer ??= setTimeout(() => socket.destroy(), this.options.messageTimeoutMs ?? 30_000).unref();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      clearTimeout(partialTimer);
+      const left = (this.perAddress.get(remote.address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(remote.address, left);
+      else this.perAddress.delete(remote.address);
       this.connections.delete(id);
       if (this.byAddress.get(addressKey(remote)) === id) this.byAddress.delete(addressKey(remote));
     });

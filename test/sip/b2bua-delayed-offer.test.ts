@@ -8,16 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rig, waitFor } from './b2bua-rig.js';
-import { withTimeout } from '../helpers/wait.js';
-
-async function answeredCustomerCall(rig: Rig, customer: Awaited<ReturnType<Rig['phone']>>, ack?: () => Buffer) {
-  const calling = ack
-    ? customer.server.request({ method: 'INVITE', uri: `sip:5001@127.0.0.1:${rig.server.port}`, from: '<sip:+15551234@127.0.0.1>', ackBody: ack })
-    : customer.call('5001', { credentials: false, delayedOffer: true });
-  await waitFor('5001 rings', () => rig.h.sw.callsOf('5001').length === 1);
-  rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
-  return withTimeout(calling, 5000, "the customer's final answer");
-}
 
 test('a trunk INVITE without SDP: our 200 offers both laws and telephone-event, the ACK answers, audio flows there', async () => {
   const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
@@ -26,7 +16,7 @@ test('a trunk INVITE without SDP: our 200 offers both laws and telephone-event, 
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    const answered = await answeredCustomerCall(rig, customer);
+    const answered = await rig.answeredCall(customer, '5001', { delayedOffer: true });
     assert.equal(answered.response.status, 200);
     assert.match(customer.offerInOk, /m=audio [1-9]\d* RTP\/AVP 0 8 101\r\n/, 'our offer');
     assert.match(customer.offerInOk, /a=sendrecv/);
@@ -44,7 +34,7 @@ test('a delayed offer answered in PCMA renews the leg in A-law (a re-INVITE with
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    assert.equal((await answeredCustomerCall(rig, customer)).response.status, 200);
+    assert.equal((await rig.answeredCall(customer, '5001', { delayedOffer: true })).response.status, 200);
     await waitFor('the re-INVITE in PCMA', () => customer.requests.some((r) => r.method === 'INVITE' && /RTP\/AVP 8 101\r\n/.test(r.body.toString())));
     await waitFor('audio reaches the customer', () => customer.rtpPackets > 5);
   } finally {
@@ -59,7 +49,7 @@ test('an ACK without an answer to our offer hangs the call up: BYE to the caller
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    assert.equal((await answeredCustomerCall(rig, customer, () => Buffer.alloc(0))).response.status, 200);
+    assert.equal((await rig.answeredCall(customer, '5001', { delayedOffer: true, ackAnswer: Buffer.alloc(0) })).response.status, 200);
     await waitFor('BYE to the caller', () => customer.requests.some((r) => r.method === 'BYE'));
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {

@@ -129,10 +129,7 @@ test('a received INVITE whose RTP leg cannot be opened is answered 503 and its G
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    const calling = customer.call('5001', { credentials: false });
-    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
-    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
-    assert.equal((await withTimeout(calling, 5000, "the customer's final answer")).response.status, 503);
+    assert.equal((await rig.answeredCall(customer)).response.status, 503);
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
   } finally {
     await rig.close(agent, customer);
@@ -147,11 +144,8 @@ test("a REFER from a trunk's customer is 403 and dials nothing (only phones tran
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    const calling = customer.call('5001', { credentials: false });
-    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
+    const answered = await rig.answeredCall(customer);
     const callUuid = rig.h.callOf('5001');
-    rig.h.op('5001', callUuid, { name: 'Answer' });
-    const answered = await withTimeout(calling, 5000, "the customer's 200");
     assert.equal((await customer.refer(answered.dialog!, '<sip:+19005550199@127.0.0.1>')).status, 403);
     assert.equal((await agent.refer(agent.dialogs[0]!, `<sip:${'1'.repeat(65)}@127.0.0.1>`)).status, 400);
     assert.equal(trunkSide.count('INVITE'), 0, 'nothing went out through the trunk');
@@ -169,10 +163,7 @@ test('an address blocked after failed logins can still hang up the calls it has:
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');
-    const calling = customer.call('5001', { credentials: false });
-    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
-    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
-    const answered = await withTimeout(calling, 5000, "the customer's 200");
+    const answered = await rig.answeredCall(customer);
     for (let attempt = 0; attempt < 5; attempt++) assert.equal(await guesser.register('wrong'), 403);
     assert.equal(await agent.register(), 403, '127.0.0.1 is blocked: a new REGISTER is refused');
     assert.equal((await customer.hangUp(answered.dialog!)).status, 200, 'the BYE of a live call passes');
@@ -191,10 +182,7 @@ test("a new INVITE that reuses a live call's Call-ID is 400, and the live call c
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001', '5002');
-    const calling = customer.call('5001', { credentials: false });
-    await waitFor('ringing', () => rig.h.sw.callsOf('5001').length === 1);
-    rig.h.op('5001', rig.h.callOf('5001'), { name: 'Answer' });
-    const answered = await withTimeout(calling, 5000, "the customer's 200");
+    const answered = await rig.answeredCall(customer);
     const port = raw.address().port;
     const reply = new Promise<string>((resolve) => raw.on('message', (data) => /^SIP\/2\.0 [2-6]/.test(data.toString()) && resolve(data.toString())));
     const invite = [

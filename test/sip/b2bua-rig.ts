@@ -21,6 +21,7 @@ import { InProcessMediaEngine, type MediaEngine } from '../../src/media/workers.
 import { createSipEndpoints, DEFAULT_SIP_SETTINGS, type SipContactCenterSettings, type SipEndpointsHandle } from '../../src/endpoints/sip/index.js';
 import type { SipRequestHandler } from '../../src/sip/server.js';
 import { Harness, defaultSettings, AGENTS, SUPERVISORS } from '../helpers/switch-harness.js';
+import { withTimeout } from '../helpers/wait.js';
 import type { ContactCenterSettings } from '../../src/switch/model.js';
 
 export const REALM = 'cc1';
@@ -57,6 +58,16 @@ export function sdpOf(port: number, options: { codecs?: number[]; direction?: st
       '',
     ].join('\r\n'),
   );
+}
+
+/** How a fake phone calls: with digest credentials (default), its SDP, or a delayed offer answered in the ACK. */
+export interface CallOptions {
+  credentials?: boolean;
+  sdp?: Buffer;
+  /** an INVITE without SDP: the ACK answers the 200's offer */
+  delayedOffer?: boolean;
+  /** with delayedOffer, what the ACK carries instead of the phone's SDP */
+  ackAnswer?: Buffer;
 }
 
 export interface PhoneOptions {
@@ -146,11 +157,11 @@ export class FakePhone {
    * Dial a number from the phone (digest as the DN), or as a customer without credentials. With
    * `delayedOffer` the INVITE has no SDP and the ACK answers the 200's offer (in the phone's codecs).
    */
-  call(number: string, options: { credentials?: boolean; sdp?: Buffer; delayedOffer?: boolean } = {}): Promise<InviteResult> {
+  call(number: string, options: CallOptions = {}): Promise<InviteResult> {
     const user = this.options.user ?? this.dn;
     const answer = (response: SipResponse) => {
       this.offerInOk = response.body.toString();
-      return sdpOf(this.rtpPort, { codecs: this.options.codecs });
+      return options.ackAnswer ?? sdpOf(this.rtpPort, { codecs: this.options.codecs });
     };
     return this.server.request({
       method: 'INVITE',
@@ -329,6 +340,17 @@ export class Rig {
     const h = Rig.harness(server, media, delegate, sipSettings, options, (line) => rig?.logs.push(line));
     rig = new Rig(server, media, delegate.current!, h, delegate);
     return rig;
+  }
+
+  /**
+   * A customer's call to `dn` (as a trunk's caller unless told otherwise), ringing in GWS and answered
+   * there: the customer's final answer (with its dialog on a 200).
+   */
+  async answeredCall(customer: FakePhone, dn = '5001', options: CallOptions = {}): Promise<InviteResult> {
+    const calling = customer.call(dn, { credentials: false, ...options });
+    await waitFor(`${dn} rings`, () => this.h.sw.callsOf(dn).length === 1);
+    this.h.op(dn, this.h.callOf(dn), { name: 'Answer' });
+    return withTimeout(calling, 5000, "the customer's final answer");
   }
 
   /** A new switch (harness) with fresh SIP endpoints on the same server and mixer. */

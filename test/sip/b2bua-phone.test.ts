@@ -11,7 +11,7 @@
 import dgram from 'node:dgram';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakePhone, Rig, sdpOf, waitFor } from './b2bua-rig.js';
+import { FakePhone, Rig, sdpOf, waitFor, withTrunkCustomer } from './b2bua-rig.js';
 import { withTimeout } from '../helpers/wait.js';
 import { getHeader } from '../../src/sip/message.js';
 
@@ -90,13 +90,7 @@ test('REFER from the phone is a blind transfer; a wrong password is 403 and no c
 });
 
 test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 address from a phone, port 99999 from a trunk; a body that is not SDP is 415', async () => {
-  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
-  const agent = await rig.phone('5001');
-  const customer = await rig.phone('cust', { user: '+15551234' });
-  try {
-    assert.equal(await agent.register(), 200);
-    rig.h.loginReady('5001', '5002');
-    rig.h.take();
+  await withTrunkCustomer(async ({ rig, agent, customer }) => {
     const ipv6 = sdpOf(agent.rtpPort).toString().replace('c=IN IP4 127.0.0.1', 'c=IN IP6 ::1');
     assert.equal((await withTimeout(agent.call('5002', { sdp: Buffer.from(ipv6) }), 5000, 'the final answer to the IPv6 offer')).response.status, 488, 'phone: IPv6');
     const badPort = sdpOf(customer.rtpPort).toString().replace(/m=audio \d+/, 'm=audio 99999');
@@ -113,27 +107,15 @@ test('an offer our IPv4 RTP cannot reach is 488 and makes no call: an IPv6 addre
     assert.equal(getHeader(asText.response, 'Accept'), 'application/sdp');
     assert.deepEqual(rig.h.take(), [], 'the call model heard of no call');
     assert.equal(rig.h.sw.callsOf('5001').length + rig.h.sw.callsOf('5002').length, 0);
-  } finally {
-    await rig.close(agent, customer);
-  }
+  });
 });
 
 test('a received INVITE whose RTP leg cannot be opened is answered 503 and its GWS call ends', async () => {
-  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
-  const agent = await rig.phone('5001');
-  const customer = await rig.phone('cust', { user: '+15551234' });
-  // the mixer refuses the customer's leg, as when the RTP port range is used up
-  const execute = rig.media.execute.bind(rig.media);
-  rig.media.execute = ((command: Parameters<typeof execute>[0]) =>
-    command.type === 'addLeg' && command.phoneNumber === '+15551234' ? Promise.reject(new Error('no free RTP port in the configured range')) : execute(command)) as typeof rig.media.execute;
-  try {
-    assert.equal(await agent.register(), 200);
-    rig.h.loginReady('5001');
+  await withTrunkCustomer(async ({ rig, customer }) => {
+    rig.refuseLegsOf('+15551234');
     assert.equal((await rig.answeredCall(customer)).response.status, 503);
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
-  } finally {
-    await rig.close(agent, customer);
-  }
+  });
 });
 
 test("a REFER from a trunk's customer is 403 and dials nothing (only phones transfer); a phone's REFER to a 65-digit number is 400", async () => {
@@ -156,32 +138,24 @@ test("a REFER from a trunk's customer is 403 and dials nothing (only phones tran
 });
 
 test('an address blocked after failed logins can still hang up the calls it has: its BYE is answered 200 and the GWS call ends', async () => {
-  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
-  const agent = await rig.phone('5001');
-  const customer = await rig.phone('cust', { user: '+15551234' });
-  const guesser = await rig.phone('5003');
-  try {
-    assert.equal(await agent.register(), 200);
-    rig.h.loginReady('5001');
+  await withTrunkCustomer(async ({ rig, agent, customer }) => {
     const answered = await rig.answeredCall(customer);
-    for (let attempt = 0; attempt < 5; attempt++) assert.equal(await guesser.register('wrong'), 403);
+    const guesser = await rig.phone('5003');
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) assert.equal(await guesser.register('wrong'), 403);
+    } finally {
+      await guesser.close();
+    }
     assert.equal(await agent.register(), 403, '127.0.0.1 is blocked: a new REGISTER is refused');
     assert.equal((await customer.hangUp(answered.dialog!)).status, 200, 'the BYE of a live call passes');
     await waitFor('the GWS call ended', () => rig.h.sw.callsOf('5001').length === 0);
-  } finally {
-    await rig.close(agent, customer, guesser);
-  }
+  });
 });
 
 test("a new INVITE that reuses a live call's Call-ID is 400, and the live call can still be hung up", async () => {
-  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
-  const agent = await rig.phone('5001');
-  const customer = await rig.phone('cust', { user: '+15551234' });
   const raw = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => raw.bind(0, '127.0.0.1', () => resolve()));
-  try {
-    assert.equal(await agent.register(), 200);
-    rig.h.loginReady('5001', '5002');
+  await withTrunkCustomer(async ({ rig, customer }) => {
     const answered = await rig.answeredCall(customer);
     const port = raw.address().port;
     const reply = new Promise<string>((resolve) => raw.on('message', (data) => /^SIP\/2\.0 [2-6]/.test(data.toString()) && resolve(data.toString())));
@@ -202,8 +176,5 @@ test("a new INVITE that reuses a live call's Call-ID is 400, and the live call c
     assert.equal(rig.h.sw.callsOf('5002').length, 0, 'nothing rang');
     assert.equal((await customer.hangUp(answered.dialog!)).status, 200);
     await waitFor('the first call ended', () => rig.h.sw.callsOf('5001').length === 0);
-  } finally {
-    raw.close();
-    await rig.close(agent, customer);
-  }
+  }).finally(() => raw.close());
 });

@@ -296,6 +296,24 @@ export interface RigOptions {
   dialogs?: DialogJournal;
 }
 
+/**
+ * A rig with the `loopback` trunk, agent 5001's phone registered, 5001 and 5002 logged in and Ready,
+ * and a customer's phone (+15551234) that calls in over the trunk; `body` runs, then all is closed.
+ */
+export async function withTrunkCustomer(body: (s: { rig: Rig; agent: FakePhone; customer: FakePhone }) => Promise<void>, customerCodecs?: number[]): Promise<void> {
+  const rig = await Rig.start({ sip: { trunks: [{ name: 'loopback', host: '127.0.0.1' }] } });
+  const agent = await rig.phone('5001');
+  const customer = await rig.phone('cust', { user: '+15551234', ...(customerCodecs ? { codecs: customerCodecs } : {}) });
+  try {
+    if ((await agent.register()) !== 200) throw new Error("5001's phone did not register");
+    rig.h.loginReady('5001', '5002');
+    rig.h.take();
+    await body({ rig, agent, customer });
+  } finally {
+    await rig.close(agent, customer);
+  }
+}
+
 /** Switchboard: a SipServer with the SIP endpoints under a call model (the contract Harness). */
 export class Rig {
   readonly logs: string[] = [];
@@ -340,6 +358,13 @@ export class Rig {
     const h = Rig.harness(server, media, delegate, sipSettings, options, (line) => rig?.logs.push(line));
     rig = new Rig(server, media, delegate.current!, h, delegate);
     return rig;
+  }
+
+  /** The mixer refuses every new RTP leg of `phoneNumber` from now on, as when the port range is used up. */
+  refuseLegsOf(phoneNumber: string): void {
+    const execute = this.media.execute.bind(this.media);
+    this.media.execute = ((command: Parameters<typeof execute>[0]) =>
+      command.type === 'addLeg' && command.phoneNumber === phoneNumber ? Promise.reject(new Error('no free RTP port in the configured range')) : execute(command)) as typeof this.media.execute;
   }
 
   /**

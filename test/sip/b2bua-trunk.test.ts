@@ -68,10 +68,7 @@ test('outbound: when no RTP leg can be opened for the trunk, the Dial fails at o
   const trunkSide = await FakePhone.start('trunk', 0);
   const rig = await Rig.start({ sip: { trunks: [{ name: 'out', host: '127.0.0.1', port: trunkSide.sipPort }] } });
   const agent = await rig.phone('5001');
-  // the mixer refuses the trunk's leg, as when the RTP port range is used up
-  const execute = rig.media.execute.bind(rig.media);
-  rig.media.execute = ((command: Parameters<typeof execute>[0]) =>
-    command.type === 'addLeg' && command.phoneNumber === '+442071234567' ? Promise.reject(new Error('no free RTP port in the configured range')) : execute(command)) as typeof rig.media.execute;
+  rig.refuseLegsOf('+442071234567');
   try {
     assert.equal(await agent.register(), 200);
     rig.h.loginReady('5001');

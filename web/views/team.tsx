@@ -90,8 +90,8 @@ function AgentRow({ received, choice }: { received: Received; choice: MonitorCho
             <button
               key={m.operationName}
               type="button"
-              title={`${m.label} ${name}${onCall ? ' now' : ' on the next call'}`}
-              onClick={() => arm(m.operationName, dn, choice, onCall ? `${m.label}: joining ${name}'s call` : `${m.label}: armed for ${name}'s next call`)}
+              title={`${m.label} ${name}${onCall ? ' now' : choice.span === 'AllCalls' ? ' on every call' : ' on the next call'}`}
+              onClick={() => arm(m.operationName, dn, choice, onCall ? `${m.label}: joining ${name}'s call` : `${m.label}: armed for ${choice.span === 'AllCalls' ? `all of ${name}'s calls` : `${name}'s next call`}`)}
             >
               {m.label}
             </button>

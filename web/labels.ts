@@ -34,11 +34,16 @@ export const CALL_BUTTONS: Readonly<Record<string, CallButton>> = {
 
 /** operations on the supervisor's own monitoring call, in display order */
 export const MONITORING_BUTTONS: Readonly<Record<string, string>> = {
+  // the supervisor's own leg (supervision.md 3, 4): answer it when auto-answer is off, leave it, mute oneself
+  Answer: 'Answer',
   SwitchToListenIn: 'Switch to listen',
   SwitchToCoach: 'Switch to coach',
   SwitchToBargeIn: 'Switch to barge-in',
   MuteMonitoredUser: 'Mute agent',
   UnmuteMonitoredUser: 'Unmute agent',
+  MuteCall: 'Mute myself',
+  UnmuteCall: 'Unmute myself',
+  Hangup: 'Leave the call',
 };
 
 /** the three ways to monitor, as the Team table's buttons name them */

@@ -209,6 +209,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await panel.getByRole('button', { name: 'Unmute agent' }).click();
     await panel.getByRole('button', { name: 'Switch to listen' }).click();
     await mediaBecomes(callUuid, { '+15550001111': ['5001'], '5001': ['+15550001111'], '5101': ['+15550001111', '5001'] }, 'back to ListenIn');
+    await visible(panel.getByRole('button', { name: 'Leave the call' }), "the supervisor's own leg can be left (its Hangup)");
     // the agent holds: nobody on the call hears anyone, and the graph follows without a notification of the supervisor's own call
     await card.getByRole('button', { name: 'Hold' }).click();
     await visible(panel.getByText('+15550001111 hears nobody'), 'the graph follows the agent holding');

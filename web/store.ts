@@ -93,9 +93,15 @@ export async function act(what: () => Promise<unknown>, done?: string): Promise<
       return false;
     }
     notice.value = { kind: 'error', text: err instanceof ApiError ? err.message : String(err) };
+    // refused as not possible now (2) or as naming what no longer exists (6): what the page shows is
+    // stale (a notification may be late), so it is read again from the server
+    if (err instanceof ApiError && STALE_VIEW_CODES.has(err.statusCode)) void reload().catch(() => undefined);
     return false;
   }
 }
+
+/** the GWS statusCodes of a refusal that says the page's view is out of date (InvalidState, NotFound) */
+const STALE_VIEW_CODES: ReadonlySet<number> = new Set([2, 6]);
 
 function upsertCall(call: Json): void {
   const rest = calls.value.filter((c) => c.value.id !== call.id);

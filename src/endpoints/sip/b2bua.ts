@@ -23,11 +23,12 @@
  *   - SIP answers: an INVITE from neither a provisioned DN (digest as that DN) nor a trunk of the
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
- *     outside a known dialog 481; a REFER from a trunk's party 403 (only phones transfer);
- *     unusable SDP 488; an INVITE without SDP (a delayed offer) gets
- *     our offer in the 200 and its ACK's answer is taken like a 200's (none usable: BYE); a received INVITE whose RTP leg cannot be opened
- *     (the port range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be
- *     opened is not sent, its legs fail as on a 503;
+ *     outside a known dialog 481; a REFER from a trunk's party 403 (only phones transfer); a new
+ *     INVITE reusing a live call's Call-ID 400; a body that is not SDP 415; unusable SDP 488; an
+ *     INVITE without SDP (a delayed offer) gets our offer in the 200, and its ACK's answer is taken
+ *     as a 200's is (none usable: BYE); a received INVITE whose RTP leg cannot be opened (the port
+ *     range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be opened
+ *     is not sent, its legs fail as on a 503;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
  *     dialog-records.ts) and its end too, once;
  *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp

@@ -36,9 +36,10 @@ export interface BayeuxOptions {
   /** maps the HTTP request (POST or websocket upgrade) to a user key, or null when not authenticated */
   authenticate: (req: IncomingMessage) => string | null;
   /**
-   * told of each /meta/connect that arrives over a websocket, with the headers of its upgrade: the
-   * host's sign that the client is still there (a long-poll's connect is its own request, which
-   * `authenticate` sees each time); never refuses anything; a hook that throws is ignored
+   * told of each /meta/connect that arrives over a websocket, with the Cookie and Authorization
+   * headers of its upgrade: the host's sign that the client is still there (a long-poll's connect
+   * is its own request, which `authenticate` sees each time); never refuses anything; a hook that
+   * throws is ignored
    */
   keepAlive?: (upgradeHeaders: IncomingHttpHeaders) => void;
   /** counters of the host (its metrics); never called with a count of 0; a hook that throws is ignored */

@@ -119,6 +119,11 @@ export function textFrame(messages: readonly string[]): string | Buffer {
   return out;
 }
 
+/** the upgrade's headers that carry credentials (all a keep-alive needs; the rest is not kept per websocket) */
+function credentialHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return { ...(headers.cookie !== undefined ? { cookie: headers.cookie } : {}), ...(headers.authorization !== undefined ? { authorization: headers.authorization } : {}) };
+}
+
 class Link implements WsLink {
   readonly sessions = new Set<Session>();
   constructor(
@@ -128,7 +133,7 @@ class Link implements WsLink {
     private readonly socket: Duplex,
     private readonly maxBuffered: number,
     private readonly log: BayeuxEngine['log'],
-    /** the headers of the upgrade (its credentials), for the keep-alive hook */
+    /** the upgrade's credential headers (Cookie, Authorization), for the keep-alive hook */
     readonly upgradeHeaders: IncomingHttpHeaders,
   ) {}
   isOpen(): boolean {
@@ -182,7 +187,7 @@ export class WebSocketTransport {
           this.engine.log.debug({ url: req.url?.slice(0, 256) }, 'bayeux websocket upgrade refused: not authenticated');
           return refuse(socket, render, 401, 'not authenticated');
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, socket, userKey, req.headers)));
+        this.wss.handleUpgrade(req, socket, head, (ws) => guarded(this.engine.log, 'websocket open', () => this.attach(ws, socket, userKey, credentialHeaders(req.headers))));
       },
       () => refuse(socket, render, 500, 'internal error'),
     );

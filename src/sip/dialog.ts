@@ -13,7 +13,7 @@
  * - Requests are built without Via; the sender adds its own top Via with a fresh branch.
  */
 import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from './message.js';
-import { parseNameAddr, parseUri, formatNameAddr, type NameAddr } from './uri.js';
+import { parseNameAddr, parseUri, formatNameAddr, tagOf, type NameAddr } from './uri.js';
 import { parseCSeq } from './headers.js';
 import type { Destination } from './transaction.js';
 
@@ -25,11 +25,6 @@ export function destinationOfUri(uriText: string): Destination | undefined {
   const transport = (uri.params.get('transport') ?? 'udp').toLowerCase();
   if (transport !== 'udp' && transport !== 'tcp') return undefined;
   return { transport, address: host.replace(/^\[|\]$/g, ''), port: uri.port ?? 5060 };
-}
-
-function tagOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  return parseNameAddr(value)?.params.get('tag') ?? undefined;
 }
 
 function withoutTag(value: NameAddr): string {

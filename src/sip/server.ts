@@ -41,13 +41,13 @@ import { parseVia } from './headers.js';
 import { DigestServer, chooseChallenge, answerChallenge, type DigestAlgorithm } from './digest.js';
 import { Registrar, type ExtensionLookup, type RegistrarEvents, type SipLog } from './registrar.js';
 import { Dialog, destinationOfUri } from './dialog.js';
-import { parseNameAddr } from './uri.js';
+import { tagOf } from './uri.js';
 import type { BindingPersistence } from './bindings.js';
 
 /** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
 /** a request within a dialog (its To has a tag), or a CANCEL, which only ends a pending INVITE */
 function insideDialog(request: SipRequest): boolean {
-  return request.method === 'CANCEL' || parseNameAddr(getHeader(request, 'To') ?? '')?.params.get('tag') != null;
+  return request.method === 'CANCEL' || tagOf(getHeader(request, 'To')) !== undefined;
 }
 
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'INFO'];

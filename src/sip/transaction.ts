@@ -16,7 +16,7 @@
  * - Terminated transactions release their timers and leave the tables; nothing grows without bound.
  */
 import { parseVia, parseCSeq } from './headers.js';
-import { parseNameAddr } from './uri.js';
+import { tagOf } from './uri.js';
 import { buildResponse, newTag, getHeader, getHeaders, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 
 /** The clock shape of src/switch/port.ts (`Clock`), restated structurally so the SIP stack stands alone. */
@@ -117,8 +117,7 @@ function clientKey(message: SipMessage): string | undefined {
 
 /** the To tag a request already carries (an in-dialog request), if any */
 function existingToTag(request: SipRequest): string | undefined {
-  const tag = parseNameAddr(getHeader(request, 'To') ?? '')?.params.get('tag');
-  return tag ?? undefined;
+  return tagOf(getHeader(request, 'To'));
 }
 
 function dialogAckKey(message: SipMessage): string | undefined {

@@ -166,9 +166,8 @@ export class SipTransport {
     this.connections.set(id, socket);
     const fromAddress = (this.perAddress.get(remote.address) ?? 0) + 1;
     this.perAddress.set(remote.address, fromAddress);
-    if (remote.address && fromAddress > (this.options.maxConnectionsPerAddress ?? 128)) {
-      socket.destroy();
-    }
+    // one too many from this address: closed at once (its close handler below still counts it out)
+    if (remote.address && fromAddress > (this.options.maxConnectionsPerAddress ?? 128)) socket.destroy();
     let partialTimer: NodeJS.Timeout | undefined;
     if (remote.port) this.byAddress.set(addressKey(remote), id);
     const framer = new StreamFramer(this.limits);

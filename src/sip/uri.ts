@@ -215,3 +215,9 @@ export function formatNameAddr(value: NameAddr): string {
     value.displayName !== undefined ? `"${value.displayName.replace(/(["\\])/g, '\\$1')}" ` : '';
   return `${name}<${formatUri(value.uri)}>${formatParams(value.params)}`;
 }
+
+/** The `tag` parameter of a From or To value (a name-addr), or undefined when there is none. */
+export function tagOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return parseNameAddr(value)?.params.get('tag') ?? undefined;
+}

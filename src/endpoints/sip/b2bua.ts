@@ -42,7 +42,7 @@ import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { ServerTransaction, Destination } from '../../sip/transaction.js';
 import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
 import { getHeader } from '../../sip/message.js';
-import { parseNameAddr, parseUri } from '../../sip/uri.js';
+import { parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
 import type { CodecName } from '../../media/g711.js';
@@ -415,7 +415,7 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(503, { headers: [{ name: 'Retry-After', value: '5' }] });
       return;
     }
-    const toTag = parseNameAddr(getHeader(request, 'To') ?? '')?.params.get('tag');
+    const toTag = tagOf(getHeader(request, 'To'));
     if (request.method === 'INVITE' && !toTag) return this.newInvite(transaction);
     const dialogue = this.byCallId.get(getHeader(request, 'Call-ID') ?? '');
     if (!dialogue || !dialogue.dialog || dialogue.ended || !dialogue.dialog.matches(request)) {

@@ -25,8 +25,9 @@ function currentState(userState: Json | undefined): string {
 /**
  * The state selector. Choosing in the list only picks a state; **Set** (or Enter in the list)
  * sends it, so that arrowing through the list with the keyboard does not make the agent Ready, or
- * Not ready for every reason passed on the way. The list shows the device's state again whenever
- * that changes, and after a refused or failed change.
+ * Not ready for every reason passed on the way. The list shows the device's state, except while
+ * the agent has picked another and not set it yet; after a refused or failed change, the device's
+ * state again.
  */
 function StateSelector() {
   const userState = device.value?.userState as Json | undefined;
@@ -36,26 +37,27 @@ function StateSelector() {
   useEffect(() => {
     if (picked !== null && picked === value) setPicked(null);
   }, [value]);
-  const choice = picked ?? value;
+  // the pick that Set would send: a state other than the device's
+  const toSet = picked !== null && picked !== '' && picked !== value ? picked : undefined;
   const set = (e: Event) => {
     e.preventDefault();
-    if (picked === null || picked === '' || picked === value) return;
-    void act(() => post('/api/v2/me/channels/voice', { operationName: picked })).then((ok) => !ok && setPicked(null));
+    if (toSet === undefined) return;
+    void act(() => post('/api/v2/me/channels/voice', { operationName: toSet })).then((ok) => !ok && setPicked(null));
   };
   return (
     <form class="state" onSubmit={set}>
       <label>
-      State
-      <select value={choice} onChange={(e) => setPicked((e.currentTarget as HTMLSelectElement).value)} onKeyDown={(e) => e.key === 'Enter' && set(e)}>
-        {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
-        {agentStates.value.map((s) => (
-          <option key={String(s.operationName)} value={String(s.operationName)}>
-            {s.reason ? `Not ready: ${String(s.displayName)}` : (STATE_LABELS[String(s.operationName)] ?? String(s.displayName))}
-          </option>
-        ))}
-      </select>
+        State
+        <select value={picked ?? value} onChange={(e) => setPicked((e.currentTarget as HTMLSelectElement).value)} onKeyDown={(e) => e.key === 'Enter' && set(e)}>
+          {value === '' && <option value="">{String(userState?.displayName ?? 'Logged Out')}</option>}
+          {agentStates.value.map((s) => (
+            <option key={String(s.operationName)} value={String(s.operationName)}>
+              {s.reason ? `Not ready: ${String(s.displayName)}` : (STATE_LABELS[String(s.operationName)] ?? String(s.displayName))}
+            </option>
+          ))}
+        </select>
       </label>
-      <button type="submit" disabled={picked === null || picked === '' || picked === value}>
+      <button type="submit" disabled={toSet === undefined}>
         Set
       </button>
     </form>
@@ -106,6 +108,7 @@ function CallCard({ received }: { received: Received }) {
   const busy = sentAt !== null && sentAt === received.at;
   const caps = new Set<string>((call.capabilities as string[]) ?? []);
   const other = otherParty(call);
+  const recording = String(call.recordingState ?? '').toLowerCase();
   const run = (operationName: string, needs: string) => {
     const value = parameter.trim();
     const body: Json = { operationName };
@@ -131,7 +134,7 @@ function CallCard({ received }: { received: Received }) {
         <p class="call-meta">
           {String(call.callType)} · <span aria-label="Duration">{formatSeconds(ticking(call.duration, received.at))}</span>
           {call.mute === 'On' && ' · muted'}
-          {call.recordingState && ` · ${String(call.recordingState).toLowerCase() === 'recording' ? 'recording' : `recording ${String(call.recordingState).toLowerCase()}`}`}
+          {recording && (recording === 'recording' ? ' · recording' : ` · recording ${recording}`)}
         </p>
         {supervisorShown(call) && (
           <p class="supervisor-indicator" role="status">

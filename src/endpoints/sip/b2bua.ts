@@ -95,7 +95,10 @@ interface Dialogue {
   ended: boolean;
   /** media changes and re-INVITEs of this dialogue, one after the other */
   chain: Promise<void>;
-  /** cancel of the no-answer timer of an outgoing INVITE */
+  /**
+   * cancel of the dialogue's INVITE timer: the no-answer timer of an INVITE we sent, or the 180
+   * refresh of one we received and have not answered (RINGING_REFRESH_MS)
+   */
   cancelTimer?: () => void;
   /**
    * the INVITE we received had no offer (RFC 3261 13.2.1, "delayed offer"): our 200 offers, and
@@ -108,6 +111,13 @@ interface Dialogue {
 const REFERRING_ROLES: ReadonlySet<DialogueRole> = new Set<DialogueRole>(['nailed', 'perCall', 'phoneOut']);
 /** the longest number a REFER may name (E.164 is 15 digits; room for prefixes and extensions) */
 const MAX_NUMBER_LENGTH = 64;
+
+/**
+ * How often a received INVITE that is not answered yet (a customer waiting in a queue) gets its 180
+ * again: RFC 3261 13.3.1.1 says a UAS MUST send a non-100 provisional every minute, or a proxy on
+ * the way may cancel the transaction after three minutes without one (Timer C, 16.6 step 11).
+ */
+export const RINGING_REFRESH_MS = 60_000;
 
 const legKey = (callUuid: string, dn: string) => `${callUuid}|${dn}`;
 const IDLE_PREFIX = 'nailed:';
@@ -538,7 +548,7 @@ export class SipEndpoints implements Endpoints {
     const callUuid = result.value.callUuid;
     if (dialogue.ended) return;
     if (!dialogue.calls.includes(callUuid)) this.bind(dialogue, callUuid, caller);
-    transaction.reply(180);
+    this.ringBack(dialogue, transaction);
     this.follow(dialogue);
     this.answerWhenHeard(callUuid);
   }
@@ -576,9 +586,25 @@ export class SipEndpoints implements Endpoints {
     const callUuid = result.value.callUuid;
     if (dialogue.ended) return;
     if (!dialogue.calls.includes(callUuid)) this.bind(dialogue, callUuid, dn);
-    transaction.reply(180);
+    this.ringBack(dialogue, transaction);
     this.follow(dialogue);
     this.answerWhenHeard(callUuid);
+  }
+
+  /**
+   * Tell the caller of a received INVITE that it rings (180), and again every RINGING_REFRESH_MS
+   * until the INVITE is answered or the dialogue ends, so that no proxy cancels a long wait.
+   */
+  private ringBack(dialogue: Dialogue, transaction: ServerTransaction): void {
+    transaction.reply(180);
+    const refreshMs = this.options.ringingRefreshMs ?? RINGING_REFRESH_MS;
+    const again = (): void => {
+      dialogue.cancelTimer = undefined;
+      if (dialogue.ended || dialogue.invite !== transaction || transaction.finished) return;
+      transaction.reply(180);
+      dialogue.cancelTimer = this.requireHost().timer(refreshMs, 'ringing refresh', again);
+    };
+    dialogue.cancelTimer = this.requireHost().timer(refreshMs, 'ringing refresh', again);
   }
 
   /**
@@ -1022,6 +1048,8 @@ export class SipEndpoints implements Endpoints {
           : this.localSdp(dialogue, [dialogue.codec], answerDirection(dialogue.remote?.direction ?? 'sendrecv'));
         const dialog = this.requireServer().acceptInvite(invite, { body });
         dialogue.invite = undefined;
+        dialogue.cancelTimer?.();
+        dialogue.cancelTimer = undefined;
         if (!dialog) return this.endDialogue(dialogue, 0, { sendBye: false });
         this.confirm(dialogue, dialog);
       });

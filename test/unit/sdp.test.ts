@@ -22,7 +22,15 @@ function offer(options: { connection?: string; port?: string; payloads?: string;
 }
 
 test('a usable offer: the first of its codecs we support, its telephone-event, its direction', () => {
-  assert.deepEqual(readSdp(offer()), { address: '127.0.0.1', port: 4000, codec: 'PCMA', telephoneEvent: 101, direction: 'sendrecv', held: false });
+  assert.deepEqual(readSdp(offer()), {
+    address: '127.0.0.1',
+    port: 4000,
+    codec: 'PCMA',
+    telephoneEvent: 101,
+    direction: 'sendrecv',
+    held: false,
+    layout: { lines: [{ type: 'audio', protocol: 'RTP/AVP', formats: '8 0 101' }], audioIndex: 0 },
+  });
   assert.equal(readSdp(offer({ payloads: '18 0' }))?.codec, 'PCMU', 'G.729 first: PCMU is the first we support');
   assert.equal(readSdp(offer({ extra: ['a=sendonly'] }))?.held, true, 'sendonly is hold');
   assert.equal(readSdp(offer({ connection: 'IN IP4 0.0.0.0' }))?.held, true, 'c=0.0.0.0 is hold (RFC 2543 style)');
@@ -48,7 +56,39 @@ test('unusable SDP is undefined: no body, garbage, no audio, no common codec, an
 
 test('what we write reads back as what we meant', () => {
   const ours = writeSdp({ address: '127.0.0.1', port: 20002, codecs: ['PCMU', 'PCMA'], telephoneEvent: 101, direction: 'recvonly', sessionId: 7, version: 2 });
-  assert.deepEqual(readSdp(ours), { address: '127.0.0.1', port: 20002, codec: 'PCMU', telephoneEvent: 101, direction: 'recvonly', held: false });
+  assert.deepEqual(readSdp(ours), {
+    address: '127.0.0.1',
+    port: 20002,
+    codec: 'PCMU',
+    telephoneEvent: 101,
+    direction: 'recvonly',
+    held: false,
+    layout: { lines: [{ type: 'audio', protocol: 'RTP/AVP', formats: '0 8 101' }], audioIndex: 0 },
+  });
+});
+
+/** The m= lines of an SDP text. */
+const mediaLines = (sdp: Buffer | string): string[] => String(sdp).split('\r\n').filter((line) => line.startsWith('m='));
+
+test('an answer keeps the offer\'s m-lines in their order: our audio stream answered, the others declined with port 0 (RFC 3264 6)', () => {
+  const video = offer().replace('m=audio', 'm=video 5000 RTP/AVP 96 97\r\na=rtpmap:96 H264/90000\r\nm=audio');
+  const srtpFirst = offer().replace('m=audio', 'm=audio 4100 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\nm=audio');
+  const twoAudio = offer() + 'm=audio 4200 RTP/AVP 0\r\n';
+  const cases: [string, string, string[]][] = [
+    ['video before audio', video, ['m=video 0 RTP/AVP 96', 'm=audio 20002 RTP/AVP 8 101']],
+    ['an SRTP audio stream before a plain one', srtpFirst, ['m=audio 0 RTP/SAVP 0', 'm=audio 20002 RTP/AVP 8 101']],
+    ['a second plain audio stream after the first', twoAudio, ['m=audio 20002 RTP/AVP 8 101', 'm=audio 0 RTP/AVP 0']],
+  ];
+  for (const [what, body, expected] of cases) {
+    const remote = readSdp(body);
+    assert.ok(remote, what);
+    assert.equal(remote.port, 4000, `${what}: the first plain RTP/AVP audio stream is the one used`);
+    const answer = writeSdp({ address: '127.0.0.1', port: 20002, codecs: [remote.codec], telephoneEvent: 101, direction: 'sendrecv', sessionId: 7, version: 2, layout: remote.layout });
+    assert.deepEqual(mediaLines(answer), expected, what);
+    assert.equal(readSdp(answer)?.port, 20002, `${what}: our answer reads back as our audio stream`);
+  }
+  const alone = writeSdp({ address: '127.0.0.1', port: 20002, codecs: ['PCMU', 'PCMA'], telephoneEvent: 101, direction: 'sendrecv', sessionId: 7, version: 1 });
+  assert.deepEqual(mediaLines(alone), ['m=audio 20002 RTP/AVP 0 8 101'], 'with no remote SDP yet, one audio line');
 });
 
 test('a body is read as SDP only when its Content-Type says so, or says nothing (else 415)', () => {

@@ -511,7 +511,7 @@ export class SipEndpoints implements Endpoints {
     if (!remote) return void transaction.reply(488, { reason: UNUSABLE_SDP_REASON });
     const renew = remote.codec !== old.codec;
     old.codec = remote.codec;
-    const dialog = server.acceptInvite(transaction, { body: this.localSdp(old, [old.codec], answerDirection(remote.direction)) });
+    const dialog = server.acceptInvite(transaction, { body: this.localSdp(old, [old.codec], answerDirection(remote.direction), remote) });
     if (!dialog) return;
     this.byCallId.delete(oldDialog.callId);
     this.options.dialogs?.ended(old.contactCenterId, oldDialog.callId);
@@ -1056,7 +1056,8 @@ export class SipEndpoints implements Endpoints {
     }
   }
 
-  private localSdp(dialogue: Dialogue, codecs: readonly CodecName[], direction: Direction): Buffer {
+  /** Our SDP in this dialogue: its m-lines are those of the remote's last SDP (`remote`, default the dialogue's), ours the audio one. */
+  private localSdp(dialogue: Dialogue, codecs: readonly CodecName[], direction: Direction, remote = dialogue.remote): Buffer {
     dialogue.version++;
     return writeSdp({
       address: this.options.advertisedHost,
@@ -1066,6 +1067,7 @@ export class SipEndpoints implements Endpoints {
       direction,
       sessionId: dialogue.sessionId,
       version: dialogue.version,
+      ...(remote ? { layout: remote.layout } : {}),
     });
   }
 

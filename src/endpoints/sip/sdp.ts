@@ -9,6 +9,9 @@
  * preference); we always answer with exactly that codec, and telephone-event only when the offer
  * had it (with the offer's payload type). The direction we answer mirrors the offer's (sendonly ->
  * recvonly, inactive -> inactive), and a phone's sendonly/inactive is reported as hold.
+ * Every SDP we write after reading the remote's keeps the remote's m-lines, in their order (RFC 3264
+ * 6 and 8): the audio stream we use is answered, every other one (video, a second audio stream,
+ * SRTP) is declined with port 0.
  */
 import { isIPv4 } from 'node:net';
 import sdpTransform from 'sdp-transform';
@@ -33,6 +36,20 @@ const ANSWER_DIRECTION: Readonly<Record<Direction, Direction>> = {
 /** Directions that mean the phone put the call on hold. */
 const HOLD_DIRECTIONS: ReadonlySet<Direction> = new Set<Direction>(['sendonly', 'inactive']);
 
+/** One m-line of a remote SDP, as a declined stream of ours repeats it. */
+export interface MediaLine {
+  type: string;
+  protocol: string;
+  /** the line's format list (payload types) */
+  formats: string;
+}
+
+/** The m-lines of a remote SDP, and which of them is the audio stream we use. */
+export interface MediaLayout {
+  lines: readonly MediaLine[];
+  audioIndex: number;
+}
+
 export interface RemoteMedia {
   /** where to send RTP (before latching) */
   address: string;
@@ -44,6 +61,8 @@ export interface RemoteMedia {
   direction: Direction;
   /** the remote put the stream on hold (sendonly/inactive, or port 0 / address 0.0.0.0) */
   held: boolean;
+  /** the remote's m-lines: what we write next has the same (RFC 3264 6 and 8) */
+  layout: MediaLayout;
 }
 
 /** A body we read as SDP: no Content-Type, or application/sdp (RFC 3261 21.4.13: anything else is 415). */
@@ -65,8 +84,10 @@ export function readSdp(body: Buffer | string): RemoteMedia | undefined {
     return undefined;
   }
   // plain RTP only: an RTP/SAVP (SRTP) stream offered with a=crypto is not something we can answer
-  const audio = (session.media ?? []).find((m) => m.type === 'audio' && typeof m.port === 'number' && m.protocol === 'RTP/AVP');
-  if (!audio) return undefined;
+  const media = session.media ?? [];
+  const audioIndex = media.findIndex((m) => m.type === 'audio' && typeof m.port === 'number' && m.protocol === 'RTP/AVP');
+  if (audioIndex < 0) return undefined;
+  const audio = media[audioIndex];
   const address = audio.connection?.ip ?? session.connection?.ip;
   if (!address || !isIPv4(address)) return undefined;
   if (!Number.isInteger(audio.port) || audio.port < 0 || audio.port > 65535) return undefined;
@@ -87,6 +108,7 @@ export function readSdp(body: Buffer | string): RemoteMedia | undefined {
     ...(telephoneEvent !== undefined ? { telephoneEvent } : {}),
     direction,
     held,
+    layout: { lines: media.map((m) => ({ type: String(m.type), protocol: String(m.protocol), formats: String(m.payloads ?? '') })), audioIndex },
   };
 }
 
@@ -100,6 +122,14 @@ export interface LocalMedia {
   /** o= session id and version (the version grows with each new SDP of one session) */
   sessionId: number;
   version: number;
+  /** the remote's m-lines (from its last SDP): ours has the same, the others declined; none: one audio line */
+  layout?: MediaLayout;
+}
+
+/** An m-line declined (RFC 3264 6: port 0, one of the offered formats). */
+function declined(line: MediaLine): sdpTransform.MediaDescription {
+  const format = line.formats.trim().split(/\s+/)[0] || '0';
+  return { type: line.type, port: 0, protocol: line.protocol, payloads: format, rtp: [], fmtp: [] };
 }
 
 /** Our SDP (offer or answer). */
@@ -125,19 +155,20 @@ export function writeSdp(local: LocalMedia): Buffer {
     name: 'switchboard',
     connection: { version: 4, ip: local.address },
     timing: { start: 0, stop: 0 },
-    media: [
-      {
-        type: 'audio',
-        port: local.port,
-        protocol: 'RTP/AVP',
-        payloads: payloads.join(' '),
-        rtp,
-        fmtp,
-        ptime: 20,
-        direction: local.direction,
-      },
-    ],
+    media: [],
   };
+  const audio: sdpTransform.MediaDescription = {
+    type: 'audio',
+    port: local.port,
+    protocol: 'RTP/AVP',
+    payloads: payloads.join(' '),
+    rtp,
+    fmtp,
+    ptime: 20,
+    direction: local.direction,
+  };
+  const layout = local.layout;
+  session.media = layout ? layout.lines.map((line, index) => (index === layout.audioIndex ? audio : declined(line))) : [audio];
   return Buffer.from(sdpTransform.write(session), 'utf8');
 }
 

@@ -7,7 +7,8 @@
  * - Malformed SIP is answered 400 (513 when oversized) when its Via still allows routing a response, and
  *   dropped otherwise; a throwing handler gets its request answered 500; nothing received can crash it.
  * - REGISTER goes to the registrar, OPTIONS is answered 200 with Allow/Accept/Supported, a blocked source
- *   address gets 403 for everything, an unsupported Require (100rel included) gets 420 with Unsupported,
+ *   address gets 403 for everything but requests inside a dialog and CANCEL, a Request-URI of another
+ *   scheme than sip:, sips: or tel: gets 416 and an unreadable one 400, an unsupported Require (100rel included) gets 420 with Unsupported,
  *   methods outside `ALLOWED_METHODS` get 405 with Allow.
  * - INVITE, ACK, BYE, CANCEL (after the transaction layer's 200/487), REFER, NOTIFY and INFO reach the
  *   handler; without a handler INVITE gets 480 and the others 481.
@@ -41,7 +42,7 @@ import { parseVia } from './headers.js';
 import { DigestServer, chooseChallenge, answerChallenge, type DigestAlgorithm } from './digest.js';
 import { Registrar, type ExtensionLookup, type RegistrarEvents, type SipLog } from './registrar.js';
 import { Dialog, destinationOfUri } from './dialog.js';
-import { tagOf } from './uri.js';
+import { hasKnownScheme, parseUri, tagOf } from './uri.js';
 import type { BindingPersistence } from './bindings.js';
 
 /** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
@@ -244,6 +245,15 @@ export class SipServer {
       if (this.registrar.isBlocked(transaction.source.address) && !insideDialog(request)) {
         this.options.observer?.dropped('blocked');
         transaction.reply(403, { reason: 'Forbidden (blocked)' });
+        return;
+      }
+      // an ACK is never answered; any other request to a URI we cannot read is refused here
+      if (request.method !== 'ACK' && !hasKnownScheme(request.uri)) {
+        transaction.reply(416, { reason: 'Unsupported URI Scheme (use sip:, sips: or tel:)' });
+        return;
+      }
+      if (request.method !== 'ACK' && !parseUri(request.uri)) {
+        transaction.reply(400, { reason: 'Bad Request (unreadable Request-URI)' });
         return;
       }
       if (!ALLOWED_METHODS.includes(request.method)) {

@@ -98,6 +98,17 @@ export function parseHostPort(text: string): { host: string; port?: number } | u
   return { host, port };
 }
 
+/** Whether a URI's scheme is one we read (sip:, sips:, tel:); any other gets 416 as a Request-URI (RFC 3261 8.2.2.1). */
+export function hasKnownScheme(text: string): boolean {
+  const colon = text.indexOf(':');
+  return colon > 0 && SCHEMES[text.slice(0, colon).toLowerCase()] !== undefined;
+}
+
+/** The number a URI names: a sip: URI's user part, a tel: URI's number without its visual separators (RFC 3966 5.1.1). */
+export function numberOf(uri: SipUri): string | undefined {
+  return uri.scheme === 'tel' ? uri.host.replace(/[-.()]/g, '') : uri.user;
+}
+
 /** Parses a sip:, sips: or tel: URI. */
 export function parseUri(text: string): SipUri | undefined {
   const colon = text.indexOf(':');

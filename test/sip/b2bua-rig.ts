@@ -60,7 +60,7 @@ export function sdpOf(port: number, options: { codecs?: number[]; direction?: st
   );
 }
 
-/** How a fake phone calls: with digest credentials (default), its SDP, or a delayed offer answered in the ACK. */
+/** How a fake phone calls: with digest credentials (default), its SDP, a delayed offer answered in the ACK, or a tel: Request-URI. */
 export interface CallOptions {
   credentials?: boolean;
   sdp?: Buffer;
@@ -68,6 +68,8 @@ export interface CallOptions {
   delayedOffer?: boolean;
   /** with delayedOffer, what the ACK carries instead of the phone's SDP */
   ackAnswer?: Buffer;
+  /** the INVITE's Request-URI as a tel: URI (tel:<number>), as some trunks send, instead of sip:<number>@host */
+  telUri?: boolean;
 }
 
 export interface PhoneOptions {
@@ -165,7 +167,9 @@ export class FakePhone {
     };
     return this.server.request({
       method: 'INVITE',
-      uri: `sip:${number}@127.0.0.1:${this.switchboardPort}`,
+      ...(options.telUri
+        ? { uri: `tel:${number}`, destination: { transport: 'udp' as const, address: '127.0.0.1', port: this.switchboardPort } }
+        : { uri: `sip:${number}@127.0.0.1:${this.switchboardPort}` }),
       from: `<sip:${user}@127.0.0.1>`,
       ...(options.delayedOffer
         ? { ackBody: answer }

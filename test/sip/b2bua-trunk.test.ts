@@ -3,11 +3,12 @@
  * with fake SIP phones over loopback UDP. A Dial to an external number goes to the first trunk with a
  * port as INVITE sip:<prefix><number>@host:port, its 180/200 are Ringing/Established and GWS Hangup BYEs
  * it; a busy trunk (486) fails the Dial, and so does a Dial whose RTP leg cannot be opened. A phone that stops answering the in-dialog OPTIONS keepalive is
- * treated as hung up: GWS sees a clean Released.
+ * treated as hung up: GWS sees a clean Released. An inbound INVITE to tel:<number> is routed as one to
+ * sip:<number>@host.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rig, waitFor } from './b2bua-rig.js';
+import { Rig, waitFor, withTrunkCustomer } from './b2bua-rig.js';
 import { FakePhone } from './b2bua-rig.js';
 
 test('outbound: Dial to an external number INVITEs the trunk (prefix), 200 is Established, Hangup BYEs it; 486 fails the Dial', async () => {
@@ -80,4 +81,12 @@ test('outbound: when no RTP leg can be opened for the trunk, the Dial fails at o
   } finally {
     await rig.close(agent, trunkSide);
   }
+});
+
+test('inbound: an INVITE whose Request-URI is tel:<number> reaches that number as sip:<number>@host does', async () => {
+  await withTrunkCustomer(async ({ rig, customer }) => {
+    const answered = await rig.answeredCall(customer, '5001', { telUri: true });
+    assert.equal(answered.response.status, 200);
+    await waitFor('audio reaches the customer', () => customer.rtpPackets > 5);
+  });
 });

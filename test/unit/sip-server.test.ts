@@ -137,6 +137,20 @@ test('OPTIONS is answered 200 with Allow and Accept; Require: 100rel gets 420 wi
   assert.equal(subscribe.response.status, 405);
 });
 
+test('a Request-URI of a scheme we do not read gets 416, an unreadable one 400; tel: is read', async () => {
+  let branch = 0;
+  const request = (method: string, uri: string) =>
+    `${method} ${uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKscheme${++branch}\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\n` +
+    `Call-ID: scheme${branch}\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`;
+  for (const method of ['OPTIONS', 'INVITE', 'REGISTER', 'BYE']) {
+    const answer = (await rawExchange(request(method, 'mailto:someone@example.com'), true)).text!;
+    assert.match(answer, /^SIP\/2\.0 416 Unsupported URI Scheme \(use sip:, sips: or tel:\)/, `${method} mailto:`);
+  }
+  assert.match((await rawExchange(request('OPTIONS', 'http://127.0.0.1/'), true)).text!, /^SIP\/2\.0 416 /, 'http:');
+  assert.match((await rawExchange(request('OPTIONS', 'sip:x@bad"host'), true)).text!, /^SIP\/2\.0 400 Bad Request \(unreadable Request-URI\)/, 'a sip: URI with a quote');
+  assert.match((await rawExchange(request('OPTIONS', 'tel:+1-555-123-4567'), true)).text!, /^SIP\/2\.0 200 /, 'tel: is a scheme we read');
+});
+
 test('INVITE -> 180 -> 200 -> ACK gives both sides a dialog; BYE in the dialog reaches the handler', async () => {
   const { uri, destination } = target('answer');
   const provisional: number[] = [];
@@ -171,6 +185,7 @@ test('a throwing handler gets 500, not a crash', async () => {
   assert.equal(switchboard.stats.handlerErrors, 1);
 });
 
+/** Send one raw datagram from a fresh socket; its first final answer (or, when none is expected, none within 300 ms). */
 async function rawExchange(payload: string, expectReply: boolean): Promise<{ text?: string; port: number }> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
@@ -178,9 +193,12 @@ async function rawExchange(payload: string, expectReply: boolean): Promise<{ tex
   try {
     const reply = new Promise<string | undefined>((resolve, reject) => {
       const timer = setTimeout(() => (expectReply ? reject(new Error('no reply to the raw datagram')) : resolve(undefined)), expectReply ? 5000 : 300);
-      socket.once('message', (data) => {
+      // the first final answer (an INVITE's 100 Trying comes first)
+      socket.on('message', (data) => {
+        const text = data.toString();
+        if (/^SIP\/2\.0 1\d\d /.test(text)) return;
         clearTimeout(timer);
-        resolve(data.toString());
+        resolve(text);
       });
     });
     socket.send(payload.replaceAll('PORT', String(port)), switchboard.port, '127.0.0.1');

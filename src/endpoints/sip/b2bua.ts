@@ -42,7 +42,7 @@ import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { ServerTransaction, Destination } from '../../sip/transaction.js';
 import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
 import { getHeader } from '../../sip/message.js';
-import { parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
+import { numberOf, parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
 import type { CodecName } from '../../media/g711.js';
@@ -467,7 +467,8 @@ export class SipEndpoints implements Endpoints {
     }
     const replaces = getHeader(request, 'Replaces');
     if (replaces !== undefined) return this.replacingInvite(transaction, replaces);
-    const called = parseUri(request.uri)?.user;
+    const requestUri = parseUri(request.uri);
+    const called = requestUri ? numberOf(requestUri) : undefined;
     const caller = parseNameAddr(getHeader(request, 'From') ?? '')?.uri.user;
     const callerPlace = caller ? this.options.lookup.dn(caller) : undefined;
     if (caller && callerPlace?.kind === 'Extension') return this.phoneInvite(transaction, caller, callerPlace.contactCenterId, called);

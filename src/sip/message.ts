@@ -149,10 +149,19 @@ export function contentLengthOf(message: SipMessage): number | null | undefined 
 }
 
 /**
+ * Headers that a message carries at most once (RFC 3261 7.3.1: only comma-separated list headers may
+ * repeat). Two From or CSeq values would let two readers of one message see two different requests.
+ * Content-Length is checked on its own (`contentLengthOf`: repeated with one value is tolerated).
+ */
+const SINGLE_VALUE_HEADERS = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Type', 'Expires'] as const;
+
+/**
  * Checks what every request and response must carry to be processed (RFC 3261 8.1.1, 8.2): a parseable
- * top Via, From, To, Call-ID and a CSeq whose method matches a request's method. Returns the problem.
+ * top Via, From, To, Call-ID and a CSeq whose method matches a request's method, and no single-value
+ * header twice. Returns the problem.
  */
 export function missingEssentials(message: SipMessage): string | undefined {
+  for (const name of SINGLE_VALUE_HEADERS) if (getHeaders(message, name).length > 1) return `repeated ${name} header`;
   const via = getHeader(message, 'Via');
   if (via === undefined || !parseVia(via)) return 'missing or malformed Via';
   const from = getHeader(message, 'From');

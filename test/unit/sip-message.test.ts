@@ -1,5 +1,5 @@
 // The SIP codec: start lines, folding, compact forms, lists, Via/URI/name-addr parsing, Content-Length on
-// datagrams and streams, limits, and a seeded fuzz run (random and mutated messages) that checks no
+// datagrams and streams, single-value headers given twice, limits, and a seeded fuzz run (random and mutated messages) that checks no
 // exception escapes and that serialize(parse(x)) is a fixed point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,6 +131,27 @@ test('Content-Length: extra datagram bytes dropped, too long refused, malformed 
   assert.ok(!missingCallId.ok && missingCallId.error.includes('Call-ID') && missingCallId.partial);
   const wrongMethod = parseMessage(base.replace('1 OPTIONS', '1 INVITE') + '\r\n');
   assert.ok(!wrongMethod.ok && wrongMethod.error.includes('CSeq'));
+});
+
+test('a single-value header given twice is refused (400, with the head to route it); list headers may repeat', () => {
+  const base = 'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n';
+  const repeated: Record<string, string> = {
+    From: 'f: <sip:b@h>;tag=2',
+    To: 'To: <sip:y@h>',
+    'Call-ID': 'i: c2',
+    CSeq: 'CSeq: 2 OPTIONS',
+    'Max-Forwards': 'Max-Forwards: 70\r\nMax-Forwards: 69',
+    'Content-Type': 'Content-Type: application/sdp\r\nc: text/plain',
+    Expires: 'Expires: 60\r\nExpires: 3600',
+  };
+  for (const [name, lines] of Object.entries(repeated)) {
+    const result = parseMessage(base + lines + '\r\n\r\n');
+    assert.ok(!result.ok && result.status === 400 && result.partial, name);
+    assert.equal(result.error, `repeated ${name} header`);
+  }
+  const lists = parsed(base + 'Via: SIP/2.0/UDP p;branch=z9hG4bK2\r\nSupported: timer\r\nSupported: replaces\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n');
+  assert.deepEqual(getHeaders(lists, 'Supported'), ['timer', 'replaces'], 'a list header in two lines');
+  assert.equal(getHeaders(lists, 'Via').length, 2);
 });
 
 test('limits and versions: oversized messages, header sections and header counts, and SIP versions other than 2.0, are refused as values', () => {

@@ -294,6 +294,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       },
       close() {
         closing ??= (async () => {
+          // a single server's calls end with it: clients see them released, phones get BYEs, and the
+          // audit gets each supervisor's Left and each configuration's Cancelled (ServerStopped); a
+          // cluster node's calls go on at the next owner
+          if (!cluster && sw instanceof CallModel) sw.serverStopping();
           const http = fastify.close();
           await bayeux.close();
           // what is still open once held long-polls are answered (a half-sent request) is cut after a grace

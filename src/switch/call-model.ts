@@ -367,6 +367,21 @@ export class CallModel implements SwitchPort {
     return this.core.onEvent(listener);
   }
 
+  /**
+   * The server stops, and with it every call of this switch (a single server keeps its calls in
+   * memory only): supervisors leave their calls and every monitoring configuration ends
+   * (ServerStopped in the audit), then every live call ends as if hung up, so that clients see
+   * Released and the endpoints hang up their legs (BYEs) while they still run. A cluster node never
+   * calls this: its calls go on at the next owner.
+   */
+  serverStopping(): void {
+    this.core.door.run('server stopping', () => {
+      this.sup.serverStopping();
+      for (const call of [...this.core.calls.values()]) this.lifecycle.endCall(call);
+      return okVoid;
+    });
+  }
+
   stop(): void {
     for (const call of this.core.calls.values()) for (const p of call.parties) this.core.clearTimers(p);
     for (const d of this.core.dns.values()) d.cancelWrapUp?.();

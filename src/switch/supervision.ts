@@ -102,6 +102,17 @@ export class Supervision {
     return okVoid;
   }
 
+  /**
+   * The server stops and the switch's state goes with it: every supervisor leaves the call it is on
+   * and every configuration ends, both audited with the reason ServerStopped, so that no Joined or
+   * Armed is left without its end (supervision.md 9).
+   */
+  serverStopping(): void {
+    const core = this.core;
+    for (const call of core.calls.values()) for (const sp of core.supervisors(call)) this.releaseLeg(call, sp, 'ServerStopped', false);
+    for (const device of core.dns.values()) if (device.monitor) this.dropConfig(device.monitor, 'ServerStopped', true);
+  }
+
   /** S or A ended its contact-center session. */
   sessionEnded(dn: string): void {
     const own = this.core.dns.get(dn)?.monitor;

@@ -3,7 +3,8 @@
  * GET /api/v2/supervision/audit holds every step (Armed, Joined, ModeChanged, MonitoredUserMuted,
  * MonitoredUserUnmuted, Skipped, Left with each reason, Cancelled) - supervisors see their own,
  * admins the whole contact center; filters by supervisor, agent, callUuid, from and to; pages
- * with offset and limit; and it survives a restart on the same database file. (Rows 1-18 each
+ * with offset and limit; and it survives a restart on the same database file. A server that stops
+ * mid-call writes the Left and Cancelled (ServerStopped) of the monitoring it held. (Rows 1-18 each
  * also check their own steps in the listing.)
  */
 import { test } from 'node:test';
@@ -225,6 +226,19 @@ test('row 19: the audit listing holds every step, filters, pages, and survives a
     assert.ok(c.startsWith('02SWITCHBOARD'));
     assert.equal(after.entries[24].time, new Date(T0 + 3_600_000).toISOString());
     assert.deepEqual((await auditOf(e, ADMIN, `from=${T0 + 3_600_000}`)).lines, after.lines.slice(24));
+
+    // stopping the server mid-call ends the monitoring it held: the Joined gets its Left and the
+    // configuration its Cancelled, both ServerStopped, written before the store closes
+    await e.close();
+    e = undefined;
+    e = await startWithConfig(config, '03SWITCHBOARD', T0 + 7_200_000);
+    const stopped = await auditOf(e, ADMIN);
+    assert.deepEqual(stopped.lines, [
+      ...after.lines,
+      `Left ListenIn/AllCalls/Call 5101->5001 agent=5001 ${ref(c)} ServerStopped`,
+      `Cancelled ListenIn/AllCalls/Call 5101->5001 ServerStopped`,
+    ]);
+    assert.equal(stopped.entries[26].time, new Date(T0 + 3_600_000).toISOString(), 'written at the moment the server stopped');
   } finally {
     await e?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,8 @@
  *     INVITE without SDP (a delayed offer) gets our offer in the 200, and its ACK's answer is taken
  *     as a 200's is (none usable: BYE); a received INVITE whose RTP leg cannot be opened (the port
  *     range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be opened
- *     is not sent, its legs fail as on a 503;
+ *     is not sent, its legs fail as on a 503; a received INVITE not answered yet gets its 180 again
+ *     every minute (RINGING_REFRESH_MS), and a Request-URI tel:<number> is routed as sip:<number>@host;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
  *     dialog-records.ts) and its end too, once;
  *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp

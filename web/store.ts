@@ -103,9 +103,15 @@ export async function act(what: () => Promise<unknown>, done?: string): Promise<
 /** the GWS statusCodes of a refusal that says the page's view is out of date (InvalidState, NotFound) */
 const STALE_VIEW_CODES: ReadonlySet<number> = new Set([2, 6]);
 
+/** a call's newest view: in its place in the list (cards never reorder), new calls last, released ones gone */
 function upsertCall(call: Json): void {
-  const rest = calls.value.filter((c) => c.value.id !== call.id);
-  calls.value = call.state === 'Released' ? rest : [...rest, { value: call, at: Date.now() }];
+  if (call.state === 'Released') {
+    calls.value = calls.value.filter((c) => c.value.id !== call.id);
+    return;
+  }
+  const received = { value: call, at: Date.now() };
+  const found = calls.value.some((c) => c.value.id === call.id);
+  calls.value = found ? calls.value.map((c) => (c.value.id === call.id ? received : c)) : [...calls.value, received];
 }
 
 function upsertAgent(row: Json): void {

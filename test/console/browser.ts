@@ -39,8 +39,8 @@ export function ensureChromium(): void {
 }
 
 export interface Browser {
-  /** a fresh, isolated context (its own cookies and storage: one signed-in user each) */
-  newPage(): Promise<Page>;
+  /** a fresh, isolated context (its own cookies and storage: one signed-in user each), 1280 × 860 unless told */
+  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -55,8 +55,8 @@ export async function launchBrowser(): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
   const contexts: BrowserContext[] = [];
   return {
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    async newPage(options = {}) {
+      const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 } });
       contexts.push(context);
       return context.newPage();
     },

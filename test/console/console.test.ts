@@ -182,9 +182,19 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(card.getByRole('button', { name: 'Hang up' }), 'the established call');
     await visible(card.getByText('AC-42'), 'the call\'s user data');
     await visible(card.getByText('Established'), 'the call state');
+    // signing out with a call in progress asks first; staying keeps everything as it was
+    await agent.getByRole('button', { name: 'Sign out' }).click();
+    const question = agent.getByRole('alertdialog', { name: /You have a call in progress/ });
+    await visible(question, 'the question before signing out during a call');
+    await question.getByRole('button', { name: 'Stay signed in' }).click();
+    await gone(question, 'the question once the agent stays');
+    await visible(card.getByRole('button', { name: 'Hang up' }), 'the call, still there');
 
     const row = supervisor.locator('tr[data-agent="agent1"]');
     await visible(row.filter({ hasText: '+15550001111' }), 'agent1\'s call in the Team table');
+    const listen = row.getByRole('button', { name: 'Listen', exact: true });
+    assert.equal(await listen.isDisabled(), true, 'no monitoring before the supervisor\'s voice session');
+    assert.equal(await listen.getAttribute('title'), 'Start your voice session first');
     await supervisor.getByRole('button', { name: 'Start voice session' }).click();
     await supervisor.getByRole('button', { name: 'Start voice session' }).waitFor({ state: 'detached', timeout: WAIT });
     await row.getByRole('button', { name: 'Listen', exact: true }).click();
@@ -243,9 +253,30 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     const incoming = agent.getByRole('article', { name: 'Call with +15550003333' });
     await incoming.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
     await visible(incoming.getByText('Established'), 'the call to pass on, answered');
+    await incoming.getByLabel('Number or digits').fill('12#');
+    await incoming.getByRole('button', { name: 'Send DTMF' }).click();
+    // once the server accepted the digits the box is empty again, for the next ones
+    await agent.waitForFunction(() => (document.querySelector('article[aria-label="Call with +15550003333"] input') as HTMLInputElement | null)?.value === '', undefined, { timeout: WAIT });
     await incoming.getByLabel('Number or digits').fill('+15557770001');
     await incoming.getByRole('button', { name: 'Blind transfer' }).click();
     await visible(agent.getByText('No calls.'), 'the call left the agent with the blind transfer');
+  });
+
+  test('a consultation: its card comes after the call it consults about, and the cards keep their order as both change', async () => {
+    await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550004444', to: '5001' });
+    const original = agent.getByRole('article', { name: 'Call with +15550004444' });
+    await original.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
+    await visible(original.getByText('Established'), 'the call to consult about, answered');
+    await original.getByLabel('Number or digits').fill('+15557770002');
+    await original.getByRole('button', { name: 'Transfer', exact: true }).click();
+    const consultation = agent.getByRole('article', { name: 'Call with +15557770002' });
+    await visible(consultation.getByText('Established'), 'the consultation answered by the external party', 15_000);
+    await visible(consultation.getByRole('button', { name: 'Complete transfer' }), 'Complete transfer offered');
+    await visible(original.getByText('Held'), 'the consulted-about call on hold');
+    const order = await agent.locator('article[aria-label^="Call with"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('aria-label')));
+    assert.deepEqual(order, ['Call with +15550004444', 'Call with +15557770002'], 'the cards in the order the calls came');
+    await consultation.getByRole('button', { name: 'Complete transfer' }).click();
+    await visible(agent.getByText('No calls.'), 'both calls left the agent with the completed transfer');
   });
 
   test('the audit view lists the monitoring, with filters and paging', async () => {
@@ -263,6 +294,8 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await supervisor.getByLabel('Agent').fill('nobody-here');
     await supervisor.getByRole('button', { name: 'Search' }).click();
     await visible(supervisor.getByRole('status').filter({ hasText: /no user 'nobody-here'/ }), 'the server\'s message for a bad filter');
+    await gone(table, 'the entries of the last search, under a refused filter');
+    await visible(supervisor.getByRole('status').filter({ hasText: 'No entries.' }), 'no entries shown for the refused filter');
     assert.deepEqual(await seriousViolations(supervisor), [], 'axe on the audit view');
   });
 
@@ -386,6 +419,45 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await pageHandledIt(page);
     assert.equal(await page.getByRole('button', { name: 'Start voice session' }).count(), 0, 'the agent view came back');
     assert.deepEqual(await page.getByRole('alert').allTextContents(), ['Your session has ended: sign in again']);
+    await page.close();
+  });
+
+  test('signing out with a call in progress asks first; "Sign out anyway" ends the voice session', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await signIn(page, 'agent6');
+    await page.getByRole('button', { name: 'Start voice session' }).click();
+    await visible(page.getByLabel('State'), 'the voice session of agent6');
+    const dn = String((await api(server, 'agent6', 'GET', '/api/v2/me/devices?fields=*')).devices[0].phoneNumber);
+    const call = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550006666', to: dn })).callUuid;
+    await visible(page.getByRole('article', { name: 'Call with +15550006666' }), 'the ringing call');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const question = page.getByRole('alertdialog', { name: /You have a call in progress/ });
+    await question.getByRole('button', { name: 'Sign out anyway' }).click();
+    await visible(page.getByLabel('User name'), 'the sign-in form after signing out anyway');
+    assert.equal((await api(server, 'agent6', 'GET', '/api/v2/me/devices?fields=*')).devices[0].userState.state, 'LoggedOut', 'the voice session ended');
+    await api(server, 'admin', 'POST', `/sim/v1/calls/${call}`, { operationName: 'Hangup' });
+    await page.close();
+  });
+
+  test('a 375 px window: the agent view with a long unbroken user-data value, and the Team table, fit its width', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 700 } });
+    const widerThanWindow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await page.goto(`${server.baseUrl}/`);
+    await signIn(page, 'agent7');
+    await page.getByRole('button', { name: 'Start voice session' }).click();
+    await visible(page.getByLabel('State'), 'the voice session of agent7');
+    const dn = String((await api(server, 'agent7', 'GET', '/api/v2/me/devices?fields=*')).devices[0].phoneNumber);
+    const call = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550007777', to: dn, userData: { Note: 'x'.repeat(300) } })).callUuid;
+    await visible(page.getByRole('article', { name: 'Call with +15550007777' }).getByText('x'.repeat(300)), 'the long value');
+    assert.equal(await widerThanWindow(), 0, 'the agent view is no wider than the window');
+    await api(server, 'admin', 'POST', `/sim/v1/calls/${call}`, { operationName: 'Hangup' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await visible(page.getByLabel('User name'), 'the sign-in form');
+    await signIn(page, 'supervisor2');
+    await page.getByRole('button', { name: 'Team' }).click();
+    await visible(page.getByRole('table', { name: 'Agents of your groups' }), 'the Team table');
+    assert.equal(await widerThanWindow(), 0, 'the Team view is no wider than the window: its cells wrap');
     await page.close();
   });
 

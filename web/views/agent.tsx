@@ -118,8 +118,10 @@ function CallCard({ received }: { received: Received }) {
     const at = received.at;
     setSentAt(at);
     void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call.id))}`, body)).then((ok) => {
-      if (!ok) setSentAt(null);
-      else setTimeout(() => setSentAt((sent) => (sent === at ? null : sent)), 1000);
+      if (!ok) return setSentAt(null);
+      // digits sent, or a number transferred to: the box is ready for the next one
+      if (needs !== 'nothing') setParameter('');
+      setTimeout(() => setSentAt((sent) => (sent === at ? null : sent)), 1000);
     });
   };
   const needsParameter = Object.entries(CALL_BUTTONS).some(([op, b]) => caps.has(op) && b.needs !== 'nothing');

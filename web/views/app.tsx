@@ -2,9 +2,11 @@
  * The console's shell: the sign-in form until signed in; then the header (who, the views, "Sign
  * out"), the "reconnecting" banner while CometD cannot reach the server, the notice of the last
  * action (the server's message on failure), and the chosen view. Supervisors get the Team and Audit
- * views besides their own agent view.
+ * views besides their own agent view. "Sign out" with a call in progress asks first: signing out
+ * ends the voice session (and any monitoring) while the call goes on.
  */
-import { act, connection, isSupervisor, notice, signOut, starting, user, view } from '../store.js';
+import { useState } from 'preact/hooks';
+import { act, calls, connection, isSupervisor, notice, signOut, starting, user, view } from '../store.js';
 import type { View } from '../store.js';
 import { AgentView } from './agent.js';
 import { AuditView } from './audit.js';
@@ -18,6 +20,28 @@ const VIEWS: readonly { id: View; label: string; supervisorsOnly: boolean }[] = 
 ];
 
 const VIEW_COMPONENTS: Record<View, () => preact.JSX.Element> = { agent: AgentView, team: TeamView, audit: AuditView };
+
+/** "Sign out": at once without calls; with a call in progress, only once the user says so again. */
+function SignOut() {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" onClick={() => (calls.value.length > 0 ? setAsking(true) : void act(signOut))}>
+        Sign out
+      </button>
+    );
+  return (
+    <div role="alertdialog" aria-labelledby="sign-out-question" class="sign-out-question">
+      <p id="sign-out-question">You have a call in progress. Signing out ends your voice session and any monitoring, and the call goes on without you here.</p>
+      <button type="button" class="danger" onClick={() => void act(signOut)}>
+        Sign out anyway
+      </button>
+      <button type="button" onClick={() => setAsking(false)}>
+        Stay signed in
+      </button>
+    </div>
+  );
+}
 
 export function App() {
   if (starting.value) return <main aria-busy="true" />;
@@ -41,9 +65,7 @@ export function App() {
         <p class="who">
           {String(u.firstName ?? '')} {String(u.lastName ?? '')} ({String(u.userName)}){isSupervisor.value ? ' · supervisor' : ''}
         </p>
-        <button type="button" onClick={() => void act(signOut)}>
-          Sign out
-        </button>
+        <SignOut />
       </header>
       {(connection.value === 'reconnecting' || connection.value === 'connecting') && (
         <div class="banner" role="alert">

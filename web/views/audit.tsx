@@ -1,6 +1,7 @@
 /**
  * The Audit view: GET /api/v2/supervision/audit with its filters (agent, supervisor, call, time
- * range) and paging (offset/limit); a bad filter shows the server's statusMessage.
+ * range) and paging (offset/limit); a bad filter shows the server's statusMessage, and the entries
+ * of the last search are cleared.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
@@ -47,6 +48,9 @@ export function AuditView() {
       const answer = await get(`/api/v2/supervision/audit?${q.toString()}`);
       setPage({ totalCount: answer.totalCount, entries: answer.entries });
       setOffset(at);
+    }).then((answered) => {
+      // a refused filter leaves no entries of the last one on screen, as if they matched it
+      if (!answered) setPage({ totalCount: 0, entries: [] });
     });
   };
   useEffect(() => load(EMPTY, 0), []);

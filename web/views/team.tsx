@@ -5,7 +5,8 @@
  * the next one), the choice of "Next call" or "All calls" and of scope "Agent" or "Call"; the
  * monitoring panel for the supervisor's own monitoring (mode switches, agent mute, "Stop
  * monitoring", the who-hears-whom graph); and the routing-point panel (calls waiting, longest wait,
- * "Listen" on the routing point), live from /v2/supervision/routing-points.
+ * "Listen" on the routing point), live from /v2/supervision/routing-points. The monitoring buttons
+ * are disabled, saying why, until the supervisor's voice session has started.
  */
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
@@ -61,7 +62,10 @@ function ChoiceGroup<T extends string>({ legend, name, options, value, onChange 
   );
 }
 
-function AgentRow({ received, choice }: { received: Received; choice: MonitorChoice }) {
+/** what the monitoring buttons say while the supervisor has no voice session (the switch would refuse them) */
+const NEEDS_SESSION = 'Start your voice session first';
+
+function AgentRow({ received, choice, canMonitor }: { received: Received; choice: MonitorChoice; canMonitor: boolean }) {
   const row = received.value;
   const name = fullName(row);
   const dn = row.device?.phoneNumber as string | undefined;
@@ -90,7 +94,8 @@ function AgentRow({ received, choice }: { received: Received; choice: MonitorCho
             <button
               key={m.operationName}
               type="button"
-              title={`${m.label} ${name}${onCall ? ' now' : choice.span === 'AllCalls' ? ' on every call' : ' on the next call'}`}
+              disabled={!canMonitor}
+              title={canMonitor ? `${m.label} ${name}${onCall ? ' now' : choice.span === 'AllCalls' ? ' on every call' : ' on the next call'}` : NEEDS_SESSION}
               onClick={() => arm(m.operationName, dn, choice, onCall ? `${m.label}: joining ${name}'s call` : `${m.label}: armed for ${choice.span === 'AllCalls' ? `all of ${name}'s calls` : `${name}'s next call`}`)}
             >
               {m.label}
@@ -139,7 +144,7 @@ function MonitoringPanel() {
   );
 }
 
-function RoutingPointPanel({ choice }: { choice: MonitorChoice }) {
+function RoutingPointPanel({ choice, canMonitor }: { choice: MonitorChoice; canMonitor: boolean }) {
   const points = routingPoints.value;
   return (
     <section aria-labelledby="routing-heading" class="routing">
@@ -170,7 +175,7 @@ function RoutingPointPanel({ choice }: { choice: MonitorChoice }) {
                   <td>{waiting.length ? formatSeconds(ticking(point.longestWait, r.at)) : '—'}</td>
                   <td>{waiting.length ? waiting.map((c) => String(c.ani ?? c.callUuid)).join(', ') : '—'}</td>
                   <td class="buttons">
-                    <button type="button" onClick={() => arm('ListenIn', dn, { span: choice.span, scope: 'Call' }, `Listening on routing point ${dn}`)}>
+                    <button type="button" disabled={!canMonitor} title={canMonitor ? `Listen on routing point ${dn}` : NEEDS_SESSION} onClick={() => arm('ListenIn', dn, { span: choice.span, scope: 'Call' }, `Listening on routing point ${dn}`)}>
                       Listen
                     </button>
                   </td>
@@ -218,11 +223,11 @@ export function TeamView() {
         </thead>
         <tbody>
           {team.value.map((r) => (
-            <AgentRow key={String(r.value.id)} received={r} choice={choice} />
+            <AgentRow key={String(r.value.id)} received={r} choice={choice} canMonitor={sessionStarted} />
           ))}
         </tbody>
       </table>
-      <RoutingPointPanel choice={choice} />
+      <RoutingPointPanel choice={choice} canMonitor={sessionStarted} />
     </section>
   );
 }

@@ -5,7 +5,8 @@
  * offer now is never shown.
  */
 
-export type Needs = 'nothing' | 'destination' | 'digits';
+/** what a button takes from the call's "Number or digits" box: nothing, a destination number, DTMF digits, or a participant's number */
+export type Needs = 'nothing' | 'destination' | 'digits' | 'participant';
 
 export interface CallButton {
   label: string;
@@ -25,6 +26,8 @@ export const CALL_BUTTONS: Readonly<Record<string, CallButton>> = {
   SingleStepConference: { label: 'Add to conference', needs: 'destination' },
   CompleteTransfer: { label: 'Complete transfer', needs: 'nothing' },
   CompleteConference: { label: 'Complete conference', needs: 'nothing' },
+  RemoveParticipantFromConference: { label: 'Remove from conference', needs: 'participant' },
+  SwapCalls: { label: 'Swap calls', needs: 'nothing' },
   SendDtmf: { label: 'Send DTMF', needs: 'digits' },
   MuteCall: { label: 'Mute', needs: 'nothing' },
   UnmuteCall: { label: 'Unmute', needs: 'nothing' },

@@ -275,8 +275,33 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(original.getByText('Held'), 'the consulted-about call on hold');
     const order = await agent.locator('article[aria-label^="Call with"]').evaluateAll((cards) => cards.map((c) => c.getAttribute('aria-label')));
     assert.deepEqual(order, ['Call with +15550004444', 'Call with +15557770002'], 'the cards in the order the calls came');
+    // Swap calls: back to the customer, then back to the consultation
+    await original.getByRole('button', { name: 'Swap calls' }).click();
+    await visible(original.getByText('Established'), 'the customer back after Swap calls');
+    await visible(consultation.getByText('Held'), 'the consultation held');
+    await consultation.getByRole('button', { name: 'Swap calls' }).click();
+    await visible(consultation.getByText('Established'), 'the consultation back after a second Swap calls');
     await consultation.getByRole('button', { name: 'Complete transfer' }).click();
     await visible(agent.getByText('No calls.'), 'both calls left the agent with the completed transfer');
+  });
+
+  test('a single-step conference, then Remove from conference takes the added party off', async () => {
+    await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550005555', to: '5001' });
+    const card = agent.getByRole('article', { name: 'Call with +15550005555' });
+    await card.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
+    await visible(card.getByText('Established'), 'the call to conference, answered');
+    const callUuid = String((await api(server, 'agent1', 'GET', '/api/v2/me/calls?fields=*')).calls[0].id);
+    const participants = async () => ((await api(server, 'agent1', 'GET', `/api/v2/me/calls/${callUuid}`)).call.participants as { phoneNumber: string }[]).map((p) => p.phoneNumber).sort();
+    await card.getByLabel('Number or digits').fill('+15557770003');
+    await card.getByRole('button', { name: 'Add to conference' }).click();
+    await visible(card.getByRole('button', { name: 'Remove from conference' }), 'Remove from conference offered on the conference');
+    assert.deepEqual(await participants(), ['+15550005555', '+15557770003'], 'the other parties: the customer and the added one');
+    await card.getByLabel('Number or digits').fill('+15557770003');
+    await card.getByRole('button', { name: 'Remove from conference' }).click();
+    await gone(card.getByRole('button', { name: 'Remove from conference' }), 'no one left to remove');
+    assert.deepEqual(await participants(), ['+15550005555'], 'the added party is off the call');
+    await card.getByRole('button', { name: 'Hang up' }).click();
+    await visible(agent.getByText('No calls.'), 'no call after Hang up');
   });
 
   test('the audit view lists the monitoring, with filters and paging', async () => {

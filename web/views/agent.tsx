@@ -8,8 +8,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { post } from '../api.js';
 import type { Json } from '../api.js';
 import { CALL_BUTTONS, STATE_LABELS } from '../labels.js';
+import type { Needs } from '../labels.js';
 import type { Received } from '../store.js';
 import { act, agentStates, calls, device, formatSeconds, supervisorNumbers, ticking } from '../store.js';
+
+/** what the call's box adds to an operation's body, by what the button needs */
+const PARAMETER_BODY: Readonly<Record<Needs, (value: string) => Json>> = {
+  nothing: () => ({}),
+  destination: (value) => ({ destination: { phoneNumber: value } }),
+  digits: (value) => ({ digits: value }),
+  participant: (value) => ({ participant: value }),
+};
 
 const devicePath = () => `/api/v2/me/devices/${encodeURIComponent(String(device.value?.id))}`;
 
@@ -109,11 +118,8 @@ function CallCard({ received }: { received: Received }) {
   const caps = new Set<string>((call.capabilities as string[]) ?? []);
   const other = otherParty(call);
   const recording = String(call.recordingState ?? '').toLowerCase();
-  const run = (operationName: string, needs: string) => {
-    const value = parameter.trim();
-    const body: Json = { operationName };
-    if (needs === 'destination') body.destination = { phoneNumber: value };
-    if (needs === 'digits') body.digits = value;
+  const run = (operationName: string, needs: Needs) => {
+    const body: Json = { operationName, ...PARAMETER_BODY[needs](parameter.trim()) };
     if (busy) return;
     const at = received.at;
     setSentAt(at);

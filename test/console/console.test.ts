@@ -285,7 +285,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(agent.getByText('No calls.'), 'both calls left the agent with the completed transfer');
   });
 
-  test('a single-step conference, then Remove from conference takes the added party off', async () => {
+  test('a single-step conference, then Remove from conference takes the added party off; user data saved and removed', async () => {
     await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550005555', to: '5001' });
     const card = agent.getByRole('article', { name: 'Call with +15550005555' });
     await card.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
@@ -300,6 +300,16 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await card.getByRole('button', { name: 'Remove from conference' }).click();
     await gone(card.getByRole('button', { name: 'Remove from conference' }), 'no one left to remove');
     assert.deepEqual(await participants(), ['+15550005555'], 'the added party is off the call');
+    // user data: a key saved, then removed
+    const editor = card.getByRole('form', { name: 'Edit user data' });
+    await editor.getByLabel('Key').fill('Priority');
+    await editor.getByLabel('Value').fill('High');
+    await editor.getByRole('button', { name: 'Save data' }).click();
+    await visible(card.getByRole('definition').filter({ hasText: 'High' }), 'the saved value, from the call\'s notification');
+    assert.equal(await editor.getByLabel('Key').inputValue(), '', 'the editor is empty again');
+    assert.deepEqual((await api(server, 'agent1', 'GET', `/api/v2/me/calls/${callUuid}`)).call.userData, { Priority: 'High' });
+    await card.getByRole('button', { name: 'Remove Priority' }).click();
+    await gone(card.getByRole('definition').filter({ hasText: 'High' }), 'the removed key');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await visible(agent.getByText('No calls.'), 'no call after Hang up');
   });

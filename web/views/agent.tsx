@@ -1,7 +1,8 @@
 /**
  * The agent view: the voice session, the state selector (Ready, Not ready and its reasons from
  * GET /api/v2/settings/agent-states, After-call work), the dial box and the current calls, each
- * with its state, other party, ticking duration, user data, a supervisor indicator (as the
+ * with its state, other party, ticking duration, user data (edited with UpdateUserData and
+ * DeleteUserDataPair where the call allows them), a supervisor indicator (as the
  * contact center's notifyAgent policy lets the server show it) and the buttons of its capabilities.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -108,6 +109,62 @@ function supervisorShown(call: Json): string | undefined {
   return undefined;
 }
 
+/**
+ * The call's user data, editable where the call's capabilities allow: "Save data" sends
+ * UpdateUserData with one key and value (added, or replacing the key's value), and each key's
+ * "Remove" DeleteUserDataPair. The list itself is always the server's, from the call's notifications.
+ */
+function UserData({ call, caps }: { call: Json; caps: ReadonlySet<string> }) {
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const entries = Object.entries((call.userData as Json) ?? {});
+  const path = `/api/v2/me/calls/${encodeURIComponent(String(call.id))}`;
+  const save = (e: Event) => {
+    e.preventDefault();
+    void act(() => post(path, { operationName: 'UpdateUserData', userData: { [key.trim()]: value } })).then((ok) => {
+      if (!ok) return;
+      setKey('');
+      setValue('');
+    });
+  };
+  return (
+    <>
+      {entries.length > 0 && (
+        <dl class="user-data" aria-label="User data">
+          {entries.map(([name, data]) => (
+            <div key={name}>
+              <dt>{name}</dt>
+              <dd>
+                {String(data)}
+                {caps.has('DeleteUserDataPair') && (
+                  <button type="button" class="small" aria-label={`Remove ${name}`} onClick={() => void act(() => post(path, { operationName: 'DeleteUserDataPair', key: name }))}>
+                    Remove
+                  </button>
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {caps.has('UpdateUserData') && (
+        <form class="user-data-form" aria-label="Edit user data" onSubmit={save}>
+          <label>
+            Key
+            <input value={key} onInput={(e) => setKey((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <label>
+            Value
+            <input value={value} onInput={(e) => setValue((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" disabled={key.trim() === ''}>
+            Save data
+          </button>
+        </form>
+      )}
+    </>
+  );
+}
+
 function CallCard({ received }: { received: Received }) {
   const call = received.value;
   const [parameter, setParameter] = useState('');
@@ -131,7 +188,6 @@ function CallCard({ received }: { received: Received }) {
     });
   };
   const needsParameter = Object.entries(CALL_BUTTONS).some(([op, b]) => caps.has(op) && b.needs !== 'nothing');
-  const userData = Object.entries((call.userData as Json) ?? {});
   const parameterId = `call-parameter-${call.id}`;
   return (
     <li class="call">
@@ -149,16 +205,7 @@ function CallCard({ received }: { received: Received }) {
             {supervisorShown(call)}
           </p>
         )}
-        {userData.length > 0 && (
-          <dl class="user-data" aria-label="User data">
-            {userData.map(([key, value]) => (
-              <div key={key}>
-                <dt>{key}</dt>
-                <dd>{String(value)}</dd>
-              </div>
-            ))}
-          </dl>
-        )}
+        <UserData call={call} caps={caps} />
         {needsParameter && (
           <label for={parameterId} class="parameter">
             Number or digits

@@ -6,7 +6,10 @@
  * Receiver guarantees: an event is identified by (SSRC, RTP timestamp) (RFC 4733 section 2.5.1.3);
  * it is reported once, when its first end packet arrives; the end packet's retransmissions and any
  * late packet of that event are ignored; an event that never sent an end packet is reported (with
- * `ended: false`) as soon as the next event starts, so a lost end does not lose the digit.
+ * `ended: false`) as soon as the next event starts, so a lost end does not lose the digit; at most
+ * MAX_DIGITS_PER_SECOND digits are reported in any one second of the receiver's clock, the rest are
+ * counted (`droppedDigits`) and dropped, so that a party sending events as fast as it can (each one a
+ * GWS notification to the agent and every supervisor) cannot flood the switch.
  * Sender guarantees: each digit is one event: a first packet with the marker bit, then one packet
  * per tick with the duration so far (160 samples more each tick, all with the event's start
  * timestamp), then three end packets carrying the final duration (section 2.5.1.4); the next digit
@@ -75,8 +78,22 @@ interface OpenEvent {
   reported: boolean;
 }
 
+/**
+ * The most digits one leg reports per second. A person presses at most about 10 keys a second, and
+ * RFC 4733's shortest tones (40 ms on, 40 ms off) make 12.5; an automatic sender has room to spare.
+ */
+export const MAX_DIGITS_PER_SECOND = 20;
+
 export class DtmfReceiver {
   private current: OpenEvent | undefined;
+  /** digits reported in the current one-second window, and when that window began (ms) */
+  private windowStart = -Infinity;
+  private inWindow = 0;
+  /** digits not reported because MAX_DIGITS_PER_SECOND was reached */
+  droppedDigits = 0;
+
+  /** `now`: milliseconds of a monotonic clock (default performance.now) */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   /** Feed one telephone-event packet; `report` is called for each digit that completes. */
   receive(
@@ -99,7 +116,18 @@ export class DtmfReceiver {
   private reportOnce(open: OpenEvent, ended: boolean, report: (digit: ReceivedDigit) => void): void {
     open.reported = true;
     const digit = digitOfEvent(open.event.event);
-    if (digit !== undefined) report({ digit, duration: open.event.duration, volume: open.event.volume, ended });
+    if (digit === undefined) return;
+    const now = this.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (this.inWindow >= MAX_DIGITS_PER_SECOND) {
+      this.droppedDigits++;
+      return;
+    }
+    this.inWindow++;
+    report({ digit, duration: open.event.duration, volume: open.event.volume, ended });
   }
 }
 

@@ -113,7 +113,7 @@ export class RtpLeg {
   private nextSendBuffer = 0;
   private readonly fields = emptyRtpFields();
   private readonly stream: RtpStreamCursor;
-  private readonly dtmf = new DtmfReceiver();
+  private readonly dtmf = new DtmfReceiver(() => this.now());
   private readonly now: () => number;
   private readonly relatchAfterMs: number;
   private remote: RemoteAddress | undefined;

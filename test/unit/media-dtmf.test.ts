@@ -1,10 +1,11 @@
 // RFC 4733 telephone-events: the payload codec, the receiver (one report per event, end
 // retransmissions and late packets ignored, a lost end recovered at the next event, non-DTMF
-// events ignored), the sender's packet sequence, and digits over a real loopback leg.
+// events ignored, a flood cut at MAX_DIGITS_PER_SECOND), the sender's packet sequence, and digits over a
+// real loopback leg.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { DtmfReceiver, DtmfSender, checkDtmfDigits, parseTelephoneEvent, writeTelephoneEvent } from '../../src/media/dtmf.js';
+import { DtmfReceiver, DtmfSender, MAX_DIGITS_PER_SECOND, checkDtmfDigits, parseTelephoneEvent, writeTelephoneEvent } from '../../src/media/dtmf.js';
 import type { ReceivedDigit } from '../../src/media/dtmf.js';
 import { RtpLeg } from '../../src/media/leg.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp.js';
@@ -44,6 +45,33 @@ test('the receiver reports each event once, at its first end packet', () => {
     digits.map((d) => [d.digit, d.duration, d.ended]),
     [['1', 800, true], ['#', 160, false], ['*', 640, true], ['1', 800, true]],
   );
+});
+
+test('a flood of events: at most MAX_DIGITS_PER_SECOND digits are reported per second, the rest counted and dropped', () => {
+  let now = 0;
+  const receiver = new DtmfReceiver(() => now);
+  const digits: string[] = [];
+  let timestamp = 0;
+  const press = (event: number) => receiver.receive({ ssrc: 7, timestamp: (timestamp += 800), payload: eventPayload(event, true, 640) }, (d) => digits.push(d.digit));
+  for (let i = 0; i < 1000; i++) press(i % 10); // a thousand digits within one millisecond
+  assert.equal(digits.length, MAX_DIGITS_PER_SECOND);
+  assert.equal(receiver.droppedDigits, 1000 - MAX_DIGITS_PER_SECOND);
+  assert.equal(digits.join(''), '01234567890123456789'.slice(0, MAX_DIGITS_PER_SECOND), 'the first ones, in order');
+  now = 999;
+  press(5);
+  assert.equal(digits.length, MAX_DIGITS_PER_SECOND, 'still the same second');
+  now = 1000;
+  press(5);
+  assert.equal(digits.at(-1), '5', 'a new second reports again');
+  // an IVR-speed sender (one digit each 100 ms) loses nothing
+  const paced = new DtmfReceiver(() => now);
+  const heard: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    now += 100;
+    paced.receive({ ssrc: 8, timestamp: 1000 + i * 800, payload: eventPayload(i % 10, true, 640) }, (d) => heard.push(d.digit));
+  }
+  assert.equal(heard.length, 50);
+  assert.equal(paced.droppedDigits, 0);
 });
 
 test('the sender plays each digit with growing durations, three end packets and a pause', () => {

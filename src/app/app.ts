@@ -296,8 +296,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
         closing ??= (async () => {
           // a single server's calls end with it: clients see them released, phones get BYEs, and the
           // audit gets each supervisor's Left and each configuration's Cancelled (ServerStopped); a
-          // cluster node's calls go on at the next owner
-          if (!cluster && sw instanceof CallModel) sw.serverStopping();
+          // cluster node's calls go on at the next owner, and a switch handed in belongs to its caller
+          if (!cluster && !deps.switch && sw instanceof CallModel) sw.serverStopping();
           const http = fastify.close();
           await bayeux.close();
           // what is still open once held long-polls are answered (a half-sent request) is cut after a grace

@@ -31,7 +31,7 @@ import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
 import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
-import { provision } from '../store/provision.js';
+import { provisionReporting } from '../store/provision.js';
 import { openConfiguredStore } from '../store/open.js';
 import { randomIds, systemClock } from '../switch/clock.js';
 import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
@@ -175,7 +175,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   try {
     // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
     if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
-    await provision(store, config);
+    const provisioned = await provisionReporting(store, config);
     const directory = new Directory();
     clusterDirectory = directory;
     for (const cc of await store.listContactCenters()) {
@@ -197,9 +197,26 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       onError: (err, what) => sessionLog?.warn({ err }, `${what} failed`),
       onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId, 'afterDelivery'),
     });
-    cluster?.sessions.listen(sessions);
+    // the other nodes' session changes; a password changed by another node's start is read from the store
+    let passwordsChanged = (userNames: readonly string[]): void => void userNames;
+    cluster?.sessions.listen({
+      adopt: (s) => sessions.adopt(s),
+      touched: (idHash, lastSeen) => sessions.touched(idHash, lastSeen),
+      forget: (idHash) => sessions.forget(idHash),
+      passwordsChanged: (userNames) => passwordsChanged(userNames),
+    });
     await sessions.restore();
     const auth = new Auth(directory, sessions, store.verifyPassword ?? hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
+    passwordsChanged = (userNames) => {
+      for (const userName of userNames) {
+        store.userByName(userName).then(
+          (user) => user && auth.passwordChanged(user),
+          (err: unknown) => sessionLog?.warn({ err, userName }, 'reading a password changed on another node failed'),
+        );
+      }
+    };
+    // this node's start changed passwords: the running nodes take them too (docs/scale-out.md)
+    cluster?.sessions.passwordsChanged(provisioned.usersWithNewPassword);
 
     // the Bayeux server logs through fastify's logger, which exists only once fastify is built
     let bayeuxLog: FastifyInstance['log'] | undefined;

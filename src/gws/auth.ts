@@ -404,6 +404,17 @@ export class Auth {
     return user;
   }
 
+  /**
+   * Another cluster node stored a new password for this user and ended their stored sessions: the
+   * copy of the user's credentials here takes the stored hash, the credentials cached for the user
+   * are dropped (the old password is verified again, and fails), and the user's sessions here end.
+   */
+  passwordChanged(user: Pick<UserRecord, 'id' | 'passwordHash'>): void {
+    this.directory.setPasswordHash(user.id, user.passwordHash);
+    this.cache.deleteWhere((entry) => entry.userId === user.id);
+    this.sessions.forgetUser(user.id);
+  }
+
   private pairKey(userName: string, source: string): string {
     return createHmac('sha256', this.secret).update(userName.toLowerCase()).update('\0').update(source).digest('base64');
   }

@@ -130,6 +130,15 @@ export class Directory {
     return entry;
   }
 
+  /**
+   * A user's new password credentials (another cluster node stored them): the user's record here
+   * takes the stored hash, so what this node verifies from now on is the new password.
+   */
+  setPasswordHash(userId: string, passwordHash: string): void {
+    const user = this.users.get(userId);
+    if (user) user.passwordHash = passwordHash;
+  }
+
   center(id: string): CenterEntry | undefined {
     return this.centers.get(id);
   }

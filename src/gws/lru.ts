@@ -41,6 +41,11 @@ export class LruMap<K, V> {
     return this.entries.delete(key);
   }
 
+  /** Remove every entry whose value matches (a walk of the whole map: for rare events, not requests). */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, value] of this.entries) if (matches(value)) this.entries.delete(key);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -13,8 +13,9 @@
  *     composition root can end that user's CometD sessions with it (an explicit logout ends them
  *     itself, after a grace: me-ops.ts).
  * Lookups are synchronous (the CometD hook is): every live session is in memory. On a cluster node
- * the sessions other nodes create, use and end arrive through `adopt`, `touched` and `forget`
- * (src/cluster/bus/session-relay.ts), which change memory only (the other node wrote the store).
+ * the sessions other nodes create, use and end arrive through `adopt`, `touched`, `forget` and
+ * `forgetUser` (src/cluster/bus/session-relay.ts), which change memory only (the other node wrote
+ * the store).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SessionStore, StoredSession } from '../store/port.js';
@@ -156,6 +157,21 @@ export class Sessions {
   /** another node ended a session (logout, cluster): gone here too; the store is not written */
   forget(idHash: string): void {
     this.remove(idHash);
+  }
+
+  /**
+   * Another node ended every session of this user in the store (their password changed, cluster):
+   * they are gone here too, and the user's CometD sessions end with them (`onUserSessionsEnded`).
+   */
+  forgetUser(userId: string): void {
+    const hashes = this.ofUser.get(userId);
+    if (!hashes) return;
+    for (const hash of [...hashes]) this.remove(hash);
+    try {
+      this.options.onUserSessionsEnded?.(userId);
+    } catch (err) {
+      this.options.onError?.(err, 'onUserSessionsEnded');
+    }
   }
 
   /** true while the user has a live session */

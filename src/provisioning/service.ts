@@ -24,7 +24,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ha1 } from '../sip/digest.js';
 import type { PasswordHasher } from '../store/password.js';
-import type { ContactCenterRecord, ContactCenterSpec, PlannedCredentials, ProvisioningStorage, SipCredentials, StoredLogin } from '../store/port.js';
+import type { AppliedContactCenter, ContactCenterSpec, PlannedCredentials, ProvisioningStorage, SipCredentials, StoredLogin } from '../store/port.js';
 import { SpecError, contactCenterSpecProblems, specDns } from '../store/spec-check.js';
 import type { HashBackfill, PendingHash } from './backfill.js';
 import type { FingerprintKey } from './fingerprint.js';
@@ -97,7 +97,7 @@ export class ProvisioningService {
     this.concurrency = options.hashConcurrency ?? Math.max(1, availableParallelism());
   }
 
-  async apply(spec: ContactCenterSpec): Promise<ContactCenterRecord> {
+  async apply(spec: ContactCenterSpec): Promise<AppliedContactCenter> {
     const existing = await this.storage.contactCenterByName(spec.name);
     const logins = new Map((await this.storage.storedLogins(spec.users.map((u) => u.userName))).map((l) => [l.userName, l]));
     await this.check(spec, existing?.id, logins);
@@ -154,7 +154,7 @@ export class ProvisioningService {
     const written = await this.storage.writeContactCenter({ spec, credentials, digest: planDigest(spec, credentials), credentialsChanged, passwordChanged });
     if (queued.length) backfill?.add(queued);
     this.lastStats = stats;
-    return written;
+    return { ...written, usersWithNewPassword: spec.users.filter((_, i) => passwordChanged[i]).map((u) => u.userName) };
   }
 
   /** defer `costly` scrypt calls: more than deferHashingAbove, and (when set) longer than deferHashingOverMs */

@@ -169,11 +169,17 @@ export interface ContactCenterSnapshot {
   agentStates: AgentStateRecord[];
 }
 
+/** What applying a contact center wrote: its record, and who has a new password. */
+export interface AppliedContactCenter extends ContactCenterRecord {
+  /** the existing users whose password changed (their stored HTTP sessions ended with it), by user name */
+  usersWithNewPassword: readonly string[];
+}
+
 export interface ProvisioningStore {
   /** true when nothing has been provisioned yet */
   isEmpty(): Promise<boolean>;
   /** create or update (by name) a contact center and everything it holds; hashes passwords */
-  applyContactCenter(spec: ContactCenterSpec): Promise<ContactCenterRecord>;
+  applyContactCenter(spec: ContactCenterSpec): Promise<AppliedContactCenter>;
   listContactCenters(): Promise<ContactCenterRecord[]>;
   snapshot(contactCenterId: string): Promise<ContactCenterSnapshot | undefined>;
   userByName(userName: string): Promise<UserRecord | undefined>;

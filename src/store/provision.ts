@@ -9,11 +9,20 @@ import type { Config } from '../config/types.js';
 import { demoContactCenter } from '../config/demo.js';
 import type { ContactCenterRecord, ProvisioningStore } from './port.js';
 
+/** What a start-up provisioning did: every contact center stored, and the users whose password changed. */
+export interface Provisioned {
+  centers: ContactCenterRecord[];
+  /** user names (unique across contact centers) whose configured password is a new one */
+  usersWithNewPassword: string[];
+}
+
+export async function provisionReporting(store: ProvisioningStore, config: Pick<Config, 'contactCenters'>): Promise<Provisioned> {
+  const usersWithNewPassword: string[] = [];
+  const specs = config.contactCenters ?? ((await store.isEmpty()) ? [demoContactCenter()] : []);
+  for (const spec of specs) usersWithNewPassword.push(...(await store.applyContactCenter(spec)).usersWithNewPassword);
+  return { centers: await store.listContactCenters(), usersWithNewPassword };
+}
+
 export async function provision(store: ProvisioningStore, config: Pick<Config, 'contactCenters'>): Promise<ContactCenterRecord[]> {
-  if (config.contactCenters) {
-    for (const spec of config.contactCenters) await store.applyContactCenter(spec);
-  } else if (await store.isEmpty()) {
-    await store.applyContactCenter(demoContactCenter());
-  }
-  return store.listContactCenters();
+  return (await provisionReporting(store, config)).centers;
 }

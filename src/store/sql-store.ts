@@ -11,6 +11,7 @@ import { pendingAwareVerify } from '../provisioning/pending.js';
 import { ProvisioningService, type ProvisioningStats } from '../provisioning/service.js';
 import { scryptHasher, type PasswordHasher } from './password.js';
 import type {
+  AppliedContactCenter,
   AuditEntry,
   AuditFilter,
   ContactCenterRecord,
@@ -99,7 +100,7 @@ export class SqlStore implements Store {
     return this.provisioning.isEmpty();
   }
 
-  async applyContactCenter(spec: ContactCenterSpec): Promise<ContactCenterRecord> {
+  async applyContactCenter(spec: ContactCenterSpec): Promise<AppliedContactCenter> {
     await this.ready;
     return this.service.apply(spec);
   }

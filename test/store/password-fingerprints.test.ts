@@ -74,21 +74,22 @@ for (const backend of BACKENDS) {
       const key = FingerprintKey.ephemeral();
       const { hasher, calls, reset } = countingHasher();
       let store = open(hasher, key);
-      await store.applyContactCenter(spec(50));
+      assert.deepEqual((await store.applyContactCenter(spec(50))).usersWithNewPassword, [], 'new users have no new password: they had none');
       assert.deepEqual(calls, { hash: 50, verify: 0 }, 'first start: every password hashed');
       const hashes = new Map((await store.snapshot((await store.listContactCenters())[0].id))!.users.map((u) => [u.userName, u.passwordHash]));
       await store.close();
 
       reset();
       store = open(hasher, key);
-      await store.applyContactCenter(spec(50));
+      assert.deepEqual((await store.applyContactCenter(spec(50))).usersWithNewPassword, []);
       assert.deepEqual(calls, { hash: 0, verify: 0 }, 'restart: known by the fingerprints');
       const cc = (await store.listContactCenters())[0];
       for (const u of (await store.snapshot(cc.id))!.users) assert.equal(u.passwordHash, hashes.get(u.userName), 'hash kept');
 
       await saveSessionsOf(store, ['u7', 'u8']);
       reset();
-      await store.applyContactCenter(spec(50, (i) => (i === 7 ? 'new-secret' : `pw-${i}`)));
+      const changed = await store.applyContactCenter(spec(50, (i) => (i === 7 ? 'new-secret' : `pw-${i}`)));
+      assert.deepEqual(changed.usersWithNewPassword, ['u7'], 'the one user with a new password is named (a cluster tells its running nodes)');
       assert.deepEqual(calls, { hash: 1, verify: 0 }, 'one changed password: hashed, not verified first');
       assert.deepEqual(await sessionUsers(store), ['u8'], "the changed password ended u7's session, not u8's");
       const u7 = (await store.userByName('u7'))!;
@@ -108,7 +109,7 @@ for (const backend of BACKENDS) {
       reset();
       store = open(hasher, second);
       await saveSessionsOf(store, ['u3', 'u4']);
-      await store.applyContactCenter(spec(20, (i) => (i === 3 ? 'changed' : `pw-${i}`)));
+      assert.deepEqual((await store.applyContactCenter(spec(20, (i) => (i === 3 ? 'changed' : `pw-${i}`)))).usersWithNewPassword, ['u3']);
       assert.deepEqual(calls, { hash: 1, verify: 20 }, 'unknown fingerprints: verify, hash only the changed one');
       assert.deepEqual(await sessionUsers(store), ['u4'], "the password that did not verify ended u3's session, not u4's");
       await store.close();

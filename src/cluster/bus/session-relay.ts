@@ -14,6 +14,10 @@
  *   load balancer a client stays on its node anyway until that node dies);
  * - a logout on one node ends the session on every node (the CometD sessions of that user end
  *   through the user bus: user-bus.ts);
+ * - a node that starts with a changed password (it wrote the new credentials and ended the user's
+ *   stored sessions) says so (`passwordsChanged`): every running node then reads the user's stored
+ *   credentials again, and ends the user's sessions and cached credentials (Auth.passwordChanged),
+ *   so the old password stops working on the whole cluster, not only on the restarted node;
  * - a node ignores its own messages; the store is written once, by the node where it happened;
  * - only the SHA-256 of a session id travels, as only it is stored.
  */
@@ -25,19 +29,23 @@ export const SESSIONS_SUBJECT = 'switchboard.sessions';
 export type SessionChange =
   | { op: 'save'; session: StoredSession }
   | { op: 'touch'; idHash: string; lastSeen: number }
-  | { op: 'delete'; idHash: string };
+  | { op: 'delete'; idHash: string }
+  | { op: 'passwords'; userNames: string[] };
 
 /** What the relay changes in a node's in-memory sessions (src/gws/sessions.ts). */
 export interface SessionMemory {
   adopt(s: StoredSession): void;
   touched(idHash: string, lastSeen: number): void;
   forget(idHash: string): void;
+  /** another node stored new passwords for these users and ended their stored sessions */
+  passwordsChanged(userNames: readonly string[]): void;
 }
 
 const APPLY: { [K in SessionChange['op']]: (memory: SessionMemory, change: Extract<SessionChange, { op: K }>) => void } = {
   save: (memory, c) => memory.adopt(c.session),
   touch: (memory, c) => memory.touched(c.idHash, c.lastSeen),
   delete: (memory, c) => memory.forget(c.idHash),
+  passwords: (memory, c) => memory.passwordsChanged(Array.isArray(c.userNames) ? c.userNames.filter((n) => typeof n === 'string') : []),
 };
 
 const encoder = new TextEncoder();
@@ -73,6 +81,11 @@ export class SessionRelay {
       if (!apply) return this.onError(new Error(`unknown session change ${String(message.change?.op)}`), 'session relay');
       apply(memory, message.change);
     });
+  }
+
+  /** tell the other nodes that these users' passwords changed (the store already has the new credentials) */
+  passwordsChanged(userNames: readonly string[]): void {
+    if (userNames.length > 0) void this.after(Promise.resolve(), { op: 'passwords', userNames: [...userNames] });
   }
 
   close(): void {

@@ -2,7 +2,8 @@
  * HTTP sessions across nodes (src/cluster/bus/session-relay.ts): two nodes' Sessions over one
  * shared store and the in-process transport. A session created on one node authenticates on the
  * other, its use there keeps it alive, and a logout on either ends it on both; the store is written
- * once per change.
+ * once per change. Changed passwords are told to the other nodes (test/cluster/e2e/password-change.test.ts
+ * has the whole path).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,8 +42,14 @@ describe('session relay', () => {
     const make = (node: string) => {
       const relay = new SessionRelay(node, transport, (err) => assert.fail(String(err)));
       const sessions = new Sessions(60_000, clock, { store: relay.wrap(shared.store), writeIntervalMs: 10_000 });
-      relay.listen(sessions);
-      return { relay, sessions };
+      const passwords: string[][] = [];
+      relay.listen({
+        adopt: (stored) => sessions.adopt(stored),
+        touched: (idHash, lastSeen) => sessions.touched(idHash, lastSeen),
+        forget: (idHash) => sessions.forget(idHash),
+        passwordsChanged: (userNames) => passwords.push([...userNames]),
+      });
+      return { relay, sessions, passwords };
     };
     const a = make('a');
     const b = make('b');
@@ -65,6 +72,13 @@ describe('session relay', () => {
       assert.equal(b.sessions.get(s.id), undefined, 'the logout on a ended it on b');
       assert.equal(shared.rows.has(sessionIdHash(s.id)), false);
       assert.equal(shared.writes.filter((w) => w === 'delete').length, 1);
+
+      // a node that started with changed passwords tells the others, not itself
+      a.relay.passwordsChanged(['agent1', 'agent2']);
+      a.relay.passwordsChanged([]);
+      await settle();
+      assert.deepEqual(b.passwords, [['agent1', 'agent2']], 'node b hears of the changed passwords once');
+      assert.deepEqual(a.passwords, [], 'node a does not hear its own message');
     } finally {
       a.relay.close();
       b.relay.close();

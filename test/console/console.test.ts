@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { demoContactCenter } from '../../src/config/demo.js';
 import { api, collectErrors, launchBrowser, startServer } from './browser.js';
 import type { Browser, Server } from './browser.js';
 
@@ -494,6 +495,33 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(page.getByRole('table', { name: 'Agents of your groups' }), 'the Team table');
     assert.equal(await widerThanWindow(), 0, 'the Team view is no wider than the window: its cells wrap');
     await page.close();
+  });
+
+  test('with autoAnswer off the supervisor\'s monitoring leg rings, and the panel\'s Answer joins the call', async () => {
+    const center = demoContactCenter();
+    const other = await startServer({ contactCenters: [{ ...center, settings: { ...center.settings, supervision: { ...center.settings!.supervision!, autoAnswer: false } } }] });
+    const page = await browser.newPage();
+    try {
+      await api(other, 'agent1', 'POST', '/api/v2/me', { operationName: 'StartContactCenterSession', channels: ['voice'] });
+      await api(other, 'agent1', 'POST', '/api/v2/me/channels/voice', { operationName: 'Ready' });
+      const call = (await api(other, 'admin', 'POST', '/sim/v1/calls', { from: '+15550008888', to: '5001' })).callUuid;
+      await api(other, 'agent1', 'POST', `/api/v2/me/calls/${call}`, { operationName: 'Answer' });
+      await page.goto(`${other.baseUrl}/`);
+      await signIn(page, 'supervisor1');
+      await page.getByRole('button', { name: 'Team' }).click();
+      await page.getByRole('button', { name: 'Start voice session' }).click();
+      const row = page.locator('tr[data-agent="agent1"]');
+      await visible(row.filter({ hasText: '+15550008888' }), 'agent1 on the call');
+      await row.getByRole('button', { name: 'Listen', exact: true }).click();
+      const panel = page.getByRole('region', { name: 'Monitoring' });
+      await visible(panel.getByText('On the call (Ringing)'), 'the supervisor\'s leg rings');
+      await panel.getByRole('button', { name: 'Answer' }).click();
+      await visible(panel.getByText('On the call (Established)'), 'the supervisor joined with Answer');
+      await visible(panel.getByRole('button', { name: 'Leave the call' }), 'and can leave it');
+    } finally {
+      await page.close();
+      await other.close();
+    }
   });
 
   test('no browser console errors', () => {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page, Route } from 'playwright-core';
 import { demoContactCenter } from '../../src/config/demo.js';
 import { api, collectErrors, launchBrowser, startServer } from './browser.js';
 import type { Browser, Server } from './browser.js';
@@ -313,6 +313,34 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await gone(card.getByRole('definition').filter({ hasText: 'High' }), 'the removed key');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await visible(agent.getByText('No calls.'), 'no call after Hang up');
+  });
+
+  test('a refusal that says the page is stale (its call ended unseen) makes the page read the state again', async () => {
+    const callUuid = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: '+15550009999', to: '5001' })).callUuid;
+    const card = agent.getByRole('article', { name: 'Call with +15550009999' });
+    await card.getByRole('button', { name: 'Answer' }).click({ timeout: WAIT });
+    await visible(card.getByText('Established'), 'the call that will end unseen');
+    // from now on the page hears nothing: every new /meta/connect is held
+    const held: Route[] = [];
+    await agent.route('**/api/v2/notifications**', async (route) => {
+      if ((route.request().postData() ?? '').includes('/meta/connect')) held.push(route);
+      else await route.continue();
+    });
+    try {
+      // a change answers the connect already under way, so the next one is held
+      await api(server, 'agent1', 'POST', `/api/v2/me/calls/${callUuid}`, { operationName: 'UpdateUserData', userData: { Stale: 'soon' } });
+      const deadline = Date.now() + WAIT;
+      while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(held.length > 0, 'a connect is held');
+      await api(server, 'admin', 'POST', `/sim/v1/calls/${callUuid}`, { operationName: 'Hangup' });
+      assert.equal(await card.count(), 1, 'the page has not seen the call end');
+      await card.getByRole('button', { name: 'Hang up' }).click();
+      // the held connects are still unanswered here: what removes the card is the reload after the refusal
+      await gone(card, 'the ended call, once the refusal (statusCode 6) made the page read its state again');
+    } finally {
+      await agent.unroute('**/api/v2/notifications**');
+      for (const route of held) await route.continue().catch(() => undefined);
+    }
   });
 
   test('the audit view lists the monitoring, with filters and paging', async () => {

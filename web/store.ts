@@ -200,6 +200,9 @@ export async function refreshHearing(callUuid: string): Promise<void> {
   }
 }
 
+/** the notice after a reconnect that found the voice session gone */
+export const SERVER_RESTARTED = 'The server restarted: your voice session and any calls in progress ended. Start your voice session again.';
+
 function connect(): void {
   const channels = ['/v2/me/*'];
   if (isSupervisor.value) channels.push(TEAM_CHANNEL, ROUTING_POINTS_CHANNEL);
@@ -209,7 +212,13 @@ function connect(): void {
       connection.value = state;
     },
     onReady: () => {
-      void act(reload);
+      // a voice session that was there before a reconnect and is not after it was ended by a server
+      // restart (a single server keeps no call state across one): say so, rather than leave the
+      // agent to wonder where the session and the calls went
+      const hadVoiceSession = device.value?.deviceState === 'Active';
+      void act(reload).then((ok) => {
+        if (ok && hadVoiceSession && device.value?.deviceState !== 'Active') notice.value = { kind: 'error', text: SERVER_RESTARTED };
+      });
     },
     onSessionLost: sessionLost,
     onHandshakeFailed: () => {

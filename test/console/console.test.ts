@@ -374,6 +374,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     // switch has no contact-center session, so the agent is asked to start one again
     await gone(agent.getByRole('alert').filter({ hasText: 'reconnecting' }), 'the banner after the restart', 15_000);
     await visible(agent.getByRole('button', { name: 'Start voice session' }), 'the fresh state after the restart', 15_000);
+    await visible(agent.getByRole('status').filter({ hasText: 'The server restarted: your voice session and any calls in progress ended' }), 'why the voice session is gone');
     agentErrors.splice(0, agentErrors.length, ...agentErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(e)));
     supervisorErrors.splice(0, supervisorErrors.length, ...supervisorErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(e)));
     await agent.getByRole('button', { name: 'Start voice session' }).click();

@@ -3,7 +3,8 @@
  * - contact centers named by the configuration are applied (created, or updated by name);
  * - with none named, the demo is applied only when the store is empty;
  * so a restart keeps everything provisioned and never duplicates it. Contact centers stored earlier
- * but no longer named by the configuration are kept (and returned).
+ * but no longer named by the configuration are kept (and returned). `provisionReporting` also names
+ * the users whose password changed (a cluster node tells the running nodes: session-relay.ts).
  */
 import type { Config } from '../config/types.js';
 import { demoContactCenter } from '../config/demo.js';

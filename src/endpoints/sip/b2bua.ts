@@ -599,14 +599,13 @@ export class SipEndpoints implements Endpoints {
    */
   private ringBack(dialogue: Dialogue, transaction: ServerTransaction): void {
     transaction.reply(180);
-    const refreshMs = this.options.ringingRefreshMs ?? RINGING_REFRESH_MS;
     const again = (): void => {
       dialogue.cancelTimer = undefined;
       if (dialogue.ended || dialogue.invite !== transaction || transaction.finished) return;
       transaction.reply(180);
-      dialogue.cancelTimer = this.requireHost().timer(refreshMs, 'ringing refresh', again);
+      dialogue.cancelTimer = this.requireHost().timer(RINGING_REFRESH_MS, 'ringing refresh', again);
     };
-    dialogue.cancelTimer = this.requireHost().timer(refreshMs, 'ringing refresh', again);
+    dialogue.cancelTimer = this.requireHost().timer(RINGING_REFRESH_MS, 'ringing refresh', again);
   }
 
   /**

@@ -63,8 +63,6 @@ export interface SipEndpointsOptions {
   keepaliveMs?: number;
   /** ms a per-call or trunk INVITE may ring before it is cancelled (config sip.inviteTimeoutMs) */
   inviteTimeoutMs?: number;
-  /** ms between the 180s of a received INVITE not answered yet (default b2bua.ts RINGING_REFRESH_MS, a minute, as RFC 3261 13.3.1.1 asks; shorter only in tests) */
-  ringingRefreshMs?: number;
   /** told of every confirmed and ended dialog (cluster nodes keep them for the next owner: dialog-records.ts) */
   dialogs?: DialogJournal;
 }

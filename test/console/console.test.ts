@@ -187,6 +187,7 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await agent.getByRole('button', { name: 'Sign out' }).click();
     const question = agent.getByRole('alertdialog', { name: /You have a call in progress/ });
     await visible(question, 'the question before signing out during a call');
+    assert.equal(await agent.evaluate(() => document.activeElement?.textContent?.trim()), 'Stay signed in', 'the question takes the focus');
     await question.getByRole('button', { name: 'Stay signed in' }).click();
     await gone(question, 'the question once the agent stays');
     await visible(card.getByRole('button', { name: 'Hang up' }), 'the call, still there');

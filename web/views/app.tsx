@@ -5,7 +5,7 @@
  * views besides their own agent view. "Sign out" with a call in progress asks first: signing out
  * ends the voice session (and any monitoring) while the call goes on.
  */
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { act, calls, connection, isSupervisor, notice, signOut, starting, user, view } from '../store.js';
 import type { View } from '../store.js';
 import { AgentView } from './agent.js';
@@ -24,6 +24,11 @@ const VIEW_COMPONENTS: Record<View, () => preact.JSX.Element> = { agent: AgentVi
 /** "Sign out": at once without calls; with a call in progress, only once the user says so again. */
 function SignOut() {
   const [asking, setAsking] = useState(false);
+  // the question takes the focus (an alert dialog), on the answer that changes nothing
+  const stay = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => {
+    if (asking) stay.current?.focus();
+  }, [asking]);
   if (!asking)
     return (
       <button type="button" onClick={() => (calls.value.length > 0 ? setAsking(true) : void act(signOut))}>
@@ -36,7 +41,7 @@ function SignOut() {
       <button type="button" class="danger" onClick={() => void act(signOut)}>
         Sign out anyway
       </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" ref={stay} onClick={() => setAsking(false)}>
         Stay signed in
       </button>
     </div>

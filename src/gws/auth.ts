@@ -385,12 +385,16 @@ export class Auth {
     if (late) throw late;
     const user = this.directory.userByName(credentials.userName);
     const usable = user !== undefined && user.enabled;
+    const hash = usable ? user.passwordHash : this.dummyHash;
     let ok = false;
     try {
-      ok = await this.verify(credentials.password, usable ? user.passwordHash : this.dummyHash);
+      ok = await this.verify(credentials.password, hash);
     } catch {
       ok = false;
     }
+    // the password changed while scrypt ran (passwordChanged): what was verified is no longer the
+    // user's password, and must not be cached as if it were
+    if (ok && usable && user.passwordHash !== hash) ok = false;
     if (!ok || !usable) {
       this.userBackoff.recordFailure(userKey(credentials.userName));
       this.sourceBackoff.recordFailure(source);

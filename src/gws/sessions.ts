@@ -161,12 +161,15 @@ export class Sessions {
 
   /**
    * Another node ended every session of this user in the store (their password changed, cluster):
-   * they are gone here too, and the user's CometD sessions end with them (`onUserSessionsEnded`).
+   * they end here too, and are deleted from the store once more (one made here since that node's
+   * delete would otherwise come back at a restart), and the user's CometD sessions end with them
+   * (`onUserSessionsEnded`), whether or not an HTTP session of theirs was known here.
    */
   forgetUser(userId: string): void {
-    const hashes = this.ofUser.get(userId);
-    if (!hashes) return;
-    for (const hash of [...hashes]) this.remove(hash);
+    for (const hash of [...(this.ofUser.get(userId) ?? [])]) {
+      this.remove(hash);
+      this.write('delete', (store) => store.deleteSession(hash));
+    }
     try {
       this.options.onUserSessionsEnded?.(userId);
     } catch (err) {

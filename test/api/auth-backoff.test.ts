@@ -5,6 +5,8 @@
  * variants share one entry) and evicting least-recently-used entries, and the verification queue
  * admitting a real user ahead of a flood (asserted by order of admission, never by durations).
  * Then the same through HTTP: statusCode 20 + Retry-After on REST, and a refused CometD handshake.
+ * Last, a password changed on another cluster node: cached credentials and sessions dropped, and a
+ * verification under way at that moment not cached.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -210,7 +212,8 @@ describe('the verification queue', () => {
       await settle();
       const real = auth.authenticate({ authorization: header('bob', 'pw-bob') }, 'office');
       for (let i = 0; i < 2; i++) {
-        while (hasher.heldCount === 0) await settle();
+        for (let turn = 0; turn < 100 && hasher.heldCount === 0; turn++) await settle();
+      assert.equal(hasher.heldCount, 1, 'the verification is under way');
         hasher.releaseOne();
         await settle();
       }
@@ -238,7 +241,8 @@ describe('the verification queue', () => {
       const ann = auth.authenticate({ authorization: header('ann', 'pw-ann') }, 'desk');
       await settle();
       while (hasher.calls.length < 5) {
-        while (hasher.heldCount === 0) await settle();
+        for (let turn = 0; turn < 100 && hasher.heldCount === 0; turn++) await settle();
+      assert.equal(hasher.heldCount, 1, 'the verification is under way');
         hasher.releaseOne();
         await settle();
       }
@@ -295,6 +299,42 @@ describe('through HTTP', () => {
       expectError(await api.get('/api/v2/me', basic('agent1', 'nope-again')), 20, 401);
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('a password changed on another cluster node (Auth.passwordChanged)', () => {
+  test('the old password and its cached credentials and sessions stop working here; the new one works', async () => {
+    const { auth, sessions } = setup();
+    try {
+      const before = await auth.authenticate({ authorization: header('ann', 'pw-ann') }, 'desk');
+      assert.ok(auth.authenticateNow({ authorization: header('ann', 'pw-ann') }), 'cached: answered without a verification');
+      const bob = await auth.authenticate({ authorization: header('bob', 'pw-bob') }, 'desk');
+      auth.passwordChanged({ id: 'u1', passwordHash: 'H-ann2' });
+      assert.equal(auth.authenticateNow({ authorization: header('ann', 'pw-ann') }), undefined, 'the cached credentials are gone');
+      assert.equal(sessions.get(before.session.id), undefined, "ann's session ended");
+      assert.ok(sessions.get(bob.session.id), "bob's session is untouched");
+      await refusal(auth.authenticate({ authorization: header('ann', 'pw-ann') }, 'desk'));
+      assert.equal((await auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk')).user.id, 'u1', 'the new password works');
+    } finally {
+      sessions.close();
+    }
+  });
+
+  test('a verification under way when the password changes is not cached: the password it checked is no longer the user\'s', async () => {
+    const { auth, sessions, hasher } = setup();
+    try {
+      hasher.hold();
+      const pending = refusal(auth.authenticate({ authorization: header('ann', 'pw-ann') }, 'desk'));
+      for (let turn = 0; turn < 100 && hasher.heldCount === 0; turn++) await settle();
+      assert.equal(hasher.heldCount, 1, 'the verification is under way');
+      auth.passwordChanged({ id: 'u1', passwordHash: 'H-ann2' });
+      hasher.releaseOne();
+      await pending;
+      assert.equal(auth.authenticateNow({ authorization: header('ann', 'pw-ann') }), undefined, 'not cached');
+      assert.equal(sessions.size(), 0, 'no session was made for it');
+    } finally {
+      sessions.close();
     }
   });
 });

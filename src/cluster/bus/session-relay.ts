@@ -25,6 +25,8 @@ import type { SessionStore, StoredSession } from '../../store/port.js';
 import type { BusErrorSink, BusTransport } from './transport.js';
 
 export const SESSIONS_SUBJECT = 'switchboard.sessions';
+/** user names per `passwords` message: 1,000 names of up to 64 characters stay under NATS's 1 MB payload */
+export const PASSWORD_NAMES_PER_MESSAGE = 1000;
 
 export type SessionChange =
   | { op: 'save'; session: StoredSession }
@@ -83,9 +85,14 @@ export class SessionRelay {
     });
   }
 
-  /** tell the other nodes that these users' passwords changed (the store already has the new credentials) */
+  /**
+   * Tell the other nodes that these users' passwords changed (the store already has the new
+   * credentials), PASSWORD_NAMES_PER_MESSAGE names a message, well below NATS's largest payload.
+   */
   passwordsChanged(userNames: readonly string[]): void {
-    if (userNames.length > 0) void this.after(Promise.resolve(), { op: 'passwords', userNames: [...userNames] });
+    for (let at = 0; at < userNames.length; at += PASSWORD_NAMES_PER_MESSAGE) {
+      void this.after(Promise.resolve(), { op: 'passwords', userNames: userNames.slice(at, at + PASSWORD_NAMES_PER_MESSAGE) });
+    }
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Sessions, sessionIdHash } from '../../../src/gws/sessions.js';
 import type { SessionStore, StoredSession } from '../../../src/store/port.js';
 import { InProcessTransport } from '../../../src/cluster/bus/transport.js';
-import { SessionRelay } from '../../../src/cluster/bus/session-relay.js';
+import { PASSWORD_NAMES_PER_MESSAGE, SessionRelay } from '../../../src/cluster/bus/session-relay.js';
 
 /** a shared store that counts its writes */
 function memoryStore() {
@@ -79,6 +79,24 @@ describe('session relay', () => {
       await settle();
       assert.deepEqual(b.passwords, [['agent1', 'agent2']], 'node b hears of the changed passwords once');
       assert.deepEqual(a.passwords, [], 'node a does not hear its own message');
+      // many names go in several messages, each well below NATS's largest payload
+      const many = Array.from({ length: 2 * PASSWORD_NAMES_PER_MESSAGE + 5 }, (_, i) => `user${i}`);
+      a.relay.passwordsChanged(many);
+      await settle();
+      assert.deepEqual(b.passwords.slice(1).map((names) => names.length), [PASSWORD_NAMES_PER_MESSAGE, PASSWORD_NAMES_PER_MESSAGE, 5]);
+      assert.deepEqual(b.passwords.slice(1).flat(), many, 'every name, in order');
+
+      // a user's sessions forgotten because their password changed elsewhere are deleted from the store once more
+      const late = b.sessions.create('user9');
+      await settle();
+      const ended: string[] = [];
+      const withListener = new Sessions(60_000, clock, { store: shared.store, onUserSessionsEnded: (userId) => ended.push(userId) });
+      await withListener.restore();
+      withListener.forgetUser('user9');
+      withListener.forgetUser('nobody-here');
+      await withListener.close();
+      assert.equal(shared.rows.has(sessionIdHash(late.id)), false, 'the late session is gone from the store');
+      assert.deepEqual(ended, ['user9', 'nobody-here'], 'the CometD sessions end even for a user with no HTTP session here');
     } finally {
       a.relay.close();
       b.relay.close();

@@ -197,8 +197,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       onError: (err, what) => sessionLog?.warn({ err }, `${what} failed`),
       onUserSessionsEnded: (userId) => bayeux.disconnectUser(userId, 'afterDelivery'),
     });
-    // the other nodes' session changes; a password changed by another node's start is read from the store
-    let passwordsChanged = (userNames: readonly string[]): void => void userNames;
+    // the other nodes' session changes; a password changed by another node's start is read from the
+    // store (names that arrive before Auth exists wait for it)
+    const earlyNames: string[] = [];
+    let passwordsChanged = (userNames: readonly string[]): void => void earlyNames.push(...userNames);
     cluster?.sessions.listen({
       adopt: (s) => sessions.adopt(s),
       touched: (idHash, lastSeen) => sessions.touched(idHash, lastSeen),
@@ -207,14 +209,19 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     });
     await sessions.restore();
     const auth = new Auth(directory, sessions, store.verifyPassword ?? hasher.verify, { policy: authPolicyOf(config.auth), dummyHash: hasher.unmatchable() });
+    // one store read at a time, so that a large change does not take every connection of the pool
+    let reads = Promise.resolve();
     passwordsChanged = (userNames) => {
       for (const userName of userNames) {
-        store.userByName(userName).then(
-          (user) => user && auth.passwordChanged(user),
-          (err: unknown) => sessionLog?.warn({ err, userName }, 'reading a password changed on another node failed'),
-        );
+        reads = reads
+          .then(() => store.userByName(userName))
+          .then(
+            (user) => void (user && auth.passwordChanged(user)),
+            (err: unknown) => sessionLog?.warn({ err, userName }, 'reading a password changed on another node failed'),
+          );
       }
     };
+    passwordsChanged(earlyNames.splice(0));
     // this node's start changed passwords: the running nodes take them too (docs/scale-out.md)
     cluster?.sessions.passwordsChanged(provisioned.usersWithNewPassword);
 
@@ -314,12 +321,17 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
           // a single server's calls end with it: clients see them released, phones get BYEs, and the
           // audit gets each supervisor's Left and each configuration's Cancelled (ServerStopped); a
           // cluster node's calls go on at the next owner, and a switch handed in belongs to its caller
-          if (!cluster && !deps.switch && sw instanceof CallModel) sw.serverStopping();
+          const endCalls = (): void => {
+            if (!cluster && !deps.switch && sw instanceof CallModel) sw.serverStopping();
+          };
+          endCalls();
           const http = fastify.close();
           await bayeux.close();
           // what is still open once held long-polls are answered (a half-sent request) is cut after a grace
           await front.connections.shutdown(SHUTDOWN_GRACE_MS);
           await http;
+          // calls made by requests that were still running end too, while the audit still listens
+          endCalls();
           for (const off of unsubscribe) off();
           await cluster?.close();
           await ownerTelephony?.close();

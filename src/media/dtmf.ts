@@ -7,9 +7,10 @@
  * it is reported once, when its first end packet arrives; the end packet's retransmissions and any
  * late packet of that event are ignored; an event that never sent an end packet is reported (with
  * `ended: false`) as soon as the next event starts, so a lost end does not lose the digit; at most
- * MAX_DIGITS_PER_SECOND digits are reported in any one second of the receiver's clock, the rest are
- * counted (`droppedDigits`) and dropped, so that a party sending events as fast as it can (each one a
- * GWS notification to the agent and every supervisor) cannot flood the switch.
+ * MAX_DIGITS_PER_SECOND digits are reported in any one second of the receiver's clock (`DigitRate`,
+ * which the B2BUA also applies to SIP INFO digits), the rest are counted (`droppedDigits`) and
+ * dropped, so that a party sending events as fast as it can (each one a GWS notification to the
+ * agent and every supervisor) cannot flood the switch.
  * Sender guarantees: each digit is one event: a first packet with the marker bit, then one packet
  * per tick with the duration so far (160 samples more each tick, all with the event's start
  * timestamp), then three end packets carrying the final duration (section 2.5.1.4); the next digit
@@ -84,16 +85,42 @@ interface OpenEvent {
  */
 export const MAX_DIGITS_PER_SECOND = 20;
 
-export class DtmfReceiver {
-  private current: OpenEvent | undefined;
-  /** digits reported in the current one-second window, and when that window began (ms) */
-  private windowStart = -Infinity;
-  private inWindow = 0;
-  /** digits not reported because MAX_DIGITS_PER_SECOND was reached */
-  droppedDigits = 0;
+/** At most MAX_DIGITS_PER_SECOND digits in any 1,000 ms: the times of the last ones, in a ring. */
+export class DigitRate {
+  private readonly times = new Float64Array(MAX_DIGITS_PER_SECOND).fill(-Infinity);
+  private next = 0;
+  /** digits refused so far */
+  dropped = 0;
 
   /** `now`: milliseconds of a monotonic clock (default performance.now) */
   constructor(private readonly now: () => number = () => performance.now()) {}
+
+  /** May one more digit pass now? (The slot it would take holds the time of the MAX_DIGITS_PER_SECOND-th latest.) */
+  admit(): boolean {
+    const now = this.now();
+    if (now - this.times[this.next]! < 1000) {
+      this.dropped++;
+      return false;
+    }
+    this.times[this.next] = now;
+    this.next = (this.next + 1) % MAX_DIGITS_PER_SECOND;
+    return true;
+  }
+}
+
+export class DtmfReceiver {
+  private current: OpenEvent | undefined;
+  private readonly rate: DigitRate;
+
+  /** `now`: milliseconds of a monotonic clock (default performance.now) */
+  constructor(now: () => number = () => performance.now()) {
+    this.rate = new DigitRate(now);
+  }
+
+  /** digits not reported because MAX_DIGITS_PER_SECOND was reached */
+  get droppedDigits(): number {
+    return this.rate.dropped;
+  }
 
   /** Feed one telephone-event packet; `report` is called for each digit that completes. */
   receive(
@@ -116,17 +143,7 @@ export class DtmfReceiver {
   private reportOnce(open: OpenEvent, ended: boolean, report: (digit: ReceivedDigit) => void): void {
     open.reported = true;
     const digit = digitOfEvent(open.event.event);
-    if (digit === undefined) return;
-    const now = this.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.inWindow = 0;
-    }
-    if (this.inWindow >= MAX_DIGITS_PER_SECOND) {
-      this.droppedDigits++;
-      return;
-    }
-    this.inWindow++;
+    if (digit === undefined || !this.rate.admit()) return;
     report({ digit, duration: open.event.duration, volume: open.event.volume, ended });
   }
 }

@@ -63,6 +63,17 @@ test('a flood of events: at most MAX_DIGITS_PER_SECOND digits are reported per s
   now = 1000;
   press(5);
   assert.equal(digits.at(-1), '5', 'a new second reports again');
+  // any one second, not a fixed one: 20 digits at 1,999 ms leave no room at 2,000 ms
+  const sliding = new DtmfReceiver(() => now);
+  const slid: string[] = [];
+  now = 1999;
+  for (let i = 0; i < MAX_DIGITS_PER_SECOND; i++) sliding.receive({ ssrc: 9, timestamp: 100 + i * 800, payload: eventPayload(1, true, 640) }, (d) => slid.push(d.digit));
+  now = 2000;
+  sliding.receive({ ssrc: 9, timestamp: 99_000, payload: eventPayload(2, true, 640) }, (d) => slid.push(d.digit));
+  assert.equal(slid.length, MAX_DIGITS_PER_SECOND, 'the 21st digit within one second is dropped, across a second boundary');
+  now = 2999;
+  sliding.receive({ ssrc: 9, timestamp: 99_800, payload: eventPayload(3, true, 640) }, (d) => slid.push(d.digit));
+  assert.equal(slid.at(-1), '3', 'a second after the burst, digits pass again');
   // an IVR-speed sender (one digit each 100 ms) loses nothing
   const paced = new DtmfReceiver(() => now);
   const heard: string[] = [];

@@ -45,6 +45,7 @@ import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
 import { getHeader } from '../../sip/message.js';
 import { numberOf, parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
+import { DigitRate } from '../../media/dtmf.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
 import type { CodecName } from '../../media/g711.js';
 import { newRtpStream, successorOf } from '../../media/rtp-stream.js';
@@ -106,6 +107,8 @@ interface Dialogue {
    * the ACK must carry the answer
    */
   answerInAck?: boolean;
+  /** the rate limit of the digits this dialogue's party sends in SIP INFO (made at the first) */
+  infoDigits?: DigitRate;
 }
 
 /** the dialogues whose party may REFER (transfer): phones, never a trunk's customer or far end */
@@ -727,7 +730,9 @@ export class SipEndpoints implements Endpoints {
     if (!/dtmf-relay/i.test(type)) return;
     const signal = /Signal\s*=\s*([0-9*#A-D])/i.exec(transaction.request.body.toString('utf8'));
     const current = dialogue.calls.at(-1);
-    if (signal && current) this.fact({ kind: 'Dtmf', leg: { callUuid: current, dn: dialogue.party }, digits: signal[1]!.toUpperCase() });
+    // the same limit as RFC 4733 digits (media/dtmf.ts): a flood of INFOs is not a flood of notifications
+    dialogue.infoDigits ??= new DigitRate(() => (this.options.clock ?? systemClock).now());
+    if (signal && current && dialogue.infoDigits.admit()) this.fact({ kind: 'Dtmf', leg: { callUuid: current, dn: dialogue.party }, digits: signal[1]!.toUpperCase() });
   }
 
   private onCancelled(invite: ServerTransaction): void {

@@ -157,11 +157,12 @@ const SINGLE_VALUE_HEADERS = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', '
 
 /**
  * Checks what every request and response must carry to be processed (RFC 3261 8.1.1, 8.2): a parseable
- * top Via, From, To, Call-ID and a CSeq whose method matches a request's method, and no single-value
- * header twice. Returns the problem.
+ * top Via, From, To, Call-ID and a CSeq whose method matches a request's method, and, in a request,
+ * no single-value header twice. Returns the problem.
  */
 export function missingEssentials(message: SipMessage): string | undefined {
-  for (const name of SINGLE_VALUE_HEADERS) if (getHeaders(message, name).length > 1) return `repeated ${name} header`;
+  // a request only: a peer's response is taken as it is, as long as what routes it can be read
+  if (message.kind === 'request') for (const name of SINGLE_VALUE_HEADERS) if (getHeaders(message, name).length > 1) return `repeated ${name} header`;
   const via = getHeader(message, 'Via');
   if (via === undefined || !parseVia(via)) return 'missing or malformed Via';
   const from = getHeader(message, 'From');

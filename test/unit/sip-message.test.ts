@@ -133,7 +133,7 @@ test('Content-Length: extra datagram bytes dropped, too long refused, malformed 
   assert.ok(!wrongMethod.ok && wrongMethod.error.includes('CSeq'));
 });
 
-test('a single-value header given twice is refused (400, with the head to route it); list headers may repeat', () => {
+test('a single-value header given twice in a request is refused (400, with the head to route it); list headers may repeat, and responses are taken as they are', () => {
   const base = 'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n';
   const repeated: Record<string, string> = {
     From: 'f: <sip:b@h>;tag=2',
@@ -152,6 +152,9 @@ test('a single-value header given twice is refused (400, with the head to route 
   const lists = parsed(base + 'Via: SIP/2.0/UDP p;branch=z9hG4bK2\r\nSupported: timer\r\nSupported: replaces\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n');
   assert.deepEqual(getHeaders(lists, 'Supported'), ['timer', 'replaces'], 'a list header in two lines');
   assert.equal(getHeaders(lists, 'Via').length, 2);
+  // a peer's response is taken as it is: a 200 with two Content-Type lines still ends its transaction
+  const response = parsed('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>;tag=2\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Type: application/sdp\r\nContent-Length: 0\r\n\r\n');
+  assert.equal(response.kind, 'response');
 });
 
 test('limits and versions: oversized messages, header sections and header counts, and SIP versions other than 2.0, are refused as values', () => {

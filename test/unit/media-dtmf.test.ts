@@ -63,17 +63,22 @@ test('a flood of events: at most MAX_DIGITS_PER_SECOND digits are reported per s
   now = 1000;
   press(5);
   assert.equal(digits.at(-1), '5', 'a new second reports again');
-  // any one second, not a fixed one: 20 digits at 1,999 ms leave no room at 2,000 ms
+  // any one second, not a fixed one: 1 digit at 3,000 ms and 19 at 3,999 ms leave room for only one
+  // more at 4,000 ms (a window restarting at 4,000 ms would let 20 through)
   const sliding = new DtmfReceiver(() => now);
   const slid: string[] = [];
-  now = 1999;
-  for (let i = 0; i < MAX_DIGITS_PER_SECOND; i++) sliding.receive({ ssrc: 9, timestamp: 100 + i * 800, payload: eventPayload(1, true, 640) }, (d) => slid.push(d.digit));
-  now = 2000;
-  sliding.receive({ ssrc: 9, timestamp: 99_000, payload: eventPayload(2, true, 640) }, (d) => slid.push(d.digit));
-  assert.equal(slid.length, MAX_DIGITS_PER_SECOND, 'the 21st digit within one second is dropped, across a second boundary');
-  now = 2999;
-  sliding.receive({ ssrc: 9, timestamp: 99_800, payload: eventPayload(3, true, 640) }, (d) => slid.push(d.digit));
-  assert.equal(slid.at(-1), '3', 'a second after the burst, digits pass again');
+  let stamp = 100;
+  const slide = (event: number) => sliding.receive({ ssrc: 9, timestamp: (stamp += 800), payload: eventPayload(event, true, 640) }, (d) => slid.push(d.digit));
+  now = 3000;
+  slide(1);
+  now = 3999;
+  for (let i = 0; i < MAX_DIGITS_PER_SECOND - 1; i++) slide(2);
+  now = 4000;
+  for (let i = 0; i < 5; i++) slide(3);
+  assert.equal(slid.length, MAX_DIGITS_PER_SECOND + 1, 'one more at 4,000 ms: the digit of 3,000 ms is a second old');
+  now = 4999;
+  slide(4);
+  assert.equal(slid.at(-1), '4', 'a second after the burst, digits pass again');
   // an IVR-speed sender (one digit each 100 ms) loses nothing
   const paced = new DtmfReceiver(() => now);
   const heard: string[] = [];

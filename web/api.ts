@@ -52,6 +52,8 @@ export async function request(method: 'GET' | 'POST', path: string, body?: unkno
 
 export const get = (path: string) => request('GET', path);
 export const post = (path: string, body: unknown) => request('POST', path, body);
+/** the path of one of the user's calls, where its operations are posted */
+export const callPath = (callId: unknown) => `/api/v2/me/calls/${encodeURIComponent(String(callId))}`;
 
 /** the signed-in user with devices, calls and channels, or an ApiError (statusCode 20 when not signed in) */
 export function me(): Promise<Json> {

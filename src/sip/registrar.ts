@@ -10,7 +10,8 @@
  * - Expiry: asked-for values (Contact `expires` parameter, else Expires header, else 3600) below 60 s
  *   get 423 with Min-Expires and change nothing, above 3600 s are shortened to 3600 s; 0 removes;
  *   `Contact: *` with `Expires: 0` removes every binding of the DN. Several contacts per DN, at most
- *   `maxBindingsPerDn` (10): a new one beyond that removes the oldest; `contactFor` gives the newest. Each binding expires on the injected clock.
+ *   `maxBindingsPerDn` (10): a new one beyond that removes the oldest; `contactFor` gives the newest.
+ *   Each binding expires on the injected clock.
  * - Lockout: 5 failed authentications from one source address within 60 s block that address for 60 s
  *   (the SIP server answers 403 to everything it sends, except requests inside a dialog and CANCEL,
  *   so its calls can still end: server.ts), logged once per block; the table of addresses is bounded.

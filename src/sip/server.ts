@@ -8,8 +8,8 @@
  *   dropped otherwise; a throwing handler gets its request answered 500; nothing received can crash it.
  * - REGISTER goes to the registrar, OPTIONS is answered 200 with Allow/Accept/Supported, a blocked source
  *   address gets 403 for everything but requests inside a dialog and CANCEL, a Request-URI of another
- *   scheme than sip:, sips: or tel: gets 416 and an unreadable one 400, an unsupported Require (100rel included) gets 420 with Unsupported,
- *   methods outside `ALLOWED_METHODS` get 405 with Allow.
+ *   scheme than sip:, sips: or tel: gets 416 and an unreadable one 400, an unsupported Require
+ *   (100rel included) gets 420 with Unsupported, methods outside `ALLOWED_METHODS` get 405 with Allow.
  * - INVITE, ACK, BYE, CANCEL (after the transaction layer's 200/487), REFER, NOTIFY and INFO reach the
  *   handler; without a handler INVITE gets 480 and the others 481.
  * - Every request we send gets our own top Via (sent-by = advertised host and port, fresh branch, rport).
@@ -45,12 +45,12 @@ import { Dialog, destinationOfUri } from './dialog.js';
 import { hasKnownScheme, parseUri, tagOf } from './uri.js';
 import type { BindingPersistence } from './bindings.js';
 
-/** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
-/** a request within a dialog (its To has a tag), or a CANCEL, which only ends a pending INVITE */
+/** a request within a dialog: its To has a tag (ACK and CANCEL never reach the request handler: the transaction layer takes them) */
 function insideDialog(request: SipRequest): boolean {
-  return request.method === 'CANCEL' || tagOf(getHeader(request, 'To')) !== undefined;
+  return tagOf(getHeader(request, 'To')) !== undefined;
 }
 
+/** Methods this server accepts; OPTIONS and REGISTER it answers itself. */
 export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'INFO'];
 /** Methods handed to the handler. */
 const HANDLED_METHODS = new Set(['INVITE', 'BYE', 'REFER', 'NOTIFY', 'INFO']);
@@ -241,18 +241,19 @@ export class SipServer {
     const request = transaction.request;
     try {
       // a blocked address still ends and changes the calls it has (a hang-up must not be lost):
-      // requests inside a dialog (a To tag; unknown dialogs get 481 above us) and CANCEL pass
+      // requests inside a dialog (a To tag; unknown dialogs get 481 above us) pass, as CANCEL does
+      // (the transaction layer answers it before this)
       if (this.registrar.isBlocked(transaction.source.address) && !insideDialog(request)) {
         this.options.observer?.dropped('blocked');
         transaction.reply(403, { reason: 'Forbidden (blocked)' });
         return;
       }
-      // an ACK is never answered; any other request to a URI we cannot read is refused here
-      if (request.method !== 'ACK' && !hasKnownScheme(request.uri)) {
+      // a request to a URI we cannot read is refused here (ACKs never reach this: they are not answered)
+      if (!hasKnownScheme(request.uri)) {
         transaction.reply(416, { reason: 'Unsupported URI Scheme (use sip:, sips: or tel:)' });
         return;
       }
-      if (request.method !== 'ACK' && !parseUri(request.uri)) {
+      if (!parseUri(request.uri)) {
         transaction.reply(400, { reason: 'Bad Request (unreadable Request-URI)' });
         return;
       }

@@ -6,7 +6,7 @@
  * contact center's notifyAgent policy lets the server show it) and the buttons of its capabilities.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { post } from '../api.js';
+import { callPath, post } from '../api.js';
 import type { Json } from '../api.js';
 import { CALL_BUTTONS, STATE_LABELS } from '../labels.js';
 import type { Needs } from '../labels.js';
@@ -118,7 +118,7 @@ function UserData({ call, caps }: { call: Json; caps: ReadonlySet<string> }) {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const entries = Object.entries((call.userData as Json) ?? {});
-  const path = `/api/v2/me/calls/${encodeURIComponent(String(call.id))}`;
+  const path = callPath(call.id);
   const save = (e: Event) => {
     e.preventDefault();
     void act(() => post(path, { operationName: 'UpdateUserData', userData: { [key.trim()]: value } })).then((ok) => {
@@ -180,7 +180,7 @@ function CallCard({ received }: { received: Received }) {
     if (busy) return;
     const at = received.at;
     setSentAt(at);
-    void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call.id))}`, body)).then((ok) => {
+    void act(() => post(callPath(call.id), body)).then((ok) => {
       if (!ok) return setSentAt(null);
       // digits sent, or a number transferred to: the box is ready for the next one
       if (needs !== 'nothing') setParameter('');

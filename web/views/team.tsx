@@ -9,7 +9,7 @@
  * are disabled, saying why, until the supervisor's voice session has started.
  */
 import { useState } from 'preact/hooks';
-import { post } from '../api.js';
+import { callPath, post } from '../api.js';
 import type { Json } from '../api.js';
 import { MODE_NAMES, MONITOR_MODES, MONITORING_BUTTONS } from '../labels.js';
 import type { Received } from '../store.js';
@@ -113,7 +113,7 @@ function MonitoringPanel() {
   const caps = new Set<string>((call?.value.capabilities as string[]) ?? []);
   const target = state ? String(state.targetPhoneNumber ?? team.value.find((r) => state.targetDeviceUri && String(state.targetDeviceUri).endsWith(`/${r.value.device?.id}`))?.value.device?.phoneNumber ?? '') : '';
   const run = (operationName: string) =>
-    void act(() => post(`/api/v2/me/calls/${encodeURIComponent(String(call!.value.id))}`, { operationName })).then(() => call && refreshHearing(String(call.value.id)));
+    void act(() => post(callPath(call!.value.id), { operationName })).then(() => call && refreshHearing(String(call.value.id)));
   const hear = hearing.value;
   return (
     <section aria-labelledby="monitoring-heading" class="monitoring">

@@ -57,6 +57,7 @@ import { parseReferTo, parseReplaces, replacesDialog, type ReplacesTarget } from
 import { Keepalive } from './keepalive.js';
 import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
 import { systemClock } from '../../switch/clock.js';
+import type { Clock } from '../../switch/port.js';
 import { OUR_TELEPHONE_EVENT, UNUSABLE_SDP_REASON, answerDirection, isSdpContentType, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
 
 type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
@@ -188,6 +189,8 @@ export class SipEndpoints implements Endpoints {
   private readonly dropWhenOpened = new Set<string>();
   private readonly inviteLimiter: InviteRateLimiter;
   private readonly keepalive: Keepalive;
+  /** the clock of the flood limiters, the keepalive and recording times (options.clock, else the system's) */
+  private readonly clock: Clock;
 
   readonly handler: SipRequestHandler = {
     request: (transaction) =>
@@ -205,7 +208,7 @@ export class SipEndpoints implements Endpoints {
   };
 
   constructor(readonly options: SipEndpointsOptions) {
-    const clock = options.clock ?? systemClock;
+    const clock = (this.clock = options.clock ?? systemClock);
     this.inviteLimiter = new InviteRateLimiter(clock, options.invitesPerSecondPerSource ?? SIP_ENDPOINT_DEFAULTS.invitesPerSecondPerSource);
     this.keepalive = new Keepalive(clock, options.keepaliveMs ?? SIP_ENDPOINT_DEFAULTS.keepaliveMs, () => this.probeDialogs(), (error) =>
       this.log('warn', 'SIP endpoint keepalive failed', { error: String(error) }),
@@ -601,14 +604,14 @@ export class SipEndpoints implements Endpoints {
    * until the INVITE is answered or the dialogue ends, so that no proxy cancels a long wait.
    */
   private ringBack(dialogue: Dialogue, transaction: ServerTransaction): void {
-    transaction.reply(180);
-    const again = (): void => {
+    const host = this.requireHost();
+    const ring = (): void => {
       dialogue.cancelTimer = undefined;
       if (dialogue.ended || dialogue.invite !== transaction || transaction.finished) return;
       transaction.reply(180);
-      dialogue.cancelTimer = this.requireHost().timer(RINGING_REFRESH_MS, 'ringing refresh', again);
+      dialogue.cancelTimer = host.timer(RINGING_REFRESH_MS, 'ringing refresh', ring);
     };
-    dialogue.cancelTimer = this.requireHost().timer(RINGING_REFRESH_MS, 'ringing refresh', again);
+    ring();
   }
 
   /**
@@ -731,7 +734,7 @@ export class SipEndpoints implements Endpoints {
     const signal = /Signal\s*=\s*([0-9*#A-D])/i.exec(transaction.request.body.toString('utf8'));
     const current = dialogue.calls.at(-1);
     // the same limit as RFC 4733 digits (media/dtmf.ts): a flood of INFOs is not a flood of notifications
-    dialogue.infoDigits ??= new DigitRate(() => (this.options.clock ?? systemClock).now());
+    dialogue.infoDigits ??= new DigitRate(() => this.clock.now());
     if (signal && current && dialogue.infoDigits.admit()) this.fact({ kind: 'Dtmf', leg: { callUuid: current, dn: dialogue.party }, digits: signal[1]!.toUpperCase() });
   }
 
@@ -1193,7 +1196,7 @@ export class SipEndpoints implements Endpoints {
       role: dialogue.role,
       legs: dialogue.calls.map((callUuid) => ({ callUuid, dn: dialogue.party })),
       dialog: { ...dialog },
-      recordedAt: (this.options.clock ?? systemClock).now(),
+      recordedAt: this.clock.now(),
     });
   }
 

@@ -3,8 +3,9 @@
  * stream of PCMU or PCMA at ptime 20, plus telephone-event/8000 (RFC 4733).
  *
  * Guarantees: `readSdp` never throws (bad or unusable SDP gives undefined, the caller answers 488);
- * usable means a plain RTP/AVP audio stream (no SRTP) we can send to: an IPv4 address literal (our RTP sockets are IPv4:
- * an IPv6 address or a host name is unusable) and a port of 0-65535 (0 and 0.0.0.0 are hold);
+ * usable means a plain RTP/AVP audio stream (no SRTP) we can send to: an IPv4 address literal (our
+ * RTP sockets are IPv4: an IPv6 address or a host name is unusable) and a port of 0-65535 (0 and
+ * 0.0.0.0 are hold);
  * the codec chosen for an offer is the first of the phone's list that we support (the phone's
  * preference); we always answer with exactly that codec, and telephone-event only when the offer
  * had it (with the offer's payload type). The direction we answer mirrors the offer's (sendonly ->
@@ -142,6 +143,17 @@ export function writeSdp(local: LocalMedia): Buffer {
     rtp.push({ payload: local.telephoneEvent, codec: 'telephone-event', rate: 8000 });
     fmtp.push({ payload: local.telephoneEvent, config: '0-16' });
   }
+  const audio: sdpTransform.MediaDescription = {
+    type: 'audio',
+    port: local.port,
+    protocol: 'RTP/AVP',
+    payloads: payloads.join(' '),
+    rtp,
+    fmtp,
+    ptime: 20,
+    direction: local.direction,
+  };
+  const layout = local.layout;
   const session: sdpTransform.SessionDescription = {
     version: 0,
     origin: {
@@ -155,20 +167,8 @@ export function writeSdp(local: LocalMedia): Buffer {
     name: 'switchboard',
     connection: { version: 4, ip: local.address },
     timing: { start: 0, stop: 0 },
-    media: [],
+    media: layout ? layout.lines.map((line, index) => (index === layout.audioIndex ? audio : declined(line))) : [audio],
   };
-  const audio: sdpTransform.MediaDescription = {
-    type: 'audio',
-    port: local.port,
-    protocol: 'RTP/AVP',
-    payloads: payloads.join(' '),
-    rtp,
-    fmtp,
-    ptime: 20,
-    direction: local.direction,
-  };
-  const layout = local.layout;
-  session.media = layout ? layout.lines.map((line, index) => (index === layout.audioIndex ? audio : declined(line))) : [audio];
   return Buffer.from(sdpTransform.write(session), 'utf8');
 }
 

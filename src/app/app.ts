@@ -39,6 +39,7 @@ import { SimulatedSwitch } from '../switch/simulated.js';
 import { CallModel } from '../switch/call-model.js';
 import { RecordingCatalog } from '../gws/routes/recordings.js';
 import { AuditWriter } from './audit-writer.js';
+import { closeOpenMonitoring } from './audit-recovery.js';
 import { Metrics } from './metrics.js';
 import { ReadinessChecks, cachedCheck } from '../gws/routes/health.js';
 import { switchEventLogger } from '../gws/logging-events.js';
@@ -280,6 +281,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clusterLog = fastify.log;
     const notifier = new Notifier({ urls, directory }, publisher, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
+    // a single server that was killed left its monitoring open in the audit: closed before any command
+    if (!cluster && !deps.switch) await closeMonitoringLeftOpen(store, directory, clock.now(), fastify.log.child({ component: 'audit' }));
     cluster?.serveAuditDrain(() => audit?.drain() ?? Promise.resolve());
     team.attach(publisher, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];
@@ -350,5 +353,17 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     await ownerTelephony?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/** closeOpenMonitoring with its one log line; a store that refuses is logged and the start goes on */
+async function closeMonitoringLeftOpen(store: Store, directory: Directory, at: number, log: FastifyInstance['log']): Promise<void> {
+  try {
+    const written = await closeOpenMonitoring(store, directory, at);
+    if (written.length > 0) {
+      log.warn({ entries: written.length }, 'the previous run stopped without closing its supervisor monitoring: its Left and Cancelled entries are written now (reason ServerStoppedUnexpectedly)');
+    }
+  } catch (err) {
+    log.error({ err }, 'the audit could not be checked for monitoring left open by the previous run');
   }
 }

@@ -56,7 +56,7 @@ export class AuditWriter {
   private closed = false;
 
   constructor(
-    private readonly store: AuditStore,
+    private readonly store: Pick<AuditStore, 'append'>,
     private readonly directory: Directory,
     private readonly log: AuditLog,
     options: Partial<AuditWriterOptions> = {},

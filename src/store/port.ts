@@ -234,6 +234,18 @@ export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
   /** oldest first, by (at, id); total = matches, at most AUDIT_WINDOW */
   query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }>;
+  /**
+   * One supervisor's entries newest first, by (at, id), at most `limit`; `before` (the last entry
+   * of the previous page) continues the walk below it. One index walk (audit_supervisor), as
+   * `query`'s statements are: what the start-up check of src/app/audit-recovery.ts reads.
+   */
+  recentOfSupervisor(contactCenterId: string, supervisorUserId: string, limit: number, before?: AuditPosition): Promise<AuditEntry[]>;
+}
+
+/** Where an entry sits in the audit's (at, id) order. */
+export interface AuditPosition {
+  at: number;
+  id: number;
 }
 
 // ---- HTTP sessions ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import type {
   AppliedContactCenter,
   AuditEntry,
   AuditFilter,
+  AuditPosition,
   ContactCenterRecord,
   ContactCenterSnapshot,
   ContactCenterSpec,
@@ -130,6 +131,11 @@ export class SqlStore implements Store {
   async query(filter: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }> {
     await this.ready;
     return this.audit.query(filter);
+  }
+
+  async recentOfSupervisor(contactCenterId: string, supervisorUserId: string, limit: number, before?: AuditPosition): Promise<AuditEntry[]> {
+    await this.ready;
+    return this.audit.recentOfSupervisor(contactCenterId, supervisorUserId, limit, before);
   }
 
   // ---- SessionStore

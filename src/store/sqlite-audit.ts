@@ -6,9 +6,11 @@
  */
 import type Database from 'better-sqlite3';
 import { AUDIT_WINDOW } from './port.js';
-import type { AuditEntry, AuditFilter } from './port.js';
+import type { AuditEntry, AuditFilter, AuditPosition } from './port.js';
 import { SQLITE } from './sql/dialect.js';
-import { AUDIT_INSERT, auditInsertParams, auditQueryParams, auditQuerySql, auditShapeOf, toAuditEntry, type AuditRow } from './sql/audit.js';
+import {
+  AUDIT_INSERT, auditInsertParams, auditQueryParams, auditQuerySql, auditRecentOfSupervisorSql, auditRecentParams, auditShapeOf, toAuditEntry, type AuditRow,
+} from './sql/audit.js';
 
 interface Statements {
   count: Database.Statement;
@@ -18,6 +20,7 @@ interface Statements {
 export class SqliteAuditLog {
   private readonly insert: Database.Statement;
   private readonly queries = new Map<string, Statements>();
+  private recent: Database.Statement | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(AUDIT_INSERT);
@@ -33,6 +36,17 @@ export class SqliteAuditLog {
     const counted = (statements.count.get(params) as { n: number }).n;
     const rows = limit === 0 ? [] : (statements.page.all(params) as AuditRow[]);
     return { total: Math.min(AUDIT_WINDOW, counted), entries: rows.map(toAuditEntry) };
+  }
+
+  recentOfSupervisor(contactCenterId: string, supervisorUserId: string, limit: number, before?: AuditPosition): AuditEntry[] {
+    this.recent ??= this.db.prepare(auditRecentOfSupervisorSql(SQLITE));
+    return (this.recent.all(auditRecentParams(contactCenterId, supervisorUserId, limit, before)) as AuditRow[]).map(toAuditEntry);
+  }
+
+  /** EXPLAIN QUERY PLAN of recentOfSupervisor's statement */
+  explainRecent(): string[] {
+    const params = auditRecentParams('cc', 'supervisor', 1);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${auditRecentOfSupervisorSql(SQLITE)}`).all(params) as { detail: string }[]).map((r) => r.detail);
   }
 
   /** EXPLAIN QUERY PLAN of the count and page statements of a filter (one line per plan step). */

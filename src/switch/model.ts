@@ -266,7 +266,7 @@ export interface MonitorEvent {
   mode: MonitorMode;
   scope: MonitorScope;
   span: MonitorSpan;
-  /** Left: CallEnded | SupervisorHungUp | AgentLeft | Cancelled | SessionEnded | Replaced | ServerStopped; Cancelled: what ended the configuration (Cancelled, SessionEnded, ServerStopped, or the Left reason of a NextCall configuration's call); Skipped: SupervisorBusy | AuditUnavailable | SupervisorLimit | AnotherSupervisorLoud */
+  /** Left: CallEnded | SupervisorHungUp | AgentLeft | Cancelled | SessionEnded | Replaced | ServerStopped (ServerStoppedUnexpectedly is written at the next start, not by the switch: src/app/audit-recovery.ts); Cancelled: what ended the configuration (Cancelled, SessionEnded, ServerStopped, or the Left reason of a NextCall configuration's call); Skipped: SupervisorBusy | AuditUnavailable | SupervisorLimit | AnotherSupervisorLoud */
   reason?: string;
   at: number;
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { AuditFilter } from '../../src/store/port.js';
 import { POSTGRES } from '../../src/store/sql/dialect.js';
-import { auditQueryParams, auditQuerySql } from '../../src/store/sql/audit.js';
+import { auditQueryParams, auditQuerySql, auditRecentOfSupervisorSql, auditRecentParams } from '../../src/store/sql/audit.js';
 import { bind, compile } from '../../src/store/sql/dialect.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
@@ -71,6 +71,19 @@ describe('audit queries over 200 000 rows on PostgreSQL', () => {
       }
     });
   }
+
+  it("one supervisor's newest entries (the start-up check): a backward index scan, and the pages join up", async () => {
+    const c = compile(POSTGRES, auditRecentOfSupervisorSql(POSTGRES));
+    const first = await store.recentOfSupervisor(CC, 'sup3', 300);
+    const last = first[first.length - 1];
+    const plan = (await client.query(`EXPLAIN ${c.text}`, bind(c, auditRecentParams(CC, 'sup3', 300, { at: last.at, id: last.id! })))).rows.map((r) => r['QUERY PLAN'] as string);
+    const where = `plan:\n  ${plan.join('\n  ')}`;
+    assert.ok(!plan.some((l) => /Seq Scan on audit|Sort/.test(l)), `a sequential scan or a sort in the ${where}`);
+    assert.ok(plan.some((l) => /Index Scan Backward using audit_supervisor on audit/.test(l)), where);
+    const second = await store.recentOfSupervisor(CC, 'sup3', 300, { at: last.at, id: last.id! });
+    const want = await client.query(`SELECT id FROM audit WHERE contact_center_id = $1 AND supervisor_user_id = 'sup3' ORDER BY at DESC, id DESC LIMIT 600`, [CC]);
+    assert.deepEqual([...first, ...second].map((e) => e.id), want.rows.map((r) => Number(r.id)));
+  });
 
   it('answers as a plain filter of the same rows does', async () => {
     const got = await store.query({ contactCenterId: CC, agentUserId: 'agent3', supervisorUserId: 'sup3', offset: 5, limit: 50 });

@@ -118,6 +118,24 @@ describe('audit queries over 200 000 rows', () => {
     });
   }
 
+  it("one supervisor's newest entries (the start-up check): a backward walk of audit_supervisor, page after page", () => {
+    const plan = log.explainRecent();
+    const where = `plan:\n  ${plan.join('\n  ')}`;
+    assert.ok(!plan.some((l) => /^SCAN audit\b/.test(l) || l.includes('TEMP B-TREE')), `a scan or a sort in the ${where}`);
+    const searches = plan.filter((l) => /^SEARCH audit/.test(l));
+    assert.equal(searches.length, 1, where);
+    assert.match(searches[0], /USING INDEX audit_supervisor \(contact_center_id=\? AND supervisor_user_id=\? AND at<\?\)/, where);
+    const want = rows.filter((e) => e.contactCenterId === CC && e.supervisorUserId === 'sup3').reverse().map((e) => e.id);
+    const got: number[] = [];
+    let page = log.recentOfSupervisor(CC, 'sup3', 5000);
+    while (page.length > 0) {
+      got.push(...page.map((e) => e.id!));
+      const last = page[page.length - 1];
+      page = log.recentOfSupervisor(CC, 'sup3', 5000, { at: last.at, id: last.id! });
+    }
+    assert.deepEqual(got, want);
+  });
+
   it('answers as the reference does, pages included, and counts at most AUDIT_WINDOW', () => {
     const cases: AuditFilter[] = [
       { contactCenterId: CC, offset: 0, limit: 100 },

@@ -11,7 +11,7 @@
  * `SqlAuditLog` runs them on any SqlDatabase; sqlite-audit.ts runs them synchronously on SQLite.
  */
 import { AUDIT_WINDOW } from '../port.js';
-import type { AuditEntry, AuditFilter, AuditStore } from '../port.js';
+import type { AuditEntry, AuditFilter, AuditPosition, AuditStore } from '../port.js';
 import type { SqlDatabase } from './database.js';
 import type { Dialect } from './dialect.js';
 
@@ -117,6 +117,27 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
   return e;
 }
 
+/**
+ * One supervisor's entries newest first, below a position: a backward walk of audit_supervisor
+ * (the row value compares (at, id) as one key, so each page starts where the last one stopped).
+ */
+export function auditRecentOfSupervisorSql(d: Dialect): string {
+  return `SELECT * FROM audit ${d.indexHint('audit_supervisor')}
+    WHERE contact_center_id = @contactCenterId AND supervisor_user_id = @supervisorUserId AND (at, id) < (@beforeAt, @beforeId)
+    ORDER BY at DESC, id DESC LIMIT @limit`;
+}
+
+/** the named values of auditRecentOfSupervisorSql (no `before`: from the newest entry) */
+export function auditRecentParams(contactCenterId: string, supervisorUserId: string, limit: number, before?: AuditPosition): Record<string, unknown> {
+  return {
+    contactCenterId,
+    supervisorUserId,
+    limit: Math.min(AUDIT_WINDOW, Math.max(0, Math.floor(limit))),
+    beforeAt: before?.at ?? Number.MAX_SAFE_INTEGER,
+    beforeId: before?.id ?? Number.MAX_SAFE_INTEGER,
+  };
+}
+
 export const AUDIT_INSERT = `
   INSERT INTO audit (at, contact_center_id, event, supervisor_user_id, supervisor_dn, target_user_id, target_dn,
                      agent_user_id, agent_dn, call_uuid, mode, scope, span, reason)
@@ -154,11 +175,18 @@ export function auditQueryParams(f: AuditFilter): { offset: number; limit: numbe
 
 export class SqlAuditLog implements AuditStore {
   private readonly queries = new Map<string, { count: string; page: string }>();
+  private recent: string | undefined;
 
   constructor(private readonly db: SqlDatabase) {}
 
   async append(e: AuditEntry): Promise<void> {
     await this.db.run(AUDIT_INSERT, auditInsertParams(e));
+  }
+
+  async recentOfSupervisor(contactCenterId: string, supervisorUserId: string, limit: number, before?: AuditPosition): Promise<AuditEntry[]> {
+    this.recent ??= auditRecentOfSupervisorSql(this.db.dialect);
+    const rows = await this.db.all<AuditRow>(this.recent, auditRecentParams(contactCenterId, supervisorUserId, limit, before));
+    return rows.map(toAuditEntry);
   }
 
   async query(f: AuditFilter): Promise<{ total: number; entries: AuditEntry[] }> {

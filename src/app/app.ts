@@ -40,6 +40,7 @@ import { CallModel } from '../switch/call-model.js';
 import { RecordingCatalog } from '../gws/routes/recordings.js';
 import { AuditWriter } from './audit-writer.js';
 import { closeOpenMonitoring } from './audit-recovery.js';
+import { resyncAfterReconnect } from './cluster-resync.js';
 import { Metrics } from './metrics.js';
 import { ReadinessChecks, cachedCheck } from '../gws/routes/health.js';
 import { switchEventLogger } from '../gws/logging-events.js';
@@ -223,6 +224,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
       }
     };
     passwordsChanged(earlyNames.splice(0));
+    // what the other nodes said while this one was cut off from NATS comes from the store instead
+    cluster?.onReconnect(async () => {
+      const counts = await resyncAfterReconnect({ store, directory, auth, sessions });
+      sessionLog?.info(counts, 'sessions and passwords read again from the store after a NATS reconnect');
+    });
     // this node's start changed passwords: the running nodes take them too (docs/scale-out.md)
     cluster?.sessions.passwordsChanged(provisioned.usersWithNewPassword);
 

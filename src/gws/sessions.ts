@@ -15,7 +15,7 @@
  * Lookups are synchronous (the CometD hook is): every live session is in memory. On a cluster node
  * the sessions other nodes create, use and end arrive through `adopt`, `touched`, `forget` and
  * `forgetUser` (src/cluster/bus/session-relay.ts), which change memory only (the other node wrote
- * the store).
+ * the store); after a NATS reconnect `reconcile` reads what was missed from the store.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SessionStore, StoredSession } from '../store/port.js';
@@ -175,6 +175,48 @@ export class Sessions {
     } catch (err) {
       this.options.onError?.(err, 'onUserSessionsEnded');
     }
+  }
+
+  /**
+   * This node was cut off from the others (a NATS reconnect, cluster) and may have missed their
+   * `adopt` and `forget`: the store is the truth for that time. Sessions the store has and memory
+   * does not are adopted; sessions known here before the read that the store no longer has (ended
+   * on another node meanwhile) end here without a write, and a user left with none loses their
+   * CometD sessions too (`onUserSessionsEnded`). This node's own writes asked for before are waited
+   * for first, and a session made here during the read is not touched. How many of each.
+   */
+  async reconcile(): Promise<{ adopted: number; ended: number }> {
+    const store = this.store;
+    if (!store) return { adopted: 0, ended: 0 };
+    const known = [...this.byHash.keys()];
+    await this.writes;
+    // a row's lastSeen lags memory by at most writeIntervalMs (the sweep's cutoff, for the same reason)
+    const stored = await store.sessionsSeenSince(this.now() - this.ttlMs - this.writeIntervalMs);
+    const inStore = new Set<string>();
+    let adopted = 0;
+    for (const s of stored) {
+      inStore.add(s.idHash);
+      if (!this.byHash.has(s.idHash)) adopted++;
+      this.adopt(s);
+      this.touched(s.idHash, s.lastSeen);
+    }
+    const endedUsers = new Set<string>();
+    let ended = 0;
+    for (const hash of known) {
+      if (inStore.has(hash)) continue;
+      const entry = this.remove(hash);
+      if (!entry) continue;
+      ended++;
+      if (!this.ofUser.has(entry.userId)) endedUsers.add(entry.userId);
+    }
+    for (const userId of endedUsers) {
+      try {
+        this.options.onUserSessionsEnded?.(userId);
+      } catch (err) {
+        this.options.onError?.(err, 'onUserSessionsEnded');
+      }
+    }
+    return { adopted, ended };
   }
 
   /** true while the user has a live session */

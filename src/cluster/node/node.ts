@@ -13,6 +13,9 @@
  *   - `standbys`, a hot standby of each contact center this node does not own (../standby.ts, on
  *     unless `standby: false`): a takeover replays only what its replica has not applied; a new
  *     standby starts whenever this node stops owning a contact center;
+ *   - `onReconnect`: told after each reconnect to NATS, so that what other nodes published while
+ *     this one was cut off (core NATS keeps nothing for it) is read from the store instead; the
+ *     loss and the reconnect are each one log line;
  *   - `start` (after the topologies are configured) and `close`.
  * What else follows the ownership of a contact center (SIP: src/app/owner-telephony.ts) comes in
  * through `OwnedSwitchHooks`: its endpoints go under the logged switch, it hears when the switch is
@@ -21,7 +24,7 @@
  * built over the same NATS connection (core.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
+import { Events, connect, type NatsConnection } from 'nats';
 import type { ClusterConfig } from '../../config/types.js';
 import type { Clock } from '../../switch/port.js';
 import type { SwitchAccess } from '../../switch/port-access.js';
@@ -98,8 +101,30 @@ export interface ClusterNode {
   serveAuditDrain(drain: () => Promise<void>): void;
   /** wait until every contact center's owner has written the audit entries it queued (audit-drain.ts) */
   auditDrained(): Promise<void>;
+  /**
+   * called after each reconnect to NATS, with what this node may have missed meanwhile (other
+   * nodes' session and password messages) to be read from the store (src/app/cluster-resync.ts)
+   */
+  onReconnect(listener: () => Promise<void>): void;
   close(): Promise<void>;
 }
+
+/** The status lines of the NATS connection, and the reconnect listeners (awaited one at a time). */
+function watchConnection(nc: NatsConnection, nodeLog: { info(o: object, m: string): void; warn(o: object, m: string): void }, listeners: (() => Promise<void>)[]): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) nodeLog.warn({ server: status.data }, CLUSTER_DISCONNECTED);
+      if (status.type !== Events.Reconnect) continue;
+      nodeLog.info({ server: status.data }, CLUSTER_RECONNECTED);
+      for (const listener of listeners) {
+        await listener().catch((err: unknown) => nodeLog.warn({ err }, 'cluster: reading what was missed while disconnected failed'));
+      }
+    }
+  })();
+}
+
+export const CLUSTER_DISCONNECTED = 'cluster: the NATS connection is lost; reconnecting';
+export const CLUSTER_RECONNECTED = 'cluster: reconnected to NATS; what other nodes said meanwhile is read from the store';
 
 /** a node id when none is configured: readable in logs, unique enough for a lease */
 export function generatedNodeId(): string {
@@ -158,6 +183,8 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     forwarder: core.forwarder,
     log: nodeLog,
   });
+  const reconnectListeners: (() => Promise<void>)[] = [];
+  watchConnection(nc, nodeLog, reconnectListeners);
   let closing: Promise<void> | undefined;
   return {
     node,
@@ -175,6 +202,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
       drainAudit = drain;
     },
     auditDrained: () => auditDrained(nc, router.contactCenters().filter((ccId) => !ownership.owns(ccId))),
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     close() {
       closing ??= (async () => {
         standbys.close();

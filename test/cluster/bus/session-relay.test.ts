@@ -104,4 +104,35 @@ describe('session relay', () => {
       await b.sessions.close();
     }
   });
+
+  it('reconcile after a reconnect: adopts what was made elsewhere, ends what ended elsewhere, keeps what is being made here', async () => {
+    let now = 1_000_000;
+    const shared = memoryStore();
+    const ended: string[] = [];
+    // a node cut off from the others: no relay, only the shared store
+    const sessions = new Sessions(60_000, () => now, { store: shared.store, writeIntervalMs: 10_000, onUserSessionsEnded: (userId) => ended.push(userId) });
+    const kept = sessions.create('user1');
+    const gone = sessions.create('user2');
+    const alsoGone = sessions.create('user3');
+    const user3Stays = sessions.create('user3');
+    await settle();
+    // meanwhile, elsewhere: user2's and one of user3's sessions ended, user4 logged in
+    shared.rows.delete(sessionIdHash(gone.id));
+    shared.rows.delete(sessionIdHash(alsoGone.id));
+    const made: StoredSession = { idHash: sessionIdHash('ELSEWHERE'), userId: 'user4', csrfToken: 't', createdAt: now, lastSeen: now };
+    shared.rows.set(made.idHash, made);
+    now += 1000;
+    // a session made here while the store is read is not ended by that read
+    const reading = sessions.reconcile();
+    const during = sessions.create('user5');
+    assert.deepEqual(await reading, { adopted: 1, ended: 2 });
+    assert.equal(sessions.get(kept.id)?.userId, 'user1');
+    assert.equal(sessions.get(gone.id), undefined, 'ended elsewhere: ended here');
+    assert.equal(sessions.get(alsoGone.id), undefined);
+    assert.equal(sessions.get(user3Stays.id)?.userId, 'user3');
+    assert.equal(sessions.get('ELSEWHERE')?.userId, 'user4', 'made elsewhere: known here');
+    assert.equal(sessions.get(during.id)?.userId, 'user5');
+    assert.deepEqual(ended, ['user2'], 'only a user left with no session loses their CometD sessions');
+    await sessions.close();
+  });
 });

@@ -147,8 +147,8 @@ export class Auth {
   private readonly dummyHash: string;
   /** credential key -> verified user, sliding expiry */
   private readonly cache: LruMap<string, { userId: string; expires: number }>;
-  /** credential key -> when a failed verification of it stops being remembered */
-  private readonly rejected: LruMap<string, number>;
+  /** refused credentials (by key): until when, and whose (a password change forgets the user's) */
+  private readonly rejected: LruMap<string, { until: number; user: string }>;
   /** HMAC of (user name, source) that logged in before */
   private readonly knownGood: LruMap<string, true>;
   /** per keep-alive connection: the last Authorization header seen on it, and its parsed credentials */
@@ -354,8 +354,8 @@ export class Auth {
     }
     const running = this.verifying.get(credentials.key);
     if (running) return running;
-    const refusedUntil = this.rejected.peek(credentials.key);
-    if (refusedUntil !== undefined && refusedUntil > this.now()) return Promise.reject(gws.notAuthenticated(BAD_CREDENTIALS));
+    const refused = this.rejected.peek(credentials.key);
+    if (refused !== undefined && refused.until > this.now()) return Promise.reject(gws.notAuthenticated(BAD_CREDENTIALS));
     const p = this.admit(credentials, source).finally(() => this.verifying.delete(credentials.key));
     this.verifying.set(credentials.key, p);
     return p;
@@ -398,7 +398,7 @@ export class Auth {
     if (!ok || !usable) {
       this.userBackoff.recordFailure(userKey(credentials.userName));
       this.sourceBackoff.recordFailure(source);
-      this.rejected.set(credentials.key, this.now() + this.policy.negativeTtlMs);
+      this.rejected.set(credentials.key, { until: this.now() + this.policy.negativeTtlMs, user: userKey(credentials.userName) });
       throw gws.notAuthenticated(BAD_CREDENTIALS);
     }
     this.userBackoff.recordSuccess(userKey(credentials.userName));
@@ -411,11 +411,16 @@ export class Auth {
   /**
    * Another cluster node stored a new password for this user and ended their stored sessions: the
    * copy of the user's credentials here takes the stored hash, the credentials cached for the user
-   * are dropped (the old password is verified again, and fails), and the user's sessions here end.
+   * are dropped (the old password is verified again, and fails), so are the refusals remembered for
+   * the user (the new password may have been tried before the change arrived), and the user's
+   * sessions here end.
    */
   passwordChanged(user: Pick<UserRecord, 'id' | 'passwordHash'>): void {
     this.directory.setPasswordHash(user.id, user.passwordHash);
     this.cache.deleteWhere((entry) => entry.userId === user.id);
+    // the new password may have been tried (and refused) here before the change arrived
+    const name = this.directory.user(user.id)?.userName;
+    if (name !== undefined) this.rejected.deleteWhere((refusal) => refusal.user === userKey(name));
     this.sessions.forgetUser(user.id);
   }
 

@@ -321,6 +321,18 @@ describe('a password changed on another cluster node (Auth.passwordChanged)', ()
     }
   });
 
+  test('the new password tried here before the change arrived works as soon as it arrives (its refusal is not remembered)', async () => {
+    const { auth, sessions } = setup();
+    try {
+      await refusal(auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk'));
+      await refusal(auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk'));
+      auth.passwordChanged({ id: 'u1', passwordHash: 'H-ann2' });
+      assert.equal((await auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk')).user.id, 'u1', 'accepted at once, not after the negative cache');
+    } finally {
+      sessions.close();
+    }
+  });
+
   test('a verification under way when the password changes is not cached: the password it checked is no longer the user\'s', async () => {
     const { auth, sessions, hasher } = setup();
     try {

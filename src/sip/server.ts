@@ -6,10 +6,11 @@
  * Guarantees:
  * - Malformed SIP is answered 400 (513 when oversized) when its Via still allows routing a response, and
  *   dropped otherwise; a throwing handler gets its request answered 500; nothing received can crash it.
- * - REGISTER goes to the registrar, OPTIONS is answered 200 with Allow/Accept/Supported, a blocked source
- *   address gets 403 for everything but requests inside a dialog and CANCEL, a Request-URI of another
+ * - REGISTER goes to the registrar, OPTIONS is answered 200 with Allow/Accept/Supported. In this order:
+ *   a blocked source address gets 403 for everything but requests inside a dialog and CANCEL, methods
+ *   outside `ALLOWED_METHODS` get 405 with Allow (whatever their Request-URI), a Request-URI of another
  *   scheme than sip:, sips: or tel: gets 416 and an unreadable one 400, an unsupported Require
- *   (100rel included) gets 420 with Unsupported, methods outside `ALLOWED_METHODS` get 405 with Allow.
+ *   (100rel included) gets 420 with Unsupported.
  * - INVITE, ACK, BYE, CANCEL (after the transaction layer's 200/487), REFER, NOTIFY and INFO reach the
  *   handler; without a handler INVITE gets 480 and the others 481.
  * - Every request we send gets our own top Via (sent-by = advertised host and port, fresh branch, rport).
@@ -248,17 +249,18 @@ export class SipServer {
         transaction.reply(403, { reason: 'Forbidden (blocked)' });
         return;
       }
-      // a request to a URI we cannot read is refused here (ACKs never reach this: they are not answered)
+      // the method first (RFC 3261 8.2.1), then the Request-URI (8.2.2.1): an unknown method gets 405
+      // whatever its URI; ACKs never reach this (they are not answered)
+      if (!ALLOWED_METHODS.includes(request.method)) {
+        transaction.reply(405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
+        return;
+      }
       if (!hasKnownScheme(request.uri)) {
         transaction.reply(416, { reason: 'Unsupported URI Scheme (use sip:, sips: or tel:)' });
         return;
       }
       if (!parseUri(request.uri)) {
         transaction.reply(400, { reason: 'Bad Request (unreadable Request-URI)' });
-        return;
-      }
-      if (!ALLOWED_METHODS.includes(request.method)) {
-        transaction.reply(405, { headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }] });
         return;
       }
       const unsupported = getHeaders(request, 'Require').filter((tag) => !this.supported.includes(tag.toLowerCase()));

@@ -151,6 +151,22 @@ test('a Request-URI of a scheme we do not read gets 416, an unreadable one 400; 
   assert.match((await rawExchange(request('OPTIONS', 'tel:+1-555-123-4567'), true)).text!, /^SIP\/2\.0 200 /, 'tel: is a scheme we read');
 });
 
+test('an unknown method gets 405 with Allow before its Request-URI is looked at (RFC 3261 8.2.1 before 8.2.2)', async () => {
+  let branch = 0;
+  const request = (method: string, uri: string) =>
+    `${method} ${uri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bKorder${++branch}\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\n` +
+    `Call-ID: order${branch}\r\nCSeq: 1 ${method}\r\nContent-Length: 0\r\n\r\n`;
+  for (const uri of ['mailto:someone@example.com', 'sip:x@bad"host']) {
+    const answer = (await rawExchange(request('SUBSCRIBE', uri), true)).text!;
+    assert.match(answer, /^SIP\/2\.0 405 /, `SUBSCRIBE ${uri}`);
+    assert.match(answer, /\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO\r\n/, `SUBSCRIBE ${uri}`);
+  }
+  const handledBefore = handled.length;
+  assert.equal((await rawExchange(request('ACK', 'mailto:someone@example.com'), false)).text, undefined, 'an ACK is never answered');
+  // the stray ACK reached the handler's ack(); forget it so the next test waits for its own ACK
+  handled.splice(handledBefore);
+});
+
 test('INVITE -> 180 -> 200 -> ACK gives both sides a dialog; BYE in the dialog reaches the handler', async () => {
   const { uri, destination } = target('answer');
   const provisional: number[] = [];

@@ -11,6 +11,7 @@ export type Params = Map<string, string | null>;
 
 export interface SipUri {
   scheme: 'sip' | 'sips' | 'tel';
+  /** as written, with any `;` parameters of its own (a telephone-subscriber's, RFC 3261 19.1.6) */
   user?: string;
   password?: string;
   /** host name, IPv4 address, or IPv6 reference with its brackets */
@@ -104,9 +105,21 @@ export function hasKnownScheme(text: string): boolean {
   return colon > 0 && SCHEMES[text.slice(0, colon).toLowerCase()] !== undefined;
 }
 
-/** The number a URI names: a sip: URI's user part, a tel: URI's number without its visual separators (RFC 3966 5.1.1). */
+/** RFC 3966 visual-separator: `-`, `.`, `(` and `)` carry no digits. */
+function withoutVisualSeparators(number: string): string {
+  return number.replace(/[-.()]/g, '');
+}
+
+/**
+ * The number a URI names, without its visual separators (RFC 3966 5.1.1): a tel: URI's number, or a
+ * sip: URI's user part up to its own parameters when the URI says user=phone (RFC 3261 19.1.6: the
+ * user part is then a telephone-subscriber). Any other sip: URI's user part is kept as written (a SIP
+ * user name may contain dots).
+ */
 export function numberOf(uri: SipUri): string | undefined {
-  return uri.scheme === 'tel' ? uri.host.replace(/[-.()]/g, '') : uri.user;
+  if (uri.scheme === 'tel') return withoutVisualSeparators(uri.host);
+  if (uri.user === undefined || uri.params.get('user')?.toLowerCase() !== 'phone') return uri.user;
+  return withoutVisualSeparators(uri.user.split(';')[0]!);
 }
 
 /** Parses a sip:, sips: or tel: URI. */
@@ -139,7 +152,7 @@ export function parseUri(text: string): SipUri | undefined {
     const userColon = userInfo.indexOf(':');
     user = userColon < 0 ? userInfo : userInfo.slice(0, userColon);
     if (userColon >= 0) password = userInfo.slice(userColon + 1);
-    if (user === '' || user.includes(';')) return undefined;
+    if (user === '') return undefined;
   }
   const semicolon = rest.indexOf(';');
   const hostPort = parseHostPort(semicolon < 0 ? rest : rest.slice(0, semicolon));

@@ -60,7 +60,7 @@ export function sdpOf(port: number, options: { codecs?: number[]; direction?: st
   );
 }
 
-/** How a fake phone calls: with digest credentials (default), its SDP, a delayed offer answered in the ACK, or a tel: Request-URI. */
+/** How a fake phone calls: with digest credentials (default), its SDP, a delayed offer answered in the ACK, another Request-URI or From. */
 export interface CallOptions {
   credentials?: boolean;
   sdp?: Buffer;
@@ -70,6 +70,10 @@ export interface CallOptions {
   ackAnswer?: Buffer;
   /** the INVITE's Request-URI as a tel: URI (tel:<number>), as some trunks send, instead of sip:<number>@host */
   telUri?: boolean;
+  /** the INVITE's Request-URI as written (sip:5-001@host;user=phone), instead of sip:<number>@host */
+  requestUri?: string;
+  /** the INVITE's From URI as written (<tel:+15550100>), instead of <sip:<user>@127.0.0.1> */
+  from?: string;
 }
 
 export interface PhoneOptions {
@@ -165,12 +169,13 @@ export class FakePhone {
       this.offerInOk = response.body.toString();
       return options.ackAnswer ?? sdpOf(this.rtpPort, { codecs: this.options.codecs });
     };
+    const requestUri = options.requestUri ?? (options.telUri ? `tel:${number}` : undefined);
     return this.server.request({
       method: 'INVITE',
-      ...(options.telUri
-        ? { uri: `tel:${number}`, destination: { transport: 'udp' as const, address: '127.0.0.1', port: this.switchboardPort } }
+      ...(requestUri !== undefined
+        ? { uri: requestUri, destination: { transport: 'udp' as const, address: '127.0.0.1', port: this.switchboardPort } }
         : { uri: `sip:${number}@127.0.0.1:${this.switchboardPort}` }),
-      from: `<sip:${user}@127.0.0.1>`,
+      from: `<${options.from ?? `sip:${user}@127.0.0.1`}>`,
       ...(options.delayedOffer
         ? { ackBody: answer }
         : { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: options.sdp ?? sdpOf(this.rtpPort, { codecs: this.options.codecs }) }),

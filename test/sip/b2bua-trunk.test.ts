@@ -4,7 +4,7 @@
  * port as INVITE sip:<prefix><number>@host:port, its 180/200 are Ringing/Established and GWS Hangup BYEs
  * it; a busy trunk (486) fails the Dial, and so does a Dial whose RTP leg cannot be opened. A phone that stops answering the in-dialog OPTIONS keepalive is
  * treated as hung up: GWS sees a clean Released. An inbound INVITE to tel:<number> is routed as one to
- * sip:<number>@host.
+ * sip:<number>@host, and one to sip:<number>@host;user=phone with the number's visual separators taken out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,5 +88,13 @@ test('inbound: an INVITE whose Request-URI is tel:<number> reaches that number a
     const answered = await rig.answeredCall(customer, '5001', { telUri: true });
     assert.equal(answered.response.status, 200);
     await waitFor('audio reaches the customer', () => customer.rtpPackets > 5);
+  });
+});
+
+test('inbound: an INVITE to sip:5-001@host;user=phone reaches 5001 (the visual separators of a telephone-subscriber are taken out)', async () => {
+  await withTrunkCustomer(async ({ rig, customer }) => {
+    const requestUri = `sip:5-001@127.0.0.1:${rig.server.port};user=phone`;
+    const answered = await rig.answeredCall(customer, '5001', { requestUri });
+    assert.equal(answered.response.status, 200);
   });
 });

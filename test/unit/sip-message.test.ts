@@ -13,7 +13,7 @@ import {
   type SipMessage,
 } from '../../src/sip/message.js';
 import { parseVia, formatVia, parseCSeq } from '../../src/sip/headers.js';
-import { parseUri, formatUri, parseNameAddr, formatNameAddr } from '../../src/sip/uri.js';
+import { parseUri, formatUri, parseNameAddr, formatNameAddr, numberOf } from '../../src/sip/uri.js';
 
 const INVITE = [
   'INVITE sip:5001@127.0.0.1:5060;transport=udp SIP/2.0',
@@ -101,6 +101,25 @@ test('URIs and name-addr round-trip; bad ones are undefined', () => {
   assert.equal(parseNameAddr('Bob <sip:bob@b>')?.displayName, 'Bob');
   assert.equal(parseNameAddr('"unterminated <sip:a@b>'), undefined);
   assert.equal(parseNameAddr('<sip:a@b'), undefined);
+});
+
+test('numberOf: tel: and sip:;user=phone numbers lose their visual separators, another sip: user is kept as written', () => {
+  const number = (text: string) => {
+    const uri = parseUri(text);
+    assert.ok(uri, text);
+    return numberOf(uri);
+  };
+  assert.equal(number('tel:+1-555-0100'), '+15550100');
+  assert.equal(number('tel:(555).0100;phone-context=example.com'), '5550100');
+  // RFC 3261 19.1.6: with user=phone the user part is a telephone-subscriber (RFC 3966)
+  assert.equal(number('sip:+1-555-0100@host;user=phone'), '+15550100');
+  assert.equal(number('sip:(555).0100@host;USER=Phone'), '5550100');
+  assert.equal(number('sip:+1-555-0100;phone-context=example.com@host;user=phone'), '+15550100', "the number before the user part's parameters");
+  assert.equal(formatUri(parseUri('sip:+1-555-0100;phone-context=example.com@host;user=phone')!), 'sip:+1-555-0100;phone-context=example.com@host;user=phone');
+  assert.equal(number('sip:+1-555-0100@host'), '+1-555-0100', 'without user=phone the user part is no telephone number');
+  assert.equal(number('sip:john.smith@host'), 'john.smith');
+  assert.equal(number('sip:john.smith@host;user=ip'), 'john.smith');
+  assert.equal(number('sip:host;user=phone'), undefined, 'no user part, no number');
 });
 
 test('responses: status line, buildResponse copies the routing headers and adds the To tag', () => {

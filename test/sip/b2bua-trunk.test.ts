@@ -5,6 +5,7 @@
  * it; a busy trunk (486) fails the Dial, and so does a Dial whose RTP leg cannot be opened. A phone that stops answering the in-dialog OPTIONS keepalive is
  * treated as hung up: GWS sees a clean Released. An inbound INVITE to tel:<number> is routed as one to
  * sip:<number>@host, and one to sip:<number>@host;user=phone with the number's visual separators taken out.
+ * The caller GWS shows is the number the From names (tel:, user=phone), `anonymous` without one.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,4 +98,18 @@ test('inbound: an INVITE to sip:5-001@host;user=phone reaches 5001 (the visual s
     const answered = await rig.answeredCall(customer, '5001', { requestUri });
     assert.equal(answered.response.status, 200);
   });
+});
+
+test('inbound: the caller GWS shows is the number the From names (tel:, sip: with user=phone); a From without one is anonymous', async () => {
+  for (const [from, caller] of [
+    ['tel:+1-555-0100', '+15550100'],
+    ['sip:+1-555-0100@127.0.0.1;user=phone', '+15550100'],
+    ['sip:127.0.0.1', 'anonymous'],
+  ] as const) {
+    await withTrunkCustomer(async ({ rig, customer }) => {
+      const answered = await rig.answeredCall(customer, '5001', { from });
+      assert.equal(answered.response.status, 200, from);
+      assert.ok(rig.h.take().includes(`5001 call #1 StatusChange Ringing Inbound [${caller}]`), from);
+    });
+  }
 });

@@ -30,6 +30,8 @@
  *     range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be opened
  *     is not sent, its legs fail as on a 503; a received INVITE not answered yet gets its 180 again
  *     every minute (RINGING_REFRESH_MS), and a Request-URI tel:<number> is routed as sip:<number>@host;
+ *   - a trunk's caller is the number its From names (numberOf: a tel: number, a user=phone one without
+ *     visual separators; none: `anonymous`); a phone is only the user part of a sip: From;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
  *     dialog-records.ts) and its end too, once;
  *   - a dialogue that ends (BYE, CANCEL, failed re-INVITE or keepalive, missing ACK) reports HungUp
@@ -476,9 +478,13 @@ export class SipEndpoints implements Endpoints {
     if (replaces !== undefined) return this.replacingInvite(transaction, replaces);
     const requestUri = parseUri(request.uri);
     const called = requestUri ? numberOf(requestUri) : undefined;
-    const caller = parseNameAddr(getHeader(request, 'From') ?? '')?.uri.user;
-    const callerPlace = caller ? this.options.lookup.dn(caller) : undefined;
-    if (caller && callerPlace?.kind === 'Extension') return this.phoneInvite(transaction, caller, callerPlace.contactCenterId, called);
+    const fromUri = parseNameAddr(getHeader(request, 'From') ?? '')?.uri;
+    // a phone is its DN as the user part of a sip: From (a tel: URI has none), written as
+    // provisioned; a customer is the number its From names (numberOf: tel:, user=phone)
+    const phoneUser = fromUri?.user;
+    const phonePlace = phoneUser ? this.options.lookup.dn(phoneUser) : undefined;
+    if (phoneUser && phonePlace?.kind === 'Extension') return this.phoneInvite(transaction, phoneUser, phonePlace.contactCenterId, called);
+    const caller = fromUri ? numberOf(fromUri) : undefined;
     const calledPlace = called ? this.options.lookup.dn(called) : undefined;
     const trunkCenter = this.trunkCenterOf(transaction.source.address, calledPlace?.contactCenterId);
     if (!trunkCenter) {
@@ -489,7 +495,7 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(404, { reason: 'Not Found (no such DN or routing point)' });
       return;
     }
-    this.trunkInvite(transaction, caller ?? 'anonymous', called, trunkCenter);
+    this.trunkInvite(transaction, caller || 'anonymous', called, trunkCenter);
   }
 
   /** The live, confirmed dialogue whose dialog a Replaces names. */

@@ -105,6 +105,10 @@ test('inbound: the caller GWS shows is the number the From names (tel:, sip: wit
     ['tel:+1-555-0100', '+15550100'],
     ['sip:+1-555-0100@127.0.0.1;user=phone', '+15550100'],
     ['sip:127.0.0.1', 'anonymous'],
+    // one of our own DNs as a trunk's caller id: anonymous, so that the agent's leg stays its own
+    ['tel:5001', 'anonymous'],
+    ['sip:5-001@127.0.0.1;user=phone', 'anonymous'],
+    ['tel:7000', 'anonymous'],
   ] as const) {
     await withTrunkCustomer(async ({ rig, customer }) => {
       const answered = await rig.answeredCall(customer, '5001', { from });

@@ -495,7 +495,10 @@ export class SipEndpoints implements Endpoints {
       transaction.reply(404, { reason: 'Not Found (no such DN or routing point)' });
       return;
     }
-    this.trunkInvite(transaction, caller || 'anonymous', called, trunkCenter);
+    // a caller id that is one of our own DNs (spoofed, or looped back through a carrier) would be a
+    // second party with that DN on the call: the call model keeps one per DN, so it is anonymous
+    const callerIsOurs = caller !== undefined && this.options.lookup.dn(caller) !== undefined;
+    this.trunkInvite(transaction, caller && !callerIsOurs ? caller : 'anonymous', called, trunkCenter);
   }
 
   /** The live, confirmed dialogue whose dialog a Replaces names. */

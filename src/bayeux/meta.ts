@@ -8,7 +8,8 @@
  * Every message is checked first (messages.ts `invalidField`): one with a field of the wrong type or
  * size is refused at once with a 400 error, and its id is echoed only when valid. Every other reply
  * echoes the request's `id`. Unknown `ext` fields are ignored; the `ack` extension is advertised to a
- * handshake that asks for it (ack.ts). Handshakes beyond the per-user or per-websocket session cap,
+ * handshake that asks for it (ack.ts), and every successful handshake reply carries the host's own
+ * ext members (BayeuxOptions.handshakeExt) beside it. Handshakes beyond the per-user or per-websocket session cap,
  * and subscribes beyond the per-session subscription cap, are refused with an error that says why.
  */
 import { AckState } from './ack.js';
@@ -99,6 +100,7 @@ function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin)
   const ack = AckState.requested(m.ext);
   const s = engine.createSession(origin.userKey, origin.link, ack);
   engine.log.debug({ session: s.tag, user: s.userKey, transport: origin.transport, ack }, 'bayeux handshake');
+  const ext = { ...engine.opts.handshakeExt, ...(ack ? { ack: true } : {}) };
   return reply(m, {
     successful: true,
     clientId: s.id,
@@ -106,7 +108,7 @@ function handleHandshake(engine: BayeuxEngine, m: BayeuxMessage, origin: Origin)
     minimumVersion: '1.0',
     supportedConnectionTypes: SUPPORTED_CONNECTION_TYPES,
     advice: engine.handshakeAdvice(),
-    ...(ack ? { ext: { ack: true } } : {}),
+    ...(Object.keys(ext).length > 0 ? { ext } : {}),
   });
 }
 

@@ -24,6 +24,7 @@ export interface ResolvedOptions {
   metrics: BayeuxMetricsHook;
   presence: (userKey: string, present: boolean) => void;
   keepAlive: NonNullable<BayeuxOptions['keepAlive']>;
+  handshakeExt: Readonly<Record<string, string>>;
 }
 
 export interface Log {
@@ -75,10 +76,18 @@ export function resolveOptions(opts: BayeuxOptions): ResolvedOptions {
     metrics: safeMetrics(opts.metrics),
     presence: safePresence(opts.presence),
     keepAlive: typeof opts.keepAlive === 'function' ? safeKeepAlive(opts.keepAlive) : noop,
+    handshakeExt: handshakeExtOf(opts.handshakeExt),
   };
 }
 
 const noop = (): void => {};
+
+/** the host's handshake ext members: string values only, `ack` left to the ack extension (port.ts) */
+function handshakeExtOf(ext: BayeuxOptions['handshakeExt']): Readonly<Record<string, string>> {
+  const members: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ext ?? {})) if (name !== 'ack' && typeof value === 'string') members[name] = value;
+  return Object.freeze(members);
+}
 
 function safeKeepAlive(hook: NonNullable<BayeuxOptions['keepAlive']>): NonNullable<BayeuxOptions['keepAlive']> {
   return (headers) => {

@@ -47,6 +47,11 @@ export interface BayeuxOptions {
   /** told when a user's first live session opens (present true) and when their last one ends (false),
    *  synchronously; a cluster node subscribes to the user's notifications only in between; a hook that throws is ignored */
   presence?: (userKey: string, present: boolean) => void;
+  /**
+   * members the host adds to the `ext` of every successful handshake reply, beside `ack` (which
+   * they cannot replace); Bayeux clients ignore ext members they do not know; default none
+   */
+  handshakeExt?: Readonly<Record<string, string>>;
   /** log sink (pino-like) */
   log?: { info: (o: object, msg?: string) => void; warn: (o: object, msg?: string) => void; debug?: (o: object, msg?: string) => void };
 }

@@ -1,6 +1,7 @@
 /**
- * The Bayeux server over raw HTTP long-polling: body validation, handshake, id echo, 402 + handshake
- * advice, publish refusal, subscriptions, held connects and batching, per-user isolation.
+ * The Bayeux server over raw HTTP long-polling: body validation, handshake (with the host's ext
+ * members), id echo, 402 + handshake advice, publish refusal, subscriptions, held connects and
+ * batching, per-user isolation.
  * The host authenticates by the x-user header (see test/helpers/cometd-client.ts).
  */
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +70,18 @@ describe('bayeux over HTTP: handshake', () => {
     assert.equal(m.advice.interval, 0);
     assert.equal(m.advice.timeout, 10000);
     assert.deepEqual(m.ext, { ack: true }, 'the ack extension asked for is advertised; unknown ext entries are ignored');
+  });
+
+  it("carries the host's handshake ext members beside ack, which they cannot replace; a refused handshake carries none", async () => {
+    const own = await startBayeuxHost({ handshakeExt: { switchStart: 'start-1', ack: 'not the extension' } });
+    try {
+      const handshake = (ext?: object) => [{ id: '1', channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'], ...(ext ? { ext } : {}) }];
+      assert.deepEqual((await rawPost(own.url, handshake(), alice)).body[0].ext, { switchStart: 'start-1' });
+      assert.deepEqual((await rawPost(own.url, handshake({ ack: true }), alice)).body[0].ext, { switchStart: 'start-1', ack: true });
+      assert.equal((await rawPost(own.url, handshake(), {})).body[0].ext, undefined, 'not authenticated: no ext');
+    } finally {
+      await own.close();
+    }
   });
 
   it('gives every handshake a new clientId', async () => {

@@ -13,6 +13,7 @@
  * without it nothing changes.
  * Nothing else constructs these objects.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -101,6 +102,23 @@ export const PACKAGE_VERSION: string = (() => {
     return '0.0.0';
   }
 })();
+
+/**
+ * The handshake ext member that names the start of the call state this server serves
+ * (docs/compatibility.md, "switchStart"): it changes exactly when every voice session and call the
+ * server held has ended with that state, so a client that handshakes again tells a restart from
+ * any other end of its voice session.
+ */
+export const SWITCH_START_EXT = 'switchStart';
+
+/**
+ * A single server's call state lives in the process and ends with it: a new id at each start. A
+ * cluster's lives in its command log, which every node replays and no node's restart ends: the
+ * log's identity, the same on every node.
+ */
+function switchStartOf(cluster: ClusterNode | undefined): string {
+  return cluster ? cluster.logIdentity : randomUUID();
+}
 
 /** the store readiness probe runs at most once per this many ms */
 const STORE_PROBE_MAX_AGE_MS = 1000;
@@ -236,6 +254,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     let bayeuxLog: FastifyInstance['log'] | undefined;
     const bayeux = createBayeuxServer({
       ...config.cometd,
+      handshakeExt: { [SWITCH_START_EXT]: switchStartOf(cluster) },
       authenticate: (req) => auth.authenticateSync(req),
       keepAlive: (headers) => auth.keepAlive(headers),
       renderRefusal: gwsRefusal,

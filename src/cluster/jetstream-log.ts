@@ -11,9 +11,11 @@
  *     sequence asked, delivering as entries are stored until stopped (the client library recreates
  *     an ordered consumer that missed a message or its heartbeats, from the last one delivered);
  *   - the stream is created when missing with file storage and no age limit: the log is the
- *     state; it is never trimmed (no snapshots yet: the replay time grows with the log).
+ *     state; it is never trimmed (no snapshots yet: the replay time grows with the log);
+ *   - `identity` names this stream by its creation time: every node that opens it, at any start,
+ *     reads the same one, and a stream deleted and made again has another.
  */
-import { headers as natsHeaders, JSONCodec, type JetStreamClient, type JetStreamManager, type NatsConnection, DeliverPolicy, StorageType, RetentionPolicy, DiscardPolicy } from 'nats';
+import { headers as natsHeaders, JSONCodec, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamInfo, DeliverPolicy, StorageType, RetentionPolicy, DiscardPolicy } from 'nats';
 import type { AppendOutcome, CommandLog, LogEntry, LoggedEntry } from './contract.js';
 import { subjects } from './contract.js';
 import type { LogTail } from './log-tail.js';
@@ -27,6 +29,8 @@ export class JetStreamCommandLog implements CommandLog, LogTail {
   private constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    /** the stream's name and creation time (see the top of this file) */
+    readonly identity: string,
   ) {}
 
   static async open(nc: NatsConnection, options: { replicas?: number } = {}): Promise<JetStreamCommandLog> {
@@ -39,16 +43,19 @@ export class JetStreamCommandLog implements CommandLog, LogTail {
       discard: DiscardPolicy.Old,
       num_replicas: options.replicas ?? 1,
     };
+    let info: StreamInfo;
     try {
-      await jsm.streams.info(subjects.logStream);
+      info = await jsm.streams.info(subjects.logStream);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await jsm.streams.add(config).catch(async (e) => {
+      info = await jsm.streams.add(config).catch(async (e) => {
         // another node created it meanwhile
-        if (!(await jsm.streams.info(subjects.logStream).then(() => true, () => false))) throw e;
+        const made = await jsm.streams.info(subjects.logStream).catch(() => undefined);
+        if (!made) throw e;
+        return made;
       });
     }
-    return new JetStreamCommandLog(nc.jetstream(), jsm);
+    return new JetStreamCommandLog(nc.jetstream(), jsm, `${subjects.logStream} created ${info.created}`);
   }
 
   async append(ccId: string, entry: LogEntry, expectedLastSeq: number): Promise<AppendOutcome> {

@@ -1,12 +1,42 @@
 /**
  * CometD through the real app with the official client: a handshake with Basic credentials before
  * any REST call (as the C# SDK does), the deep wildcard, per-user delivery, and no event lost
- * between subscribing and the first GET.
+ * between subscribing and the first GET. Every handshake reply names the start of the server's
+ * call state (ext.switchStart): the same for every handshake of one start, another after a restart.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { E2E } from '../helpers/e2e.js';
-import { connectClient } from '../helpers/cometd-client.js';
+import { connectClient, rawPost } from '../helpers/cometd-client.js';
+
+/** the ext.switchStart of a successful handshake of `user` */
+async function switchStartOf(e: E2E, user: string): Promise<unknown> {
+  const headers = { Authorization: 'Basic ' + Buffer.from(`${user}:demo`).toString('base64') };
+  const hs = await rawPost(e.baseUrl + '/api/v2/notifications/handshake', [{ id: 'h', channel: '/meta/handshake', version: '1.0', supportedConnectionTypes: ['long-polling'] }], headers);
+  assert.equal(hs.body[0].successful, true, JSON.stringify(hs.body));
+  return hs.body[0].ext?.switchStart;
+}
+
+test('every handshake names the start of the call state: the same within one start, another after a restart', async () => {
+  const first = await E2E.start();
+  let started: unknown;
+  try {
+    started = await switchStartOf(first, 'agent1');
+    assert.equal(typeof started, 'string');
+    assert.equal(await switchStartOf(first, 'agent2'), started, 'every user of one start is told the same');
+    assert.equal(await switchStartOf(first, 'agent1'), started, 'a second handshake of one start is told the same');
+  } finally {
+    await first.close();
+  }
+  const restarted = await E2E.start();
+  try {
+    const again = await switchStartOf(restarted, 'agent1');
+    assert.equal(typeof again, 'string');
+    assert.notEqual(again, started, 'a new start of a single server: its calls and voice sessions ended with the last one');
+  } finally {
+    await restarted.close();
+  }
+});
 
 for (const transport of ['long-polling', 'websocket'] as const) {
   test(`handshake with Basic before any REST call, subscribe /**, per-user delivery (${transport})`, async () => {

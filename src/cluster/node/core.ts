@@ -16,6 +16,7 @@ export const natsClusterCore: ClusterCoreFactory = async (nc) => {
   const lease = await KvLease.open(nc, LEASE_TTL_MS);
   return {
     log,
+    logIdentity: log.identity,
     lease,
     serveCommands: (ccId, port) => serveCommands(nc, ccId, port as SwitchAccess & { lostBecause?: string }),
     forwarder: (ccId) => forwardingPort(nc, ccId) as unknown as SwitchAccess,

@@ -1,6 +1,6 @@
 /**
  * A cluster node (docs/scale-out.md): what `SWITCHBOARD_NATS_URL` turns on. It connects to NATS,
- * and gives the composition root (src/app/app.ts) four things, everything else being the
+ * and gives the composition root (src/app/app.ts) what follows, everything else being the
  * single-node app unchanged:
  *   - `router`, the switch the GWS layer uses: each contact center served by its owned logged
  *     switch or by the forwarding port to its owner (switch-router.ts), with `ownership` deciding
@@ -16,6 +16,8 @@
  *   - `onReconnect`: told after each reconnect to NATS, so that what other nodes published while
  *     this one was cut off (core NATS keeps nothing for it) is read from the store instead; the
  *     loss and the reconnect are each one log line;
+ *   - `logIdentity`, the name of the command log, which outlives every node: the app tells CometD
+ *     clients the start of the call state by it (a node's restart does not end that state);
  *   - `start` (after the topologies are configured) and `close`.
  * What else follows the ownership of a contact center (SIP: src/app/owner-telephony.ts) comes in
  * through `OwnedSwitchHooks`: its endpoints go under the logged switch, it hears when the switch is
@@ -42,6 +44,8 @@ import { SwitchRouter } from './switch-router.js';
 /** What the cluster core offers a node over its NATS connection. */
 export interface ClusterCore {
   log: CommandLog;
+  /** names the command log: the same on every node and at every start, another once the log is made anew */
+  logIdentity: string;
   lease: OwnershipLease;
   /** answer ccId's command subject from `port`; returns its stop function */
   serveCommands(ccId: string, port: SwitchAccess): () => Promise<void> | void;
@@ -89,6 +93,8 @@ export interface OwnedSwitchHooks {
 export interface ClusterNode {
   readonly node: string;
   readonly nc: NatsConnection;
+  /** the command log's identity (ClusterCore.logIdentity): the cluster's call state lives exactly as long as that log */
+  readonly logIdentity: string;
   readonly router: SwitchRouter;
   readonly bus: UserBus;
   readonly sessions: SessionRelay;
@@ -189,6 +195,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   return {
     node,
     nc,
+    logIdentity: core.logIdentity,
     router,
     bus,
     sessions,

@@ -29,7 +29,7 @@ const NOTIFICATION_DOCS: readonly RouteDoc[] = [
     tag: 'Notifications',
     summary: 'CometD (Bayeux 1.0) long-polling: handshake, connect, subscribe, unsubscribe, disconnect',
     description:
-      'The body is an array of Bayeux messages, the answer too. Websocket: upgrade GET on the same path. Credentials as for REST (Basic or the session cookie); exempt from CSRF, a foreign Origin is refused. See x-cometd-channels for what is delivered.',
+      'The body is an array of Bayeux messages, the answer too. Websocket: upgrade GET on the same path. Credentials as for REST (Basic or the session cookie); exempt from CSRF, a foreign Origin is refused. A successful handshake reply carries ext.switchStart, which changes only when the call state starts afresh (a client that handshakes again tells a server restart by it). See x-cometd-channels for what is delivered.',
     answer: bayeuxMessages,
   },
   {

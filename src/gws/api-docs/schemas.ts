@@ -207,7 +207,18 @@ export const SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       error: text('"<code>::<message>" on a refusal'),
       advice: { type: 'object', properties: { reconnect: { type: 'string', enum: ['retry', 'handshake', 'none'] }, interval: { type: 'integer' }, timeout: { type: 'integer' } } },
       data: { type: 'object', description: 'a delivery: one of the notification messages' },
-      ext: { type: 'object' },
+      ext: {
+        type: 'object',
+        description: 'Bayeux extensions; unknown members are ignored both ways',
+        properties: {
+          ack: { description: 'the ack extension: true in a handshake that asks for it and in its reply, then the batch id in connects and their replies' },
+          switchStart: {
+            type: 'string',
+            description:
+              'in every successful handshake reply: an opaque name of the start of the call state this server serves, to compare for equality only. It changes exactly when that state starts afresh (every voice session and call then ended): at each start of a single server; in a cluster, only when its command log is made anew, never at a node\'s restart (docs/compatibility.md)',
+          },
+        },
+      },
     },
     required: ['channel'],
   },

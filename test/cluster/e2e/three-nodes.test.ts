@@ -11,8 +11,9 @@
  * maxSupervisorsPerAgent 2, row 13 without the feature, row 18) runs on a copy of the demo with
  * those settings, its own user names and DNs (demoVariant, CLUSTER_RUNS below).
  * Then the owner is killed with SIGKILL during a monitored call: another node owns the contact
- * center within 5 s and lists the same calls and the same audit, and the surviving clients hear
- * what happens next. Then the new owner is paused (SIGSTOP) until a third node takes over, then
+ * center within 5 s and lists the same calls and the same audit, the surviving clients hear what
+ * happens next, and the dead node's client, handshaking again on a survivor, is told the same start
+ * of the call state (ext.switchStart) as before. Then the new owner is paused (SIGSTOP) until a third node takes over, then
  * resumed: what it still tries is refused or forwarded, so the state never diverges. Last, fencing
  * itself: a paused owner's own ring-no-answer timer, due while it was stopped, fires on SIGCONT
  * before the owner learns that its lease is gone; JetStream refuses that append (expected last
@@ -189,7 +190,8 @@ describe('three nodes', { timeout: 600_000 }, () => {
       t.after(() => proxy.close());
       const pinned = await connectClient({ url: proxy.url + '/api/v2/notifications', transport: 'long-polling', headers: { Authorization: a.auth, Cookie: `${STICKY_COOKIE}=0` }, name: 'agent1 via the proxy on n1' });
       await pinned.subscribe('/v2/me/*');
-      pinned.meta.drain();
+      const extOnOwner = pinned.meta.drain().find((m) => m.channel === '/meta/handshake' && m.successful === true)?.ext as { switchStart?: string } | undefined;
+      assert.equal(typeof extOnOwner?.switchStart, 'string', 'the handshake on n1 names the start of the call state');
 
       const killedAt = Date.now();
       n1.signal('SIGKILL');
@@ -209,7 +211,9 @@ describe('three nodes', { timeout: 600_000 }, () => {
       assert.ok(before.audit.totalCount > 0, 'the scenarios left audit entries');
 
       // the dead node's client is refused (402) by the next node, handshakes again there and subscribes again
-      await pinned.meta.next((m) => m.channel === '/meta/handshake' && m.successful === true, 15_000, 'the re-handshake on a surviving node');
+      const rehandshake = await pinned.meta.next((m) => m.channel === '/meta/handshake' && m.successful === true, 15_000, 'the re-handshake on a surviving node');
+      // the call state outlived n1 (the command log holds it): the survivor names the same start, so no client takes the move for a restart
+      assert.equal((rehandshake.ext as { switchStart?: string } | undefined)?.switchStart, extOnOwner?.switchStart, 'the same start of the call state on the surviving node');
       await pinned.meta.next((m) => m.channel === '/meta/subscribe' && m.successful === true, 5000, 'the subscription again');
       assert.ok(pinned.meta.filter((m) => m.channel === '/meta/connect' && m.successful === false).length > 0, 'its old session was refused');
       // the clients on the surviving nodes kept their sessions and hear what happens next; the re-handshaken one too

@@ -4,10 +4,12 @@
  * stale one's append is refused by the server and its state does not change; the new owner has
  * the stale one's state and carries on. Also: an empty log's first append is checked too
  * (expected sequence 0), and the lease has one holder, renews by revision and expires by TTL.
+ * Last, the log's identity: every open of the stream names it alike, a stream made anew otherwise.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from 'nats';
+import { subjects } from '../../../src/cluster/contract.js';
 import { JetStreamCommandLog } from '../../../src/cluster/jetstream-log.js';
 import { KvLease } from '../../../src/cluster/kv-lease.js';
 import { LoggedSwitch } from '../../../src/cluster/logged-switch.js';
@@ -134,4 +136,20 @@ test('group commit: commands sent together share one append, replay the same, an
   assert.deepEqual(stateOf(next, known), stale);
   sw.stop();
   next.stop();
+});
+
+// last in this file: it deletes the stream the tests above wrote
+test("the log's identity: the same for every node's open, at any time; another once the stream is made again", async () => {
+  const first = await JetStreamCommandLog.open(nc);
+  const otherNode = await connect({ servers: nats.url });
+  try {
+    const again = await JetStreamCommandLog.open(otherNode);
+    assert.match(first.identity, /^SWITCHBOARD_LOG created \d{4}-\d\d-\d\dT/);
+    assert.equal(again.identity, first.identity, 'another connection (a node) names the same log');
+    await (await nc.jetstreamManager()).streams.delete(subjects.logStream);
+    const remade = await JetStreamCommandLog.open(otherNode);
+    assert.notEqual(remade.identity, first.identity, 'a log made anew (its call state started over) has another identity');
+  } finally {
+    await otherNode.close();
+  }
 });

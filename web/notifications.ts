@@ -3,7 +3,8 @@
  * long-polling handshake to /api/v2/notifications riding on the session cookie, subscriptions to /v2/me/* and,
  * for supervisors, /v2/supervision/agents and /v2/supervision/routing-points. Guarantees: subscriptions are made in the handshake
  * listener, so every re-handshake (a server restart, a lost session) subscribes again and calls
- * `onReady` to reload the state; the connection state is reported at each /meta/connect and
+ * `onReady` to reload the state, with the start of the server's call state that the handshake
+ * reply names (ext.switchStart, docs/compatibility.md); the connection state is reported at each /meta/connect and
  * /meta/handshake answer (so a "reconnecting" banner shows while the server cannot be reached);
  * the back-off is bounded so a restarted server is found again within a few seconds; a session
  * the server ended stops the client and says so (no endless retries).
@@ -16,8 +17,11 @@ export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'reconnec
 export interface NotificationHandlers {
   onMessage(channel: string, data: any): void;
   onState(state: ConnectionState): void;
-  /** after every successful handshake (the first, and each re-handshake) */
-  onReady(): void;
+  /**
+   * after every successful handshake (the first, and each re-handshake), with the reply's
+   * ext.switchStart (undefined from a server that does not send it)
+   */
+  onReady(switchStart: string | undefined): void;
   /** the server ended this user's session (signed out elsewhere, or expired) */
   onSessionLost(): void;
   /** a handshake failed: the server is down, or the session is gone (a websocket refused with 401 says no more) */
@@ -52,7 +56,8 @@ export class Notifications {
       cometd.batch(() => {
         for (const channel of channels) cometd.subscribe(channel, deliver);
       });
-      handlers.onReady();
+      const switchStart = (m.ext as { switchStart?: unknown } | undefined)?.switchStart;
+      handlers.onReady(typeof switchStart === 'string' ? switchStart : undefined);
     });
     cometd.addListener('/meta/connect', (m: Message) => {
       if (this.cometd !== cometd || cometd.isDisconnected()) return;

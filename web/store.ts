@@ -200,24 +200,47 @@ export async function refreshHearing(callUuid: string): Promise<void> {
   }
 }
 
-/** the notice after a reconnect that found the voice session gone */
+/** the notice after a reconnect that found the voice session gone and the server started anew */
 export const SERVER_RESTARTED = 'The server restarted: your voice session and any calls in progress ended. Start your voice session again.';
+/** the notice after a reconnect that found the voice session gone on the same start of the server */
+export const VOICE_SESSION_ENDED_WHILE_DISCONNECTED = 'Your voice session ended while the console was disconnected. Start it again.';
+
+/**
+ * Why a voice session that was there before a re-handshake is not after it, from the start of the
+ * server's call state named by the handshake before and by this one (docs/console.md,
+ * "Reconnecting"): another start ended every voice session (a single server keeps no call state
+ * across a restart); the same start (or a server that does not name it) means the session was
+ * ended some other way while the console heard nothing, e.g. signed out and in again in another tab.
+ */
+function voiceSessionGoneNotice(startBefore: string | undefined, startNow: string | undefined): string {
+  const restarted = startBefore !== undefined && startNow !== undefined && startBefore !== startNow;
+  return restarted ? SERVER_RESTARTED : VOICE_SESSION_ENDED_WHILE_DISCONNECTED;
+}
 
 function connect(): void {
   const channels = ['/v2/me/*'];
   if (isSupervisor.value) channels.push(TEAM_CHANNEL, ROUTING_POINTS_CHANNEL);
+  /** whether this connection has handshaken yet, and the start of the call state its last handshake named */
+  let handshaken = false;
+  let lastSwitchStart: string | undefined;
   notifications.start(channels, {
     onMessage,
     onState: (state) => {
       connection.value = state;
     },
-    onReady: () => {
-      // a voice session that was there before a reconnect and is not after it was ended by a server
-      // restart (a single server keeps no call state across one): say so, rather than leave the
-      // agent to wonder where the session and the calls went
+    onReady: (switchStart) => {
+      // a voice session that was there before a re-handshake and is not after it ended while the
+      // console heard nothing: say why (a restart, or something else), rather than leave the agent
+      // to wonder where the session and the calls went
+      const rehandshake = handshaken;
+      const startBefore = lastSwitchStart;
+      handshaken = true;
+      lastSwitchStart = switchStart;
       const hadVoiceSession = device.value?.deviceState === 'Active';
       void act(reload).then((ok) => {
-        if (ok && hadVoiceSession && device.value?.deviceState !== 'Active') notice.value = { kind: 'error', text: SERVER_RESTARTED };
+        if (ok && rehandshake && hadVoiceSession && device.value?.deviceState !== 'Active') {
+          notice.value = { kind: 'error', text: voiceSessionGoneNotice(startBefore, switchStart) };
+        }
       });
     },
     onSessionLost: sessionLost,

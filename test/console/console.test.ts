@@ -5,7 +5,8 @@
  * view, held and retrieved, and a call dialled from the dial box; a supervisor's Team table and routing-point panel follow the agent and the queue live, the supervisor listens in from it and
  * switches modes, the media API checked after each click and the who-hears-whom list with it; the
  * audit view filters and pages; a server restart shows the "reconnecting" banner and the console
- * comes back on its own with the fresh state; sign-in and a state change with the keyboard alone;
+ * comes back on its own with the fresh state, saying the server restarted, while a voice session
+ * ended otherwise during a disconnection (another tab signed out and in) is told as that; sign-in and a state change with the keyboard alone;
  * axe-core finds no serious or critical violation in any view; and the browser logs no error
  * beyond the ones a test causes on purpose (the refused sign-in's 401, the server being down).
  */
@@ -380,6 +381,48 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     supervisorErrors.splice(0, supervisorErrors.length, ...supervisorErrors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|Failed to load resource|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(e)));
     await agent.getByRole('button', { name: 'Start voice session' }).click();
     await visible(agent.getByLabel('State'), 'a session started after the restart');
+  });
+
+  test('a voice session ended otherwise while the console was disconnected is told as such, not as a restart', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${server.baseUrl}/`);
+      await signIn(page, 'agent8');
+      await page.getByRole('button', { name: 'Start voice session' }).click();
+      await visible(page.getByLabel('State'), 'the voice session of agent8');
+      // this tab loses the server (its CometD requests fail from now on); the server stays up
+      await page.route('**/api/v2/notifications**', (route) => route.abort());
+      const banner = page.getByRole('alert').filter({ hasText: 'reconnecting' });
+      await visible(banner, 'the reconnecting banner');
+      const disconnectedAt = Date.now();
+      // meanwhile another tab of the same browser signs out (ending the voice session and the HTTP
+      // session) and in again: the shared cookie is a live session without a voice session
+      const otherTab = await page.context().newPage();
+      await otherTab.goto(`${server.baseUrl}/`);
+      await otherTab.getByRole('button', { name: 'Sign out' }).click();
+      await visible(otherTab.getByLabel('User name'), 'the other tab signed out');
+      await signIn(otherTab, 'agent8');
+      await visible(otherTab.getByRole('button', { name: 'Start voice session' }), 'the other tab signed in again');
+      // the server forgets the silent tab's CometD session (interval + maxInterval after its last
+      // connect was answered, swept once a second), so the tab handshakes again when it reconnects
+      const { intervalMs, maxIntervalMs } = server.app.config.cometd;
+      const forgottenBy = disconnectedAt + intervalMs + maxIntervalMs + 2000;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, forgottenBy - Date.now())));
+      await page.unroute('**/api/v2/notifications**');
+      await gone(banner, 'the banner once the tab reaches the server again');
+      await visible(page.getByRole('button', { name: 'Start voice session' }), 'the fresh state: no voice session');
+      // the notice is the reload's last word: wait for it, then read it whole
+      const notice = page.getByRole('status').filter({ hasText: /voice session/ });
+      await visible(notice, 'why the voice session is gone');
+      assert.equal(
+        await notice.textContent(),
+        'Your voice session ended while the console was disconnected. Start it again.',
+        'the server did not restart (the handshake named the same start): the notice says what is known',
+      );
+      await otherTab.close();
+    } finally {
+      await page.close();
+    }
   });
 
   test('keyboard only: sign in, start the session and go Ready without a pointer', async () => {

@@ -6,7 +6,9 @@
  * switches modes, the media API checked after each click and the who-hears-whom list with it; the
  * audit view filters and pages; a server restart shows the "reconnecting" banner and the console
  * comes back on its own with the fresh state, saying the server restarted, while a voice session
- * ended otherwise during a disconnection (another tab signed out and in) is told as that; sign-in and a state change with the keyboard alone;
+ * ended otherwise during a disconnection (another tab signed out and in) is told as that; in a
+ * 375 px window the who-hears-whom graph's labels render at 12 px or more, each on its party's
+ * shape, apart and unclipped; sign-in and a state change with the keyboard alone;
  * axe-core finds no serious or critical violation in any view; and the browser logs no error
  * beyond the ones a test causes on purpose (the refused sign-in's 401, the server being down).
  */
@@ -568,6 +570,76 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await visible(page.getByRole('table', { name: 'Agents of your groups' }), 'the Team table');
     assert.equal(await widerThanWindow(), 0, 'the Team view is no wider than the window: its cells wrap');
     await page.close();
+  });
+
+  test('a 375 px window: the who-hears-whom graph\'s labels render at 12 px or more, each on its party\'s shape, apart and inside the graph', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 700 } });
+    // the longest number E.164 allows: the widest label a party can have
+    const customer = '+491555000999999';
+    let call = '';
+    try {
+      await api(server, 'agent9', 'POST', '/api/v2/me', { operationName: 'StartContactCenterSession', channels: ['voice'] });
+      call = (await api(server, 'admin', 'POST', '/sim/v1/calls', { from: customer, to: '5009' })).callUuid;
+      await api(server, 'agent9', 'POST', `/api/v2/me/calls/${call}`, { operationName: 'Answer' });
+      await page.goto(`${server.baseUrl}/`);
+      await signIn(page, 'supervisor2');
+      await page.getByRole('button', { name: 'Team' }).click();
+      await page.getByRole('button', { name: 'Start voice session' }).click();
+      const row = page.locator('tr[data-agent="agent9"]');
+      await visible(row.filter({ hasText: customer }), 'agent9 on the call');
+      await row.getByRole('button', { name: 'Listen', exact: true }).click();
+      const panel = page.getByRole('region', { name: 'Monitoring' });
+      await visible(panel.getByText(/^You \(5102\) hears /), 'who hears whom once the supervisor listens');
+      // (no named function inside: the test's transpiler would wrap it in a helper the page lacks)
+      const graph = await page.evaluate(() => {
+        const svg = document.querySelector('.hearing svg') as SVGSVGElement;
+        const box = svg.getBoundingClientRect();
+        // the rendered size of a label is its font size times the SVG's scale
+        const scale = box.width / svg.viewBox.baseVal.width;
+        const labels = [...svg.querySelectorAll('text')].map((t) => {
+          const r = t.getBoundingClientRect();
+          // the party's shape: drawn first in the label's group
+          const s = (t.parentElement!.firstElementChild as SVGGraphicsElement).getBoundingClientRect();
+          return {
+            text: t.textContent ?? '',
+            renderedPx: parseFloat(getComputedStyle(t).fontSize) * scale,
+            left: r.left,
+            right: r.right,
+            top: r.top,
+            bottom: r.bottom,
+            shape: { left: s.left, right: s.right, top: s.top, bottom: s.bottom },
+          };
+        });
+        return {
+          svg: { left: box.left, right: box.right, top: box.top, bottom: box.bottom },
+          labels,
+          windowWidth: window.innerWidth,
+          pageWidth: document.documentElement.scrollWidth,
+        };
+      });
+      assert.deepEqual(graph.labels.map((l) => l.text).sort(), [customer, '5009', 'You'], 'one label per party');
+      for (const label of graph.labels) {
+        assert.ok(label.renderedPx >= 12, `${label.text} renders at ${label.renderedPx} px`);
+        assert.ok(label.bottom - label.top >= 12, `${label.text}'s glyphs are ${label.bottom - label.top} px high`);
+        const inside = label.left >= graph.svg.left && label.right <= graph.svg.right && label.top >= graph.svg.top && label.bottom <= graph.svg.bottom;
+        assert.ok(inside, `${label.text} is clipped: ${JSON.stringify(label)} in ${JSON.stringify(graph.svg)}`);
+        const { shape } = label;
+        const onItsShape = label.left >= shape.left && label.right <= shape.right && label.top >= shape.top && label.bottom <= shape.bottom;
+        assert.ok(onItsShape, `${label.text} spills over its party's shape: ${JSON.stringify(label)}`);
+      }
+      for (const [i, a] of graph.labels.entries()) {
+        for (const b of graph.labels.slice(i + 1)) {
+          const apart = a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+          assert.ok(apart, `${a.text} and ${b.text} overlap: ${JSON.stringify(a)} ${JSON.stringify(b)}`);
+        }
+      }
+      assert.ok(graph.svg.right <= graph.windowWidth, `the graph ends at ${graph.svg.right} px in a ${graph.windowWidth} px window`);
+      assert.equal(graph.pageWidth - graph.windowWidth, 0, 'the Team view with the graph is no wider than the window');
+    } finally {
+      await page.close();
+      if (call) await api(server, 'admin', 'POST', `/sim/v1/calls/${call}`, { operationName: 'Hangup' }).catch(() => undefined);
+      for (const user of ['agent9', 'supervisor2']) await api(server, user, 'POST', '/api/v2/me', { operationName: 'EndContactCenterSession' }).catch(() => undefined);
+    }
   });
 
   test('with autoAnswer off the supervisor\'s monitoring leg rings, and the panel\'s Answer joins the call', async () => {

@@ -8,7 +8,7 @@
  * comes back on its own with the fresh state, saying the server restarted, while a voice session
  * ended otherwise during a disconnection (another tab signed out and in) is told as that; in a
  * 375 px window the who-hears-whom graph's labels render at 12 px or more, each on its party's
- * shape, apart and unclipped; sign-in and a state change with the keyboard alone;
+ * shape, apart and unclipped, and the Team table fits without cutting a DN or a time in two; sign-in and a state change with the keyboard alone;
  * axe-core finds no serious or critical violation in any view; and the browser logs no error
  * beyond the ones a test causes on purpose (the refused sign-in's 401, the server being down).
  */
@@ -569,6 +569,17 @@ describe('the web console in chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Team' }).click();
     await visible(page.getByRole('table', { name: 'Agents of your groups' }), 'the Team table');
     assert.equal(await widerThanWindow(), 0, 'the Team view is no wider than the window: its cells wrap');
+    // but a DN or a time is never cut in two ("500" over "1")
+    const cutNumbers = await page.evaluate(() =>
+      // the DN and the time in state: a row's first and third data cells
+      [...document.querySelectorAll('.team-table tr[data-agent] > td:nth-of-type(1), .team-table tr[data-agent] > td:nth-of-type(3)')].filter((cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+      }).map((cell) => cell.textContent),
+    );
+    assert.ok((await page.locator('.team-table tr[data-agent]').count()) > 0, 'the Team table has rows');
+    assert.deepEqual(cutNumbers, [], 'no DN or time wraps');
     await page.close();
   });
 

@@ -76,12 +76,12 @@ function AgentRow({ received, choice, canMonitor }: { received: Received; choice
   return (
     <tr data-agent={String(row.userName)}>
       <th scope="row">{name}</th>
-      <td>{dn ?? '—'}</td>
+      <td class="number">{dn ?? '—'}</td>
       <td>
         {String(state.displayName)}
         {state.reason && state.reason !== state.displayName ? ` (${String(state.reason)})` : ''}
       </td>
-      <td>{formatSeconds(ticking(row.timeInState, received.at))}</td>
+      <td class="number">{formatSeconds(ticking(row.timeInState, received.at))}</td>
       <td>
         {call
           ? `${String(call.callType)} ${((call.participants as Json[]) ?? []).map((p) => String(p.phoneNumber)).filter((p) => p !== device.value?.phoneNumber).join(', ')} · ${formatSeconds(ticking(call.duration, received.at))}`
@@ -171,8 +171,8 @@ function RoutingPointPanel({ choice, canMonitor }: { choice: MonitorChoice; canM
               return (
                 <tr key={String(point.id)} data-routing-point={dn}>
                   <th scope="row">{dn}</th>
-                  <td>{String(point.callsWaiting)}</td>
-                  <td>{waiting.length ? formatSeconds(ticking(point.longestWait, r.at)) : '—'}</td>
+                  <td class="number">{String(point.callsWaiting)}</td>
+                  <td class="number">{waiting.length ? formatSeconds(ticking(point.longestWait, r.at)) : '—'}</td>
                   <td>{waiting.length ? waiting.map((c) => String(c.ani ?? c.callUuid)).join(', ') : '—'}</td>
                   <td class="buttons">
                     <button type="button" disabled={!canMonitor} title={canMonitor ? `Listen on routing point ${dn}` : NEEDS_SESSION} onClick={() => arm('ListenIn', dn, { span: choice.span, scope: 'Call' }, `Listening on routing point ${dn}`)}>

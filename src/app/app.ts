@@ -34,6 +34,7 @@ import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provisionReporting } from '../store/provision.js';
 import { openConfiguredStore } from '../store/open.js';
+import { isPostgresUrl } from '../store/postgres.js';
 import { randomIds, systemClock } from '../switch/clock.js';
 import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
 import { SimulatedSwitch } from '../switch/simulated.js';
@@ -306,8 +307,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     clusterLog = fastify.log;
     const notifier = new Notifier({ urls, directory }, publisher, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
-    // a single server that was killed left its monitoring open in the audit: closed before any command
-    if (!cluster && !deps.switch) await closeMonitoringLeftOpen(store, directory, clock.now(), fastify.log.child({ component: 'audit' }));
+    // a single server that was killed left its monitoring open in the audit: closed before any
+    // command, where this server is surely the database's only one (a file database is locked; two
+    // single servers on one PostgreSQL would close each other's live monitoring)
+    const onlyServer = !cluster && !deps.switch && (deps.store !== undefined || !isPostgresUrl(config.database));
+    if (onlyServer) await closeMonitoringLeftOpen(store, directory, clock.now(), fastify.log.child({ component: 'audit' }));
     cluster?.serveAuditDrain(() => audit?.drain() ?? Promise.resolve());
     team.attach(publisher, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];

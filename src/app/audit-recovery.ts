@@ -14,8 +14,11 @@
  * - What counts as open is `openMonitoringOf`, a replay of the entries since the supervisor's last
  *   `Cancelled` or `Left` (each leaves a known state: nothing, or an AllCalls configuration with no
  *   call), by the EFFECT table below. A supervisor has at most one configuration and one call.
- * - The walk is bounded: newest first, by pages of one index walk, and at most MAX_WALK entries
- *   per supervisor (beyond that the oldest entry read stands for the start of the history).
+ * - The walk is bounded: newest first, by pages of one index walk (8 entries first, then up to 200),
+ *   and at most MAX_WALK entries per supervisor (beyond that the oldest entry read stands for the
+ *   start of the history).
+ * - The closing entries sort after what they close, even when this start's clock is behind the
+ *   audit's newest entry (they are then written at that entry's time).
  * - Running it twice closes nothing twice: after its entries, each supervisor's log ends in a
  *   `Cancelled` or a `Left` of its own.
  * - Only the supervisors of the directory are read (users with ROLE_SUPERVISOR now); a user whose
@@ -30,14 +33,17 @@ import { MonitorSpan } from '../switch/model.js';
 
 export const UNEXPECTED_STOP_REASON = 'ServerStoppedUnexpectedly';
 
-/** entries read per page, and at most per supervisor */
-const PAGE = 200;
+/** entries read in the first page (most supervisors' newest entry is a boundary), at most in one, and at most per supervisor */
+const FIRST_PAGE = 8;
+const LARGEST_PAGE = 200;
 const MAX_WALK = 10_000;
 
 /** What one supervisor still had open: the entry that describes its configuration and its call, if any. */
 export interface OpenMonitoring {
   config?: AuditEntry;
   call?: AuditEntry;
+  /** the time of the newest entry read (closing entries are never written before it) */
+  newestAt?: number;
 }
 
 /**
@@ -51,7 +57,8 @@ const EFFECT: Readonly<Record<string, (open: OpenMonitoring, entry: AuditEntry) 
   ModeChanged: (open, entry) => onCall(open, entry),
   MonitoredUserMuted: (open, entry) => onCall(open, entry),
   MonitoredUserUnmuted: (open, entry) => onCall(open, entry),
-  Skipped: (open, entry) => (open.config ? { ...open, config: entry } : open),
+  // a Skipped proves a live configuration (even when the walk started after its Armed)
+  Skipped: (open, entry) => ({ ...open, config: entry }),
   // a Left ends the supervisor's one call; a NextCall configuration ends with it
   Left: (_open, entry) => (entry.span === MonitorSpan.AllCalls ? { config: entry } : {}),
   Cancelled: () => ({}),
@@ -68,37 +75,44 @@ const BOUNDARY = new Set(['Left', 'Cancelled']);
 export function openMonitoringOf(oldestFirst: readonly AuditEntry[]): OpenMonitoring {
   let open: OpenMonitoring = {};
   for (const entry of oldestFirst) open = (EFFECT[entry.event] ?? ((same: OpenMonitoring) => same))(open, entry);
-  return open;
+  const newest = oldestFirst[oldestFirst.length - 1];
+  return newest ? { ...open, newestAt: newest.at } : open;
 }
 
 /** A supervisor's entries since (and with) their newest boundary, oldest first. */
 async function sinceLastBoundary(store: Pick<AuditStore, 'recentOfSupervisor'>, contactCenterId: string, supervisorUserId: string): Promise<AuditEntry[]> {
   const newestFirst: AuditEntry[] = [];
   let before: AuditPosition | undefined;
-  while (newestFirst.length < MAX_WALK) {
-    const page = await store.recentOfSupervisor(contactCenterId, supervisorUserId, PAGE, before);
+  for (let size = FIRST_PAGE; newestFirst.length < MAX_WALK; size = Math.min(LARGEST_PAGE, size * 4)) {
+    const page = await store.recentOfSupervisor(contactCenterId, supervisorUserId, size, before);
     for (const entry of page) {
       newestFirst.push(entry);
       if (BOUNDARY.has(entry.event)) return newestFirst.reverse();
     }
-    if (page.length < PAGE) break;
+    if (page.length < size) break;
     const last = page[page.length - 1];
     before = { at: last.at, id: last.id! };
   }
   return newestFirst.reverse();
 }
 
-/** The closing entries for what is open: the call's Left first, then the configuration's Cancelled. */
+/**
+ * The closing entries for what is open: the call's Left first, then the configuration's Cancelled.
+ * Both carry the configuration as its newest entry left it (mode, scope, span, target); the Left
+ * adds the call and the agent of the call's newest entry. They are written at `at`, or at the
+ * newest entry's time when the clock is behind it, so that they sort after what they close.
+ */
 export function closingEntries(open: OpenMonitoring, at: number): AuditEntry[] {
+  const describing = open.config ?? open.call;
+  if (!describing) return [];
+  const when = Math.max(at, open.newestAt ?? at);
+  const { id: _id, reason: _reason, callUuid: _call, agentDn: _agentDn, agentUserId: _agentUserId, ...config } = describing;
   const closing: AuditEntry[] = [];
   if (open.call) {
-    const { id: _id, reason: _reason, ...leg } = open.call;
-    closing.push({ ...leg, event: 'Left', at, reason: UNEXPECTED_STOP_REASON });
+    const { callUuid, agentDn, agentUserId } = open.call;
+    closing.push({ ...config, ...(callUuid ? { callUuid } : {}), ...(agentDn ? { agentDn } : {}), ...(agentUserId ? { agentUserId } : {}), event: 'Left', at: when, reason: UNEXPECTED_STOP_REASON });
   }
-  if (open.config) {
-    const { id: _id, reason: _reason, callUuid: _call, agentDn: _agentDn, agentUserId: _agentUserId, ...config } = open.config;
-    closing.push({ ...config, event: 'Cancelled', at, reason: UNEXPECTED_STOP_REASON });
-  }
+  if (open.config) closing.push({ ...config, event: 'Cancelled', at: when, reason: UNEXPECTED_STOP_REASON });
   return closing;
 }
 

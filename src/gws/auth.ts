@@ -392,9 +392,10 @@ export class Auth {
     } catch {
       ok = false;
     }
-    // the password changed while scrypt ran (passwordChanged): what was verified is no longer the
-    // user's password, and must not be cached as if it were
-    if (ok && usable && user.passwordHash !== hash) ok = false;
+    // the password changed while scrypt ran (passwordChanged): what was checked is not the user's
+    // password any more, so the answer is refused but neither cached nor remembered nor counted as
+    // a failure (the same credentials may be the new password: the next attempt checks them again)
+    if (usable && user.passwordHash !== hash) throw gws.notAuthenticated(BAD_CREDENTIALS);
     if (!ok || !usable) {
       this.userBackoff.recordFailure(userKey(credentials.userName));
       this.sourceBackoff.recordFailure(source);
@@ -420,7 +421,10 @@ export class Auth {
     this.cache.deleteWhere((entry) => entry.userId === user.id);
     // the new password may have been tried (and refused) here before the change arrived
     const name = this.directory.user(user.id)?.userName;
-    if (name !== undefined) this.rejected.deleteWhere((refusal) => refusal.user === userKey(name));
+    if (name !== undefined) {
+      const key = userKey(name);
+      this.rejected.deleteWhere((refusal) => refusal.user === key);
+    }
     this.sessions.forgetUser(user.id);
   }
 

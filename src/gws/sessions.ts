@@ -63,6 +63,8 @@ export class Sessions {
   private readonly store?: SessionStore;
   private readonly writeIntervalMs: number;
   private writes: Promise<void> = Promise.resolve();
+  /** per reconcile under way, the sessions that ended meanwhile (its read must not bring them back) */
+  private readonly endedDuringReads = new Set<Set<string>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -183,19 +185,29 @@ export class Sessions {
    * does not are adopted; sessions known here before the read that the store no longer has (ended
    * on another node meanwhile) end here without a write, and a user left with none loses their
    * CometD sessions too (`onUserSessionsEnded`). This node's own writes asked for before are waited
-   * for first, and a session made here during the read is not touched. How many of each.
+   * for first, a session made here during the read is not touched, and one that ends during the read
+   * (a logout here, a `forget` from another node) is not brought back by it. How many of each.
    */
   async reconcile(): Promise<{ adopted: number; ended: number }> {
     const store = this.store;
     if (!store) return { adopted: 0, ended: 0 };
     const known = [...this.byHash.keys()];
-    await this.writes;
-    // a row's lastSeen lags memory by at most writeIntervalMs (the sweep's cutoff, for the same reason)
-    const stored = await store.sessionsSeenSince(this.now() - this.ttlMs - this.writeIntervalMs);
+    const endedMeanwhile = new Set<string>();
+    this.endedDuringReads.add(endedMeanwhile);
+    let stored: StoredSession[];
+    try {
+      await this.writes;
+      // a row's lastSeen lags memory by at most writeIntervalMs (the sweep's cutoff, for the same reason)
+      stored = await store.sessionsSeenSince(this.now() - this.ttlMs - this.writeIntervalMs);
+    } finally {
+      this.endedDuringReads.delete(endedMeanwhile);
+    }
     const inStore = new Set<string>();
     let adopted = 0;
     for (const s of stored) {
       inStore.add(s.idHash);
+      // ended here, or told ended, while the store was read: the row read is older than that
+      if (endedMeanwhile.has(s.idHash)) continue;
       if (!this.byHash.has(s.idHash)) adopted++;
       this.adopt(s);
       this.touched(s.idHash, s.lastSeen);
@@ -258,6 +270,7 @@ export class Sessions {
   private remove(hash: string): Entry | undefined {
     const entry = this.byHash.get(hash);
     if (!entry) return undefined;
+    for (const ended of this.endedDuringReads) ended.add(hash);
     this.byHash.delete(hash);
     if (entry.session) this.hashOfId.delete(entry.session.id);
     const hashes = this.ofUser.get(entry.userId);

@@ -53,6 +53,8 @@ function fakeHasher() {
     calls,
     verify,
     hold: () => (holding = true),
+    /** stop holding verifications (those held wait for releaseOne) */
+    release: () => (holding = false),
     /** let the oldest held verification finish */
     releaseOne: () => held.shift()?.(),
     get heldCount() {
@@ -328,6 +330,23 @@ describe('a password changed on another cluster node (Auth.passwordChanged)', ()
       await refusal(auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk'));
       auth.passwordChanged({ id: 'u1', passwordHash: 'H-ann2' });
       assert.equal((await auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk')).user.id, 'u1', 'accepted at once, not after the negative cache');
+    } finally {
+      sessions.close();
+    }
+  });
+
+  test('the new password checked against the old hash while the change arrives: refused once, then accepted (not remembered)', async () => {
+    const { auth, sessions, hasher } = setup();
+    try {
+      hasher.hold();
+      const pending = refusal(auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk'));
+      for (let turn = 0; turn < 100 && hasher.heldCount === 0; turn++) await settle();
+      assert.equal(hasher.heldCount, 1, 'the verification against the old hash is under way');
+      auth.passwordChanged({ id: 'u1', passwordHash: 'H-ann2' });
+      hasher.releaseOne();
+      await pending;
+      hasher.release();
+      assert.equal((await auth.authenticate({ authorization: header('ann', 'pw-ann2') }, 'desk')).user.id, 'u1', 'the next attempt checks the new hash');
     } finally {
       sessions.close();
     }

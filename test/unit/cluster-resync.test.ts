@@ -31,6 +31,7 @@ test('a differing credential: changed (sessions end) or completed (hash taken on
   const counts = await resyncAfterReconnect({
     store: { listContactCenters: async () => [{ id: 'cc' } as never], snapshot: async () => ({ users: stored }) as never },
     directory: {
+      center: () => ({ users: [...held.values()] }) as never,
       user: (id: string) => held.get(id) as never,
       setPasswordHash: (id: string, hash: string) => void (held.get(id)!.passwordHash = hash),
     },
@@ -41,4 +42,39 @@ test('a differing credential: changed (sessions end) or completed (hash taken on
   assert.equal(held.get('pendingToReal')!.passwordHash, real(3), 'the completed hash is taken');
   assert.equal(held.get('unchanged')!.passwordHash, real(1));
   assert.deepEqual(counts, { sessionsAdopted: 2, sessionsEnded: 1, passwordsChanged: 3, hashesCompleted: 1 });
+});
+
+test('a password message applied while the snapshot was read wins over the older snapshot', async () => {
+  const held = new Map([['u1', { id: 'u1', passwordHash: 'scrypt$OLD' }]]);
+  const changed: string[] = [];
+  await resyncAfterReconnect({
+    store: {
+      listContactCenters: async () => [{ id: 'cc' } as never],
+      snapshot: async () => {
+        // the `passwords` message of the change arrives and is applied during the read
+        held.get('u1')!.passwordHash = 'scrypt$NEW';
+        return { users: [{ id: 'u1', passwordHash: 'scrypt$OLD' }] } as never;
+      },
+    },
+    directory: {
+      center: () => ({ users: [...held.values()] }) as never,
+      user: (id: string) => held.get(id) as never,
+      setPasswordHash: (id: string, hash: string) => void (held.get(id)!.passwordHash = hash),
+    },
+    auth: { passwordChanged: (user) => void (changed.push(user.id), (held.get(user.id)!.passwordHash = user.passwordHash)) },
+    sessions: { reconcile: async () => ({ adopted: 0, ended: 0 }) },
+  });
+  assert.deepEqual(changed, [], 'the old hash of the snapshot is not put back');
+  assert.equal(held.get('u1')!.passwordHash, 'scrypt$NEW');
+});
+
+test('passwords before sessions: the sessions read from the store come after the password changes', async () => {
+  const order: string[] = [];
+  await resyncAfterReconnect({
+    store: { listContactCenters: async () => [{ id: 'cc' } as never], snapshot: async () => ({ users: [{ id: 'u1', passwordHash: 'scrypt$NEW' }] }) as never },
+    directory: { center: () => ({ users: [{ id: 'u1', passwordHash: 'scrypt$OLD' }] }) as never, user: () => ({ id: 'u1', passwordHash: 'scrypt$OLD' }) as never, setPasswordHash: () => {} },
+    auth: { passwordChanged: () => void order.push('password') },
+    sessions: { reconcile: async () => (order.push('sessions'), { adopted: 0, ended: 0 }) },
+  });
+  assert.deepEqual(order, ['password', 'sessions']);
 });

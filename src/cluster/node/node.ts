@@ -115,16 +115,68 @@ export interface ClusterNode {
   close(): Promise<void>;
 }
 
-/** The status lines of the NATS connection, and the reconnect listeners (awaited one at a time). */
-function watchConnection(nc: NatsConnection, nodeLog: { info(o: object, m: string): void; warn(o: object, m: string): void }, listeners: (() => Promise<void>)[]): void {
+/**
+ * After each reconnect to NATS, the listeners (what this node may have missed) run one after
+ * another until they all succeed: a failure (the store cut off too) is retried with a growing
+ * delay (1 s, doubling, at most 30 s); reconnects that come while they run make one more run, not
+ * one each; a reconnect before any listener is registered (during the node's start) runs them when
+ * the first one is.
+ */
+export class AfterReconnect {
+  private readonly listeners: (() => Promise<void>)[] = [];
+  private running = false;
+  private again = false;
+  private missed = false;
+  private closed = false;
+
+  constructor(private readonly log: { warn(o: object, m: string): void }) {}
+
+  add(listener: () => Promise<void>): void {
+    this.listeners.push(listener);
+    if (this.missed) {
+      this.missed = false;
+      this.reconnected();
+    }
+  }
+
+  reconnected(): void {
+    if (this.closed) return;
+    if (this.listeners.length === 0) return void (this.missed = true);
+    if (this.running) return void (this.again = true);
+    this.running = true;
+    void this.runUntilDone().finally(() => (this.running = false));
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private async runUntilDone(): Promise<void> {
+    do {
+      this.again = false;
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          for (const listener of [...this.listeners]) await listener();
+          break;
+        } catch (err) {
+          const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
+          this.log.warn({ err, retryInMs: delayMs }, 'cluster: reading what was missed while disconnected failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+          if (this.again) break;
+        }
+      }
+    } while (this.again && !this.closed);
+  }
+}
+
+/** One log line at each loss and each reconnect of the NATS connection; each reconnect told to `after`. */
+function watchConnection(nc: NatsConnection, nodeLog: { info(o: object, m: string): void; warn(o: object, m: string): void }, after: AfterReconnect): void {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Disconnect) nodeLog.warn({ server: status.data }, CLUSTER_DISCONNECTED);
       if (status.type !== Events.Reconnect) continue;
       nodeLog.info({ server: status.data }, CLUSTER_RECONNECTED);
-      for (const listener of listeners) {
-        await listener().catch((err: unknown) => nodeLog.warn({ err }, 'cluster: reading what was missed while disconnected failed'));
-      }
+      after.reconnected();
     }
   })();
 }
@@ -189,8 +241,8 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     forwarder: core.forwarder,
     log: nodeLog,
   });
-  const reconnectListeners: (() => Promise<void>)[] = [];
-  watchConnection(nc, nodeLog, reconnectListeners);
+  const afterReconnect = new AfterReconnect(nodeLog);
+  watchConnection(nc, nodeLog, afterReconnect);
   let closing: Promise<void> | undefined;
   return {
     node,
@@ -209,9 +261,10 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
       drainAudit = drain;
     },
     auditDrained: () => auditDrained(nc, router.contactCenters().filter((ccId) => !ownership.owns(ccId))),
-    onReconnect: (listener) => void reconnectListeners.push(listener),
+    onReconnect: (listener) => afterReconnect.add(listener),
     close() {
       closing ??= (async () => {
+        afterReconnect.close();
         standbys.close();
         await ownership.stop();
         router.stop();

@@ -135,4 +135,31 @@ describe('session relay', () => {
     assert.deepEqual(ended, ['user2'], 'only a user left with no session loses their CometD sessions');
     await sessions.close();
   });
+
+  it('reconcile does not bring back a session that ended while the store was read', async () => {
+    const shared = memoryStore();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow: SessionStore = { ...shared.store, sessionsSeenSince: async (since) => (await held, shared.store.sessionsSeenSince(since)) };
+    const sessions = new Sessions(60_000, () => 1_000_000, { store: slow, writeIntervalMs: 10_000 });
+    const loggedOut = sessions.create('user1');
+    const forgotten = sessions.create('user2');
+    await settle();
+    const reading = sessions.reconcile();
+    await settle();
+    // while the read is under way: a logout here, and another node's logout told by the relay
+    sessions.invalidate(loggedOut.id);
+    sessions.forget(sessionIdHash(forgotten.id));
+    // the read answers with the rows as they were before (its snapshot of the table)
+    const rowsBefore = [...shared.rows.values()].map((r) => ({ ...r }));
+    shared.rows.clear();
+    for (const r of rowsBefore) shared.rows.set(r.idHash, r);
+    shared.rows.set(sessionIdHash(loggedOut.id), { idHash: sessionIdHash(loggedOut.id), userId: 'user1', csrfToken: loggedOut.csrfToken, createdAt: 1_000_000, lastSeen: 1_000_000 });
+    shared.rows.set(sessionIdHash(forgotten.id), { idHash: sessionIdHash(forgotten.id), userId: 'user2', csrfToken: forgotten.csrfToken, createdAt: 1_000_000, lastSeen: 1_000_000 });
+    release();
+    await reading;
+    assert.equal(sessions.get(loggedOut.id), undefined, 'the logged-out session stays ended');
+    assert.equal(sessions.get(forgotten.id), undefined, 'the session ended elsewhere stays ended');
+    await sessions.close();
+  });
 });

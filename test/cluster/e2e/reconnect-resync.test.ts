@@ -110,7 +110,8 @@ describe('a node cut off from NATS reads what it missed when it reconnects', { t
     // while n2 is away: a node starts with agent1's new password, and agent2 ends their session on n1
     writeFileSync(join(cluster.dir, 'node.json'), JSON.stringify({ contactCenters: [centerWith('new')], server: { publicBaseUrl: PUBLIC_BASE } }));
     const n3 = await cluster.addNode('n3');
-    assert.equal((await me(n3, { authorization: basic('agent1', 'new') })).statusCode, 0);
+    const fresh = await me(n3, { authorization: basic('agent1', 'new') });
+    assert.ok(fresh.statusCode === 0 && fresh.cookie, 'agent1 logs in on n3 with the new password');
     assert.ok(agent2.csrf, 'the login gave a CSRF token');
     const ended = await fetch(`${n1.url}/api/v2/me`, { method: 'POST', headers: { cookie: agent2.cookie!, 'x-csrf-token': agent2.csrf ?? '', 'content-type': 'application/json' }, body: JSON.stringify({ operationName: 'EndContactCenterSession' }) });
     assert.equal(((await ended.json()) as { statusCode: number }).statusCode, 0);
@@ -129,5 +130,8 @@ describe('a node cut off from NATS reads what it missed when it reconnects', { t
     assert.equal((await me(node2, { authorization: basic('agent1', 'new') })).statusCode, 0, 'the new password works on n2');
     assert.deepEqual((await me(node2, { cookie: agent2.cookie! })).statusCode, 20, "agent2's ended session is refused on n2");
     assert.equal((await me(node2, { cookie: supervisor.cookie! })).statusCode, 0, "supervisor1's session is untouched on n2");
+    // the session made with the new password while n2 was away lives on, there and on n3
+    assert.equal((await me(node2, { cookie: fresh.cookie! })).statusCode, 0, "the new password's session works on n2");
+    assert.equal((await me(n3, { cookie: fresh.cookie! })).statusCode, 0, "and is not ended on n3 by n2's read");
   });
 });

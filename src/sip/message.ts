@@ -175,8 +175,9 @@ export function missingEssentials(message: SipMessage): string | undefined {
   const cseq = cseqText === undefined ? undefined : parseCSeq(cseqText);
   if (!cseq) return 'missing or malformed CSeq';
   if (message.kind === 'request' && cseq.method !== message.method) return 'CSeq method differs from the request method';
+  // 1*DIGIT (RFC 3261 20.22): leading zeros are allowed (RFC 4475 3.1.1.1 sends 0068)
   const maxForwards = getHeader(message, 'Max-Forwards');
-  if (maxForwards !== undefined && !/^[0-9]{1,3}$/.test(maxForwards)) return 'malformed Max-Forwards';
+  if (maxForwards !== undefined && !/^0*[0-9]{1,3}$/.test(maxForwards)) return 'malformed Max-Forwards';
   return undefined;
 }
 

@@ -176,6 +176,15 @@ test('a single-value header given twice in a request is refused (400, with the h
   assert.equal(response.kind, 'response');
 });
 
+test('Max-Forwards may have leading zeros (RFC 4475 3.1.1.1: 0068); more than three significant digits or a non-number are refused', () => {
+  const base = 'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n';
+  for (const value of ['0068', '0', '00000255', '70']) assert.equal(getHeader(parsed(`${base}Max-Forwards: ${value}\r\n\r\n`), 'Max-Forwards'), value);
+  for (const value of ['1000', '7O', '-1', '']) {
+    const result = parseMessage(`${base}Max-Forwards: ${value}\r\n\r\n`);
+    assert.ok(!result.ok && result.error === 'malformed Max-Forwards' && result.partial, value);
+  }
+});
+
 test('limits and versions: oversized messages, header sections and header counts, and SIP versions other than 2.0, are refused as values', () => {
   const big = parseMessage(Buffer.alloc(70000, 65));
   assert.ok(!big.ok && big.status === 513 && !big.partial);

@@ -225,8 +225,9 @@ export function parseNameAddr(text: string): NameAddr | undefined {
     if (!params) return undefined;
     return { ...(displayName !== undefined ? { displayName } : {}), uri, params };
   }
+  // SEMI is SWS ";" SWS (RFC 3261 25.1): LWS may come between the addr-spec and its parameters
   const semicolon = rest.indexOf(';');
-  const uri = parseUri(semicolon < 0 ? rest : rest.slice(0, semicolon));
+  const uri = parseUri(semicolon < 0 ? rest : rest.slice(0, semicolon).replace(/[ \t]+$/, ''));
   if (!uri || uri.headers !== undefined) return undefined;
   const params = semicolon < 0 ? new Map() : parseParams(rest.slice(semicolon + 1));
   if (!params) return undefined;

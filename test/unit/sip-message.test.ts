@@ -103,6 +103,15 @@ test('URIs and name-addr round-trip; bad ones are undefined', () => {
   assert.equal(parseNameAddr('<sip:a@b'), undefined);
 });
 
+test('name-addr: LWS between an addr-spec and its parameters is allowed (RFC 4475 3.1.1.1), inside <> it is not (3.1.2.14)', () => {
+  const to = parseNameAddr('sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n');
+  assert.equal(to?.uri.host, 'chair-dnrc.example.com');
+  assert.equal(to?.params.get('tag'), '1918181833n');
+  assert.equal(parseNameAddr('sip:a@b \t;tag=1')?.params.get('tag'), '1');
+  assert.equal(parseNameAddr('"Watson, Thomas" < sip:t.watson@example.org >'), undefined);
+  assert.equal(parseNameAddr('sip:a @b;tag=1'), undefined);
+});
+
 test('numberOf: tel: and sip:;user=phone numbers lose their visual separators, another sip: user is kept as written', () => {
   const number = (text: string) => {
     const uri = parseUri(text);

@@ -126,7 +126,6 @@ const CODEC: CodecRow[] = [
         sdpBody(message, 150);
       },
     },
-    defect: 'Max-Forwards 0068 (leading zeros) refused; To with LWS before ;tag refused',
   },
   {
     section: '3.1.1.2',
@@ -523,7 +522,8 @@ for (const row of CODEC) {
  * transaction of ours and are dropped: `none`.
  */
 const ANSWERS: Record<string, { status: number | 'none'; carries?: (response: SipResponse) => void; defect?: string }> = {
-  wsinv: { status: 404, defect: 'refused 400 by the codec' },
+  // its To has a tag: a request inside a dialog we do not have (RFC 3261 12.2.2)
+  wsinv: { status: 481 },
   intmeth: { status: 405, carries: allowsOurMethods, defect: 'refused 400 by the codec' },
   esc01: { status: 404 },
   escnull: { status: 401, carries: challenges },

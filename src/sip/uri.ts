@@ -131,7 +131,8 @@ export function parseUri(text: string): SipUri | undefined {
   let rest = text.slice(colon + 1);
   if (rest === '' || /[\s<>"]/.test(rest)) return undefined;
   let headers: string | undefined;
-  const question = rest.indexOf('?');
+  // a user part may hold '?' (user-unreserved, RFC 3261 25.1): the headers start after the '@'
+  const question = rest.indexOf('?', Math.max(0, rest.indexOf('@')));
   if (question >= 0) {
     headers = rest.slice(question + 1);
     rest = rest.slice(0, question);

@@ -112,6 +112,19 @@ test('name-addr: LWS between an addr-spec and its parameters is allowed (RFC 447
   assert.equal(parseNameAddr('sip:a @b;tag=1'), undefined);
 });
 
+test("URIs: a user part may hold '?' (RFC 4475 3.1.1.2); the headers start at the first '?' after the '@'", () => {
+  const unusual = parseUri("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
+  assert.equal(unusual?.user, "1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
+  assert.equal(unusual?.password, "&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
+  assert.equal(unusual?.host, 'example.com');
+  assert.equal(unusual?.headers, undefined);
+  assert.equal(formatUri(unusual!), "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
+  const withHeaders = parseUri('sip:a?b@example.com?subject=x&to=y%40z');
+  assert.deepEqual([withHeaders?.user, withHeaders?.host, withHeaders?.headers], ['a?b', 'example.com', 'subject=x&to=y%40z']);
+  assert.equal(parseUri('sip:example.com?subject=x')?.headers, 'subject=x');
+  assert.equal(parseUri('sip:bob@example.com?Replaces=1%40h')?.user, 'bob');
+});
+
 test('numberOf: tel: and sip:;user=phone numbers lose their visual separators, another sip: user is kept as written', () => {
   const number = (text: string) => {
     const uri = parseUri(text);

@@ -84,6 +84,11 @@ export function skipLeadingLineBreaks(buffer: Buffer, from = 0): number {
   return index;
 }
 
+/** Drops the SP and HTAB around a header value: SIP's only white space (RFC 3261 25.1), unlike String.trim's (U+FEFF, U+00A0 ...). */
+function trimWhiteSpace(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 /** Parses the header section (start line and headers) of a message whose body is given separately. */
 function parseHead(text: string, limits: ParseLimits): { message: SipMessage; version: string } | { error: string; partial?: SipMessage } {
   const lines = text.split(/\r?\n/);
@@ -108,7 +113,7 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage; ve
     const info = headerInfo(line.slice(0, colon).trimEnd());
     if (!info) return 'malformed header name';
     const name = info.name;
-    const value = line.slice(colon + 1).trim();
+    const value = trimWhiteSpace(line.slice(colon + 1));
     if (info.list) {
       for (const item of splitHeaderList(value)) headers.push({ name, value: item });
     } else headers.push({ name, value });
@@ -119,7 +124,7 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage; ve
     const first = line.charCodeAt(0);
     if (first === 32 || first === 9) {
       if (current === undefined) return { error: 'continuation line before any header', partial: message };
-      current += ' ' + line.trim();
+      current += ' ' + trimWhiteSpace(line);
       continue;
     }
     if (current !== undefined) {

@@ -198,6 +198,16 @@ test('a single-value header given twice in a request is refused (400, with the h
   assert.equal(response.kind, 'response');
 });
 
+test('header values lose only SP and HTAB at their edges (RFC 3261 25.1): a leading U+FEFF (RFC 4475 3.1.1.2) or U+00A0 stays', () => {
+  const message = parsed(
+    'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n' +
+      'X-Bom:\uFEFF大停電\r\nX-Nbsp: \t\u00A0a\u00A0 \r\nX-Folded: a\r\n \t\u00A0b \r\n\r\n',
+  );
+  assert.equal(getHeader(message, 'X-Bom'), '\uFEFF大停電');
+  assert.equal(getHeader(message, 'X-Nbsp'), '\u00A0a\u00A0');
+  assert.equal(getHeader(message, 'X-Folded'), 'a \u00A0b');
+});
+
 test('Max-Forwards may have leading zeros (RFC 4475 3.1.1.1: 0068); more than three significant digits or a non-number are refused', () => {
   const base = 'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n';
   for (const value of ['0068', '0', '00000255', '70']) assert.equal(getHeader(parsed(`${base}Max-Forwards: ${value}\r\n\r\n`), 'Max-Forwards'), value);

@@ -154,7 +154,6 @@ const CODEC: CodecRow[] = [
         assert.equal(message.body.length, 0);
       },
     },
-    defect: "a header value's leading U+FEFF dropped",
   },
   {
     section: '3.1.1.3',

@@ -63,6 +63,12 @@ const EMPTY_BODY = Buffer.alloc(0);
 /** a request line of any SIP version (only 2.0 is served: another gets 505, RFC 3261 21.5.7) */
 const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z][A-Za-z0-9+.\-]*:[^\s]+) SIP\/([0-9]{1,3}\.[0-9]{1,3})$/;
 const STATUS_LINE = /^SIP\/2\.0 ([1-6][0-9]{2}) ([^\r\n]*)$/;
+/**
+ * a request line that REQUEST_LINE refuses but that still names a method and a SIP version (extra or
+ * trailing spaces, a URI in <> or with spaces: RFC 4475 3.1.2.7-3.1.2.10): read on, so its 400 can be
+ * routed by the Via like any other malformed request's
+ */
+const MALFORMED_REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+(.*?)[ \t]+SIP\/[0-9.]+[ \t]*$/;
 
 function failure(status: ParseFailureStatus, error: string, partial?: SipMessage): ParseResult {
   return partial ? { ok: false, status, error, partial } : { ok: false, status, error };
@@ -95,15 +101,19 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage; ve
   const startLine = lines[0];
   let message: SipMessage;
   let version = '2.0';
+  let startLineError: string | undefined;
   const request = REQUEST_LINE.exec(startLine);
+  const status = request ? null : STATUS_LINE.exec(startLine);
+  const malformedRequest = request || status ? null : MALFORMED_REQUEST_LINE.exec(startLine);
   if (request) {
     message = { kind: 'request', method: request[1], uri: request[2], headers: [], body: EMPTY_BODY };
     version = request[3];
-  } else {
-    const status = STATUS_LINE.exec(startLine);
-    if (!status) return { error: 'malformed start line' };
+  } else if (status) {
     message = { kind: 'response', status: Number(status[1]), reason: status[2], headers: [], body: EMPTY_BODY };
-  }
+  } else if (malformedRequest) {
+    message = { kind: 'request', method: malformedRequest[1], uri: malformedRequest[2], headers: [], body: EMPTY_BODY };
+    startLineError = 'malformed request line';
+  } else return { error: 'malformed start line' };
   // unfold: a line starting with SP or HT continues the previous header (RFC 3261 7.3.1)
   let current: string | undefined;
   const headers = message.headers;
@@ -137,6 +147,7 @@ function parseHead(text: string, limits: ParseLimits): { message: SipMessage; ve
     const error = flush(current);
     if (error) return { error, partial: message };
   }
+  if (startLineError) return { error: startLineError, partial: message };
   return { message, version };
 }
 

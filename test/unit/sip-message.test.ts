@@ -208,6 +208,20 @@ test('header values lose only SP and HTAB at their edges (RFC 3261 25.1): a lead
   assert.equal(getHeader(message, 'X-Folded'), 'a \u00A0b');
 });
 
+test('a request line that names a method and a SIP version but is malformed is refused 400 with the headers read, so it can be answered (RFC 4475 3.1.2.7-3.1.2.10)', () => {
+  const rest = '\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n';
+  for (const line of ['INVITE <sip:x@h> SIP/2.0', 'INVITE sip:x@h; lr SIP/2.0', 'INVITE  sip:x@h  SIP/2.0', 'INVITE sip:x@h SIP/2.0  ', 'INVITE sip:x@h\tSIP/2.0']) {
+    const result = parseMessage(line + rest);
+    assert.ok(!result.ok && result.status === 400 && result.error === 'malformed request line', line);
+    assert.equal(result.partial?.kind === 'request' && result.partial.method, 'INVITE', line);
+    assert.equal(getHeader(result.partial!, 'Call-ID'), 'c1', line);
+  }
+  for (const line of ['not sip at all', 'SIP/2.0 4294967301 too big', 'INVITE sip:x@h', 'INVITE sip:x@h HTTP/1.1', '']) {
+    const result = parseMessage(line + rest);
+    assert.ok(!result.ok && result.error === 'malformed start line' && !result.partial, line);
+  }
+});
+
 test('Max-Forwards may have leading zeros (RFC 4475 3.1.1.1: 0068); more than three significant digits or a non-number are refused', () => {
   const base = 'OPTIONS sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:x@h>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n';
   for (const value of ['0068', '0', '00000255', '70']) assert.equal(getHeader(parsed(`${base}Max-Forwards: ${value}\r\n\r\n`), 'Max-Forwards'), value);

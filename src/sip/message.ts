@@ -273,8 +273,8 @@ export type FrameResult =
 
 /**
  * Splits a TCP byte stream into messages by Content-Length (RFC 3261 18.3). Buffers at most
- * `maxMessageBytes`; anything beyond that, or an unreadable Content-Length, is fatal for the
- * connection (the stream can no longer be framed).
+ * `maxMessageBytes`; anything beyond that, or an unreadable Content-Length (or two different ones),
+ * is fatal for the connection (the stream can no longer be framed).
  */
 export class StreamFramer {
   private pending: Buffer = EMPTY_BODY;
@@ -300,15 +300,16 @@ export class StreamFramer {
         return results;
       }
       const head = this.pending.toString('latin1', 0, end.index);
-      const match = /(?:^|\n)[ \t]*(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/i.exec(head);
+      // every Content-Length line must say the same: two values (RFC 4475 3.3.9) leave the stream unframeable
+      const values = [...head.matchAll(/(?:^|\n)[ \t]*(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)/gi)].map((match) => match[1]);
       let length = 0;
-      if (match) {
-        if (!/^[0-9]{1,9}\s*$/.test(match[1])) {
+      if (values.length > 0) {
+        if (values.some((value) => !/^[0-9]{1,9}\s*$/.test(value) || Number(value.trim()) !== Number(values[0].trim()))) {
           results.push({ kind: 'fatal', error: 'malformed Content-Length' });
           this.pending = EMPTY_BODY;
           return results;
         }
-        length = Number(match[1].trim());
+        length = Number(values[0].trim());
       }
       const total = end.index + end.terminatorLength + length;
       if (total > this.limits.maxMessageBytes) {

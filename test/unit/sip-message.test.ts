@@ -269,6 +269,15 @@ test('stream framing by Content-Length across chunk boundaries, keep-alives, bou
   assert.equal(badLength.at(-1)?.kind, 'fatal');
 });
 
+test('stream framing: two different Content-Length values close the stream (RFC 4475 3.3.9), the same one twice frames', () => {
+  const head = 'OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 3\r\nX: y\r\n';
+  const conflicting = new StreamFramer().push(Buffer.from(`${head}l: 5\r\n\r\nabcde`));
+  assert.deepEqual(conflicting.map((result) => result.kind), ['fatal']);
+  const repeated = new StreamFramer().push(Buffer.from(`${head}Content-Length:  3 \r\n\r\nabcOPTIONS`));
+  assert.equal(repeated[0]?.kind, 'message');
+  assert.equal(repeated[0]?.kind === 'message' && repeated[0].frame.toString().endsWith('\r\n\r\nabc'), true);
+});
+
 // ---- fuzz ------------------------------------------------------------------------------------------
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed from its seed */

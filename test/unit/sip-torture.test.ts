@@ -502,7 +502,7 @@ const FRAMING: Record<string, { kind: FrameResult['kind']; defect?: string }> = 
   baddn: { kind: 'incomplete' },
   // the RFC: over TCP these framing errors cannot be recovered; the connection is closed
   ncl: { kind: 'fatal' },
-  mcl01: { kind: 'fatal', defect: 'framed by the first of two different Content-Length values' },
+  mcl01: { kind: 'fatal' },
 };
 
 for (const row of CODEC) {

@@ -15,9 +15,10 @@
  * - Registrar (3.3.12-3.3.14 and the other REGISTERs): once the REGISTER is authenticated, the
  *   bindings are the ones the RFC says, or the REGISTER is refused as it says.
  *
- * The rows marked `defect` were wrong when these tests were written; the commit that fixes each one
- * clears its mark. Where our answer differs from the RFC's suggestion on purpose, docs/telephony.md
- * ("What is refused and why") says so.
+ * A row marked `defect` is a known defect: it runs as a todo test, so it reports without failing the
+ * run. Every defect these tests found has been fixed (each in its own commit, which cleared its mark),
+ * so no row carries one now. Where our answer differs from the RFC's suggestion on purpose,
+ * docs/telephony.md ("What is refused and why", its RFC 4475 table) says so.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

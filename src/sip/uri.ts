@@ -130,6 +130,8 @@ export function parseUri(text: string): SipUri | undefined {
   if (!scheme) return undefined;
   let rest = text.slice(colon + 1);
   if (rest === '' || /[\s<>"]/.test(rest)) return undefined;
+  // one '@' at most: neither a user part (escaped %40), a host, a parameter nor a header holds one
+  if (rest.indexOf('@') !== rest.lastIndexOf('@')) return undefined;
   let headers: string | undefined;
   // a user part may hold '?' (user-unreserved, RFC 3261 25.1): the headers start after the '@'
   const question = rest.indexOf('?', Math.max(0, rest.indexOf('@')));

@@ -14,6 +14,7 @@ import {
 } from '../../src/sip/message.js';
 import { parseVia, formatVia, parseCSeq } from '../../src/sip/headers.js';
 import { parseUri, formatUri, parseNameAddr, formatNameAddr, numberOf } from '../../src/sip/uri.js';
+import { parseReferTo } from '../../src/endpoints/sip/replaces.js';
 
 const INVITE = [
   'INVITE sip:5001@127.0.0.1:5060;transport=udp SIP/2.0',
@@ -123,6 +124,17 @@ test("URIs: a user part may hold '?' (RFC 4475 3.1.1.2); the headers start at th
   assert.deepEqual([withHeaders?.user, withHeaders?.host, withHeaders?.headers], ['a?b', 'example.com', 'subject=x&to=y%40z']);
   assert.equal(parseUri('sip:example.com?subject=x')?.headers, 'subject=x');
   assert.equal(parseUri('sip:bob@example.com?Replaces=1%40h')?.user, 'bob');
+  // a second '@' belongs to no part of a SIP URI: it was read as a user holding the first one
+  assert.equal(parseUri('sip:5001@host;foo=a@b'), undefined);
+  assert.equal(parseUri('sip:user@example.com@10.0.0.1'), undefined);
+  assert.equal(parseUri('sip:a%40b@example.com')?.user, 'a%40b', 'an escaped one is part of the user');
+});
+
+test('Refer-To names its target as a Request-URI does: tel:, and user=phone without visual separators', () => {
+  assert.equal(parseReferTo('<sip:+1-555-0100@h;user=phone>')?.user, '+15550100');
+  assert.equal(parseReferTo('<tel:+1-555-0100>')?.user, '+15550100');
+  assert.equal(parseReferTo('<sip:5002@h>')?.user, '5002');
+  assert.equal(parseReferTo('<sip:5002@h?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>')?.user, '5002');
 });
 
 test('numberOf: tel: and sip:;user=phone numbers lose their visual separators, another sip: user is kept as written', () => {

@@ -13,7 +13,7 @@
  *   Refer-To copies them from its own side of that dialog, so both orders are accepted, and nothing else.
  * - `parseReferTo` never throws: a malformed URI or escape gives undefined.
  */
-import { parseUri } from '../../sip/uri.js';
+import { numberOf, parseUri } from '../../sip/uri.js';
 import type { Dialog } from '../../sip/dialog.js';
 
 export interface ReplacesTarget {
@@ -54,7 +54,9 @@ export function parseReferTo(value: string): { user?: string; replaces?: Replace
   const question = inner.indexOf('?');
   const uri = parseUri(question >= 0 ? inner.slice(0, question) : inner);
   if (!uri) return undefined;
-  const out: { user?: string; replaces?: ReplacesTarget; malformedReplaces?: true } = uri.user ? { user: uri.user } : {};
+  // the number the target names, as a Request-URI's (tel:, user=phone without visual separators)
+  const number = numberOf(uri);
+  const out: { user?: string; replaces?: ReplacesTarget; malformedReplaces?: true } = number ? { user: number } : {};
   if (question < 0) return out;
   for (const pair of inner.slice(question + 1).split('&')) {
     const [name, raw] = pair.split('=', 2);

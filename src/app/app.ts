@@ -33,8 +33,8 @@ import { makeUrls } from '../gws/urls.js';
 import { scryptHasher, type PasswordHasher } from '../store/password.js';
 import type { Store } from '../store/port.js';
 import { provisionReporting } from '../store/provision.js';
-import { openConfiguredStore } from '../store/open.js';
-import { isPostgresUrl } from '../store/postgres.js';
+import { describeDatabase, openConfiguredStore } from '../store/open.js';
+import { DatabaseInUseError } from '../store/postgres.js';
 import { randomIds, systemClock } from '../switch/clock.js';
 import type { Clock, IdSource, SwitchPort } from '../switch/port.js';
 import { SimulatedSwitch } from '../switch/simulated.js';
@@ -194,6 +194,9 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   telephony?.useBindingStore(store.registrations?.());
   ownerTelephony?.useBindingStore(store.registrations?.());
   try {
+    // a single server is its database's only one (SQLite: the file lock; PostgreSQL: an advisory
+    // lock), before it provisions anything; cluster nodes share the database by design
+    if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock())) throw new DatabaseInUseError(describeDatabase(config.database));
     // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
     if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
     const provisioned = await provisionReporting(store, config);
@@ -308,10 +311,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     const notifier = new Notifier({ urls, directory }, publisher, fastify.log.child({ component: 'notifier' }));
     audit = new AuditWriter(store, directory, fastify.log.child({ component: 'audit' }));
     // a single server that was killed left its monitoring open in the audit: closed before any
-    // command, where this server is surely the database's only one (a file database is locked; two
-    // single servers on one PostgreSQL would close each other's live monitoring)
-    const onlyServer = !cluster && !deps.switch && (deps.store !== undefined || !isPostgresUrl(config.database));
-    if (onlyServer) await closeMonitoringLeftOpen(store, directory, clock.now(), fastify.log.child({ component: 'audit' }));
+    // command (this server is the database's only one: the lock above)
+    if (!cluster && !deps.switch) await closeMonitoringLeftOpen(store, directory, clock.now(), fastify.log.child({ component: 'audit' }));
     cluster?.serveAuditDrain(() => audit?.drain() ?? Promise.resolve());
     team.attach(publisher, fastify.log.child({ component: 'team' }));
     const unsubscribe = [sw.onEvent(notifier.onEvent), sw.onEvent(audit.onEvent), sw.onEvent(team.onEvent), sw.onEvent(gwsDeps.recordings!.onEvent)];

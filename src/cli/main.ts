@@ -14,6 +14,7 @@ import { DEMO_LOGINS, DEMO_NAME } from '../config/demo.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { StoreLockedError } from '../store/sqlite.js';
+import { DatabaseInUseError } from '../store/postgres.js';
 import { describeDatabase } from '../store/open.js';
 import { SipBindError } from '../app/telephony.js';
 
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof StoreLockedError) fail([`Switchboard cannot start: ${err.message}`]);
+  if (err instanceof StoreLockedError || err instanceof DatabaseInUseError) fail([`Switchboard cannot start: ${err.message}`]);
   process.stderr.write(`Switchboard failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

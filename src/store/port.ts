@@ -281,6 +281,12 @@ export interface Store extends ProvisioningStore, AuditStore, SessionStore {
    * credentials of a large first provisioning: src/provisioning/pending.ts); absent = the hasher's
    */
   verifyPassword?(plain: string, stored: string): Promise<boolean>;
+  /**
+   * a store several processes can open (PostgreSQL): make this process the only single server on
+   * it, held until close; false when another one holds it. A store without it (SQLite) is locked
+   * by opening it.
+   */
+  holdSingleServerLock?(): Promise<boolean>;
   /** SIP registrations kept across restarts (src/sip/bindings.ts); a store without it keeps none */
   registrations?(): BindingStore;
 }

@@ -3,10 +3,14 @@
  * audit and sessions survive close and reopen; several stores (cluster nodes) opened at once on one
  * database migrate it once and see each other's writes (an HTTP session saved by one node is found
  * by another); a database of a newer schema is refused; an unreachable server is reported by the
- * first call (never by the constructor) as a storage fault in words.
+ * first call (never by the constructor) as a storage fault in words; a second single server on a
+ * database one already serves is refused in words (the advisory lock), and starts once the first stops.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
 import { storeFaultOf } from '../../src/store/faults.js';
@@ -99,5 +103,28 @@ describe('PostgresStore', () => {
     assert.equal(describeDatabase('./data/switchboard.db'), './data/switchboard.db');
     assert.equal(describeDatabase('postgres://me@/db?host=/run/pg&password=x&port=5'), 'postgres://me@/db?host=/run/pg&password=***&port=5');
     assert.equal(describeDatabase('postgresql://me:pw@/db?host=/run/pg'), 'postgresql://me:***@/db?host=/run/pg');
+  });
+});
+
+describe("a single server on PostgreSQL is its database's only one", () => {
+  it('a second single server on the same database is refused in words; once the first stops, a new one starts', async () => {
+    const { createApp } = await import('../../src/app/app.js');
+    const { testConfig } = await import('../../src/config/load.js');
+    const { DatabaseInUseError } = await import('../../src/store/postgres.js');
+    const url = await server.createDatabase();
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'sb-pg-lock-')), 'password.key');
+    const config = testConfig({ database: url, passwordKeyFile: keyFile });
+    const first = await createApp(config, { passwordHasher: cheapHasher });
+    try {
+      await assert.rejects(createApp(config, { passwordHasher: cheapHasher }), (err: unknown) => {
+        assert.ok(err instanceof DatabaseInUseError, String(err));
+        assert.match((err as Error).message, /in use by another single Switchboard server; stop it, give this server its own database, or run both as cluster nodes/);
+        return true;
+      });
+    } finally {
+      await first.close();
+    }
+    const again = await createApp(config, { passwordHasher: cheapHasher });
+    await again.close();
   });
 });

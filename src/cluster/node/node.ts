@@ -120,11 +120,11 @@ export interface ClusterNode {
  * another until they all succeed: a failure (the store cut off too) is retried with a growing
  * delay (1 s, doubling, at most 30 s); reconnects that come while they run make one more run, not
  * one each; a reconnect before any listener is registered (during the node's start) runs them when
- * the first one is.
+ * the first one is; `close` stops the retries and waits (a bounded time) for a run under way.
  */
 export class AfterReconnect {
   private readonly listeners: (() => Promise<void>)[] = [];
-  private running = false;
+  private running: Promise<void> | undefined;
   private again = false;
   private missed = false;
   private closed = false;
@@ -143,12 +143,17 @@ export class AfterReconnect {
     if (this.closed) return;
     if (this.listeners.length === 0) return void (this.missed = true);
     if (this.running) return void (this.again = true);
-    this.running = true;
-    void this.runUntilDone().finally(() => (this.running = false));
+    this.running = this.runUntilDone().finally(() => (this.running = undefined));
   }
 
-  close(): void {
+  /** no more runs or retries; waits for a run under way, at most `graceMs` (a store that hangs must not hold the close) */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
+    const running = this.running;
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private async runUntilDone(): Promise<void> {
@@ -181,6 +186,9 @@ function watchConnection(nc: NatsConnection, nodeLog: { info(o: object, m: strin
   })();
 }
 
+/** log lines kept while the app's logger does not exist yet */
+const EARLY_LINES = 100;
+
 export const CLUSTER_DISCONNECTED = 'cluster: the NATS connection is lost; reconnecting';
 export const CLUSTER_RECONNECTED = 'cluster: reconnected to NATS; what other nodes said meanwhile is read from the store';
 
@@ -191,7 +199,14 @@ export function generatedNodeId(): string {
 
 export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
   const node = opts.config.nodeId ?? generatedNodeId();
-  const log = (level: keyof NodeLog, o: object, m: string) => opts.log()?.[level]({ component: 'cluster', node, ...o }, m);
+  // lines from before the app's logger exists (a NATS loss during the start) wait for it
+  const early: { level: keyof NodeLog; o: object; m: string }[] = [];
+  const log = (level: keyof NodeLog, o: object, m: string) => {
+    const sink = opts.log();
+    if (!sink) return void (early.length < EARLY_LINES && early.push({ level, o, m }));
+    for (const line of early.splice(0)) sink[line.level]({ component: 'cluster', node, ...line.o }, line.m);
+    sink[level]({ component: 'cluster', node, ...o }, m);
+  };
   const nc = await connect({ servers: opts.config.natsUrl, name: `switchboard ${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const transport = natsTransport(nc, (err, what) => log('warn', { err }, `cluster bus: ${what} failed`));
   const core = await opts.core(nc, node);
@@ -264,7 +279,7 @@ export async function joinCluster(opts: NodeOptions): Promise<ClusterNode> {
     onReconnect: (listener) => afterReconnect.add(listener),
     close() {
       closing ??= (async () => {
-        afterReconnect.close();
+        await afterReconnect.close();
         standbys.close();
         await ownership.stop();
         router.stop();

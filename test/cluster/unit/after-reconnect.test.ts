@@ -1,7 +1,8 @@
 /**
  * What a cluster node runs after a NATS reconnect (AfterReconnect in src/cluster/node/node.ts):
- * retried until it succeeds, one more run for reconnects during a run (not one each), and a
- * reconnect during the node's start (before any listener) runs the first listener registered.
+ * retried until it succeeds, one more run for reconnects during a run (not one each), a reconnect
+ * during the node's start (before any listener) runs the first listener registered, and close
+ * waits for a run under way.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,4 +58,27 @@ test('a reconnect before any listener runs the first one registered', async () =
   after.add(async () => void runs.push('ran'));
   await runs.next((r) => r === 'ran', 2000, 'the late listener');
   after.close();
+});
+
+test('close waits for a run under way (so it does not read a store being closed), and then nothing runs', async () => {
+  const runs = new EventCollector<string>('runs');
+  let release: () => void = () => {};
+  const after = new AfterReconnect(quiet);
+  after.add(async () => {
+    runs.push('started');
+    await new Promise<void>((resolve) => (release = resolve));
+    runs.push('finished');
+  });
+  after.reconnected();
+  await runs.next((r) => r === 'started', 2000, 'the run');
+  let closed = false;
+  const closing = after.close().then(() => (closed = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(closed, false, 'close waits for the run');
+  release();
+  await closing;
+  assert.deepEqual(runs.items, ['started', 'finished']);
+  after.reconnected();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(runs.items, ['started', 'finished'], 'no run after close');
 });

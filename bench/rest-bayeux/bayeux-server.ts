@@ -4,14 +4,19 @@
  * server, the user key being the Basic user name), `--kind faye` a Faye 1.4 NodeAdapter with its
  * memory engine, mounted at /faye. Users are u1…uN; ours publishes to a user with
  * `publishToUser(u, '/v2/me/devices', data)`, Faye to the user's own channel /users/<u> through
- * its server-side client. `publish` sends `rounds` rounds (one agent-state-sized message to every
+ * its server-side client. `--kind floor` is the floor of any Bayeux server that writes one frame per
+ * delivery: our server answers the meta channels (so the clients are the same as ours), but each
+ * delivery is only what no server can skip, `JSON.stringify` of the fresh `{channel, data}` and one
+ * frame written to the user's socket (the same bytes as ours, with no engine, queue or round). `publish` sends `rounds` rounds (one agent-state-sized message to every
  * user per round, a fresh object per message, one round per macrotask so that each becomes its
  * own frames), never more than `window` rounds ahead of what the parent says was delivered
  * (`delivered`): the run measures deliveries, not an ever-growing backlog.
  */
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
 import { createBayeuxServer } from '../../src/bayeux/server.js';
+import { textFrame } from '../../src/bayeux/websocket.js';
 import { serve, notifyParent } from './child.js';
 
 const argument = (name: string, fallback: string): string => {
@@ -53,10 +58,7 @@ function oursServer(server: http.Server): Publish {
     intervalMs: 0,
     maxIntervalMs: 10_000,
     maxQueue: 100_000,
-    authenticate: (req) => {
-      const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      return m ? Buffer.from(m[1], 'base64').toString().split(':')[0] : null;
-    },
+    authenticate: (req) => basicUser(req.headers.authorization),
   });
   server.on('request', (req, res) => {
     const chunks: Buffer[] = [];
@@ -75,6 +77,28 @@ function oursServer(server: http.Server): Publish {
   return (i, data) => bayeux.publishToUser(userName(i), '/v2/me/devices', data);
 }
 
+/** the Basic user name of a request, as oursServer authenticates it */
+const basicUser = (authorization: string | undefined): string | null => {
+  const m = /^Basic (.+)$/.exec(authorization ?? '');
+  return m ? Buffer.from(m[1], 'base64').toString().split(':')[0] : null;
+};
+
+function floorServer(server: http.Server): Publish {
+  oursServer(server);
+  // registered after oursServer's upgrade listener: the socket is ours once the upgrade is done
+  const sockets = new Map<string, Duplex>();
+  server.on('upgrade', (req, socket: Duplex) => {
+    const user = basicUser(req.headers.authorization);
+    if (user === null) return;
+    sockets.set(user, socket);
+    socket.once('close', () => sockets.get(user) === socket && sockets.delete(user));
+  });
+  return (i, data) => {
+    const socket = sockets.get(userName(i));
+    if (socket?.writable) socket.write(textFrame([JSON.stringify({ channel: '/v2/me/devices', data })]), 'latin1');
+  };
+}
+
 function fayeServer(server: http.Server): Publish {
   const faye = createRequire(import.meta.url)('faye');
   const adapter = new faye.NodeAdapter({ mount: '/faye', timeout: 30 });
@@ -84,7 +108,9 @@ function fayeServer(server: http.Server): Publish {
 }
 
 const server = http.createServer();
-const publish = kind === 'faye' ? fayeServer(server) : oursServer(server);
+const servers: Record<string, (server: http.Server) => Publish> = { ours: oursServer, faye: fayeServer, floor: floorServer };
+if (!servers[kind]) throw new Error(`--kind must be one of ${Object.keys(servers).join(', ')}`);
+const publish = servers[kind](server);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.once('SIGTERM', () => process.exit(0));
 let delivered = -1;

@@ -14,7 +14,9 @@
  *      change run once more with a generator that sleeps between answers, which makes a server's
  *      writes wake it (see SLEEPING and http-load.ts `run`). Server CPU is given with its kernel part.
  *   2. Bayeux: deliveries per server CPU-second, our server against Faye 1.4, 200 users with one
- *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts).
+ *      websocket session each (bench/rest-bayeux/bayeux-server.ts, bayeux-load.ts), and against
+ *      the floor of any server that writes one frame per delivery (a fresh payload's
+ *      JSON.stringify and the frame's write, nothing else): floor ÷ Faye is the most 4 × can be.
  *   3. Memory: RSS, JS heap and external memory of the 10,000-agent server after a full GC, before
  *      and with 10,000 websocket sessions, and per session.
  * Every server and the load generator are separate processes (bench/rest-bayeux/child.ts); CPU is
@@ -186,10 +188,12 @@ interface BayeuxBench {
   stop(): Promise<void>;
 }
 
-async function startBayeux(kind: 'ours' | 'faye'): Promise<BayeuxBench> {
+type BayeuxKind = 'ours' | 'faye' | 'floor';
+
+async function startBayeux(kind: BayeuxKind): Promise<BayeuxBench> {
   const { child: server, ready } = await Child.start(`bayeux ${kind}`, join(here, 'bayeux-server.ts'), ['--kind', kind, '--users', String(BAYEUX_USERS)]);
   const { child: clients } = await Child.start(`bayeux clients (${kind})`, join(here, 'bayeux-load.ts'));
-  await clients.request('open', { kind, baseUrl: ready.baseUrl, users: BAYEUX_USERS });
+  await clients.request('open', { kind: kind === 'faye' ? 'faye' : 'ours', baseUrl: ready.baseUrl, users: BAYEUX_USERS });
   clients.on('progress', (m) => server.send('delivered', { round: m.round }));
   let firstRound = 0;
   const pass = async (rounds: number, poll: boolean) => {
@@ -219,36 +223,45 @@ async function startBayeux(kind: 'ours' | 'faye'): Promise<BayeuxBench> {
 }
 
 /**
- * Ours and Faye, passes interleaved (ours, Faye, ours, …), each pass once with polling clients and
- * once with clients that sleep between deliveries; the best pass of each is reported, with every pass.
+ * Ours, Faye and the floor (bayeux-server.ts `--kind floor`: a fresh payload's JSON.stringify and
+ * one frame write per delivery, nothing else), passes interleaved (ours, Faye, floor, ours, …), each
+ * pass once with polling clients and once with clients that sleep between deliveries; the best pass
+ * of each is reported, with every pass. The floor says how far 4 × Faye is reachable in this run at
+ * all: no server that writes one frame per delivery gets above floor ÷ Faye.
  */
 async function bayeuxRows(): Promise<string[]> {
   const ours = await startBayeux('ours');
   const faye = await startBayeux('faye');
+  const floor = await startBayeux('floor');
   try {
-    type Runs = Record<'ours' | 'faye', Awaited<ReturnType<BayeuxBench['pass']>>[]>;
-    const runs: Record<'polled' | 'sleeping', Runs> = { polled: { ours: [], faye: [] }, sleeping: { ours: [], faye: [] } };
+    type Pass = Awaited<ReturnType<BayeuxBench['pass']>>;
+    type Runs = Record<BayeuxKind, Pass[]>;
+    const runs: Record<'polled' | 'sleeping', Runs> = { polled: { ours: [], faye: [], floor: [] }, sleeping: { ours: [], faye: [], floor: [] } };
     for (let pass = 0; pass < REPEATS; pass++) {
       for (const mode of ['polled', 'sleeping'] as const) {
         runs[mode].ours.push(await ours.pass(ROUNDS, mode === 'polled'));
         runs[mode].faye.push(await faye.pass(Math.max(10, Math.floor(ROUNDS / 4)), mode === 'polled'));
+        runs[mode].floor.push(await floor.pass(ROUNDS, mode === 'polled'));
       }
     }
-    const best = (r: Runs, k: 'ours' | 'faye') => r[k].reduce((a, b) => (b.perCpuSecond > a.perCpuSecond ? b : a));
-    const all = (r: Runs, k: 'ours' | 'faye') => r[k].map((x) => fmt(x.perCpuSecond)).join(' / ');
-    const ratios = (r: Runs) => r.ours.map((x, i) => fmt(x.perCpuSecond / r.faye[i].perCpuSecond, 2)).join(' / ');
+    const best = (r: Runs, k: BayeuxKind) => r[k].reduce((a, b) => (b.perCpuSecond > a.perCpuSecond ? b : a));
+    const all = (r: Runs, k: BayeuxKind) => r[k].map((x) => fmt(x.perCpuSecond)).join(' / ');
+    const ratios = (r: Runs, k: BayeuxKind) => r[k].map((x, i) => fmt(x.perCpuSecond / r.faye[i].perCpuSecond, 2)).join(' / ');
     const rows = (r: Runs, clients: string) => {
-      const o = best(r, 'ours');
-      const f = best(r, 'faye');
+      const [o, f, b] = [best(r, 'ours'), best(r, 'faye'), best(r, 'floor')];
+      const row = (name: string, x: Pass, versusFaye: string, passes: string) =>
+        `| ${name}, ${clients} | ${fmt(x.deliveries)} | ${fmt(x.perCpuSecond)} | ${fmt(x.perSecond)} | ${versusFaye} | ${passes} |`;
       return [
-        `| Switchboard src/bayeux, ${clients} | ${fmt(o.deliveries)} | ${fmt(o.perCpuSecond)} | ${fmt(o.perSecond)} | ${fmt(o.perCpuSecond / f.perCpuSecond, 2)}× | ${all(r, 'ours')}; ratio per pass ${ratios(r)} |`,
-        `| Faye 1.4 (memory engine), ${clients} | ${fmt(f.deliveries)} | ${fmt(f.perCpuSecond)} | ${fmt(f.perSecond)} | 1× | ${all(r, 'faye')} |`,
+        row('Switchboard src/bayeux', o, `${fmt(o.perCpuSecond / f.perCpuSecond, 2)}×`, `${all(r, 'ours')}; ratio per pass ${ratios(r, 'ours')}`),
+        row('Faye 1.4 (memory engine)', f, '1×', all(r, 'faye')),
+        row('floor: stringify + one frame write per delivery', b, `${fmt(b.perCpuSecond / f.perCpuSecond, 2)}×`, `${all(r, 'floor')}; ratio per pass ${ratios(r, 'floor')}; ours ÷ floor ${fmt(o.perCpuSecond / b.perCpuSecond, 2)}`),
       ];
     };
     return [...rows(runs.polled, 'polling clients'), ...rows(runs.sleeping, 'sleeping clients')];
   } finally {
     await ours.stop();
     await faye.stop();
+    await floor.stop();
   }
 }
 

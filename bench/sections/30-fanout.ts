@@ -149,39 +149,111 @@ async function drain(app: App, users: UserSession[], into: Drained, keep = 0): P
 const drained = (): Drained => ({ count: 0, byType: new Map(), kept: [] });
 
 /**
- * BENCH_FANOUT_PROFILE=dir: after each scenario's rows, a CPU profile of `ops` operations alone
- * (no drains in between, so the profile holds only the switch, the notifiers and Bayeux's
- * queueing), written to dir/name.cpuprofile, then a sampled allocation profile of as many more
- * (collected objects included) written to dir/name.heapprofile with the count of `ops`.
+ * BENCH_FANOUT_PROFILE=dir: after each scenario's rows, a CPU profile of `ops` operations, run as
+ * the measure runs them (batches of at most 50, each followed by the event loop's check phase, where
+ * Bayeux's round ends, then by a drain of the sessions the ops deliver to), written to
+ * dir/name.cpuprofile, then a sampled allocation profile of as many more (collected objects
+ * included) written to dir/name.heapprofile with the count of `ops`. The CPU profiler is stopped
+ * around each drain and the batches' profiles are merged (without the samples of the profiler's
+ * own start and stop), so the file holds the batches alone;
+ * without drains the queues and the round's cache grew through the whole profile, and the
+ * collector's and the cache's share with them. (The allocation profile includes the drains.)
  */
 const PROFILE_DIR = process.env.BENCH_FANOUT_PROFILE;
 /** BENCH_FANOUT_PROFILE_SCALE=k: k times as many operations in each profile (default 1) */
 const PROFILE_SCALE = Math.max(1, Number(process.env.BENCH_FANOUT_PROFILE_SCALE) || 1);
+/** operations between two drains in a profile (the measure's largest batch) */
+const PROFILE_BATCH = 50;
 
-async function profile(name: string, ops: number, op: (i: number) => void): Promise<void> {
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** CPU profiles of consecutive stretches merged into one: the same call paths become one node; samples and times are concatenated. */
+function mergeProfiles(parts: CpuProfile[]): CpuProfile {
+  const nodes: ProfileNode[] = [];
+  const childByKey = new Map<string, number>();
+  const frameKey = (f: ProfileNode['callFrame']) => `${f.functionName}\u0000${f.url}\u0000${f.lineNumber}\u0000${f.columnNumber}`;
+  const add = (parent: ProfileNode | undefined, node: ProfileNode): ProfileNode => {
+    const key = `${parent?.id ?? 0}\u0000${frameKey(node.callFrame)}`;
+    const found = childByKey.get(key);
+    if (found !== undefined) return nodes[found - 1];
+    const merged: ProfileNode = { id: nodes.length + 1, callFrame: node.callFrame, hitCount: 0, children: [] };
+    nodes.push(merged);
+    childByKey.set(key, merged.id);
+    parent?.children!.push(merged.id);
+    return merged;
+  };
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  for (const part of parts) {
+    const byId = new Map(part.nodes.map((n) => [n.id, n]));
+    const mergedOf = new Map<number, ProfileNode>();
+    /** nodes under the profiler's own start and stop (node:inspector's post): their samples are left out */
+    const profilerCalls = new Set<number>();
+    const walk = (node: ProfileNode, parent: ProfileNode | undefined, underProfiler: boolean) => {
+      const merged = add(parent, node);
+      merged.hitCount! += node.hitCount ?? 0;
+      mergedOf.set(node.id, merged);
+      const profiler = underProfiler || node.callFrame.url === 'node:inspector';
+      if (profiler) profilerCalls.add(node.id);
+      for (const c of node.children ?? []) walk(byId.get(c)!, merged, profiler);
+    };
+    walk(part.nodes[0], undefined, false);
+    part.samples.forEach((id, i) => {
+      if (profilerCalls.has(id)) return;
+      samples.push(mergedOf.get(id)!.id);
+      // the first delta of a later part counts from its own start, not across the drain before it
+      timeDeltas.push(i === 0 && samples.length > 1 ? 0 : part.timeDeltas[i]);
+    });
+  }
+  const duration = parts.reduce((sum, p) => sum + (p.endTime - p.startTime), 0);
+  return { nodes, startTime: parts[0].startTime, endTime: parts[0].startTime + duration, samples, timeDeltas };
+}
+
+async function profile(name: string, ops: number, op: (i: number) => void, drainBatch: () => Promise<void>): Promise<void> {
   const session = new inspector.Session();
   session.connect();
   const post = (method: string, params?: object): Promise<any> =>
     new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
+  /** runs the ops in batches; between two batches `pause` and `resume` (the CPU profiler's stop and start) frame the drain */
+  const run = async (first: number, pause: () => Promise<void>, resume: () => Promise<void>): Promise<void> => {
+    for (let i = 0; i < ops; i++) {
+      op(first + i);
+      await null;
+      if ((i + 1) % PROFILE_BATCH === 0 || i === ops - 1) {
+        await new Promise((r) => setImmediate(r));
+        await pause();
+        await drainBatch();
+        if (i < ops - 1) await resume();
+      }
+    }
+  };
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 100 });
+  const parts: CpuProfile[] = [];
   await post('Profiler.start');
-  for (let i = 0; i < ops; i++) {
-    op(i);
-    await null;
-  }
-  await new Promise((r) => setImmediate(r));
-  const { profile: result } = await post('Profiler.stop');
+  await run(
+    0,
+    async () => void parts.push((await post('Profiler.stop')).profile),
+    () => post('Profiler.start'),
+  );
   mkdirSync(PROFILE_DIR!, { recursive: true });
-  writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(result));
+  writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(mergeProfiles(parts)));
   // then what the same operations allocate (collected objects included): dir/name.heapprofile
   await post('HeapProfiler.enable');
   await post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  for (let i = 0; i < ops; i++) {
-    op(ops + i);
-    await null;
-  }
-  await new Promise((r) => setImmediate(r));
+  await run(ops, async () => {}, async () => {});
   const { profile: heap } = await post('HeapProfiler.stopSampling');
   session.disconnect();
   writeFileSync(join(PROFILE_DIR!, `${name}.heapprofile`), JSON.stringify({ ...heap, ops }));
@@ -377,10 +449,12 @@ async function scenario(supervisors: number): Promise<Row> {
       }
     }
     if (PROFILE_DIR) {
-      await profile(`fanout-${supervisors}`, Math.floor((PROFILE_SCALE * 8000) / (2 * supervisors + 1)), (i) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i } }));
       await drain(app, users, drained());
-      await profile(`agent-state-${supervisors}`, PROFILE_SCALE * 2000, (i) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' }));
-      await drain(app, users, drained());
+      // the operations the rows measure, drained as they drain them (the fan-out: every session; the agent state: the solo agent's)
+      const fanoutOp = (i: number) => void sw.callOperation(MONITORED_DN, uuid, { name: 'UpdateUserData', userData: { Step: i, Note: `update ${i}` } });
+      await profile(`fanout-${supervisors}`, Math.floor((PROFILE_SCALE * 8000) / (2 * supervisors + 1)), fanoutOp, () => drain(app, users, drained()));
+      const agentOp = (i: number) => void sw.setAgentState(SOLO_DN, i % 2 === 0 ? { state: 'NotReady' } : { state: 'Ready' });
+      await profile(`agent-state-${supervisors}`, PROFILE_SCALE * 2000, agentOp, () => drain(app, [solo], drained()));
     }
     return row;
   } finally {

@@ -50,6 +50,7 @@ import type { EndpointSelector, Endpoints, LegRef, Offer } from '../endpoints/po
 import { CommandDoor } from './door.js';
 import type { SwitchLog } from './door.js';
 import { assertLegalMove } from './moves.js';
+import { MarkQueue, MarkSet } from './marks.js';
 import { RoutingIndex } from './routing.js';
 import { callChange, deviceChange, sameJson, sameMedia } from './emission.js';
 import { mediaMatrix } from './media.js';
@@ -205,11 +206,13 @@ export class SwitchCore {
   /** call uuid -> the supervision settings its views were last rendered with (in full: flushCall) */
   private lastSettings = new Map<string, SupervisionSettings>();
   private lastDevice = new Map<string, DeviceView>();
-  private dirtyCalls = new Set<string>();
+  // what a command marked for its flush: marks.ts, not Sets (an emptied long-lived Set leaves a
+  // table of old-space garbage per command); a call's UUID is forgotten when the call is gone
+  private dirtyCalls = new MarkQueue<string>();
   /** the dirty calls whose only change since the last flush is their user data (touchUserData; touch takes a call out) */
-  private userDataOnly = new Set<string>();
-  /** dn -> how its device is flushed (DeviceTouch: the strongest touch since the last flush wins) */
-  private dirtyDevices = new Map<string, DeviceTouch>();
+  private userDataOnly = new MarkSet<string>();
+  /** the devices to flush, each marked with how (DeviceTouch: the strongest touch since the last flush wins) */
+  private dirtyDevices = new MarkQueue<string>();
 
   constructor(clock: Clock, ids: IdSource, log: SwitchLog) {
     this.clock = clock;
@@ -406,14 +409,14 @@ export class SwitchCore {
 
   /** Mark a call (and every other call of its DNs, whose capabilities may depend on it) for flush. */
   touch(call: Call): void {
-    this.dirtyCalls.add(call.uuid);
+    this.dirtyCalls.mark(call.uuid);
     if (this.userDataOnly.size > 0) this.userDataOnly.delete(call.uuid);
     for (const p of call.parties) {
       if (p.kind !== 'Extension') continue;
       const set = this.legs.get(p.dn);
       if (!set) continue;
       for (const u of set) {
-        this.dirtyCalls.add(u);
+        this.dirtyCalls.mark(u);
         if (this.userDataOnly.size > 0) this.userDataOnly.delete(u);
       }
     }
@@ -427,34 +430,26 @@ export class SwitchCore {
    */
   touchUserData(call: Call): void {
     if (this.dirtyCalls.has(call.uuid)) return;
-    this.dirtyCalls.add(call.uuid);
+    this.dirtyCalls.mark(call.uuid);
     this.userDataOnly.add(call.uuid);
   }
 
   touchDevice(dn: string, touch: DeviceTouch = DeviceTouch.IfChanged): void {
-    const before = this.dirtyDevices.get(dn) ?? DeviceTouch.IfChanged;
-    this.dirtyDevices.set(dn, touch > before ? touch : before);
+    this.dirtyDevices.mark(dn, touch);
   }
 
   /** Emit what changed since the last flush, touched calls first (in touch order), then devices. */
   flush(): void {
-    // each entry is taken out before it is flushed, and one marked again meanwhile is visited
-    // again at the end (a Set or Map iterator visits what is added during the walk): the same
-    // order as flushing a copy and then what was marked meanwhile, without the copy, and without
-    // clear(), which gives the long-lived set a new table each time
-    for (const uuid of this.dirtyCalls) {
-      this.dirtyCalls.delete(uuid);
-      this.flushCall(uuid);
-    }
-    for (const [dn, touch] of this.dirtyDevices) {
-      this.dirtyDevices.delete(dn);
-      this.flushDevice(dn, touch);
-    }
+    // each mark is taken out before it is flushed, and one made again meanwhile is flushed again
+    // after the others (marks.ts): the same order as flushing a copy and then what was marked
+    // meanwhile, without the copy
+    for (let uuid = this.dirtyCalls.takeNext(); uuid !== undefined; uuid = this.dirtyCalls.takeNext()) this.flushCall(uuid);
+    for (let dn = this.dirtyDevices.takeNext(); dn !== undefined; dn = this.dirtyDevices.takeNext()) this.flushDevice(dn, this.dirtyDevices.takenLevel as DeviceTouch);
   }
 
   private flushCall(uuid: string): void {
     const call = this.calls.get(uuid);
-    if (!call) return;
+    if (!call) return this.forgetCall(uuid);
     if (this.userDataOnly.size > 0 && this.userDataOnly.delete(uuid) && this.flushUserData(call)) return;
     // every view of this call is rendered from one set of shared parts (one sort, one user-data snapshot)
     const parts = callParts(this, call, this.lastUserData.get(uuid));
@@ -493,7 +488,14 @@ export class SwitchCore {
       this.lastMedia.delete(uuid);
       this.lastUserData.delete(uuid);
       this.lastSettings.delete(uuid);
+      this.forgetCall(uuid);
     }
+  }
+
+  /** the call is gone: its UUID leaves the marks (a call touched after it ended is forgotten at its flush) */
+  private forgetCall(uuid: string): void {
+    this.dirtyCalls.forget(uuid);
+    this.userDataOnly.forget(uuid);
   }
 
   /**

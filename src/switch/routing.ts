@@ -25,6 +25,7 @@
  */
 import type { Call, DnState, SwitchCore } from './core.js';
 import { AgentStateName } from './model.js';
+import { MarkQueue, MarkSet } from './marks.js';
 import { IdleOrder } from './routing-idle-order.js';
 import { CallQueue } from './routing-queue.js';
 
@@ -52,8 +53,9 @@ export class RoutingIndex {
   private readonly ready = new Map<string, IdleOrder>();
   /** agent DN -> the routing points whose pool holds it */
   private poolsOf = new Map<string, string[]>();
-  private readonly dirtyAgents = new Set<string>();
-  private readonly dirtyPoints = new Set<string>();
+  // marks.ts, not Sets: an emptied long-lived Set leaves a table of old-space garbage per settle
+  private readonly dirtyAgents = new MarkQueue<string>();
+  private readonly dirtyPoints = new MarkSet<string>();
   private readonly rejections = new Map<string, Set<string>>();
 
   constructor(private readonly core: SwitchCore) {}
@@ -81,7 +83,7 @@ export class RoutingIndex {
       this.dirtyPoints.add(number);
     }
     this.poolsOf = pools;
-    for (const [dn, d] of this.core.dns) if (d.config.kind === 'Extension') this.dirtyAgents.add(dn);
+    for (const [dn, d] of this.core.dns) if (d.config.kind === 'Extension') this.dirtyAgents.mark(dn);
   }
 
   // ------------------------------------------------------------------ queues
@@ -119,7 +121,7 @@ export class RoutingIndex {
 
   /** something that decides whether dn may get calls changed (evaluated at the next refresh) */
   agentChanged(dn: string): void {
-    this.dirtyAgents.add(dn);
+    this.dirtyAgents.mark(dn);
   }
 
   /** the agent did not take the call: it is not offered to it again until the agent's next Ready */
@@ -136,7 +138,7 @@ export class RoutingIndex {
     if (!set) return;
     this.rejections.delete(dn);
     for (const uuid of set) this.core.calls.get(uuid)?.rejectedBy.delete(dn);
-    this.dirtyAgents.add(dn);
+    this.dirtyAgents.mark(dn);
   }
 
   /** the call has ended: its rejections are forgotten (no agent's Ready needs to clear them) */
@@ -151,9 +153,7 @@ export class RoutingIndex {
   /** re-evaluate the agents marked since the last refresh (invariant 2) */
   refresh(): void {
     if (this.dirtyAgents.size === 0) return;
-    // taken out one by one rather than clear()ed at the end (clear gives the set a new table)
-    for (const dn of this.dirtyAgents) {
-      this.dirtyAgents.delete(dn);
+    for (let dn = this.dirtyAgents.takeNext(); dn !== undefined; dn = this.dirtyAgents.takeNext()) {
       const d = this.core.dns.get(dn);
       for (const rp of this.poolsOf.get(dn) ?? NO_POOLS) {
         const order = this.ready.get(rp)!;
@@ -186,7 +186,8 @@ export class RoutingIndex {
     const from = after === undefined ? -1 : this.rank.get(after)!;
     let best: string | undefined;
     let bestRank = Infinity;
-    for (const rp of this.dirtyPoints) {
+    for (let i = 0; i < this.dirtyPoints.size; i++) {
+      const rp = this.dirtyPoints.at(i);
       const r = this.rank.get(rp)!;
       if (r > from && r < bestRank) {
         best = rp;

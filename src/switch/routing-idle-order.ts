@@ -45,15 +45,22 @@ export function compareIdle(a: IdleKey, b: IdleKey): number {
 
 export class IdleOrder {
   private root?: Node;
-  private readonly keys = new Map<string, IdleKey>();
+  /**
+   * dn -> the key it is held under; a DN taken out keeps its entry (undefined) rather than being
+   * deleted: an agent going NotReady and Ready again must not make a Map of one entry empty and
+   * full again, which allocates a new table in old space each time (see marks.ts). Entries are
+   * bounded by the pool's DNs.
+   */
+  private readonly keys = new Map<string, IdleKey | undefined>();
+  private held = 0;
   private seed = 0x9e3779b9;
 
   get size(): number {
-    return this.keys.size;
+    return this.held;
   }
 
   has(dn: string): boolean {
-    return this.keys.has(dn);
+    return this.keys.get(dn) !== undefined;
   }
 
   /** the key dn is held under, if it is held */
@@ -62,20 +69,23 @@ export class IdleOrder {
   }
 
   insert(key: IdleKey): void {
-    if (this.keys.has(key.dn)) this.remove(key.dn);
+    if (this.has(key.dn)) this.remove(key.dn);
     this.keys.set(key.dn, key);
+    this.held++;
     this.root = this.insertInto(this.root, { key, priority: this.nextPriority() });
   }
 
   clear(): void {
     this.root = undefined;
     this.keys.clear();
+    this.held = 0;
   }
 
   remove(dn: string): void {
     const key = this.keys.get(dn);
     if (!key) return;
-    this.keys.delete(dn);
+    this.keys.set(dn, undefined);
+    this.held--;
     this.root = this.removeFrom(this.root, key);
   }
 

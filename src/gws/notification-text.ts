@@ -385,7 +385,8 @@ export class MemberTexts {
       out += (i === 0 ? '{' : ',') + keyText(key) + text;
       i++;
     }
-    kept.keys.length = kept.values.length = kept.texts.length = i;
+    // the length setter is a runtime call even when nothing changes: set only when members went
+    if (kept.keys.length !== i) kept.keys.length = kept.values.length = kept.texts.length = i;
     return i === 0 ? '{}' : out + '}';
   }
 }

@@ -27,6 +27,9 @@
  *     for a confirmation (DeviceTouch): an agent-state request and an accepted arm are confirmed
  *     with a device event even when nothing changed, and only the first counts as an agent-state
  *     change (which also sends the voice channel's message).
+ *   - What a command marks for its flush lives in marks.ts structures (MarkQueue, MarkSet), not in
+ *     long-lived Sets or Maps that empty at every flush: each emptying allocates a new table in old
+ *     space (marks.ts says how much that cost).
  */
 import { NotificationType, PartyState } from './model.js';
 import type {

@@ -121,6 +121,16 @@ function switchStartOf(cluster: ClusterNode | undefined): string {
   return cluster ? cluster.logIdentity : randomUUID();
 }
 
+/** the log line of each change of a single server's PostgreSQL lock (holdSingleServerLock) */
+export const LOCK_LOG_LINES: Readonly<Record<'lost' | 'retaken' | 'heldByAnother', { level: 'warn' | 'info' | 'error'; message: string }>> = {
+  lost: { level: 'warn', message: "store: the PostgreSQL connection holding this server's single-server lock was lost; taking it again" },
+  retaken: { level: 'info', message: "store: this server holds its PostgreSQL database's single-server lock again" },
+  heldByAnother: {
+    level: 'error',
+    message: 'store: another single Switchboard server took this PostgreSQL database while this one had lost its connection: two servers share it now; stop one of them',
+  },
+};
+
 /** the store readiness probe runs at most once per this many ms */
 const STORE_PROBE_MAX_AGE_MS = 1000;
 /** a session id hash no session has: touching it writes nothing, but needs a writable database */
@@ -195,8 +205,11 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
   ownerTelephony?.useBindingStore(store.registrations?.());
   try {
     // a single server is its database's only one (SQLite: the file lock; PostgreSQL: an advisory
-    // lock), before it provisions anything; cluster nodes share the database by design
-    if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock())) throw new DatabaseInUseError(describeDatabase(config.database));
+    // lock), before it provisions anything; cluster nodes share the database by design. A lock
+    // lost with its connection is taken again (src/store/postgres.ts): each change is a log line
+    // (once the logger exists) and, until it is held again, a readiness reason
+    let lockLog: ((event: 'lost' | 'retaken' | 'heldByAnother') => void) | undefined;
+    if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock((event) => lockLog?.(event)))) throw new DatabaseInUseError(describeDatabase(config.database));
     // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
     if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
     const provisioned = await provisionReporting(store, config);
@@ -277,6 +290,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     const readiness = new ReadinessChecks();
     readiness.add('audit', () => audit?.fault());
     readiness.add('store', cachedCheck(() => storeWritable(store), STORE_PROBE_MAX_AGE_MS));
+    if (!cluster && store.singleServerLockFault) readiness.add('database lock', () => store.singleServerLockFault!());
     readiness.add('cometd', () => (bayeux.serving() ? undefined : 'CometD is shut down'));
     if (cluster) readiness.add('cluster', () => (cluster.nc.isClosed() ? 'the NATS connection is closed' : undefined));
     if (telephony) readiness.add('sip', () => (telephony.port === undefined ? 'SIP is not listening (its sockets are not bound)' : undefined));
@@ -305,6 +319,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     bayeuxLog = fastify.log.child({ component: 'bayeux' });
     switchLog = fastify.log.child({ component: 'switch' });
     sessionLog = fastify.log.child({ component: 'sessions' });
+    lockLog = (event) => fastify.log[LOCK_LOG_LINES[event].level]({ component: 'store' }, LOCK_LOG_LINES[event].message);
     telephonyLog = fastify.log.child({ component: 'sip' });
 
     clusterLog = fastify.log;

@@ -284,9 +284,11 @@ export interface Store extends ProvisioningStore, AuditStore, SessionStore {
   /**
    * a store several processes can open (PostgreSQL): make this process the only single server on
    * it, held until close; false when another one holds it. A store without it (SQLite) is locked
-   * by opening it.
+   * by opening it. A lock lost with its connection is taken again; `watch` hears each change.
    */
-  holdSingleServerLock?(): Promise<boolean>;
+  holdSingleServerLock?(watch?: (event: 'lost' | 'retaken' | 'heldByAnother') => void): Promise<boolean>;
+  /** with holdSingleServerLock: undefined while the lock is held, else why this server is not alone on its database */
+  singleServerLockFault?(): string | undefined;
   /** SIP registrations kept across restarts (src/sip/bindings.ts); a store without it keeps none */
   registrations?(): BindingStore;
 }

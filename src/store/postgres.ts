@@ -48,8 +48,27 @@ export class DatabaseInUseError extends Error {
 /** The advisory lock key a single server holds on its database (any fixed bigint; "SWBOARD1" in ASCII). */
 export const SINGLE_SERVER_LOCK_KEY = '6004521470469456945';
 
+/**
+ * What became of a single server's lock after holdSingleServerLock took it: `lost` (its
+ * connection dropped: a PostgreSQL restart, a network cut, a terminated backend; it is being
+ * taken again), `retaken`, or `heldByAnother` (another single server took it meanwhile: two now
+ * share the database, and this one keeps trying).
+ */
+export type SingleServerLockEvent = 'lost' | 'retaken' | 'heldByAnother';
+
+/** the first wait before the lock is taken again after its connection dropped, doubled per failed try */
+const LOCK_RETRY_FIRST_MS = 1000;
+/** the longest wait between two tries */
+const LOCK_RETRY_MAX_MS = 30_000;
+
 export class PostgresStore extends SqlStore {
   private lockConnection: pg.Client | undefined;
+  /** the lock was taken once and this store is not closing: a lost connection is replaced */
+  private keepLock = false;
+  private lockRetry: NodeJS.Timeout | undefined;
+  private lockRetryMs = LOCK_RETRY_FIRST_MS;
+  private lockState: 'held' | 'lost' | 'heldByAnother' = 'lost';
+  private lockWatch: ((event: SingleServerLockEvent) => void) | undefined;
 
   constructor(
     readonly url: string,
@@ -63,26 +82,112 @@ export class PostgresStore extends SqlStore {
    * Makes this process the database's only single server, as SQLite's file lock does: a
    * session-level advisory lock on a connection of its own, held until `close` (a process that dies
    * loses it with its connection). False when another single server holds it. Cluster nodes, which
-   * share the database by design, never take it.
+   * share the database by design, never take it. Once taken, a connection that drops loses the lock
+   * with it: the lock is taken again on a new connection (after 1 s, then waits doubling to 30 s),
+   * and `watch` is told each change (SingleServerLockEvent); singleServerLockFault says, meanwhile,
+   * why this server is not alone on its database.
    */
-  async holdSingleServerLock(): Promise<boolean> {
+  async holdSingleServerLock(watch?: (event: SingleServerLockEvent) => void): Promise<boolean> {
     if (this.lockConnection) return true;
-    const connection = new pg.Client({ connectionString: this.url });
-    // a connection lost later loses the lock with it; the error must not crash the process
-    connection.on('error', () => {});
-    await connection.connect();
-    const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SINGLE_SERVER_LOCK_KEY]);
-    if (!rows[0]?.locked) {
-      await connection.end().catch(() => {});
-      return false;
-    }
-    this.lockConnection = connection;
+    const connection = await this.tryLock();
+    if (!connection) return false;
+    this.lockWatch = watch;
+    this.keepLock = true;
+    this.adoptLock(connection);
     return true;
   }
 
+  /** undefined while this server holds its single-server lock (or never took one); else why not (for readiness) */
+  singleServerLockFault(): string | undefined {
+    if (!this.keepLock || this.lockState === 'held') return undefined;
+    return this.lockState === 'heldByAnother'
+      ? 'another single Switchboard server holds this PostgreSQL database (it took the lock while this server had lost its connection); stop one of them'
+      : "the PostgreSQL connection holding this server's single-server lock was lost; taking it again";
+  }
+
+  /** a new connection holding the lock, or undefined when another holds it (the connection is closed then) */
+  private async tryLock(): Promise<pg.Client | undefined> {
+    const connection = new pg.Client({ connectionString: this.url });
+    // a connection lost later loses the lock with it (adoptLock); the error must not crash the process
+    connection.on('error', () => {});
+    await connection.connect();
+    try {
+      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SINGLE_SERVER_LOCK_KEY]);
+      if (rows[0]?.locked) return connection;
+    } catch (err) {
+      await connection.end().catch(() => {});
+      throw err;
+    }
+    await connection.end().catch(() => {});
+    return undefined;
+  }
+
+  private adoptLock(connection: pg.Client): void {
+    this.lockConnection = connection;
+    this.lockState = 'held';
+    this.lockRetryMs = LOCK_RETRY_FIRST_MS;
+    const dropped = (): void => {
+      if (this.lockConnection !== connection) return;
+      this.lockConnection = undefined;
+      if (!this.keepLock) return;
+      this.lockState = 'lost';
+      this.tell('lost');
+      this.scheduleLockRetry();
+    };
+    connection.once('end', dropped);
+    connection.on('error', dropped);
+  }
+
+  private scheduleLockRetry(): void {
+    if (!this.keepLock || this.lockRetry) return;
+    const wait = this.lockRetryMs;
+    this.lockRetryMs = Math.min(this.lockRetryMs * 2, LOCK_RETRY_MAX_MS);
+    this.lockRetry = setTimeout(() => {
+      this.lockRetry = undefined;
+      void this.retakeLock();
+    }, wait);
+    this.lockRetry.unref();
+  }
+
+  private async retakeLock(): Promise<void> {
+    let connection: pg.Client | undefined;
+    try {
+      connection = await this.tryLock();
+    } catch {
+      // the database is still away: try again later
+      return this.scheduleLockRetry();
+    }
+    if (!this.keepLock) {
+      await connection?.end().catch(() => {});
+      return;
+    }
+    if (connection) {
+      this.adoptLock(connection);
+      this.tell('retaken');
+      return;
+    }
+    if (this.lockState !== 'heldByAnother') {
+      this.lockState = 'heldByAnother';
+      this.tell('heldByAnother');
+    }
+    this.scheduleLockRetry();
+  }
+
+  private tell(event: SingleServerLockEvent): void {
+    try {
+      this.lockWatch?.(event);
+    } catch {
+      // a watcher's failure must not stop the lock being taken again
+    }
+  }
+
   override async close(): Promise<void> {
+    this.keepLock = false;
+    clearTimeout(this.lockRetry);
+    this.lockRetry = undefined;
     await super.close();
-    await this.lockConnection?.end().catch(() => {});
+    const connection = this.lockConnection;
     this.lockConnection = undefined;
+    await connection?.end().catch(() => {});
   }
 }

@@ -4,7 +4,9 @@
  * database migrate it once and see each other's writes (an HTTP session saved by one node is found
  * by another); a database of a newer schema is refused; an unreachable server is reported by the
  * first call (never by the constructor) as a storage fault in words; a second single server on a
- * database one already serves is refused in words (the advisory lock), and starts once the first stops.
+ * database one already serves is refused in words (the advisory lock), and starts once the first stops;
+ * a lock lost with its connection (a terminated backend) is taken again on a new connection, and one
+ * that another server took meanwhile is reported (a log line, /readyz 503) until it is taken back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -126,5 +128,133 @@ describe("a single server on PostgreSQL is its database's only one", () => {
     }
     const again = await createApp(config, { passwordHasher: cheapHasher });
     await again.close();
+  });
+});
+
+describe('a single server whose lock connection drops takes the lock again', () => {
+  /** the backends of the admin's database holding the single-server lock (a bigint key: its high half in classid, its low half in objid) */
+  async function lockHolders(admin: pg.Client): Promise<number[]> {
+    const { SINGLE_SERVER_LOCK_KEY } = await import('../../src/store/postgres.js');
+    const { rows } = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+         AND classid::bigint = ($1::bigint >> 32) AND objid::bigint = ($1::bigint & 4294967295)
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [SINGLE_SERVER_LOCK_KEY],
+    );
+    return rows.map((r) => r.pid);
+  }
+  /** end the backend holding the lock, and wait until it is gone (PostgreSQL 14+: the timeout form) */
+  async function dropLockConnection(admin: pg.Client): Promise<number> {
+    const [pid] = await lockHolders(admin);
+    assert.ok(pid, 'a backend holds the lock');
+    const { rows } = await admin.query<{ ended: boolean }>('SELECT pg_terminate_backend($1, 5000) AS ended', [pid]);
+    assert.equal(rows[0].ended, true);
+    return pid;
+  }
+  /** the store's lock events, and a wait for the next one that fails loudly */
+  function watcher() {
+    const seen: string[] = [];
+    let wake: (() => void) | undefined;
+    return {
+      seen,
+      watch: (event: string) => {
+        seen.push(event);
+        wake?.();
+      },
+      async until(event: string, count = 1, timeoutMs = 10_000): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        while (seen.filter((e) => e === event).length < count) {
+          const left = deadline - Date.now();
+          if (left <= 0) throw new Error(`no "${event}" (#${count}) within ${timeoutMs} ms; seen: ${seen.join(', ')}`);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, left).unref();
+          });
+        }
+      },
+    };
+  }
+
+  it('a terminated lock connection: lost, then held again on a new connection; meanwhile the store says why it is not alone', async () => {
+    const url = await server.createDatabase();
+    const store = open(url);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const events = watcher();
+      await store.ready;
+      assert.equal(await store.holdSingleServerLock(events.watch), true);
+      assert.equal(store.singleServerLockFault(), undefined);
+      const first = await dropLockConnection(admin);
+      await events.until('lost');
+      assert.match(store.singleServerLockFault() ?? '', /single-server lock was lost; taking it again/);
+      await events.until('retaken');
+      assert.equal(store.singleServerLockFault(), undefined);
+      const holders = await lockHolders(admin);
+      assert.equal(holders.length, 1);
+      assert.notEqual(holders[0], first, 'a new connection holds it');
+      assert.deepEqual(events.seen, ['lost', 'retaken']);
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+    const after = new pg.Client({ connectionString: url });
+    await after.connect();
+    assert.deepEqual(await lockHolders(after), [], 'close releases the lock taken again');
+    await after.end();
+  });
+
+  it('another server takes the lock meanwhile: reported (log line and readiness), and taken back once it is free', async () => {
+    const { createApp, LOCK_LOG_LINES } = await import('../../src/app/app.js');
+    const { testConfig } = await import('../../src/config/load.js');
+    const { SINGLE_SERVER_LOCK_KEY } = await import('../../src/store/postgres.js');
+    const url = await server.createDatabase();
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'sb-pg-relock-')), 'password.key');
+    const lines: string[] = [];
+    let logged: (() => void) | undefined;
+    const logStream = {
+      write: (line: string) => {
+        lines.push(line);
+        logged?.();
+        return true;
+      },
+    };
+    const app = await createApp(testConfig({ database: url, passwordKeyFile: keyFile, logLevel: 'info' }), { passwordHasher: cheapHasher, logStream });
+    const admin = new pg.Client({ connectionString: url });
+    const other = new pg.Client({ connectionString: url });
+    await Promise.all([admin.connect(), other.connect()]);
+    /** wait until a log line holds `text` (fails loudly after 10 s) */
+    const lineWith = async (text: string): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => l.includes(text))) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no log line with "${text}" within 10 s; lines: ${lines.filter((l) => l.includes('store')).join('')}`);
+        await new Promise<void>((resolve) => {
+          logged = resolve;
+          setTimeout(resolve, left).unref();
+        });
+      }
+    };
+    const ready = async () => {
+      const res = await app.fastify.inject({ method: 'GET', url: '/readyz' });
+      return { code: res.statusCode, body: res.body };
+    };
+    try {
+      assert.equal((await ready()).code, 200);
+      await dropLockConnection(admin);
+      const { rows } = await other.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SINGLE_SERVER_LOCK_KEY]);
+      assert.equal(rows[0].locked, true, 'the other server takes the free lock first');
+      await lineWith(LOCK_LOG_LINES.lost.message);
+      await lineWith(LOCK_LOG_LINES.heldByAnother.message);
+      const notReady = await ready();
+      assert.equal(notReady.code, 503);
+      assert.match(notReady.body, /another single Switchboard server holds this PostgreSQL database/);
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [SINGLE_SERVER_LOCK_KEY]);
+      await lineWith(LOCK_LOG_LINES.retaken.message);
+      assert.equal((await ready()).code, 200);
+    } finally {
+      await Promise.all([admin.end(), other.end()]);
+      await app.close();
+    }
   });
 });

@@ -43,6 +43,7 @@ import { ha1, answerChallenge, chooseChallenge } from '../../src/sip/digest.js';
 import { systemClock } from '../../src/switch/clock.js';
 import { EventCollector } from '../helpers/wait.js';
 import { Rig } from '../sip/b2bua-rig.js';
+import { acceptsSdp } from '../../src/endpoints/sip/sdp.js';
 
 function fixture(name: string): Buffer {
   return readFileSync(new URL(`../fixtures/rfc4475/${name}.sip`, import.meta.url));
@@ -652,6 +653,41 @@ for (const row of CODEC) {
     }
   });
 }
+
+test('server over UDP 3.3.15 sdp01 to a DN that exists: 406 with Accept and a 399 Warning, and no call', async () => {
+  const peer = await openPeer();
+  try {
+    // the fixture's Request-URI names a user nobody has (404 above): the same INVITE to agent 5001
+    const text = withTopViaSentBy(fixture('sdp01'), `127.0.0.1:${peer.port}`).toString('latin1').replace('INVITE sip:user@example.com', 'INVITE sip:5001@127.0.0.1');
+    peer.socket.send(Buffer.from(text, 'latin1'), rig.server.port, '127.0.0.1');
+    const final = await peer.responses.next((response) => response.status >= 200, 3000, 'the final answer to sdp01 at 5001');
+    assert.equal(final.status, 406, `${final.status} ${final.reason}`);
+    assert.deepEqual(getHeaders(final, 'Accept'), ['application/sdp']);
+    assert.match(getHeader(final, 'Warning') ?? '', /^399 \S+ "/);
+    assert.equal(peer.responses.items.some((response) => response.status === 180 || response.status === 183), false, 'nothing rang');
+    assert.equal(rig.h.sw.callsOf('5001').length, 0, 'no call reached the call model');
+  } finally {
+    peer.socket.close();
+  }
+});
+
+test('acceptsSdp: which Accept values let an INVITE be answered with SDP', () => {
+  const table: [string[], boolean][] = [
+    [[], true],
+    [['application/sdp'], true],
+    [['Application/SDP'], true],
+    [['text/nobodyKnowsThis'], false],
+    [[''], false],
+    [['application/sdp;q=0'], false],
+    [['application/sdp; q=0.0'], false],
+    [['application/sdp;q=0.1'], true],
+    [['text/html, application/*;q=0.5'], true],
+    [['*/*'], true],
+    [['text/plain', 'application/sdp'], true],
+    [['application/pidf+xml, message/sipfrag'], false],
+  ];
+  for (const [values, expected] of table) assert.equal(acceptsSdp(values), expected, JSON.stringify(values));
+});
 
 test('server over UDP: no torture message made a handler throw (no 500)', () => {
   assert.equal(rig.server.stats.handlerErrors, 0);

@@ -24,7 +24,8 @@
  *     called DN's contact center gets 403 and never reaches a trunk; an unknown called number 404;
  *     INVITEs beyond `invitesPerSecondPerSource` from one address 503 with Retry-After; requests
  *     outside a known dialog 481; a REFER from a trunk's party 403 (only phones transfer); a new
- *     INVITE reusing a live call's Call-ID 400; a body that is not SDP 415; unusable SDP 488; an
+ *     INVITE reusing a live call's Call-ID 400; an Accept that takes no SDP 406; a body that is
+ *     not SDP 415; unusable SDP 488; an
  *     INVITE without SDP (a delayed offer) gets our offer in the 200, and its ACK's answer is taken
  *     as a 200's is (none usable: BYE); a received INVITE whose RTP leg cannot be opened (the port
  *     range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be opened
@@ -44,7 +45,7 @@ import type { SipRequestHandler, SipServer } from '../../sip/server.js';
 import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { ServerTransaction, Destination } from '../../sip/transaction.js';
 import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
-import { getHeader } from '../../sip/message.js';
+import { getHeader, getHeaders } from '../../sip/message.js';
 import { numberOf, parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import { DigitRate } from '../../media/dtmf.js';
@@ -60,7 +61,18 @@ import { Keepalive } from './keepalive.js';
 import { SIP_ENDPOINT_DEFAULTS } from '../../config/defaults.js';
 import { systemClock } from '../../switch/clock.js';
 import type { Clock } from '../../switch/port.js';
-import { OUR_TELEPHONE_EVENT, UNUSABLE_SDP_REASON, answerDirection, isSdpContentType, readSdp, writeSdp, type Direction, type RemoteMedia } from './sdp.js';
+import {
+  NO_SDP_ACCEPTED_REASON,
+  OUR_TELEPHONE_EVENT,
+  UNUSABLE_SDP_REASON,
+  acceptsSdp,
+  answerDirection,
+  isSdpContentType,
+  readSdp,
+  writeSdp,
+  type Direction,
+  type RemoteMedia,
+} from './sdp.js';
 
 type DialogueRole = 'nailed' | 'perCall' | 'trunkIn' | 'trunkOut' | 'phoneOut';
 
@@ -628,6 +640,15 @@ export class SipEndpoints implements Endpoints {
    * ACK answers). Unusable SDP is answered 488 here (undefined).
    */
   private offerOf(transaction: ServerTransaction): { remote?: RemoteMedia; delayed: boolean } | undefined {
+    // our 200 carries SDP either way (the answer, or our offer to a delayed one): an Accept that
+    // takes none is refused before anything rings (RFC 3261 21.4.7; RFC 4475 3.3.15 sdp01)
+    if (!acceptsSdp(getHeaders(transaction.request, 'Accept'))) {
+      transaction.reply(406, {
+        reason: NO_SDP_ACCEPTED_REASON,
+        headers: [{ name: 'Accept', value: 'application/sdp' }, { name: 'Warning', value: '399 switchboard "a session needs an SDP answer; send Accept: application/sdp"' }],
+      });
+      return undefined;
+    }
     if (transaction.request.body.length === 0) return { delayed: true };
     if (!this.sdpBody(transaction)) return undefined;
     const remote = readSdp(transaction.request.body);

@@ -71,6 +71,30 @@ export function isSdpContentType(contentType: string | undefined): boolean {
   return contentType === undefined || contentType.split(';')[0].trim().toLowerCase() === 'application/sdp';
 }
 
+/** the media ranges of an Accept that take application/sdp (RFC 3261 20.1, RFC 7231 5.3.2) */
+const SDP_RANGES: ReadonlySet<string> = new Set(['application/sdp', 'application/*', '*/*']);
+
+/**
+ * May the answer to a request with these Accept values carry SDP? Yes without Accept (RFC 3261
+ * 20.1: application/sdp is then assumed); otherwise only when a range takes application/sdp with a
+ * q above 0. An empty Accept accepts nothing.
+ */
+export function acceptsSdp(acceptValues: readonly string[]): boolean {
+  if (acceptValues.length === 0) return true;
+  for (const value of acceptValues) {
+    for (const range of value.split(',')) {
+      const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+      if (!SDP_RANGES.has(type)) continue;
+      const q = params.find((p) => p.startsWith('q='));
+      if (q === undefined || Number(q.slice(2)) > 0) return true;
+    }
+  }
+  return false;
+}
+
+/** The phrase of our 406 to an INVITE whose Accept takes no SDP (RFC 4475 3.3.15). */
+export const NO_SDP_ACCEPTED_REASON = 'Not Acceptable (the answer to an INVITE is SDP; Accept lists no application/sdp)';
+
 /** The phrase of our 488 to SDP that `readSdp` finds unusable. */
 export const UNUSABLE_SDP_REASON = 'Not Acceptable Here (no PCMU/PCMA audio to an IPv4 address and port offered)';
 

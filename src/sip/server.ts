@@ -118,6 +118,8 @@ export interface OutgoingRequest {
   destination?: Destination;
   /** credentials for a 401/407 challenge (one retry) */
   credentials?: { username: string; password: string };
+  /** the Max-Forwards to send (default 70; a B2BUA passes on what it received, less one: RFC 3261 16.6 step 3's loop guard) */
+  maxForwards?: number;
   /** every provisional response */
   provisional?(response: SipResponse): void;
   /**
@@ -390,7 +392,7 @@ export class SipServer {
 
   private buildOutOfDialog(outgoing: OutgoingRequest, callId: string, sequence: number, fromTag: string): SipRequest {
     const headers: SipHeader[] = [
-      { name: 'Max-Forwards', value: '70' },
+      { name: 'Max-Forwards', value: String(outgoing.maxForwards ?? 70) },
       { name: 'From', value: `${outgoing.from ?? `<sip:switchboard@${this.advertisedHost}>`};tag=${fromTag}` },
       { name: 'To', value: outgoing.to ?? `<${outgoing.uri}>` },
       { name: 'Call-ID', value: callId },

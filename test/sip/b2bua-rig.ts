@@ -74,6 +74,8 @@ export interface CallOptions {
   requestUri?: string;
   /** the INVITE's From URI as written (<tel:+15550100>), instead of <sip:<user>@127.0.0.1> */
   from?: string;
+  /** the INVITE's Max-Forwards (default 70) */
+  maxForwards?: number;
 }
 
 export interface PhoneOptions {
@@ -176,6 +178,7 @@ export class FakePhone {
         ? { uri: requestUri, destination: { transport: 'udp' as const, address: '127.0.0.1', port: this.switchboardPort } }
         : { uri: `sip:${number}@127.0.0.1:${this.switchboardPort}` }),
       from: `<${options.from ?? `sip:${user}@127.0.0.1`}>`,
+      ...(options.maxForwards !== undefined ? { maxForwards: options.maxForwards } : {}),
       ...(options.delayedOffer
         ? { ackBody: answer }
         : { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: options.sdp ?? sdpOf(this.rtpPort, { codecs: this.options.codecs }) }),

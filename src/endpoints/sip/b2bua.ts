@@ -31,6 +31,9 @@
  *     range used up) 503, its legs reported hung up; an INVITE of ours whose leg cannot be opened
  *     is not sent, its legs fail as on a 503; a received INVITE not answered yet gets its 180 again
  *     every minute (RINGING_REFRESH_MS), and a Request-URI tel:<number> is routed as sip:<number>@host;
+ *   - a call from outside that goes back out through a trunk passes on its Max-Forwards less one
+ *     (at most 69); with none left the trunk leg fails as on a 483 and nothing is sent, so a loop
+ *     through two B2BUAs ends;
  *   - a trunk's caller is the number its From names (numberOf: a tel: number, a user=phone one without
  *     visual separators; none: `anonymous`); a phone is only the user part of a sip: From;
  *   - every confirmed dialog is told to `options.dialogs` (its identity, for a cluster's next owner:
@@ -101,6 +104,11 @@ interface Dialogue {
   version: number;
   /** the GWS calls this dialogue carries, oldest first (its media follows the last) */
   calls: string[];
+  /**
+   * a dialogue an INVITE from outside opened (trunkIn, phoneOut): the Max-Forwards it came with
+   * (70 when absent or above); a trunk INVITE of ours for the same call sends one less, and none at 0
+   */
+  hopsLeft?: number;
   /** the phone said Allow-Events: talk (remote answer with NOTIFY) */
   allowsTalk: boolean;
   /** GWS Answer came before the 180: send NOTIFY talk when it arrives */
@@ -151,6 +159,15 @@ const FAILURE_FACTS: Readonly<Record<number, 'Busy' | 'NoAnswer' | 'Rejected'>> 
   480: 'NoAnswer',
   487: 'NoAnswer',
 };
+
+/** Max-Forwards of the INVITEs we start ourselves, and the most we pass on (RFC 3261 8.1.1.6) */
+const MAX_FORWARDS = 70;
+
+/** the hops an INVITE from outside has left: its Max-Forwards (valid: 0-255, message.ts), at most ours */
+function hopsLeftOf(request: SipRequest): number {
+  const value = getHeader(request, 'Max-Forwards');
+  return value === undefined ? MAX_FORWARDS : Math.min(Number(value), MAX_FORWARDS);
+}
 
 /** The SIP answer to a phone's or trunk's INVITE the call model refused, by domain error. */
 const REFUSAL_STATUS: Readonly<Record<string, number>> = {
@@ -560,6 +577,7 @@ export class SipEndpoints implements Endpoints {
     const offer = this.offerOf(transaction);
     if (!offer) return;
     const dialogue = this.newDialogue('trunkIn', caller, contactCenterId, offer.remote);
+    dialogue.hopsLeft = hopsLeftOf(transaction.request);
     dialogue.answerInAck = offer.delayed;
     dialogue.invite = transaction;
     this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
@@ -598,6 +616,7 @@ export class SipEndpoints implements Endpoints {
     const offer = this.offerOf(transaction);
     if (!offer) return;
     const dialogue = this.newDialogue('phoneOut', dn, contactCenterId, offer.remote);
+    dialogue.hopsLeft = hopsLeftOf(transaction.request);
     dialogue.answerInAck = offer.delayed;
     dialogue.invite = transaction;
     this.byCallId.set(getHeader(transaction.request, 'Call-ID') ?? '', dialogue);
@@ -813,9 +832,25 @@ export class SipEndpoints implements Endpoints {
       from: `<sip:${callerUser}@${this.options.advertisedHost}>`,
       destination: { transport: 'udp' as const, address: trunk.host, port: trunk.port },
     };
-    this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, false));
+    // a call that came in from outside passes on its hop count, less one: a loop through two
+    // B2BUAs (a carrier sending the call back, two PBXs forwarding to each other) ends, as a
+    // proxy's would (RFC 3261 16.3 and 16.6): at none left the leg fails as on a 483
+    const maxForwards = this.hopsLeftFor(leg.callUuid) - 1;
+    this.queue(dialogue, () => this.invite(dialogue, leg.callUuid, target, false, maxForwards));
     const ringMs = this.options.inviteTimeoutMs ?? SIP_ENDPOINT_DEFAULTS.inviteTimeoutMs;
     if (ringMs > 0) dialogue.cancelTimer = this.requireHost().timer(ringMs, 'trunk rings too long', () => this.cancelInvite(dialogue));
+  }
+
+  /**
+   * The fewest hops left among the dialogues from outside that carry the call (MAX_FORWARDS without
+   * any). A call being created by an INVITE from outside (a trunk's, or a phone's dial) is not bound
+   * to its dialogue yet while the call model routes it: that dialogue counts too.
+   */
+  private hopsLeftFor(callUuid: string): number {
+    let hops = Math.min(this.arriving?.hopsLeft ?? MAX_FORWARDS, MAX_FORWARDS);
+    for (const d of this.dialling.values()) hops = Math.min(hops, d.hopsLeft ?? MAX_FORWARDS);
+    for (const d of this.allDialogues()) if (d.hopsLeft !== undefined && !d.ended && d.calls.includes(callUuid)) hops = Math.min(hops, d.hopsLeft);
+    return hops;
   }
 
   private phoneTarget(dn: string, from?: string): { uri: string; from?: string; destination?: Destination } | undefined {
@@ -834,9 +869,14 @@ export class SipEndpoints implements Endpoints {
     mixerCall: string,
     target: { uri: string; from?: string; destination?: Destination } | undefined,
     autoAnswer: boolean,
+    maxForwards = MAX_FORWARDS,
   ): Promise<void> {
     const server = this.requireServer();
     if (!target) return this.endDialogue(dialogue, 0);
+    if (maxForwards < 0) {
+      this.log('warn', 'a call looped back out with no hops left (Max-Forwards 0): the leg fails, nothing is sent', { dn: dialogue.party, uri: target.uri });
+      return this.failOutgoing(dialogue, 483);
+    }
     const wanted = dialogue.role === 'nailed' ? this.nailedTarget(dialogue) : mixerCall;
     try {
       await this.openMedia(dialogue, wanted, 'PCMU', OUR_TELEPHONE_EVENT);
@@ -860,6 +900,7 @@ export class SipEndpoints implements Endpoints {
       ...(target.from ? { from: target.from } : {}),
       ...(target.destination ? { destination: target.destination } : {}),
       headers,
+      maxForwards,
       body: this.localSdp(dialogue, ['PCMU', 'PCMA'], 'sendrecv'),
       provisional: (response) => this.guard('provisional', () => this.provisional(dialogue, response)),
     });

@@ -207,9 +207,10 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // a single server is its database's only one (SQLite: the file lock; PostgreSQL: an advisory
     // lock), before it provisions anything; cluster nodes share the database by design. A lock
     // lost with its connection is taken again (src/store/postgres.ts): each change is a log line
-    // (once the logger exists) and, until it is held again, a readiness reason
-    let lockLog: ((event: 'lost' | 'retaken' | 'heldByAnother') => void) | undefined;
-    if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock((event) => lockLog?.(event)))) throw new DatabaseInUseError(describeDatabase(config.database));
+    // (those before the logger exists are kept for it) and, until it is held again, a readiness reason
+    const earlyLockEvents: ('lost' | 'retaken' | 'heldByAnother')[] = [];
+    let lockLog: (event: 'lost' | 'retaken' | 'heldByAnother') => void = (event) => void earlyLockEvents.push(event);
+    if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock((event) => lockLog(event)))) throw new DatabaseInUseError(describeDatabase(config.database));
     // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
     if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));
     const provisioned = await provisionReporting(store, config);
@@ -320,6 +321,7 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     switchLog = fastify.log.child({ component: 'switch' });
     sessionLog = fastify.log.child({ component: 'sessions' });
     lockLog = (event) => fastify.log[LOCK_LOG_LINES[event].level]({ component: 'store' }, LOCK_LOG_LINES[event].message);
+    for (const event of earlyLockEvents.splice(0)) lockLog(event);
     telephonyLog = fastify.log.child({ component: 'sip' });
 
     clusterLog = fastify.log;

@@ -60,11 +60,21 @@ export type SingleServerLockEvent = 'lost' | 'retaken' | 'heldByAnother';
 const LOCK_RETRY_FIRST_MS = 1000;
 /** the longest wait between two tries */
 const LOCK_RETRY_MAX_MS = 30_000;
+/** how long a try to open the lock's connection may take (a database that does not answer is tried again later) */
+const LOCK_CONNECT_TIMEOUT_MS = 10_000;
+/** TCP keepalive on the lock's connection: an idle connection whose peer vanished is noticed, not held for hours */
+const LOCK_KEEPALIVE_DELAY_MS = 10_000;
 
 export class PostgresStore extends SqlStore {
   private lockConnection: pg.Client | undefined;
+  /** the backend process of the connection that held the lock last (to tell our own old session from another server) */
+  private lockBackend: number | undefined;
+  /** close() was called: nothing takes the lock any more */
+  private closed = false;
   /** the lock was taken once and this store is not closing: a lost connection is replaced */
   private keepLock = false;
+  /** a try to take the lock again under way (close() waits for it) */
+  private retaking: Promise<void> | undefined;
   private lockRetry: NodeJS.Timeout | undefined;
   private lockRetryMs = LOCK_RETRY_FIRST_MS;
   private lockState: 'held' | 'lost' | 'heldByAnother' = 'lost';
@@ -89,8 +99,14 @@ export class PostgresStore extends SqlStore {
    */
   async holdSingleServerLock(watch?: (event: SingleServerLockEvent) => void): Promise<boolean> {
     if (this.lockConnection) return true;
+    if (this.closed) return false;
     const connection = await this.tryLock();
     if (!connection) return false;
+    if (this.closed) {
+      // closed while the lock was being taken: let it go at once
+      await connection.end().catch(() => {});
+      return false;
+    }
     this.lockWatch = watch;
     this.keepLock = true;
     this.adoptLock(connection);
@@ -107,19 +123,53 @@ export class PostgresStore extends SqlStore {
 
   /** a new connection holding the lock, or undefined when another holds it (the connection is closed then) */
   private async tryLock(): Promise<pg.Client | undefined> {
-    const connection = new pg.Client({ connectionString: this.url });
+    const connection = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: LOCK_CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: LOCK_KEEPALIVE_DELAY_MS,
+    });
     // a connection lost later loses the lock with it (adoptLock); the error must not crash the process
     connection.on('error', () => {});
-    await connection.connect();
     try {
-      const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SINGLE_SERVER_LOCK_KEY]);
-      if (rows[0]?.locked) return connection;
+      await connection.connect();
+      const { rows } = await connection.query<{ locked: boolean; backend: number }>('SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS backend', [
+        SINGLE_SERVER_LOCK_KEY,
+      ]);
+      if (rows[0]?.locked) {
+        this.lockBackend = rows[0].backend;
+        return connection;
+      }
+      // held: by another server, or by our own old session that the database has not seen go yet
+      // (our side of its connection dropped, theirs not): that one is ended, and the lock tried again
+      const previous = this.lockBackend;
+      if (previous !== undefined && (await this.heldBy(connection)) === previous) {
+        await connection.query('SELECT pg_terminate_backend($1, 5000)', [previous]);
+        const again = await connection.query<{ locked: boolean; backend: number }>('SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS backend', [
+          SINGLE_SERVER_LOCK_KEY,
+        ]);
+        if (again.rows[0]?.locked) {
+          this.lockBackend = again.rows[0].backend;
+          return connection;
+        }
+      }
     } catch (err) {
       await connection.end().catch(() => {});
       throw err;
     }
     await connection.end().catch(() => {});
     return undefined;
+  }
+
+  /** the backend process holding the single-server lock on this database, if any */
+  private async heldBy(connection: pg.Client): Promise<number | undefined> {
+    const { rows } = await connection.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+         AND classid::bigint = ($1::bigint >> 32) AND objid::bigint = ($1::bigint & 4294967295)
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [SINGLE_SERVER_LOCK_KEY],
+    );
+    return rows[0]?.pid;
   }
 
   private adoptLock(connection: pg.Client): void {
@@ -129,6 +179,8 @@ export class PostgresStore extends SqlStore {
     const dropped = (): void => {
       if (this.lockConnection !== connection) return;
       this.lockConnection = undefined;
+      // whatever is left of it goes (a session still alive on the database's side would keep the lock)
+      void connection.end().catch(() => {});
       if (!this.keepLock) return;
       this.lockState = 'lost';
       this.tell('lost');
@@ -144,7 +196,7 @@ export class PostgresStore extends SqlStore {
     this.lockRetryMs = Math.min(this.lockRetryMs * 2, LOCK_RETRY_MAX_MS);
     this.lockRetry = setTimeout(() => {
       this.lockRetry = undefined;
-      void this.retakeLock();
+      this.retaking = this.retakeLock().finally(() => (this.retaking = undefined));
     }, wait);
     this.lockRetry.unref();
   }
@@ -182,9 +234,12 @@ export class PostgresStore extends SqlStore {
   }
 
   override async close(): Promise<void> {
+    this.closed = true;
     this.keepLock = false;
     clearTimeout(this.lockRetry);
     this.lockRetry = undefined;
+    // a try under way ends its connection itself once it sees keepLock off
+    await this.retaking;
     await super.close();
     const connection = this.lockConnection;
     this.lockConnection = undefined;

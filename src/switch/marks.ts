@@ -20,10 +20,12 @@
  */
 
 export class MarkQueue<K> {
-  /** every key marked since its last forget(): 0 when it is not marked now, else its level + 1 */
+  /** every key marked since its last forget(): 0 when it is not marked now, else its slot in `order` + 1 */
   private readonly state = new Map<K, number>();
-  /** the keys in marking order; [cursor, length) is still to be handed over, entries of keys forgotten since are skipped */
+  /** the keys in marking order; [cursor, length) is still to be handed over; a slot whose key's state names another slot is stale (skipped) */
   private readonly order: (K | undefined)[] = [];
+  /** the strongest level each slot's key was marked with */
+  private readonly levels: number[] = [];
   private length = 0;
   private cursor = 0;
   private marked = 0;
@@ -32,14 +34,15 @@ export class MarkQueue<K> {
 
   /** mark `key` (at `level`, a small non-negative integer; the strongest of its marks is kept) */
   mark(key: K, level = 0): void {
-    const now = this.state.get(key) ?? 0;
-    if (now === 0) {
-      this.order[this.length++] = key;
-      this.marked++;
-      this.state.set(key, level + 1);
-    } else if (level + 1 > now) {
-      this.state.set(key, level + 1);
+    const slot = (this.state.get(key) ?? 0) - 1;
+    if (slot >= 0) {
+      if (level > this.levels[slot]) this.levels[slot] = level;
+      return;
     }
+    this.order[this.length] = key;
+    this.levels[this.length] = level;
+    this.state.set(key, ++this.length);
+    this.marked++;
   }
 
   has(key: K): boolean {
@@ -53,20 +56,21 @@ export class MarkQueue<K> {
   /** the oldest marked key, taken out (its level in takenLevel), or undefined when none is left */
   takeNext(): K | undefined {
     while (this.cursor < this.length) {
-      const key = this.order[this.cursor] as K;
-      this.order[this.cursor++] = undefined;
-      const now = this.state.get(key) ?? 0;
-      if (now === 0) continue;
+      const at = this.cursor++;
+      const key = this.order[at] as K;
+      this.order[at] = undefined;
+      if (this.state.get(key) !== at + 1) continue;
       this.state.set(key, 0);
       this.marked--;
-      this.takenLevel = now - 1;
+      this.takenLevel = this.levels[at];
       return key;
     }
+    // every slot is handed over: no key is marked, the slots start again at 0
     this.cursor = this.length = 0;
     return undefined;
   }
 
-  /** `key` is gone for good: it is no longer marked and its entry is dropped */
+  /** `key` is gone for good: it is no longer marked and its entry is dropped (marked again later, it comes after the others) */
   forget(key: K): void {
     if ((this.state.get(key) ?? 0) > 0) this.marked--;
     this.state.delete(key);

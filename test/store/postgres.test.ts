@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import pg from 'pg';
 import { FingerprintKey } from '../../src/provisioning/fingerprint.js';
 import { storeFaultOf } from '../../src/store/faults.js';
@@ -202,6 +203,72 @@ describe('a single server whose lock connection drops takes the lock again', () 
     await after.connect();
     assert.deepEqual(await lockHolders(after), [], 'close releases the lock taken again');
     await after.end();
+  });
+
+  it("our own old session, alive on the database's side after our side of its connection dropped, is ended and the lock taken again", async () => {
+    // a TCP relay in front of PostgreSQL's socket: cutting one relayed connection on our side only
+    // leaves its backend (and the lock it holds) alive, as a reset by a NAT or a proxy would
+    const database = await server.createDatabase();
+    const base = new URL(database.replace('postgres@/', 'postgres@relay/'));
+    const socketPath = `${base.searchParams.get('host')}/.s.PGSQL.${base.searchParams.get('port')}`;
+    const relayed: { ours: net.Socket; theirs: net.Socket }[] = [];
+    const relay = net.createServer((ours) => {
+      const theirs = net.connect(socketPath);
+      ours.pipe(theirs);
+      theirs.pipe(ours);
+      ours.on('error', () => {});
+      theirs.on('error', () => {});
+      relayed.push({ ours, theirs });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const viaRelay = `postgres://postgres@127.0.0.1:${(relay.address() as net.AddressInfo).port}${base.pathname}`;
+    const store = open(viaRelay);
+    const admin = new pg.Client({ connectionString: database });
+    await admin.connect();
+    try {
+      await store.ready;
+      const events = watcher();
+      assert.equal(await store.holdSingleServerLock(events.watch), true);
+      const [old] = await lockHolders(admin);
+      const lockConnection = relayed[relayed.length - 1];
+      lockConnection.theirs.unpipe(lockConnection.ours);
+      lockConnection.ours.unpipe(lockConnection.theirs);
+      lockConnection.ours.destroy();
+      await events.until('retaken');
+      assert.deepEqual(events.seen, ['lost', 'retaken'], 'not reported as another server');
+      const holders = await lockHolders(admin);
+      assert.equal(holders.length, 1);
+      assert.notEqual(holders[0], old, 'the old session was ended, a new one holds the lock');
+    } finally {
+      await admin.end();
+      await store.close();
+      for (const { ours, theirs } of relayed) {
+        ours.destroy();
+        theirs.destroy();
+      }
+      relay.close();
+    }
+  });
+
+  it('a store closed while it takes the lock lets the lock go', async () => {
+    const url = await server.createDatabase();
+    const store = open(url);
+    await store.ready;
+    const taking = store.holdSingleServerLock();
+    await store.close();
+    assert.equal(await taking, false);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // the backend exits just after its client ends: wait for it (fails loudly after 5 s)
+      const deadline = Date.now() + 5000;
+      while ((await lockHolders(admin)).length > 0) {
+        if (Date.now() > deadline) throw new Error('the lock is still held 5 s after close()');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await admin.end();
+    }
   });
 
   it('another server takes the lock meanwhile: reported (log line and readiness), and taken back once it is free', async () => {

@@ -685,6 +685,13 @@ test('acceptsSdp: which Accept values let an INVITE be answered with SDP', () =>
     [['*/*'], true],
     [['text/plain', 'application/sdp'], true],
     [['application/pidf+xml, message/sipfrag'], false],
+    [['application / sdp'], true],
+    [['application/sdp;q = 0'], false],
+    [['application/sdp ; q=0'], false],
+    [['*/*, application/sdp;q=0'], false],
+    [['application/sdp;q=0, application/*'], false],
+    [['application/*;q=0, application/sdp;q=0.5'], true],
+    [['application/*;q=0', '*/*'], false],
   ];
   for (const [values, expected] of table) assert.equal(acceptsSdp(values), expected, JSON.stringify(values));
 });

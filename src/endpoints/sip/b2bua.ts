@@ -844,12 +844,17 @@ export class SipEndpoints implements Endpoints {
   /**
    * The fewest hops left among the dialogues from outside that carry the call (MAX_FORWARDS without
    * any). A call being created by an INVITE from outside (a trunk's, or a phone's dial) is not bound
-   * to its dialogue yet while the call model routes it: that dialogue counts too.
+   * to its dialogue yet while the call model routes it (`arriving`, `dialling`: set only during that
+   * synchronous call): a call no such dialogue carries yet takes that dialogue's count.
    */
   private hopsLeftFor(callUuid: string): number {
-    let hops = Math.min(this.arriving?.hopsLeft ?? MAX_FORWARDS, MAX_FORWARDS);
+    let bound: number | undefined;
+    for (const d of this.allDialogues()) {
+      if (d.hopsLeft !== undefined && !d.ended && d.calls.includes(callUuid)) bound = Math.min(bound ?? MAX_FORWARDS, d.hopsLeft);
+    }
+    if (bound !== undefined) return bound;
+    let hops = this.arriving?.hopsLeft ?? MAX_FORWARDS;
     for (const d of this.dialling.values()) hops = Math.min(hops, d.hopsLeft ?? MAX_FORWARDS);
-    for (const d of this.allDialogues()) if (d.hopsLeft !== undefined && !d.ended && d.calls.includes(callUuid)) hops = Math.min(hops, d.hopsLeft);
     return hops;
   }
 

@@ -71,25 +71,30 @@ export function isSdpContentType(contentType: string | undefined): boolean {
   return contentType === undefined || contentType.split(';')[0].trim().toLowerCase() === 'application/sdp';
 }
 
-/** the media ranges of an Accept that take application/sdp (RFC 3261 20.1, RFC 7231 5.3.2) */
-const SDP_RANGES: ReadonlySet<string> = new Set(['application/sdp', 'application/*', '*/*']);
+/** the media ranges of an Accept that take application/sdp, by how specific they are (RFC 7231 5.3.2: the most specific decides) */
+const SDP_RANGES: Readonly<Record<string, number>> = { 'application/sdp': 3, 'application/*': 2, '*/*': 1 };
 
 /**
  * May the answer to a request with these Accept values carry SDP? Yes without Accept (RFC 3261
- * 20.1: application/sdp is then assumed); otherwise only when a range takes application/sdp with a
- * q above 0. An empty Accept accepts nothing.
+ * 20.1: application/sdp is then assumed); otherwise the most specific range that takes
+ * application/sdp decides, by its q (0: not acceptable; none: 1). An empty Accept accepts nothing.
+ * Whitespace around "/", ";" and "=" is allowed (RFC 3261 25.1: SLASH, SEMI, EQUAL).
  */
 export function acceptsSdp(acceptValues: readonly string[]): boolean {
   if (acceptValues.length === 0) return true;
+  let specificity = 0;
+  let accepted = false;
   for (const value of acceptValues) {
     for (const range of value.split(',')) {
-      const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-      if (!SDP_RANGES.has(type)) continue;
+      const [type, ...params] = range.split(';').map((part) => part.replace(/\s+/g, '').toLowerCase());
+      const rank = SDP_RANGES[type] ?? 0;
+      if (rank <= specificity) continue;
       const q = params.find((p) => p.startsWith('q='));
-      if (q === undefined || Number(q.slice(2)) > 0) return true;
+      specificity = rank;
+      accepted = q === undefined || Number(q.slice(2)) > 0;
     }
   }
-  return false;
+  return accepted;
 }
 
 /** The phrase of our 406 to an INVITE whose Accept takes no SDP (RFC 4475 3.3.15). */

@@ -118,6 +118,8 @@ export interface OutgoingRequest {
   destination?: Destination;
   /** credentials for a 401/407 challenge (one retry) */
   credentials?: { username: string; password: string };
+  /** the Contact to send on an INVITE, REGISTER or SUBSCRIBE (default: this server's own) */
+  contact?: string;
   /** the Max-Forwards to send (default 70; a B2BUA passes on what it received, less one: RFC 3261 16.6 step 3's loop guard) */
   maxForwards?: number;
   /** every provisional response */
@@ -399,7 +401,7 @@ export class SipServer {
       { name: 'CSeq', value: `${sequence} ${outgoing.method}` },
     ];
     if (outgoing.method === 'INVITE' || outgoing.method === 'REGISTER' || outgoing.method === 'SUBSCRIBE') {
-      headers.push({ name: 'Contact', value: this.contact() });
+      headers.push({ name: 'Contact', value: outgoing.contact ?? this.contact() });
     }
     if (this.options.userAgent) headers.push({ name: 'User-Agent', value: this.options.userAgent });
     headers.push(...(outgoing.headers ?? []));

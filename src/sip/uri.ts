@@ -170,6 +170,17 @@ export function parseUri(text: string): SipUri | undefined {
   return uri;
 }
 
+/**
+ * A URI fit for a Request-URI: the text without its headers part (`?Route=…`), which RFC 3261
+ * 19.1.1 does not allow there. A Contact registered with headers (RFC 4475 3.3.14 regescrt) must
+ * not have our INVITEs carry them, nor, as 19.1.5 would have it, add header fields (a Route) of the
+ * registrant's choosing. The headers start at the first '?' after the '@' (a user part may hold '?').
+ */
+export function withoutUriHeaders(text: string): string {
+  const question = text.indexOf('?', Math.max(text.indexOf(':'), text.indexOf('@')));
+  return question < 0 ? text : text.slice(0, question);
+}
+
 export function formatUri(uri: SipUri): string {
   let text = uri.scheme + ':';
   if (uri.user !== undefined) text += uri.user + (uri.password !== undefined ? ':' + uri.password : '') + '@';

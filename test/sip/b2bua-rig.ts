@@ -148,7 +148,8 @@ export class FakePhone {
     return `sip:127.0.0.1:${this.switchboardPort}`;
   }
 
-  async register(password = PASSWORD, expires = 300): Promise<number> {
+  /** REGISTER as the DN; `contact` replaces the phone's own Contact (written as given) */
+  async register(password = PASSWORD, expires = 300, contact?: string): Promise<number> {
     const aor = `<sip:${this.dn}@127.0.0.1>`;
     const { response } = await this.server.request({
       method: 'REGISTER',
@@ -157,6 +158,7 @@ export class FakePhone {
       from: aor,
       headers: [{ name: 'Expires', value: String(expires) }],
       credentials: { username: this.dn, password },
+      ...(contact !== undefined ? { contact } : {}),
     });
     return response.status;
   }

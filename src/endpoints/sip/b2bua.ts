@@ -49,7 +49,7 @@ import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { ServerTransaction, Destination } from '../../sip/transaction.js';
 import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
 import { getHeader, getHeaders } from '../../sip/message.js';
-import { numberOf, parseNameAddr, parseUri, tagOf } from '../../sip/uri.js';
+import { numberOf, parseNameAddr, parseUri, tagOf, withoutUriHeaders } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import { DigitRate } from '../../media/dtmf.js';
 import type { ReceivedDigit } from '../../media/dtmf.js';
@@ -862,7 +862,8 @@ export class SipEndpoints implements Endpoints {
     const binding = this.server?.registrar.contactFor(dn);
     if (!binding) return undefined;
     return {
-      uri: binding.uri,
+      // a registered Contact's URI headers are not ours to send (uri.ts withoutUriHeaders)
+      uri: withoutUriHeaders(binding.uri),
       ...(from && /^[+0-9*#A-Za-z.-]+$/.test(from) ? { from: `<sip:${from}@${this.options.advertisedHost}>` } : {}),
       destination: binding.source,
     };

@@ -131,27 +131,23 @@ export class PostgresStore extends SqlStore {
     });
     // a connection lost later loses the lock with it (adoptLock); the error must not crash the process
     connection.on('error', () => {});
-    try {
-      await connection.connect();
+    /** the lock taken on this connection (its backend remembered), or false when it is held */
+    const take = async (): Promise<boolean> => {
       const { rows } = await connection.query<{ locked: boolean; backend: number }>('SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS backend', [
         SINGLE_SERVER_LOCK_KEY,
       ]);
-      if (rows[0]?.locked) {
-        this.lockBackend = rows[0].backend;
-        return connection;
-      }
+      if (rows[0]?.locked) this.lockBackend = rows[0].backend;
+      return rows[0]?.locked === true;
+    };
+    try {
+      await connection.connect();
+      if (await take()) return connection;
       // held: by another server, or by our own old session that the database has not seen go yet
       // (our side of its connection dropped, theirs not): that one is ended, and the lock tried again
       const previous = this.lockBackend;
       if (previous !== undefined && (await this.heldBy(connection)) === previous) {
         await connection.query('SELECT pg_terminate_backend($1, 5000)', [previous]);
-        const again = await connection.query<{ locked: boolean; backend: number }>('SELECT pg_try_advisory_lock($1::bigint) AS locked, pg_backend_pid() AS backend', [
-          SINGLE_SERVER_LOCK_KEY,
-        ]);
-        if (again.rows[0]?.locked) {
-          this.lockBackend = again.rows[0].backend;
-          return connection;
-        }
+        if (await take()) return connection;
       }
     } catch (err) {
       await connection.end().catch(() => {});

@@ -31,7 +31,7 @@ import { Team } from '../gws/team-notifier.js';
 import { Sessions } from '../gws/sessions.js';
 import { makeUrls } from '../gws/urls.js';
 import { scryptHasher, type PasswordHasher } from '../store/password.js';
-import type { Store } from '../store/port.js';
+import type { SingleServerLockEvent, Store } from '../store/port.js';
 import { provisionReporting } from '../store/provision.js';
 import { describeDatabase, openConfiguredStore } from '../store/open.js';
 import { DatabaseInUseError } from '../store/postgres.js';
@@ -122,7 +122,7 @@ function switchStartOf(cluster: ClusterNode | undefined): string {
 }
 
 /** the log line of each change of a single server's PostgreSQL lock (holdSingleServerLock) */
-export const LOCK_LOG_LINES: Readonly<Record<'lost' | 'retaken' | 'heldByAnother', { level: 'warn' | 'info' | 'error'; message: string }>> = {
+export const LOCK_LOG_LINES: Readonly<Record<SingleServerLockEvent, { level: 'warn' | 'info' | 'error'; message: string }>> = {
   lost: { level: 'warn', message: "store: the PostgreSQL connection holding this server's single-server lock was lost; taking it again" },
   retaken: { level: 'info', message: "store: this server holds its PostgreSQL database's single-server lock again" },
   heldByAnother: {
@@ -208,8 +208,8 @@ export async function createApp(config: Config, deps: AppDeps = {}): Promise<App
     // lock), before it provisions anything; cluster nodes share the database by design. A lock
     // lost with its connection is taken again (src/store/postgres.ts): each change is a log line
     // (those before the logger exists are kept for it) and, until it is held again, a readiness reason
-    const earlyLockEvents: ('lost' | 'retaken' | 'heldByAnother')[] = [];
-    let lockLog: (event: 'lost' | 'retaken' | 'heldByAnother') => void = (event) => void earlyLockEvents.push(event);
+    const earlyLockEvents: SingleServerLockEvent[] = [];
+    let lockLog: (event: SingleServerLockEvent) => void = (event) => void earlyLockEvents.push(event);
     if (!cluster && store.holdSingleServerLock && !(await store.holdSingleServerLock((event) => lockLog(event)))) throw new DatabaseInUseError(describeDatabase(config.database));
     // the SIP dialog records a next owner reads (docs/scale-out.md "SIP on cluster nodes")
     if (cluster && ownerTelephony) ownerTelephony.useDialogRecords(await KvDialogRecords.open(cluster.nc));

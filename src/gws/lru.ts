@@ -50,10 +50,8 @@ export class LruMap<K, V> {
       this.markUsed(entry);
       return;
     }
-    const fresh: Entry<K, V> = { key, value, older: this.newest, newer: undefined };
-    if (this.newest) this.newest.newer = fresh;
-    else this.oldest = fresh;
-    this.newest = fresh;
+    const fresh: Entry<K, V> = { key, value, older: undefined, newer: undefined };
+    this.append(fresh);
     this.entries.set(key, fresh);
     if (this.entries.size > this.capacity) this.remove(this.oldest!);
   }
@@ -88,9 +86,15 @@ export class LruMap<K, V> {
   private markUsed(entry: Entry<K, V>): void {
     if (entry === this.newest) return;
     this.unlink(entry);
+    this.append(entry);
+  }
+
+  /** put an unlinked entry last in the use order (the newest) */
+  private append(entry: Entry<K, V>): void {
     entry.older = this.newest;
     entry.newer = undefined;
-    this.newest!.newer = entry;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
     this.newest = entry;
   }
 

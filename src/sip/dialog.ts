@@ -12,7 +12,7 @@
  *   request whose CSeq is not above the last one is reported as out of order (the UAS answers 500).
  * - Requests are built without Via; the sender adds its own top Via with a fresh branch.
  */
-import { getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from './message.js';
+import { MAX_FORWARDS, getHeader, getHeaders, type SipHeader, type SipRequest, type SipResponse } from './message.js';
 import { parseNameAddr, parseUri, formatNameAddr, tagOf, type NameAddr } from './uri.js';
 import { parseCSeq } from './headers.js';
 import type { Destination } from './transaction.js';
@@ -198,7 +198,7 @@ export class Dialog implements DialogState {
     const sequence = method === 'ACK' ? (options.ackSequence ?? this.localSequence) : ++this.localSequence;
     const { uri, routes } = this.requestUriAndRoutes();
     const headers: SipHeader[] = [
-      { name: 'Max-Forwards', value: '70' },
+      { name: 'Max-Forwards', value: String(MAX_FORWARDS) },
       { name: 'From', value: `${this.localUri};tag=${this.localTag}` },
       { name: 'To', value: `${this.remoteUri};tag=${this.remoteTag}` },
       { name: 'Call-ID', value: this.callId },

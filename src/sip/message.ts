@@ -49,6 +49,9 @@ export interface ParseLimits {
   maxHeaders: number;
 }
 
+/** the Max-Forwards of a request we start (RFC 3261 8.1.1.6), and the most a B2BUA of ours passes on */
+export const MAX_FORWARDS = 70;
+
 export const DEFAULT_LIMITS: ParseLimits = { maxMessageBytes: 65535, maxHeaderBytes: 16384, maxHeaders: 256 };
 
 export type ParseResult =

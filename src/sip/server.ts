@@ -28,6 +28,7 @@ import {
   buildResponse,
   getHeader,
   getHeaders,
+  MAX_FORWARDS,
   newBranch,
   newCallId,
   newTag,
@@ -120,7 +121,7 @@ export interface OutgoingRequest {
   credentials?: { username: string; password: string };
   /** the Contact to send on an INVITE, REGISTER or SUBSCRIBE (default: this server's own) */
   contact?: string;
-  /** the Max-Forwards to send (default 70; a B2BUA passes on what it received, less one: RFC 3261 16.6 step 3's loop guard) */
+  /** the Max-Forwards to send (default MAX_FORWARDS, 70; a B2BUA passes on what it received, less one: RFC 3261 16.6 step 3's loop guard) */
   maxForwards?: number;
   /** every provisional response */
   provisional?(response: SipResponse): void;
@@ -394,7 +395,7 @@ export class SipServer {
 
   private buildOutOfDialog(outgoing: OutgoingRequest, callId: string, sequence: number, fromTag: string): SipRequest {
     const headers: SipHeader[] = [
-      { name: 'Max-Forwards', value: String(outgoing.maxForwards ?? 70) },
+      { name: 'Max-Forwards', value: String(outgoing.maxForwards ?? MAX_FORWARDS) },
       { name: 'From', value: `${outgoing.from ?? `<sip:switchboard@${this.advertisedHost}>`};tag=${fromTag}` },
       { name: 'To', value: outgoing.to ?? `<${outgoing.uri}>` },
       { name: 'Call-ID', value: callId },

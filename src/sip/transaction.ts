@@ -17,7 +17,7 @@
  */
 import { parseVia, parseCSeq } from './headers.js';
 import { tagOf } from './uri.js';
-import { buildResponse, newTag, getHeader, getHeaders, type SipMessage, type SipRequest, type SipResponse } from './message.js';
+import { MAX_FORWARDS, buildResponse, newTag, getHeader, getHeaders, type SipMessage, type SipRequest, type SipResponse } from './message.js';
 
 /** The clock shape of src/switch/port.ts (`Clock`), restated structurally so the SIP stack stands alone. */
 export interface SipClock {
@@ -404,7 +404,7 @@ export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRe
   const cseq = parseCSeq(getHeader(invite, 'CSeq') ?? '');
   const headers = [
     { name: 'Via', value: getHeader(invite, 'Via') ?? '' },
-    { name: 'Max-Forwards', value: '70' },
+    { name: 'Max-Forwards', value: String(MAX_FORWARDS) },
     { name: 'From', value: getHeader(invite, 'From') ?? '' },
     { name: 'To', value: getHeader(response, 'To') ?? '' },
     { name: 'Call-ID', value: getHeader(invite, 'Call-ID') ?? '' },
@@ -419,7 +419,7 @@ export function buildCancel(request: SipRequest): SipRequest {
   const cseq = parseCSeq(getHeader(request, 'CSeq') ?? '');
   const headers = [
     { name: 'Via', value: getHeader(request, 'Via') ?? '' },
-    { name: 'Max-Forwards', value: '70' },
+    { name: 'Max-Forwards', value: String(MAX_FORWARDS) },
     { name: 'From', value: getHeader(request, 'From') ?? '' },
     { name: 'To', value: getHeader(request, 'To') ?? '' },
     { name: 'Call-ID', value: getHeader(request, 'Call-ID') ?? '' },

@@ -274,6 +274,14 @@ export interface SessionStore {
   sessionsSeenSince(since: number): Promise<StoredSession[]>;
 }
 
+/**
+ * What became of a single server's lock after holdSingleServerLock took it: `lost` (its
+ * connection dropped: a database restart, a network cut, a terminated backend; it is being taken
+ * again), `retaken`, or `heldByAnother` (another single server took it meanwhile: two now share
+ * the database, and this one keeps trying).
+ */
+export type SingleServerLockEvent = 'lost' | 'retaken' | 'heldByAnother';
+
 export interface Store extends ProvisioningStore, AuditStore, SessionStore {
   close(): Promise<void>;
   /**
@@ -286,7 +294,7 @@ export interface Store extends ProvisioningStore, AuditStore, SessionStore {
    * it, held until close; false when another one holds it. A store without it (SQLite) is locked
    * by opening it. A lock lost with its connection is taken again; `watch` hears each change.
    */
-  holdSingleServerLock?(watch?: (event: 'lost' | 'retaken' | 'heldByAnother') => void): Promise<boolean>;
+  holdSingleServerLock?(watch?: (event: SingleServerLockEvent) => void): Promise<boolean>;
   /** with holdSingleServerLock: undefined while the lock is held, else why this server is not alone on its database */
   singleServerLockFault?(): string | undefined;
   /** SIP registrations kept across restarts (src/sip/bindings.ts); a store without it keeps none */

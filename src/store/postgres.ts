@@ -18,6 +18,7 @@
  */
 import pg from 'pg';
 import { FingerprintKey } from '../provisioning/fingerprint.js';
+import type { SingleServerLockEvent } from './port.js';
 import { SqlStore, type StoreOptions } from './sql-store.js';
 import { PostgresDatabase, type PostgresPoolOptions } from './sql/postgres-database.js';
 import { migratePostgres } from './sql/postgres-schema.js';
@@ -48,14 +49,6 @@ export class DatabaseInUseError extends Error {
 /** The advisory lock key a single server holds on its database (any fixed bigint; "SWBOARD1" in ASCII). */
 export const SINGLE_SERVER_LOCK_KEY = '6004521470469456945';
 
-/**
- * What became of a single server's lock after holdSingleServerLock took it: `lost` (its
- * connection dropped: a PostgreSQL restart, a network cut, a terminated backend; it is being
- * taken again), `retaken`, or `heldByAnother` (another single server took it meanwhile: two now
- * share the database, and this one keeps trying).
- */
-export type SingleServerLockEvent = 'lost' | 'retaken' | 'heldByAnother';
-
 /** the first wait before the lock is taken again after its connection dropped, doubled per failed try */
 const LOCK_RETRY_FIRST_MS = 1000;
 /** the longest wait between two tries */
@@ -77,7 +70,7 @@ export class PostgresStore extends SqlStore {
   private retaking: Promise<void> | undefined;
   private lockRetry: NodeJS.Timeout | undefined;
   private lockRetryMs = LOCK_RETRY_FIRST_MS;
-  private lockState: 'held' | 'lost' | 'heldByAnother' = 'lost';
+  private lockState: 'held' | Exclude<SingleServerLockEvent, 'retaken'> = 'lost';
   private lockWatch: ((event: SingleServerLockEvent) => void) | undefined;
 
   constructor(

@@ -48,7 +48,7 @@ import type { SipRequestHandler, SipServer } from '../../sip/server.js';
 import type { RegistrarEvents } from '../../sip/registrar.js';
 import type { ServerTransaction, Destination } from '../../sip/transaction.js';
 import type { SipHeader, SipRequest, SipResponse } from '../../sip/message.js';
-import { getHeader, getHeaders } from '../../sip/message.js';
+import { MAX_FORWARDS, getHeader, getHeaders } from '../../sip/message.js';
 import { numberOf, parseNameAddr, parseUri, tagOf, withoutUriHeaders } from '../../sip/uri.js';
 import { Dialog } from '../../sip/dialog.js';
 import { DigitRate } from '../../media/dtmf.js';
@@ -159,9 +159,6 @@ const FAILURE_FACTS: Readonly<Record<number, 'Busy' | 'NoAnswer' | 'Rejected'>> 
   480: 'NoAnswer',
   487: 'NoAnswer',
 };
-
-/** Max-Forwards of the INVITEs we start ourselves, and the most we pass on (RFC 3261 8.1.1.6) */
-const MAX_FORWARDS = 70;
 
 /** the hops an INVITE from outside has left: its Max-Forwards (valid: 0-255, message.ts), at most ours */
 function hopsLeftOf(request: SipRequest): number {
